@@ -1,0 +1,309 @@
+// Command hostsim-fixture is a small Proxy-Wasm guest, built like the real
+// filter (standard Go, wasip1, the SDK bridge), whose only purpose is to
+// exercise every host function hostsim offers so that hostsim's own tests
+// can check each one through a real guest. Each request path names one
+// experiment; results come back as JSON bodies, response headers or shared
+// data. It is test equipment, never shipped.
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+func init() { proxywasm.SetVMContext(&vmContext{}) }
+
+func main() {}
+
+type vmContext struct{ types.DefaultVMContext }
+
+var vmConfig string
+
+func (*vmContext) OnVMStart(size int) types.OnVMStartStatus {
+	b, err := proxywasm.GetVMConfiguration()
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		proxywasm.LogCriticalf("reading the vm configuration: %v", err)
+		return types.OnVMStartStatusFailed
+	}
+	vmConfig = string(b)
+	return types.OnVMStartStatusOK
+}
+
+func (*vmContext) NewPluginContext(id uint32) types.PluginContext {
+	return &pluginContext{id: id}
+}
+
+type pluginContext struct {
+	types.DefaultPluginContext
+	id      uint32
+	queue   uint32
+	counter proxywasm.MetricCounter
+	gauge   proxywasm.MetricGauge
+	histo   proxywasm.MetricHistogram
+	calls   map[uint32]string
+}
+
+// OnPluginStart reads a configuration of the form "key=value;key=value".
+// fail=yes refuses to start; tick=N sets a tick period of N ms.
+func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
+	raw, err := proxywasm.GetPluginConfiguration()
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		proxywasm.LogCriticalf("reading the plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, _ := url.ParseQuery(strings.ReplaceAll(string(raw), ";", "&"))
+	if cfg.Get("fail") == "yes" {
+		proxywasm.LogCritical("fixture: refusing to start because fail=yes")
+		return types.OnPluginStartStatusFailed
+	}
+	if ms, _ := strconv.Atoi(cfg.Get("tick")); ms > 0 {
+		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(ms)); err != nil {
+			proxywasm.LogCriticalf("set tick period: %v", err)
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	if p.queue, err = proxywasm.RegisterSharedQueue("fixture-queue"); err != nil {
+		proxywasm.LogCriticalf("register queue: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	p.counter = proxywasm.DefineCounterMetric("fixture.requests")
+	p.gauge = proxywasm.DefineGaugeMetric("fixture.gauge")
+	p.histo = proxywasm.DefineHistogramMetric("fixture.histogram")
+	proxywasm.LogInfof("fixture started: vm_config=%q plugin_config=%q", vmConfig, raw)
+	return types.OnPluginStartStatusOK
+}
+
+// OnTick counts ticks in shared data, retrying on CAS conflicts with other
+// VMs.
+func (p *pluginContext) OnTick() {
+	for {
+		v, cas, err := proxywasm.GetSharedData("ticks")
+		n := 0
+		if err == nil {
+			n, _ = strconv.Atoi(string(v))
+		}
+		if err := proxywasm.SetSharedData("ticks", []byte(strconv.Itoa(n+1)), cas); !errors.Is(err, types.ErrorStatusCasMismatch) {
+			return
+		}
+	}
+}
+
+// OnQueueReady moves every queued item into shared data "queue-received".
+func (p *pluginContext) OnQueueReady(id uint32) {
+	for {
+		item, err := proxywasm.DequeueSharedQueue(id)
+		if err != nil {
+			return
+		}
+		old, cas, _ := proxywasm.GetSharedData("queue-received")
+		proxywasm.SetSharedData("queue-received", append(append(old, item...), ','), cas)
+	}
+}
+
+func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	return &httpContext{id: id, plugin: p}
+}
+
+type httpContext struct {
+	types.DefaultHttpContext
+	id     uint32
+	plugin *pluginContext
+	path   string
+}
+
+func respondJSON(status uint32, v any) types.Action {
+	b, _ := json.Marshal(v)
+	if err := proxywasm.SendHttpResponse(status, [][2]string{{"content-type", "application/json"}}, b, -1); err != nil {
+		proxywasm.LogErrorf("send response: %v", err)
+	}
+	return types.ActionPause
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
+	h.path, _ = proxywasm.GetHttpRequestHeader(":path")
+	u, _ := url.Parse(h.path)
+	q := u.Query()
+	h.plugin.counter.Increment(1)
+	switch u.Path {
+	case "/log":
+		proxywasm.LogTrace("fixture trace")
+		proxywasm.LogDebug("fixture debug")
+		proxywasm.LogInfo("fixture info")
+		proxywasm.LogWarn("fixture warn")
+		proxywasm.LogError("fixture error")
+		proxywasm.LogCritical("fixture critical")
+		return respondJSON(200, map[string]any{"level": rawLogLevel()})
+	case "/properties":
+		out := map[string]any{}
+		for _, name := range strings.Split(q.Get("names"), ",") {
+			v, err := proxywasm.GetProperty(strings.Split(name, "."))
+			switch {
+			case err != nil:
+				out[name] = "error: " + err.Error()
+			case strings.HasSuffix(name, ".port"):
+				out[name] = binary.LittleEndian.Uint64(v)
+			case name == "connection.mtls":
+				out[name] = v[0] == 1
+			case name == "request.headers":
+				m, _ := proxywasm.GetPropertyMap([]string{"request", "headers"})
+				out[name] = m
+			default:
+				out[name] = string(v)
+			}
+		}
+		if err := proxywasm.SetProperty([]string{"fixture", "mark"}, []byte("set-by-guest")); err != nil {
+			out["set_error"] = err.Error()
+		}
+		v, err := proxywasm.GetProperty([]string{"fixture", "mark"})
+		out["fixture.mark"] = string(v) + errString(err)
+		return respondJSON(200, out)
+	case "/headers":
+		// Changes that the upstream must see, in order.
+		proxywasm.AddHttpRequestHeader("x-added", "one")
+		proxywasm.AddHttpRequestHeader("X-Added", "two")
+		proxywasm.ReplaceHttpRequestHeader("x-replaced", "new")
+		proxywasm.RemoveHttpRequestHeader("x-removed")
+		first, _ := proxywasm.GetHttpRequestHeader("x-multi")
+		proxywasm.AddHttpRequestHeader("x-first-multi", first)
+		_, err := proxywasm.GetHttpRequestHeader("x-absent")
+		proxywasm.AddHttpRequestHeader("x-absent-error", errString(err))
+		all, _ := proxywasm.GetHttpRequestHeaders()
+		proxywasm.AddHttpRequestHeader("x-count", strconv.Itoa(len(all)))
+		return types.ActionContinue
+	case "/replace-headers":
+		proxywasm.ReplaceHttpRequestHeaders([][2]string{{":method", "GET"}, {":path", "/rewritten"}, {":authority", "example.test"}, {":scheme", "http"}, {"x-only", "1"}})
+		return types.ActionContinue
+	case "/local":
+		proxywasm.SendHttpResponse(418, [][2]string{{"x-a", "1"}, {"set-cookie", "a=1"}, {"set-cookie", "b=2"}}, []byte("teapot"), -1)
+		return types.ActionPause
+	case "/local-nobody-type":
+		proxywasm.SendHttpResponse(403, nil, []byte("no"), -1)
+		return types.ActionPause
+	case "/httpcall", "/httpcall-continue":
+		timeout, _ := strconv.Atoi(q.Get("timeout"))
+		if timeout == 0 {
+			timeout = 5000
+		}
+		headers := [][2]string{{":method", "POST"}, {":path", "/echo?x=1"}, {":authority", "upstream.test"}, {"x-from", "fixture"}}
+		if q.Get("nopath") == "yes" {
+			headers = headers[:1]
+		}
+		cont := u.Path == "/httpcall-continue"
+		_, err := proxywasm.DispatchHttpCall(q.Get("cluster"), headers, []byte("call-body"), nil, uint32(timeout), func(nh, bodySize, nt int) {
+			hs, _ := proxywasm.GetHttpCallResponseHeaders()
+			body, _ := proxywasm.GetHttpCallResponseBody(0, bodySize)
+			if cont {
+				status := "failed"
+				for _, p := range hs {
+					if p[0] == ":status" {
+						status = p[1]
+					}
+				}
+				proxywasm.AddHttpRequestHeader("x-call-status", status)
+				proxywasm.ResumeHttpRequest()
+				return
+			}
+			respondJSON(200, map[string]any{"headers": hs, "body": string(body), "num_headers": nh})
+		})
+		if err != nil {
+			return respondJSON(500, map[string]any{"dispatch_error": err.Error()})
+		}
+		return types.ActionPause
+	case "/shared":
+		key := q.Get("key")
+		_, cas, getErr := proxywasm.GetSharedData(key)
+		setErr := proxywasm.SetSharedData(key, []byte(q.Get("value")), cas)
+		staleErr := proxywasm.SetSharedData(key, []byte("stale"), cas)
+		v, newCas, _ := proxywasm.GetSharedData(key)
+		return respondJSON(200, map[string]any{"get_error": errString(getErr), "set_error": errString(setErr),
+			"stale_error": errString(staleErr), "value": string(v), "cas_before": cas, "cas_after": newCas})
+	case "/enqueue":
+		id, err := proxywasm.ResolveSharedQueue(q.Get("vm_id"), "fixture-queue")
+		if err != nil {
+			return respondJSON(500, map[string]any{"resolve_error": err.Error()})
+		}
+		_, unknownErr := proxywasm.ResolveSharedQueue(q.Get("vm_id"), "no-such-queue")
+		err = proxywasm.EnqueueSharedQueue(id, []byte(q.Get("value")))
+		return respondJSON(200, map[string]any{"enqueue_error": errString(err), "unknown_error": errString(unknownErr)})
+	case "/metrics":
+		h.plugin.gauge.Add(5)
+		h.plugin.gauge.Add(-2)
+		h.plugin.histo.Record(7)
+		h.plugin.histo.Record(9)
+		return respondJSON(200, map[string]any{"requests": h.plugin.counter.Value(), "gauge": h.plugin.gauge.Value()})
+	case "/time":
+		return respondJSON(200, map[string]any{"go_now": time.Now().UnixNano(), "host_now": rawCurrentTime()})
+	case "/grpc":
+		return respondJSON(200, map[string]any{"status": rawGrpcCall()})
+	case "/foreign":
+		_, err := proxywasm.CallForeignFunction("no_such_function", nil)
+		return respondJSON(200, map[string]any{"error": errString(err)})
+	case "/panic":
+		panic("fixture panic on purpose")
+	case "/body", "/pause-body":
+		return types.ActionContinue
+	case "/pause-forever":
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
+	if !strings.HasPrefix(h.path, "/body") {
+		return types.ActionContinue
+	}
+	body, err := proxywasm.GetHttpRequestBody(0, size)
+	if err != nil {
+		proxywasm.LogErrorf("get body: %v", err)
+	}
+	proxywasm.ReplaceHttpRequestBody([]byte(strings.ToUpper(string(body))))
+	proxywasm.AppendHttpRequestBody([]byte("+appended"))
+	proxywasm.PrependHttpRequestBody([]byte("prepended+"))
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpRequestTrailers(n int) types.Action {
+	ts, _ := proxywasm.GetHttpRequestTrailers()
+	proxywasm.AddHttpRequestHeader("x-request-trailers", strconv.Itoa(len(ts)))
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpResponseHeaders(n int, eos bool) types.Action {
+	proxywasm.AddHttpResponseHeader("set-cookie", "fixture1=1")
+	proxywasm.AddHttpResponseHeader("set-cookie", "fixture2=2")
+	status, _ := proxywasm.GetHttpResponseHeader(":status")
+	proxywasm.ReplaceHttpResponseHeader("x-seen-status", status)
+	proxywasm.RemoveHttpResponseHeader("x-upstream-secret")
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpResponseBody(size int, eos bool) types.Action {
+	if strings.HasPrefix(h.path, "/body") {
+		proxywasm.AppendHttpResponseBody([]byte("!"))
+	}
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpResponseTrailers(n int) types.Action {
+	proxywasm.AddHttpResponseTrailer("x-fixture-trailer", "yes")
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpStreamDone() {
+	proxywasm.LogDebugf("stream %d done", h.id)
+}

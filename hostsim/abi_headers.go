@@ -1,0 +1,186 @@
+package hostsim
+
+import (
+	"context"
+	"strings"
+)
+
+// headerMap returns the map a header-map host function names, for the
+// effective context: the stream's request/response headers and trailers, or
+// the HTTP callout response during proxy_on_http_call_response. ok is false
+// when that map does not exist at this point (Envoy answers NotFound).
+func (v *vm) headerMap(t mapType) (m *[]Pair, ok bool) {
+	if t == mapHTTPCallHeaders || t == mapHTTPCallTrailers {
+		if v.callResp == nil {
+			return nil, false
+		}
+		if t == mapHTTPCallHeaders {
+			return &v.callResp.headers, true
+		}
+		return &v.callResp.trailers, true
+	}
+	s := v.currentStream()
+	if s == nil {
+		return nil, false
+	}
+	switch t {
+	case mapRequestHeaders:
+		return &s.reqHeaders, true
+	case mapRequestTrailers:
+		return &s.reqTrailers, true
+	case mapResponseHeaders:
+		return &s.respHeaders, s.haveResponse
+	case mapResponseTrailers:
+		return &s.respTrailers, s.haveResponse
+	}
+	return nil, false
+}
+
+// proxy_get_header_map_pairs(map_type, return_ptr_ptr, return_size_ptr) -> status
+//
+// Returns the whole map, serialized (see EncodePairs), order and repeated
+// names kept.
+func hostGetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	return v.writeOut(ctx, EncodePairs(*m), uint32(p[1]), uint32(p[2]))
+}
+
+// proxy_set_header_map_pairs(map_type, map_ptr, map_size) -> status
+//
+// Replaces the whole map with the serialized pairs given.
+func hostSetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	raw, ok := v.read(uint32(p[1]), uint32(p[2]))
+	if !ok {
+		return StatusInvalidMemoryAccess
+	}
+	pairs, err := DecodePairs(raw)
+	if err != nil {
+		return StatusBadArgument
+	}
+	for i := range pairs {
+		pairs[i].Name = strings.ToLower(pairs[i].Name)
+	}
+	*m = pairs
+	return StatusOK
+}
+
+// proxy_get_header_map_size(map_type, return_size_ptr) -> status
+//
+// Writes the serialized size of the map.
+func hostGetHeaderMapSize(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	return v.writeU32(uint32(p[1]), uint32(len(EncodePairs(*m))))
+}
+
+// proxy_get_header_map_value(map_type, key_ptr, key_size, return_value_ptr_ptr,
+// return_value_size_ptr) -> status
+//
+// Returns the FIRST value of the (case-insensitive) name, as Envoy does;
+// NotFound when absent.
+func hostGetHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	key, ok := v.readString(uint32(p[1]), uint32(p[2]))
+	if !ok {
+		return StatusInvalidMemoryAccess
+	}
+	key = strings.ToLower(key)
+	for _, pair := range *m {
+		if pair.Name == key {
+			return v.writeOut(ctx, []byte(pair.Value), uint32(p[3]), uint32(p[4]))
+		}
+	}
+	return StatusNotFound
+}
+
+func (v *vm) keyValue(p []uint64) (key, value string, st Status) {
+	key, ok1 := v.readString(uint32(p[1]), uint32(p[2]))
+	value, ok2 := v.readString(uint32(p[3]), uint32(p[4]))
+	if !ok1 || !ok2 {
+		return "", "", StatusInvalidMemoryAccess
+	}
+	return strings.ToLower(key), value, StatusOK
+}
+
+// proxy_add_header_map_value(map_type, key_ptr, key_size, value_ptr, value_size) -> status
+//
+// Appends a value; existing values of the name stay (so a second
+// Set-Cookie is a second header).
+func hostAddHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	key, value, st := v.keyValue(p)
+	if st != StatusOK {
+		return st
+	}
+	*m = append(*m, Pair{key, value})
+	return StatusOK
+}
+
+// proxy_replace_header_map_value(map_type, key_ptr, key_size, value_ptr, value_size) -> status
+//
+// Sets the name to exactly this one value: the first occurrence is replaced
+// in place and later ones removed; an absent name is appended.
+func hostReplaceHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	key, value, st := v.keyValue(p)
+	if st != StatusOK {
+		return st
+	}
+	out := (*m)[:0]
+	replaced := false
+	for _, pair := range *m {
+		if pair.Name == key {
+			if replaced {
+				continue
+			}
+			pair.Value, replaced = value, true
+		}
+		out = append(out, pair)
+	}
+	if !replaced {
+		out = append(out, Pair{key, value})
+	}
+	*m = out
+	return StatusOK
+}
+
+// proxy_remove_header_map_value(map_type, key_ptr, key_size) -> status
+//
+// Removes every value of the name; removing an absent name is OK.
+func hostRemoveHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return StatusNotFound
+	}
+	key, ok := v.readString(uint32(p[1]), uint32(p[2]))
+	if !ok {
+		return StatusInvalidMemoryAccess
+	}
+	key = strings.ToLower(key)
+	out := (*m)[:0]
+	for _, pair := range *m {
+		if pair.Name != key {
+			out = append(out, pair)
+		}
+	}
+	*m = out
+	return StatusOK
+}

@@ -1,0 +1,192 @@
+package hostsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Host runs one Proxy-Wasm plugin in one or more VMs, as an Envoy listener
+// with a wasm filter does. Create it with New; Close it when done.
+type Host struct {
+	opts    Options
+	runtime wazero.Runtime
+	module  *Module
+	vms     []*vm
+	next    atomic.Uint32 // round-robin over vms
+
+	shared  sharedData
+	queues  sharedQueues
+	metrics metricStore
+
+	logMu sync.Mutex
+	logs  []LogEntry
+
+	unimplMu sync.Mutex
+	unimpl   []string
+
+	// async counts work started outside a guest call that will call back
+	// into a VM later (HTTP callouts, queue notifications), so WaitIdle can
+	// wait for it.
+	async sync.WaitGroup
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// LogEntry is one proxy_log call of the guest.
+type LogEntry struct {
+	VM      int
+	Level   LogLevel
+	Message string
+}
+
+// New compiles bin (through the shared compilation cache), starts
+// opts.VMs VMs and runs each through Envoy's start sequence: _initialize,
+// proxy_on_context_create for the root context, proxy_on_vm_start with the
+// VM configuration and proxy_on_configure with the plugin configuration.
+// A plugin that refuses to start (as a filter does with a bad
+// configuration) is an error carrying the plugin's own error and critical
+// log lines.
+func New(ctx context.Context, bin []byte, opts Options) (*Host, error) {
+	opts = opts.withDefaults()
+	h := &Host{opts: opts, runtime: newRuntime(ctx), closed: make(chan struct{})}
+	h.shared.init()
+	h.queues.init()
+	h.metrics.init()
+	fail := func(err error) (*Host, error) {
+		h.Close()
+		return nil, err
+	}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, h.runtime); err != nil {
+		return fail(fmt.Errorf("hostsim: instantiating WASI: %w", err))
+	}
+	if err := h.instantiateEnv(ctx); err != nil {
+		return fail(err)
+	}
+	m, err := compile(ctx, h.runtime, bin)
+	if err != nil {
+		return fail(err)
+	}
+	h.module = m
+	for i := 0; i < opts.VMs; i++ {
+		v, err := h.startVM(ctx, i)
+		if err != nil {
+			return fail(err)
+		}
+		h.vms = append(h.vms, v)
+	}
+	if mc, ok := opts.Clock.(*ManualClock); ok {
+		mc.onAdvance(h.manualTick)
+	}
+	return h, nil
+}
+
+// ABI is the ABI version the hosted module declared.
+func (h *Host) ABI() ABIVersion { return h.module.ABI }
+
+// VMCount is the number of VMs running the plugin.
+func (h *Host) VMCount() int { return len(h.vms) }
+
+// Close stops every VM and frees the runtime. It is safe to call twice.
+func (h *Host) Close() error {
+	h.closeOnce.Do(func() {
+		close(h.closed)
+		for _, v := range h.vms {
+			v.stopTicker()
+		}
+		h.async.Wait()
+		h.runtime.Close(context.Background())
+	})
+	return nil
+}
+
+// WaitIdle waits until no HTTP callout or queue notification is under way,
+// so a test can assert on what they did.
+func (h *Host) WaitIdle() { h.async.Wait() }
+
+// Logs returns the guest's log entries recorded so far, in order.
+func (h *Host) Logs() []LogEntry {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	return append([]LogEntry(nil), h.logs...)
+}
+
+// Unimplemented returns the names of host functions the guest called that
+// this host does not implement, in call order.
+func (h *Host) Unimplemented() []string {
+	h.unimplMu.Lock()
+	defer h.unimplMu.Unlock()
+	return append([]string(nil), h.unimpl...)
+}
+
+// MemoryBytes returns the size of each VM's linear memory in bytes.
+func (h *Host) MemoryBytes() []uint64 {
+	out := make([]uint64, len(h.vms))
+	for i, v := range h.vms {
+		v.mu.Lock()
+		out[i] = uint64(v.mod.Memory().Size())
+		v.mu.Unlock()
+	}
+	return out
+}
+
+func (h *Host) pickVM() *vm {
+	return h.vms[int(h.next.Add(1)-1)%len(h.vms)]
+}
+
+func (h *Host) log(v *vm, level LogLevel, msg string) {
+	if level < h.opts.LogLevel {
+		return
+	}
+	e := LogEntry{VM: v.index, Level: level, Message: msg}
+	h.logMu.Lock()
+	h.logs = append(h.logs, e)
+	h.logMu.Unlock()
+	if h.opts.OnLog != nil {
+		h.opts.OnLog(e)
+	}
+}
+
+func (h *Host) reportUnimplemented(name string) {
+	h.unimplMu.Lock()
+	h.unimpl = append(h.unimpl, name)
+	h.unimplMu.Unlock()
+	if h.opts.OnUnimplemented != nil {
+		h.opts.OnUnimplemented(name)
+	}
+}
+
+// startError explains why a plugin did not start, quoting what it logged at
+// error level or above, since that is where a filter says what is wrong.
+func (h *Host) startError(v *vm, what string) error {
+	var lines []string
+	for _, e := range h.Logs() {
+		if e.VM == v.index && e.Level >= LogError {
+			lines = append(lines, e.Level.String()+": "+e.Message)
+		}
+	}
+	msg := fmt.Sprintf("hostsim: VM %d: %s returned false: the plugin refused to start", v.index, what)
+	if len(lines) > 0 {
+		msg += "; it logged:\n  " + strings.Join(lines, "\n  ")
+	}
+	return &StartError{msg: msg, Logs: lines}
+}
+
+// StartError is returned by New when the plugin refused to start.
+type StartError struct {
+	msg string
+	// Logs holds the plugin's error and critical log lines.
+	Logs []string
+}
+
+func (e *StartError) Error() string { return e.msg }
+
+// ErrClosed is returned for work asked of a closed Host.
+var ErrClosed = errors.New("hostsim: host closed")

@@ -1,0 +1,439 @@
+package hostsim
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Request is a downstream HTTP request as the listener hands it to the
+// filter chain.
+type Request struct {
+	Method    string // default GET
+	Path      string // path and query; default "/"
+	Authority string // the Host; default "localhost"
+	Scheme    string // default "http"
+	Header    []Pair // regular (non-pseudo) headers, in order
+	Body      []byte
+	Trailer   []Pair
+
+	Protocol           string // default "HTTP/1.1"
+	SourceAddress      string // "ip:port"; default "127.0.0.1:50000"
+	DestinationAddress string // "ip:port"; default "127.0.0.1:10000"
+	MTLS               bool
+	RouteName          string
+	ClusterName        string
+}
+
+// Response is what the downstream client receives.
+type Response struct {
+	Status  int
+	Header  []Pair // regular headers, in order, repeats kept
+	Body    []byte
+	Trailer []Pair
+	// LocalReply is true when the filter answered with
+	// proxy_send_local_response instead of the upstream; Details is the
+	// details string it gave.
+	LocalReply bool
+	Details    string
+	// Reset is true when the filter closed the stream (proxy_close_stream):
+	// the client would see a reset connection, not a response.
+	Reset bool
+	// VM is the index of the VM that handled the stream.
+	VM int
+}
+
+// HeaderValues returns the values of a header, in order.
+func (r *Response) HeaderValues(name string) []string {
+	var vs []string
+	for _, p := range r.Header {
+		if strings.EqualFold(p.Name, name) {
+			vs = append(vs, p.Value)
+		}
+	}
+	return vs
+}
+
+// HeaderValue returns the first value of a header, or "".
+func (r *Response) HeaderValue(name string) string {
+	if vs := r.HeaderValues(name); len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// stream is the host's state of one HTTP stream; the host functions read and
+// change it while its context is the effective one.
+type stream struct {
+	id  uint32
+	req *Request
+
+	reqHeaders, reqTrailers   []Pair
+	reqBody                   []byte
+	respHeaders, respTrailers []Pair
+	respBody                  []byte
+	haveResponse              bool
+
+	props map[string][]byte // set_property on this stream
+
+	continued [2]bool   // proxy_continue_stream seen, per direction
+	local     *Response // proxy_send_local_response seen
+	reset     bool      // proxy_close_stream seen
+	wake      chan struct{}
+}
+
+func (s *stream) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Do runs one HTTP stream through the filter, as Envoy's HTTP connection
+// manager does: proxy_on_context_create, request headers, body and trailers
+// (each may pause the stream until the filter resumes it, typically after
+// an HTTP callout), the upstream (skipped when the filter answered
+// locally), response headers, body and trailers, then proxy_on_done,
+// proxy_on_log and proxy_on_delete. upstream receives the request as the
+// filter left it.
+func (h *Host) Do(ctx context.Context, req *Request, upstream http.Handler) (*Response, error) {
+	select {
+	case <-h.closed:
+		return nil, ErrClosed
+	default:
+	}
+	req = withRequestDefaults(req)
+	v := h.pickVM()
+
+	v.mu.Lock()
+	s := &stream{id: v.nextID, req: req, wake: make(chan struct{}, 1), props: map[string][]byte{}}
+	v.nextID++
+	s.reqHeaders = requestPairs(req)
+	s.reqBody = append([]byte(nil), req.Body...)
+	s.reqTrailers = append([]Pair(nil), req.Trailer...)
+	v.streams[s.id] = s
+	v.withContext(s.id)
+	_, err := v.call(v.fns.contextCreate, "proxy_on_context_create", uint64(s.id), rootContextID)
+	v.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := h.runStream(ctx, v, s, upstream)
+	// Envoy finishes every stream it created, whatever happened to it, so
+	// the SDK's per-context state is freed in proxy_on_delete.
+	if ferr := v.finish(s); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp.VM = v.index
+	return resp, nil
+}
+
+func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Handler) (*Response, error) {
+	hasBody, hasTrailers := len(s.reqBody) > 0, len(s.reqTrailers) > 0
+
+	// The request path. A local reply or a reset ends it early.
+	phases := []struct {
+		name string
+		run  func() (uint64, error)
+		skip bool
+	}{
+		{"request headers", func() (uint64, error) {
+			return v.call(v.fns.requestHeaders, "proxy_on_request_headers", uint64(s.id), uint64(len(s.reqHeaders)), b2u(!hasBody && !hasTrailers))
+		}, false},
+		{"request body", func() (uint64, error) {
+			return v.call(v.fns.requestBody, "proxy_on_request_body", uint64(s.id), uint64(len(s.reqBody)), b2u(!hasTrailers))
+		}, !hasBody},
+		{"request trailers", func() (uint64, error) {
+			return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
+		}, !hasTrailers},
+	}
+	for _, ph := range phases {
+		if ph.skip {
+			continue
+		}
+		stop, err := h.runPhase(ctx, v, s, streamRequest, ph.name, ph.run)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			break
+		}
+	}
+
+	v.mu.Lock()
+	local, reset := s.local, s.reset
+	v.mu.Unlock()
+	if reset {
+		return &Response{Reset: true}, nil
+	}
+	if local == nil {
+		up := h.callUpstream(ctx, v, s, upstream)
+		v.mu.Lock()
+		s.respHeaders, s.respBody, s.respTrailers = up.headers, up.body, up.trailers
+		s.haveResponse = true
+		v.mu.Unlock()
+	} else {
+		// Envoy sends a local reply through the encoder filters too, so the
+		// filter sees its own reply in its response callbacks.
+		v.mu.Lock()
+		s.respHeaders = append([]Pair{{":status", strconv.Itoa(local.Status)}}, local.Header...)
+		s.respBody = local.Body
+		s.haveResponse = true
+		v.mu.Unlock()
+	}
+	return h.runResponse(ctx, v, s, local)
+}
+
+func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Response) (*Response, error) {
+	v.mu.Lock()
+	hasBody, hasTrailers := len(s.respBody) > 0, len(s.respTrailers) > 0
+	n := len(s.respHeaders)
+	v.mu.Unlock()
+	phases := []struct {
+		name string
+		run  func() (uint64, error)
+		skip bool
+	}{
+		{"response headers", func() (uint64, error) {
+			return v.call(v.fns.responseHeaders, "proxy_on_response_headers", uint64(s.id), uint64(n), b2u(!hasBody && !hasTrailers))
+		}, false},
+		{"response body", func() (uint64, error) {
+			return v.call(v.fns.responseBody, "proxy_on_response_body", uint64(s.id), uint64(len(s.respBody)), b2u(!hasTrailers))
+		}, !hasBody},
+		{"response trailers", func() (uint64, error) {
+			return v.call(v.fns.responseTrailers, "proxy_on_response_trailers", uint64(s.id), uint64(len(s.respTrailers)))
+		}, !hasTrailers},
+	}
+	// A local reply sent while the response is being encoded replaces it,
+	// and is not encoded through the filter a second time.
+	before := local
+	for _, ph := range phases {
+		if ph.skip {
+			continue
+		}
+		stop, err := h.runPhase(ctx, v, s, streamResponse, ph.name, ph.run)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			break
+		}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s.reset {
+		return &Response{Reset: true}, nil
+	}
+	if s.local != nil && s.local != before {
+		return s.local, nil
+	}
+	resp := &Response{Body: s.respBody, Trailer: s.respTrailers}
+	for _, p := range s.respHeaders {
+		if p.Name == ":status" {
+			resp.Status, _ = strconv.Atoi(p.Value)
+			continue
+		}
+		resp.Header = append(resp.Header, p)
+	}
+	if local != nil {
+		resp.LocalReply, resp.Details = true, local.Details
+	}
+	return resp, nil
+}
+
+// runPhase runs one stream callback and, when the filter paused the stream,
+// waits for it to be resumed. stop is true when the stream must not go on
+// in this direction: a local reply or a reset.
+func (h *Host) runPhase(ctx context.Context, v *vm, s *stream, dir streamType, name string, run func() (uint64, error)) (stop bool, err error) {
+	v.mu.Lock()
+	s.continued[dir] = false
+	localBefore := s.local
+	v.withContext(s.id)
+	action, err := run()
+	halted := s.reset || s.local != localBefore
+	v.mu.Unlock()
+	if err != nil {
+		return true, err
+	}
+	if halted {
+		return true, nil
+	}
+	if uint32(action) == actionContinue {
+		return false, nil
+	}
+	timer := time.NewTimer(h.opts.StreamTimeout)
+	defer timer.Stop()
+	for {
+		v.mu.Lock()
+		resumed, halted, broken := s.continued[dir], s.reset || s.local != localBefore, v.broken
+		v.mu.Unlock()
+		switch {
+		case broken != nil:
+			return true, broken
+		case halted:
+			return true, nil
+		case resumed:
+			return false, nil
+		}
+		select {
+		case <-s.wake:
+		case <-timer.C:
+			return true, fmt.Errorf("hostsim: VM %d: the filter paused the stream in %s and did not resume it within %s", v.index, name, h.opts.StreamTimeout)
+		case <-ctx.Done():
+			return true, ctx.Err()
+		case <-h.closed:
+			return true, ErrClosed
+		}
+	}
+}
+
+// finish ends the stream as Envoy does: proxy_on_done, proxy_on_log,
+// proxy_on_delete.
+func (v *vm) finish(s *stream) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	defer delete(v.streams, s.id)
+	v.withContext(s.id)
+	if _, err := v.call(v.fns.done, "proxy_on_done", uint64(s.id)); err != nil {
+		return err
+	}
+	if _, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id)); err != nil {
+		return err
+	}
+	_, err := v.call(v.fns.delete, "proxy_on_delete", uint64(s.id))
+	return err
+}
+
+type upstreamResult struct {
+	headers, trailers []Pair
+	body              []byte
+}
+
+// callUpstream sends the request, as the filter left it, to the upstream
+// handler. With no upstream, Envoy's answer to a route without a cluster is
+// given: 404.
+func (h *Host) callUpstream(ctx context.Context, v *vm, s *stream, upstream http.Handler) upstreamResult {
+	v.mu.Lock()
+	headers := append([]Pair(nil), s.reqHeaders...)
+	body := append([]byte(nil), s.reqBody...)
+	v.mu.Unlock()
+	if upstream == nil {
+		return upstreamResult{headers: []Pair{{":status", "404"}}}
+	}
+	hr, err := httpRequestFromPairs(ctx, headers, body)
+	if err != nil {
+		// Envoy would refuse such a request before it reached a cluster.
+		return upstreamResult{headers: []Pair{{":status", "400"}}, body: []byte(err.Error())}
+	}
+	rec := httptest.NewRecorder()
+	upstream.ServeHTTP(rec, hr)
+	res := rec.Result()
+	out := upstreamResult{headers: []Pair{{":status", strconv.Itoa(res.StatusCode)}}, body: rec.Body.Bytes()}
+	out.headers = append(out.headers, headerPairs(res.Header)...)
+	out.trailers = headerPairs(res.Trailer)
+	return out
+}
+
+func withRequestDefaults(r *Request) *Request {
+	c := *r
+	if c.Method == "" {
+		c.Method = http.MethodGet
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.Authority == "" {
+		c.Authority = "localhost"
+	}
+	if c.Scheme == "" {
+		c.Scheme = "http"
+	}
+	if c.Protocol == "" {
+		c.Protocol = "HTTP/1.1"
+	}
+	if c.SourceAddress == "" {
+		c.SourceAddress = "127.0.0.1:50000"
+	}
+	if c.DestinationAddress == "" {
+		c.DestinationAddress = "127.0.0.1:10000"
+	}
+	return &c
+}
+
+// requestPairs builds the request header map Envoy hands a filter: the
+// pseudo-headers first, then the regular headers lower-cased, in order,
+// plus the x-request-id Envoy generates when the client sent none.
+func requestPairs(r *Request) []Pair {
+	ps := []Pair{{":authority", r.Authority}, {":path", r.Path}, {":method", r.Method}, {":scheme", r.Scheme}}
+	hasID := false
+	for _, p := range r.Header {
+		name := strings.ToLower(p.Name)
+		if name == "x-request-id" {
+			hasID = true
+		}
+		ps = append(ps, Pair{name, p.Value})
+	}
+	if !hasID {
+		var id [16]byte
+		rand.Read(id[:])
+		ps = append(ps, Pair{"x-request-id", hex.EncodeToString(id[:])})
+	}
+	return ps
+}
+
+func httpRequestFromPairs(ctx context.Context, ps []Pair, body []byte) (*http.Request, error) {
+	get := func(name string) string {
+		for _, p := range ps {
+			if p.Name == name {
+				return p.Value
+			}
+		}
+		return ""
+	}
+	r, err := http.NewRequestWithContext(ctx, get(":method"), get(":scheme")+"://"+get(":authority")+get(":path"), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("hostsim: the request headers do not form a request: %w", err)
+	}
+	r.RequestURI = get(":path")
+	for _, p := range ps {
+		if !strings.HasPrefix(p.Name, ":") {
+			r.Header.Add(p.Name, p.Value)
+		}
+	}
+	return r, nil
+}
+
+// headerPairs turns a Go header map into lower-cased pairs, names sorted so
+// the result is deterministic; the values of one name keep their order.
+func headerPairs(h http.Header) []Pair {
+	names := make([]string, 0, len(h))
+	for n := range h {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var ps []Pair
+	for _, n := range names {
+		for _, val := range h[n] {
+			ps = append(ps, Pair{strings.ToLower(n), val})
+		}
+	}
+	return ps
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
