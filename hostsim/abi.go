@@ -9,16 +9,16 @@ import "strconv"
 type Status uint32
 
 const (
-	StatusOK              Status = 0
-	StatusNotFound        Status = 1
-	StatusBadArgument     Status = 2
-	StatusSerialization   Status = 3
-	StatusParseFailure    Status = 4
+	StatusOK                  Status = 0
+	StatusNotFound            Status = 1
+	StatusBadArgument         Status = 2
+	StatusSerialization       Status = 3
+	StatusParseFailure        Status = 4
 	StatusInvalidMemoryAccess Status = 6
-	StatusEmpty           Status = 7
-	StatusCasMismatch     Status = 8
-	StatusInternalFailure Status = 10
-	StatusUnimplemented   Status = 12
+	StatusEmpty               Status = 7
+	StatusCasMismatch         Status = 8
+	StatusInternalFailure     Status = 10
+	StatusUnimplemented       Status = 12
 )
 
 // LogLevel is a Proxy-Wasm log level.

@@ -43,7 +43,7 @@ func TestPropertiesAreEnvoysAttributes(t *testing.T) {
 		"connection.mtls", "plugin_name", "plugin_root_id", "plugin_vm_id", "route_name", "cluster_name", "no.such"}
 	resp := do(t, h, &Request{
 		Method: "PUT", Path: "/properties?names=" + strings.Join(names, ",") + ",request.headers", Authority: "app.test", Scheme: "https",
-		Header: []Pair{{"X-Request-Id", "rid-1"}, {"Cookie", "a=1"}, {"Cookie", "b=2"}},
+		Header:        []Pair{{"X-Request-Id", "rid-1"}, {"Cookie", "a=1"}, {"Cookie", "b=2"}},
 		SourceAddress: "10.1.2.3:4444", DestinationAddress: "127.0.0.1:10000", MTLS: true, RouteName: "r1", ClusterName: "c1",
 	})
 	got := decodeJSON(t, resp)

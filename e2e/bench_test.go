@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/exeunt/exeunt/hostsim"
+)
+
+// Benchmarks of what ships, run by `make bench`; BENCHMARKS.md keeps the
+// figures. Ratios are measured within one run, request by request, so that
+// a noisy shared machine slows both sides alike.
+
+var okUpstream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+
+// BenchmarkPassThrough sends the same pass-through request alternately
+// through the filter and through the do-nothing module (built the same way,
+// with an HTTP context that continues every callback) and reports each one's
+// time per request and their ratio: the cost of the filter's own work on top
+// of the bare ABI round trip.
+func BenchmarkPassThrough(b *testing.B) {
+	filter := startHost(b, "exeunt.wasm", hostsim.Options{PluginConfig: []byte(`{"health_path": "/exeunt/healthz"}`)})
+	noop := startHost(b, "noop.wasm", hostsim.Options{})
+	req := &hostsim.Request{Path: "/app/page?x=1", Header: []hostsim.Pair{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: "a=b"}}}
+	ctx := context.Background()
+	run := func(h *hostsim.Host) time.Duration {
+		start := time.Now()
+		if _, err := h.Do(ctx, req, okUpstream); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	for i := 0; i < 200; i++ { // warm both VMs before measuring
+		run(filter)
+		run(noop)
+	}
+	var tFilter, tNoop time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tNoop += run(noop)
+		tFilter += run(filter)
+	}
+	b.ReportMetric(float64(tFilter.Nanoseconds())/float64(b.N), "filter-ns/req")
+	b.ReportMetric(float64(tNoop.Nanoseconds())/float64(b.N), "noop-ns/req")
+	b.ReportMetric(float64(tFilter)/float64(tNoop), "ratio")
+}
+
+// BenchmarkGuestMemory reports the filter VM's linear memory after 1,000
+// and after 1,000,000 pass-through requests. Memory that grows per request
+// (contexts never deleted, say) shows as a gap between the two.
+func BenchmarkGuestMemory(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		h := startHost(b, "exeunt.wasm", hostsim.Options{PluginConfig: []byte(`{}`)})
+		req := &hostsim.Request{Path: "/app/page"}
+		ctx := context.Background()
+		var after1k uint64
+		for n := 1; n <= 1_000_000; n++ {
+			if _, err := h.Do(ctx, req, okUpstream); err != nil {
+				b.Fatal(err)
+			}
+			if n == 1000 {
+				after1k = h.MemoryBytes()[0]
+			}
+		}
+		after1M := h.MemoryBytes()[0]
+		b.ReportMetric(float64(after1k)/(1<<20), "MiB-after-1k")
+		b.ReportMetric(float64(after1M)/(1<<20), "MiB-after-1M")
+		h.Close()
+	}
+}
