@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds Go main packages written on github.com/tetratelabs/proxy-wasm-go-sdk into
+# Proxy-Wasm modules with the standard Go toolchain.
+#
+#   scripts/build-wasm.sh PACKAGE OUTPUT [PACKAGE OUTPUT ...]
+#   scripts/build-wasm.sh ./cmd/exeunt build/exeunt.wasm ./cmd/noop build/noop.wasm
+#
+# The SDK only exports its callbacks and imports its host functions under TinyGo, so
+# the two files in _bridge/ are added to its proxywasm/internal package at build time
+# (see _bridge/README.md). `go build -overlay` refuses paths inside GOMODCACHE, so the
+# SDK is reached through a symlink, build/sdk, that an alternate go.mod
+# (build/wasm.mod, a copy of go.mod with a replace) points at. go.mod stays untouched.
+#
+# Safe to run again and again, and from a fresh clone; other builds may run at the same
+# time in the same tree (generated files are written whole and renamed into place).
+set -euo pipefail
+
+sdk_module=github.com/tetratelabs/proxy-wasm-go-sdk
+# The names every Proxy-Wasm ABI 0.2.x host looks for; a build without the bridge
+# succeeds but has neither.
+required_exports=(proxy_abi_version_0_2_0 proxy_on_memory_allocate)
+
+die() { echo "build-wasm: $*" >&2; exit 1; }
+
+if [ $# -eq 0 ] || [ $(($# % 2)) -ne 0 ]; then
+  die "usage: scripts/build-wasm.sh PACKAGE OUTPUT [PACKAGE OUTPUT ...] (e.g. ./cmd/exeunt build/exeunt.wasm)"
+fi
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+build="$root/build"
+mkdir -p "$build"
+
+# replace_file TARGET: moves TARGET.tmp.$$ over TARGET unless it already has that
+# content, so concurrent and repeated runs never see a half-written file.
+replace_file() {
+  if cmp -s "$1.tmp.$$" "$1"; then rm -f "$1.tmp.$$"; else mv -f "$1.tmp.$$" "$1"; fi
+}
+
+# A fresh clone may not have the SDK in the module cache yet.
+go mod download "$sdk_module"
+sdk_dir=$(go list -m -f '{{.Dir}}' "$sdk_module")
+[ -n "$sdk_dir" ] && [ -d "$sdk_dir/proxywasm/internal" ] ||
+  die "cannot find the source of $sdk_module (go list -m gave '$sdk_dir'); run 'go mod download' and check go.mod requires it"
+
+if [ "$(readlink "$build/sdk" 2>/dev/null || true)" != "$sdk_dir" ]; then
+  ln -sfn "$sdk_dir" "$build/sdk.tmp.$$"
+  mv -Tf "$build/sdk.tmp.$$" "$build/sdk"
+fi
+
+cp go.mod "$build/wasm.mod.tmp.$$"
+# The replace path is resolved against the module root, not against build/.
+go mod edit -replace="$sdk_module=./build/sdk" "$build/wasm.mod.tmp.$$"
+replace_file "$build/wasm.mod"
+cp go.sum "$build/wasm.sum.tmp.$$"
+replace_file "$build/wasm.sum"
+
+internal="$build/sdk/proxywasm/internal"
+cat >"$build/overlay.json.tmp.$$" <<JSON
+{
+  "Replace": {
+    "$internal/hostcalls_wasip1.go": "$root/_bridge/hostcalls_wasip1.go",
+    "$internal/exports_wasip1.go": "$root/_bridge/exports_wasip1.go"
+  }
+}
+JSON
+replace_file "$build/overlay.json"
+
+# `hostsim check` (cmd/hostsim) inspects a module properly: ABI version, the callbacks an
+# HTTP filter needs, and that it compiles. It is built natively, once per run; should it
+# not build (it is work in progress in the same tree), the name check below still runs.
+checker=""
+if [ -d cmd/hostsim ]; then
+  if go build -o "$build/hostsim.tmp.$$" ./cmd/hostsim; then
+    mv -f "$build/hostsim.tmp.$$" "$build/hostsim"
+    checker="$build/hostsim"
+  else
+    echo "build-wasm: warning: cmd/hostsim does not build; checking export names only" >&2
+  fi
+fi
+
+while [ $# -gt 0 ]; do
+  pkg=$1 out=$2
+  shift 2
+  mkdir -p "$(dirname "$out")"
+  tmp="$out.tmp.$$"
+  echo "build-wasm: $pkg -> $out" >&2
+  if ! GOOS=wasip1 GOARCH=wasm go build \
+    -modfile="$build/wasm.mod" -overlay="$build/overlay.json" \
+    -buildmode=c-shared -trimpath -o "$tmp" "$pkg"; then
+    rm -f "$tmp"
+    die "go build of $pkg failed"
+  fi
+  for name in "${required_exports[@]}"; do
+    if [ "$(LC_ALL=C grep -a -c -F "$name" "$tmp" || true)" = 0 ]; then
+      rm -f "$tmp"
+      die "$pkg built, but the module does not export $name: the _bridge overlay was not applied (check build/overlay.json and that $pkg imports $sdk_module/proxywasm)"
+    fi
+  done
+  if [ -n "$checker" ] && ! "$checker" check "$tmp" >/dev/null; then
+    rm -f "$tmp"
+    die "$pkg built, but hostsim check rejects the module (see above)"
+  fi
+  mv -f "$tmp" "$out"
+  echo "build-wasm: $out $(wc -c <"$out") bytes" >&2
+done
