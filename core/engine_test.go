@@ -1,0 +1,67 @@
+package core
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestEngineOnRequestHeaders(t *testing.T) {
+	noStore := Header{"cache-control", "no-store"}
+	json := Header{"content-type", "application/json"}
+	healthy := &Response{Status: 200, Headers: []Header{json, noStore}, Body: []byte(`{"status":"ok"}`)}
+
+	custom, err := ParseConfig([]byte(`{"health_path": "/ready"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults, err := ParseConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		cfg  *Config
+		req  Request
+		want *Response // nil: the request continues
+	}{
+		{"health GET", defaults, Request{"GET", "/exeunt/healthz"}, healthy},
+		{"health with query", defaults, Request{"GET", "/exeunt/healthz?probe=1"}, healthy},
+		{"health HEAD", defaults, Request{"HEAD", "/exeunt/healthz"},
+			&Response{Status: 200, Headers: []Header{json, noStore}}},
+		{"health POST", defaults, Request{"POST", "/exeunt/healthz"},
+			&Response{Status: 405, Headers: []Header{{"allow", "GET, HEAD"}, noStore}}},
+		{"configured health path", custom, Request{"GET", "/ready"}, healthy},
+		{"default path not served when configured elsewhere", custom, Request{"GET", "/exeunt/healthz"}, nil},
+		{"other path", defaults, Request{"GET", "/"}, nil},
+		{"prefix of health path", defaults, Request{"GET", "/exeunt/health"}, nil},
+		{"below health path", defaults, Request{"GET", "/exeunt/healthz/x"}, nil},
+		{"trailing slash", defaults, Request{"GET", "/exeunt/healthz/"}, nil},
+		{"case differs", defaults, Request{"GET", "/Exeunt/Healthz"}, nil},
+		{"no path", defaults, Request{"CONNECT", ""}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewEngine(tt.cfg).OnRequestHeaders(tt.req)
+			if tt.want == nil {
+				if !d.Continues() {
+					t.Fatalf("got local response %+v, want the request to continue", *d.Response)
+				}
+				return
+			}
+			if d.Continues() {
+				t.Fatalf("request continued, want local response %+v", *tt.want)
+			}
+			if !reflect.DeepEqual(d.Response, tt.want) {
+				t.Fatalf("got  %+v\nwant %+v", *d.Response, *tt.want)
+			}
+		})
+	}
+}
+
+func TestNotConfiguredRefuses(t *testing.T) {
+	d := NotConfigured()
+	if d.Continues() || d.Response.Status != 503 {
+		t.Fatalf("NotConfigured() = %+v, want a 503 local response", d)
+	}
+}

@@ -1,0 +1,51 @@
+package core
+
+// health answers the health check. It reports that the filter is loaded, configured and
+// answering, which is what a load balancer probing through Envoy needs to know; it says
+// nothing about the upstreams. The answer must never be cached, or a probe could be
+// told "ok" by a cache after the filter is gone.
+func health(method string) Decision {
+	switch method {
+	case "GET":
+		return Respond(&Response{
+			Status: 200,
+			Headers: []Header{
+				{"content-type", "application/json"},
+				{"cache-control", "no-store"},
+			},
+			Body: []byte(`{"status":"ok"}`),
+		})
+	case "HEAD":
+		// Same headers as GET, no body (RFC 9110, section 9.3.2).
+		return Respond(&Response{
+			Status: 200,
+			Headers: []Header{
+				{"content-type", "application/json"},
+				{"cache-control", "no-store"},
+			},
+		})
+	}
+	// The path belongs to the filter, so other methods are refused here rather than
+	// passed to an upstream that knows nothing about it.
+	return Respond(&Response{
+		Status: 405,
+		Headers: []Header{
+			{"allow", "GET, HEAD"},
+			{"cache-control", "no-store"},
+		},
+	})
+}
+
+// NotConfigured answers requests that reach a plugin whose configuration was rejected.
+// Envoy should never send any (a plugin that fails to start serves nothing), but if one
+// arrives it is refused rather than let through unchecked.
+func NotConfigured() Decision {
+	return Respond(&Response{
+		Status: 503,
+		Headers: []Header{
+			{"content-type", "text/plain; charset=utf-8"},
+			{"cache-control", "no-store"},
+		},
+		Body: []byte("exeunt is not configured; see the Envoy log\n"),
+	})
+}
