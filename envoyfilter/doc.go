@@ -1,0 +1,7 @@
+// Package envoyfilter is the thin Proxy-Wasm glue between Envoy and package core.
+//
+// Each callback reads what the host offers, asks core, applies the decision and
+// returns; the logic lives in core. Only the SDK's public proxywasm API is used, so
+// the same code runs natively under the SDK's proxytest emulator and, built with
+// scripts/build-wasm.sh, inside Envoy.
+package envoyfilter
