@@ -1,0 +1,24 @@
+package envoyconfig
+
+// The extensions whose configuration types resolve in a google.protobuf.Any ("@type"). Envoy
+// knows hundreds; a file naming one that is not linked in here fails to load with "unknown
+// type". Add the package of any other extension a real configuration needs: the cost is build
+// time, not behaviour (hostsim still serves only what CheckServable allows).
+import (
+	// The HTTP connection manager (network filter), and the HTTP filters it runs.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+
+	// Other network and listener filters often found beside it.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+
+	// Access loggers: stdout/stderr and file.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
+
+	// Upstream TLS and HTTP protocol options, which clusters of real identity providers use.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+)

@@ -1,0 +1,378 @@
+package envoyconfig
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLoadRepoEnvoyYAML loads the envoy.yaml the project ships.
+func TestLoadRepoEnvoyYAML(t *testing.T) {
+	c, err := LoadFile("../../envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckServable(); err != nil {
+		t.Errorf("CheckServable: %v", err)
+	}
+	if len(c.Listeners) != 1 {
+		t.Fatalf("%d listeners, want 1", len(c.Listeners))
+	}
+	l := c.Listeners[0]
+	if l.Name != "main" || l.Address != "127.0.0.1:10000" {
+		t.Errorf("listener %q at %q, want main at 127.0.0.1:10000", l.Name, l.Address)
+	}
+
+	if n := len(l.HTTPFilters); n < 2 {
+		t.Fatalf("%d HTTP filters, want the wasm filter and the router at least", n)
+	}
+	first, last := l.HTTPFilters[0], l.HTTPFilters[len(l.HTTPFilters)-1]
+	if first.TypeURL != TypeURLWasm || first.Wasm == nil {
+		t.Fatalf("first HTTP filter is %q (%s), want the wasm filter", first.Name, first.TypeURL)
+	}
+	if !last.IsRouter() {
+		t.Errorf("last HTTP filter is %q (%s), want the router", last.Name, last.TypeURL)
+	}
+	w := first.Wasm
+	want := WasmPlugin{Name: "exeunt", RootID: "exeunt", VMID: "exeunt",
+		Runtime: "envoy.wasm.runtime.v8", File: "build/exeunt.wasm", FailOpen: false}
+	got := *w
+	got.Configuration, got.VMConfiguration = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("wasm plugin\n got %+v\nwant %+v", got, want)
+	}
+	var pc map[string]any
+	if err := json.Unmarshal(w.Configuration, &pc); err != nil {
+		t.Fatalf("plugin configuration is not JSON: %v\n%s", err, w.Configuration)
+	}
+	if pc["health_path"] != "/exeunt/healthz" {
+		t.Errorf("plugin configuration %s: want health_path /exeunt/healthz", w.Configuration)
+	}
+	if w.VMConfiguration != nil {
+		t.Errorf("VM configuration %q, want none", w.VMConfiguration)
+	}
+
+	if len(l.VirtualHosts) != 1 || len(l.VirtualHosts[0].Routes) != 1 {
+		t.Fatalf("virtual hosts %+v, want one with one route", l.VirtualHosts)
+	}
+	vh := l.VirtualHosts[0]
+	if len(vh.Domains) != 1 || vh.Domains[0] != "*" {
+		t.Errorf("domains %q, want [*]", vh.Domains)
+	}
+	r := vh.Routes[0]
+	if r.Match != (PathMatch{Kind: MatchPrefix, Value: "/"}) || r.Cluster != "demo_app" || r.Timeout != 15*time.Second {
+		t.Errorf("route %+v, want prefix / to demo_app with the default 15s timeout", r)
+	}
+	for _, vh := range l.VirtualHosts {
+		for _, r := range vh.Routes {
+			if _, ok := c.Cluster(r.Cluster); !ok {
+				t.Errorf("route %+v: no cluster %q", r, r.Cluster)
+			}
+		}
+	}
+
+	cl, ok := c.Cluster("demo_app")
+	if !ok {
+		t.Fatal("no cluster demo_app")
+	}
+	if len(cl.Endpoints) != 1 || cl.Endpoints[0] != "127.0.0.1:8081" || cl.ConnectTimeout != time.Second {
+		t.Errorf("cluster %+v, want 127.0.0.1:8081 with a 1s connect timeout", cl)
+	}
+}
+
+// base is a small valid configuration that the table tests break one way each.
+const base = `
+static_resources:
+  listeners:
+  - name: main
+    address:
+      socket_address: {address: 127.0.0.1, port_value: 10000}
+    filter_chains:
+    - filters:
+      - name: hcm
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ingress
+          access_log:
+          - name: stdout
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+          route_config:
+            virtual_hosts:
+            - name: app
+              domains: ["*"]
+              routes:
+              - match: {prefix: "/"}
+                route: {cluster: app, timeout: 3s}
+          http_filters:
+          - name: wasm
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                name: exeunt
+                root_id: exeunt
+                vm_config:
+                  runtime: envoy.wasm.runtime.v8
+                  code: {local: {filename: build/exeunt.wasm}}
+                configuration:
+                  "@type": type.googleapis.com/google.protobuf.StringValue
+                  value: '{"health_path": "/healthz"}'
+          - name: router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+  - name: app
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: app
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: {address: 127.0.0.1, port_value: 8081}
+`
+
+// Paths into base.
+const (
+	pListener = "static_resources.listeners[0](main)"
+	pHCM      = pListener + ".filter_chains[0].filters[0](hcm).typed_config"
+	pWasm     = pHCM + ".http_filters[0](wasm).typed_config"
+	pRoute    = pHCM + ".route_config.virtual_hosts[0](app).routes[0]"
+	pCluster  = "static_resources.clusters[0](app)"
+)
+
+// edit returns base with old replaced by new, which must be there exactly once.
+func edit(t testing.TB, old, new string) string {
+	t.Helper()
+	return editIn(t, base, old, new)
+}
+
+func editIn(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if n := strings.Count(s, old); n != 1 {
+		t.Fatalf("%q occurs %d times", old, n)
+	}
+	return strings.Replace(s, old, new, 1)
+}
+
+const routerFilter = `          - name: router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+`
+
+func TestLoadBase(t *testing.T) {
+	c, err := Load([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckServable(); err != nil {
+		t.Fatalf("CheckServable: %v", err)
+	}
+	if got := c.Listeners[0].VirtualHosts[0].Routes[0].Timeout; got != 3*time.Second {
+		t.Errorf("route timeout %v, want 3s", got)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		yaml      string
+		path, msg string // the first error's Path, exactly, and part of its Msg
+	}{
+		{"YAML syntax", "static_resources: [", "", "yaml: line 1"},
+		{"empty file", "", "", "the file is empty"},
+		{"unknown top-level field",
+			edit(t, "static_resources:", "static_resource:"),
+			"", `unknown field "static_resource" in envoy.config.bootstrap.v3.Bootstrap`},
+		{"unknown field in a listener",
+			edit(t, "    address:\n      socket_address: {address: 127.0.0.1, port_value: 10000}",
+				"    adress:\n      socket_address: {address: 127.0.0.1, port_value: 10000}"),
+			pListener, `unknown field "adress" in envoy.config.listener.v3.Listener (did you mean "address"?)`},
+		{"unknown field in the wasm plugin config",
+			edit(t, "root_id: exeunt", "rootid: exeunt"),
+			pWasm + ".config", `unknown field "rootid" in envoy.extensions.wasm.v3.PluginConfig`},
+		{"unknown field in an access logger",
+			edit(t, "StdoutAccessLog", "StdoutAccessLog\n              path: /dev/stdout"),
+			pHCM + ".access_log[0](stdout).typed_config", `unknown field "path" in envoy.extensions.access_loggers.stream.v3.StdoutAccessLog`},
+		{"wrong scalar type",
+			edit(t, "port_value: 8081", "port_value: eighty"),
+			"static_resources.clusters[0](app).load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value",
+			`invalid value for uint32 field portValue: "eighty"`},
+		{"route to a missing cluster",
+			edit(t, "route: {cluster: app, timeout: 3s}", "route: {cluster: nope}"),
+			pRoute + ".route.cluster", `no cluster named "nope" (clusters: app)`},
+		{"wasm filter with an unknown type",
+			edit(t, "http.wasm.v3.Wasm", "http.wasm.v3.WASM"),
+			pHCM + ".http_filters[0](wasm).typed_config", `unknown type "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.WASM"`},
+		{"wasm filter with a config that is not a mapping",
+			edit(t, "              config:\n                name: exeunt\n", "              config: [exeunt]\n              unused:\n                name: exeunt\n"),
+			pWasm + ".config", "must be a mapping (envoy.extensions.wasm.v3.PluginConfig), not a list"},
+		{"wasm filter without a VM",
+			edit(t, "                vm_config:\n                  runtime: envoy.wasm.runtime.v8\n                  code: {local: {filename: build/exeunt.wasm}}\n", ""),
+			pWasm + ".config.vm_config", "is required"},
+		{"misspelt field in the wasm VM config",
+			edit(t, "                vm_config:\n", "                vmconfig:\n"),
+			pWasm + ".config", `unknown field "vmconfig" in envoy.extensions.wasm.v3.PluginConfig (did you mean "vm_config"?)`},
+		{"wasm filter without code",
+			edit(t, "                  code: {local: {filename: build/exeunt.wasm}}\n", ""),
+			pWasm + ".config.vm_config.code", "is required"},
+		{"wasm filter with an unknown runtime",
+			edit(t, "envoy.wasm.runtime.v8", "envoy.wasm.runtime.v9"),
+			pWasm + ".config.vm_config.runtime", `unknown Wasm runtime "envoy.wasm.runtime.v9"`},
+		{"wasm filter with an empty file name",
+			edit(t, "filename: build/exeunt.wasm", `filename: ""`),
+			pWasm + ".config.vm_config.code.local.filename", "at least 1"},
+		{"wasm configuration as a bare string",
+			edit(t, "                configuration:\n                  \"@type\": type.googleapis.com/google.protobuf.StringValue\n                  value: '{\"health_path\": \"/healthz\"}'",
+				"                configuration: '{\"health_path\": \"/healthz\"}'"),
+			pWasm + ".config.configuration", `must be a mapping (a typed configuration: "@type" and the fields of that type), not the string`},
+		{"wasm configuration of an unknown type",
+			edit(t, "google.protobuf.StringValue", "google.protobuf.JSONValue"),
+			pWasm + ".config.configuration", `unknown type "type.googleapis.com/google.protobuf.JSONValue"`},
+		{"wasm configuration without a type",
+			edit(t, "                  \"@type\": type.googleapis.com/google.protobuf.StringValue\n", ""),
+			pWasm + ".config.configuration", "@type"},
+		{"wasm configuration value of the wrong type",
+			edit(t, `value: '{"health_path": "/healthz"}'`, `value: {health_path: /healthz}`),
+			pWasm + ".config.configuration", "invalid value for string field value: { (in google.protobuf.StringValue)"},
+		{"router before the wasm filter",
+			editIn(t, edit(t, routerFilter, ""), "          http_filters:\n", "          http_filters:\n"+routerFilter),
+			pHCM + ".http_filters[0](router)", "must be the last HTTP filter"},
+		{"wasm filter last",
+			edit(t, routerFilter, ""),
+			pHCM + ".http_filters[0](wasm)", "the last HTTP filter must be a terminal filter"},
+		{"connection manager without routes",
+			base[:strings.Index(base, "          route_config:\n")] + base[strings.Index(base, "          http_filters:\n"):],
+			pHCM + ".route_specifier", "value is required: set one of rds, route_config, scoped_routes"},
+		{"validation rule inside an Any (empty stat_prefix)",
+			edit(t, "stat_prefix: ingress", `stat_prefix: ""`),
+			pHCM + ".stat_prefix", "at least 1"},
+		{"virtual host without domains",
+			edit(t, `domains: ["*"]`, "domains: []"),
+			pHCM + ".route_config.virtual_hosts[0](app).domains", "at least 1 item"},
+		{"cluster without a name",
+			edit(t, "  - name: app\n    connect_timeout: 1s", "  - connect_timeout: 1s"),
+			"static_resources.clusters[0].name", "value length must be at least 1 runes"},
+		{"cluster with a zero connect timeout",
+			edit(t, "connect_timeout: 1s", "connect_timeout: 0s"),
+			pCluster + ".connect_timeout", "greater than 0s"},
+		{"cluster load assignment without cluster_name",
+			edit(t, "      cluster_name: app\n", ""),
+			pCluster + ".load_assignment.cluster_name", "at least 1"},
+		{"static cluster with a host name",
+			edit(t, "socket_address: {address: 127.0.0.1, port_value: 8081}", "socket_address: {address: localhost, port_value: 8081}"),
+			pCluster + ".load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address", `"localhost" is not an IP address`},
+		{"duplicate cluster",
+			edit(t, "  clusters:\n", "  clusters:\n  - name: app\n    load_assignment: {cluster_name: app}\n"),
+			"static_resources.clusters[1](app).name", `cluster name "app" is also used by clusters[0]`},
+		{"listener port out of range",
+			edit(t, "port_value: 10000", "port_value: 70000"),
+			pListener + ".address.socket_address.port_value", "less than or equal to 65535"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load([]byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("Load succeeded: %+v", c)
+			}
+			t.Log(err)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T %v is not an *Error", err, err)
+			}
+			if e.Path != tt.path || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("error\n got %q: %q\nwant %q: ...%q...\n(all: %v)", e.Path, e.Msg, tt.path, tt.msg, err)
+			}
+		})
+	}
+}
+
+func TestCheckServable(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error, each "path: message"
+	}{
+		{"header matcher and prefix rewrite",
+			edit(t, `match: {prefix: "/"}`, `match: {prefix: "/", headers: [{name: x-a, present_match: true}]}`),
+			[]string{pRoute + ".match.headers: not supported"}},
+		{"redirect route",
+			edit(t, "route: {cluster: app, timeout: 3s}", "redirect: {https_redirect: true}"),
+			[]string{pRoute + ".redirect: not supported"}},
+		{"upstream TLS",
+			edit(t, "    connect_timeout: 1s\n", "    connect_timeout: 1s\n    transport_socket:\n      name: tls\n      typed_config:\n        \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext\n        sni: app.example\n"),
+			[]string{pCluster + ".transport_socket: not supported"}},
+		{"remote wasm code and FAIL_RELOAD",
+			edit(t, "code: {local: {filename: build/exeunt.wasm}}", "code: {remote: {http_uri: {uri: \"https://x/e.wasm\", cluster: app, timeout: 1s}, sha256: abc}}\n                failure_policy: FAIL_RELOAD"),
+			[]string{pWasm + ".config.vm_config.code.remote: not supported", pWasm + ".config.failure_policy: FAIL_RELOAD is not supported"}},
+		{"HTTP/2 only codec",
+			edit(t, "stat_prefix: ingress", "stat_prefix: ingress\n          codec_type: HTTP2"),
+			[]string{pHCM + ".codec_type: codec HTTP2 is not supported"}},
+		{"no listeners",
+			base[:strings.Index(base, "  listeners:")] + base[strings.Index(base, "  clusters:"):],
+			[]string{"static_resources.listeners: no listeners"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load([]byte(tt.yaml))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			err = c.CheckServable()
+			if err == nil {
+				t.Fatal("CheckServable accepted it")
+			}
+			t.Log(err)
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// TestPluginConfigurationTypes: what Envoy hands the plugin for each configuration type.
+func TestPluginConfigurationTypes(t *testing.T) {
+	const old = "                configuration:\n                  \"@type\": type.googleapis.com/google.protobuf.StringValue\n                  value: '{\"health_path\": \"/healthz\"}'"
+	tests := []struct {
+		name, conf, want string
+	}{
+		{"StringValue", old, `{"health_path": "/healthz"}`},
+		{"BytesValue",
+			"                configuration:\n                  \"@type\": type.googleapis.com/google.protobuf.BytesValue\n                  value: eyJhIjoxfQ==",
+			`{"a":1}`},
+		{"Struct as JSON",
+			"                configuration:\n                  \"@type\": type.googleapis.com/google.protobuf.Struct\n                  value: {health_path: /healthz}",
+			`{"health_path":"/healthz"}`},
+		{"none", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load([]byte(edit(t, old+"\n", tt.conf+"\n")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Listeners[0].HTTPFilters[0].Wasm.Configuration
+			if tt.want == "" && got != nil || tt.want != "" && compactJSON(t, got) != compactJSON(t, []byte(tt.want)) {
+				t.Errorf("configuration %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func compactJSON(t *testing.T, b []byte) string {
+	t.Helper()
+	if len(b) == 0 {
+		return ""
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%q: %v", b, err)
+	}
+	out, _ := json.Marshal(v)
+	return string(out)
+}

@@ -1,0 +1,133 @@
+package envoyconfig
+
+import "time"
+
+// Config is what hostsim needs from an Envoy bootstrap: the listeners with their HTTP filter
+// chains and routes, and the clusters the routes (and the filters' HTTP callouts) reach. Slices
+// keep the order of the file.
+type Config struct {
+	Listeners []Listener
+	Clusters  []Cluster
+
+	// unsupported lists the parts of the file that Envoy accepts and hostsim does not
+	// implement; see CheckServable.
+	unsupported []error
+}
+
+// Cluster returns the cluster with the given name.
+func (c *Config) Cluster(name string) (Cluster, bool) {
+	for _, cl := range c.Clusters {
+		if cl.Name == name {
+			return cl, true
+		}
+	}
+	return Cluster{}, false
+}
+
+// Listener is one listener with an HTTP connection manager.
+type Listener struct {
+	Name string
+	// Address is "host:port", the host an IP literal (as Envoy requires for listeners).
+	Address string
+	// HTTPFilters is the HTTP filter chain in order; Load makes sure the router is last.
+	HTTPFilters []HTTPFilter
+	// VirtualHosts come from the connection manager's inline route_config, in order.
+	VirtualHosts []VirtualHost
+}
+
+// HTTPFilter is one entry of an HTTP connection manager's http_filters.
+type HTTPFilter struct {
+	// Name is the filter's name in the file, e.g. "envoy.filters.http.wasm".
+	Name string
+	// TypeURL is the type of its typed_config, e.g.
+	// "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router".
+	TypeURL string
+	// Wasm is set for a wasm filter (envoy.extensions.filters.http.wasm.v3.Wasm).
+	Wasm *WasmPlugin
+}
+
+// The type URLs of the HTTP filters hostsim knows.
+const (
+	TypeURLWasm   = "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+	TypeURLRouter = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
+)
+
+// IsRouter reports whether f is the router filter.
+func (f HTTPFilter) IsRouter() bool { return f.TypeURL == TypeURLRouter }
+
+// WasmPlugin is a wasm HTTP filter's plugin and VM configuration
+// (envoy.extensions.wasm.v3.PluginConfig).
+type WasmPlugin struct {
+	// Name is the plugin's name (config.name).
+	Name string
+	// RootID selects the root context in the module (config.root_id).
+	RootID string
+	// VMID groups plugins that share a VM (config.vm_config.vm_id).
+	VMID string
+	// Runtime is the Wasm runtime Envoy would use, e.g. "envoy.wasm.runtime.v8". hostsim runs
+	// every module on wazero.
+	Runtime string
+	// File is the module's path (config.vm_config.code.local.filename), as written: Envoy
+	// resolves a relative path against its working directory, not against the YAML file.
+	File string
+	// VMConfiguration is what the host hands to proxy_on_vm_start
+	// (config.vm_config.configuration), and Configuration what it hands to proxy_on_configure
+	// (config.configuration). Both follow Envoy: a google.protobuf.StringValue or BytesValue
+	// gives its value, a google.protobuf.Struct its JSON, any other type its serialized
+	// protobuf bytes; nil when absent.
+	VMConfiguration []byte
+	Configuration   []byte
+	// FailOpen is true when a failed or crashed VM lets requests through (config.fail_open,
+	// or config.failure_policy FAIL_OPEN); otherwise Envoy answers 503.
+	FailOpen bool
+}
+
+// VirtualHost is a route_config virtual host: the routes for a set of Host header values.
+type VirtualHost struct {
+	Name string
+	// Domains are Envoy's domain patterns: exact names, "*.suffix", "prefix*" or "*".
+	Domains []string
+	// Routes are tried in order; the first match wins.
+	Routes []Route
+}
+
+// Route is a route that forwards to a cluster.
+type Route struct {
+	Name  string
+	Match PathMatch
+	// Cluster is the target cluster; Load makes sure it exists.
+	Cluster string
+	// Timeout is the upstream response timeout: Envoy's default of 15s when the file sets
+	// none, and 0 for none at all (an explicit "0s").
+	Timeout time.Duration
+}
+
+// PathMatch is a route's path condition.
+type PathMatch struct {
+	Kind MatchKind
+	// Value is the prefix or the path to compare the request path (without query) with.
+	Value string
+}
+
+// MatchKind says how a PathMatch compares.
+type MatchKind string
+
+const (
+	// MatchPrefix: the path starts with Value (route.match.prefix).
+	MatchPrefix MatchKind = "prefix"
+	// MatchPath: the path equals Value (route.match.path).
+	MatchPath MatchKind = "path"
+	// MatchPathSeparatedPrefix: the path equals Value or continues it with "/"
+	// (route.match.path_separated_prefix).
+	MatchPathSeparatedPrefix MatchKind = "path_separated_prefix"
+)
+
+// Cluster is a cluster of upstream endpoints.
+type Cluster struct {
+	Name string
+	// Endpoints are "host:port" values; the host is an IP literal for a STATIC cluster, and may
+	// be a DNS name for STRICT_DNS and LOGICAL_DNS ones.
+	Endpoints []string
+	// ConnectTimeout is the TCP connect timeout: 5s (Envoy's default) when the file sets none.
+	ConnectTimeout time.Duration
+}
