@@ -296,7 +296,7 @@ func TestCheckServable(t *testing.T) {
 		yaml string
 		want []string // substrings of the error, each "path: message"
 	}{
-		{"header matcher and prefix rewrite",
+		{"header matcher",
 			edit(t, `match: {prefix: "/"}`, `match: {prefix: "/", headers: [{name: x-a, present_match: true}]}`),
 			[]string{pRoute + ".match.headers: not supported"}},
 		{"redirect route",
