@@ -30,5 +30,6 @@ build/fixture.wasm: $(WASM_INPUTS)
 vet:
 	go vet ./...
 
-test:
+# hostsim and e2e tests load the modules from build/, so build them first.
+test: wasm
 	go test ./...
