@@ -1,18 +1,24 @@
 package core
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
-// Engine makes Exeunt's decisions for one configuration. It holds no per-request state,
-// so one Engine serves every request of a plugin.
+// Engine makes Exeunt's decisions for one configuration. It keeps no per-request state;
+// what it caches (parsed provider keys, signed assertions) belongs to the VM it runs in,
+// so each VM has its own Engine over the shared Store.
 type Engine struct {
-	cfg *Config
+	cfg   *Config
+	store Store
 }
 
-// NewEngine returns an Engine for cfg, which must come from ParseConfig.
-func NewEngine(cfg *Config) *Engine { return &Engine{cfg: cfg} }
+// NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
+// shared state in store.
+func NewEngine(cfg *Config, store Store) *Engine { return &Engine{cfg: cfg, store: store} }
 
 // OnRequestHeaders decides what to do with a request once its headers have arrived.
-func (e *Engine) OnRequestHeaders(r Request) Decision {
+func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 	if pathOnly(r.Path) == e.cfg.healthPath {
 		return health(r.Method)
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestEngineOnRequestHeaders(t *testing.T) {
@@ -25,24 +26,24 @@ func TestEngineOnRequestHeaders(t *testing.T) {
 		req  Request
 		want *Response // nil: the request continues
 	}{
-		{"health GET", defaults, Request{"GET", "/exeunt/healthz"}, healthy},
-		{"health with query", defaults, Request{"GET", "/exeunt/healthz?probe=1"}, healthy},
-		{"health HEAD", defaults, Request{"HEAD", "/exeunt/healthz"},
+		{"health GET", defaults, Request{Method: "GET", Path: "/exeunt/healthz"}, healthy},
+		{"health with query", defaults, Request{Method: "GET", Path: "/exeunt/healthz?probe=1"}, healthy},
+		{"health HEAD", defaults, Request{Method: "HEAD", Path: "/exeunt/healthz"},
 			&Response{Status: 200, Headers: []Header{json, noStore}}},
-		{"health POST", defaults, Request{"POST", "/exeunt/healthz"},
+		{"health POST", defaults, Request{Method: "POST", Path: "/exeunt/healthz"},
 			&Response{Status: 405, Headers: []Header{{"allow", "GET, HEAD"}, noStore}}},
-		{"configured health path", custom, Request{"GET", "/ready"}, healthy},
-		{"default path not served when configured elsewhere", custom, Request{"GET", "/exeunt/healthz"}, nil},
-		{"other path", defaults, Request{"GET", "/"}, nil},
-		{"prefix of health path", defaults, Request{"GET", "/exeunt/health"}, nil},
-		{"below health path", defaults, Request{"GET", "/exeunt/healthz/x"}, nil},
-		{"trailing slash", defaults, Request{"GET", "/exeunt/healthz/"}, nil},
-		{"case differs", defaults, Request{"GET", "/Exeunt/Healthz"}, nil},
-		{"no path", defaults, Request{"CONNECT", ""}, nil},
+		{"configured health path", custom, Request{Method: "GET", Path: "/ready"}, healthy},
+		{"default path not served when configured elsewhere", custom, Request{Method: "GET", Path: "/exeunt/healthz"}, nil},
+		{"other path", defaults, Request{Method: "GET", Path: "/"}, nil},
+		{"prefix of health path", defaults, Request{Method: "GET", Path: "/exeunt/health"}, nil},
+		{"below health path", defaults, Request{Method: "GET", Path: "/exeunt/healthz/x"}, nil},
+		{"trailing slash", defaults, Request{Method: "GET", Path: "/exeunt/healthz/"}, nil},
+		{"case differs", defaults, Request{Method: "GET", Path: "/Exeunt/Healthz"}, nil},
+		{"no path", defaults, Request{Method: "CONNECT", Path: ""}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewEngine(tt.cfg).OnRequestHeaders(tt.req)
+			d := NewEngine(tt.cfg, NewMemoryStore()).OnRequestHeaders(tt.req, time.Now())
 			if tt.want == nil {
 				if !d.Continues() {
 					t.Fatalf("got local response %+v, want the request to continue", *d.Response)

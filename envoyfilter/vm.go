@@ -36,7 +36,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical(err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	p.engine = core.NewEngine(cfg)
+	p.engine = core.NewEngine(cfg, sharedStore{})
 	return types.OnPluginStartStatusOK
 }
 

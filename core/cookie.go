@@ -1,0 +1,145 @@
+package core
+
+import (
+	"strconv"
+	"strings"
+)
+
+// cookie is one name=value pair of a request's Cookie headers.
+type cookie struct{ name, value string }
+
+// parseCookies reads every Cookie header of a request (RFC 6265 §5.4: pairs separated
+// by "; "). Malformed pairs are skipped rather than failing the request: a browser's
+// cookie jar holds cookies of other apps on the same host that are none of our business.
+func parseCookies(headers []Header) []cookie {
+	var out []cookie
+	for _, h := range headers {
+		if h.Name != "cookie" {
+			continue
+		}
+		for _, part := range strings.Split(h.Value, ";") {
+			name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || name == "" {
+				continue
+			}
+			out = append(out, cookie{name, strings.Trim(value, `"`)})
+		}
+	}
+	return out
+}
+
+func cookieValue(cs []cookie, name string) (string, bool) {
+	for _, c := range cs {
+		if c.name == name {
+			return c.value, true
+		}
+	}
+	return "", false
+}
+
+// setCookie is a Set-Cookie header to send.
+type setCookie struct {
+	name, value  string
+	path, domain string
+	maxAge       int // seconds; 0 = a session cookie; < 0 deletes the cookie
+	secure       bool
+	httpOnly     bool
+	sameSite     string // "Strict", "Lax", "None" or ""
+}
+
+func (c setCookie) header() Header {
+	var b strings.Builder
+	b.WriteString(c.name)
+	b.WriteByte('=')
+	b.WriteString(c.value)
+	if c.path != "" {
+		b.WriteString("; Path=")
+		b.WriteString(c.path)
+	}
+	if c.domain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(c.domain)
+	}
+	switch {
+	case c.maxAge < 0:
+		// Both, for old user agents that ignore Max-Age.
+		b.WriteString("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+	case c.maxAge > 0:
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.Itoa(c.maxAge))
+	}
+	if c.secure {
+		b.WriteString("; Secure")
+	}
+	if c.httpOnly {
+		b.WriteString("; HttpOnly")
+	}
+	if c.sameSite != "" {
+		b.WriteString("; SameSite=")
+		b.WriteString(c.sameSite)
+	}
+	return Header{"set-cookie", b.String()}
+}
+
+// maxCookieChunk keeps each cookie of a chunked value, with its name and attributes,
+// under the 4096 bytes browsers guarantee per cookie (RFC 6265 §6.1).
+const maxCookieChunk = 3800
+
+// chunkCookie splits a value too long for one cookie over name, name.1, name.2, ...;
+// the first carries "N~" in front, N being the number of chunks. A value that fits is
+// sent as is. Compact JWS/JWE values never contain "~", so there is no ambiguity.
+func chunkCookie(base setCookie) []setCookie {
+	if len(base.value) <= maxCookieChunk {
+		return []setCookie{base}
+	}
+	var parts []string
+	for v := base.value; len(v) > 0; {
+		n := min(maxCookieChunk, len(v))
+		parts = append(parts, v[:n])
+		v = v[n:]
+	}
+	out := make([]setCookie, len(parts))
+	for i, p := range parts {
+		c := base
+		c.value = p
+		if i == 0 {
+			c.value = strconv.Itoa(len(parts)) + "~" + p
+		} else {
+			c.name = base.name + "." + strconv.Itoa(i)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// maxChunks bounds what a request may claim, so a forged count cannot make us look up
+// thousands of cookies.
+const maxChunks = 8
+
+// joinCookie reassembles a value written by chunkCookie. It returns the value and how
+// many cookies carried it; ok is false when the cookie is absent or its chunks are
+// incomplete (a truncated jar), which callers treat as "no session".
+func joinCookie(cs []cookie, name string) (value string, chunks int, ok bool) {
+	first, found := cookieValue(cs, name)
+	if !found {
+		return "", 0, false
+	}
+	count, rest, chunked := strings.Cut(first, "~")
+	if !chunked {
+		return first, 1, true
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 2 || n > maxChunks {
+		return "", 1, false
+	}
+	var b strings.Builder
+	b.WriteString(rest)
+	for i := 1; i < n; i++ {
+		part, ok := cookieValue(cs, name+"."+strconv.Itoa(i))
+		if !ok {
+			return "", n, false
+		}
+		b.WriteString(part)
+	}
+	return b.String(), n, true
+}
