@@ -1,0 +1,78 @@
+package core
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseCookiesAcrossHeaders(t *testing.T) {
+	cs := parseCookies([]Header{
+		{"cookie", `a=1; b="2"; junk; =x`},
+		{"accept", "text/html"},
+		{"cookie", "c=3"},
+	})
+	want := []cookie{{"a", "1"}, {"b", "2"}, {"c", "3"}}
+	if len(cs) != len(want) {
+		t.Fatalf("cookies = %v, want %v", cs, want)
+	}
+	for i := range want {
+		if cs[i] != want[i] {
+			t.Fatalf("cookies = %v, want %v", cs, want)
+		}
+	}
+}
+
+func TestSetCookieHeader(t *testing.T) {
+	c := setCookie{name: "__Host-s", value: "v", path: "/", maxAge: 60, secure: true, httpOnly: true, sameSite: "Lax"}
+	if got := c.header().Value; got != "__Host-s=v; Path=/; Max-Age=60; Secure; HttpOnly; SameSite=Lax" {
+		t.Fatalf("header = %q", got)
+	}
+	c.maxAge, c.domain = -1, "example.test"
+	if got := c.header().Value; !strings.Contains(got, "Domain=example.test; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT") {
+		t.Fatalf("delete header = %q", got)
+	}
+}
+
+func TestChunkedCookiesRoundTrip(t *testing.T) {
+	for _, n := range []int{10, maxCookieChunk, maxCookieChunk + 1, 3*maxCookieChunk + 7} {
+		value := strings.Repeat("x", n)
+		set := chunkCookie(setCookie{name: "s", value: value})
+		var jar []Header
+		for _, c := range set {
+			if len(c.header().Value) > 4000 {
+				t.Fatalf("a chunk of %d bytes exceeds the cookie limit", len(c.header().Value))
+			}
+			jar = append(jar, Header{"cookie", c.name + "=" + c.value})
+		}
+		got, chunks, ok := joinCookie(parseCookies(jar), "s")
+		if !ok || got != value || chunks != len(set) {
+			t.Fatalf("n=%d: join = %d bytes, %d chunks, ok=%v; want %d bytes in %d", n, len(got), chunks, ok, n, len(set))
+		}
+	}
+}
+
+func TestJoinCookieRefusesIncompleteOrForgedChunks(t *testing.T) {
+	cases := map[string][]Header{
+		"missing chunk":    {{"cookie", "s=3~aa; s.1=bb"}},
+		"absurd count":     {{"cookie", "s=999~aa"}},
+		"count of one":     {{"cookie", "s=1~aa"}},
+		"count not number": {{"cookie", "s=x~aa"}},
+		"absent":           {{"cookie", "t=1"}},
+	}
+	for name, jar := range cases {
+		if v, _, ok := joinCookie(parseCookies(jar), "s"); ok {
+			t.Errorf("%s: joined %q", name, v)
+		}
+	}
+}
+
+func FuzzCookies(f *testing.F) {
+	f.Add("a=1; b=2~x; b.1=y")
+	f.Add("s=3~; s.1=; s.2=")
+	f.Fuzz(func(t *testing.T, header string) {
+		cs := parseCookies([]Header{{"cookie", header}})
+		for _, c := range cs {
+			joinCookie(cs, c.name) // must not panic
+		}
+	})
+}
