@@ -9,10 +9,11 @@ all: test
 # once (wazero's compilation cache; see hostsim/module.go).
 export HOSTSIM_CACHE_DIR := $(CURDIR)/build/wazero-cache
 
-# Everything a fresh clone needs. Go modules only, for now; later issues add the npm
-# peers (oidc-provider) and Chromium here, so that `make test` stays the one command.
+# Everything a fresh clone needs: Go modules, and the real OpenID Providers the tests
+# run against (oidc-provider v9 and v6 from npm, into testpeers/*/node_modules).
 deps:
 	go mod download
+	testpeers/install.sh
 
 # Rebuild a module when any Go source, the bridge, the build script or the module
 # files change; the dependency list is deliberately broad (a build takes seconds).
