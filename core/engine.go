@@ -1,28 +1,218 @@
 package core
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
 
 // Engine makes Exeunt's decisions for one configuration. It keeps no per-request state;
 // what it caches (parsed provider keys, signed assertions) belongs to the VM it runs in,
-// so each VM has its own Engine over the shared Store.
+// so each VM has its own Engine over the shared Store. An Engine is not safe for
+// concurrent use (a Proxy-Wasm VM is single-threaded).
 type Engine struct {
 	cfg   *Config
 	store Store
+	log   func(string)
+
+	keys       *keyring
+	dev        *devPair // this VM's generated keys (dev_generate only)
+	providers  map[string]*providerView
+	assertions map[string]cachedAssertion
 }
 
 // NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
-// shared state in store.
-func NewEngine(cfg *Config, store Store) *Engine { return &Engine{cfg: cfg, store: store} }
+// shared state in store and writing operational messages (never secrets or tokens) to
+// log. It fails when the keys cannot be set up.
+func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
+	if log == nil {
+		log = func(string) {}
+	}
+	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[string]cachedAssertion{}}
+	if !cfg.SignInEnabled() {
+		return e, nil
+	}
+	var err error
+	if cfg.Keys.DevGenerate && len(cfg.Keys.Sealing) == 0 {
+		e.keys, e.dev, err = devKeyring(store, nil)
+	} else {
+		e.keys, err = configuredKeyring(cfg.Keys)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exeunt keys: %w", err)
+	}
+	return e, nil
+}
+
+func (e *Engine) logf(format string, args ...any) { e.log(fmt.Sprintf(format, args...)) }
+
+// TickPeriod is how often OnTick should run.
+func (e *Engine) TickPeriod() time.Duration { return 5 * time.Second }
+
+// OnTick returns the background work due now: refreshing provider metadata and keys
+// (one VM at a time, by a lease in the store), and re-merging generated dev keys.
+func (e *Engine) OnTick(now time.Time) []*Call {
+	if !e.cfg.SignInEnabled() {
+		return nil
+	}
+	if e.dev != nil {
+		if kr, _, err := devKeyring(e.store, e.dev); err == nil {
+			e.keys = kr
+		}
+	}
+	var calls []*Call
+	for _, p := range e.cfg.Providers {
+		if e.takeFetchLease(p, now) {
+			p := p
+			calls = append(calls, e.fetchProvider(p, now, func(err error) Decision {
+				if err != nil {
+					e.logf("exeunt: provider %s: refresh failed, keeping the last good copy: %v", p.Scheme, err)
+				}
+				return Continue()
+			}))
+		}
+	}
+	return calls
+}
 
 // OnRequestHeaders decides what to do with a request once its headers have arrived.
 func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
-	if pathOnly(r.Path) == e.cfg.healthPath {
+	if pathOnly(r.Path) == e.cfg.HealthPath() {
 		return health(r.Method)
 	}
-	return Continue()
+	strip := e.presentIdentityHeaders(r)
+	if !e.cfg.SignInEnabled() {
+		return Decision{RemoveHeaders: strip}
+	}
+	host := strings.ToLower(r.Authority)
+	if e.isIssuerHost(r.Scheme, host) {
+		if d, ok := e.ownEndpoint(r, now); ok {
+			return d
+		}
+	}
+	client := e.cfg.ClientFor(host, pathOnly(r.Path))
+	if client == nil {
+		return Decision{RemoveHeaders: strip}
+	}
+	cs := parseCookies(r.Headers)
+	s, chunks, err := e.openSession(cs, now)
+	if err != nil {
+		return e.unauthenticated(r, client, cs, chunks, err, now)
+	}
+	d := Decision{RemoveHeaders: strip}
+	if d.SetHeaders, err = e.identityHeaders(s, client, now); err != nil {
+		e.logf("exeunt: signing an assertion: %v", err)
+		return Respond(errorPage(500, "Something went wrong", "Please try again.", ""))
+	}
+	// Record the client the first time this session visits it (only such clients are
+	// told of a sign-out), and renew the idle window; otherwise the cookie stays as is.
+	if fresh, renew := !s.visited(client.ClientID), s.needsRefresh(now, e.cfg.Session.IdleTimeout); fresh || renew {
+		if fresh {
+			s.Clients = append(s.Clients, client.ClientID)
+		}
+		if renew {
+			s.Seen = now.Unix()
+		}
+		if d.ResponseHeaders, err = e.sessionCookies(s, now, chunks); err != nil {
+			e.logf("exeunt: re-sealing the session: %v", err)
+		}
+	}
+	return d
+}
+
+// unauthenticated answers a request to a client's route without a valid session: API
+// requests get 401, browsers are sent to sign in. A cookie that was present but is no
+// longer valid (expired, revoked, tampered) is cleared on the way.
+func (e *Engine) unauthenticated(r Request, client *Client, cs []cookie, chunks int, why error, now time.Time) Decision {
+	var clear []Header
+	if why != errNoSession {
+		clear = e.clearSessionCookies(max(chunks, 1))
+	}
+	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
+		return Respond(&Response{Status: 401, Headers: append([]Header{
+			{"content-type", "application/json"},
+			{"cache-control", "no-store"},
+			{"www-authenticate", `Bearer error="login_required"`},
+		}, clear...), Body: []byte(`{"error":"login_required","error_description":"sign in first: this API needs a signed-in browser session"}`)})
+	}
+	returnURL := e.requestURL(r)
+	p := client.DefaultProvider
+	if p == nil && len(e.cfg.Providers) == 1 {
+		p = e.cfg.Providers[0]
+	}
+	var d Decision
+	if p == nil {
+		d = Respond(&Response{Status: 302, Headers: []Header{
+			{"location", e.cfg.IssuerOrigin + e.cfg.Paths.SigninChoice + "?" + url.Values{"return": {returnURL}}.Encode()},
+			{"cache-control", "no-store"},
+		}})
+	} else {
+		d = e.startSignIn(p, returnURL, now)
+	}
+	if d.Response != nil {
+		d.Response.Headers = append(d.Response.Headers, clear...)
+	}
+	return d
+}
+
+// requestURL is the absolute URL of the request, where the user returns after signing in.
+func (e *Engine) requestURL(r Request) string {
+	scheme := r.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Authority + r.Path
+}
+
+func (e *Engine) isIssuerHost(scheme, host string) bool {
+	if scheme == "" {
+		scheme = "https"
+	}
+	origin := scheme + "://" + host
+	return origin == e.cfg.IssuerOrigin || strings.TrimSuffix(origin, ":443") == e.cfg.IssuerOrigin ||
+		strings.TrimSuffix(origin, ":80") == e.cfg.IssuerOrigin
+}
+
+// ownEndpoint answers the paths Exeunt serves itself on its issuer's host.
+func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
+	path := pathOnly(r.Path)
+	switch path {
+	case e.cfg.Paths.Discovery:
+		return Respond(e.discoveryDocument()), true
+	case e.cfg.Paths.JWKS:
+		return Respond(e.jwksDocument()), true
+	case e.cfg.Paths.SigninChoice:
+		return e.signinChoice(r, now), true
+	}
+	p, kind := e.cfg.ProviderPathFor(path)
+	switch kind {
+	case ProviderCallback:
+		return e.signInCallback(p, r, parseCookies(r.Headers), now), true
+	}
+	return Decision{}, false
+}
+
+// signinChoice shows the providers to choose from, or starts sign-in at the chosen one.
+func (e *Engine) signinChoice(r Request, now time.Time) Decision {
+	q := queryOf(r.Path)
+	ret := q.Get("return")
+	if !e.allowedReturn(ret) {
+		ret = e.cfg.IssuerOrigin + "/"
+	}
+	if scheme := q.Get("provider"); scheme != "" {
+		p := e.cfg.Provider(scheme)
+		if p == nil {
+			return Respond(errorPage(400, "Unknown identity provider", "There is no identity provider called "+scheme+".", ""))
+		}
+		return e.startSignIn(p, ret, now)
+	}
+	data := choicePageData{Lang: "en", Title: "Sign in"}
+	for _, p := range e.cfg.Providers {
+		data.Providers = append(data.Providers, choiceProvider{Name: p.DisplayName,
+			URL: e.cfg.Paths.SigninChoice + "?" + url.Values{"provider": {p.Scheme}, "return": {ret}}.Encode()})
+	}
+	return Respond(render(choiceTemplate, 200, data))
 }
 
 // pathOnly drops the query (and a fragment, which clients should not send), so that a

@@ -43,7 +43,7 @@ func TestEngineOnRequestHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewEngine(tt.cfg, NewMemoryStore()).OnRequestHeaders(tt.req, time.Now())
+			d := mustEngine(t, tt.cfg).OnRequestHeaders(tt.req, time.Now())
 			if tt.want == nil {
 				if !d.Continues() {
 					t.Fatalf("got local response %+v, want the request to continue", *d.Response)
@@ -65,4 +65,13 @@ func TestNotConfiguredRefuses(t *testing.T) {
 	if d.Continues() || d.Response.Status != 503 {
 		t.Fatalf("NotConfigured() = %+v, want a 503 local response", d)
 	}
+}
+
+func mustEngine(t testing.TB, cfg *Config) *Engine {
+	t.Helper()
+	e, err := NewEngine(cfg, NewMemoryStore(), func(msg string) { t.Log(msg) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

@@ -2,6 +2,7 @@ package envoyfilter
 
 import (
 	"errors"
+	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -36,8 +37,40 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCritical(err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	p.engine = core.NewEngine(cfg, sharedStore{})
+	engine, err := core.NewEngine(cfg, sharedStore{}, proxywasm.LogInfo)
+	if err != nil {
+		proxywasm.LogCritical(err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	p.engine = engine
+	if period := engine.TickPeriod(); period > 0 {
+		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
+			proxywasm.LogCriticalf("exeunt: cannot set the tick period: %v", err)
+			return types.OnPluginStartStatusFailed
+		}
+	}
 	return types.OnPluginStartStatusOK
+}
+
+// OnTick runs the engine's background work: provider metadata and keys refreshed
+// through HTTP calls.
+func (p *pluginContext) OnTick() {
+	if p.engine == nil {
+		return
+	}
+	for _, c := range p.engine.OnTick(time.Now()) {
+		runInBackground(c)
+	}
+}
+
+// runInBackground makes a call that belongs to no request, following the chain of calls
+// its results lead to (discovery, then the JWKS it names).
+func runInBackground(c *core.Call) {
+	dispatch(c, func(d core.Decision) {
+		if d.Call != nil {
+			runInBackground(d.Call)
+		}
+	})
 }
 
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {

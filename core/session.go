@@ -1,0 +1,144 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
+)
+
+// session is the edge session: who signed in, through which provider, and which
+// clients (apps) the browser has visited since, because exactly those must hear of a
+// sign-out. It lives sealed in the session cookie (see RATIONALE.md).
+type session struct {
+	SID      string   `json:"sid"`            // the edge session's id, random
+	Sub      string   `json:"sub"`            // the user's subject at the provider
+	IdP      string   `json:"idp"`            // the provider's scheme
+	Iss      string   `json:"iss"`            // the provider's issuer
+	PSID     string   `json:"psid,omitempty"` // the provider's session id (its "sid")
+	IDToken  string   `json:"idt,omitempty"`  // the provider's ID token, for id_token_hint
+	Email    string   `json:"email,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	AuthTime int64    `json:"auth_time"`
+	Created  int64    `json:"iat"`
+	Expires  int64    `json:"exp"`  // absolute end, Unix seconds
+	Seen     int64    `json:"seen"` // start of the current idle window
+	Clients  []string `json:"clients,omitempty"`
+}
+
+const sessionPurpose = "session"
+
+// expiry is when the session ends if nothing happens: the end of its idle window or its
+// absolute end, whichever comes first.
+func (s *session) expiry(idle time.Duration) time.Time {
+	return time.Unix(min(s.Expires, s.Seen+int64(idle/time.Second)), 0)
+}
+
+// needsRefresh says whether the idle window should be renewed: past half of it, so an
+// active user never meets the idle timeout while the cookie is re-sealed at most once
+// per half window, not on every request.
+func (s *session) needsRefresh(now time.Time, idle time.Duration) bool {
+	return now.Unix()-s.Seen > int64(idle/time.Second)/2 && s.Seen+int64(idle/time.Second) < s.Expires
+}
+
+func (s *session) visited(clientID string) bool { return slices.Contains(s.Clients, clientID) }
+
+var errNoSession = errors.New("no session cookie")
+
+// openSession reads the session cookie(s) of a request. Any problem (absent, truncated,
+// tampered, sealed with a retired key, expired) means "not signed in": the cookie is
+// the browser's word, and nothing in it is trusted unless it opens.
+func (e *Engine) openSession(cs []cookie, now time.Time) (*session, int, error) {
+	raw, chunks, ok := joinCookie(cs, e.cfg.Cookie.Name)
+	if !ok {
+		return nil, chunks, errNoSession
+	}
+	payload, err := e.keys.sealer.Open(sessionPurpose, raw, now)
+	if err != nil {
+		return nil, chunks, err
+	}
+	var s session
+	if err := json.Unmarshal(payload, &s); err != nil || s.SID == "" || s.Sub == "" {
+		return nil, chunks, errors.New("session cookie content is malformed")
+	}
+	if !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
+		return nil, chunks, oidc.ErrExpired
+	}
+	if e.revoked(s.SID, now) {
+		return nil, chunks, errRevoked
+	}
+	return &s, chunks, nil
+}
+
+var errRevoked = errors.New("session was signed out")
+
+// sessionCookies seals s into Set-Cookie headers, deleting chunks a previous, longer
+// cookie left behind (oldChunks is how many the request carried).
+func (e *Engine) sessionCookies(s *session, now time.Time, oldChunks int) ([]Header, error) {
+	payload, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	exp := s.expiry(e.cfg.Session.IdleTimeout)
+	sealed, err := e.keys.sealer.Seal(sessionPurpose, payload, now, exp)
+	if err != nil {
+		return nil, err
+	}
+	base := e.cookie(e.cfg.Cookie.Name, sealed, int(time.Unix(s.Expires, 0).Sub(now)/time.Second))
+	var out []Header
+	set := chunkCookie(base)
+	for _, c := range set {
+		out = append(out, c.header())
+	}
+	for i := len(set); i < oldChunks; i++ {
+		out = append(out, e.deleteCookie(chunkName(e.cfg.Cookie.Name, i)))
+	}
+	return out, nil
+}
+
+// clearSessionCookies deletes the session cookie and every chunk of it.
+func (e *Engine) clearSessionCookies(chunks int) []Header {
+	out := []Header{e.deleteCookie(e.cfg.Cookie.Name)}
+	for i := 1; i < chunks; i++ {
+		out = append(out, e.deleteCookie(chunkName(e.cfg.Cookie.Name, i)))
+	}
+	return out
+}
+
+func chunkName(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	return name + "." + strconv.Itoa(i)
+}
+
+// cookie builds a cookie with the configured attributes. A deleting Set-Cookie repeats
+// the original Path and Domain, or the browser keeps the original (a lesson of Envoy's
+// oauth2 filter).
+func (e *Engine) cookie(name, value string, maxAge int) setCookie {
+	c := e.cfg.Cookie
+	return setCookie{name: name, value: value, path: c.Path, domain: c.Domain, maxAge: maxAge,
+		secure: c.Secure, httpOnly: true, sameSite: string(c.SameSite)}
+}
+
+func (e *Engine) deleteCookie(name string) Header {
+	return e.cookie(name, "", -1).header()
+}
+
+// Sets kept in the store. revokedSessions marks edge sessions signed out; every request
+// checks it, so a stolen or lingering cookie is worthless once its session ended.
+var (
+	usedStates      = expiringSet{prefix: "exeunt/used-state/", buckets: 256}
+	revokedSessions = expiringSet{prefix: "exeunt/revoked/", buckets: 1024}
+)
+
+// revoked reports whether the session was signed out. When the store cannot answer,
+// the session is treated as signed out: failing closed is the only safe answer for an
+// authentication filter.
+func (e *Engine) revoked(sid string, now time.Time) bool {
+	found, err := revokedSessions.contains(e.store, sid, now)
+	return found || err != nil
+}

@@ -1,0 +1,259 @@
+package core
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
+)
+
+// Sign-in: the authorization code flow with PKCE (RFC 7636, S256), state and nonce
+// (OpenID Connect Core §3.1), at the chosen provider. The state, nonce, PKCE verifier,
+// provider and return URL travel in a short-lived sealed cookie bound to this browser,
+// named after the state so that two tabs signing in at once do not clobber each other.
+
+const (
+	flowPurpose  = "signin"
+	flowLifetime = 10 * time.Minute
+	idTokenSkew  = 2 * time.Minute // leeway for exp/iat of ID tokens
+	tokenTimeout = 10 * time.Second
+)
+
+type flowState struct {
+	State    string `json:"state"`
+	Nonce    string `json:"nonce"`
+	Verifier string `json:"verifier"`
+	Provider string `json:"idp"`
+	Return   string `json:"return"`
+}
+
+func (e *Engine) flowCookieName(state string) string {
+	return e.cfg.Cookie.Name + "-flow-" + state[:8]
+}
+
+// startSignIn redirects the browser to p's authorization endpoint, fetching the
+// provider's metadata first when no copy is known yet.
+func (e *Engine) startSignIn(p *Provider, returnURL string, now time.Time) Decision {
+	if v, ok := e.providerInfo(p); ok {
+		return e.redirectToProvider(p, v, returnURL, now)
+	}
+	return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
+		if err != nil {
+			e.logf("exeunt: provider %s: %v", p.Scheme, err)
+			return Respond(errorPage(502, "Sign-in is unavailable",
+				"The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", returnURL))
+		}
+		v, _ := e.providerInfo(p)
+		return e.redirectToProvider(p, v, returnURL, now)
+	})}
+}
+
+func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL string, now time.Time) Decision {
+	endpoints := v.endpoints(p)
+	flow := flowState{State: oidc.RandomID(24), Nonce: oidc.RandomID(24), Provider: p.Scheme, Return: returnURL}
+	verifier, challenge := oidc.NewPKCE()
+	flow.Verifier = verifier
+	payload, _ := json.Marshal(flow)
+	sealed, err := e.keys.sealer.Seal(flowPurpose, payload, now, now.Add(flowLifetime))
+	if err != nil {
+		e.logf("exeunt: sealing the sign-in state: %v", err)
+		return Respond(errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
+	}
+	q := url.Values{
+		"response_type":         {"code"},
+		"client_id":             {p.ClientID},
+		"redirect_uri":          {e.redirectURI(p)},
+		"scope":                 {p.Scope},
+		"state":                 {flow.State},
+		"nonce":                 {flow.Nonce},
+		"code_challenge":        {challenge},
+		"code_challenge_method": {"S256"},
+	}
+	sep := "?"
+	if strings.Contains(endpoints.AuthorizationEndpoint, "?") {
+		sep = "&"
+	}
+	// SameSite=Lax at least: the provider's redirect back is a cross-site top-level
+	// GET, which Lax cookies accompany and Strict ones do not.
+	c := e.cookie(e.flowCookieName(flow.State), sealed, int(flowLifetime/time.Second))
+	if c.sameSite == string(SameSiteStrict) {
+		c.sameSite = "Lax"
+	}
+	return Respond(&Response{Status: 302, Headers: []Header{
+		{"location", endpoints.AuthorizationEndpoint + sep + q.Encode()},
+		{"cache-control", "no-store"},
+		c.header(),
+	}})
+}
+
+func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p.CallbackPath }
+
+// signInCallback handles the authorization response at /signin-{scheme}.
+func (e *Engine) signInCallback(p *Provider, r Request, cs []cookie, now time.Time) Decision {
+	q := queryOf(r.Path)
+	state := q.Get("state")
+	fail := func(status int, title, msg string, extra ...Header) Decision {
+		return Respond(errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", extra...))
+	}
+	if r.Method != "GET" {
+		return fail(405, "Sign-in failed", "This address only accepts the identity provider's redirect.")
+	}
+	if len(state) < 8 {
+		return fail(400, "Sign-in failed", "The sign-in response has no valid state. Please start again from the application.")
+	}
+	flowName := e.flowCookieName(state)
+	clearFlow := e.deleteCookie(flowName)
+	raw, ok := cookieValue(cs, flowName)
+	if !ok {
+		return fail(400, "Sign-in failed", "This sign-in was not started in this browser, or took too long. Please start again from the application.", clearFlow)
+	}
+	payload, err := e.keys.sealer.Open(flowPurpose, raw, now)
+	var flow flowState
+	if err == nil {
+		err = json.Unmarshal(payload, &flow)
+	}
+	if err != nil || subtle.ConstantTimeCompare([]byte(flow.State), []byte(state)) != 1 || flow.Provider != p.Scheme {
+		return fail(400, "Sign-in failed", "The sign-in response does not match the sign-in this browser started. Please start again from the application.", clearFlow)
+	}
+	if iss := q.Get("iss"); iss != "" && iss != p.Issuer {
+		// RFC 9207: a response naming another issuer is a mix-up attack.
+		return fail(400, "Sign-in failed", "The sign-in response came from an unexpected identity provider.", clearFlow)
+	}
+	if code := q.Get("error"); code != "" {
+		msg := "The identity provider did not sign you in"
+		if code == "access_denied" {
+			msg = "Sign-in was cancelled or refused at the identity provider"
+		}
+		return fail(403, "Sign-in failed", msg+". Please start again from the application.", clearFlow)
+	}
+	code := q.Get("code")
+	if code == "" {
+		return fail(400, "Sign-in failed", "The sign-in response has no authorization code.", clearFlow)
+	}
+	// The state is single-use: a replayed callback (from history, a proxy log, an
+	// attacker) is refused before anything is sent to the provider.
+	if fresh, err := usedStates.add(e.store, state, now.Add(flowLifetime), now); err != nil || !fresh {
+		return fail(400, "Sign-in failed", "This sign-in response was already used. Please start again from the application.", clearFlow)
+	}
+	v, ok := e.providerInfo(p)
+	if !ok {
+		return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
+			v, ok := e.providerInfo(p)
+			if err != nil || !ok {
+				return fail(502, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", clearFlow)
+			}
+			return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, now)}
+		})}
+	}
+	return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, now)}
+}
+
+// exchangeCode redeems the code at the token endpoint (RFC 6749 §4.1.3 with the PKCE
+// verifier) and, with the ID token it returns, creates the session.
+func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs []cookie, now time.Time) *Call {
+	tokenURL := v.endpoints(p).TokenEndpoint
+	u, _ := url.Parse(tokenURL)
+	form := url.Values{
+		"grant_type":    {"authorization_code"},
+		"code":          {code},
+		"redirect_uri":  {e.redirectURI(p)},
+		"code_verifier": {flow.Verifier},
+	}
+	headers := []Header{{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}}
+	if p.ClientSecret != "" {
+		// client_secret_basic: both parts form-encoded first (RFC 6749 §2.3.1).
+		cred := url.QueryEscape(p.ClientID) + ":" + url.QueryEscape(p.ClientSecret)
+		headers = append(headers, Header{"authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(cred))})
+	} else {
+		form.Set("client_id", p.ClientID)
+	}
+	fail := func(status int, title, msg string) Decision {
+		return Respond(errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", clearFlow))
+	}
+	return &Call{Cluster: p.Cluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host, Headers: headers,
+		Body: []byte(form.Encode()), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
+			switch {
+			case r.Status == 0:
+				e.logf("exeunt: provider %s: token endpoint %s did not answer", p.Scheme, tokenURL)
+				return fail(504, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" did not answer in time. Please try again.")
+			case r.Status != 200:
+				var oe struct {
+					Error string `json:"error"`
+				}
+				_ = json.Unmarshal(r.Body, &oe)
+				e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s", p.Scheme, r.Status, oe.Error)
+				return fail(400, "Sign-in failed", "The identity provider refused to complete the sign-in. Please start again from the application.")
+			}
+			var tr struct {
+				IDToken string `json:"id_token"`
+			}
+			if err := json.Unmarshal(r.Body, &tr); err != nil || tr.IDToken == "" {
+				e.logf("exeunt: provider %s: token response without an id_token", p.Scheme)
+				return fail(502, "Sign-in failed", "The identity provider's answer could not be used.")
+			}
+			return e.finishSignIn(p, flow, tr.IDToken, clearFlow, cs, now, true)
+		}}
+}
+
+// finishSignIn validates the ID token and starts the session. When the token is
+// signed with a key the cached JWKS lacks (the provider rotated its keys), the JWKS is
+// fetched once more before giving up.
+func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs []cookie, now time.Time, mayRefetch bool) Decision {
+	v, _ := e.providerInfo(p)
+	verifier := oidc.IDTokenVerifier{Issuer: p.Issuer, ClientID: p.ClientID, Algorithms: p.IDTokenAlgorithms, Leeway: idTokenSkew}
+	var keys = v.keys
+	tok, err := verifier.Verify(rawIDToken, keys, flow.Nonce, now)
+	if err != nil && mayRefetch && errors.Is(err, oidc.ErrUnknownKey) {
+		return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
+			return e.finishSignIn(p, flow, rawIDToken, clearFlow, cs, now, false)
+		})}
+	}
+	if err != nil {
+		e.logf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)
+		return Respond(errorPage(400, "Sign-in failed", "The identity provider's sign-in could not be verified. Please start again from the application.", e.cfg.IssuerOrigin+"/", clearFlow))
+	}
+	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
+		IDToken: rawIDToken, Email: tok.Email, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
+		Expires: now.Add(e.cfg.Session.AbsoluteLifetime).Unix()}
+	s.AuthTime = s.Created
+	if !tok.AuthTime.IsZero() {
+		s.AuthTime = tok.AuthTime.Unix()
+	}
+	_, oldChunks, _ := joinCookie(cs, e.cfg.Cookie.Name)
+	cookies, err := e.sessionCookies(s, now, oldChunks)
+	if err != nil {
+		e.logf("exeunt: sealing the session: %v", err)
+		return Respond(errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
+	}
+	e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
+	target := flow.Return
+	if !e.allowedReturn(target) {
+		target = e.cfg.IssuerOrigin + "/"
+	}
+	headers := append([]Header{{"location", target}, {"cache-control", "no-store"}, clearFlow}, cookies...)
+	return Respond(&Response{Status: 302, Headers: headers})
+}
+
+// allowedReturn accepts only URLs on our own origins: the issuer's, or a host of a
+// configured client, so that a crafted sign-in can never bounce the user elsewhere.
+func (e *Engine) allowedReturn(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	if u.Scheme+"://"+strings.ToLower(u.Host) == e.cfg.IssuerOrigin {
+		return true
+	}
+	return e.cfg.ClientFor(u.Host, u.EscapedPath()) != nil && (u.Scheme == "https" || !e.cfg.Cookie.Secure)
+}
+
+func queryOf(path string) url.Values {
+	_, q, _ := strings.Cut(path, "?")
+	v, _ := url.ParseQuery(q)
+	return v
+}
