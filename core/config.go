@@ -3,55 +3,227 @@ package core
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // DefaultHealthPath is where the health check answers when the configuration does not
 // say otherwise.
 const DefaultHealthPath = "/exeunt/healthz"
 
-// Config is the plugin configuration, validated and precomputed. It is immutable: build
-// one with [ParseConfig] and share it freely.
+// Config is the plugin configuration, validated and precomputed. Build one with
+// [ParseConfig] and share it freely: it is immutable. Its exported fields are there to be
+// read; treat them, and every slice, map and pointer they hold, as read-only.
+//
+// A configuration without issuer, providers and clients is in pass-through mode
+// ([Config.SignInEnabled] is false): the filter answers its health path and lets every
+// other request through. Once any of the three is given, all of them and the keys are
+// required.
 type Config struct {
 	healthPath string
+
+	// Issuer is Exeunt's own issuer URL, verbatim: the "iss" of every assertion and
+	// logout token it signs, and the base of its discovery document. "" in pass-through
+	// mode.
+	Issuer string
+	// IssuerOrigin is the scheme, host and port of Issuer ("https://auth.example.test"),
+	// host in lower case and default port left out: prefix it to a path of Paths (or of a
+	// provider) for an absolute URL.
+	IssuerOrigin string
+	// Paths are the paths Exeunt answers itself.
+	Paths Paths
+	// Providers are the upstream OpenID Providers, in configuration order.
+	Providers []*Provider
+	// Clients are the apps behind Envoy, in configuration order.
+	Clients []*Client
+	// Cookie is how the session cookie is set.
+	Cookie Cookie
+	// Session is how long an edge session lasts.
+	Session Session
+	// Keys seal cookies and sign tokens.
+	Keys Keys
+	// IdentityHeaders are the request headers that carry the signed-in identity to apps.
+	IdentityHeaders IdentityHeaders
+	// AssertionLifetime is how long a signed identity assertion passed to an app is valid.
+	AssertionLifetime time.Duration
+	// API says which requests are API calls, answered 401 rather than redirected to sign in.
+	API API
+
+	providerByScheme    map[string]*Provider
+	providerByPath      map[string]providerRoute
+	clientByID          map[string]*Client
+	routesByHost        map[string][]clientRoute // longest path prefix first
+	identityHeaderNames []string
 }
 
 // HealthPath is the request path the filter answers itself with a health report.
 func (c *Config) HealthPath() string { return c.healthPath }
 
+// SignInEnabled reports whether sign-in is configured (issuer, providers, clients and
+// keys). When it is not, the filter is in pass-through mode: it answers the health path
+// and lets everything else through untouched.
+func (c *Config) SignInEnabled() bool { return c.Issuer != "" }
+
+// signInFields are the top-level fields that turn sign-in on: one needs all.
+var signInFields = []string{"issuer", "providers", "clients"}
+
+// signInOnlyFields configure sign-in and mean nothing without it.
+var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api"}
+
 // ParseConfig turns the plugin configuration (a JSON object, as given in envoy.yaml) into
-// a Config. Zero bytes, or only whitespace, means every default. Any mistake is an
-// error naming the field and saying how to fix it; unknown and repeated fields are
-// mistakes too, so that a typo never silently falls back to a default.
+// a Config. Zero bytes, or only whitespace, means pass-through mode with every default.
+// Any mistake is an error naming the field and saying how to fix it; unknown and
+// repeated fields are mistakes too, so that a typo never silently falls back to a
+// default. Error messages never quote a secret.
 func ParseConfig(data []byte) (*Config, error) {
-	cfg := &Config{healthPath: DefaultHealthPath}
-	if len(strings.TrimSpace(string(data))) == 0 {
-		return cfg, nil
+	cfg := &Config{
+		healthPath:        DefaultHealthPath,
+		Paths:             defaultPaths(""),
+		Cookie:            defaultCookie(),
+		Session:           defaultSession(),
+		IdentityHeaders:   defaultIdentityHeaders(),
+		AssertionLifetime: DefaultAssertionLifetime,
+		API:               API{AcceptJSON: true},
 	}
-	obj, err := readTopObject(data)
-	if err != nil {
-		return nil, err
-	}
-	if s, ok, err := obj.optionalString("health_path"); err != nil {
-		return nil, err
-	} else if ok {
-		if problem := checkHealthPath(s); problem != "" {
-			return nil, obj.fieldError("health_path", problem)
+	if len(strings.TrimSpace(string(data))) != 0 {
+		obj, err := readTopObject(data)
+		if err != nil {
+			return nil, err
 		}
-		cfg.healthPath = s
+		if err := cfg.read(obj); err != nil {
+			return nil, err
+		}
+	}
+	cfg.precompute()
+	return cfg, nil
+}
+
+// read fills cfg from the top-level object: every field on its own first, then the
+// rules between fields.
+func (cfg *Config) read(obj *jsonObject) error {
+	for _, read := range []func(*jsonObject) error{
+		cfg.readHealthPath,
+		cfg.readIssuer,
+		cfg.readPaths,
+		cfg.readProviders,
+		cfg.readClients,
+		cfg.readCookie,
+		cfg.readSession,
+		cfg.readKeys,
+		cfg.readIdentityHeaders,
+		cfg.readAssertionLifetime,
+		cfg.readAPI,
+	} {
+		if err := read(obj); err != nil {
+			return err
+		}
 	}
 	if err := obj.rejectUnknown(); err != nil {
-		return nil, err
+		return err
 	}
-	return cfg, nil
+	if err := cfg.checkMode(obj); err != nil {
+		return err
+	}
+	if !cfg.SignInEnabled() {
+		return nil
+	}
+	if err := cfg.checkKeysPresent(obj); err != nil {
+		return err
+	}
+	return cfg.checkPathsDistinct()
+}
+
+// checkMode enforces all-or-nothing: sign-in needs issuer, providers and clients
+// together, and the fields that configure sign-in are refused without it, so that a
+// forgotten provider is reported instead of silently passing every request through.
+func (cfg *Config) checkMode(obj *jsonObject) error {
+	var given, missing []string
+	for _, name := range signInFields {
+		if _, ok := obj.values[name]; ok {
+			given = append(given, name)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	if len(given) == 0 {
+		for _, name := range signInOnlyFields {
+			if _, ok := obj.values[name]; ok {
+				return obj.fieldError(name, "has no effect while sign-in is off; configure issuer, providers and clients to turn sign-in on, or remove it")
+			}
+		}
+		return nil
+	}
+	if len(missing) > 0 {
+		verb := "is"
+		if len(given) > 1 {
+			verb = "are"
+		}
+		return obj.fieldError(missing[0], fmt.Sprintf(
+			"is required once %s %s configured: sign-in needs issuer, providers and clients together (remove all three for pass-through mode)",
+			strings.Join(given, " and "), verb))
+	}
+	if len(cfg.Providers) == 0 {
+		return obj.fieldError("providers", "must list at least one provider")
+	}
+	if len(cfg.Clients) == 0 {
+		return obj.fieldError("clients", "must list at least one client")
+	}
+	return nil
+}
+
+func (cfg *Config) readHealthPath(obj *jsonObject) error {
+	s, ok, err := obj.optionalString("health_path")
+	if err != nil || !ok {
+		return err
+	}
+	if problem := checkHealthPath(s); problem != "" {
+		return obj.fieldError("health_path", problem)
+	}
+	cfg.healthPath = s
+	return nil
+}
+
+func (cfg *Config) readIssuer(obj *jsonObject) error {
+	s, ok, err := obj.optionalString("issuer")
+	if err != nil || !ok {
+		return err
+	}
+	u, problem := checkURL(s, urlRules{noTrailing: true})
+	if problem != "" {
+		return obj.fieldError("issuer", problem+`; it is Exeunt's own URL, such as "https://auth.example.test"`)
+	}
+	cfg.Issuer, cfg.IssuerOrigin = s, origin(u)
+	return nil
+}
+
+// precompute builds the lookups per-request code needs.
+func (cfg *Config) precompute() {
+	cfg.providerByScheme = make(map[string]*Provider, len(cfg.Providers))
+	cfg.providerByPath = make(map[string]providerRoute, 4*len(cfg.Providers))
+	for _, p := range cfg.Providers {
+		cfg.providerByScheme[p.Scheme] = p
+		for i, f := range p.pathFields() {
+			cfg.providerByPath[*f.value] = providerRoute{p, ProviderCallback + ProviderPath(i)}
+		}
+	}
+	cfg.clientByID = make(map[string]*Client, len(cfg.Clients))
+	for _, c := range cfg.Clients {
+		cfg.clientByID[c.ClientID] = c
+	}
+	cfg.routesByHost = clientRoutes(cfg.Clients)
+	cfg.identityHeaderNames = cfg.IdentityHeaders.names()
 }
 
 // checkHealthPath accepts what Envoy could ever match against a request's :path: an
 // absolute path of visible ASCII (anything else arrives percent-encoded) without a query
 // or fragment, which are not part of what is matched.
 // It returns the problem, or "" when there is none.
-func checkHealthPath(s string) string {
+func checkHealthPath(s string) string { return checkPath(s, DefaultHealthPath) }
+
+// checkPath is checkHealthPath for any path Exeunt answers or matches; example is shown
+// when the path does not start with "/".
+func checkPath(s, example string) string {
 	if !strings.HasPrefix(s, "/") {
-		return fmt.Sprintf(`must start with "/" (for example %q)`, DefaultHealthPath)
+		return fmt.Sprintf(`must start with "/" (for example %q)`, example)
 	}
 	if strings.ContainsAny(s, "?#") {
 		return `must be a path only, without a "?" query or "#" fragment`
@@ -62,4 +234,34 @@ func checkHealthPath(s string) string {
 		}
 	}
 	return ""
+}
+
+// checkText refuses control characters in names and ids that end up in pages, tokens
+// and logs. It returns the problem, or "".
+func checkText(s string) string {
+	if s == "" {
+		return "must not be empty"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 0x7f {
+			return fmt.Sprintf("must not contain control characters (byte %#x at offset %d)", s[i], i)
+		}
+	}
+	return ""
+}
+
+// requiredString reads a string field that must be present and non-empty; what says
+// what to put there.
+func requiredString(obj *jsonObject, name, what string) (string, error) {
+	s, ok, err := obj.optionalString(name)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", obj.fieldError(name, "is required; set "+what)
+	}
+	if problem := checkText(s); problem != "" {
+		return "", obj.fieldError(name, problem)
+	}
+	return s, nil
 }

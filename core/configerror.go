@@ -6,8 +6,9 @@ import "fmt"
 // and says what to do, because it ends up in Envoy's log, read by whoever wrote
 // envoy.yaml.
 type ConfigError struct {
-	// Field is the path of the offending field ("health_path", later also
-	// "providers[0].issuer"); empty when the document as a whole is wrong.
+	// Field is the full path of the offending field ("health_path",
+	// "providers[0].issuer", "clients[1].hosts[0]"); empty when the document as a whole
+	// is wrong.
 	Field string
 	// Problem says what is wrong and how to fix it.
 	Problem string

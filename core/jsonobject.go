@@ -15,7 +15,7 @@ import (
 // nobody asked for. encoding/json alone would silently keep the last of two repeated
 // keys and report unknown or mistyped fields without saying which object they are in.
 type jsonObject struct {
-	path   string // of this object: "" at the top, later e.g. "providers[0]"
+	path   string // of this object: "" at the top, else e.g. "providers[0]" or "cookie"
 	keys   []string
 	values map[string]json.RawMessage
 	known  []string // the fields asked for, in the order asked, for rejectUnknown's hint
@@ -85,6 +85,93 @@ func (o *jsonObject) optionalString(name string) (string, bool, error) {
 	return s, true, nil
 }
 
+// optionalBool returns the field's boolean value and whether the field is present.
+func (o *jsonObject) optionalBool(name string) (bool, bool, error) {
+	raw, ok := o.take(name)
+	if !ok {
+		return false, false, nil
+	}
+	if kind := rawKind(raw); kind != "a boolean" {
+		return false, false, o.fieldError(name, "must be true or false, not "+kind)
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, false, o.fieldError(name, "is not a valid JSON boolean: "+err.Error())
+	}
+	return b, true, nil
+}
+
+// optionalStrings returns the field's list of strings and whether the field is present.
+// An element of the wrong type is reported by its own path ("scopes[2]").
+func (o *jsonObject) optionalStrings(name string) ([]string, bool, error) {
+	items, ok, err := o.optionalArray(name)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	out := make([]string, len(items))
+	for i, raw := range items {
+		if kind := rawKind(raw); kind != "a string" {
+			return nil, false, o.fieldError(indexed(name, i), "must be a string, not "+kind)
+		}
+		if err := json.Unmarshal(raw, &out[i]); err != nil {
+			return nil, false, o.fieldError(indexed(name, i), "is not a valid JSON string: "+err.Error())
+		}
+	}
+	return out, true, nil
+}
+
+// optionalObject returns the field's object, read as strictly as the top one, and
+// whether the field is present. The caller must call rejectUnknown on it.
+func (o *jsonObject) optionalObject(name string) (*jsonObject, bool, error) {
+	raw, ok := o.take(name)
+	if !ok {
+		return nil, false, nil
+	}
+	obj, err := readObjectAt(raw, o.field(name))
+	if err != nil {
+		return nil, false, err
+	}
+	return obj, true, nil
+}
+
+// optionalObjects returns the field's list of objects and whether the field is present.
+// The caller must call rejectUnknown on each.
+func (o *jsonObject) optionalObjects(name string) ([]*jsonObject, bool, error) {
+	items, ok, err := o.optionalArray(name)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	out := make([]*jsonObject, len(items))
+	for i, raw := range items {
+		if out[i], err = readObjectAt(raw, o.field(indexed(name, i))); err != nil {
+			return nil, false, err
+		}
+	}
+	return out, true, nil
+}
+
+func (o *jsonObject) optionalArray(name string) ([]json.RawMessage, bool, error) {
+	raw, ok := o.take(name)
+	if !ok {
+		return nil, false, nil
+	}
+	if kind := rawKind(raw); kind != "an array" {
+		return nil, false, o.fieldError(name, "must be a list ([...]), not "+kind)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, false, o.fieldError(name, "is not a valid JSON list: "+err.Error())
+	}
+	return items, true, nil
+}
+
+// readObjectAt reads a nested object (already known to be valid JSON) found at path.
+func readObjectAt(raw json.RawMessage, path string) (*jsonObject, error) {
+	return readObject(json.NewDecoder(bytes.NewReader(raw)), path)
+}
+
+func indexed(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }
+
 func (o *jsonObject) take(name string) (json.RawMessage, bool) {
 	o.known = append(o.known, name)
 	raw, ok := o.values[name]
@@ -102,12 +189,16 @@ func (o *jsonObject) rejectUnknown() error {
 	return nil
 }
 
-func (o *jsonObject) fieldError(name, problem string) error {
-	field := name
-	if o.path != "" {
-		field = o.path + "." + name
+// field is the full path of one of the object's fields, as error messages name it.
+func (o *jsonObject) field(name string) string {
+	if o.path == "" {
+		return name
 	}
-	return &ConfigError{Field: field, Problem: problem}
+	return o.path + "." + name
+}
+
+func (o *jsonObject) fieldError(name, problem string) error {
+	return &ConfigError{Field: o.field(name), Problem: problem}
 }
 
 func syntaxError(path string, err error) error {
