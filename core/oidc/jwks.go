@@ -1,0 +1,76 @@
+package oidc
+
+import (
+	"encoding/json"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// privateJWKMembers are the JWK members that carry private or symmetric key material
+// (RFC 7518 §6.2.2, §6.3.2, §6.4; "priv" for AKP keys). A provider that publishes any of
+// them has leaked a key; its set is refused as a whole.
+var privateJWKMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"}
+
+// ParseJWKS reads a provider's JSON Web Key Set (the document at its jwks_uri).
+//
+// Keys of a type or curve this package does not understand are skipped, as RFC 7517 §5
+// asks. A key with private or symmetric material ("oct" keys, "d", "k", ...) fails the
+// whole set: a provider must never publish one, and trusting a set that contains one would
+// let anyone who read it sign. At least one key usable for signatures must remain.
+// Failures wrap [ErrJWKS].
+func ParseJWKS(doc []byte) (*jose.JSONWebKeySet, error) {
+	if len(doc) > maxDocumentSize {
+		return nil, errorf(ErrJWKS, "document of %d bytes is too large", len(doc))
+	}
+	var raw struct {
+		Keys *[]json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		return nil, errorf(ErrJWKS, "not a JSON object with a \"keys\" array: %v", err)
+	}
+	if raw.Keys == nil {
+		return nil, errorf(ErrJWKS, "no \"keys\" member")
+	}
+	set := &jose.JSONWebKeySet{}
+	signing := 0
+	for i, data := range *raw.Keys {
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(data, &members); err != nil {
+			return nil, errorf(ErrJWKS, "key %d is not a JSON object", i)
+		}
+		kid := jsonString(members["kid"])
+		for _, m := range privateJWKMembers {
+			if _, ok := members[m]; ok {
+				return nil, errorf(ErrJWKS, "key %d (kid %s) contains private or symmetric key material (%q): a provider must publish public keys only", i, quote(kid), m)
+			}
+		}
+		if jsonString(members["kty"]) == "oct" {
+			return nil, errorf(ErrJWKS, "key %d (kid %s) is a symmetric key: a provider must publish public keys only", i, quote(kid))
+		}
+		var key jose.JSONWebKey
+		if err := key.UnmarshalJSON(data); err != nil {
+			// RFC 7517 §5: ignore keys whose type, curve or members are not understood.
+			continue
+		}
+		if !key.IsPublic() || !key.Valid() {
+			return nil, errorf(ErrJWKS, "key %d (kid %s) is not a public key", i, quote(kid))
+		}
+		set.Keys = append(set.Keys, key)
+		if key.Use == "" || key.Use == "sig" {
+			signing++
+		}
+	}
+	if signing == 0 {
+		return nil, errorf(ErrJWKS, "no usable signature key among %d", len(*raw.Keys))
+	}
+	return set, nil
+}
+
+// jsonString decodes a JSON string member, or returns "" when it is absent or not a string.
+func jsonString(data json.RawMessage) string {
+	var s string
+	if data == nil || json.Unmarshal(data, &s) != nil {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,101 @@
+package oidc
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+)
+
+// PEM block types and the header that carries the key id.
+const (
+	pemSigningKey = "PRIVATE KEY" // PKCS #8, as openssl writes it
+	pemSealingKey = "EXEUNT SEALING KEY"
+	pemKIDHeader  = "Kid"
+)
+
+// GenerateSigningKey makes a fresh P-256 signing key named kid: the development default
+// when the configuration names no keys.
+func GenerateSigningKey(kid string) (SigningKey, error) {
+	if kid == "" {
+		return SigningKey{}, errorf(ErrKey, "empty kid")
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return SigningKey{}, errorf(ErrKey, "cannot generate a P-256 key: %v", err)
+	}
+	return SigningKey{KID: kid, Key: key}, nil
+}
+
+// GenerateSealingKey makes a fresh random sealing key named kid: the development default
+// when the configuration names no keys.
+func GenerateSealingKey(kid string) (SealingKey, error) {
+	if kid == "" {
+		return SealingKey{}, errorf(ErrKey, "empty kid")
+	}
+	secret := make([]byte, SealingKeySize)
+	randomBytes(secret)
+	return SealingKey{KID: kid, Secret: secret}, nil
+}
+
+// MarshalSigningKeyPEM encodes k as a PKCS #8 "PRIVATE KEY" PEM block with its kid in a
+// "Kid" PEM header, so that every VM can read back the same generated key (from shared
+// data, for example). The result is a secret.
+func MarshalSigningKeyPEM(k SigningKey) ([]byte, error) {
+	if k.KID == "" || k.Key == nil || k.Key.Curve != elliptic.P256() {
+		return nil, errorf(ErrKey, "a signing key needs a kid and a P-256 private key")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.Key)
+	if err != nil {
+		return nil, errorf(ErrKey, "cannot encode signing key %s: %v", quote(k.KID), err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: pemSigningKey, Headers: map[string]string{pemKIDHeader: k.KID}, Bytes: der}), nil
+}
+
+// ParseSigningKeyPEM reads a key written by [MarshalSigningKeyPEM]: a PKCS #8 P-256 key,
+// with its kid in the "Kid" PEM header.
+func ParseSigningKeyPEM(data []byte) (SigningKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != pemSigningKey {
+		return SigningKey{}, errorf(ErrKey, "not a %q PEM block", pemSigningKey)
+	}
+	kid := block.Headers[pemKIDHeader]
+	if kid == "" {
+		return SigningKey{}, errorf(ErrKey, "PEM block has no %q header", pemKIDHeader)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return SigningKey{}, errorf(ErrKey, "signing key %s is not PKCS #8", quote(kid))
+	}
+	key, ok := parsed.(*ecdsa.PrivateKey)
+	if !ok || key.Curve != elliptic.P256() {
+		return SigningKey{}, errorf(ErrKey, "signing key %s is not an ECDSA P-256 key", quote(kid))
+	}
+	return SigningKey{KID: kid, Key: key}, nil
+}
+
+// MarshalSealingKeyPEM encodes k as an "EXEUNT SEALING KEY" PEM block with its kid in a
+// "Kid" PEM header. The result is a secret.
+func MarshalSealingKeyPEM(k SealingKey) ([]byte, error) {
+	if k.KID == "" || len(k.Secret) != SealingKeySize {
+		return nil, errorf(ErrKey, "a sealing key needs a kid and %d bytes", SealingKeySize)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: pemSealingKey, Headers: map[string]string{pemKIDHeader: k.KID}, Bytes: k.Secret}), nil
+}
+
+// ParseSealingKeyPEM reads a key written by [MarshalSealingKeyPEM].
+func ParseSealingKeyPEM(data []byte) (SealingKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != pemSealingKey {
+		return SealingKey{}, errorf(ErrKey, "not a %q PEM block", pemSealingKey)
+	}
+	kid := block.Headers[pemKIDHeader]
+	if kid == "" {
+		return SealingKey{}, errorf(ErrKey, "PEM block has no %q header", pemKIDHeader)
+	}
+	if len(block.Bytes) != SealingKeySize {
+		return SealingKey{}, errorf(ErrKey, "sealing key %s is %d bytes; it must be %d", quote(kid), len(block.Bytes), SealingKeySize)
+	}
+	return SealingKey{KID: kid, Secret: block.Bytes}, nil
+}

@@ -1,0 +1,182 @@
+package oidc
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// SealingKeySize is the size of a [SealingKey] secret: a 256-bit AES-GCM key.
+const SealingKeySize = 32
+
+// The protected-header fields that bind a sealed value to its use and lifetime.
+const (
+	headerPurpose = "exeunt_purpose"
+	headerExpiry  = "exp"
+)
+
+// maxSealedSize bounds what Open will look at. Sealed values travel in cookies and URLs,
+// both far smaller; anything longer is not ours.
+const maxSealedSize = 64 << 10
+
+// SealingKey is a symmetric key for [Sealer], named by its key id.
+type SealingKey struct {
+	// KID names the key in the header of every value it seals, so that the right key is
+	// found when opening, and old keys keep opening what they sealed.
+	KID string
+	// Secret is the AES-256-GCM key: exactly [SealingKeySize] random bytes.
+	Secret []byte
+}
+
+// Sealer seals and opens protected data: values only Exeunt can read or make, which the
+// browser carries for us (session cookies, sign-in state, logoutIds). It is safe for
+// concurrent use.
+type Sealer struct {
+	current SealingKey
+	keys    map[string][]byte
+}
+
+// NewSealer makes a Sealer from keys: the first key seals, every key opens. To rotate, put
+// a new key first and keep the old one second until everything it sealed has expired.
+// Key ids must be non-empty and distinct, and every secret [SealingKeySize] bytes.
+func NewSealer(keys []SealingKey) (*Sealer, error) {
+	if len(keys) == 0 {
+		return nil, errorf(ErrKey, "no sealing key: at least one is needed")
+	}
+	s := &Sealer{keys: make(map[string][]byte, len(keys))}
+	for i, k := range keys {
+		if k.KID == "" {
+			return nil, errorf(ErrKey, "sealing key %d has an empty kid", i)
+		}
+		if len(k.Secret) != SealingKeySize {
+			return nil, errorf(ErrKey, "sealing key %s is %d bytes; it must be %d", quote(k.KID), len(k.Secret), SealingKeySize)
+		}
+		if bytes.Equal(k.Secret, make([]byte, SealingKeySize)) {
+			return nil, errorf(ErrKey, "sealing key %s is all zeros: use random bytes", quote(k.KID))
+		}
+		if _, dup := s.keys[k.KID]; dup {
+			return nil, errorf(ErrKey, "sealing key id %s is used twice", quote(k.KID))
+		}
+		s.keys[k.KID] = append([]byte(nil), k.Secret...)
+	}
+	s.current = SealingKey{KID: keys[0].KID, Secret: s.keys[keys[0].KID]}
+	return s, nil
+}
+
+// Seal encrypts and authenticates payload for one purpose (a short fixed name such as
+// "session" or "logout") until expiry, and returns it as a compact JWE: base64url parts
+// joined by dots, safe in a cookie value or a URL as it is.
+//
+// The purpose and the expiry (in whole seconds, rounded down) are in the protected header:
+// readable by whoever holds the value, but bound to it. The expiry must be at least a
+// second after now. A sealed value is the payload's base64url length plus about 160
+// characters (for a purpose like "session" and a short kid): mind the 4 KiB cookie limit.
+func (s *Sealer) Seal(purpose string, payload []byte, now, expiry time.Time) (string, error) {
+	if purpose == "" {
+		return "", errors.New("oidc: seal: empty purpose")
+	}
+	exp := expiry.Unix()
+	if exp <= now.Unix() {
+		return "", errors.New("oidc: seal: expiry must be at least one second after now")
+	}
+	opts := (&jose.EncrypterOptions{}).
+		WithHeader(headerPurpose, purpose).
+		WithHeader(headerExpiry, exp)
+	enc, err := jose.NewEncrypter(jose.A256GCM,
+		jose.Recipient{Algorithm: jose.DIRECT, Key: s.current.Secret, KeyID: s.current.KID}, opts)
+	if err != nil {
+		return "", errors.New("oidc: seal: " + err.Error())
+	}
+	obj, err := enc.Encrypt(payload)
+	if err != nil {
+		return "", errors.New("oidc: seal: " + err.Error())
+	}
+	return obj.CompactSerialize()
+}
+
+// Open checks and decrypts a value made by [Sealer.Seal] for purpose, and returns its
+// payload. Only "dir"/"A256GCM" values sealed by one of our keys for this very purpose are
+// accepted; anything else fails with [ErrInvalid]. A value whose expiry is not after now
+// fails with [ErrExpired] (there is no leeway: the expiry is our own). The expiry is only
+// reported for values that are otherwise authentic.
+func (s *Sealer) Open(purpose, token string, now time.Time) ([]byte, error) {
+	if token == "" || purpose == "" {
+		return nil, errorf(ErrInvalid, "empty value or purpose")
+	}
+	if len(token) > maxSealedSize {
+		return nil, errorf(ErrInvalid, "%d bytes is longer than any value we seal", len(token))
+	}
+	if !canonicalDirJWE(token) {
+		return nil, errorf(ErrInvalid, "not in the form we seal")
+	}
+	obj, err := jose.ParseEncryptedCompact(token,
+		[]jose.KeyAlgorithm{jose.DIRECT}, []jose.ContentEncryption{jose.A256GCM})
+	if err != nil {
+		return nil, errorf(ErrInvalid, "not a dir/A256GCM compact JWE")
+	}
+	key, ok := s.keys[obj.Header.KeyID]
+	if !ok {
+		return nil, errorf(ErrInvalid, "sealed with an unknown key id (removed, or never ours)")
+	}
+	if _, zipped := obj.Header.ExtraHeaders[jose.HeaderKey("zip")]; zipped {
+		return nil, errorf(ErrInvalid, "compressed values are never sealed by us")
+	}
+	payload, err := obj.Decrypt(key)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "does not decrypt: tampered with or truncated")
+	}
+	// From here on the header is authentic: it was part of the authenticated data.
+	if got, _ := obj.Header.ExtraHeaders[headerPurpose].(string); got != purpose {
+		return nil, errorf(ErrInvalid, "sealed for another purpose")
+	}
+	exp, ok := headerSeconds(obj.Header.ExtraHeaders[headerExpiry])
+	if !ok {
+		return nil, errorf(ErrInvalid, "no expiry")
+	}
+	if !now.Before(time.Unix(exp, 0)) {
+		return nil, errorf(ErrExpired, "sealed value expired at %s", time.Unix(exp, 0).UTC().Format(time.RFC3339))
+	}
+	return payload, nil
+}
+
+// canonicalDirJWE reports whether token has the exact shape Seal produces: five parts,
+// the second (the encrypted key, unused by "dir" and not authenticated) empty, and every
+// part strict unpadded base64url. go-jose alone would accept a non-empty encrypted key
+// and stray trailing bits, letting one sealed value be written in many ways; with this
+// check each value has exactly one spelling.
+func canonicalDirJWE(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 5 || parts[1] != "" {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strictBase64.DecodeString(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// strictBase64 is unpadded base64url that refuses non-zero trailing bits.
+var strictBase64 = base64.RawURLEncoding.Strict()
+
+// headerSeconds reads a whole number of seconds from a decoded JSON header value.
+func headerSeconds(v any) (int64, bool) {
+	switch n := v.(type) {
+	case float64:
+		if n != math.Trunc(n) || n < 0 || n > 1<<53 {
+			return 0, false
+		}
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil && i >= 0
+	}
+	return 0, false
+}
