@@ -20,6 +20,7 @@ type Engine struct {
 	dev        *devPair // this VM's generated keys (dev_generate only)
 	providers  map[string]*providerView
 	assertions map[string]cachedAssertion
+	sessions   map[string]session // opened cookies, by sealed value
 }
 
 // NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
@@ -29,7 +30,7 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
-	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[string]cachedAssertion{}}
+	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[string]cachedAssertion{}, sessions: map[string]session{}}
 	if !cfg.SignInEnabled() {
 		return e, nil
 	}

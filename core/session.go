@@ -56,13 +56,9 @@ func (e *Engine) openSession(cs []cookie, now time.Time) (*session, int, error) 
 	if !ok {
 		return nil, chunks, errNoSession
 	}
-	payload, err := e.keys.sealer.Open(sessionPurpose, raw, now)
+	s, err := e.unseal(raw, now)
 	if err != nil {
 		return nil, chunks, err
-	}
-	var s session
-	if err := json.Unmarshal(payload, &s); err != nil || s.SID == "" || s.Sub == "" {
-		return nil, chunks, errors.New("session cookie content is malformed")
 	}
 	if !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
 		return nil, chunks, oidc.ErrExpired
@@ -74,6 +70,35 @@ func (e *Engine) openSession(cs []cookie, now time.Time) (*session, int, error) 
 }
 
 var errRevoked = errors.New("session was signed out")
+
+// maxCachedSessions bounds the per-VM cache of opened cookies; past it the cache starts
+// over.
+const maxCachedSessions = 10000
+
+// unseal opens a sealed session cookie value. Opening (AES-GCM and JSON) is the most
+// expensive part of a signed-in request, so each VM remembers the cookies it opened:
+// the same sealed string always holds the same session. The caller gets its own copy,
+// which it may change; expiry and revocation are still checked on every request.
+func (e *Engine) unseal(raw string, now time.Time) (session, error) {
+	if s, ok := e.sessions[raw]; ok {
+		s.Clients = slices.Clone(s.Clients)
+		return s, nil
+	}
+	payload, err := e.keys.sealer.Open(sessionPurpose, raw, now)
+	if err != nil {
+		return session{}, err
+	}
+	var s session
+	if err := json.Unmarshal(payload, &s); err != nil || s.SID == "" || s.Sub == "" {
+		return session{}, errors.New("session cookie content is malformed")
+	}
+	if len(e.sessions) >= maxCachedSessions {
+		clear(e.sessions)
+	}
+	e.sessions[raw] = s
+	s.Clients = slices.Clone(s.Clients)
+	return s, nil
+}
 
 // sessionCookies seals s into Set-Cookie headers, deleting chunks a previous, longer
 // cookie left behind (oldChunks is how many the request carried).

@@ -30,7 +30,7 @@ import (
 // the session records.
 
 type signinEnv struct {
-	t       *testing.T
+	t       testing.TB
 	host    *hostsim.Host
 	peer    *oidcpeer.Peer
 	idpJar  http.CookieJar    // the browser's cookies at the provider
@@ -53,7 +53,7 @@ func (a *recordingApps) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("hello from " + app))
 }
 
-func newSigninEnv(t *testing.T) *signinEnv {
+func newSigninEnv(t testing.TB) *signinEnv {
 	t.Helper()
 	peer := oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
 		ID: "exeunt", Secret: "exeunt-secret", RedirectURIs: []string{"https://exeunt.test/signin-oidc"},
@@ -118,12 +118,23 @@ func (e *signinEnv) get(rawURL string, extra ...hostsim.Pair) *hostsim.Response 
 	return resp
 }
 
-func redirectOf(t *testing.T, r *hostsim.Response) string {
+func redirectOf(t testing.TB, r *hostsim.Response) string {
 	t.Helper()
 	if r.Status != 302 {
 		t.Fatalf("want a redirect, got %d: %s", r.Status, r.Body)
 	}
 	return r.HeaderValue("location")
+}
+
+// signIn runs the browser through sign-in and returns where it landed.
+func (e *signinEnv) signIn(startURL string) string {
+	e.t.Helper()
+	authURL := redirectOf(e.t, e.get(startURL))
+	back, err := e.peer.Login(e.idpJar, authURL, "alice")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return redirectOf(e.t, e.get(back.String()))
 }
 
 func TestFullSignInAgainstARealProviderThenTwoApps(t *testing.T) {
