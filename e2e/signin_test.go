@@ -30,13 +30,14 @@ import (
 // the session records.
 
 type signinEnv struct {
-	t       testing.TB
-	host    *hostsim.Host
-	peer    *oidcpeer.Peer
-	idpJar  http.CookieJar    // the browser's cookies at the provider
-	jar     map[string]string // the browser's cookies at exeunt.test
-	sealing oidc.SealingKey
-	apps    *recordingApps
+	t            testing.TB
+	host         *hostsim.Host
+	peer         *oidcpeer.Peer
+	idpJar       http.CookieJar    // the browser's cookies at the provider
+	jar          map[string]string // the browser's cookies at exeunt.test
+	sealing      oidc.SealingKey
+	apps         *recordingApps
+	pluginConfig []byte
 }
 
 // recordingApps is the upstream: it records the identity headers each app received.
@@ -82,7 +83,7 @@ func newSigninEnv(t testing.TB) *signinEnv {
 		Clusters: map[string]hostsim.Cluster{"idp": {Address: peer.Addr}}})
 	jar, _ := cookiejar.New(nil)
 	return &signinEnv{t: t, host: host, peer: peer, idpJar: jar, jar: map[string]string{}, sealing: seal,
-		apps: &recordingApps{seen: map[string]http.Header{}}}
+		apps: &recordingApps{seen: map[string]http.Header{}}, pluginConfig: pluginConfig}
 }
 
 // get sends a browser GET for an https://exeunt.test URL through the filter, with the

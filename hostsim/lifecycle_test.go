@@ -110,3 +110,21 @@ func TestAStreamPausedForeverTimesOut(t *testing.T) {
 		t.Fatalf("err = %v, want a timeout naming the pause", err)
 	}
 }
+
+func TestGuestCallbacksCanBeTimed(t *testing.T) {
+	var mu sync.Mutex
+	took := map[string]time.Duration{}
+	h := newFixture(t, Options{OnGuestReturn: func(vm int, fn string, d time.Duration) {
+		mu.Lock()
+		took[fn] += d
+		mu.Unlock()
+	}})
+	do(t, h, &Request{Path: "/log"})
+	mu.Lock()
+	defer mu.Unlock()
+	for _, fn := range []string{"proxy_on_configure", "proxy_on_request_headers", "proxy_on_delete"} {
+		if took[fn] <= 0 {
+			t.Errorf("%s was not timed: %v", fn, took)
+		}
+	}
+}

@@ -93,11 +93,10 @@ func compilationCache() wazero.CompilationCache {
 }
 
 func newRuntime(ctx context.Context) wazero.Runtime {
-	cfg := wazero.NewRuntimeConfig().
-		WithCompilationCache(compilationCache()).
-		// Guest traps become Go errors rather than hanging the host; a
-		// cancelled context stops a guest stuck in a loop.
-		WithCloseOnContextDone(true)
+	// The compiler, not the interpreter; no WithCloseOnContextDone: its checks
+	// on every loop and call would slow every guest for contexts that are never
+	// cancelled here (VM calls run on a background context, as Envoy's do).
+	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(compilationCache())
 	return wazero.NewRuntimeWithConfig(ctx, cfg)
 }
 

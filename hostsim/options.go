@@ -47,6 +47,9 @@ type Options struct {
 	// guest, before it runs: which VM, which export, which arguments. Tests
 	// use it to check the lifecycle order.
 	OnGuestCall func(vm int, function string, args []uint64)
+	// OnGuestReturn, when set, sees how long each such callback took, host
+	// functions it called included: a profile of the guest by callback.
+	OnGuestReturn func(vm int, function string, took time.Duration)
 
 	// Stdout and Stderr receive the guest's WASI output (a Go panic message,
 	// for one) besides the bounded copy kept for error reports.

@@ -157,6 +157,11 @@ func (v *vm) call(fn api.Function, name string, args ...uint64) (uint64, error) 
 	if trace := v.host.opts.OnGuestCall; trace != nil {
 		trace(v.index, name, args)
 	}
+	var start time.Time
+	if v.host.opts.OnGuestReturn != nil {
+		start = time.Now()
+		defer func() { v.host.opts.OnGuestReturn(v.index, name, time.Since(start)) }()
+	}
 	res, err := fn.Call(v.ctx, args...)
 	if err != nil {
 		v.broken = &GuestError{VM: v.index, Function: name, Err: err, Output: v.output.String()}
