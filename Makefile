@@ -47,7 +47,7 @@ test: deps wasm vet
 
 # Benchmarks; BENCHMARKS.md keeps the figures and says which line gives which.
 bench: deps wasm
-	go test ./e2e/ -run '^$$' -bench 'PassThrough' -benchtime 20000x -count 3
+	go test ./e2e/ -run '^$$' -bench 'PassThrough|SignedInRequest' -benchtime 10000x -count 3
 	go test ./e2e/ -run '^$$' -bench 'GuestMemory' -benchtime 1x
 	@ls -l build/exeunt.wasm build/noop.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
