@@ -1,6 +1,7 @@
 package envoyfilter
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ func callResult(numHeaders, bodySize int) core.CallResult {
 	}
 	for _, p := range pairs {
 		if p[0] == ":status" {
-			r.Status = atoi(p[1])
+			r.Status, _ = strconv.Atoi(p[1])
 			continue
 		}
 		r.Headers = append(r.Headers, core.Header{Name: strings.ToLower(p[0]), Value: p[1]})
@@ -146,15 +147,4 @@ func toRequest(pairs [][2]string) core.Request {
 		}
 	}
 	return r
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -88,15 +88,10 @@ func hostGetHeaderMapSize(ctx context.Context, v *vm, p []uint64) Status {
 // Returns the FIRST value of the (case-insensitive) name, as Envoy does;
 // NotFound when absent.
 func hostGetHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
-	if !ok {
-		return StatusNotFound
+	m, key, st := v.mapAndKey(p)
+	if st != StatusOK {
+		return st
 	}
-	key, ok := v.readString(uint32(p[1]), uint32(p[2]))
-	if !ok {
-		return StatusInvalidMemoryAccess
-	}
-	key = strings.ToLower(key)
 	for _, pair := range *m {
 		if pair.Name == key {
 			return v.writeOut(ctx, []byte(pair.Value), uint32(p[3]), uint32(p[4]))
@@ -105,13 +100,19 @@ func hostGetHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 	return StatusNotFound
 }
 
-func (v *vm) keyValue(p []uint64) (key, value string, st Status) {
-	key, ok1 := v.readString(uint32(p[1]), uint32(p[2]))
-	value, ok2 := v.readString(uint32(p[3]), uint32(p[4]))
-	if !ok1 || !ok2 {
-		return "", "", StatusInvalidMemoryAccess
+// mapAndKey reads the (map_type, key_ptr, key_size) arguments every header-map value
+// function starts with: the map (NotFound when it does not exist now) and the name,
+// lower-cased as Envoy's header maps are.
+func (v *vm) mapAndKey(p []uint64) (*[]Pair, string, Status) {
+	m, ok := v.headerMap(mapType(uint32(p[0])))
+	if !ok {
+		return nil, "", StatusNotFound
 	}
-	return strings.ToLower(key), value, StatusOK
+	key, ok := v.readString(uint32(p[1]), uint32(p[2]))
+	if !ok {
+		return nil, "", StatusInvalidMemoryAccess
+	}
+	return m, strings.ToLower(key), StatusOK
 }
 
 // proxy_add_header_map_value(map_type, key_ptr, key_size, value_ptr, value_size) -> status
@@ -119,13 +120,13 @@ func (v *vm) keyValue(p []uint64) (key, value string, st Status) {
 // Appends a value; existing values of the name stay (so a second
 // Set-Cookie is a second header).
 func hostAddHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
-	if !ok {
-		return StatusNotFound
-	}
-	key, value, st := v.keyValue(p)
+	m, key, st := v.mapAndKey(p)
 	if st != StatusOK {
 		return st
+	}
+	value, ok := v.readString(uint32(p[3]), uint32(p[4]))
+	if !ok {
+		return StatusInvalidMemoryAccess
 	}
 	*m = append(*m, Pair{key, value})
 	return StatusOK
@@ -136,13 +137,13 @@ func hostAddHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 // Sets the name to exactly this one value: the first occurrence is replaced
 // in place and later ones removed; an absent name is appended.
 func hostReplaceHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
-	if !ok {
-		return StatusNotFound
-	}
-	key, value, st := v.keyValue(p)
+	m, key, st := v.mapAndKey(p)
 	if st != StatusOK {
 		return st
+	}
+	value, ok := v.readString(uint32(p[3]), uint32(p[4]))
+	if !ok {
+		return StatusInvalidMemoryAccess
 	}
 	out := (*m)[:0]
 	replaced := false
@@ -166,15 +167,10 @@ func hostReplaceHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 //
 // Removes every value of the name; removing an absent name is OK.
 func hostRemoveHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
-	if !ok {
-		return StatusNotFound
+	m, key, st := v.mapAndKey(p)
+	if st != StatusOK {
+		return st
 	}
-	key, ok := v.readString(uint32(p[1]), uint32(p[2]))
-	if !ok {
-		return StatusInvalidMemoryAccess
-	}
-	key = strings.ToLower(key)
 	out := (*m)[:0]
 	for _, pair := range *m {
 		if pair.Name != key {

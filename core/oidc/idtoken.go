@@ -107,11 +107,8 @@ func (v *IDTokenVerifier) Verify(raw string, keys *jose.JSONWebKeySet, nonce str
 	if err := decodeClaims(payload, &c); err != nil {
 		return nil, err
 	}
-	if c.Issuer != v.Issuer {
-		return nil, errorf(ErrIssuer, "iss is %s, want %s", quote(c.Issuer), quote(v.Issuer))
-	}
-	if !c.Audience.Contains(v.ClientID) {
-		return nil, errorf(ErrAudience, "aud does not contain client_id %s", quote(v.ClientID))
+	if err := checkIssuerAudience(c.Issuer, c.Audience, v.Issuer, v.ClientID); err != nil {
+		return nil, err
 	}
 	if len(c.Audience) > 1 && c.AuthorizedParty == "" {
 		return nil, errorf(ErrAuthorizedParty, "aud has %d values and azp is missing", len(c.Audience))

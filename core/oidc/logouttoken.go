@@ -133,11 +133,8 @@ func (v *LogoutTokenVerifier) Verify(raw string, keys *jose.JSONWebKeySet, now t
 	if err := decodeClaims(payload, &c); err != nil {
 		return nil, err
 	}
-	if c.Issuer != v.Issuer {
-		return nil, errorf(ErrIssuer, "iss is %s, want %s", quote(c.Issuer), quote(v.Issuer))
-	}
-	if !c.Audience.Contains(v.ClientID) {
-		return nil, errorf(ErrAudience, "aud does not contain client_id %s", quote(v.ClientID))
+	if err := checkIssuerAudience(c.Issuer, c.Audience, v.Issuer, v.ClientID); err != nil {
+		return nil, err
 	}
 	if err := checkTimes(c.IssuedAt, c.Expiry, now, v.Leeway); err != nil {
 		return nil, err

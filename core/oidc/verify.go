@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // defaultAlgorithms is the allow-list used for a provider's tokens when none is
@@ -112,6 +113,18 @@ func decodeClaims(payload []byte, dest any) error {
 			return errorf(ErrMalformed, "claim %q has the wrong type (%s)", te.Field, te.Value)
 		}
 		return errorf(ErrMalformed, "claims are not a JSON object of the expected shape: %v", err)
+	}
+	return nil
+}
+
+// checkIssuerAudience applies the two checks every token from a provider needs: iss is
+// exactly the provider's issuer and aud contains our client id at that provider.
+func checkIssuerAudience(iss string, aud jwt.Audience, wantIssuer, clientID string) error {
+	if iss != wantIssuer {
+		return errorf(ErrIssuer, "iss is %s, want %s", quote(iss), quote(wantIssuer))
+	}
+	if !aud.Contains(clientID) {
+		return errorf(ErrAudience, "aud does not contain client_id %s", quote(clientID))
 	}
 	return nil
 }
