@@ -24,21 +24,48 @@ type Response struct {
 	Body    []byte
 }
 
-// Decision is what the glue must do with a request. Exactly one of three things:
+// Decision is what the glue must do with a request. Exactly one of four things:
 //   - Response != nil: answer the request with it;
 //   - Call != nil: make the HTTP call, keep the request paused, and hand the result to
 //     Call.Then, which returns the next Decision;
-//   - neither: let the request continue to the upstream, after removing the request
-//     headers in RemoveHeaders and setting those in SetHeaders, and add
+//   - ReadBody: keep the request paused, buffer its body (at most MaxRequestBody bytes)
+//     and hand it to Engine.OnRequestBody, which returns the next Decision;
+//   - none of these: let the request continue to the upstream, after removing the
+//     request headers in RemoveHeaders and setting those in SetHeaders, and add
 //     ResponseHeaders to the upstream's response (a refreshed session cookie, say).
+//
+// Whatever the case, the calls in Background are made at once and in parallel, without
+// holding up the request: back-channel logout notifications, say. Their Then is called
+// with the result like any call's; of the Decision it returns only Background and Call
+// are followed (there is no request left to answer).
 type Decision struct {
 	Response *Response
 	Call     *Call
+	ReadBody bool
 
 	RemoveHeaders   []string
 	SetHeaders      []Header
 	ResponseHeaders []Header
+
+	Background []*Call
 }
+
+// MaxRequestBody is the largest request body the engine reads (form posts to Exeunt's
+// own endpoints are small). The glue stops buffering past it and tells OnRequestBody the
+// body was too large.
+const MaxRequestBody = 64 << 10
+
+// Metrics receives the engine's counters. Names follow Envoy's style, dot-separated,
+// lower-case, for example "exeunt.logout.rp_initiated" or
+// "exeunt.client.app1.backchannel.sent". The glue maps them to Proxy-Wasm counters.
+type Metrics interface {
+	// Add adds delta to the counter called name, defining it on first use.
+	Add(name string, delta uint64)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Add(string, uint64) {}
 
 // Call is an HTTP request the filter makes through an Envoy cluster on the engine's
 // behalf (the engine performs no I/O itself). Then receives the result; when the call
@@ -71,7 +98,7 @@ func Continue() Decision { return Decision{} }
 func Respond(r *Response) Decision { return Decision{Response: r} }
 
 // Continues reports whether the request goes on to the upstream.
-func (d Decision) Continues() bool { return d.Response == nil && d.Call == nil }
+func (d Decision) Continues() bool { return d.Response == nil && d.Call == nil && !d.ReadBody }
 
 // Header returns the first value of a request header (names are lower-case), or "".
 func (r Request) Header(name string) string { return headerValue(r.Headers, name) }

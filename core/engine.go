@@ -1,8 +1,10 @@
 package core
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,6 +23,15 @@ type Engine struct {
 	providers  map[string]*providerView
 	assertions map[string]cachedAssertion
 	sessions   map[string]session // opened cookies, by sealed value
+	metrics    Metrics
+}
+
+// UseMetrics makes the engine count what it does into m (by default nothing is counted).
+func (e *Engine) UseMetrics(m Metrics) {
+	if m == nil {
+		m = noMetrics{}
+	}
+	e.metrics = m
 }
 
 // NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
@@ -30,7 +41,7 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
-	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[string]cachedAssertion{}, sessions: map[string]session{}}
+	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[string]cachedAssertion{}, sessions: map[string]session{}, metrics: noMetrics{}}
 	if !cfg.SignInEnabled() {
 		return e, nil
 	}
@@ -216,6 +227,13 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	return Respond(render(choiceTemplate, 200, data))
 }
 
+// OnRequestBody decides about a request whose body the engine asked for with
+// Decision.ReadBody. body is the whole body; tooLarge says it passed MaxRequestBody (body
+// is then nil).
+func (e *Engine) OnRequestBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
+	return e.ownEndpointWithBody(r, body, tooLarge, now)
+}
+
 // pathOnly drops the query (and a fragment, which clients should not send), so that a
 // cache-busting "?t=123" still reaches the endpoint.
 func pathOnly(p string) string {
@@ -223,4 +241,19 @@ func pathOnly(p string) string {
 		return p[:i]
 	}
 	return p
+}
+
+// ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
+// engine itself paused with ReadBody arrive here.
+func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
+	if tooLarge {
+		return Respond(oauthError(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
+	}
+	return Respond(oauthError(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
+}
+
+// oauthError is an OAuth-style JSON error (RFC 6749 §5.2), never cached.
+func oauthError(status int, code, description string) *Response {
+	body, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
+	return &Response{Status: status, Headers: []Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, Body: body}
 }
