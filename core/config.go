@@ -47,6 +47,10 @@ type Config struct {
 	AssertionLifetime time.Duration
 	// API says which requests are API calls, answered 401 rather than redirected to sign in.
 	API API
+	// UI themes the pages.
+	UI UI
+	// Logout is how sign-out behaves.
+	Logout Logout
 
 	providerByScheme    map[string]*Provider
 	providerByPath      map[string]providerRoute
@@ -67,7 +71,7 @@ func (c *Config) SignInEnabled() bool { return c.Issuer != "" }
 var signInFields = []string{"issuer", "providers", "clients"}
 
 // signInOnlyFields configure sign-in and mean nothing without it.
-var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api"}
+var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api", "ui", "logout"}
 
 // ParseConfig turns the plugin configuration (a JSON object, as given in envoy.yaml) into
 // a Config. Zero bytes, or only whitespace, means pass-through mode with every default.
@@ -83,6 +87,8 @@ func ParseConfig(data []byte) (*Config, error) {
 		IdentityHeaders:   defaultIdentityHeaders(),
 		AssertionLifetime: DefaultAssertionLifetime,
 		API:               API{AcceptJSON: true},
+		UI:                defaultUI(),
+		Logout:            defaultLogout(),
 	}
 	if len(strings.TrimSpace(string(data))) != 0 {
 		obj, err := readTopObject(data)
@@ -112,6 +118,8 @@ func (cfg *Config) read(obj *jsonObject) error {
 		cfg.readIdentityHeaders,
 		cfg.readAssertionLifetime,
 		cfg.readAPI,
+		cfg.readUI,
+		cfg.readLogout,
 	} {
 		if err := read(obj); err != nil {
 			return err
