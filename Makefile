@@ -9,11 +9,14 @@ all: test
 # once (wazero's compilation cache; see hostsim/module.go).
 export HOSTSIM_CACHE_DIR := $(CURDIR)/build/wazero-cache
 
-# Everything a fresh clone needs: Go modules, and the real OpenID Providers the tests
-# run against (oidc-provider v9 and v6 from npm, into testpeers/*/node_modules).
+# Everything a fresh clone needs: Go modules, the real OpenID Providers the tests run
+# against (oidc-provider v9 and v6 from npm, into testpeers/*/node_modules), and the
+# browser the browser tests drive (Debian's chromium: installed with apt-get when missing
+# and running as root, otherwise a clear failure; never a silent skip).
 deps:
 	go mod download
 	testpeers/install.sh
+	testpeers/install-chromium.sh
 
 # Rebuild a module when any Go source, the bridge, the build script or the module
 # files change; the dependency list is deliberately broad (a build takes seconds).
