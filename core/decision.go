@@ -86,6 +86,9 @@ type CallResult struct {
 	Status  int // 0: the call failed before any answer
 	Headers []Header
 	Body    []byte
+	// At is when the answer arrived, set by the glue; zero means "unknown", and the
+	// engine then uses the time the call was made.
+	At time.Time
 }
 
 // Header returns the first value of a header of the result, or "".

@@ -24,6 +24,10 @@ type Engine struct {
 	assertions map[string]cachedAssertion
 	sessions   map[string]session // opened cookies, by sealed value
 	metrics    Metrics
+
+	now          time.Time // the time of the latest call into the engine
+	nextDelivery time.Time // when this VM next has back-channel work; zero: none known
+	unqueued     []*Call   // deliveries that could not be queued, for the next tick
 }
 
 // UseMetrics makes the engine count what it does into m (by default nothing is counted).
@@ -59,8 +63,17 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 
 func (e *Engine) logf(format string, args ...any) { e.log(fmt.Sprintf(format, args...)) }
 
-// TickPeriod is how often OnTick should run.
-func (e *Engine) TickPeriod() time.Duration { return 5 * time.Second }
+// TickPeriod is how often OnTick should run: every 5 s, and every 50 ms while this VM
+// has back-channel deliveries due within that. The glue asks again after every
+// callback and changes the host's tick period when the answer changes.
+func (e *Engine) TickPeriod() time.Duration {
+	if len(e.unqueued) > 0 || (!e.nextDelivery.IsZero() && e.nextDelivery.Sub(e.now) < idleTick) {
+		return urgentTick
+	}
+	return idleTick
+}
+
+const idleTick = 5 * time.Second
 
 // OnTick returns the background work due now: refreshing provider metadata and keys
 // (one VM at a time, by a lease in the store), and re-merging generated dev keys.
@@ -68,12 +81,13 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 	if !e.cfg.SignInEnabled() {
 		return nil
 	}
+	e.now = now
+	calls := e.deliverDue(now)
 	if e.dev != nil {
 		if kr, _, err := devKeyring(e.store, e.dev); err == nil {
 			e.keys = kr
 		}
 	}
-	var calls []*Call
 	for _, p := range e.cfg.Providers {
 		if e.takeFetchLease(p, now) {
 			p := p
@@ -90,6 +104,7 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 
 // OnRequestHeaders decides what to do with a request once its headers have arrived.
 func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
+	e.now = now
 	if pathOnly(r.Path) == e.cfg.HealthPath() {
 		return health(r.Method)
 	}
@@ -122,6 +137,7 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 	if fresh, renew := !s.visited(client.ClientID), s.needsRefresh(now, e.cfg.Session.IdleTimeout); fresh || renew {
 		if fresh {
 			s.Clients = append(s.Clients, client.ClientID)
+			e.updateRecordClients(s, now)
 		}
 		if renew {
 			s.Seen = now.Unix()
@@ -196,11 +212,21 @@ func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
 		return Respond(e.jwksDocument()), true
 	case e.cfg.Paths.SigninChoice:
 		return e.signinChoice(r, now), true
+	case e.cfg.Paths.EndSession:
+		return e.endSessionEndpoint(r, now), true
+	case e.cfg.Paths.LogoutContext:
+		return e.logoutContextEndpoint(r, now), true
 	}
 	p, kind := e.cfg.ProviderPathFor(path)
 	switch kind {
 	case ProviderCallback:
 		return e.signInCallback(p, r, parseCookies(r.Headers), now), true
+	case ProviderSignoutCallback:
+		return e.signoutCallback(p, r, now), true
+	case ProviderFrontchannelLogout:
+		return e.providerFrontchannelLogout(p, r, now), true
+	case ProviderBackchannelLogout:
+		return e.providerBackchannelEndpoint(p, r), true
 	}
 	return Decision{}, false
 }
@@ -231,6 +257,7 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 // Decision.ReadBody. body is the whole body; tooLarge says it passed MaxRequestBody (body
 // is then nil).
 func (e *Engine) OnRequestBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
+	e.now = now
 	return e.ownEndpointWithBody(r, body, tooLarge, now)
 }
 
@@ -246,8 +273,18 @@ func pathOnly(p string) string {
 // ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
 // engine itself paused with ReadBody arrive here.
 func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
+	path := pathOnly(r.Path)
+	if path == e.cfg.Paths.EndSession && r.Method == "POST" {
+		if tooLarge {
+			return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 413, "body_too_large"))
+		}
+		return e.endSessionPost(r, body, now)
+	}
 	if tooLarge {
 		return Respond(oauthError(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
+	}
+	if p, kind := e.cfg.ProviderPathFor(path); kind == ProviderBackchannelLogout && r.Method == "POST" {
+		return e.providerBackchannelLogout(p, r, body, now)
 	}
 	return Respond(oauthError(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
 }

@@ -230,6 +230,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 		e.logf("exeunt: sealing the session: %v", err)
 		return Respond(errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
 	}
+	e.indexSession(s, now)
 	e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
 	target := flow.Return
 	if !e.allowedReturn(target) {

@@ -4,8 +4,8 @@ import "encoding/json"
 
 // discoveryDocument is Exeunt's OpenID Provider metadata (OpenID Connect Discovery
 // 1.0) as its apps see it: where its keys are and which sign-out features it offers.
-// It lists only what is built: apps validate assertions with the JWKS; the sign-out
-// endpoints appear as they land.
+// Apps validate assertions (and logout tokens) with the JWKS, send users to sign out at
+// the end_session_endpoint, and learn that front- and back-channel logout carry sid.
 func (e *Engine) discoveryDocument() *Response {
 	doc := map[string]any{
 		"issuer":                                e.cfg.Issuer,
@@ -14,8 +14,11 @@ func (e *Engine) discoveryDocument() *Response {
 		"subject_types_supported":               []string{"public"},
 		"response_types_supported":              []string{"id_token"},
 		"claims_supported":                      []string{"iss", "aud", "sub", "sid", "idp", "email", "name", "auth_time", "iat", "exp"},
-		"frontchannel_logout_supported":         false,
-		"backchannel_logout_supported":          false,
+		"end_session_endpoint":                  e.cfg.IssuerOrigin + e.cfg.Paths.EndSession,
+		"frontchannel_logout_supported":         true,
+		"frontchannel_logout_session_supported": true,
+		"backchannel_logout_supported":          true,
+		"backchannel_logout_session_supported":  true,
 	}
 	b, _ := json.MarshalIndent(doc, "", "  ")
 	return jsonResponse(200, b, "public, max-age=300")

@@ -1,0 +1,254 @@
+package core
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
+)
+
+// Back-channel logout towards clients (Back-Channel Logout 1.0): each visited client
+// with a backchannel_logout_uri gets a logout token POSTed through its cluster.
+//
+// A sign-out writes ONE delivery job to the store (whatever the number of clients), so
+// the user's answer never waits for the deliveries nor grows with their number. Ticks
+// then claim the due deliveries (by compare-and-swap: one VM per attempt), sign a fresh
+// token per attempt (new jti and exp) and POST them in parallel. A failure that may pass
+// (no answer, a timeout, a 5xx) is retried with exponential backoff until the configured
+// deadline; a 4xx is final. The job lives in the store, so a retry survives the VM that
+// started it: another VM's tick picks it up once the attempt's lease runs out.
+
+var deliveries = expiringMap{prefix: "exeunt/backchannel/", buckets: 64}
+
+// deliveryJob is the back-channel notifications of one ended session.
+type deliveryJob struct {
+	Sub      string         `json:"sub"`
+	SID      string         `json:"sid"`
+	Trigger  string         `json:"trigger"`
+	Deadline int64          `json:"deadline"` // Unix seconds; no attempt starts after it
+	Items    []deliveryItem `json:"items"`
+}
+
+// deliveryItem is one client's notification.
+type deliveryItem struct {
+	Client   string `json:"c"`
+	Attempts int    `json:"n,omitempty"`
+	Due      int64  `json:"due"`             // Unix milliseconds of the next attempt
+	Lease    int64  `json:"lease,omitempty"` // Unix milliseconds until which an attempt is in flight
+}
+
+const (
+	firstRetryDelay = time.Second
+	maxRetryDelay   = time.Minute
+	// maxDeliveriesPerTick bounds the tokens signed in one tick, so one VM's tick never
+	// blocks its requests for long; the rest go out on the next (short) tick.
+	maxDeliveriesPerTick = 50
+	// urgentTick is the tick period while this VM knows of deliveries due soon.
+	urgentTick = 50 * time.Millisecond
+)
+
+// retryDelay is the wait after the n-th failed attempt: 1 s, 2 s, 4 s, ... up to a
+// minute.
+func retryDelay(n int) time.Duration {
+	d := firstRetryDelay
+	for i := 1; i < n && d < maxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryDelay)
+}
+
+// enqueueBackchannel queues the logout tokens for the clients the session visited that
+// take them. Clients without a backchannel_logout_uri are not notified this way; a
+// client the session never visited is never notified.
+func (e *Engine) enqueueBackchannel(sid, sub string, clients []string, trigger string, now time.Time) {
+	job := deliveryJob{Sub: sub, SID: sid, Trigger: trigger, Deadline: now.Add(e.cfg.Logout.BackchannelDeadline).Unix()}
+	for _, id := range clients {
+		if c := e.cfg.Client(id); c != nil && c.BackchannelLogoutURI != "" {
+			job.Items = append(job.Items, deliveryItem{Client: id, Due: now.UnixMilli()})
+		}
+	}
+	if len(job.Items) == 0 {
+		return
+	}
+	raw, _ := json.Marshal(job)
+	// Kept a little past the deadline so that the last attempt's answer finds its job.
+	until := time.Unix(job.Deadline, 0).Add(e.cfg.Logout.BackchannelTimeout + time.Minute)
+	if err := deliveries.put(e.store, oidc.RandomID(16), string(raw), until, now); err != nil {
+		// Nothing may be lost: without the store the first attempts go out from here
+		// and now, without retries.
+		e.logf("exeunt: back-channel: cannot queue the notifications of sid=%s (%v); sending once without retries", sid, err)
+		for _, it := range job.Items {
+			if c := e.deliveryCall("", job, it, now); c != nil {
+				e.unqueued = append(e.unqueued, c)
+			}
+		}
+	}
+	e.nextDelivery = now
+}
+
+// deliverDue claims the deliveries due now and returns their calls.
+func (e *Engine) deliverDue(now time.Time) []*Call {
+	calls := e.unqueued
+	e.unqueued = nil
+	entries, err := deliveries.all(e.store, now)
+	if err != nil {
+		e.logf("exeunt: back-channel: cannot read the delivery queue: %v", err)
+	}
+	nowMs := now.UnixMilli()
+	var next int64
+	for _, ent := range entries {
+		if len(calls) >= maxDeliveriesPerTick {
+			next = nowMs
+			break
+		}
+		var claimed []deliveryItem
+		var job deliveryJob
+		err := deliveries.update(e.store, ent.id, now, func(old string, found bool) mapUpdate {
+			claimed = claimed[:0]
+			if !found || json.Unmarshal([]byte(old), &job) != nil {
+				return mapUpdate{keep: true}
+			}
+			lease := nowMs + (e.cfg.Logout.BackchannelTimeout + 2*time.Second).Milliseconds()
+			for i := range job.Items {
+				it := &job.Items[i]
+				if it.Due > nowMs || it.Lease > nowMs || len(calls)+len(claimed) >= maxDeliveriesPerTick {
+					continue
+				}
+				it.Lease = lease
+				claimed = append(claimed, *it)
+			}
+			if len(claimed) == 0 {
+				return mapUpdate{keep: true}
+			}
+			raw, _ := json.Marshal(job)
+			return mapUpdate{value: string(raw), until: time.Unix(ent.until, 0)}
+		})
+		if err != nil {
+			e.logf("exeunt: back-channel: cannot claim deliveries: %v", err)
+			continue
+		}
+		for _, it := range claimed {
+			if c := e.deliveryCall(ent.id, job, it, now); c != nil {
+				calls = append(calls, c)
+			}
+		}
+		// Remember when this job next needs us, so the tick stays short meanwhile.
+		for _, it := range job.Items {
+			at := max(it.Due, it.Lease)
+			if next == 0 || at < next {
+				next = at
+			}
+		}
+	}
+	if next > 0 {
+		e.nextDelivery = time.UnixMilli(next)
+	} else {
+		e.nextDelivery = time.Time{}
+	}
+	return calls
+}
+
+// deliveryCall signs a fresh logout token for one attempt and makes the POST.
+func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, now time.Time) *Call {
+	c := e.cfg.Client(it.Client)
+	if c == nil || c.BackchannelLogoutURI == "" {
+		// The client left the configuration since: nothing to deliver.
+		e.finishDelivery(jobID, it.Client, now, func(*deliveryItem) bool { return true })
+		return nil
+	}
+	claims, err := oidc.NewLogoutTokenClaims(e.cfg.Issuer, c.ClientID, job.Sub, job.SID, now, oidc.MaxLogoutTokenLifetime)
+	var token string
+	if err == nil {
+		token, err = e.keys.signer.Sign(oidc.LogoutTokenType, claims)
+	}
+	if err != nil {
+		e.logf("exeunt: back-channel: cannot sign a logout token for %s: %v", c.ClientID, err)
+		return nil
+	}
+	u, _ := url.Parse(c.BackchannelLogoutURI)
+	attempt := it.Attempts + 1
+	return &Call{Cluster: c.BackchannelCluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host,
+		Headers: []Header{{"content-type", "application/x-www-form-urlencoded"}, {"cache-control", "no-store"}},
+		Body:    []byte(url.Values{"logout_token": {token}}.Encode()),
+		Timeout: e.cfg.Logout.BackchannelTimeout,
+		Then: func(r CallResult) Decision {
+			at := r.At
+			if at.IsZero() {
+				at = now
+			}
+			e.deliveryResult(jobID, job, c, attempt, r.Status, at)
+			return Continue()
+		}}
+}
+
+// deliveryResult records the outcome of one attempt: done on 200/204 (any 2xx), given
+// up on a 4xx (or another final answer), retried later on no answer or a 5xx until the
+// deadline.
+func (e *Engine) deliveryResult(jobID string, job deliveryJob, c *Client, attempt, status int, now time.Time) {
+	switch {
+	case status >= 200 && status < 300:
+		e.metrics.Add(clientMetric(c.ClientID, "backchannel.sent"), 1)
+		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
+		return
+	case status != 0 && status < 500:
+		e.metrics.Add(clientMetric(c.ClientID, "backchannel.failed"), 1)
+		e.logf("exeunt: back-channel: %s refused the logout token of sid=%s with HTTP %d; not retried", c.ClientID, job.SID, status)
+		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
+		return
+	}
+	due := now.Add(retryDelay(attempt))
+	if jobID == "" || due.Unix() > job.Deadline {
+		e.metrics.Add(clientMetric(c.ClientID, "backchannel.failed"), 1)
+		e.logf("exeunt: back-channel: giving up on %s for sid=%s after %d attempts (last: %s)", c.ClientID, job.SID, attempt, statusText(status))
+		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
+		return
+	}
+	e.metrics.Add(clientMetric(c.ClientID, "backchannel.retried"), 1)
+	e.logf("exeunt: back-channel: %s for sid=%s failed (%s), attempt %d; retrying in %s", c.ClientID, job.SID, statusText(status), attempt, retryDelay(attempt))
+	e.finishDelivery(jobID, c.ClientID, now, func(it *deliveryItem) bool {
+		it.Attempts, it.Due, it.Lease = attempt, due.UnixMilli(), 0
+		return false
+	})
+	if e.nextDelivery.IsZero() || due.Before(e.nextDelivery) {
+		e.nextDelivery = due
+	}
+}
+
+// finishDelivery updates a client's item in its job: change returns true to drop it.
+// A job with no items left is deleted.
+func (e *Engine) finishDelivery(jobID, clientID string, now time.Time, change func(*deliveryItem) bool) {
+	if jobID == "" {
+		return
+	}
+	err := deliveries.update(e.store, jobID, now, func(old string, found bool) mapUpdate {
+		var job deliveryJob
+		if !found || json.Unmarshal([]byte(old), &job) != nil {
+			return mapUpdate{keep: true}
+		}
+		items := job.Items[:0]
+		for _, it := range job.Items {
+			if it.Client == clientID && change(&it) {
+				continue
+			}
+			items = append(items, it)
+		}
+		if len(items) == 0 {
+			return mapUpdate{delete: true}
+		}
+		job.Items = items
+		raw, _ := json.Marshal(job)
+		return mapUpdate{value: string(raw), until: time.Unix(job.Deadline, 0).Add(e.cfg.Logout.BackchannelTimeout + time.Minute)}
+	})
+	if err != nil {
+		e.logf("exeunt: back-channel: cannot update the delivery queue: %v", err)
+	}
+}
+
+func statusText(status int) string {
+	if status == 0 {
+		return "no answer"
+	}
+	return "HTTP " + strconv.Itoa(status)
+}

@@ -1,0 +1,232 @@
+package core
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"mime"
+	"net/url"
+	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
+)
+
+// The end session endpoint: OpenID Connect RP-Initiated Logout 1.0. An app sends the
+// browser here (GET or a form POST) with the assertion it received as id_token_hint,
+// its client_id, a post_logout_redirect_uri from its registered list, a state, and
+// optionally ui_locales and logout_hint. The request is validated completely before
+// anything changes; then the user confirms when the request is not proven to come from
+// the current session, the edge session ends, the clients are notified, and the browser
+// goes to sign out at the provider and comes back to the logged-out page.
+
+// endSessionParams are the request's parameters, from the query (GET) or the form body
+// (POST).
+type endSessionParams = url.Values
+
+// endSessionEndpoint routes a request to the end session path.
+func (e *Engine) endSessionEndpoint(r Request, now time.Time) Decision {
+	switch r.Method {
+	case "GET", "HEAD":
+		return e.endSession(r, queryOf(r.Path), now)
+	case "POST":
+		return Decision{ReadBody: true}
+	}
+	lang := chooseLanguage("", r.Header("accept-language"))
+	resp := e.errorPageIn(lang, 405, "method_not_allowed")
+	resp.Headers = append(resp.Headers, Header{"allow", "GET, POST"})
+	return Respond(resp)
+}
+
+// endSessionPost handles a POSTed end session request: a logout request from an app,
+// or the confirmation of the logout prompt (which carries logout_id and csrf).
+func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision {
+	lang := chooseLanguage("", r.Header("accept-language"))
+	if mt, _, err := mime.ParseMediaType(r.Header("content-type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return Respond(e.errorPageIn(lang, 415, "invalid_request"))
+	}
+	params, err := url.ParseQuery(string(body))
+	if err != nil {
+		return Respond(e.errorPageIn(lang, 400, "invalid_request"))
+	}
+	if params.Has("logout_id") {
+		return e.confirmLogout(r, params, now)
+	}
+	return e.endSession(r, params, now)
+}
+
+// endSession validates a logout request and acts on it.
+func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) Decision {
+	lang := chooseLanguage(params.Get("ui_locales"), r.Header("accept-language"))
+	fail := func(status int, reason string) Decision {
+		e.metrics.Add("exeunt.logout.rejected", 1)
+		return Respond(e.errorPageIn(lang, status, reason))
+	}
+	for name, values := range params {
+		// A parameter given twice is ambiguous (which one was validated?): refuse it
+		// (RFC 6749 §3.1, applied to this endpoint's parameters as well).
+		if len(values) > 1 && endSessionParamNames[name] {
+			return fail(400, "invalid_request")
+		}
+	}
+
+	// id_token_hint: an assertion we issued. Its signature and issuer are always
+	// checked; its expiry is not, since the user may have been idle for hours.
+	var hint *assertionClaims
+	if raw := params.Get("id_token_hint"); raw != "" {
+		claims, err := e.verifyHint(raw)
+		if err != nil {
+			e.logf("exeunt: end session: id_token_hint refused: %v", err)
+			return fail(400, "invalid_hint")
+		}
+		hint = claims
+	}
+	var client *Client
+	if hint != nil {
+		if client = e.cfg.Client(hint.Aud); client == nil {
+			return fail(400, "unknown_client")
+		}
+	}
+	if id := params.Get("client_id"); id != "" {
+		c := e.cfg.Client(id)
+		switch {
+		case c == nil:
+			return fail(400, "unknown_client")
+		case client != nil && c != client:
+			return fail(400, "client_mismatch")
+		}
+		client = c
+	}
+	redirect := params.Get("post_logout_redirect_uri")
+	if redirect != "" {
+		// Exact match only: no case folding, no prefix, no wildcard (RP-Initiated
+		// Logout 1.0 §3); and only once the client is established.
+		if client == nil {
+			return fail(400, "redirect_without_client")
+		}
+		if !client.AllowsPostLogoutRedirectURI(redirect) {
+			return fail(400, "invalid_redirect_uri")
+		}
+	}
+
+	ctx := &logoutContext{ID: oidc.RandomID(16), RedirectURI: redirect, State: params.Get("state"),
+		UILocales: params.Get("ui_locales"), LogoutHint: params.Get("logout_hint")}
+	if client != nil {
+		ctx.ClientID = client.ClientID
+	}
+	if ctx.RedirectURI == "" {
+		ctx.State = "" // state only ever travels back on the redirect
+	}
+	cs := parseCookies(r.Headers)
+	s, chunks, err := e.openSession(cs, now)
+	if err != nil {
+		// Already signed out is not an error: show the logged-out page (with the way
+		// back to the app when it was validated), and drop a dead cookie.
+		ctx.SignedOut = true
+		var clear []Header
+		if err != errNoSession {
+			clear = e.clearSessionCookies(max(chunks, 1))
+		}
+		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+	}
+	ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients = s.SID, s.Sub, s.IdP, s.Clients
+
+	// Proven: the hint names this very session. Anything else (no hint, a hint of
+	// another or an older session, a logout_hint naming someone else) may be a
+	// cross-site request forging a logout: the user confirms first.
+	proven := hint != nil && subtle.ConstantTimeCompare([]byte(hint.SID), []byte(s.SID)) == 1 &&
+		(ctx.LogoutHint == "" || ctx.LogoutHint == s.Sub || ctx.LogoutHint == s.Email)
+	if !proven || e.cfg.Logout.Prompt == LogoutPromptAlways {
+		ctx.Prompt = true
+		return e.showPrompt(lang, ctx, now)
+	}
+	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)
+}
+
+// endSessionParamNames are the parameters of RP-Initiated Logout 1.0 §2.
+var endSessionParamNames = map[string]bool{"id_token_hint": true, "logout_hint": true, "client_id": true,
+	"post_logout_redirect_uri": true, "state": true, "ui_locales": true, "logout_id": true, "csrf": true}
+
+// verifyHint checks an id_token_hint: signed by one of our keys (ES256 only; "none"
+// and every other algorithm refused), issued by us. Expiry is deliberately not checked.
+func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
+	payload, err := e.keys.signer.VerifyOwn(raw, "")
+	if err != nil {
+		return nil, err
+	}
+	var c assertionClaims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, err
+	}
+	if c.Iss != e.cfg.Issuer {
+		return nil, errContextInvalid
+	}
+	return &c, nil
+}
+
+// csrfClaims is the prompt's anti-forgery token: bound to one logout context, single
+// use, short-lived.
+type csrfClaims struct {
+	Context string `json:"ctx"`
+	JTI     string `json:"jti"`
+}
+
+const csrfPurpose = "logout-confirm"
+
+// showPrompt asks the user to confirm the sign-out.
+func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Decision {
+	exp := now.Add(e.cfg.Logout.ContextLifetime)
+	ctx.Expires = exp.Unix()
+	id, err := e.encodeLogoutID(ctx, 0, now) // travels in a form field, not a URL
+	if err != nil {
+		e.logf("exeunt: end session: cannot keep the logout context: %v", err)
+		return Respond(e.errorPageIn(lang, 503, "invalid_request"))
+	}
+	payload, _ := json.Marshal(csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
+	token, err := e.keys.sealer.Seal(csrfPurpose, payload, now, exp)
+	if err != nil {
+		e.logf("exeunt: end session: cannot seal the confirmation token: %v", err)
+		return Respond(e.errorPageIn(lang, 500, "invalid_request"))
+	}
+	d := logoutPromptData{Action: e.cfg.Paths.EndSession, LogoutID: id, CSRF: token}
+	if c := e.cfg.Client(ctx.ClientID); c != nil {
+		d.ClientName = c.Name
+	}
+	return Respond(e.logoutPromptPage(lang, d))
+}
+
+// confirmLogout handles the prompt's POST: the context must be valid, the token bound
+// to it and unused, and the browser's session the one the prompt was shown for.
+func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time) Decision {
+	lang := chooseLanguage("", r.Header("accept-language"))
+	ctx, err := e.decodeLogoutID(params.Get("logout_id"), now)
+	if err != nil {
+		return Respond(e.errorPageIn(lang, 400, "context_invalid"))
+	}
+	lang = chooseLanguage(ctx.UILocales, r.Header("accept-language"))
+	var tok csrfClaims
+	payload, err := e.keys.sealer.Open(csrfPurpose, params.Get("csrf"), now)
+	if err == nil {
+		err = json.Unmarshal(payload, &tok)
+	}
+	if err != nil || tok.JTI == "" || subtle.ConstantTimeCompare([]byte(tok.Context), []byte(ctx.ID)) != 1 {
+		return Respond(e.errorPageIn(lang, 400, "csrf"))
+	}
+	if params.Get("confirm") != "yes" {
+		return Respond(e.errorPageIn(lang, 400, "invalid_request"))
+	}
+	if fresh, err := usedStates.add(e.store, "csrf:"+tok.JTI, time.Unix(ctx.Expires, 0), now); err != nil || !fresh {
+		return Respond(e.errorPageIn(lang, 400, "csrf"))
+	}
+	s, chunks, err := e.openSession(parseCookies(r.Headers), now)
+	if err != nil {
+		// Signed out in the meantime (another tab, the provider): done already.
+		ctx.SignedOut, ctx.Prompt = true, false
+		return Respond(e.showLoggedOut(lang, ctx, now))
+	}
+	if subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) != 1 {
+		// The prompt was made for another session (someone else's, planted on this
+		// browser): refuse rather than sign this one out.
+		return Respond(e.errorPageIn(lang, 400, "csrf"))
+	}
+	ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
+	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)
+}

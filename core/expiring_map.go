@@ -1,0 +1,176 @@
+package core
+
+import (
+	"errors"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// expiringMap is expiringSet with a value per id: the session index, logout contexts
+// kept server-side, the back-channel delivery queue. Same storage idea: a fixed number
+// of buckets (Proxy-Wasm shared data can neither delete nor expire a key), one line per
+// entry ("id until value"), expired lines dropped whenever a bucket is rewritten.
+// Values must not contain a newline (compact JSON never does); ids must not contain a
+// space or newline.
+type expiringMap struct {
+	prefix  string
+	buckets uint32
+}
+
+func (m expiringMap) bucketOf(id string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return h.Sum32() % m.buckets
+}
+
+func (m expiringMap) bucketKey(b uint32) string { return m.prefix + strconv.FormatUint(uint64(b), 10) }
+
+// mapEntry is one live entry of a bucket.
+type mapEntry struct {
+	id    string
+	until int64
+	value string
+}
+
+func parseBucket(raw string, now time.Time) []mapEntry {
+	var out []mapEntry
+	t := now.Unix()
+	for len(raw) > 0 {
+		line, rest, _ := strings.Cut(raw, "\n")
+		raw = rest
+		id, tail, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		exp, value, _ := strings.Cut(tail, " ")
+		until, err := strconv.ParseInt(exp, 10, 64)
+		if err != nil || until <= t {
+			continue
+		}
+		out = append(out, mapEntry{id: id, until: until, value: value})
+	}
+	return out
+}
+
+func formatBucket(entries []mapEntry) []byte {
+	var b strings.Builder
+	for _, e := range entries {
+		b.WriteString(e.id)
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatInt(e.until, 10))
+		b.WriteByte(' ')
+		b.WriteString(e.value)
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+// get returns the live value of id.
+func (m expiringMap) get(store Store, id string, now time.Time) (value string, found bool, err error) {
+	raw, _, err := store.Get(m.bucketKey(m.bucketOf(id)))
+	if errors.Is(err, ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	for _, e := range parseBucket(string(raw), now) {
+		if e.id == id {
+			return e.value, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// mapUpdate says what becomes of an entry: its new value and expiry, or deleted.
+type mapUpdate struct {
+	value  string
+	until  time.Time
+	delete bool
+	keep   bool // leave the entry as it was (nothing to write)
+}
+
+// update reads id's entry and replaces it with what fn returns, by compare-and-swap so
+// that VMs updating the same bucket at once never lose each other's writes. fn may be
+// called more than once (after a conflict) and must not have side effects.
+func (m expiringMap) update(store Store, id string, now time.Time, fn func(old string, found bool) mapUpdate) error {
+	key := m.bucketKey(m.bucketOf(id))
+	for attempt := 0; attempt < 50; attempt++ {
+		raw, version, err := store.Get(key)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		entries := parseBucket(string(raw), now)
+		idx := -1
+		for i, e := range entries {
+			if e.id == id {
+				idx = i
+				break
+			}
+		}
+		var old string
+		if idx >= 0 {
+			old = entries[idx].value
+		}
+		u := fn(old, idx >= 0)
+		if u.keep {
+			return nil
+		}
+		switch {
+		case u.delete && idx >= 0:
+			entries = append(entries[:idx], entries[idx+1:]...)
+		case u.delete:
+			return nil
+		case idx >= 0:
+			entries[idx] = mapEntry{id: id, until: u.until.Unix(), value: u.value}
+		default:
+			entries = append(entries, mapEntry{id: id, until: u.until.Unix(), value: u.value})
+		}
+		if errors.Is(err, ErrNotFound) {
+			// A missing key cannot be compare-and-swapped: write it, then read it back
+			// and retry if a racing writer replaced it.
+			if err := store.Set(key, formatBucket(entries), 0); err != nil {
+				return err
+			}
+			if back, found, _ := m.get(store, id, now); u.delete || (found && back == u.value) {
+				return nil
+			}
+			continue
+		}
+		switch err := store.Set(key, formatBucket(entries), version); {
+		case err == nil:
+			return nil
+		case !errors.Is(err, ErrConflict):
+			return err
+		}
+	}
+	return errors.New("exeunt store: too many concurrent writers on " + key)
+}
+
+// put sets id's value until the given time.
+func (m expiringMap) put(store Store, id, value string, until, now time.Time) error {
+	return m.update(store, id, now, func(string, bool) mapUpdate { return mapUpdate{value: value, until: until} })
+}
+
+// all returns every live entry of every bucket (for the delivery queue's scan). Buckets
+// that cannot be read are skipped and reported in err.
+func (m expiringMap) all(store Store, now time.Time) ([]mapEntry, error) {
+	var out []mapEntry
+	var firstErr error
+	for b := uint32(0); b < m.buckets; b++ {
+		raw, _, err := store.Get(m.bucketKey(b))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		out = append(out, parseBucket(string(raw), now)...)
+	}
+	return out, firstErr
+}

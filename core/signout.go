@@ -1,0 +1,184 @@
+package core
+
+import (
+	"net/url"
+	"strings"
+	"time"
+)
+
+// signOut ends the edge session of a validated, confirmed logout and sends the browser
+// on: to the provider's end session endpoint when the session came from a provider
+// that has one (seeds 000 to 002), else straight to the logged-out page. The edge
+// session ends first, before the browser leaves, so a user who never comes back from
+// the provider is signed out here all the same.
+func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
+	clear := e.clearSessionCookies(max(chunks, 1))
+	if err := e.revokeSession(s.SID, s.Expires, now); err != nil {
+		// The cookie is cleared below, but a copy of it elsewhere would still work:
+		// say so, and let the user try again rather than pretend.
+		e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
+		resp := e.errorPageIn(lang, 503, "invalid_request")
+		resp.Headers = append(resp.Headers, clear...)
+		return Respond(resp)
+	}
+	e.metrics.Add("exeunt.logout."+trigger, 1)
+	e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", s.SID, s.IdP, trigger)
+	e.enqueueBackchannel(s.SID, s.Sub, s.Clients, trigger, now)
+	ctx.SignedOut, ctx.Prompt = true, false
+
+	p := e.cfg.Provider(s.IdP)
+	if p == nil {
+		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+	}
+	if v, ok := e.providerInfo(p); ok {
+		return e.redirectToProviderLogout(p, v, lang, ctx, s, clear, now)
+	}
+	return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
+		v, ok := e.providerInfo(p)
+		if !ok {
+			// Signed out here; the provider cannot be reached to sign out there too.
+			e.logf("exeunt: sign-out: provider %s unreachable, signed out locally only", p.Scheme)
+			return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+		}
+		return e.redirectToProviderLogout(p, v, lang, ctx, s, clear, now)
+	})}
+}
+
+// logoutCookieName holds the logoutId while the browser is at the provider: some
+// providers drop the state parameter on the way back (seed 000).
+func (e *Engine) logoutCookieName() string { return e.cfg.Cookie.Name + "-logout" }
+
+// redirectToProviderLogout sends the browser to the provider's end session endpoint,
+// with the logoutId as state and in a short-lived cookie.
+func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang string, ctx *logoutContext, s *session, clear []Header, now time.Time) Decision {
+	endpoint := v.endpoints(p).EndSessionEndpoint
+	if endpoint == "" {
+		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+	}
+	q := url.Values{"post_logout_redirect_uri": {e.cfg.IssuerOrigin + p.SignoutCallbackPath}, "client_id": {p.ClientID}}
+	if p.LogoutHint == LogoutHintIDToken && s.IDToken != "" {
+		q.Set("id_token_hint", s.IDToken)
+	}
+	if ctx.UILocales != "" {
+		q.Set("ui_locales", ctx.UILocales)
+	}
+	sep := "?"
+	if strings.Contains(endpoint, "?") {
+		sep = "&"
+	}
+	base := endpoint + sep + q.Encode() + "&state="
+	id, err := e.encodeLogoutID(ctx, len(base), now)
+	if err != nil {
+		e.logf("exeunt: sign-out: cannot keep the logout context: %v", err)
+		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+	}
+	c := e.cookie(e.logoutCookieName(), id, int(time.Unix(ctx.Expires, 0).Sub(now)/time.Second))
+	c.path = p.SignoutCallbackPath
+	// The provider's redirect back is a cross-site top-level GET: Lax cookies go
+	// along, Strict ones do not.
+	if c.sameSite == string(SameSiteStrict) {
+		c.sameSite = "Lax"
+	}
+	headers := append([]Header{{"location", base + url.QueryEscape(id)}, {"cache-control", "no-store"}, c.header()}, clear...)
+	return Respond(&Response{Status: 302, Headers: headers})
+}
+
+// signoutCallback is where the provider sends the browser back after its sign-out
+// (/signout-callback-{scheme}). The context comes from state, else from the cookie;
+// one that fails validation gets the error page and no redirect.
+func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision {
+	q := queryOf(r.Path)
+	cs := parseCookies(r.Headers)
+	del := e.cookie(e.logoutCookieName(), "", -1)
+	del.path = p.SignoutCallbackPath
+	clear := del.header()
+	lang := chooseLanguage("", r.Header("accept-language"))
+	if r.Method != "GET" && r.Method != "HEAD" {
+		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
+	}
+	id := q.Get("state")
+	if id == "" {
+		id, _ = cookieValue(cs, e.logoutCookieName())
+	}
+	ctx, err := e.decodeLogoutID(id, now)
+	if err != nil || !ctx.SignedOut || ctx.IdP != p.Scheme {
+		resp := e.errorPageIn(lang, 400, "provider_state")
+		resp.Headers = append(resp.Headers, clear)
+		return Respond(resp)
+	}
+	if errCode := q.Get("error"); errCode != "" {
+		// Signed out here all the same; the provider may still hold its session.
+		e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
+	}
+	return Respond(e.showLoggedOut(chooseLanguage(ctx.UILocales, r.Header("accept-language")), ctx, now, clear))
+}
+
+// showLoggedOut renders the logged-out page of a context: the way back to the app (the
+// validated post_logout_redirect_uri with state) and one front-channel iframe per
+// visited client that has a frontchannel_logout_uri.
+func (e *Engine) showLoggedOut(lang string, ctx *logoutContext, now time.Time, extra ...Header) *Response {
+	d := loggedOutData{AutoRedirect: e.cfg.Logout.AutomaticRedirect}
+	if c := e.cfg.Client(ctx.ClientID); c != nil {
+		d.ClientName = c.Name
+		if ctx.RedirectURI != "" {
+			d.ReturnURL = returnURL(ctx.RedirectURI, ctx.State)
+		}
+	}
+	d.Frames = e.frontchannelFrames(ctx.Clients, ctx.SID)
+	resp := e.loggedOutPage(lang, d)
+	resp.Headers = append(resp.Headers, extra...)
+	return resp
+}
+
+// frontchannelFrames lists the iframes that tell each visited client with a
+// frontchannel_logout_uri that the session ended.
+func (e *Engine) frontchannelFrames(clients []string, sid string) []frontchannelFrame {
+	var frames []frontchannelFrame
+	for _, id := range clients {
+		c := e.cfg.Client(id)
+		if c == nil || c.FrontchannelLogoutURI == "" {
+			continue
+		}
+		frames = append(frames, frontchannelFrame{ClientName: c.Name, URL: e.frontchannelURL(c, sid)})
+		e.metrics.Add(clientMetric(c.ClientID, "frontchannel.rendered"), 1)
+	}
+	return frames
+}
+
+// frontchannelURL is a client's frontchannel_logout_uri with iss and sid added (both or
+// neither, Front-Channel Logout 1.0 §2), its own query kept.
+func (e *Engine) frontchannelURL(c *Client, sid string) string {
+	if !c.FrontchannelLogoutSessionRequired || sid == "" {
+		return c.FrontchannelLogoutURI
+	}
+	sep := "?"
+	if strings.Contains(c.FrontchannelLogoutURI, "?") {
+		sep = "&"
+	}
+	return c.FrontchannelLogoutURI + sep + url.Values{"iss": {e.cfg.Issuer}, "sid": {sid}}.Encode()
+}
+
+// returnURL adds state to a post_logout_redirect_uri, keeping its own query.
+func returnURL(uri, state string) string {
+	if state == "" {
+		return uri
+	}
+	sep := "?"
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	return uri + sep + "state=" + url.QueryEscape(state)
+}
+
+// clientMetric names a per-client counter in Envoy's style. Client ids are the
+// configuration's; anything outside [A-Za-z0-9_-] becomes "_" so a name stays one
+// dotted segment.
+func clientMetric(clientID, what string) string {
+	b := []byte(clientID)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	return "exeunt.client." + string(b) + "." + what
+}
