@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -29,8 +30,8 @@ var calloutTokens atomic.Uint32
 // answer arrives later through proxy_on_http_call_response(root context,
 // token, header count, body size, trailer count) on the calling VM. As in
 // Envoy: an unknown cluster or headers without :method, :path and
-// :authority are BadArgument; a timeout or a connection failure is
-// answered with 0 headers, 0 body and 0 trailers.
+// :authority are BadArgument; an unreachable cluster is answered with
+// Envoy's 503 local reply and a timeout with its 504 (see doCallout).
 func hostHTTPCall(ctx context.Context, v *vm, p []uint64) Status {
 	cluster, ok1 := v.readString(uint32(p[0]), uint32(p[1]))
 	rawHeaders, ok2 := v.read(uint32(p[2]), uint32(p[3]))
@@ -61,6 +62,10 @@ func hostHTTPCall(ctx context.Context, v *vm, p []uint64) Status {
 	}
 	timeout := time.Duration(uint32(p[8])) * time.Millisecond
 	h := v.host
+	if h.isClosed() {
+		// Close is waiting for asynchronous work to end: start none.
+		return StatusInternalFailure
+	}
 	h.async.Add(1)
 	go func() {
 		defer h.async.Done()
@@ -120,9 +125,12 @@ func (e calloutError) Error() string { return string(e) }
 
 const errMissingPseudo = calloutError("hostsim: http call headers need :method, :path and :authority")
 
-// doCallout performs the request against the cluster within the timeout.
-// Any failure (timeout, refused connection) gives the empty response Envoy
-// reports for a failed callout.
+// doCallout performs the request against the cluster within the timeout,
+// and answers as Envoy's async client does: a response when the upstream
+// gave one; otherwise the router's local reply (503 when the cluster could
+// not be reached, 504 when the timeout ended first), which the filter
+// receives as the callout's response. Only a failure after the response
+// headers (a reset mid-body) gives the empty response of Envoy's onFailure.
 func doCallout(req *http.Request, c Cluster, timeout time.Duration) *callResponse {
 	ctx := context.Background()
 	if timeout > 0 {
@@ -144,7 +152,7 @@ func doCallout(req *http.Request, c Cluster, timeout time.Duration) *callRespons
 		case res := <-done:
 			return responseOf(res, buf.Body.Bytes())
 		case <-ctx.Done():
-			return &callResponse{}
+			return failureResponse(UpstreamTimeout)
 		}
 	}
 	// A real cluster: plain HTTP to the address, keeping the :authority as
@@ -152,21 +160,37 @@ func doCallout(req *http.Request, c Cluster, timeout time.Duration) *callRespons
 	req.URL.Host = c.Address
 	req.URL.Scheme = "http"
 	req.RequestURI = ""
-	res, err := calloutClient.Do(req)
+	rt := c.Transport
+	if rt == nil {
+		rt = calloutTransport
+	}
+	// A RoundTripper never follows redirects: the filter sees the 30x, as
+	// in Envoy.
+	res, err := rt.RoundTrip(req)
 	if err != nil {
-		return &callResponse{}
+		return failureResponse(ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
+		// Envoy resets a stream whose response had begun (a timeout
+		// included): the callout fails with no response at all.
 		return &callResponse{}
 	}
 	return responseOf(res, body)
 }
 
-var calloutClient = &http.Client{
-	// Envoy never follows redirects on a callout: the filter sees the 30x.
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+// calloutTransport is the default way to a cluster's Address: no proxy from
+// the environment (Envoy connects to the endpoint itself) and Envoy's
+// default connect_timeout.
+var calloutTransport http.RoundTripper = &http.Transport{
+	DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	MaxIdleConnsPerHost: 16,
+	IdleConnTimeout:     90 * time.Second,
+}
+
+func failureResponse(f UpstreamFailure) *callResponse {
+	return &callResponse{headers: append([]Pair{{":status", strconv.Itoa(f.Status)}}, f.Header()...), body: []byte(f.Body)}
 }
 
 func responseOf(res *http.Response, body []byte) *callResponse {

@@ -91,6 +91,10 @@ func hostEnqueueSharedQueue(ctx context.Context, v *vm, p []uint64) Status {
 	owner := qu.owner
 	q.mu.Unlock()
 	h := v.host
+	if h.isClosed() {
+		// Close is waiting for asynchronous work to end: notify no one.
+		return StatusOK
+	}
 	h.async.Add(1)
 	go func() {
 		defer h.async.Done()

@@ -178,9 +178,30 @@ func TestHTTPCallToARealAddressResumesTheStream(t *testing.T) {
 	if got := decodeEcho(t, do(t, h, &Request{Path: "/httpcall-continue?cluster=real"})).Header.Get("x-call-status"); got != "202" {
 		t.Fatalf("upstream saw x-call-status %q, want 202", got)
 	}
-	// A refused connection is answered with no headers at all.
-	if got := decodeEcho(t, do(t, h, &Request{Path: "/httpcall-continue?cluster=dead"})).Header.Get("x-call-status"); got != "failed" {
-		t.Fatalf("upstream saw x-call-status %q, want failed", got)
+	// A refused connection is answered as Envoy's router answers it: 503.
+	if got := decodeEcho(t, do(t, h, &Request{Path: "/httpcall-continue?cluster=dead"})).Header.Get("x-call-status"); got != "503" {
+		t.Fatalf("upstream saw x-call-status %q, want 503", got)
+	}
+	got := decodeJSON(t, do(t, h, &Request{Path: "/httpcall?cluster=dead"}))
+	if body, _ := got["body"].(string); !strings.HasPrefix(body, "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure") {
+		t.Fatalf("refused connection: the guest saw %v", got)
+	}
+}
+
+// TestHTTPCallResetAfterHeadersIsAFailure: Envoy's async client reports a
+// stream reset once the response had begun as a failure: no headers at all.
+func TestHTTPCallResetAfterHeadersIsAFailure(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(200)
+		w.Write([]byte("short"))
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}))
+	defer srv.Close()
+	h := newFixture(t, Options{Clusters: map[string]Cluster{"cut": {Address: strings.TrimPrefix(srv.URL, "http://")}}})
+	if got := decodeJSON(t, do(t, h, &Request{Path: "/httpcall?cluster=cut"})); got["num_headers"] != float64(0) {
+		t.Fatalf("reset mid-body: the guest saw %v, want no headers", got)
 	}
 }
 
@@ -198,7 +219,8 @@ func TestHTTPCallFailuresAreEnvoys(t *testing.T) {
 	if got := decodeJSON(t, do(t, h, &Request{Path: "/httpcall?cluster=slow&nopath=yes"})); got["dispatch_error"] != "error status returned by host: bad argument" {
 		t.Errorf("missing :path: %v", got)
 	}
-	if got := decodeJSON(t, do(t, h, &Request{Path: "/httpcall?cluster=slow&timeout=30"})); got["num_headers"] != float64(0) {
+	// Envoy's router answers a callout that timed out with its 504.
+	if got := decodeJSON(t, do(t, h, &Request{Path: "/httpcall?cluster=slow&timeout=30"})); got["body"] != "upstream request timeout" || !strings.Contains(toJSON(got["headers"]), `[":status","504"]`) {
 		t.Errorf("timeout: %v", got)
 	}
 }

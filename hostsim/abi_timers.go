@@ -61,6 +61,9 @@ func (v *vm) stopTicker() {
 func (v *vm) tick() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.host.isClosed() {
+		return
+	}
 	v.withContext(rootContextID)
 	v.call(v.fns.tick, "proxy_on_tick", rootContextID)
 }

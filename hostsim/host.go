@@ -56,7 +56,12 @@ type LogEntry struct {
 // log lines.
 func New(ctx context.Context, bin []byte, opts Options) (*Host, error) {
 	opts = opts.withDefaults()
-	h := &Host{opts: opts, runtime: newRuntime(ctx), closed: make(chan struct{})}
+	h := &Host{opts: opts, closed: make(chan struct{})}
+	cache, err := compilationCache(opts.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	h.runtime = newRuntime(ctx, cache)
 	h.shared.init()
 	h.queues.init()
 	h.metrics.init()
@@ -94,12 +99,21 @@ func (h *Host) ABI() ABIVersion { return h.module.ABI }
 // VMCount is the number of VMs running the plugin.
 func (h *Host) VMCount() int { return len(h.vms) }
 
-// Close stops every VM and frees the runtime. It is safe to call twice.
+// Close stops every VM and frees the runtime. It is safe to call twice, and
+// while ticks and callouts are under way; streams should have ended (Do
+// calls still running fail with ErrClosed or a broken VM).
 func (h *Host) Close() error {
 	h.closeOnce.Do(func() {
 		close(h.closed)
 		for _, v := range h.vms {
 			v.stopTicker()
+		}
+		// Wait out the guest calls under way: those that start later see
+		// closed and start no new asynchronous work, so async.Wait below
+		// never runs alongside an async.Add from zero.
+		for _, v := range h.vms {
+			v.mu.Lock()
+			v.mu.Unlock()
 		}
 		h.async.Wait()
 		h.runtime.Close(context.Background())
@@ -137,6 +151,15 @@ func (h *Host) MemoryBytes() []uint64 {
 	return out
 }
 
+func (h *Host) isClosed() bool {
+	select {
+	case <-h.closed:
+		return true
+	default:
+		return false
+	}
+}
+
 func (h *Host) pickVM() *vm {
 	return h.vms[int(h.next.Add(1)-1)%len(h.vms)]
 }
@@ -148,6 +171,10 @@ func (h *Host) log(v *vm, level LogLevel, msg string) {
 	e := LogEntry{VM: v.index, Level: level, Message: msg}
 	h.logMu.Lock()
 	h.logs = append(h.logs, e)
+	if max := h.opts.MaxLogs; max > 0 && len(h.logs) > 2*max {
+		// Trim in batches, so that appending stays cheap.
+		h.logs = append([]LogEntry(nil), h.logs[len(h.logs)-max:]...)
+	}
 	h.logMu.Unlock()
 	if h.opts.OnLog != nil {
 		h.opts.OnLog(e)
@@ -156,7 +183,9 @@ func (h *Host) log(v *vm, level LogLevel, msg string) {
 
 func (h *Host) reportUnimplemented(name string) {
 	h.unimplMu.Lock()
-	h.unimpl = append(h.unimpl, name)
+	if max := h.opts.MaxLogs; max == 0 || len(h.unimpl) < max {
+		h.unimpl = append(h.unimpl, name)
+	}
 	h.unimplMu.Unlock()
 	if h.opts.OnUnimplemented != nil {
 		h.opts.OnUnimplemented(name)

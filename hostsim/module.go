@@ -68,35 +68,53 @@ type Module struct {
 	Imports []string
 }
 
-// process-wide compilation cache: every Host shares it, so a test binary
-// compiles a given .wasm once however many hosts it starts. When
-// HOSTSIM_CACHE_DIR is set (the Makefile sets it to build/wazero-cache) the
-// cache is also kept on disk across test binaries.
+// Compilation caches, one per directory, shared by every Host of the
+// process, so that a test binary compiles a given .wasm once however many
+// hosts it starts. Without a directory (Options.CacheDir, else the
+// HOSTSIM_CACHE_DIR environment variable, which the Makefile sets to
+// build/wazero-cache) the cache lives in memory; with one it also survives
+// across processes.
 var (
-	cacheOnce sync.Once
-	cache     wazero.CompilationCache
+	cacheMu sync.Mutex
+	caches  = map[string]wazero.CompilationCache{}
 )
 
-func compilationCache() wazero.CompilationCache {
-	cacheOnce.Do(func() {
-		if dir := os.Getenv("HOSTSIM_CACHE_DIR"); dir != "" {
-			if abs, err := filepath.Abs(dir); err == nil {
-				if c, err := wazero.NewCompilationCacheWithDir(abs); err == nil {
-					cache = c
-					return
-				}
-			}
+func compilationCache(dir string) (wazero.CompilationCache, error) {
+	explicit := dir != ""
+	if !explicit {
+		dir = os.Getenv("HOSTSIM_CACHE_DIR")
+	}
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err == nil {
+			dir = abs
 		}
-		cache = wazero.NewCompilationCache()
-	})
-	return cache
+	}
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if c, ok := caches[dir]; ok {
+		return c, nil
+	}
+	c := wazero.NewCompilationCache()
+	if dir != "" {
+		dc, err := wazero.NewCompilationCacheWithDir(dir)
+		switch {
+		case err == nil:
+			c = dc
+		case explicit:
+			return nil, fmt.Errorf("hostsim: compilation cache directory %s: %w", dir, err)
+		}
+		// A bad HOSTSIM_CACHE_DIR only costs compile time: use memory.
+	}
+	caches[dir] = c
+	return c, nil
 }
 
-func newRuntime(ctx context.Context) wazero.Runtime {
+func newRuntime(ctx context.Context, cache wazero.CompilationCache) wazero.Runtime {
 	// The compiler, not the interpreter; no WithCloseOnContextDone: its checks
 	// on every loop and call would slow every guest for contexts that are never
 	// cancelled here (VM calls run on a background context, as Envoy's do).
-	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(compilationCache())
+	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache)
 	return wazero.NewRuntimeWithConfig(ctx, cfg)
 }
 
@@ -136,7 +154,11 @@ func compile(ctx context.Context, r wazero.Runtime, bin []byte) (*Module, error)
 // Inspect compiles a module and reports its ABI version and exports without
 // running it. `hostsim check` uses it to fail a build that lost its exports.
 func Inspect(ctx context.Context, bin []byte) (*Module, error) {
-	r := newRuntime(ctx)
+	cache, err := compilationCache("")
+	if err != nil {
+		return nil, err
+	}
+	r := newRuntime(ctx, cache)
 	defer r.Close(ctx)
 	m, err := compile(ctx, r, bin)
 	if err != nil {

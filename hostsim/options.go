@@ -36,6 +36,10 @@ type Options struct {
 	LogLevel LogLevel
 	// OnLog, when set, sees every recorded guest log entry as it happens.
 	OnLog func(LogEntry)
+	// MaxLogs bounds how many entries Logs keeps (the oldest go first), so
+	// that a long-running host does not grow without end; 0 keeps them
+	// all, as tests want.
+	MaxLogs int
 
 	// OnUnimplemented is called with the name of every host function the
 	// guest calls that this host does not implement (the guest receives
@@ -55,6 +59,12 @@ type Options struct {
 	// for one) besides the bounded copy kept for error reports.
 	Stdout, Stderr io.Writer
 
+	// CacheDir, when set, keeps compiled modules in this directory across
+	// processes (wazero's compilation cache); hosts naming the same
+	// directory share one cache. Default: the HOSTSIM_CACHE_DIR
+	// environment variable, or a cache in memory shared by the process.
+	CacheDir string
+
 	// StreamTimeout bounds how long a stream may stay paused by the filter
 	// (Envoy's stream idle timeout plays this part). Default 30s.
 	StreamTimeout time.Duration
@@ -65,6 +75,12 @@ type Options struct {
 type Cluster struct {
 	Handler http.Handler
 	Address string
+	// Transport, when set, carries the requests to Address instead of a
+	// plain HTTP transport (no environment proxy, Envoy's 5s connect
+	// timeout). `hostsim serve` gives each envoy.yaml cluster one that
+	// spreads requests over the cluster's endpoints with its
+	// connect_timeout, resolving DNS names at call time.
+	Transport http.RoundTripper
 }
 
 func (o Options) withDefaults() Options {
