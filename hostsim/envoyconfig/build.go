@@ -57,6 +57,7 @@ func build(bs *bootstrapv3.Bootstrap) (*Config, error) {
 	// Fields that do not change how requests are handled are accepted and ignored.
 	b.rest("", bs, "static_resources", "admin", "node", "layered_runtime", "stats_config",
 		"stats_flush_interval", "overload_manager")
+	b.admin(bs)
 	sr := bs.GetStaticResources()
 	b.rest("static_resources", sr, "listeners", "clusters")
 	for i, c := range sr.GetClusters() {
@@ -93,6 +94,18 @@ func (b *builder) rest(path string, m proto.Message, handled ...string) {
 		}
 		return true
 	})
+}
+
+// admin records the admin interface's address; its other settings (access log, profile path)
+// do not change what hostsim serves.
+func (b *builder) admin(bs *bootstrapv3.Bootstrap) {
+	a := bs.GetAdmin()
+	if a == nil || a.GetAddress() == nil {
+		return
+	}
+	if addr := b.address("admin.address", a.GetAddress(), true); addr != "" {
+		b.cfg.Admin = &Admin{Address: addr}
+	}
 }
 
 func (b *builder) cluster(p string, i int, c *clusterv3.Cluster) {
@@ -198,6 +211,7 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 			filters, vhosts := b.hcm(np+".typed_config", hcm)
 			if j == 0 {
 				lis.HTTPFilters, lis.VirtualHosts = filters, vhosts
+				lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
 			}
 		}
 	}
@@ -220,7 +234,7 @@ func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, [
 		if tc == nil {
 			continue // config_discovery, reported by rest
 		}
-		f := HTTPFilter{Name: hf.GetName(), TypeURL: tc.GetTypeUrl()}
+		f := HTTPFilter{Name: hf.GetName(), TypeURL: tc.GetTypeUrl(), Path: fp}
 		m, err := unpack(tc)
 		if err != nil {
 			b.errs.add(fp+".typed_config", "%s", err)
@@ -284,7 +298,6 @@ func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route R
 	b.rest(p, r, "name", "match", "route")
 	route.Name = r.GetName()
 	mp := p + ".match"
-	b.rest(mp, r.GetMatch(), "prefix", "path", "path_separated_prefix")
 	ok = true
 	switch m := r.GetMatch().GetPathSpecifier().(type) {
 	case *routev3.RouteMatch_Prefix:
@@ -295,6 +308,17 @@ func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route R
 		route.Match = PathMatch{Kind: MatchPathSeparatedPrefix, Value: m.PathSeparatedPrefix}
 	default:
 		ok = false
+	}
+	// Name the match kind itself, so that the message says what to use instead.
+	var kind protoreflect.FieldDescriptor
+	if r.GetMatch() != nil {
+		kind = r.GetMatch().ProtoReflect().WhichOneof(r.GetMatch().ProtoReflect().Descriptor().Oneofs().ByName("path_specifier"))
+	}
+	if kind != nil && !ok {
+		b.unsupported.add(field(mp, string(kind.Name())), "route match kind %s is not supported by hostsim (prefix, path and path_separated_prefix are)", kind.Name())
+		b.rest(mp, r.GetMatch(), "prefix", "path", "path_separated_prefix", string(kind.Name()))
+	} else {
+		b.rest(mp, r.GetMatch(), "prefix", "path", "path_separated_prefix")
 	}
 	ra := r.GetRoute()
 	if ra == nil {

@@ -376,3 +376,58 @@ func compactJSON(t *testing.T, b []byte) string {
 	out, _ := json.Marshal(v)
 	return string(out)
 }
+
+// TestLoadServeSettings: what hostsim serve needs beyond routes and clusters.
+func TestLoadServeSettings(t *testing.T) {
+	c, err := Load([]byte("admin:\n  address:\n    socket_address: {address: 127.0.0.1, port_value: 9901}\n" + base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Admin == nil || c.Admin.Address != "127.0.0.1:9901" {
+		t.Errorf("admin %+v, want 127.0.0.1:9901", c.Admin)
+	}
+	l := c.Listeners[0]
+	if l.StatPrefix != "ingress" || !l.AccessLog {
+		t.Errorf("stat_prefix %q, access log %v; want ingress, true", l.StatPrefix, l.AccessLog)
+	}
+	if got := l.HTTPFilters[0].Path; got != pHCM+".http_filters[0](wasm)" {
+		t.Errorf("filter path %q", got)
+	}
+	c, err = Load([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Admin != nil {
+		t.Errorf("admin %+v without an admin section", c.Admin)
+	}
+	if _, err := Load([]byte("admin:\n  address:\n    socket_address: {address: localhost, port_value: 9901}\n" + base)); err == nil ||
+		!strings.Contains(err.Error(), "admin.address.socket_address.address") {
+		t.Errorf("admin at a host name: %v, want an error naming admin.address", err)
+	}
+}
+
+func TestCheckServableNamesWhatIsUnsupported(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"regex route",
+			edit(t, `match: {prefix: "/"}`, `match: {safe_regex: {regex: "/a.*"}}`),
+			pRoute + ".match.safe_regex: route match kind safe_regex is not supported by hostsim (prefix, path and path_separated_prefix are)"},
+		{"another HTTP filter",
+			edit(t, routerFilter, "          - name: envoy.filters.http.cors\n            typed_config:\n              \"@type\": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors\n"+routerFilter),
+			pHCM + ".http_filters[1](envoy.filters.http.cors): HTTP filter type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors is not supported by hostsim"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load([]byte(tt.yaml))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			err = c.CheckServable()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("CheckServable: %v\nwant %q", err, tt.want)
+			}
+			if strings.Count(err.Error(), "\n") != 0 {
+				t.Errorf("one problem reported more than once:\n%v", err)
+			}
+		})
+	}
+}

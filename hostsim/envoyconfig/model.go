@@ -8,6 +8,8 @@ import "time"
 type Config struct {
 	Listeners []Listener
 	Clusters  []Cluster
+	// Admin is the admin interface, or nil when the file has none.
+	Admin *Admin
 
 	// unsupported lists the parts of the file that Envoy accepts and hostsim does not
 	// implement; see CheckServable.
@@ -33,6 +35,18 @@ type Listener struct {
 	HTTPFilters []HTTPFilter
 	// VirtualHosts come from the connection manager's inline route_config, in order.
 	VirtualHosts []VirtualHost
+	// StatPrefix is the connection manager's stat_prefix: its stats are named
+	// "http.<StatPrefix>.*".
+	StatPrefix string
+	// AccessLog is true when the connection manager has at least one access_log: Envoy then
+	// writes a line per request.
+	AccessLog bool
+}
+
+// Admin is the bootstrap's admin interface.
+type Admin struct {
+	// Address is "host:port", the host an IP literal.
+	Address string
 }
 
 // HTTPFilter is one entry of an HTTP connection manager's http_filters.
@@ -44,6 +58,9 @@ type HTTPFilter struct {
 	TypeURL string
 	// Wasm is set for a wasm filter (envoy.extensions.filters.http.wasm.v3.Wasm).
 	Wasm *WasmPlugin
+	// Path is where the filter is in the file, in the form of Error.Path, so that a problem
+	// found later (a missing .wasm file) can name its place.
+	Path string
 }
 
 // The type URLs of the HTTP filters hostsim knows.
