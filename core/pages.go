@@ -2,59 +2,297 @@ package core
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"html/template"
+	"net/url"
+	"slices"
+	"strings"
 )
 
-// The pages are server-rendered with html/template (contextual escaping), self-contained
-// (no external assets: a sign-in page must not depend on a CDN) and never cached.
+// The pages are server-rendered with html/template (contextual escaping), in English or
+// French (see i18n.go), accessible (a language, one h1, landmarks, labelled controls, a
+// live status, contrast above 4.5:1, visible focus) and never cached. They load nothing
+// from elsewhere except the logo and stylesheet of the configured theme (ui): a page that
+// signs people in or out must not depend on a CDN, and its Content Security Policy
+// allows exactly what the page needs, page by page.
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/style.css templates/frontchannel.js
 var templateFiles embed.FS
 
 var (
-	errorTemplate  = mustPage("error.html")
-	choiceTemplate = mustPage("choice.html")
+	errorTemplate     = mustPage("error.html")
+	choiceTemplate    = mustPage("choice.html")
+	promptTemplate    = mustPage("logout_prompt.html")
+	loggedOutTemplate = mustPage("logged_out.html")
+
+	// pageStyle is every page's inline style, and pageScript the logged-out page's
+	// inline script; the CSP allows each by its hash, computed once from the fixed text.
+	pageStyle, styleHash   = mustAsset("style.css")
+	pageScript, scriptHash = mustAsset("frontchannel.js")
 )
 
 func mustPage(name string) *template.Template {
 	return template.Must(template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/"+name))
 }
 
-// pageHeaders are sent with every page: never cached, not framed by other sites, no
-// scripts or external loads unless a page says so.
-func pageHeaders() []Header {
-	return []Header{
-		{"content-type", "text/html; charset=utf-8"},
-		{"cache-control", "no-store"},
-		{"x-frame-options", "DENY"},
-		{"content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"},
-		{"referrer-policy", "no-referrer"},
+// mustAsset reads an inline asset and returns it with its CSP hash source expression.
+func mustAsset(name string) (string, string) {
+	b, err := templateFiles.ReadFile("templates/" + name)
+	if err != nil {
+		panic(err)
 	}
+	sum := sha256.Sum256(b)
+	return string(b), "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-func render(t *template.Template, status int, data any, extra ...Header) *Response {
+// page is what the layout renders; Data is the page's own content.
+type page struct {
+	Lang     string
+	Heading  string // the h1 and the start of the title
+	UI       UI
+	M        messages
+	Style    template.CSS
+	Script   template.JS // "" when the page runs no script
+	Embedded bool        // inside another site's iframe: no header, no theme
+	Data     any
+}
+
+// policy is what a page needs beyond the strict default: it becomes its CSP.
+type policy struct {
+	script      bool     // the inline script, by hash
+	frameSrc    []string // origins of iframes
+	formTargets []string // origins a form submission may end up at, beyond 'self'
+	embedded    bool     // may be framed by any site (federated sign-out)
+}
+
+// csp is a page's Content Security Policy: nothing but the inline style by default,
+// plus the theme's origins (logo: img-src; stylesheet: style-src, and img-src and
+// font-src for what it loads) and what pol asks for.
+func csp(ui *UI, pol policy) string {
+	var b strings.Builder
+	b.WriteString("default-src 'none'; style-src ")
+	b.WriteString(styleHash)
+	var img []string
+	if !pol.embedded {
+		if ui.stylesheetOrigin != "" {
+			b.WriteString(" " + ui.stylesheetOrigin)
+		}
+		if ui.logoOrigin != "" {
+			img = append(img, ui.logoOrigin)
+		}
+		if o := ui.stylesheetOrigin; o != "" {
+			if !slices.Contains(img, o) {
+				img = append(img, o)
+			}
+			b.WriteString("; font-src " + o)
+		}
+	}
+	if len(img) > 0 {
+		b.WriteString("; img-src " + strings.Join(img, " "))
+	}
+	if pol.script {
+		b.WriteString("; script-src " + scriptHash)
+	}
+	if len(pol.frameSrc) > 0 {
+		b.WriteString("; frame-src " + strings.Join(pol.frameSrc, " "))
+	}
+	if pol.embedded {
+		b.WriteString("; frame-ancestors *")
+	} else {
+		b.WriteString("; frame-ancestors 'none'")
+	}
+	b.WriteString("; base-uri 'none'; form-action 'self'")
+	for _, o := range pol.formTargets {
+		b.WriteString(" " + o)
+	}
+	return b.String()
+}
+
+// pageHeaders are sent with every page: never cached, not framed by other sites (unless
+// pol.embedded), no scripts or external loads unless the page says so.
+func pageHeaders(ui *UI, pol policy) []Header {
+	h := []Header{
+		{"content-type", "text/html; charset=utf-8"},
+		{"cache-control", "no-store"},
+	}
+	if !pol.embedded {
+		h = append(h, Header{"x-frame-options", "DENY"})
+	}
+	return append(h,
+		Header{"content-security-policy", csp(ui, pol)},
+		Header{"referrer-policy", "no-referrer"},
+		Header{"x-content-type-options", "nosniff"},
+	)
+}
+
+// renderPage renders t in the layout. lang must be one of languages (anything else is
+// English); heading is a message key.
+func renderPage(t *template.Template, status int, ui *UI, lang, heading string, data any, pol policy, extra ...Header) *Response {
+	m := messagesFor(lang)
+	p := page{Lang: m.lang, UI: *ui, M: m, Style: template.CSS(pageStyle), Embedded: pol.embedded, Data: data}
+	if pol.script {
+		p.Script = template.JS(pageScript)
+	}
+	var err error
+	if p.Heading, err = m.T(heading); err != nil {
+		p.Heading = heading // a caller's own text (errorPage)
+	}
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
 		// The templates are fixed and tested; reaching this is a bug, still answered.
 		return &Response{Status: 500, Headers: []Header{{"content-type", "text/plain; charset=utf-8"}, {"cache-control", "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
 	}
-	return &Response{Status: status, Headers: append(pageHeaders(), extra...), Body: b.Bytes()}
+	return &Response{Status: status, Headers: append(pageHeaders(ui, pol), extra...), Body: b.Bytes()}
 }
+
+// ui is the configured theme.
+func (e *Engine) ui() *UI {
+	if e == nil || e.cfg == nil {
+		d := defaultUI()
+		return &d
+	}
+	return &e.cfg.UI
+}
+
+// Error pages.
 
 type errorPageData struct {
-	Lang, Title, Message, Reference, RetryURL string
+	Message, Reference, RetryURL string
 }
 
-// errorPage answers a browser with a readable page. message is for the user; what went
-// wrong in detail goes to the log, never to the page.
-func errorPage(status int, title, message, retryURL string, extra ...Header) *Response {
-	return render(errorTemplate, status, errorPageData{Lang: "en", Title: title, Message: message, RetryURL: retryURL}, extra...)
+// errorPageIn answers a browser with the error page for reason in lang: one of
+// errorReasons ("invalid_request", "invalid_redirect_uri", "invalid_hint",
+// "client_mismatch", "unknown_client", "redirect_without_client", "context_invalid",
+// "csrf", "method_not_allowed", "body_too_large", "provider_state", "server_error",
+// "unavailable"); an unknown reason shows the invalid_request text. What went wrong in
+// detail goes to the log, never to the page.
+func (e *Engine) errorPageIn(lang string, status int, reason string) *Response {
+	if !slices.Contains(errorReasons, reason) {
+		reason = "invalid_request"
+	}
+	m := messagesFor(lang)
+	text, _ := m.T("err." + reason + ".text")
+	return renderPage(errorTemplate, status, e.ui(), m.lang, "err."+reason+".title", errorPageData{Message: text}, policy{})
 }
+
+// errorPage answers a browser with a readable page in English, themed with the
+// configuration's ui. message is for the user; what went wrong in detail goes to the
+// log, never to the page.
+func (e *Engine) errorPage(status int, title, message, retryURL string, extra ...Header) *Response {
+	return renderPage(errorTemplate, status, e.ui(), "en", title, errorPageData{Message: message, RetryURL: retryURL}, policy{}, extra...)
+}
+
+// errorPage is the error page without a theme, for code without an Engine at hand;
+// prefer (*Engine).errorPage.
+func errorPage(status int, title, message, retryURL string, extra ...Header) *Response {
+	return (*Engine)(nil).errorPage(status, title, message, retryURL, extra...)
+}
+
+// The provider choice page.
 
 type choiceProvider struct{ Name, URL string }
 
 type choicePageData struct {
-	Lang, Title string
+	Lang, Title string // Title is ignored: the page says "Sign in" in Lang
 	Providers   []choiceProvider
+}
+
+// choicePage lists the providers to sign in with, in data.Lang ("en" when empty).
+func (e *Engine) choicePage(status int, data choicePageData) *Response {
+	return renderPage(choiceTemplate, status, e.ui(), data.Lang, "choice.title", data, policy{})
+}
+
+// render renders the choice page without a theme; prefer (*Engine).choicePage.
+func render(t *template.Template, status int, data choicePageData, extra ...Header) *Response {
+	return renderPage(t, status, (*Engine)(nil).ui(), data.Lang, "choice.title", data, policy{}, extra...)
+}
+
+// The sign-out confirmation.
+
+type logoutPromptData struct {
+	ClientName string // the app that asked to sign out, "" when unknown
+	Action     string // where the form POSTs (a path)
+	LogoutID   string // hidden field "logout_id"
+	CSRF       string // hidden field "csrf"
+}
+
+// logoutPromptPage asks "Do you want to sign out?" with one button, which POSTs
+// logout_id, csrf and confirm=yes to d.Action; not signing out needs no request (close
+// the page or go back, as the page says). The POST may answer with a redirect to a
+// provider's end session endpoint or to an app, and browsers apply form-action to the
+// redirects of a form submission, so the CSP allows those origins too.
+func (e *Engine) logoutPromptPage(lang string, d logoutPromptData) *Response {
+	return renderPage(promptTemplate, 200, e.ui(), lang, "prompt.ask", d, policy{formTargets: e.signOutTargets()})
+}
+
+// signOutTargets are the origins a confirmed sign-out may redirect to: every provider's
+// end session endpoint (configured or discovered) and every client's post-logout
+// redirect URIs, in configuration order, each once.
+func (e *Engine) signOutTargets() []string {
+	if e == nil || e.cfg == nil || !e.cfg.SignInEnabled() {
+		return nil
+	}
+	var out []string
+	add := func(raw string) {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			if o := origin(u); o != e.cfg.IssuerOrigin && !slices.Contains(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	for _, p := range e.cfg.Providers {
+		add(p.Issuer) // where most providers' end session endpoint is
+		if p.EndSessionEndpoint != "" {
+			add(p.EndSessionEndpoint)
+		}
+		if p.UsesDiscovery() {
+			v, _ := e.providerInfo(p)
+			add(v.endpoints(p).EndSessionEndpoint)
+		}
+	}
+	for _, c := range e.cfg.Clients {
+		for _, r := range c.PostLogoutRedirectURIs {
+			add(r)
+		}
+	}
+	return out
+}
+
+// The logged-out page.
+
+type frontchannelFrame struct{ ClientName, URL string }
+
+type loggedOutData struct {
+	ClientName   string              // for "Return to <ClientName>"
+	ReturnURL    string              // validated post_logout_redirect_uri with state; "" = no link
+	AutoRedirect bool                // go to ReturnURL by itself once the frames are done
+	Frames       []frontchannelFrame // one hidden iframe per client to notify
+	Embedded     bool                // inside a provider's iframe: frames and a status only
+}
+
+// loggedOutPage says the user is signed out, links back to the app, and loads one
+// hidden iframe per front-channel client. An inline script (allowed by its hash) counts
+// the iframes' load events, stops waiting after 5 seconds, updates the live status and,
+// with AutoRedirect, then goes to ReturnURL. Without script the frames still load and
+// the link is there. frame-src allows exactly the frames' origins. Embedded pages (a
+// provider's front-channel logout iframe) may be framed by any site and show no chrome,
+// link or theme.
+func (e *Engine) loggedOutPage(lang string, d loggedOutData) *Response {
+	if d.Embedded {
+		d.ReturnURL, d.AutoRedirect = "", false
+	}
+	if d.ReturnURL == "" {
+		d.AutoRedirect = false
+	}
+	pol := policy{embedded: d.Embedded, script: len(d.Frames) > 0 || d.AutoRedirect}
+	for _, f := range d.Frames {
+		if u, err := url.Parse(f.URL); err == nil && u.Host != "" {
+			if o := origin(u); !slices.Contains(pol.frameSrc, o) {
+				pol.frameSrc = append(pol.frameSrc, o)
+			}
+		}
+	}
+	return renderPage(loggedOutTemplate, 200, e.ui(), lang, "out.title", d, pol)
 }

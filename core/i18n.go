@@ -1,0 +1,269 @@
+package core
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The pages speak English and French. Each language is one map from a message key to
+// its text; every key is in every map (TestCatalogsComplete checks it). A text may hold
+// fmt verbs (%s for a name, %d for a count): the caller passes the values, and the
+// template escapes the result as a whole.
+//
+// Plurals: a key ending in ".one" or ".other" is chosen by plural(lang, n): English has
+// "one" for 1 only, French for 0 and 1.
+
+// languages are the page languages, the default first.
+var languages = []string{"en", "fr"}
+
+var catalogs = map[string]map[string]string{
+	"en": {
+		"error.ref":     "Reference:",
+		"error.retry":   "Try again",
+		"choice.title":  "Sign in",
+		"choice.intro":  "Choose how you want to sign in.",
+		"choice.nav":    "Identity providers",
+		"prompt.title":  "Sign out",
+		"prompt.ask":    "Do you want to sign out?",
+		"prompt.client": "%s asked to sign you out.",
+		"prompt.scope":  "This ends your session in every application you use with this account.",
+		"prompt.yes":    "Yes, sign me out",
+		"prompt.no":     "If you do not want to sign out, close this page or go back to the application.",
+
+		"out.title":           "You are signed out",
+		"out.return":          "Return to %s",
+		"out.return_app":      "Return to the application",
+		"out.close":           "You can close this window.",
+		"out.progress.one":    "Signing you out of %d application…",
+		"out.progress.other":  "Signing you out of %d applications…",
+		"out.done":            "Signed out of all applications.",
+		"out.late.one":        "%d application did not answer in time.",
+		"out.late.other":      "%d applications did not answer in time.",
+		"out.noscript":        "Stay on this page for a few seconds while the applications are told.",
+		"out.noscript_return": "Returning by itself needs JavaScript: use the link instead.",
+		"out.frame":           "Signing out of %s",
+		"out.frame_app":       "Signing out of an application",
+
+		"err.invalid_request.title":         "The request is not valid",
+		"err.invalid_request.text":          "This request could not be processed. Go back to the application and try again.",
+		"err.invalid_redirect_uri.title":    "Unknown return address",
+		"err.invalid_redirect_uri.text":     "The application asked to send you back to an address that is not registered for it. Contact the application's administrators.",
+		"err.invalid_hint.title":            "Sign-out request not recognized",
+		"err.invalid_hint.text":             "The sign-out request carries a token that was not issued here or has been altered.",
+		"err.client_mismatch.title":         "Sign-out request not valid",
+		"err.client_mismatch.text":          "The application named in the sign-out request does not match the token it sent.",
+		"err.unknown_client.title":          "Unknown application",
+		"err.unknown_client.text":           "The sign-out request names an application that is not registered here.",
+		"err.redirect_without_client.title": "Sign-out request incomplete",
+		"err.redirect_without_client.text":  "The sign-out request gives a return address without saying which application it belongs to.",
+		"err.context_invalid.title":         "Sign-out link expired",
+		"err.context_invalid.text":          "This sign-out link has expired or is not valid. You may already be signed out; if not, sign out again from the application.",
+		"err.csrf.title":                    "Confirmation expired",
+		"err.csrf.text":                     "This confirmation has expired or was already used. Start signing out again from the application.",
+		"err.method_not_allowed.title":      "Method not allowed",
+		"err.method_not_allowed.text":       "This address does not accept this kind of request.",
+		"err.body_too_large.title":          "Request too large",
+		"err.body_too_large.text":           "The request sent more data than this address accepts.",
+		"err.provider_state.title":          "Sign-out could not be matched",
+		"err.provider_state.text":           "The identity provider sent back a sign-out that does not match one started here. You may already be signed out; if not, sign out again from the application.",
+		"err.server_error.title":            "Something went wrong",
+		"err.server_error.text":             "Something went wrong on our side. Please try again in a moment.",
+		"err.unavailable.title":             "Temporarily unavailable",
+		"err.unavailable.text":              "This service cannot complete your request right now. Please try again in a moment.",
+	},
+	"fr": {
+		"error.ref":     "Référence\u00a0:",
+		"error.retry":   "Réessayer",
+		"choice.title":  "Connexion",
+		"choice.intro":  "Choisissez comment vous connecter.",
+		"choice.nav":    "Fournisseurs d'identité",
+		"prompt.title":  "Déconnexion",
+		"prompt.ask":    "Voulez-vous vous déconnecter\u00a0?",
+		"prompt.client": "%s demande à vous déconnecter.",
+		"prompt.scope":  "Cela ferme votre session dans toutes les applications que vous utilisez avec ce compte.",
+		"prompt.yes":    "Oui, me déconnecter",
+		"prompt.no":     "Si vous ne voulez pas vous déconnecter, fermez cette page ou revenez à l'application.",
+
+		"out.title":           "Déconnexion effectuée",
+		"out.return":          "Revenir à %s",
+		"out.return_app":      "Revenir à l'application",
+		"out.close":           "Vous pouvez fermer cette fenêtre.",
+		"out.progress.one":    "Déconnexion de %d application en cours…",
+		"out.progress.other":  "Déconnexion de %d applications en cours…",
+		"out.done":            "Déconnexion effectuée dans toutes les applications.",
+		"out.late.one":        "%d application n'a pas répondu à temps.",
+		"out.late.other":      "%d applications n'ont pas répondu à temps.",
+		"out.noscript":        "Restez quelques secondes sur cette page, le temps que les applications soient prévenues.",
+		"out.noscript_return": "Le retour automatique nécessite JavaScript\u00a0: utilisez plutôt le lien.",
+		"out.frame":           "Déconnexion de %s",
+		"out.frame_app":       "Déconnexion d'une application",
+
+		"err.invalid_request.title":         "Requête non valide",
+		"err.invalid_request.text":          "Cette requête n'a pas pu être traitée. Revenez à l'application et réessayez.",
+		"err.invalid_redirect_uri.title":    "Adresse de retour inconnue",
+		"err.invalid_redirect_uri.text":     "L'application a demandé à vous renvoyer vers une adresse qui n'est pas enregistrée pour elle. Contactez les administrateurs de l'application.",
+		"err.invalid_hint.title":            "Demande de déconnexion non reconnue",
+		"err.invalid_hint.text":             "La demande de déconnexion contient un jeton qui n'a pas été émis ici ou qui a été modifié.",
+		"err.client_mismatch.title":         "Demande de déconnexion non valide",
+		"err.client_mismatch.text":          "L'application indiquée dans la demande de déconnexion ne correspond pas au jeton envoyé.",
+		"err.unknown_client.title":          "Application inconnue",
+		"err.unknown_client.text":           "La demande de déconnexion désigne une application qui n'est pas enregistrée ici.",
+		"err.redirect_without_client.title": "Demande de déconnexion incomplète",
+		"err.redirect_without_client.text":  "La demande de déconnexion indique une adresse de retour sans préciser à quelle application elle appartient.",
+		"err.context_invalid.title":         "Lien de déconnexion expiré",
+		"err.context_invalid.text":          "Ce lien de déconnexion a expiré ou n'est pas valide. Votre session est peut-être déjà fermée\u00a0; sinon, déconnectez-vous à nouveau depuis l'application.",
+		"err.csrf.title":                    "Confirmation expirée",
+		"err.csrf.text":                     "Cette confirmation a expiré ou a déjà été utilisée. Recommencez la déconnexion depuis l'application.",
+		"err.method_not_allowed.title":      "Méthode non autorisée",
+		"err.method_not_allowed.text":       "Cette adresse n'accepte pas ce type de requête.",
+		"err.body_too_large.title":          "Requête trop volumineuse",
+		"err.body_too_large.text":           "La requête contient plus de données que cette adresse n'en accepte.",
+		"err.provider_state.title":          "Déconnexion non reconnue",
+		"err.provider_state.text":           "Le fournisseur d'identité a renvoyé une déconnexion qui ne correspond à aucune déconnexion commencée ici. Votre session est peut-être déjà fermée\u00a0; sinon, déconnectez-vous à nouveau depuis l'application.",
+		"err.server_error.title":            "Une erreur s'est produite",
+		"err.server_error.text":             "Une erreur s'est produite de notre côté. Veuillez réessayer dans un instant.",
+		"err.unavailable.title":             "Service momentanément indisponible",
+		"err.unavailable.text":              "Ce service ne peut pas traiter votre demande pour le moment. Veuillez réessayer dans un instant.",
+	},
+}
+
+// errorReasons are the reasons errorPageIn knows, each with an "err.<reason>.title" and
+// "err.<reason>.text" message.
+var errorReasons = []string{
+	"invalid_request", "invalid_redirect_uri", "invalid_hint", "client_mismatch", "unknown_client",
+	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
+	"provider_state", "server_error", "unavailable",
+}
+
+// messages are one language's texts, as templates use them: {{.M.T "key" args...}}.
+type messages struct {
+	lang string
+	m    map[string]string
+}
+
+func messagesFor(lang string) messages {
+	m, ok := catalogs[lang]
+	if !ok {
+		lang, m = languages[0], catalogs[languages[0]]
+	}
+	return messages{lang: lang, m: m}
+}
+
+// T is the text of key with args formatted into it. An unknown key is an error, which
+// stops the template: the golden tests render every page, so a typo cannot ship.
+func (ms messages) T(key string, args ...any) (string, error) {
+	s, ok := ms.m[key]
+	if !ok {
+		return "", fmt.Errorf("exeunt: no %q message in %q", key, ms.lang)
+	}
+	if len(args) == 0 {
+		return s, nil
+	}
+	return fmt.Sprintf(s, args...), nil
+}
+
+// N is the plural form of key (key + ".one" or ".other") for n, with n formatted in.
+func (ms messages) N(key string, n int) (string, error) {
+	return ms.T(key+"."+plural(ms.lang, n), n)
+}
+
+// Raw is the text of key unformatted, for a script to fill in (data attributes).
+func (ms messages) Raw(key string) (string, error) { return ms.T(key) }
+
+// plural is the CLDR plural category of n in lang, for the two categories the
+// supported languages use with whole numbers: French treats 0 as singular.
+func plural(lang string, n int) string {
+	if n == 1 || (lang == "fr" && n == 0) {
+		return "one"
+	}
+	return "other"
+}
+
+// chooseLanguage picks the page language from the end session request's ui_locales
+// (space-separated BCP 47 tags, in order of preference; OpenID Connect Core §3.1.2.1),
+// falling back to the Accept-Language header (RFC 9110 §12.5.4, quality values
+// honoured), then to "en". It returns one of languages. A tag matches a language by
+// its primary subtag, as RFC 4647 lookup does ("fr-CA" is served "fr").
+func chooseLanguage(uiLocales, acceptLanguage string) string {
+	for _, tag := range strings.Fields(uiLocales) {
+		if l := supportedLanguage(tag); l != "" {
+			return l
+		}
+	}
+	if l := fromAcceptLanguage(acceptLanguage); l != "" {
+		return l
+	}
+	return languages[0]
+}
+
+// supportedLanguage is the supported language of a BCP 47 tag, or "".
+func supportedLanguage(tag string) string {
+	primary, _, _ := strings.Cut(tag, "-")
+	primary = strings.ToLower(primary)
+	for _, l := range languages {
+		if primary == l {
+			return l
+		}
+	}
+	return ""
+}
+
+// fromAcceptLanguage is the supported language the header ranks highest, or "". Each
+// language gets the quality of the range naming it (the first one, if named twice),
+// else that of "*"; ties go to the range listed first, and "*" alone to the default.
+func fromAcceptLanguage(h string) string {
+	best, bestQ, bestPos := "", 0, 0
+	wildQ := -1
+	quality := map[string][2]int{} // language -> {q in thousandths, position}
+	for pos, item := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(item, ";")
+		tag = strings.TrimSpace(tag)
+		q, ok := langQuality(params)
+		if !ok || tag == "" {
+			continue
+		}
+		if tag == "*" {
+			if wildQ < 0 {
+				wildQ = q
+			}
+			continue
+		}
+		if l := supportedLanguage(tag); l != "" {
+			if _, seen := quality[l]; !seen {
+				quality[l] = [2]int{q, pos}
+			}
+		}
+	}
+	for _, l := range languages {
+		qp, named := quality[l]
+		if !named {
+			if wildQ <= 0 {
+				continue
+			}
+			qp = [2]int{wildQ, 1 << 30} // after every named range
+		}
+		if qp[0] > bestQ || (qp[0] == bestQ && qp[0] > 0 && qp[1] < bestPos) {
+			best, bestQ, bestPos = l, qp[0], qp[1]
+		}
+	}
+	return best
+}
+
+// langQuality reads the q parameter of an Accept-Language item, in thousandths (1000
+// when absent); ok is false when it is malformed.
+func langQuality(params string) (int, bool) {
+	q := 1000
+	for _, p := range strings.Split(params, ";") {
+		name, value, found := strings.Cut(strings.TrimSpace(p), "=")
+		if !found || !strings.EqualFold(strings.TrimSpace(name), "q") {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || f < 0 || f > 1 {
+			return 0, false
+		}
+		q = int(f*1000 + 0.5)
+	}
+	return q, true
+}
