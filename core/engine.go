@@ -130,7 +130,7 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 	d := Decision{RemoveHeaders: strip}
 	if d.SetHeaders, err = e.identityHeaders(s, client, now); err != nil {
 		e.logf("exeunt: signing an assertion: %v", err)
-		return Respond(errorPage(500, "Something went wrong", "Please try again.", ""))
+		return Respond(e.errorPage(500, "Something went wrong", "Please try again.", ""))
 	}
 	// Record the client the first time this session visits it (only such clients are
 	// told of a sign-out), and renew the idle window; otherwise the cookie stays as is.
@@ -241,7 +241,7 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	if scheme := q.Get("provider"); scheme != "" {
 		p := e.cfg.Provider(scheme)
 		if p == nil {
-			return Respond(errorPage(400, "Unknown identity provider", "There is no identity provider called "+scheme+".", ""))
+			return Respond(e.errorPage(400, "Unknown identity provider", "There is no identity provider called "+scheme+".", ""))
 		}
 		return e.startSignIn(p, ret, now)
 	}
@@ -250,7 +250,7 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 		data.Providers = append(data.Providers, choiceProvider{Name: p.DisplayName,
 			URL: e.cfg.Paths.SigninChoice + "?" + url.Values{"provider": {p.Scheme}, "return": {ret}}.Encode()})
 	}
-	return Respond(render(choiceTemplate, 200, data))
+	return Respond(e.choicePage(200, data))
 }
 
 // OnRequestBody decides about a request whose body the engine asked for with

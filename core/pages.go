@@ -204,11 +204,6 @@ func (e *Engine) choicePage(status int, data choicePageData) *Response {
 	return renderPage(choiceTemplate, status, e.ui(), data.Lang, "choice.title", data, policy{})
 }
 
-// render renders the choice page without a theme; prefer (*Engine).choicePage.
-func render(t *template.Template, status int, data choicePageData, extra ...Header) *Response {
-	return renderPage(t, status, (*Engine)(nil).ui(), data.Lang, "choice.title", data, policy{}, extra...)
-}
-
 // The sign-out confirmation.
 
 type logoutPromptData struct {

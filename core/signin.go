@@ -45,7 +45,7 @@ func (e *Engine) startSignIn(p *Provider, returnURL string, now time.Time) Decis
 	return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
 		if err != nil {
 			e.logf("exeunt: provider %s: %v", p.Scheme, err)
-			return Respond(errorPage(502, "Sign-in is unavailable",
+			return Respond(e.errorPage(502, "Sign-in is unavailable",
 				"The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", returnURL))
 		}
 		v, _ := e.providerInfo(p)
@@ -62,7 +62,7 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 	sealed, err := e.keys.sealer.Seal(flowPurpose, payload, now, now.Add(flowLifetime))
 	if err != nil {
 		e.logf("exeunt: sealing the sign-in state: %v", err)
-		return Respond(errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
+		return Respond(e.errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
 	}
 	q := url.Values{
 		"response_type":         {"code"},
@@ -98,7 +98,7 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs []cookie, now time.Ti
 	q := queryOf(r.Path)
 	state := q.Get("state")
 	fail := func(status int, title, msg string, extra ...Header) Decision {
-		return Respond(errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", extra...))
+		return Respond(e.errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", extra...))
 	}
 	if r.Method != "GET" {
 		return fail(405, "Sign-in failed", "This address only accepts the identity provider's redirect.")
@@ -173,7 +173,7 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 		form.Set("client_id", p.ClientID)
 	}
 	fail := func(status int, title, msg string) Decision {
-		return Respond(errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", clearFlow))
+		return Respond(e.errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", clearFlow))
 	}
 	return &Call{Cluster: p.Cluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host, Headers: headers,
 		Body: []byte(form.Encode()), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
@@ -215,7 +215,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 	}
 	if err != nil {
 		e.logf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)
-		return Respond(errorPage(400, "Sign-in failed", "The identity provider's sign-in could not be verified. Please start again from the application.", e.cfg.IssuerOrigin+"/", clearFlow))
+		return Respond(e.errorPage(400, "Sign-in failed", "The identity provider's sign-in could not be verified. Please start again from the application.", e.cfg.IssuerOrigin+"/", clearFlow))
 	}
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
 		IDToken: rawIDToken, Email: tok.Email, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
@@ -228,7 +228,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 	cookies, err := e.sessionCookies(s, now, oldChunks)
 	if err != nil {
 		e.logf("exeunt: sealing the session: %v", err)
-		return Respond(errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
+		return Respond(e.errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
 	}
 	e.indexSession(s, now)
 	e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
