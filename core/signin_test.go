@@ -25,6 +25,20 @@ import (
 
 func signinConfig(t testing.TB) *Config {
 	t.Helper()
+	return configFrom(t, signinConfigMap())
+}
+
+func configFrom(t testing.TB, cfg map[string]any) *Config {
+	t.Helper()
+	b, _ := json.Marshal(cfg)
+	c, err := ParseConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func signinConfigMap() map[string]any {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -44,12 +58,7 @@ func signinConfig(t testing.TB) *Config {
 		},
 		"api": map[string]any{"path_prefixes": []string{"/app1/api/"}},
 	}
-	b, _ := json.Marshal(cfg)
-	c, err := ParseConfig(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return cfg
 }
 
 // fakeIdP answers the engine's calls as an OpenID Provider would.
@@ -154,6 +163,11 @@ func newBrowser(t testing.TB) *browser {
 // request sends a request (an absolute https URL) and runs the engine's calls against
 // the provider until a final decision.
 func (b *browser) request(method, rawURL string, headers ...Header) Decision {
+	return b.send(method, rawURL, nil, headers...)
+}
+
+// send is request with a body, which the engine reads when it asks to.
+func (b *browser) send(method, rawURL string, body []byte, headers ...Header) Decision {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		b.t.Fatal(err)
@@ -169,7 +183,11 @@ func (b *browser) request(method, rawURL string, headers ...Header) Decision {
 	if len(cookies) > 0 {
 		hs = append(hs, Header{"cookie", strings.Join(cookies, "; ")})
 	}
-	d := b.e.OnRequestHeaders(Request{Method: method, Path: u.RequestURI(), Authority: u.Host, Scheme: u.Scheme, Headers: hs}, b.now)
+	req := Request{Method: method, Path: u.RequestURI(), Authority: u.Host, Scheme: u.Scheme, Headers: hs}
+	d := b.e.OnRequestHeaders(req, b.now)
+	if d.ReadBody {
+		d = b.e.OnRequestBody(req, body, len(body) > MaxRequestBody, b.now)
+	}
 	for d.Call != nil {
 		d = d.Call.Then(b.idp.answer(d.Call))
 	}

@@ -73,7 +73,6 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
 	}
 	c := e.cookie(e.logoutCookieName(), id, int(time.Unix(ctx.Expires, 0).Sub(now)/time.Second))
-	c.path = p.SignoutCallbackPath
 	// The provider's redirect back is a cross-site top-level GET: Lax cookies go
 	// along, Strict ones do not.
 	if c.sameSite == string(SameSiteStrict) {
@@ -89,9 +88,7 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision {
 	q := queryOf(r.Path)
 	cs := parseCookies(r.Headers)
-	del := e.cookie(e.logoutCookieName(), "", -1)
-	del.path = p.SignoutCallbackPath
-	clear := del.header()
+	clear := e.deleteCookie(e.logoutCookieName())
 	lang := chooseLanguage("", r.Header("accept-language"))
 	if r.Method != "GET" && r.Method != "HEAD" {
 		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
