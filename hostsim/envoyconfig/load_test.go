@@ -48,38 +48,45 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 	if err := json.Unmarshal(w.Configuration, &pc); err != nil {
 		t.Fatalf("plugin configuration is not JSON: %v\n%s", err, w.Configuration)
 	}
-	if pc["health_path"] != "/exeunt/healthz" {
-		t.Errorf("plugin configuration %s: want health_path /exeunt/healthz", w.Configuration)
+	if pc["issuer"] != "http://localhost:10000" {
+		t.Errorf("plugin configuration %s: want the demo's issuer http://localhost:10000", w.Configuration)
 	}
 	if w.VMConfiguration != nil {
 		t.Errorf("VM configuration %q, want none", w.VMConfiguration)
 	}
 
-	if len(l.VirtualHosts) != 1 || len(l.VirtualHosts[0].Routes) != 1 {
-		t.Fatalf("virtual hosts %+v, want one with one route", l.VirtualHosts)
+	// The demo's routes (envoy.yaml's comments say why each is there): every one to a cluster
+	// that exists, with Envoy's default timeout, and a catch-all last.
+	if len(l.VirtualHosts) != 1 {
+		t.Fatalf("virtual hosts %+v, want one", l.VirtualHosts)
 	}
 	vh := l.VirtualHosts[0]
 	if len(vh.Domains) != 1 || vh.Domains[0] != "*" {
 		t.Errorf("domains %q, want [*]", vh.Domains)
 	}
-	r := vh.Routes[0]
-	if r.Match != (PathMatch{Kind: MatchPrefix, Value: "/"}) || r.Cluster != "demo_app" || r.Timeout != 15*time.Second {
-		t.Errorf("route %+v, want prefix / to demo_app with the default 15s timeout", r)
-	}
-	for _, vh := range l.VirtualHosts {
-		for _, r := range vh.Routes {
-			if _, ok := c.Cluster(r.Cluster); !ok {
-				t.Errorf("route %+v: no cluster %q", r, r.Cluster)
-			}
+	var prefixes []string
+	for _, r := range vh.Routes {
+		if r.Match.Kind != MatchPrefix || r.Timeout != 15*time.Second {
+			t.Errorf("route %+v, want a prefix match with the default 15s timeout", r)
 		}
+		if _, ok := c.Cluster(r.Cluster); !ok {
+			t.Errorf("route %+v: no cluster %q", r, r.Cluster)
+		}
+		prefixes = append(prefixes, r.Match.Value+" "+r.Cluster)
+	}
+	if got := strings.Join(prefixes, ", "); got != "/app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / app1" {
+		t.Errorf("routes %s", got)
 	}
 
-	cl, ok := c.Cluster("demo_app")
-	if !ok {
-		t.Fatal("no cluster demo_app")
-	}
-	if len(cl.Endpoints) != 1 || cl.Endpoints[0] != "127.0.0.1:8081" || cl.ConnectTimeout != time.Second {
-		t.Errorf("cluster %+v, want 127.0.0.1:8081 with a 1s connect timeout", cl)
+	for name, addr := range map[string]string{"demo_idp": "127.0.0.1:9080", "app1": "127.0.0.1:8081", "app2": "127.0.0.1:8082"} {
+		cl, ok := c.Cluster(name)
+		if !ok {
+			t.Errorf("no cluster %s", name)
+			continue
+		}
+		if len(cl.Endpoints) != 1 || cl.Endpoints[0] != addr {
+			t.Errorf("cluster %+v, want %s", cl, addr)
+		}
 	}
 }
 
