@@ -42,7 +42,7 @@ var catalogs = map[string]map[string]string{
 		"out.late.other":      "%d applications did not answer in time.",
 		"out.noscript":        "Stay on this page for a few seconds while the applications are told.",
 		"out.noscript_return": "Returning by itself needs JavaScript: use the link instead.",
-		"out.frame":           "Signing out of %s",
+		"out.frame":           "Signing out of the application %s",
 		"out.frame_app":       "Signing out of an application",
 
 		"err.invalid_request.title":         "The request is not valid",
@@ -96,7 +96,7 @@ var catalogs = map[string]map[string]string{
 		"out.late.other":      "%d applications n'ont pas répondu à temps.",
 		"out.noscript":        "Restez quelques secondes sur cette page, le temps que les applications soient prévenues.",
 		"out.noscript_return": "Le retour automatique nécessite JavaScript\u00a0: utilisez plutôt le lien.",
-		"out.frame":           "Déconnexion de %s",
+		"out.frame":           "Déconnexion de l'application %s",
 		"out.frame_app":       "Déconnexion d'une application",
 
 		"err.invalid_request.title":         "Requête non valide",
