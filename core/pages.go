@@ -184,12 +184,6 @@ func (e *Engine) errorPage(status int, title, message, retryURL string, extra ..
 	return renderPage(errorTemplate, status, e.ui(), "en", title, errorPageData{Message: message, RetryURL: retryURL}, policy{}, extra...)
 }
 
-// errorPage is the error page without a theme, for code without an Engine at hand;
-// prefer (*Engine).errorPage.
-func errorPage(status int, title, message, retryURL string, extra ...Header) *Response {
-	return (*Engine)(nil).errorPage(status, title, message, retryURL, extra...)
-}
-
 // The provider choice page.
 
 type choiceProvider struct{ Name, URL string }
