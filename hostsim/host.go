@@ -219,3 +219,8 @@ func (e *StartError) Error() string { return e.msg }
 
 // ErrClosed is returned for work asked of a closed Host.
 var ErrClosed = errors.New("hostsim: host closed")
+
+// ErrStreamTimeout is wrapped by the error of a stream that the filter
+// paused and did not resume within Options.StreamTimeout (where Envoy's
+// stream idle timeout would end it).
+var ErrStreamTimeout = errors.New("stream timeout")

@@ -289,7 +289,7 @@ func (h *Host) runPhase(ctx context.Context, v *vm, s *stream, dir streamType, n
 		select {
 		case <-s.wake:
 		case <-timer.C:
-			return true, fmt.Errorf("hostsim: VM %d: the filter paused the stream in %s and did not resume it within %s", v.index, name, h.opts.StreamTimeout)
+			return true, fmt.Errorf("hostsim: VM %d: the filter paused the stream in %s and did not resume it within %s: %w", v.index, name, h.opts.StreamTimeout, ErrStreamTimeout)
 		case <-ctx.Done():
 			return true, ctx.Err()
 		case <-h.closed:

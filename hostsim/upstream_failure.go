@@ -37,6 +37,11 @@ var NoHealthyUpstream = UpstreamFailure{Status: 503, Body: bodyNoHealthyUpstream
 // timeout ends before the upstream answered.
 var UpstreamTimeout = UpstreamFailure{Status: 504, Body: bodyUpstreamTimeout, Flag: "UT"}
 
+// ErrNoHealthyUpstream is what a Cluster's Transport returns when it has no
+// endpoint to send to; ClassifyUpstreamError answers it with
+// NoHealthyUpstream.
+var ErrNoHealthyUpstream = errors.New("hostsim: the cluster has no healthy upstream")
+
 // ClassifyUpstreamError maps the error of a request sent to an upstream
 // (before any response header arrived) to Envoy's answer. requestTimedOut
 // says whether the request's own deadline (the route or callout timeout)
@@ -47,7 +52,7 @@ func ClassifyUpstreamError(err error, requestTimedOut bool) UpstreamFailure {
 	switch {
 	case requestTimedOut || errors.Is(err, context.DeadlineExceeded) && !isDial(err):
 		return UpstreamTimeout
-	case errors.As(err, &dnsErr):
+	case errors.Is(err, ErrNoHealthyUpstream), errors.As(err, &dnsErr):
 		// A STRICT_DNS cluster whose name does not resolve has no hosts.
 		return NoHealthyUpstream
 	case errors.As(err, &opErr) && opErr.Op == "dial":

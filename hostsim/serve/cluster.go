@@ -1,0 +1,66 @@
+package serve
+
+import (
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/exeunt/exeunt/hostsim"
+	"github.com/exeunt/exeunt/hostsim/envoyconfig"
+)
+
+// cluster sends requests to one envoy.yaml cluster: the router's proxied
+// requests and the filters' HTTP callouts alike, as in Envoy. It is an
+// http.RoundTripper that picks an endpoint per request, round-robin (Envoy's
+// default load balancing), and connects within the cluster's
+// connect_timeout. Host names (STRICT_DNS, LOGICAL_DNS) are resolved when a
+// connection is made, so a name that starts resolving later works without
+// a restart, as with Envoy's periodic re-resolution.
+type cluster struct {
+	name      string
+	endpoints []string
+	next      atomic.Uint32
+	transport *http.Transport
+	stats     *clusterStats
+}
+
+func newCluster(c envoyconfig.Cluster, st *stats) *cluster {
+	return &cluster{
+		name:      c.Name,
+		endpoints: c.Endpoints,
+		stats:     st.cluster(c.Name),
+		transport: &http.Transport{
+			// Envoy connects to the endpoint itself: no proxy from the
+			// environment.
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     time.Hour, // Envoy's default idle_timeout for upstream connections
+			// Bodies pass as they come: no Accept-Encoding added, nothing
+			// decompressed behind the filter's back.
+			DisableCompression: true,
+		},
+	}
+}
+
+// RoundTrip sends r to the next endpoint, keeping r's Host header (the
+// :authority), as Envoy does unless told to rewrite it.
+func (c *cluster) RoundTrip(r *http.Request) (*http.Response, error) {
+	if len(c.endpoints) == 0 {
+		return nil, hostsim.ErrNoHealthyUpstream
+	}
+	ep := c.endpoints[int(c.next.Add(1)-1)%len(c.endpoints)]
+	out := r.Clone(r.Context())
+	if out.Host == "" {
+		out.Host = r.URL.Host
+	}
+	out.URL.Scheme, out.URL.Host = "http", ep
+	out.RequestURI = ""
+	if info := streamInfoFrom(r.Context()); info != nil {
+		info.setUpstreamHost(ep)
+	}
+	return c.transport.RoundTrip(out)
+}
+
+func (c *cluster) close() { c.transport.CloseIdleConnections() }

@@ -1,0 +1,73 @@
+package serve
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/exeunt/exeunt/hostsim"
+)
+
+// hopByHop are the connection-specific headers that Envoy's connection
+// manager removes from what it forwards, in both directions ("te" stays
+// when it is "trailers").
+var hopByHop = map[string]bool{
+	"connection": true, "keep-alive": true, "proxy-connection": true,
+	"transfer-encoding": true, "upgrade": true, "te": true, "trailer": true,
+}
+
+func isHopByHop(name, value string) bool {
+	name = strings.ToLower(name)
+	return hopByHop[name] && !(name == "te" && strings.EqualFold(value, "trailers"))
+}
+
+// pairsOf turns a Go header map into lower-cased pairs without the
+// hop-by-hop headers. Go's server does not keep the order of different
+// names, so they are sorted (the result is at least deterministic); the
+// values of one name keep their order.
+func pairsOf(h http.Header) []hostsim.Pair {
+	names := make([]string, 0, len(h))
+	for n := range h {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var ps []hostsim.Pair
+	for _, n := range names {
+		for _, v := range h[n] {
+			if !isHopByHop(n, v) {
+				ps = append(ps, hostsim.Pair{Name: strings.ToLower(n), Value: v})
+			}
+		}
+	}
+	return ps
+}
+
+func hasPair(ps []hostsim.Pair, name string) bool {
+	for _, p := range ps {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func pairValue(ps []hostsim.Pair, name string) string {
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// newRequestID makes a random (version 4) UUID, the form of the
+// x-request-id Envoy generates.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

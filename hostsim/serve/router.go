@@ -1,0 +1,98 @@
+package serve
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/exeunt/exeunt/hostsim"
+)
+
+// router is Envoy's router filter, the end of every chain: it picks the
+// route for the request as the filters left it (a filter that changes the
+// path or Host changes the route, as Envoy's wasm filter clears the route
+// cache when it edits headers) and proxies to the route's cluster.
+type router struct {
+	routes   *routeTable
+	clusters map[string]*cluster
+	stats    *httpStats
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := streamInfoFrom(r.Context())
+	route := rt.routes.route(r.Host, r.RequestURI)
+	if route == nil {
+		// Envoy's answer: 404 with no body (response flag NR).
+		rt.stats.noRoute.Add(1)
+		info.setFlag("NR")
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	c := rt.clusters[route.Cluster] // Load made sure it exists
+
+	ctx := r.Context()
+	if route.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, route.Timeout)
+		defer cancel()
+	}
+	out := r.Clone(ctx)
+	for name, vs := range out.Header {
+		for _, v := range vs {
+			if isHopByHop(name, v) {
+				out.Header.Del(name)
+			}
+		}
+	}
+	if route.Timeout > 0 {
+		out.Header.Set("x-envoy-expected-rq-timeout-ms", strconv.FormatInt(route.Timeout.Milliseconds(), 10))
+	}
+
+	sent := time.Now()
+	res, err := c.RoundTrip(out)
+	if err != nil {
+		rt.fail(w, c, info, hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
+		return
+	}
+	defer res.Body.Close()
+	serviceTime := time.Since(sent)
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		// Envoy would reset the stream; hostsim buffers the response, so it
+		// can still answer as for a failure before the headers.
+		f := hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded)
+		rt.fail(w, c, info, f)
+		return
+	}
+	c.stats.response(res.StatusCode)
+	h := w.Header()
+	for name, vs := range res.Header {
+		for _, v := range vs {
+			if !isHopByHop(name, v) {
+				h.Add(name, v)
+			}
+		}
+	}
+	h.Set("x-envoy-upstream-service-time", strconv.FormatInt(serviceTime.Milliseconds(), 10))
+	w.WriteHeader(res.StatusCode)
+	w.Write(body)
+	for name, vs := range res.Trailer {
+		for _, v := range vs {
+			h.Add(http.TrailerPrefix+name, v)
+		}
+	}
+}
+
+// fail answers with Envoy's local reply for an upstream that gave no
+// response, which the filters then see as the response.
+func (rt *router) fail(w http.ResponseWriter, c *cluster, info *streamInfo, f hostsim.UpstreamFailure) {
+	c.stats.failure(f)
+	info.setFlag(f.Flag)
+	for _, p := range f.Header() {
+		w.Header().Set(p.Name, p.Value)
+	}
+	w.WriteHeader(f.Status)
+	io.WriteString(w, f.Body)
+}
