@@ -178,13 +178,13 @@ func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Deci
 	id, err := e.encodeLogoutID(ctx, 0, now) // travels in a form field, not a URL
 	if err != nil {
 		e.logf("exeunt: end session: cannot keep the logout context: %v", err)
-		return Respond(e.errorPageIn(lang, 503, "invalid_request"))
+		return Respond(e.errorPageIn(lang, 503, "unavailable"))
 	}
 	payload, _ := json.Marshal(csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
 	token, err := e.keys.sealer.Seal(csrfPurpose, payload, now, exp)
 	if err != nil {
 		e.logf("exeunt: end session: cannot seal the confirmation token: %v", err)
-		return Respond(e.errorPageIn(lang, 500, "invalid_request"))
+		return Respond(e.errorPageIn(lang, 500, "server_error"))
 	}
 	d := logoutPromptData{Action: e.cfg.Paths.EndSession, LogoutID: id, CSRF: token}
 	if c := e.cfg.Client(ctx.ClientID); c != nil {

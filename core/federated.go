@@ -45,7 +45,7 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		var err error
 		if records, err = e.sessionsOf(p.Issuer, psid, "", now); err != nil {
 			e.logf("exeunt: front-channel logout: session index unreadable: %v", err)
-			return Respond(e.errorPageIn(lang, 503, "invalid_request"))
+			return Respond(e.errorPageIn(lang, 503, "unavailable"))
 		}
 		if s != nil && s.IdP == p.Scheme && s.PSID == psid && !containsRecord(records, s.SID) {
 			records = append(records, recordOf(s))
@@ -63,7 +63,7 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 	for _, rec := range records {
 		if err := e.revokeSession(rec.SID, rec.Expires, now); err != nil {
 			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
-			return Respond(e.errorPageIn(lang, 503, "invalid_request"))
+			return Respond(e.errorPageIn(lang, 503, "unavailable"))
 		}
 		e.metrics.Add("exeunt.logout.provider_frontchannel", 1)
 		e.logf("exeunt: signed out sid=%s idp=%s trigger=provider_frontchannel", rec.SID, rec.IdP)

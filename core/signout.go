@@ -17,7 +17,7 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 		// The cookie is cleared below, but a copy of it elsewhere would still work:
 		// say so, and let the user try again rather than pretend.
 		e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
-		resp := e.errorPageIn(lang, 503, "invalid_request")
+		resp := e.errorPageIn(lang, 503, "unavailable")
 		resp.Headers = append(resp.Headers, clear...)
 		return Respond(resp)
 	}
