@@ -14,12 +14,32 @@ import (
 // httpContext is one HTTP stream (request and response).
 type httpContext struct {
 	types.DefaultHttpContext
-	engine *core.Engine
+	plugin *pluginContext
+	engine engine // nil when the plugin has no working configuration
+
+	req   core.Request // as read in the headers phase, for OnRequestBody
+	state requestState
+	// ended is set once the request has ended (end of stream on headers or body, or
+	// trailers); bodySize is how much body the host has buffered so far.
+	ended    bool
+	bodySize int
+
 	// responseHeaders are added to the upstream's response (a refreshed cookie).
 	responseHeaders []core.Header
 }
 
-func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+// requestState is where the request stands between callbacks.
+type requestState uint8
+
+const (
+	flowing  requestState = iota // going on to the upstream (or not decided yet)
+	held                         // paused until an HTTP call answers
+	reading                      // paused until the whole body has arrived
+	answered                     // answered locally
+)
+
+func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	h.ended = endOfStream
 	if h.engine == nil {
 		return h.apply(core.NotConfigured())
 	}
@@ -27,7 +47,54 @@ func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
 	if err != nil {
 		proxywasm.LogErrorf("exeunt: cannot read the request headers: %v", err)
 	}
-	return h.apply(h.engine.OnRequestHeaders(toRequest(pairs), time.Now()))
+	h.req = toRequest(pairs)
+	return h.apply(h.engine.OnRequestHeaders(h.req, time.Now()))
+}
+
+func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
+	h.bodySize = bodySize
+	if endOfStream {
+		h.ended = true
+	}
+	switch h.state {
+	case flowing:
+		return types.ActionContinue
+	case reading:
+		if bodySize > core.MaxRequestBody {
+			return h.apply(h.engine.OnRequestBody(h.req, nil, true, time.Now()))
+		}
+		if h.ended {
+			return h.apply(h.engine.OnRequestBody(h.req, h.body(), false, time.Now()))
+		}
+	}
+	// Held (or answered): keep the body buffered so nothing reaches the upstream yet.
+	return types.ActionPause
+}
+
+func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
+	h.ended = true
+	switch h.state {
+	case flowing:
+		return types.ActionContinue
+	case reading: // trailers end a body that arrived without end of stream
+		return h.apply(h.engine.OnRequestBody(h.req, h.body(), false, time.Now()))
+	}
+	return types.ActionPause
+}
+
+// body reads the whole buffered request body. The bridge copies it into memory the
+// guest allocated for this call only, so the slice is ours to keep.
+func (h *httpContext) body() []byte {
+	if h.bodySize == 0 {
+		return []byte{}
+	}
+	b, err := proxywasm.GetHttpRequestBody(0, h.bodySize)
+	if err != nil {
+		// The endpoint then sees an empty body and refuses it as such.
+		proxywasm.LogErrorf("exeunt: cannot read the request body (%d bytes): %v", h.bodySize, err)
+		return []byte{}
+	}
+	return b
 }
 
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
@@ -39,22 +106,29 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	return types.ActionContinue
 }
 
-// apply carries out a decision and returns the action that goes with it.
+// apply carries out a decision and returns the action for the callback in progress.
+// Background calls are handed to the plugin context last (with the SDK's emulator its
+// wake-up runs at once, in the middle of this callback).
 func (h *httpContext) apply(d core.Decision) types.Action {
+	defer h.plugin.background(d.Background)
 	switch {
 	case d.Response != nil:
+		h.state = answered
 		respond(d.Response)
 		return types.ActionPause
 	case d.Call != nil:
-		dispatch(d.Call, func(next core.Decision) {
-			if h.apply(next) == types.ActionContinue {
-				if err := proxywasm.ResumeHttpRequest(); err != nil {
-					proxywasm.LogErrorf("exeunt: cannot resume the request: %v", err)
-				}
-			}
-		})
+		h.state = held
+		dispatch(d.Call, h.resume)
 		return types.ActionPause
+	case d.ReadBody:
+		h.state = reading
+		if !h.ended {
+			return types.ActionPause // OnHttpRequestBody takes it from here
+		}
+		// Nothing more will come: the body (if any) is all buffered already.
+		return h.apply(h.engine.OnRequestBody(h.req, h.body(), false, time.Now()))
 	}
+	h.state = flowing
 	for _, name := range d.RemoveHeaders {
 		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
 			proxywasm.LogErrorf("exeunt: cannot remove request header %s: %v", name, err)
@@ -67,6 +141,16 @@ func (h *httpContext) apply(d core.Decision) types.Action {
 	}
 	h.responseHeaders = d.ResponseHeaders
 	return types.ActionContinue
+}
+
+// resume applies the decision an HTTP call led to, outside the stream's own callbacks:
+// a request that may now go on must be resumed explicitly.
+func (h *httpContext) resume(d core.Decision) {
+	if h.apply(d) == types.ActionContinue {
+		if err := proxywasm.ResumeHttpRequest(); err != nil {
+			proxywasm.LogErrorf("exeunt: cannot resume the request: %v", err)
+		}
+	}
 }
 
 func respond(r *core.Response) {
@@ -85,7 +169,8 @@ func respond(r *core.Response) {
 // to to then. A call the host refuses (an unknown cluster) is answered at once as a
 // failed call, so the engine's error handling covers it too.
 func dispatch(c *core.Call, then func(core.Decision)) {
-	headers := [][2]string{{":method", c.Method}, {":path", c.Path}, {":authority", c.Authority}}
+	headers := make([][2]string, 0, 3+len(c.Headers))
+	headers = append(headers, [2]string{":method", c.Method}, [2]string{":path", c.Path}, [2]string{":authority", c.Authority})
 	for _, hd := range c.Headers {
 		headers = append(headers, [2]string{hd.Name, hd.Value})
 	}

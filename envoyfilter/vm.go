@@ -1,6 +1,8 @@
 package envoyfilter
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -10,20 +12,56 @@ import (
 	"github.com/exeunt/exeunt/core"
 )
 
+// engine is what the glue asks of core.Engine. It is an interface so that the glue's
+// tests can script decisions that core does not make yet.
+type engine interface {
+	OnRequestHeaders(r core.Request, now time.Time) core.Decision
+	OnRequestBody(r core.Request, body []byte, tooLarge bool, now time.Time) core.Decision
+	OnTick(now time.Time) []*core.Call
+	TickPeriod() time.Duration
+}
+
 // NewVMContext returns the filter's VM context, for proxywasm.SetVMContext.
-func NewVMContext() types.VMContext { return &vmContext{} }
+func NewVMContext() types.VMContext { return &vmContext{newEngine: newCoreEngine} }
 
 type vmContext struct {
 	types.DefaultVMContext
+	// newEngine makes a plugin's engine from its configuration (nil: none given).
+	newEngine func(config []byte) (engine, error)
 }
 
-func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
+	return &pluginContext{newEngine: v.newEngine}
+}
+
+// newCoreEngine parses the plugin configuration and starts a core.Engine on it, with
+// shared data as its store and Proxy-Wasm counters as its metrics.
+func newCoreEngine(config []byte) (engine, error) {
+	cfg, err := core.ParseConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	e, err := core.NewEngine(cfg, sharedStore{}, proxywasm.LogInfo)
+	if err != nil {
+		return nil, err
+	}
+	e.UseMetrics(newCounters())
+	return e, nil
+}
 
 // pluginContext is one configured instance of the filter (one per filter in envoy.yaml
 // and worker thread).
 type pluginContext struct {
 	types.DefaultPluginContext
-	engine *core.Engine // nil until OnPluginStart has accepted the configuration
+	newEngine func([]byte) (engine, error)
+	engine    engine // nil until OnPluginStart has accepted the configuration
+
+	// wakeQueue is this plugin context's own shared queue (if haveQueue): enqueuing to
+	// it makes the host call OnQueueReady on this context, from where background calls
+	// are dispatched. pending holds the calls waiting for that.
+	wakeQueue uint32
+	haveQueue bool
+	pending   []*core.Call
 }
 
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
@@ -32,23 +70,19 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCriticalf("exeunt configuration: cannot read the plugin configuration from the host: %v", err)
 		return types.OnPluginStartStatusFailed
 	}
-	cfg, err := core.ParseConfig(data)
+	e, err := p.newEngine(data)
 	if err != nil {
 		proxywasm.LogCritical(err.Error())
 		return types.OnPluginStartStatusFailed
 	}
-	engine, err := core.NewEngine(cfg, sharedStore{}, proxywasm.LogInfo)
-	if err != nil {
-		proxywasm.LogCritical(err.Error())
-		return types.OnPluginStartStatusFailed
-	}
-	p.engine = engine
-	if period := engine.TickPeriod(); period > 0 {
+	p.engine = e
+	if period := e.TickPeriod(); period > 0 {
 		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
 			proxywasm.LogCriticalf("exeunt: cannot set the tick period: %v", err)
 			return types.OnPluginStartStatusFailed
 		}
 	}
+	p.registerWakeQueue()
 	return types.OnPluginStartStatusOK
 }
 
@@ -63,16 +97,90 @@ func (p *pluginContext) OnTick() {
 	}
 }
 
-// runInBackground makes a call that belongs to no request, following the chain of calls
-// its results lead to (discovery, then the JWKS it names).
-func runInBackground(c *core.Call) {
-	dispatch(c, func(d core.Decision) {
-		if d.Call != nil {
-			runInBackground(d.Call)
-		}
-	})
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	return &httpContext{plugin: p, engine: p.engine}
 }
 
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	return &httpContext{engine: p.engine}
+// Background calls.
+//
+// A call dispatched during an HTTP stream's callback belongs, for the SDK, to that
+// stream: when its answer arrives after the stream has been deleted (the usual case for
+// a call that does not hold the request), the SDK drops the answer without calling
+// back. So calls that must outlive their request are not dispatched from the stream's
+// callback: they are queued in the plugin context, which wakes itself through its own
+// shared queue and dispatches them from OnQueueReady, where the SDK attributes them to
+// the plugin context. Envoy delivers the queue notification on the same worker as soon
+// as the current callback returns, so the calls still leave at once.
+
+// registerWakeQueue registers the plugin context's own queue. Envoy keys queues by VM
+// id and name, and every worker's VM has the same VM id, so the name is random.
+func (p *pluginContext) registerWakeQueue() {
+	var id [12]byte
+	rand.Read(id[:])
+	q, err := proxywasm.RegisterSharedQueue("exeunt.background." + hex.EncodeToString(id[:]))
+	if err != nil {
+		proxywasm.LogWarnf("exeunt: cannot register a shared queue (%v); calls made for a request that outlive it may lose their answer", err)
+		return
+	}
+	p.wakeQueue, p.haveQueue = q, true
+}
+
+// background has calls made without holding the request that asked for them.
+func (p *pluginContext) background(calls []*core.Call) {
+	if len(calls) == 0 {
+		return
+	}
+	if !p.haveQueue {
+		for _, c := range calls {
+			runInBackground(c)
+		}
+		return
+	}
+	wake := len(p.pending) == 0 // else a wake-up is already on its way
+	p.pending = append(p.pending, calls...)
+	if wake {
+		if err := proxywasm.EnqueueSharedQueue(p.wakeQueue, []byte{1}); err != nil {
+			proxywasm.LogWarnf("exeunt: cannot wake the plugin context (%v); making the calls from the request", err)
+			p.dispatchPending()
+		}
+	}
+}
+
+// OnQueueReady dispatches the pending background calls.
+func (p *pluginContext) OnQueueReady(queueID uint32) {
+	if !p.haveQueue || queueID != p.wakeQueue {
+		return
+	}
+	// Empty the queue: the host keeps what is enqueued until someone dequeues it.
+	for {
+		if _, err := proxywasm.DequeueSharedQueue(queueID); err != nil {
+			break
+		}
+	}
+	p.dispatchPending()
+}
+
+func (p *pluginContext) dispatchPending() {
+	calls := p.pending
+	p.pending = nil
+	for _, c := range calls {
+		runInBackground(c)
+	}
+}
+
+// runInBackground makes a call that belongs to no request, then follows what its
+// result leads to: more calls (discovery, then the JWKS it names; a retry), made in
+// the background too. Nothing else of that decision applies, as there is no request to
+// answer.
+func runInBackground(c *core.Call) {
+	dispatch(c, followInBackground)
+}
+
+func followInBackground(d core.Decision) {
+	if d.Call != nil {
+		runInBackground(d.Call)
+	}
+	for _, c := range d.Background {
+		runInBackground(c)
+	}
 }

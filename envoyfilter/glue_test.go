@@ -1,0 +1,306 @@
+package envoyfilter
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/exeunt/exeunt/core"
+)
+
+// The glue's handling of decisions core makes, with a scripted engine in the SDK's
+// emulator: reading bodies, background calls, ticks and counters.
+
+type scripted struct {
+	onHeaders func(core.Request) core.Decision
+	onBody    func(r core.Request, body []byte, tooLarge bool) core.Decision
+	onTick    func() []*core.Call
+	tick      time.Duration
+}
+
+func (s *scripted) OnRequestHeaders(r core.Request, _ time.Time) core.Decision { return s.onHeaders(r) }
+func (s *scripted) OnRequestBody(r core.Request, body []byte, tooLarge bool, _ time.Time) core.Decision {
+	return s.onBody(r, body, tooLarge)
+}
+func (s *scripted) OnTick(time.Time) []*core.Call {
+	if s.onTick == nil {
+		return nil
+	}
+	return s.onTick()
+}
+func (s *scripted) TickPeriod() time.Duration { return s.tick }
+
+func startScripted(t *testing.T, s *scripted) proxytest.HostEmulator {
+	t.Helper()
+	vm := &vmContext{newEngine: func([]byte) (engine, error) { return s, nil }}
+	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithVMContext(vm))
+	t.Cleanup(reset)
+	if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
+		t.Fatal("start failed")
+	}
+	return host
+}
+
+var postHeaders = [][2]string{{":method", "POST"}, {":path", "/form"}, {":authority", "x"}, {"content-type", "application/x-www-form-urlencoded"}}
+
+// bodyRecorder is an OnRequestBody that records its arguments and answers 200 with the
+// body it read.
+type bodyRecorder struct {
+	calls    int
+	req      core.Request
+	body     []byte
+	tooLarge bool
+}
+
+func (b *bodyRecorder) onBody(r core.Request, body []byte, tooLarge bool) core.Decision {
+	b.calls++
+	b.req, b.body, b.tooLarge = r, body, tooLarge
+	return core.Respond(&core.Response{Status: 200, Body: append([]byte("read "), body...)})
+}
+
+func TestReadBodyWaitsForTheWholeBody(t *testing.T) {
+	var rec bodyRecorder
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision { return core.Decision{ReadBody: true} },
+		onBody:    rec.onBody,
+	})
+	id := host.InitializeHttpContext()
+	if a := host.CallOnRequestHeaders(id, postHeaders, false); a != types.ActionPause {
+		t.Fatalf("headers: %v, want pause", a)
+	}
+	if a := host.CallOnRequestBody(id, []byte("a=1&"), false); a != types.ActionPause || rec.calls != 0 {
+		t.Fatalf("first chunk: %v, OnRequestBody called %d times; want pause and no call", a, rec.calls)
+	}
+	if a := host.CallOnRequestBody(id, []byte("b=2"), true); a != types.ActionPause {
+		t.Fatalf("last chunk: %v, want pause (answered locally)", a)
+	}
+	if rec.calls != 1 || string(rec.body) != "a=1&b=2" || rec.tooLarge {
+		t.Fatalf("OnRequestBody got %q tooLarge=%v in %d calls", rec.body, rec.tooLarge, rec.calls)
+	}
+	if rec.req.Method != "POST" || rec.req.Path != "/form" || rec.req.Header("content-type") != "application/x-www-form-urlencoded" {
+		t.Fatalf("OnRequestBody got request %+v, want the one read from the headers", rec.req)
+	}
+	if got := host.GetSentLocalResponse(id); got == nil || got.StatusCode != 200 || string(got.Data) != "read a=1&b=2" {
+		t.Fatalf("local response %+v", got)
+	}
+	host.CompleteHttpContext(id)
+}
+
+func TestReadBodyWithoutABody(t *testing.T) {
+	var rec bodyRecorder
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision { return core.Decision{ReadBody: true} },
+		onBody:    rec.onBody,
+	})
+	id := host.InitializeHttpContext()
+	if a := host.CallOnRequestHeaders(id, postHeaders, true); a != types.ActionPause {
+		t.Fatalf("headers: %v, want pause", a)
+	}
+	if rec.calls != 1 || rec.body == nil || len(rec.body) != 0 || rec.tooLarge {
+		t.Fatalf("OnRequestBody got %q (nil: %v) tooLarge=%v in %d calls; want one call with an empty body", rec.body, rec.body == nil, rec.tooLarge, rec.calls)
+	}
+	host.CompleteHttpContext(id)
+}
+
+func TestReadBodyStopsPastTheLimit(t *testing.T) {
+	var rec bodyRecorder
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision { return core.Decision{ReadBody: true} },
+		onBody:    rec.onBody,
+	})
+	id := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, postHeaders, false)
+	host.CallOnRequestBody(id, make([]byte, core.MaxRequestBody), false)
+	if rec.calls != 0 {
+		t.Fatal("OnRequestBody called before the body ended or passed the limit")
+	}
+	host.CallOnRequestBody(id, []byte("x"), false)
+	if rec.calls != 1 || rec.body != nil || !rec.tooLarge {
+		t.Fatalf("OnRequestBody got %d bytes tooLarge=%v in %d calls; want nil and tooLarge at once", len(rec.body), rec.tooLarge, rec.calls)
+	}
+	host.CompleteHttpContext(id)
+}
+
+func TestReadBodyEndedByTrailers(t *testing.T) {
+	var rec bodyRecorder
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision { return core.Decision{ReadBody: true} },
+		onBody:    rec.onBody,
+	})
+	id := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, postHeaders, false)
+	host.CallOnRequestBody(id, []byte("a=1"), false)
+	if a := host.CallOnRequestTrailers(id, [][2]string{{"x-t", "1"}}); a != types.ActionPause || rec.calls != 1 || string(rec.body) != "a=1" {
+		t.Fatalf("trailers: %v, OnRequestBody got %q in %d calls", a, rec.body, rec.calls)
+	}
+	host.CompleteHttpContext(id)
+}
+
+func TestABodyDecisionThatContinuesEditsTheHeaders(t *testing.T) {
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision { return core.Decision{ReadBody: true} },
+		onBody: func(core.Request, []byte, bool) core.Decision {
+			return core.Decision{RemoveHeaders: []string{"content-type"}, SetHeaders: []core.Header{{Name: "x-read", Value: "yes"}}}
+		},
+	})
+	id := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, postHeaders, false)
+	if a := host.CallOnRequestBody(id, []byte("a=1"), true); a != types.ActionContinue {
+		t.Fatalf("body: %v, want continue", a)
+	}
+	want := [][2]string{{":method", "POST"}, {":path", "/form"}, {":authority", "x"}, {"x-read", "yes"}}
+	if got := host.GetCurrentRequestHeaders(id); !reflect.DeepEqual(got, want) {
+		t.Fatalf("request headers %q, want %q", got, want)
+	}
+	host.CompleteHttpContext(id)
+}
+
+// A call's answer may ask for the body: the body that arrived meanwhile was held.
+func TestABodyArrivingDuringACallIsHeldThenRead(t *testing.T) {
+	var rec bodyRecorder
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision {
+			return core.Decision{Call: &core.Call{Cluster: "idp", Method: "GET", Path: "/meta", Authority: "idp",
+				Then: func(core.CallResult) core.Decision { return core.Decision{ReadBody: true} }}}
+		},
+		onBody: rec.onBody,
+	})
+	id := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, postHeaders, false)
+	if a := host.CallOnRequestBody(id, []byte("a=1"), true); a != types.ActionPause {
+		t.Fatalf("body during the call: %v, want pause (held)", a)
+	}
+	callouts := host.GetCalloutAttributesFromContext(id)
+	if len(callouts) != 1 {
+		t.Fatalf("%d callouts from the stream, want 1", len(callouts))
+	}
+	host.CallOnHttpCallResponse(callouts[0].CalloutID, [][2]string{{":status", "200"}}, nil, nil)
+	if rec.calls != 1 || string(rec.body) != "a=1" {
+		t.Fatalf("OnRequestBody got %q in %d calls", rec.body, rec.calls)
+	}
+	if got := host.GetSentLocalResponse(id); got == nil || got.StatusCode != 200 {
+		t.Fatalf("local response %+v", got)
+	}
+	host.CompleteHttpContext(id)
+}
+
+// Background calls leave at once, do not hold the request, and are made from the
+// plugin context, so that their answers still arrive after the stream is gone; what
+// those answers lead to (more calls, more background calls) is followed.
+func TestBackgroundCallsOutliveTheRequest(t *testing.T) {
+	var log []string
+	call := func(name string, then func() core.Decision) *core.Call {
+		return &core.Call{Cluster: "apps", Method: "POST", Path: "/" + name, Authority: "app", Body: []byte(name),
+			Then: func(r core.CallResult) core.Decision {
+				log = append(log, name+":"+r.Header("x-answer"))
+				if then == nil {
+					return core.Continue()
+				}
+				return then()
+			}}
+	}
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision {
+			return core.Decision{
+				SetHeaders: []core.Header{{Name: "x-seen", Value: "1"}},
+				Background: []*core.Call{
+					call("a", func() core.Decision {
+						// There is no request to answer: only Call and Background count.
+						return core.Decision{Response: &core.Response{Status: 500}, Call: call("a-retry", nil), Background: []*core.Call{call("a-more", nil)}}
+					}),
+					call("b", nil),
+				},
+			}
+		},
+	})
+	id := host.InitializeHttpContext()
+	if a := host.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/"}}, true); a != types.ActionContinue {
+		t.Fatalf("headers: %v, want continue: background calls do not hold the request", a)
+	}
+	if got := host.GetCurrentRequestHeaders(id); !reflect.DeepEqual(got, [][2]string{{":method", "GET"}, {":path", "/"}, {"x-seen", "1"}}) {
+		t.Fatalf("request headers %q", got)
+	}
+	if n := len(host.GetCalloutAttributesFromContext(id)); n != 0 {
+		t.Fatalf("%d calls attributed to the stream, want none", n)
+	}
+	host.CompleteHttpContext(id) // the stream ends before any answer
+
+	answer := func(path string) {
+		t.Helper()
+		for _, c := range host.GetCalloutAttributesFromContext(proxytest.PluginContextID) {
+			if headerOf(c.Headers, ":path") == path {
+				host.CallOnHttpCallResponse(c.CalloutID, [][2]string{{":status", "202"}, {"x-answer", path}}, nil, nil)
+				return
+			}
+		}
+		t.Fatalf("no call to %s was made", path)
+	}
+	answer("/b")
+	answer("/a")
+	answer("/a-retry")
+	answer("/a-more")
+	if got := strings.Join(log, " "); got != "b:/b a:/a a-retry:/a-retry a-more:/a-more" {
+		t.Fatalf("Then calls: %s", got)
+	}
+	if host.GetSentLocalResponse(id) != nil {
+		t.Fatal("a background call's decision answered the request")
+	}
+}
+
+func headerOf(hs [][2]string, name string) string {
+	for _, h := range hs {
+		if h[0] == name {
+			return h[1]
+		}
+	}
+	return ""
+}
+
+func TestTickCallsAreBackgroundCalls(t *testing.T) {
+	var log []string
+	host := startScripted(t, &scripted{
+		tick: time.Second,
+		onTick: func() []*core.Call {
+			return []*core.Call{{Cluster: "idp", Method: "GET", Path: "/discovery", Authority: "idp",
+				Then: func(r core.CallResult) core.Decision {
+					log = append(log, "discovery "+r.Header("x-n"))
+					return core.Decision{Call: &core.Call{Cluster: "idp", Method: "GET", Path: "/jwks", Authority: "idp",
+						Then: func(core.CallResult) core.Decision { log = append(log, "jwks"); return core.Continue() }}}
+				}}}
+		},
+	})
+	host.Tick()
+	calls := host.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls after a tick, want 1", len(calls))
+	}
+	host.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "200"}, {"x-n", "1"}}, nil, []byte("{}"))
+	calls = host.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+	if len(calls) != 2 || headerOf(calls[1].Headers, ":path") != "/jwks" {
+		t.Fatalf("calls %+v, want the JWKS call to follow", calls)
+	}
+	host.CallOnHttpCallResponse(calls[1].CalloutID, [][2]string{{":status", "200"}}, nil, []byte("{}"))
+	if got := strings.Join(log, ", "); got != "discovery 1, jwks" {
+		t.Fatalf("Then calls: %s", got)
+	}
+}
+
+func TestCountersAreDefinedOnceAndAdded(t *testing.T) {
+	host := startScripted(t, &scripted{})
+	c := newCounters()
+	c.Add("exeunt.logout.rp_initiated", 1)
+	c.Add("exeunt.logout.rp_initiated", 2)
+	c.Add("exeunt.client.app1.backchannel.sent", 5)
+	if len(c.ids) != 2 {
+		t.Fatalf("%d counters defined, want 2", len(c.ids))
+	}
+	for name, want := range map[string]uint64{"exeunt.logout.rp_initiated": 3, "exeunt.client.app1.backchannel.sent": 5} {
+		if got, err := host.GetCounterMetric(name); err != nil || got != want {
+			t.Fatalf("%s = %d (%v), want %d", name, got, err, want)
+		}
+	}
+}
