@@ -55,9 +55,12 @@ bench: deps wasm
 	@ls -l build/exeunt.wasm build/noop.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
 
-# Running Exeunt locally (hostsim serve with a demo provider and apps) comes with the
-# "test locally as a user would" issue; until then this says so instead of pretending.
-run:
-	@echo "make run is not available yet: running Exeunt locally in hostsim comes with the" >&2
-	@echo "'hostsim serve' issue. Meanwhile: make wasm && envoy -c envoy.yaml (Envoy >= 1.33)." >&2
-	@exit 2
+# Run Exeunt locally, as a user meets it: build/exeunt.wasm in hostsim serve with envoy.yaml,
+# the demo OpenID Provider (oidc-provider v9 from testpeers/, any login and password) and two
+# demo apps (demo/app). Prints the address to open; Ctrl-C stops everything.
+# DEMO_FLAGS passes flags on, e.g. `make run DEMO_FLAGS=-free-ports` when the ports are taken.
+DEMO_FLAGS ?=
+run: wasm
+	@testpeers/install.sh
+	go build -o build/demo ./cmd/demo
+	@build/demo -c envoy.yaml $(DEMO_FLAGS)

@@ -1,0 +1,96 @@
+// Command demo runs Exeunt on this machine with a demo OpenID Provider and two demo apps, as
+// `make run` does: the filter (build/exeunt.wasm) in hostsim serve with envoy.yaml, the
+// provider (oidc-provider v9 from testpeers/), and the apps (package demo/app). It prints the
+// address to open, logs what happens, and stops everything on Ctrl-C.
+//
+//	go run ./cmd/demo [-c envoy.yaml] [-vms N] [-free-ports] [-log-level info] [-provider-debug]
+//
+// Run it from the repository root after `make wasm` and testpeers/install.sh (`make run`
+// does both).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/exeunt/exeunt/demo"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	configPath := flag.String("c", "envoy.yaml", "the Envoy configuration to serve")
+	vms := flag.Int("vms", 2, "Wasm VMs, as Envoy's worker threads")
+	free := flag.Bool("free-ports", false, "serve on free ports instead of those in the configuration (when they are taken)")
+	logLevel := flag.String("log-level", "info", "hostsim's log level: trace, debug, info, warn, error or critical")
+	providerDebug := flag.Bool("provider-debug", false, "log every event of the demo provider")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags]\n\nRuns Exeunt with a demo OpenID Provider and two demo apps on this machine.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		return 2
+	}
+
+	wd, _ := os.Getwd()
+	if _, err := os.Stat(filepath.Join(wd, "build", "exeunt.wasm")); err != nil {
+		fmt.Fprintln(os.Stderr, "demo: build/exeunt.wasm is missing: run `make run` (or `make wasm` first) from the repository root")
+		return 1
+	}
+	cacheDir := os.Getenv("HOSTSIM_CACHE_DIR")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintln(os.Stderr, "demo: starting the demo provider, the apps and Exeunt (hostsim serve)...")
+	d, err := demo.Start(ctx, demo.Options{
+		ConfigPath: *configPath, Dir: wd, FreePorts: *free, VMs: *vms,
+		Log: os.Stderr, LogLevel: *logLevel, CacheDir: cacheDir, ProviderDebug: *providerDebug,
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return 130
+		}
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+		return 1
+	}
+	defer d.Close()
+
+	fmt.Printf("\nExeunt is running. Open %s\n\n", d.URL)
+	fmt.Printf("  Sign in at the demo provider with any login and any password, visit both apps,\n")
+	fmt.Printf("  then sign out from either and watch each app being told.\n\n")
+	for _, a := range d.Apps {
+		fmt.Printf("  %-14s %s\n", a.Config().Name, a.URL)
+	}
+	fmt.Printf("  %-14s %s  (oidc-provider v9; sign out there too: %s/session/end)\n", "Provider", d.ProviderIssuer, d.ProviderIssuer)
+	fmt.Printf("  %-14s %s/.well-known/openid-configuration\n", "Exeunt", d.Issuer)
+	if d.AdminAddr != "" {
+		fmt.Printf("  %-14s http://%s/stats\n", "Admin", d.AdminAddr)
+	}
+	fmt.Printf("\nPress Ctrl-C to stop.\n\n")
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr, "\ndemo: stopping...")
+	case <-d.Failed():
+		fmt.Fprintf(os.Stderr, "demo: %v; stopping\n", d.Err())
+	}
+	if err := d.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+		return 1
+	}
+	if d.Err() != nil {
+		return 1
+	}
+	fmt.Fprintln(os.Stderr, "demo: stopped")
+	return 0
+}
