@@ -53,6 +53,9 @@ type Options struct {
 	CacheDir string
 	// ProviderDebug makes the provider log every event.
 	ProviderDebug bool
+	// WithoutProxy starts the provider and the apps only: a real Envoy serves the
+	// configuration (`envoy -c envoy.yaml`).
+	WithoutProxy bool
 }
 
 // Demo is a running demo.
@@ -226,6 +229,10 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 	}()
 
 	// 3. Exeunt in hostsim serve.
+	if opts.WithoutProxy {
+		d.ListenerAddr = listenerAddr
+		return d, nil
+	}
 	d.proxy, err = startProxy(ctx, opts, d.ConfigPath, dir, logw)
 	if err != nil {
 		return d, fmt.Errorf("demo: hostsim serve: %w", err)

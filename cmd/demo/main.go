@@ -3,7 +3,10 @@
 // provider (oidc-provider v9 from testpeers/), and the apps (package demo/app). It prints the
 // address to open, logs what happens, and stops everything on Ctrl-C.
 //
-//	go run ./cmd/demo [-c envoy.yaml] [-vms N] [-free-ports] [-log-level info] [-provider-debug]
+//	go run ./cmd/demo [-c envoy.yaml] [-vms N] [-free-ports] [-log-level info] [-provider-debug] [-envoy]
+//
+// With -envoy it starts the provider and the apps only, for a real Envoy to serve the same
+// configuration.
 //
 // Run it from the repository root after `make wasm` and testpeers/install.sh (`make run`
 // does both).
@@ -32,6 +35,7 @@ func run() int {
 	free := flag.Bool("free-ports", false, "serve on free ports instead of those in the configuration (when they are taken)")
 	logLevel := flag.String("log-level", "info", "hostsim's log level: trace, debug, info, warn, error or critical")
 	providerDebug := flag.Bool("provider-debug", false, "log every event of the demo provider")
+	envoy := flag.Bool("envoy", false, "start the provider and the apps only, for a real Envoy to serve the configuration (envoy -c envoy.yaml)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags]\n\nRuns Exeunt with a demo OpenID Provider and two demo apps on this machine.\n\n")
 		flag.PrintDefaults()
@@ -43,7 +47,7 @@ func run() int {
 	}
 
 	wd, _ := os.Getwd()
-	if _, err := os.Stat(filepath.Join(wd, "build", "exeunt.wasm")); err != nil {
+	if _, err := os.Stat(filepath.Join(wd, "build", "exeunt.wasm")); err != nil && !*envoy {
 		fmt.Fprintln(os.Stderr, "demo: build/exeunt.wasm is missing: run `make run` (or `make wasm` first) from the repository root")
 		return 1
 	}
@@ -51,10 +55,15 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintln(os.Stderr, "demo: starting the demo provider, the apps and Exeunt (hostsim serve)...")
+	if *envoy {
+		fmt.Fprintln(os.Stderr, "demo: starting the demo provider and the apps...")
+	} else {
+		fmt.Fprintln(os.Stderr, "demo: starting the demo provider, the apps and Exeunt (hostsim serve)...")
+	}
 	d, err := demo.Start(ctx, demo.Options{
 		ConfigPath: *configPath, Dir: wd, FreePorts: *free, VMs: *vms,
 		Log: os.Stderr, LogLevel: *logLevel, CacheDir: cacheDir, ProviderDebug: *providerDebug,
+		WithoutProxy: *envoy,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -65,13 +74,17 @@ func run() int {
 	}
 	defer d.Close()
 
-	fmt.Printf("\nExeunt is running. Open %s\n\n", d.URL)
+	if *envoy {
+		fmt.Printf("\nThe demo provider and apps are running. Start Envoy from this folder:\n\n  envoy -c %s\n\nthen open %s\n\n", d.ConfigPath, d.URL)
+	} else {
+		fmt.Printf("\nExeunt is running. Open %s\n\n", d.URL)
+	}
 	fmt.Printf("  Sign in at the demo provider with any login and any password, visit both apps,\n")
 	fmt.Printf("  then sign out from either and watch each app being told.\n\n")
 	for _, a := range d.Apps {
 		fmt.Printf("  %-14s %s\n", a.Config().Name, a.URL)
 	}
-	fmt.Printf("  %-14s %s  (oidc-provider v9; sign out there too: %s/session/end)\n", "Provider", d.ProviderIssuer, d.ProviderIssuer)
+	fmt.Printf("  %-14s %s  (oidc-provider v9)\n", "Provider", d.ProviderIssuer)
 	fmt.Printf("  %-14s %s/.well-known/openid-configuration\n", "Exeunt", d.Issuer)
 	if d.AdminAddr != "" {
 		fmt.Printf("  %-14s http://%s/stats\n", "Admin", d.AdminAddr)
