@@ -26,7 +26,7 @@ import (
 	"github.com/exeunt/exeunt/demo"
 )
 
-var screenshots = flag.String("screenshots", "", "write the README's screenshots into this folder (docs/)")
+var screenshots = flag.String("screenshots", "", "write the README's screenshots into this folder (docs/), serving on envoy.yaml's own ports")
 
 var (
 	env        *demo.Demo
@@ -52,8 +52,10 @@ func run(m *testing.M) int {
 		return fail("%v", err)
 	}
 
+	// Free ports, so that the tests run beside anything else; the screenshots are taken on
+	// envoy.yaml's own ports, which is what users see.
 	d, err := demo.Start(context.Background(), demo.Options{
-		ConfigPath: filepath.Join(root, "envoy.yaml"), Dir: root, FreePorts: true, VMs: 2,
+		ConfigPath: filepath.Join(root, "envoy.yaml"), Dir: root, FreePorts: *screenshots == "", VMs: 2,
 		Log: &demoLog, LogLevel: "info", CacheDir: os.Getenv("HOSTSIM_CACHE_DIR"),
 	})
 	if err != nil {

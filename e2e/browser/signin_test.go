@@ -187,7 +187,11 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	path := filepath.Join(*screenshots, name)
+	dir := *screenshots
+	if !filepath.IsAbs(dir) { // relative to the repository's root, not to this package
+		dir = filepath.Join("..", "..", dir)
+	}
+	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,9 @@ func TestSignOutFromAnApp(t *testing.T) {
 	})()`)); err != nil {
 		t.Fatalf("the signed-out page never said every app was told (status %q): %v", text(t, ctx, "#exeunt-status"), err)
 	}
+	if *screenshots != "" {
+		screenshot(t, ctx, "screenshot-exeunt-signed-out.png")
+	}
 
 	// 3. Each app got its front-channel request from the browser (nobody else sends them), and
 	// App One its logout token from Exeunt, verified against Exeunt's JWKS.
