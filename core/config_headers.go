@@ -16,16 +16,20 @@ type IdentityHeaders struct {
 	IDP       string // the provider's scheme
 	SID       string // the edge session's id
 	Assertion string // a JWS signed by Exeunt (iss, aud = client_id, sub, sid, idp)
+	// SessionState is the session_state of OpenID Connect Session Management 1.0, sent
+	// only with Logout.SessionManagement (stripped from requests in any case).
+	SessionState string
 }
 
 func defaultIdentityHeaders() IdentityHeaders {
 	return IdentityHeaders{
-		Sub:       "x-exeunt-sub",
-		Email:     "x-exeunt-email",
-		Name:      "x-exeunt-name",
-		IDP:       "x-exeunt-idp",
-		SID:       "x-exeunt-sid",
-		Assertion: "x-exeunt-assertion",
+		Sub:          "x-exeunt-sub",
+		Email:        "x-exeunt-email",
+		Name:         "x-exeunt-name",
+		IDP:          "x-exeunt-idp",
+		SID:          "x-exeunt-sid",
+		Assertion:    "x-exeunt-assertion",
+		SessionState: "x-exeunt-session-state",
 	}
 }
 
@@ -41,6 +45,7 @@ func (h *IdentityHeaders) fields() []namedString {
 		{"idp", &h.IDP},
 		{"sid", &h.SID},
 		{"assertion", &h.Assertion},
+		{"session_state", &h.SessionState},
 	}
 }
 

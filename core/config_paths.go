@@ -25,6 +25,9 @@ type Paths struct {
 	SigninChoice string
 	// LogoutContext carries a sign-out across redirects (IdentityServer's logoutId).
 	LogoutContext string
+	// CheckSession is the check_session_iframe of OpenID Connect Session Management
+	// 1.0; answered only with Logout.SessionManagement.
+	CheckSession string
 }
 
 // defaultPaths are the paths for an issuer whose URL has the given path ("" for none).
@@ -35,6 +38,7 @@ func defaultPaths(issuerPath string) Paths {
 		EndSession:    "/connect/endsession",
 		SigninChoice:  "/exeunt/signin",
 		LogoutContext: "/exeunt/logout-context",
+		CheckSession:  "/connect/checksession",
 	}
 }
 
@@ -84,12 +88,16 @@ func (p *Paths) fields() []namedString {
 		{"end_session", &p.EndSession},
 		{"signin_choice", &p.SigninChoice},
 		{"logout_context", &p.LogoutContext},
+		{"check_session", &p.CheckSession},
 	}
 }
 
 // checkPathsDistinct refuses two features on one path: only one of them could ever
 // answer it.
 func (cfg *Config) checkPathsDistinct() error {
+	if err := cfg.checkSessionPath(); err != nil {
+		return err
+	}
 	owner := map[string]string{cfg.healthPath: "health_path"}
 	claim := func(field, path string) error {
 		if other, taken := owner[path]; taken {

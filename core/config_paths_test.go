@@ -38,7 +38,7 @@ func TestPaths(t *testing.T) {
 			map[string]any{"scheme": "aad", "issuer": "https://login.example.test", "client_id": "x", "cluster": "aad", "backchannel_logout_path": "/backchannel-oidc"})},
 			err: `exeunt configuration: field "providers[1].backchannel_logout_path": is "/backchannel-oidc", the same path as "providers[0].backchannel_logout_path"; every path Exeunt answers must be distinct`},
 		{name: "unknown path", edits: []edit{set("paths.userinfo", "/userinfo")},
-			err: p + `userinfo": unknown field; remove it or fix its spelling (known fields: discovery, jwks, end_session, signin_choice, logout_context)`},
+			err: p + `userinfo": unknown field; remove it or fix its spelling (known fields: discovery, jwks, end_session, signin_choice, logout_context, check_session)`},
 		{name: "paths not an object", edits: []edit{set("paths", []any{})},
 			err: `exeunt configuration: field "paths": must be a JSON object ({...}), not an array`},
 	})

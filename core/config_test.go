@@ -306,6 +306,7 @@ func TestExampleConfig(t *testing.T) {
 		EndSession:    "/connect/endsession",
 		SigninChoice:  "/exeunt/signin",
 		LogoutContext: "/exeunt/logout-context",
+		CheckSession:  "/connect/checksession",
 	})
 	p := cfg.Provider("oidc")
 	if p == nil || len(cfg.Providers) != 1 || cfg.Providers[0] != p {
@@ -358,10 +359,10 @@ func TestExampleConfig(t *testing.T) {
 	is(t, "Keys.DevGenerate", cfg.Keys.DevGenerate, false)
 	is(t, "IdentityHeaders", cfg.IdentityHeaders, IdentityHeaders{
 		Sub: "x-exeunt-sub", Email: "x-exeunt-email", Name: "x-exeunt-name",
-		IDP: "x-exeunt-idp", SID: "x-exeunt-sid", Assertion: "x-exeunt-assertion",
+		IDP: "x-exeunt-idp", SID: "x-exeunt-sid", Assertion: "x-exeunt-assertion", SessionState: "x-exeunt-session-state",
 	})
 	is(t, "IdentityHeaderNames()", cfg.IdentityHeaderNames(), []string{
-		"x-exeunt-sub", "x-exeunt-email", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-exeunt-assertion",
+		"x-exeunt-sub", "x-exeunt-email", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-exeunt-assertion", "x-exeunt-session-state",
 	})
 	is(t, "API", cfg.API, API{PathPrefixes: []string{"/api/"}, AcceptJSON: true})
 }
@@ -424,7 +425,7 @@ func TestPassThroughMode(t *testing.T) {
 		if p, kind := cfg.ProviderPathFor("/signin-oidc"); p != nil || kind != NoProviderPath {
 			t.Errorf("ParseConfig(%q).ProviderPathFor = %v, %v", in, p, kind)
 		}
-		if len(cfg.IdentityHeaderNames()) != 6 {
+		if len(cfg.IdentityHeaderNames()) != 7 {
 			t.Errorf("ParseConfig(%q).IdentityHeaderNames() = %v: identity headers are stripped in every mode", in, cfg.IdentityHeaderNames())
 		}
 	}

@@ -23,7 +23,9 @@ type Engine struct {
 	providers  map[string]*providerView
 	assertions map[string]cachedAssertion
 	sessions   map[string]session // opened cookies, by sealed value
-	metrics    Metrics
+	// sessionStates caches session_state values, by sid, client and origin.
+	sessionStates map[string]string
+	metrics       Metrics
 
 	now          time.Time // the time of the latest call into the engine
 	nextDelivery time.Time // when this VM next has back-channel work; zero: none known
@@ -132,6 +134,7 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 		e.logf("exeunt: signing an assertion: %v", err)
 		return Respond(e.errorPage(500, "Something went wrong", "Please try again.", ""))
 	}
+	d.SetHeaders = append(d.SetHeaders, e.sessionStateHeaders(s, client, r)...)
 	// Record the client the first time this session visits it (only such clients are
 	// told of a sign-out), and renew the idle window; otherwise the cookie stays as is.
 	if fresh, renew := !s.visited(client.ClientID), s.needsRefresh(now, e.cfg.Session.IdleTimeout); fresh || renew {
@@ -146,6 +149,7 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 			e.logf("exeunt: re-sealing the session: %v", err)
 		}
 	}
+	d.ResponseHeaders = append(d.ResponseHeaders, e.updateBrowserState(s, cs, len(d.ResponseHeaders) > 0, now)...)
 	return d
 }
 
@@ -157,6 +161,7 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs []cookie, chunks 
 	if why != errNoSession {
 		clear = e.clearSessionCookies(max(chunks, 1))
 	}
+	clear = append(clear, e.staleBrowserState(cs)...)
 	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
 		return Respond(&Response{Status: 401, Headers: append([]Header{
 			{"content-type", "application/json"},
@@ -216,6 +221,11 @@ func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
 		return e.endSessionEndpoint(r, now), true
 	case e.cfg.Paths.LogoutContext:
 		return e.logoutContextEndpoint(r, now), true
+	case e.cfg.Paths.CheckSession:
+		if e.cfg.Logout.SessionManagement {
+			return e.checkSessionEndpoint(r, now), true
+		}
+		return Decision{}, false
 	}
 	p, kind := e.cfg.ProviderPathFor(path)
 	switch kind {

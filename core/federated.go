@@ -57,7 +57,7 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 	}
 	var clear []Header
 	if cookieErr != errNoSession && (s == nil || containsRecord(records, s.SID)) {
-		clear = e.clearSessionCookies(max(chunks, 1))
+		clear = append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	}
 	var frames []frontchannelFrame
 	for _, rec := range records {

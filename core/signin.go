@@ -236,7 +236,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 	if !e.allowedReturn(target) {
 		target = e.cfg.IssuerOrigin + "/"
 	}
-	headers := append([]Header{{"location", target}, {"cache-control", "no-store"}, clearFlow}, cookies...)
+	headers := append(append([]Header{{"location", target}, {"cache-control", "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
 	return Respond(&Response{Status: 302, Headers: headers})
 }
 

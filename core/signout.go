@@ -12,7 +12,7 @@ import (
 // session ends first, before the browser leaves, so a user who never comes back from
 // the provider is signed out here all the same.
 func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
-	clear := e.clearSessionCookies(max(chunks, 1))
+	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	if err := e.revokeSession(s.SID, s.Expires, now); err != nil {
 		// The cookie is cleared below, but a copy of it elsewhere would still work:
 		// say so, and let the user try again rather than pretend.

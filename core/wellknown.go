@@ -20,6 +20,9 @@ func (e *Engine) discoveryDocument() *Response {
 		"backchannel_logout_supported":          true,
 		"backchannel_logout_session_supported":  true,
 	}
+	if e.cfg.Logout.SessionManagement {
+		doc["check_session_iframe"] = e.cfg.IssuerOrigin + e.cfg.Paths.CheckSession
+	}
 	b, _ := json.MarshalIndent(doc, "", "  ")
 	return jsonResponse(200, b, "public, max-age=300")
 }

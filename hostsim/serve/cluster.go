@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -45,8 +46,19 @@ func newCluster(c envoyconfig.Cluster, st *stats) *cluster {
 }
 
 // RoundTrip sends r to the next endpoint, keeping r's Host header (the
-// :authority), as Envoy does unless told to rewrite it.
+// :authority), as Envoy does unless told to rewrite it. The cluster's stats
+// count every request, proxied or a callout, as Envoy's do.
 func (c *cluster) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := c.roundTrip(r)
+	if err != nil {
+		c.stats.failure(hostsim.ClassifyUpstreamError(err, r.Context().Err() == context.DeadlineExceeded))
+		return nil, err
+	}
+	c.stats.response(res.StatusCode)
+	return res, nil
+}
+
+func (c *cluster) roundTrip(r *http.Request) (*http.Response, error) {
 	if len(c.endpoints) == 0 {
 		return nil, hostsim.ErrNoHealthyUpstream
 	}

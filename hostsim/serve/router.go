@@ -53,7 +53,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sent := time.Now()
 	res, err := c.RoundTrip(out)
 	if err != nil {
-		rt.fail(w, c, info, hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
+		rt.fail(w, info, hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
 		return
 	}
 	defer res.Body.Close()
@@ -62,11 +62,9 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Envoy would reset the stream; hostsim buffers the response, so it
 		// can still answer as for a failure before the headers.
-		f := hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded)
-		rt.fail(w, c, info, f)
+		rt.fail(w, info, hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
 		return
 	}
-	c.stats.response(res.StatusCode)
 	h := w.Header()
 	for name, vs := range res.Header {
 		for _, v := range vs {
@@ -87,8 +85,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // fail answers with Envoy's local reply for an upstream that gave no
 // response, which the filters then see as the response.
-func (rt *router) fail(w http.ResponseWriter, c *cluster, info *streamInfo, f hostsim.UpstreamFailure) {
-	c.stats.failure(f)
+func (rt *router) fail(w http.ResponseWriter, info *streamInfo, f hostsim.UpstreamFailure) {
 	info.setFlag(f.Flag)
 	for _, p := range f.Header() {
 		w.Header().Set(p.Name, p.Value)

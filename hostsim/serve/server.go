@@ -7,6 +7,7 @@ import (
 	stdlog "log"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -49,6 +50,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: newLogger(opts.Log, level), stats: newStats(), clusters: map[string]*cluster{}}
+	if _, err := os.Stat(opts.ConfigPath); err != nil {
+		return nil, fmt.Errorf("hostsim serve: the configuration: %w (give the path of an envoy.yaml with -c)", err)
+	}
 	cfg, err := envoyconfig.LoadFile(opts.ConfigPath)
 	if err != nil {
 		return nil, fmt.Errorf("hostsim serve: %s is not a configuration Envoy would accept:\n%w", opts.ConfigPath, err)

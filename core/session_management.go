@@ -1,0 +1,258 @@
+package core
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
+)
+
+// OpenID Connect Session Management 1.0, on with logout.session_management.
+//
+// An app learns that the browser's session at Exeunt changed without a request of its
+// own: it embeds Exeunt's check_session_iframe and, every few seconds, posts it
+// "client_id session_state", where session_state is what it received with its latest
+// request (the identity header IdentityHeaders.SessionState). The iframe's script
+// recomputes the value from the browser_state cookie and answers "unchanged", "changed"
+// (sign in again, or show the user as signed out) or "error".
+//
+//	session_state = hex(SHA-256(client_id + " " + origin + " " + browser_state + " " + salt)) + "." + salt
+//
+// with the hash in lower-case hex, origin the app's origin as the browser sees it
+// (scheme://host[:port], without a default port), and salt 16 base64url characters,
+// random per session, client and origin.
+//
+// browser_state is derived from the edge session's id by a one-way hash (it changes
+// with the session and does not reveal the sid), and lives in a cookie that scripts can
+// read (not HttpOnly) with the session cookie's Domain, Path, Secure and SameSite. It is
+// set at sign-in, renewed with the session's idle window, deleted when the session ends
+// in this browser (sign-out, a provider's front-channel sign-out, a request that finds
+// the session revoked or expired), and expires with the idle window on its own.
+//
+// What the iframe cannot know: a session ended without this browser (a provider's
+// back-channel sign-out) is seen by the iframe only once the browser next reaches
+// Exeunt (any app request or the iframe's own load). And a SameSite=Lax or Strict
+// cookie is invisible to the iframe when it is framed by an app on another site; only
+// SameSite=None makes it readable there, and only in browsers that allow third-party
+// cookies. Without the cookie the iframe answers "changed".
+
+// browserStateCookieName is the browser_state cookie's name.
+func (e *Engine) browserStateCookieName() string { return e.cfg.Cookie.Name + "-browser-state" }
+
+// browserState is the browser_state of an edge session: 43 base64url characters, a
+// one-way function of its sid.
+func browserState(sid string) string {
+	sum := sha256.Sum256([]byte("exeunt browser_state\x00" + sid))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// sessionState computes session_state for a client at origin with the given salt.
+func sessionState(clientID, origin, browserState, salt string) string {
+	sum := sha256.Sum256([]byte(clientID + " " + origin + " " + browserState + " " + salt))
+	return hex.EncodeToString(sum[:]) + "." + salt
+}
+
+// requestOrigin is a request's origin as the browser sees it: scheme://host[:port],
+// lower case, without the scheme's default port.
+func requestOrigin(r Request) string {
+	scheme := r.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	host := strings.ToLower(r.Authority)
+	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	return scheme + "://" + host
+}
+
+// maxCachedSessionStates bounds the per-VM cache; past it the cache starts over.
+const maxCachedSessionStates = 10000
+
+// sessionStateHeaders is the session_state header of a signed-in request to client,
+// none when session management is off. The value is computed once per session, client
+// and origin (with its random salt) and reused for the session's lifetime.
+func (e *Engine) sessionStateHeaders(s *session, client *Client, r Request) []Header {
+	if !e.cfg.Logout.SessionManagement {
+		return nil
+	}
+	o := requestOrigin(r)
+	key := s.SID + " " + client.ClientID + " " + o
+	v, ok := e.sessionStates[key]
+	if !ok {
+		if e.sessionStates == nil || len(e.sessionStates) >= maxCachedSessionStates {
+			e.sessionStates = map[string]string{}
+		}
+		v = sessionState(client.ClientID, o, browserState(s.SID), oidc.RandomID(12))
+		e.sessionStates[key] = v
+	}
+	return []Header{{e.cfg.IdentityHeaders.SessionState, v}}
+}
+
+// setBrowserState is the Set-Cookie of s's browser_state, expiring with the session's
+// idle window; none when session management is off.
+func (e *Engine) setBrowserState(s *session, now time.Time) []Header {
+	if !e.cfg.Logout.SessionManagement {
+		return nil
+	}
+	c := e.cookie(e.browserStateCookieName(), browserState(s.SID), int(max(1, s.expiry(e.cfg.Session.IdleTimeout).Unix()-now.Unix())))
+	c.httpOnly = false // the check_session_iframe's script reads it
+	return []Header{c.header()}
+}
+
+// clearBrowserState deletes the browser_state cookie; none when session management is
+// off.
+func (e *Engine) clearBrowserState() []Header {
+	if !e.cfg.Logout.SessionManagement {
+		return nil
+	}
+	c := e.cookie(e.browserStateCookieName(), "", -1)
+	c.httpOnly = false
+	return []Header{c.header()}
+}
+
+// updateBrowserState keeps the browser_state cookie in step with a signed-in request's
+// session s: set when the browser lacks it or holds another session's, and renewed
+// whenever the session cookie is (renew).
+func (e *Engine) updateBrowserState(s *session, cs []cookie, renew bool, now time.Time) []Header {
+	if !e.cfg.Logout.SessionManagement {
+		return nil
+	}
+	if v, ok := cookieValue(cs, e.browserStateCookieName()); ok && v == browserState(s.SID) && !renew {
+		return nil
+	}
+	return e.setBrowserState(s, now)
+}
+
+// staleBrowserState deletes the browser_state cookie a request without a valid session
+// still carries.
+func (e *Engine) staleBrowserState(cs []cookie) []Header {
+	if _, ok := cookieValue(cs, e.browserStateCookieName()); !ok {
+		return nil
+	}
+	return e.clearBrowserState()
+}
+
+// The check_session_iframe.
+
+//go:embed templates/checksession.js
+var checkSessionScript string
+
+var (
+	checkSessionTemplate = template.Must(template.New("checksession.html").ParseFS(templateFiles, "templates/checksession.html"))
+	checkSessionHash     = func() string {
+		sum := sha256.Sum256([]byte(checkSessionScript))
+		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	}()
+)
+
+// checkSessionPolicy allows the page's one inline script by its hash, nothing else,
+// and lets any site frame it: the apps embed it.
+var checkSessionPolicy = "default-src 'none'; script-src " + checkSessionHash + "; frame-ancestors *; base-uri 'none'; form-action 'none'"
+
+// checkSessionConfig is what the iframe's script knows, embedded in the page as JSON.
+type checkSessionConfig struct {
+	// Cookie is the browser_state cookie's name.
+	Cookie string `json:"cookie"`
+	// Clients maps each client_id to the origins its messages may come from: exact
+	// origins, or "scheme://host:*" for a host configured without a port (any port,
+	// or none).
+	Clients map[string][]string `json:"clients"`
+}
+
+type checkSessionData struct {
+	Config checkSessionConfig
+	Script template.JS
+}
+
+// checkSessionOrigins are the origins a client's pages may be at: each of its hosts
+// over https (and over http for local hosts, or any host when the cookie need not be
+// Secure), and the origins of its post-logout redirect URIs.
+func (e *Engine) checkSessionOrigins(c *Client) []string {
+	var out []string
+	add := func(o string) {
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	for _, h := range c.Hosts {
+		host, port, _ := splitHost(h) // checked when the configuration was read
+		name := h
+		if port == "" {
+			name += ":*"
+		}
+		add("https://" + name)
+		if isLocalHost(host) || !e.cfg.Cookie.Secure {
+			add("http://" + name)
+		}
+	}
+	for _, raw := range c.PostLogoutRedirectURIs {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			if o := origin(u); !slices.Contains(out, strings.TrimSuffix(o, ":"+u.Port())+":*") {
+				add(o)
+			}
+		}
+	}
+	return out
+}
+
+// checkSessionEndpoint serves the check_session_iframe: a small page, the same for
+// every browser, whose script answers the apps' messages. Loading it also brings the
+// browser_state cookie up to date, when the browser sends its cookies along.
+func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
+	if r.Method != "GET" && r.Method != "HEAD" {
+		resp := e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed")
+		resp.Headers = append(resp.Headers, Header{"allow", "GET, HEAD"})
+		return Respond(resp)
+	}
+	resp := e.checkSessionPage()
+	cs := parseCookies(r.Headers)
+	if s, _, err := e.openSession(cs, now); err == nil {
+		resp.Headers = append(resp.Headers, e.updateBrowserState(s, cs, false, now)...)
+	} else {
+		resp.Headers = append(resp.Headers, e.staleBrowserState(cs)...)
+	}
+	return Respond(resp)
+}
+
+// checkSessionPage renders the check_session_iframe's page.
+func (e *Engine) checkSessionPage() *Response {
+	d := checkSessionData{Config: checkSessionConfig{Cookie: e.browserStateCookieName(), Clients: map[string][]string{}},
+		Script: template.JS(checkSessionScript)}
+	for _, c := range e.cfg.Clients {
+		d.Config.Clients[c.ClientID] = e.checkSessionOrigins(c)
+	}
+	var b bytes.Buffer
+	if err := checkSessionTemplate.Execute(&b, d); err != nil {
+		// The template is fixed and tested; reaching this is a bug, still answered.
+		return &Response{Status: 500, Headers: []Header{{"content-type", "text/plain; charset=utf-8"}, {"cache-control", "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
+	}
+	return &Response{Status: 200, Headers: []Header{
+		{"content-type", "text/html; charset=utf-8"},
+		{"cache-control", "no-store"},
+		{"content-security-policy", checkSessionPolicy},
+		{"referrer-policy", "no-referrer"},
+		{"x-content-type-options", "nosniff"},
+	}, Body: b.Bytes()}
+}
+
+// checkSessionPath refuses, with session management on, a check_session_iframe outside
+// the session cookie's path: the browser would not show the page the browser_state
+// cookie, which shares that path.
+func (cfg *Config) checkSessionPath() error {
+	if !cfg.Logout.SessionManagement || prefixMatches(cfg.Cookie.Path, cfg.Paths.CheckSession) {
+		return nil
+	}
+	return &ConfigError{Field: "paths.check_session", Problem: fmt.Sprintf(
+		"is %q, outside cookie.path %q: the check session iframe reads the browser_state cookie, which has the session cookie's path; move one or the other",
+		cfg.Paths.CheckSession, cfg.Cookie.Path)}
+}
