@@ -189,7 +189,7 @@ var calloutTransport http.RoundTripper = &http.Transport{
 	// Envoy passes bodies as they come: no Accept-Encoding added, nothing
 	// decompressed behind the filter's back.
 	DisableCompression: true,
-	IdleConnTimeout:     90 * time.Second,
+	IdleConnTimeout:    90 * time.Second,
 }
 
 func failureResponse(f UpstreamFailure) *callResponse {
