@@ -3,6 +3,9 @@
 //	hostsim check FILE.wasm...   verify each file is a Proxy-Wasm module this
 //	                             host (and Envoy) can run: its ABI version
 //	                             marker and the callbacks an HTTP filter needs
+//	hostsim serve -c envoy.yaml  serve an Envoy configuration as Envoy would,
+//	                             its wasm filters running in hostsim, until
+//	                             SIGINT or SIGTERM (see hostsim serve -h)
 //
 // The build uses `check` to fail when a module lost its exports (a build
 // without the SDK bridge still succeeds and exports nothing useful).
@@ -12,11 +15,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/exeunt/exeunt/hostsim"
 )
 
-const usage = `usage: hostsim check FILE.wasm...`
+const usage = `usage: hostsim check FILE.wasm...
+       hostsim serve -c envoy.yaml [--vms N] [--log-level L] [--base-dir D]`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -26,6 +32,11 @@ func main() {
 	switch os.Args[1] {
 	case "check":
 		os.Exit(check(os.Args[2:]))
+	case "serve":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := serveCommand(ctx, os.Args[2:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	default:
 		fmt.Fprintf(os.Stderr, "hostsim: unknown command %q\n%s\n", os.Args[1], usage)
 		os.Exit(2)
