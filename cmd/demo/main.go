@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/exeunt/exeunt/demo"
@@ -70,6 +71,9 @@ func run() int {
 			return 130
 		}
 		fmt.Fprintf(os.Stderr, "%v\n", err)
+		if msg := err.Error(); strings.Contains(msg, "address already in use") || strings.Contains(msg, "EADDRINUSE") {
+			fmt.Fprintln(os.Stderr, "demo: a port of the configuration is taken (another demo, or another program): stop it, or run on free ports with `make run DEMO_FLAGS=-free-ports`")
+		}
 		return 1
 	}
 	defer d.Close()
