@@ -1,6 +1,7 @@
 // Package hostsim is a Proxy-Wasm host built on wazero that behaves as Envoy
-// does, so that the filter's real .wasm can be exercised in `go test` and,
-// later, served as a local HTTP proxy configured by envoy.yaml.
+// does, so that the filter's real .wasm can be exercised in `go test` and
+// served as a local HTTP proxy configured by envoy.yaml (package
+// hostsim/serve, `hostsim serve -c envoy.yaml`).
 //
 // What it implements, and where:
 //
