@@ -105,11 +105,10 @@ func (s *stream) signal() {
 // proxy_on_log and proxy_on_delete. upstream receives the request as the
 // filter left it.
 func (h *Host) Do(ctx context.Context, req *Request, upstream http.Handler) (*Response, error) {
-	select {
-	case <-h.closed:
+	if !h.startStream() {
 		return nil, ErrClosed
-	default:
 	}
+	defer h.streams.Done()
 	req = withRequestDefaults(req)
 	v := h.pickVM()
 
@@ -158,16 +157,32 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 			return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
 		}, !hasTrailers},
 	}
+	// As in Envoy, a filter that stops iteration on the request headers still gets
+	// the body and trailers (it may be waiting for them: to read a form post, say);
+	// the request goes on to the upstream only once the filter continues, by
+	// proxy_continue_stream or by returning Continue from a later callback.
+	paused := ""
 	for _, ph := range phases {
 		if ph.skip {
 			continue
 		}
-		stop, err := h.runPhase(ctx, v, s, streamRequest, ph.name, ph.run)
+		action, halted, err := h.callPhase(v, s, streamRequest, ph.run, paused != "")
 		if err != nil {
 			return nil, err
 		}
-		if stop {
+		if halted {
+			paused = ""
 			break
+		}
+		if uint32(action) == actionContinue {
+			paused = ""
+		} else {
+			paused = ph.name
+		}
+	}
+	if paused != "" {
+		if _, err := h.waitResume(ctx, v, s, streamRequest, paused, nil); err != nil {
+			return nil, err
 		}
 	}
 
@@ -257,12 +272,9 @@ func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Respons
 // in this direction: a local reply or a reset.
 func (h *Host) runPhase(ctx context.Context, v *vm, s *stream, dir streamType, name string, run func() (uint64, error)) (stop bool, err error) {
 	v.mu.Lock()
-	s.continued[dir] = false
 	localBefore := s.local
-	v.withContext(s.id)
-	action, err := run()
-	halted := s.reset || s.local != localBefore
 	v.mu.Unlock()
+	action, halted, err := h.callPhase(v, s, dir, run, false)
 	if err != nil {
 		return true, err
 	}
@@ -271,6 +283,33 @@ func (h *Host) runPhase(ctx context.Context, v *vm, s *stream, dir streamType, n
 	}
 	if uint32(action) == actionContinue {
 		return false, nil
+	}
+	return h.waitResume(ctx, v, s, dir, name, localBefore)
+}
+
+// callPhase runs one stream callback. halted is true when the filter answered
+// locally or reset the stream during it. stillPaused keeps a resume that a
+// previous callback is waiting for (the callback does not reset it).
+func (h *Host) callPhase(v *vm, s *stream, dir streamType, run func() (uint64, error), stillPaused bool) (action uint64, halted bool, err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !stillPaused {
+		s.continued[dir] = false
+	}
+	localBefore := s.local
+	v.withContext(s.id)
+	action, err = run()
+	return action, s.reset || s.local != localBefore, err
+}
+
+// waitResume waits until the filter resumes a paused stream (stop false), or
+// ends it with a local reply or a reset (stop true), or the stream timeout
+// passes. localBefore is the local reply known when the pause began.
+func (h *Host) waitResume(ctx context.Context, v *vm, s *stream, dir streamType, name string, localBefore *Response) (stop bool, err error) {
+	if localBefore == nil {
+		v.mu.Lock()
+		localBefore = s.local
+		v.mu.Unlock()
 	}
 	timer := time.NewTimer(h.opts.StreamTimeout)
 	defer timer.Stop()
@@ -304,6 +343,9 @@ func (v *vm) finish(s *stream) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	defer delete(v.streams, s.id)
+	if v.host.isClosed() {
+		return ErrClosed // the VM is going away with all its contexts
+	}
 	v.withContext(s.id)
 	if _, err := v.call(v.fns.done, "proxy_on_done", uint64(s.id)); err != nil {
 		return err
