@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -38,6 +39,7 @@ type signinEnv struct {
 	sealing      oidc.SealingKey
 	apps         *recordingApps
 	pluginConfig []byte
+	bridgeURL    string // with envOptions.bridge: where the filter is served over HTTP
 }
 
 // recordingApps is the upstream: it records the identity headers each app received.
@@ -56,34 +58,91 @@ func (a *recordingApps) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newSigninEnv(t testing.TB) *signinEnv {
 	t.Helper()
-	peer := oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
+	return newEnv(t, envOptions{})
+}
+
+// envOptions varies the environment for the sign-out tests.
+type envOptions struct {
+	peerVersion string                     // "v9" (default) or "v6"
+	peerClient  func(c *oidcpeer.Client)   // changes our registration at the provider
+	clients     []any                      // Exeunt's clients; default app1 and app2 without logout URIs
+	clusters    map[string]hostsim.Cluster // more clusters (the clients' back-channel listeners)
+	config      map[string]any             // more top-level plugin configuration
+	host        func(*hostsim.Options)     // changes the host's options
+	// bridge serves the filter on a local port (signinEnv.bridgeURL) before the
+	// provider starts, so that the provider's registration can point at it.
+	bridge bool
+}
+
+func newEnv(t testing.TB, o envOptions) *signinEnv {
+	t.Helper()
+	if o.peerVersion == "" {
+		o.peerVersion = "v9"
+	}
+	client := oidcpeer.Client{
 		ID: "exeunt", Secret: "exeunt-secret", RedirectURIs: []string{"https://exeunt.test/signin-oidc"},
 		BackchannelLogoutURI: "https://exeunt.test/backchannel-oidc", BackchannelLogoutSessionRequired: true,
-	}}})
+	}
+	if o.peerVersion == "v6" {
+		client.BackchannelLogoutURI, client.BackchannelLogoutSessionRequired = "", false
+	}
+	var env *signinEnv
+	var bridge *httptest.Server
+	if o.bridge {
+		bridge = httptest.NewUnstartedServer(bridgeHandler(&env))
+		t.Cleanup(bridge.Close)
+	}
+	if o.peerClient != nil {
+		o.peerClient(&client)
+	}
+	if bridge != nil {
+		base := "http://" + bridge.Listener.Addr().String()
+		client.BackchannelLogoutURI = strings.Replace(client.BackchannelLogoutURI, "https://exeunt.test", base, 1)
+		client.FrontchannelLogoutURI = strings.Replace(client.FrontchannelLogoutURI, "https://exeunt.test", base, 1)
+	}
+	peer := oidcpeer.Start(t, o.peerVersion, oidcpeer.Config{Clients: []oidcpeer.Client{client}})
 	seal, _ := oidc.GenerateSealingKey("s1")
 	signKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalECPrivateKey(signKey)
+	if o.clients == nil {
+		o.clients = []any{
+			map[string]any{"client_id": "app1", "hosts": []string{"exeunt.test"}, "path_prefixes": []string{"/app1/"}},
+			map[string]any{"client_id": "app2", "hosts": []string{"exeunt.test"}, "path_prefixes": []string{"/app2/"}},
+		}
+	}
 	cfg := map[string]any{
 		"issuer": "https://exeunt.test",
 		"providers": []any{map[string]any{
 			"scheme": "oidc", "display_name": "Test IdP", "issuer": peer.Issuer, "client_id": "exeunt",
 			"client_secret": "exeunt-secret", "cluster": "idp",
 		}},
-		"clients": []any{
-			map[string]any{"client_id": "app1", "hosts": []string{"exeunt.test"}, "path_prefixes": []string{"/app1/"}},
-			map[string]any{"client_id": "app2", "hosts": []string{"exeunt.test"}, "path_prefixes": []string{"/app2/"}},
-		},
+		"clients": o.clients,
 		"keys": map[string]any{
 			"sealing": []any{map[string]any{"kid": seal.KID, "secret": base64.RawURLEncoding.EncodeToString(seal.Secret)}},
 			"signing": []any{map[string]any{"kid": "k1", "private_key_pem": string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))}},
 		},
 	}
+	for k, v := range o.config {
+		cfg[k] = v
+	}
 	pluginConfig, _ := json.Marshal(cfg)
-	host := startHost(t, "exeunt.wasm", hostsim.Options{VMs: 2, PluginConfig: pluginConfig,
-		Clusters: map[string]hostsim.Cluster{"idp": {Address: peer.Addr}}})
+	clusters := map[string]hostsim.Cluster{"idp": {Address: peer.Addr}}
+	for k, v := range o.clusters {
+		clusters[k] = v
+	}
+	opts := hostsim.Options{VMs: 2, PluginConfig: pluginConfig, Clusters: clusters}
+	if o.host != nil {
+		o.host(&opts)
+	}
+	host := startHost(t, "exeunt.wasm", opts)
 	jar, _ := cookiejar.New(nil)
-	return &signinEnv{t: t, host: host, peer: peer, idpJar: jar, jar: map[string]string{}, sealing: seal,
+	env = &signinEnv{t: t, host: host, peer: peer, idpJar: jar, jar: map[string]string{}, sealing: seal,
 		apps: &recordingApps{seen: map[string]http.Header{}}, pluginConfig: pluginConfig}
+	if bridge != nil {
+		bridge.Start()
+		env.bridgeURL = bridge.URL
+	}
+	return env
 }
 
 // get sends a browser GET for an https://exeunt.test URL through the filter, with the
