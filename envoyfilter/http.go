@@ -110,6 +110,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 // Background calls are handed to the plugin context last (with the SDK's emulator its
 // wake-up runs at once, in the middle of this callback).
 func (h *httpContext) apply(d core.Decision) types.Action {
+	defer h.plugin.retick()
 	defer h.plugin.background(d.Background)
 	switch {
 	case d.Response != nil:
@@ -176,7 +177,9 @@ func dispatch(c *core.Call, then func(core.Decision)) {
 	}
 	timeout := uint32(c.Timeout / time.Millisecond)
 	_, err := proxywasm.DispatchHttpCall(c.Cluster, headers, c.Body, nil, timeout, func(numHeaders, bodySize, _ int) {
-		then(c.Then(callResult(numHeaders, bodySize)))
+		r := callResult(numHeaders, bodySize)
+		r.At = time.Now()
+		then(c.Then(r))
 	})
 	if err != nil {
 		proxywasm.LogErrorf("exeunt: HTTP call to cluster %q refused by the host: %v", c.Cluster, err)

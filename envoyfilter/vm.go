@@ -62,7 +62,32 @@ type pluginContext struct {
 	wakeQueue uint32
 	haveQueue bool
 	pending   []*core.Call
+
+	// tick is the tick period last set with the host.
+	tick time.Duration
 }
+
+// retick follows the engine's wish for the tick period: short while it has
+// back-channel deliveries due soon, relaxed otherwise. It is asked after every
+// callback that may have changed that (a request, a tick, a call's answer).
+func (p *pluginContext) retick() {
+	if p.engine == nil {
+		return
+	}
+	period := p.engine.TickPeriod()
+	if period <= 0 || period == p.tick {
+		return
+	}
+	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
+		proxywasm.LogWarnf("exeunt: cannot change the tick period to %s: %v", period, err)
+		return
+	}
+	p.tick = period
+}
+
+// afterBackground is called once a background call's answer has been handled: the
+// plugin context's retick (one filter configuration per VM).
+var afterBackground = func() {}
 
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
@@ -81,7 +106,9 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 			proxywasm.LogCriticalf("exeunt: cannot set the tick period: %v", err)
 			return types.OnPluginStartStatusFailed
 		}
+		p.tick = period
 	}
+	afterBackground = p.retick
 	p.registerWakeQueue()
 	return types.OnPluginStartStatusOK
 }
@@ -95,6 +122,7 @@ func (p *pluginContext) OnTick() {
 	for _, c := range p.engine.OnTick(time.Now()) {
 		runInBackground(c)
 	}
+	p.retick()
 }
 
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
@@ -177,6 +205,7 @@ func runInBackground(c *core.Call) {
 }
 
 func followInBackground(d core.Decision) {
+	defer afterBackground()
 	if d.Call != nil {
 		runInBackground(d.Call)
 	}
