@@ -162,6 +162,12 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs []cookie, chunks 
 		clear = e.clearSessionCookies(max(chunks, 1))
 	}
 	clear = append(clear, e.staleBrowserState(cs)...)
+	if e.isLogoutLanding(r, client) {
+		// The client's own front-channel logout page and post-logout pages are reached
+		// signed out by design (in an iframe after the session ended, or as the way
+		// back): they pass, without identity, instead of starting a new sign-in.
+		return Decision{RemoveHeaders: e.presentIdentityHeaders(r), ResponseHeaders: clear}
+	}
 	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
 		return Respond(&Response{Status: 401, Headers: append([]Header{
 			{"content-type", "application/json"},
@@ -303,4 +309,31 @@ func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now 
 func oauthError(status int, code, description string) *Response {
 	body, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
 	return &Response{Status: status, Headers: []Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, Body: body}
+}
+
+// isLogoutLanding reports whether a request is for the client's frontchannel_logout_uri
+// or one of its post_logout_redirect_uris (same scheme, host and path; the query is
+// the app's business).
+func (e *Engine) isLogoutLanding(r Request, client *Client) bool {
+	scheme := r.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	here := scheme + "://" + strings.ToLower(r.Authority) + pathOnly(r.Path)
+	same := func(raw string) bool {
+		if raw == "" {
+			return false
+		}
+		u, err := url.Parse(raw)
+		return err == nil && u.Scheme+"://"+strings.ToLower(u.Host)+u.EscapedPath() == here
+	}
+	if same(client.FrontchannelLogoutURI) {
+		return true
+	}
+	for _, uri := range client.PostLogoutRedirectURIs {
+		if same(uri) {
+			return true
+		}
+	}
+	return false
 }

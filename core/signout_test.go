@@ -585,3 +585,17 @@ func TestDiscoveryListsSignOut(t *testing.T) {
 		t.Fatalf("discovery = %v", doc)
 	}
 }
+
+func TestLogoutLandingPagesPassSignedOut(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	for _, u := range []string{"https://exeunt.test/app1/fc?keep=1&iss=x&sid=y", "https://exeunt.test/app1/signed-out?state=z", "https://exeunt.test/app1/bye?from=exeunt"} {
+		d := s.request("GET", u, Header{"x-exeunt-sub", "mallory"})
+		if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-sub") || len(d.SetHeaders) != 0 {
+			t.Fatalf("%s: a client's logout landing page must pass signed out, without identity: %+v", u, d)
+		}
+	}
+	// Anything else of the client still needs a session.
+	if d := s.request("GET", "https://exeunt.test/app1/signed-out/more"); d.Continues() {
+		t.Fatal("a path below a landing page passed without a session")
+	}
+}
