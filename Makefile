@@ -52,6 +52,7 @@ test: deps wasm vet
 bench: deps wasm
 	go test ./e2e/ -run '^$$' -bench 'PassThrough|SignedInRequest' -benchtime 10000x -count 3
 	go test ./e2e/ -run '^$$' -bench 'GuestMemory' -benchtime 1x
+	go test ./e2e/ -run '^$$' -bench 'Logout' -benchtime 50x -count 3
 	@ls -l build/exeunt.wasm build/noop.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
 
