@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestDoIsSafeUnderConcurrentStreams runs many streams at once over several
@@ -89,5 +90,55 @@ func TestDoIsSafeUnderConcurrentStreams(t *testing.T) {
 	m, ok := h.Metric("fixture.requests")
 	if !ok || m.Value != workers*perWorker {
 		t.Errorf("fixture.requests = %+v, want %d: every VM's increments land in one metric", m, workers*perWorker)
+	}
+}
+
+// TestCloseWhileStreamsRun: Close during streams (one paused by the
+// filter, others coming and going) ends them with ErrClosed and returns,
+// without freeing the runtime under a running guest call.
+func TestCloseWhileStreamsRun(t *testing.T) {
+	h, err := New(context.Background(), wasmFile(t, "fixture.wasm"), Options{VMs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan error, 1)
+	go func() {
+		_, err := h.Do(context.Background(), &Request{Path: "/pause-forever"}, echoUpstream)
+		paused <- err
+	}()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := h.Do(context.Background(), &Request{Path: "/headers"}, echoUpstream); err != nil && err != ErrClosed {
+					t.Errorf("a stream during Close: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() { h.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	close(stop)
+	wg.Wait()
+	if err := <-paused; err != ErrClosed {
+		t.Errorf("the paused stream ended with %v, want ErrClosed", err)
+	}
+	if _, err := h.Do(context.Background(), &Request{}, echoUpstream); err != ErrClosed {
+		t.Errorf("Do after Close: %v, want ErrClosed", err)
 	}
 }

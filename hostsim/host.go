@@ -36,6 +36,11 @@ type Host struct {
 	// wait for it.
 	async sync.WaitGroup
 
+	// streams counts the Do calls under way; Close waits for them, since
+	// freeing the runtime under a running guest call would crash. closeMu
+	// orders their start against Close: none starts once closed is closed.
+	streams   sync.WaitGroup
+	closeMu   sync.RWMutex
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -100,11 +105,15 @@ func (h *Host) ABI() ABIVersion { return h.module.ABI }
 func (h *Host) VMCount() int { return len(h.vms) }
 
 // Close stops every VM and frees the runtime. It is safe to call twice, and
-// while ticks and callouts are under way; streams should have ended (Do
-// calls still running fail with ErrClosed or a broken VM).
+// while streams, ticks and callouts are under way: a stream stops at its
+// next step with ErrClosed (one waiting for its upstream handler first
+// waits for that handler to return), and Close returns once none runs.
 func (h *Host) Close() error {
 	h.closeOnce.Do(func() {
+		h.closeMu.Lock()
 		close(h.closed)
+		h.closeMu.Unlock()
+		h.streams.Wait()
 		for _, v := range h.vms {
 			v.stopTicker()
 		}
@@ -149,6 +158,17 @@ func (h *Host) MemoryBytes() []uint64 {
 		v.mu.Unlock()
 	}
 	return out
+}
+
+// startStream registers a Do call, or reports that the host is closed.
+func (h *Host) startStream() bool {
+	h.closeMu.RLock()
+	defer h.closeMu.RUnlock()
+	if h.isClosed() {
+		return false
+	}
+	h.streams.Add(1)
+	return true
 }
 
 func (h *Host) isClosed() bool {
