@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -149,33 +147,7 @@ func newEnv(t testing.TB, o envOptions) *signinEnv {
 // browser's cookies, and keeps the cookies the answer sets.
 func (e *signinEnv) get(rawURL string, extra ...hostsim.Pair) *hostsim.Response {
 	e.t.Helper()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	headers := append([]hostsim.Pair{{Name: "accept", Value: "text/html"}}, extra...)
-	var cs []string
-	for k, v := range e.jar {
-		cs = append(cs, k+"="+v)
-	}
-	if len(cs) > 0 {
-		headers = append(headers, hostsim.Pair{Name: "cookie", Value: strings.Join(cs, "; ")})
-	}
-	resp, err := e.host.Do(context.Background(), &hostsim.Request{Method: "GET", Scheme: u.Scheme, Authority: u.Host,
-		Path: u.RequestURI(), Header: headers}, e.apps)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, sc := range resp.HeaderValues("set-cookie") {
-		nv, attrs, _ := strings.Cut(sc, ";")
-		name, value, _ := strings.Cut(nv, "=")
-		if strings.Contains(attrs, "Max-Age=0") {
-			delete(e.jar, name)
-		} else {
-			e.jar[name] = value
-		}
-	}
-	return resp
+	return e.send("GET", rawURL, nil, extra...)
 }
 
 func redirectOf(t testing.TB, r *hostsim.Response) string {

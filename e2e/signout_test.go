@@ -93,10 +93,14 @@ func signoutClients() []any {
 	}
 }
 
-// send is get with any method and a body.
+// send sends a browser request for an https://exeunt.test URL through the filter, with
+// the browser's cookies, and keeps the cookies the answer sets.
 func (e *signinEnv) send(method, rawURL string, body []byte, extra ...hostsim.Pair) *hostsim.Response {
 	e.t.Helper()
-	u, _ := url.Parse(rawURL)
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	headers := append([]hostsim.Pair{{Name: "accept", Value: "text/html"}}, extra...)
 	var cs []string
 	for k, v := range e.jar {
