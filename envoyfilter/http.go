@@ -82,8 +82,7 @@ func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 	return types.ActionPause
 }
 
-// body reads the whole buffered request body. The bridge copies it into memory the
-// guest allocated for this call only, so the slice is ours to keep.
+// body reads the whole buffered request body.
 func (h *httpContext) body() []byte {
 	if h.bodySize == 0 {
 		return []byte{}
@@ -94,7 +93,7 @@ func (h *httpContext) body() []byte {
 		proxywasm.LogErrorf("exeunt: cannot read the request body (%d bytes): %v", h.bodySize, err)
 		return []byte{}
 	}
-	return b
+	return own(b)
 }
 
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
@@ -204,21 +203,21 @@ func callResult(numHeaders, bodySize int) core.CallResult {
 		r.Headers = append(r.Headers, core.Header{Name: strings.ToLower(p[0]), Value: p[1]})
 	}
 	if bodySize > 0 {
-		body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
-		if err == nil {
-			// The SDK's slice may point into memory the host reuses: copy.
-			r.Body = append([]byte(nil), body...)
+		if body, err := proxywasm.GetHttpCallResponseBody(0, bodySize); err == nil {
+			r.Body = own(body)
 		}
 	}
 	return r
 }
 
-// toRequest turns the host's header pairs into a core.Request. Strings are copied, as
-// the SDK's may alias guest memory the host writes into later.
+// toRequest turns the host's header pairs into a core.Request. Nothing is copied: the
+// pairs' strings point into the one buffer the host filled for this call, which is
+// the guest's own (see own), and Envoy's header names are lower-case already, so
+// strings.ToLower returns them as they are.
 func toRequest(pairs [][2]string) core.Request {
-	var r core.Request
+	r := core.Request{Headers: make([]core.Header, 0, len(pairs))}
 	for _, p := range pairs {
-		name, value := strings.ToLower(p[0]), strings.Clone(p[1])
+		name, value := strings.ToLower(p[0]), p[1]
 		switch name {
 		case ":method":
 			r.Method = value
@@ -230,7 +229,7 @@ func toRequest(pairs [][2]string) core.Request {
 			r.Scheme = value
 		default:
 			if !strings.HasPrefix(name, ":") {
-				r.Headers = append(r.Headers, core.Header{Name: strings.Clone(name), Value: value})
+				r.Headers = append(r.Headers, core.Header{Name: name, Value: value})
 			}
 		}
 	}

@@ -21,9 +21,7 @@ func (sharedStore) Get(key string) ([]byte, uint32, error) {
 	case err != nil:
 		return nil, 0, err
 	}
-	// The SDK's slice points into guest memory the host allocated for this call only;
-	// copy what we keep.
-	return append([]byte(nil), v...), cas, nil
+	return own(v), cas, nil
 }
 
 func (sharedStore) Set(key string, value []byte, version uint32) error {
