@@ -3,8 +3,9 @@
 // This file is not part of the exeunt module. scripts/build-wasm.sh adds it to the
 // package github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal with
 // `go build -overlay`, because the SDK (written for TinyGo) only declares its host
-// calls for TinyGo and routes them through the ProxyWasmHost interface otherwise.
-// See _bridge/README.md.
+// calls for TinyGo, and otherwise routes them through the ProxyWasmHost interface that
+// its emulator fills in (abi_hostcalls_mock.go, which the overlay leaves out of module
+// builds). Here each one is a plain function calling the host. See _bridge/README.md.
 
 package internal
 
@@ -15,7 +16,7 @@ import (
 
 // The Proxy-Wasm ABI 0.2.x host functions, as Envoy's proxy-wasm-cpp-host registers them
 // in the "env" module. Addresses and sizes are i32 on the wire; Go's int and pointers are
-// 64 bits wide on GOARCH=wasm, so the methods of wasip1Host below convert.
+// 64 bits wide on GOARCH=wasm, so the functions below convert.
 //
 // Pointer parameters are unsafe.Pointer rather than uint32: the compiler then keeps
 // what they point at reachable and treats them as escaping (these functions have no
@@ -111,53 +112,68 @@ func hostRecordMetric(metricID uint32, value uint64) uint32
 //go:wasmimport env proxy_get_metric
 func hostGetMetric(metricID uint32, retValue unsafe.Pointer) uint32
 
-// wasip1Host is the SDK's ProxyWasmHost backed by the real host's imports.
-type wasip1Host struct{}
+// Out-parameters. The host writes a call's results (an address and a size, a CAS, an
+// id) into guest memory; they are received in this fixed, package-level scratch area
+// and copied to the SDK's variables once the call has returned. Passing the SDK's own
+// variables instead would make them escape to the heap, an allocation per variable per
+// call, and allocations are expensive in a Wasm guest. One area is enough: host calls
+// never nest (the only callback a host makes during one is proxy_on_memory_allocate,
+// which makes no host call), and a package-level variable never moves.
+var out struct {
+	addr, size uint32 // returned data
+	u32        uint32 // a CAS, a callout, queue or metric id
+	u64        uint64 // a metric value
+}
 
-var _ ProxyWasmHost = wasip1Host{}
+var (
+	outAddr = unsafe.Pointer(&out.addr)
+	outSize = unsafe.Pointer(&out.size)
+	outU32  = unsafe.Pointer(&out.u32)
+	outU64  = unsafe.Pointer(&out.u64)
+)
 
-// Installed directly rather than with RegisterMockWasmHost, which would lock a mutex
-// for the life of the module.
-func init() { currentHost = wasip1Host{} }
+// clearOut empties the scratch area before a call, so that what the host did not write
+// reads as nothing rather than as a previous call's result.
+func clearOut() { out.addr, out.size, out.u32, out.u64 = 0, 0, 0, 0 }
+
+// returned hands the data the host returned to the SDK as its (**byte, *int) pair, and
+// unpins the buffers the host allocated during the call.
+func returned(data **byte, dataSize *int) {
+	*data, *dataSize = takeHostAllocation(out.addr, out.size)
+}
+
+// setU32 stores the u32 result where the SDK wants it (which may be nowhere).
+func setU32(dst *uint32) {
+	if dst != nil {
+		*dst = out.u32
+	}
+}
 
 // p turns a pointer the SDK hands in (possibly nil) into an import argument.
 func p[T any](v *T) unsafe.Pointer { return unsafe.Pointer(v) }
 
-// returnedBytes receives a host call's (address, size) out-parameters. Both live in one
-// array so that each such call costs a single small heap allocation.
-type returnedBytes [2]uint32
-
-func (r *returnedBytes) addr() unsafe.Pointer { return unsafe.Pointer(&r[0]) }
-func (r *returnedBytes) size() unsafe.Pointer { return unsafe.Pointer(&r[1]) }
-
-// to hands what the host wrote back to the SDK as its (**byte, *int) pair, and
-// unpins the buffers the host allocated during the call.
-func (r *returnedBytes) to(data **byte, dataSize *int) {
-	*data, *dataSize = takeHostAllocation(r[0], r[1])
-}
-
-func (wasip1Host) ProxyLog(logLevel LogLevel, messageData *byte, messageSize int) Status {
+func ProxyLog(logLevel LogLevel, messageData *byte, messageSize int) Status {
 	st := hostLog(uint32(logLevel), p(messageData), uint32(messageSize))
 	runtime.KeepAlive(messageData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxySetProperty(pathData *byte, pathSize int, valueData *byte, valueSize int) Status {
+func ProxySetProperty(pathData *byte, pathSize int, valueData *byte, valueSize int) Status {
 	st := hostSetProperty(p(pathData), uint32(pathSize), p(valueData), uint32(valueSize))
 	runtime.KeepAlive(pathData)
 	runtime.KeepAlive(valueData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyGetProperty(pathData *byte, pathSize int, returnValueData **byte, returnValueSize *int) Status {
-	var ret returnedBytes
-	st := hostGetProperty(p(pathData), uint32(pathSize), ret.addr(), ret.size())
+func ProxyGetProperty(pathData *byte, pathSize int, returnValueData **byte, returnValueSize *int) Status {
+	clearOut()
+	st := hostGetProperty(p(pathData), uint32(pathSize), outAddr, outSize)
 	runtime.KeepAlive(pathData)
-	ret.to(returnValueData, returnValueSize)
+	returned(returnValueData, returnValueSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxySendLocalResponse(statusCode uint32, statusCodeDetailData *byte, statusCodeDetailsSize int,
+func ProxySendLocalResponse(statusCode uint32, statusCodeDetailData *byte, statusCodeDetailsSize int,
 	bodyData *byte, bodySize int, headersData *byte, headersSize int, grpcStatus int32) Status {
 	st := hostSendLocalResponse(statusCode, p(statusCodeDetailData), uint32(statusCodeDetailsSize),
 		p(bodyData), uint32(bodySize), p(headersData), uint32(headersSize), grpcStatus)
@@ -167,160 +183,167 @@ func (wasip1Host) ProxySendLocalResponse(statusCode uint32, statusCodeDetailData
 	return Status(st)
 }
 
-func (wasip1Host) ProxyGetSharedData(keyData *byte, keySize int, returnValueData **byte, returnValueSize *int, returnCas *uint32) Status {
-	var ret returnedBytes
-	st := hostGetSharedData(p(keyData), uint32(keySize), ret.addr(), ret.size(), p(returnCas))
+func ProxyGetSharedData(keyData *byte, keySize int, returnValueData **byte, returnValueSize *int, returnCas *uint32) Status {
+	clearOut()
+	st := hostGetSharedData(p(keyData), uint32(keySize), outAddr, outSize, outU32)
 	runtime.KeepAlive(keyData)
-	runtime.KeepAlive(returnCas)
-	ret.to(returnValueData, returnValueSize)
+	setU32(returnCas)
+	returned(returnValueData, returnValueSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxySetSharedData(keyData *byte, keySize int, valueData *byte, valueSize int, cas uint32) Status {
+func ProxySetSharedData(keyData *byte, keySize int, valueData *byte, valueSize int, cas uint32) Status {
 	st := hostSetSharedData(p(keyData), uint32(keySize), p(valueData), uint32(valueSize), cas)
 	runtime.KeepAlive(keyData)
 	runtime.KeepAlive(valueData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyRegisterSharedQueue(nameData *byte, nameSize int, returnID *uint32) Status {
-	st := hostRegisterSharedQueue(p(nameData), uint32(nameSize), p(returnID))
+func ProxyRegisterSharedQueue(nameData *byte, nameSize int, returnID *uint32) Status {
+	clearOut()
+	st := hostRegisterSharedQueue(p(nameData), uint32(nameSize), outU32)
 	runtime.KeepAlive(nameData)
-	runtime.KeepAlive(returnID)
+	setU32(returnID)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyResolveSharedQueue(vmIDData *byte, vmIDSize int, nameData *byte, nameSize int, returnID *uint32) Status {
-	st := hostResolveSharedQueue(p(vmIDData), uint32(vmIDSize), p(nameData), uint32(nameSize), p(returnID))
+func ProxyResolveSharedQueue(vmIDData *byte, vmIDSize int, nameData *byte, nameSize int, returnID *uint32) Status {
+	clearOut()
+	st := hostResolveSharedQueue(p(vmIDData), uint32(vmIDSize), p(nameData), uint32(nameSize), outU32)
 	runtime.KeepAlive(vmIDData)
 	runtime.KeepAlive(nameData)
-	runtime.KeepAlive(returnID)
+	setU32(returnID)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyDequeueSharedQueue(queueID uint32, returnValueData **byte, returnValueSize *int) Status {
-	var ret returnedBytes
-	st := hostDequeueSharedQueue(queueID, ret.addr(), ret.size())
-	ret.to(returnValueData, returnValueSize)
+func ProxyDequeueSharedQueue(queueID uint32, returnValueData **byte, returnValueSize *int) Status {
+	clearOut()
+	st := hostDequeueSharedQueue(queueID, outAddr, outSize)
+	returned(returnValueData, returnValueSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyEnqueueSharedQueue(queueID uint32, valueData *byte, valueSize int) Status {
+func ProxyEnqueueSharedQueue(queueID uint32, valueData *byte, valueSize int) Status {
 	st := hostEnqueueSharedQueue(queueID, p(valueData), uint32(valueSize))
 	runtime.KeepAlive(valueData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyGetHeaderMapValue(mapType MapType, keyData *byte, keySize int, returnValueData **byte, returnValueSize *int) Status {
-	var ret returnedBytes
-	st := hostGetHeaderMapValue(uint32(mapType), p(keyData), uint32(keySize), ret.addr(), ret.size())
+func ProxyGetHeaderMapValue(mapType MapType, keyData *byte, keySize int, returnValueData **byte, returnValueSize *int) Status {
+	clearOut()
+	st := hostGetHeaderMapValue(uint32(mapType), p(keyData), uint32(keySize), outAddr, outSize)
 	runtime.KeepAlive(keyData)
-	ret.to(returnValueData, returnValueSize)
+	returned(returnValueData, returnValueSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyAddHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
+func ProxyAddHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
 	st := hostAddHeaderMapValue(uint32(mapType), p(keyData), uint32(keySize), p(valueData), uint32(valueSize))
 	runtime.KeepAlive(keyData)
 	runtime.KeepAlive(valueData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyReplaceHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
+func ProxyReplaceHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
 	st := hostReplaceHeaderMapValue(uint32(mapType), p(keyData), uint32(keySize), p(valueData), uint32(valueSize))
 	runtime.KeepAlive(keyData)
 	runtime.KeepAlive(valueData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyContinueStream(streamType StreamType) Status {
+func ProxyContinueStream(streamType StreamType) Status {
 	return Status(hostContinueStream(uint32(streamType)))
 }
 
-func (wasip1Host) ProxyCloseStream(streamType StreamType) Status {
+func ProxyCloseStream(streamType StreamType) Status {
 	return Status(hostCloseStream(uint32(streamType)))
 }
 
-func (wasip1Host) ProxyRemoveHeaderMapValue(mapType MapType, keyData *byte, keySize int) Status {
+func ProxyRemoveHeaderMapValue(mapType MapType, keyData *byte, keySize int) Status {
 	st := hostRemoveHeaderMapValue(uint32(mapType), p(keyData), uint32(keySize))
 	runtime.KeepAlive(keyData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyGetHeaderMapPairs(mapType MapType, returnValueData **byte, returnValueSize *int) Status {
-	var ret returnedBytes
-	st := hostGetHeaderMapPairs(uint32(mapType), ret.addr(), ret.size())
-	ret.to(returnValueData, returnValueSize)
+func ProxyGetHeaderMapPairs(mapType MapType, returnValueData **byte, returnValueSize *int) Status {
+	clearOut()
+	st := hostGetHeaderMapPairs(uint32(mapType), outAddr, outSize)
+	returned(returnValueData, returnValueSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxySetHeaderMapPairs(mapType MapType, mapData *byte, mapSize int) Status {
+func ProxySetHeaderMapPairs(mapType MapType, mapData *byte, mapSize int) Status {
 	st := hostSetHeaderMapPairs(uint32(mapType), p(mapData), uint32(mapSize))
 	runtime.KeepAlive(mapData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyGetBufferBytes(bufferType BufferType, start int, maxSize int, returnBufferData **byte, returnBufferSize *int) Status {
-	var ret returnedBytes
-	st := hostGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), ret.addr(), ret.size())
-	ret.to(returnBufferData, returnBufferSize)
+func ProxyGetBufferBytes(bufferType BufferType, start int, maxSize int, returnBufferData **byte, returnBufferSize *int) Status {
+	clearOut()
+	st := hostGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), outAddr, outSize)
+	returned(returnBufferData, returnBufferSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxySetBufferBytes(bufferType BufferType, start int, maxSize int, bufferData *byte, bufferSize int) Status {
+func ProxySetBufferBytes(bufferType BufferType, start int, maxSize int, bufferData *byte, bufferSize int) Status {
 	st := hostSetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), p(bufferData), uint32(bufferSize))
 	runtime.KeepAlive(bufferData)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyHttpCall(upstreamData *byte, upstreamSize int, headerData *byte, headerSize int,
+func ProxyHttpCall(upstreamData *byte, upstreamSize int, headerData *byte, headerSize int,
 	bodyData *byte, bodySize int, trailersData *byte, trailersSize int, timeout uint32, calloutIDPtr *uint32) Status {
+	clearOut()
 	st := hostHttpCall(p(upstreamData), uint32(upstreamSize), p(headerData), uint32(headerSize),
-		p(bodyData), uint32(bodySize), p(trailersData), uint32(trailersSize), timeout, p(calloutIDPtr))
+		p(bodyData), uint32(bodySize), p(trailersData), uint32(trailersSize), timeout, outU32)
 	runtime.KeepAlive(upstreamData)
 	runtime.KeepAlive(headerData)
 	runtime.KeepAlive(bodyData)
 	runtime.KeepAlive(trailersData)
-	runtime.KeepAlive(calloutIDPtr)
+	setU32(calloutIDPtr)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyCallForeignFunction(funcNamePtr *byte, funcNameSize int, paramPtr *byte, paramSize int, returnData **byte, returnSize *int) Status {
-	var ret returnedBytes
-	st := hostCallForeignFunction(p(funcNamePtr), uint32(funcNameSize), p(paramPtr), uint32(paramSize), ret.addr(), ret.size())
+func ProxyCallForeignFunction(funcNamePtr *byte, funcNameSize int, paramPtr *byte, paramSize int, returnData **byte, returnSize *int) Status {
+	clearOut()
+	st := hostCallForeignFunction(p(funcNamePtr), uint32(funcNameSize), p(paramPtr), uint32(paramSize), outAddr, outSize)
 	runtime.KeepAlive(funcNamePtr)
 	runtime.KeepAlive(paramPtr)
-	ret.to(returnData, returnSize)
+	returned(returnData, returnSize)
 	return Status(st)
 }
 
-func (wasip1Host) ProxySetTickPeriodMilliseconds(period uint32) Status {
+func ProxySetTickPeriodMilliseconds(period uint32) Status {
 	return Status(hostSetTickPeriodMilliseconds(period))
 }
 
-func (wasip1Host) ProxySetEffectiveContext(contextID uint32) Status {
+func ProxySetEffectiveContext(contextID uint32) Status {
 	return Status(hostSetEffectiveContext(contextID))
 }
 
-func (wasip1Host) ProxyDone() Status { return Status(hostDone()) }
+func ProxyDone() Status { return Status(hostDone()) }
 
-func (wasip1Host) ProxyDefineMetric(metricType MetricType, metricNameData *byte, metricNameSize int, returnMetricIDPtr *uint32) Status {
-	st := hostDefineMetric(uint32(metricType), p(metricNameData), uint32(metricNameSize), p(returnMetricIDPtr))
+func ProxyDefineMetric(metricType MetricType, metricNameData *byte, metricNameSize int, returnMetricIDPtr *uint32) Status {
+	clearOut()
+	st := hostDefineMetric(uint32(metricType), p(metricNameData), uint32(metricNameSize), outU32)
 	runtime.KeepAlive(metricNameData)
-	runtime.KeepAlive(returnMetricIDPtr)
+	setU32(returnMetricIDPtr)
 	return Status(st)
 }
 
-func (wasip1Host) ProxyIncrementMetric(metricID uint32, offset int64) Status {
+func ProxyIncrementMetric(metricID uint32, offset int64) Status {
 	return Status(hostIncrementMetric(metricID, offset))
 }
 
-func (wasip1Host) ProxyRecordMetric(metricID uint32, value uint64) Status {
+func ProxyRecordMetric(metricID uint32, value uint64) Status {
 	return Status(hostRecordMetric(metricID, value))
 }
 
-func (wasip1Host) ProxyGetMetric(metricID uint32, returnMetricValue *uint64) Status {
-	st := hostGetMetric(metricID, p(returnMetricValue))
-	runtime.KeepAlive(returnMetricValue)
+func ProxyGetMetric(metricID uint32, returnMetricValue *uint64) Status {
+	clearOut()
+	st := hostGetMetric(metricID, outU64)
+	if returnMetricValue != nil {
+		*returnMetricValue = out.u64
+	}
 	return Status(st)
 }

@@ -55,12 +55,16 @@ replace_file "$build/wasm.mod"
 cp go.sum "$build/wasm.sum.tmp.$$"
 replace_file "$build/wasm.sum"
 
+# The bridge's two files are added; the SDK's abi_hostcalls_mock.go, which routes every
+# host call through an interface for its emulator, is left out ("" deletes a file from
+# the build): the bridge defines those functions itself, calling the host directly.
 internal="$build/sdk/proxywasm/internal"
 cat >"$build/overlay.json.tmp.$$" <<JSON
 {
   "Replace": {
     "$internal/hostcalls_wasip1.go": "$root/_bridge/hostcalls_wasip1.go",
-    "$internal/exports_wasip1.go": "$root/_bridge/exports_wasip1.go"
+    "$internal/exports_wasip1.go": "$root/_bridge/exports_wasip1.go",
+    "$internal/abi_hostcalls_mock.go": ""
   }
 }
 JSON
