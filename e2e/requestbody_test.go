@@ -47,3 +47,19 @@ func TestTheFilterReadsRequestBodies(t *testing.T) {
 		t.Fatalf("requests reached the apps: %v", e.apps.seen)
 	}
 }
+
+// core's counters reach the host as Proxy-Wasm counters, defined once per VM and added
+// to from both.
+func TestTheFilterCountsIntoHostCounters(t *testing.T) {
+	e := newSigninEnv(t)
+	for i := 0; i < 2; i++ { // one on each VM
+		resp := e.post("/connect/endsession", "application/x-www-form-urlencoded", []byte("id_token_hint=not-a-token&client_id=app1"))
+		if resp.Status < 400 || !resp.LocalReply {
+			t.Fatalf("a logout request with a bad hint: %d %s", resp.Status, resp.Body)
+		}
+	}
+	m, ok := e.host.Metric("exeunt.logout.rejected")
+	if !ok || m.Type != hostsim.MetricCounter || m.Value != 2 {
+		t.Fatalf("exeunt.logout.rejected = %+v (defined: %v), want a counter at 2", m, ok)
+	}
+}
