@@ -188,6 +188,25 @@ func TestABodyArrivingDuringACallIsHeldThenRead(t *testing.T) {
 	host.CompleteHttpContext(id)
 }
 
+func TestABodyPastTheLimitDuringACallIsNotRead(t *testing.T) {
+	var rec bodyRecorder
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision {
+			return core.Decision{Call: &core.Call{Cluster: "idp", Method: "GET", Path: "/meta", Authority: "idp",
+				Then: func(core.CallResult) core.Decision { return core.Decision{ReadBody: true} }}}
+		},
+		onBody: rec.onBody,
+	})
+	id := host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, postHeaders, false)
+	host.CallOnRequestBody(id, make([]byte, core.MaxRequestBody+1), false) // more to come
+	host.CallOnHttpCallResponse(host.GetCalloutAttributesFromContext(id)[0].CalloutID, [][2]string{{":status", "200"}}, nil, nil)
+	if rec.calls != 1 || rec.body != nil || !rec.tooLarge {
+		t.Fatalf("OnRequestBody got %d bytes tooLarge=%v in %d calls; want nil and tooLarge at once", len(rec.body), rec.tooLarge, rec.calls)
+	}
+	host.CompleteHttpContext(id)
+}
+
 // Background calls leave at once, do not hold the request, and are made from the
 // plugin context, so that their answers still arrive after the stream is gone; what
 // those answers lead to (more calls, more background calls) is followed.

@@ -60,11 +60,8 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	case flowing:
 		return types.ActionContinue
 	case reading:
-		if bodySize > core.MaxRequestBody {
-			return h.apply(h.engine.OnRequestBody(h.req, nil, true, time.Now()))
-		}
-		if h.ended {
-			return h.apply(h.engine.OnRequestBody(h.req, h.body(), false, time.Now()))
+		if h.ended || bodySize > core.MaxRequestBody {
+			return h.apply(h.bodyDecision())
 		}
 	}
 	// Held (or answered): keep the body buffered so nothing reaches the upstream yet.
@@ -77,9 +74,18 @@ func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 	case flowing:
 		return types.ActionContinue
 	case reading: // trailers end a body that arrived without end of stream
-		return h.apply(h.engine.OnRequestBody(h.req, h.body(), false, time.Now()))
+		return h.apply(h.bodyDecision())
 	}
 	return types.ActionPause
+}
+
+// bodyDecision hands the request body to the engine: all of it once the request has
+// ended, or nothing (too large) as soon as it passes core.MaxRequestBody.
+func (h *httpContext) bodyDecision() core.Decision {
+	if h.bodySize > core.MaxRequestBody {
+		return h.engine.OnRequestBody(h.req, nil, true, time.Now())
+	}
+	return h.engine.OnRequestBody(h.req, h.body(), false, time.Now())
 }
 
 // body reads the whole buffered request body.
@@ -122,11 +128,11 @@ func (h *httpContext) apply(d core.Decision) types.Action {
 		return types.ActionPause
 	case d.ReadBody:
 		h.state = reading
-		if !h.ended {
+		if !h.ended && h.bodySize <= core.MaxRequestBody {
 			return types.ActionPause // OnHttpRequestBody takes it from here
 		}
-		// Nothing more will come: the body (if any) is all buffered already.
-		return h.apply(h.engine.OnRequestBody(h.req, h.body(), false, time.Now()))
+		// What arrived while the request was held is all there is, or already too much.
+		return h.apply(h.bodyDecision())
 	}
 	h.state = flowing
 	for _, name := range d.RemoveHeaders {
