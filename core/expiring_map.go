@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// expiringMap is expiringSet with a value per id: the session index, logout contexts
-// kept server-side, the back-channel delivery queue. Same storage idea: a fixed number
-// of buckets (Proxy-Wasm shared data can neither delete nor expire a key), one line per
-// entry ("id until value"), expired lines dropped whenever a bucket is rewritten.
+// expiringMap keeps ids with a value and an expiry in the Store: the session index,
+// logout contexts kept server-side, the back-channel delivery queue (and, through
+// expiringSet, the sets of single-use and revoked ids). Proxy-Wasm shared data can
+// neither delete a key nor expire one, so a key per id would grow without bound; ids
+// are spread over a fixed number of buckets by hash instead, one line per entry
+// ("id until value"), and every write to a bucket drops its expired entries.
 // Values must not contain a newline (compact JSON never does); ids must not contain a
 // space or newline.
 type expiringMap struct {
@@ -67,7 +69,8 @@ func formatBucket(entries []mapEntry) []byte {
 	return []byte(b.String())
 }
 
-// get returns the live value of id.
+// get returns the live value of id. It scans the bucket in place, without building
+// its entries: revocation checks call it on every request.
 func (m expiringMap) get(store Store, id string, now time.Time) (value string, found bool, err error) {
 	raw, _, err := store.Get(m.bucketKey(m.bucketOf(id)))
 	if errors.Is(err, ErrNotFound) {
@@ -76,9 +79,17 @@ func (m expiringMap) get(store Store, id string, now time.Time) (value string, f
 	if err != nil {
 		return "", false, err
 	}
-	for _, e := range parseBucket(string(raw), now) {
-		if e.id == id {
-			return e.value, true, nil
+	bucket := string(raw)
+	for len(bucket) > 0 {
+		line, rest, _ := strings.Cut(bucket, "\n")
+		bucket = rest
+		name, tail, ok := strings.Cut(line, " ")
+		if !ok || name != id {
+			continue
+		}
+		exp, value, _ := strings.Cut(tail, " ")
+		if until, err := strconv.ParseInt(exp, 10, 64); err == nil && until > now.Unix() {
+			return value, true, nil
 		}
 	}
 	return "", false, nil

@@ -14,8 +14,8 @@ import (
 // handle is the logoutId. It is created by the end session endpoint once the request
 // is validated (or by a plain "sign out" link, which has no parameters at all).
 type logoutContext struct {
-	ID          string   `json:"id"`                    // random; binds the prompt's anti-forgery token
-	ClientID    string   `json:"client_id,omitempty"`   // the client that asked, when established
+	ID          string   `json:"id"`                     // random; binds the prompt's anti-forgery token
+	ClientID    string   `json:"client_id,omitempty"`    // the client that asked, when established
 	RedirectURI string   `json:"redirect_uri,omitempty"` // validated post_logout_redirect_uri
 	State       string   `json:"state,omitempty"`
 	UILocales   string   `json:"ui_locales,omitempty"`
