@@ -20,7 +20,7 @@ import (
 // deadline; a 4xx is final. The job lives in the store, so a retry survives the VM that
 // started it: another VM's tick picks it up once the attempt's lease runs out.
 
-var deliveries = expiringMap{prefix: "exeunt/backchannel/", buckets: 64}
+var deliveries = newExpiringMap("exeunt/backchannel/", 64)
 
 // deliveryJob is the back-channel notifications of one ended session.
 type deliveryJob struct {

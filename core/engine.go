@@ -21,8 +21,8 @@ type Engine struct {
 	keys       *keyring
 	dev        *devPair // this VM's generated keys (dev_generate only)
 	providers  map[string]*providerView
-	assertions map[string]cachedAssertion
-	sessions   map[string]session // opened cookies, by sealed value
+	assertions map[assertionKey]cachedAssertion
+	sessions   map[string]openedCookie // opened cookies, by the sealed value's last bytes (see unseal)
 	// sessionStates caches session_state values, by sid, client and origin.
 	sessionStates map[string]string
 	metrics       Metrics
@@ -47,7 +47,7 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
-	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[string]cachedAssertion{}, sessions: map[string]session{}, metrics: noMetrics{}}
+	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
 	if !cfg.SignInEnabled() {
 		return e, nil
 	}
@@ -156,7 +156,7 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 // unauthenticated answers a request to a client's route without a valid session: API
 // requests get 401, browsers are sent to sign in. A cookie that was present but is no
 // longer valid (expired, revoked, tampered) is cleared on the way.
-func (e *Engine) unauthenticated(r Request, client *Client, cs []cookie, chunks int, why error, now time.Time) Decision {
+func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks int, why error, now time.Time) Decision {
 	var clear []Header
 	if why != errNoSession {
 		clear = e.clearSessionCookies(max(chunks, 1))

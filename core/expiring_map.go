@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -17,17 +16,36 @@ import (
 // Values must not contain a newline (compact JSON never does); ids must not contain a
 // space or newline.
 type expiringMap struct {
-	prefix  string
 	buckets uint32
+	// keys are the buckets' store keys (prefix + number), built once: the revocation
+	// check looks one up on every request, and in a Go guest building a string is an
+	// allocation (BENCHMARKS.md).
+	keys []string
 }
 
+// newExpiringMap is a map whose buckets are the store keys prefix0 .. prefix<buckets-1>.
+// Maps are package variables built at start and never changed, so every VM's engine
+// and every test may share them.
+func newExpiringMap(prefix string, buckets uint32) expiringMap {
+	m := expiringMap{buckets: buckets, keys: make([]string, buckets)}
+	for i := range m.keys {
+		m.keys[i] = prefix + strconv.Itoa(i)
+	}
+	return m
+}
+
+// bucketOf spreads ids over the buckets by their 32-bit FNV-1a hash (hash/fnv's, done
+// in place: its Hash32 would cost two allocations per lookup).
 func (m expiringMap) bucketOf(id string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return h.Sum32() % m.buckets
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return h % m.buckets
 }
 
-func (m expiringMap) bucketKey(b uint32) string { return m.prefix + strconv.FormatUint(uint64(b), 10) }
+func (m expiringMap) bucketKey(b uint32) string { return m.keys[b] }
 
 // mapEntry is one live entry of a bucket.
 type mapEntry struct {

@@ -20,7 +20,7 @@ import (
 const logoutTokenSkew = 2 * time.Minute
 
 // usedLogoutTokens remembers the jti of each logout token acted on, to refuse replays.
-var usedLogoutTokens = expiringSet{prefix: "exeunt/used-jti/", buckets: 256}
+var usedLogoutTokens = newExpiringSet("exeunt/used-jti/", 256)
 
 // providerFrontchannelLogout answers a provider's front-channel logout iframe.
 func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Time) Decision {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"time"
 )
 
@@ -19,9 +20,15 @@ type assertionClaims struct {
 	Exp      int64  `json:"exp"`
 }
 
+// assertionKey names a cached assertion: one per session and client.
+type assertionKey struct{ sid, client string }
+
+// cachedAssertion is a signed assertion and, once built, the identity headers carrying
+// it: the common request reuses both as they are, with no allocation.
 type cachedAssertion struct {
-	token string
-	exp   time.Time
+	token   string
+	exp     time.Time
+	headers []Header // capped at their length: appending copies
 }
 
 // maxCachedAssertions bounds the per-VM cache; past it the cache starts over.
@@ -30,7 +37,7 @@ const maxCachedAssertions = 10000
 // assertion returns a signed assertion of s for client, reusing one signed earlier
 // while more than half its lifetime remains, so the common request costs no signature.
 func (e *Engine) assertion(s *session, client *Client, now time.Time) (string, error) {
-	key := s.SID + " " + client.ClientID
+	key := assertionKey{s.SID, client.ClientID}
 	life := e.cfg.AssertionLifetime
 	if c, ok := e.assertions[key]; ok && c.exp.Sub(now) > life/2 {
 		return c.token, nil
@@ -47,12 +54,16 @@ func (e *Engine) assertion(s *session, client *Client, now time.Time) (string, e
 	if len(e.assertions) >= maxCachedAssertions {
 		clear(e.assertions)
 	}
-	e.assertions[key] = cachedAssertion{tok, exp}
+	e.assertions[key] = cachedAssertion{token: tok, exp: exp}
 	return tok, nil
 }
 
 // identityHeaders are the headers an app receives for a signed-in request.
 func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]Header, error) {
+	key := assertionKey{s.SID, client.ClientID}
+	if c, ok := e.assertions[key]; ok && c.headers != nil && c.exp.Sub(now) > e.cfg.AssertionLifetime/2 {
+		return c.headers, nil
+	}
 	tok, err := e.assertion(s, client, now)
 	if err != nil {
 		return nil, err
@@ -64,6 +75,11 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	}
 	if s.Name != "" {
 		out = append(out, Header{h.Name, s.Name})
+	}
+	out = slices.Clip(out)
+	if c, ok := e.assertions[key]; ok && c.token == tok {
+		c.headers = out
+		e.assertions[key] = c
 	}
 	return out, nil
 }

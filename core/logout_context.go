@@ -33,7 +33,7 @@ const logoutPurpose = "logout"
 
 // logoutContexts keeps contexts server-side when their protected form is too long for
 // a URL (or when configured so); the logoutId is then "s" and an opaque random id.
-var logoutContexts = expiringMap{prefix: "exeunt/logout/", buckets: 256}
+var logoutContexts = newExpiringMap("exeunt/logout/", 256)
 
 // storedIDPrefix marks a logoutId that names a stored context. A protected one is a
 // compact JWE, which always starts with "ey".

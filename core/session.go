@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/exeunt/exeunt/core/oidc"
@@ -51,7 +52,7 @@ var errNoSession = errors.New("no session cookie")
 // openSession reads the session cookie(s) of a request. Any problem (absent, truncated,
 // tampered, sealed with a retired key, expired) means "not signed in": the cookie is
 // the browser's word, and nothing in it is trusted unless it opens.
-func (e *Engine) openSession(cs []cookie, now time.Time) (*session, int, error) {
+func (e *Engine) openSession(cs cookies, now time.Time) (*session, int, error) {
 	raw, chunks, ok := joinCookie(cs, e.cfg.Cookie.Name)
 	if !ok {
 		return nil, chunks, errNoSession
@@ -77,12 +78,19 @@ const maxCachedSessions = 10000
 
 // unseal opens a sealed session cookie value. Opening (AES-GCM and JSON) is the most
 // expensive part of a signed-in request, so each VM remembers the cookies it opened:
-// the same sealed string always holds the same session. The caller gets its own copy,
-// which it may change; expiry and revocation are still checked on every request.
+// the same sealed string always holds the same session. Expiry and revocation are
+// still checked on every request.
+//
+// The cache is keyed by the value's last bytes (the end of the AES-GCM tag), and a hit
+// must then equal the whole value: hashing a 1.5 KB key and comparing it again would
+// be two passes over it where one does, in a guest where each pass shows.
+//
+// The session returned shares its Clients with the cache, capped at their length: a
+// caller that appends gets a new array, and none changes an element in place.
 func (e *Engine) unseal(raw string, now time.Time) (session, error) {
-	if s, ok := e.sessions[raw]; ok {
-		s.Clients = slices.Clone(s.Clients)
-		return s, nil
+	key := raw[len(raw)-min(len(raw), sessionCacheKeyLen):]
+	if c, ok := e.sessions[key]; ok && c.raw == raw {
+		return c.session, nil
 	}
 	payload, err := e.keys.sealer.Open(sessionPurpose, raw, now)
 	if err != nil {
@@ -95,9 +103,22 @@ func (e *Engine) unseal(raw string, now time.Time) (session, error) {
 	if len(e.sessions) >= maxCachedSessions {
 		clear(e.sessions)
 	}
-	e.sessions[raw] = s
-	s.Clients = slices.Clone(s.Clients)
+	s.Clients = slices.Clip(s.Clients)
+	// The request's strings may point into a buffer the host filled for the whole
+	// header map; the cache keeps a copy of the cookie alone.
+	raw = strings.Clone(raw)
+	e.sessions[raw[len(raw)-min(len(raw), sessionCacheKeyLen):]] = openedCookie{raw, s}
 	return s, nil
+}
+
+// sessionCacheKeyLen: the last 16 characters of a sealed value are 12 bytes of its
+// authentication tag, which differ between any two values sealed.
+const sessionCacheKeyLen = 16
+
+// openedCookie is a session cookie value this VM opened, and what it held.
+type openedCookie struct {
+	raw     string
+	session session
 }
 
 // sessionCookies seals s into Set-Cookie headers, deleting chunks a previous, longer
@@ -156,8 +177,8 @@ func (e *Engine) deleteCookie(name string) Header {
 // Sets kept in the store. revokedSessions marks edge sessions signed out; every request
 // checks it, so a stolen or lingering cookie is worthless once its session ended.
 var (
-	usedStates      = expiringSet{prefix: "exeunt/used-state/", buckets: 256}
-	revokedSessions = expiringSet{prefix: "exeunt/revoked/", buckets: 1024}
+	usedStates      = newExpiringSet("exeunt/used-state/", 256)
+	revokedSessions = newExpiringSet("exeunt/revoked/", 1024)
 )
 
 // revoked reports whether the session was signed out. When the store cannot answer,

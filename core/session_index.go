@@ -16,9 +16,9 @@ import (
 // and each edge session id to a record of what a sign-out needs: who, through which
 // provider, and the clients it visited. Entries expire with their sessions.
 var (
-	sessionRecords   = expiringMap{prefix: "exeunt/session/", buckets: 1024}
-	providerSessions = expiringMap{prefix: "exeunt/by-psid/", buckets: 1024}
-	subjectSessions  = expiringMap{prefix: "exeunt/by-sub/", buckets: 1024}
+	sessionRecords   = newExpiringMap("exeunt/session/", 1024)
+	providerSessions = newExpiringMap("exeunt/by-psid/", 1024)
+	subjectSessions  = newExpiringMap("exeunt/by-sub/", 1024)
 )
 
 // sessionRecord is the server-side copy of a session: no tokens, only what the cascade

@@ -123,7 +123,7 @@ func (e *Engine) clearBrowserState() []Header {
 // updateBrowserState keeps the browser_state cookie in step with a signed-in request's
 // session s: set when the browser lacks it or holds another session's, and renewed
 // whenever the session cookie is (renew).
-func (e *Engine) updateBrowserState(s *session, cs []cookie, renew bool, now time.Time) []Header {
+func (e *Engine) updateBrowserState(s *session, cs cookies, renew bool, now time.Time) []Header {
 	if !e.cfg.Logout.SessionManagement {
 		return nil
 	}
@@ -135,7 +135,7 @@ func (e *Engine) updateBrowserState(s *session, cs []cookie, renew bool, now tim
 
 // staleBrowserState deletes the browser_state cookie a request without a valid session
 // still carries.
-func (e *Engine) staleBrowserState(cs []cookie) []Header {
+func (e *Engine) staleBrowserState(cs cookies) []Header {
 	if _, ok := cookieValue(cs, e.browserStateCookieName()); !ok {
 		return nil
 	}

@@ -94,7 +94,7 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p.CallbackPath }
 
 // signInCallback handles the authorization response at /signin-{scheme}.
-func (e *Engine) signInCallback(p *Provider, r Request, cs []cookie, now time.Time) Decision {
+func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Time) Decision {
 	q := queryOf(r.Path)
 	state := q.Get("state")
 	fail := func(status int, title, msg string, extra ...Header) Decision {
@@ -155,7 +155,7 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs []cookie, now time.Ti
 
 // exchangeCode redeems the code at the token endpoint (RFC 6749 §4.1.3 with the PKCE
 // verifier) and, with the ID token it returns, creates the session.
-func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs []cookie, now time.Time) *Call {
+func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs cookies, now time.Time) *Call {
 	tokenURL := v.endpoints(p).TokenEndpoint
 	u, _ := url.Parse(tokenURL)
 	form := url.Values{
@@ -203,7 +203,7 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 // finishSignIn validates the ID token and starts the session. When the token is
 // signed with a key the cached JWKS lacks (the provider rotated its keys), the JWKS is
 // fetched once more before giving up.
-func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs []cookie, now time.Time, mayRefetch bool) Decision {
+func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, now time.Time, mayRefetch bool) Decision {
 	v, _ := e.providerInfo(p)
 	verifier := oidc.IDTokenVerifier{Issuer: p.Issuer, ClientID: p.ClientID, Algorithms: p.IDTokenAlgorithms, Leeway: idTokenSkew}
 	var keys = v.keys

@@ -410,6 +410,30 @@ func TestCookiesThatDoNotOpenMeanSignedOut(t *testing.T) {
 	}
 }
 
+// Each VM remembers the cookies it opened, keyed by their last bytes; a cookie that
+// ends like a remembered one but differs before must still be refused.
+func TestRememberedCookieIsMatchedWhole(t *testing.T) {
+	b := newBrowser(t)
+	b.signIn("https://exeunt.test/app1/")
+	good := b.jar["__Host-exeunt"]
+	if d := b.request("GET", "https://exeunt.test/app1/"); !d.Continues() {
+		t.Fatalf("signed-in request: %+v", d)
+	}
+	mid := len(good) / 2
+	flipped := byte('A')
+	if good[mid] == 'A' {
+		flipped = 'B'
+	}
+	b.jar["__Host-exeunt"] = good[:mid] + string(flipped) + good[mid+1:]
+	if d := b.request("GET", "https://exeunt.test/app1/"); d.Continues() {
+		t.Fatalf("a cookie altered in its middle was accepted: %+v", d)
+	}
+	b.jar["__Host-exeunt"] = good
+	if d := b.request("GET", "https://exeunt.test/app1/"); !d.Continues() {
+		t.Fatalf("the original cookie no longer opens: %+v", d)
+	}
+}
+
 func TestSessionsExpire(t *testing.T) {
 	b := newBrowser(t)
 	b.signIn("https://exeunt.test/app1/")
