@@ -116,7 +116,8 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 		ctx.State = "" // state only ever travels back on the redirect
 	}
 	cs := parseCookies(r.Headers)
-	s, chunks, err := e.openSession(cs, now)
+	opened, chunks, err := e.openSession(cs, now)
+	s := &opened
 	if err != nil {
 		// Already signed out is not an error: show the logged-out page (with the way
 		// back to the app when it was validated), and drop a dead cookie.
@@ -216,7 +217,8 @@ func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time
 	if fresh, err := usedStates.add(e.store, "csrf:"+tok.JTI, time.Unix(ctx.Expires, 0), now); err != nil || !fresh {
 		return Respond(e.errorPageIn(lang, 400, "csrf"))
 	}
-	s, chunks, err := e.openSession(parseCookies(r.Headers), now)
+	opened, chunks, err := e.openSession(parseCookies(r.Headers), now)
+	s := &opened
 	if err != nil {
 		// Signed out in the meantime (another tab, the provider): done already.
 		ctx.SignedOut, ctx.Prompt = true, false

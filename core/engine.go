@@ -125,7 +125,8 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 		return Decision{RemoveHeaders: strip}
 	}
 	cs := parseCookies(r.Headers)
-	s, chunks, err := e.openSession(cs, now)
+	opened, chunks, err := e.openSession(cs, now)
+	s := &opened
 	if err != nil {
 		return e.unauthenticated(r, client, cs, chunks, err, now)
 	}

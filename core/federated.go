@@ -31,7 +31,11 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 	q := queryOf(r.Path)
 	iss, psid := q.Get("iss"), q.Get("sid")
 	cs := parseCookies(r.Headers)
-	s, chunks, cookieErr := e.openSession(cs, now)
+	opened, chunks, cookieErr := e.openSession(cs, now)
+	var s *session // nil without a valid cookie
+	if cookieErr == nil {
+		s = &opened
+	}
 
 	var records []sessionRecord
 	switch {

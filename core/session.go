@@ -52,22 +52,25 @@ var errNoSession = errors.New("no session cookie")
 // openSession reads the session cookie(s) of a request. Any problem (absent, truncated,
 // tampered, sealed with a retired key, expired) means "not signed in": the cookie is
 // the browser's word, and nothing in it is trusted unless it opens.
-func (e *Engine) openSession(cs cookies, now time.Time) (*session, int, error) {
+//
+// The session comes back by value: a pointer to it would be a heap allocation on every
+// signed-in request.
+func (e *Engine) openSession(cs cookies, now time.Time) (session, int, error) {
 	raw, chunks, ok := joinCookie(cs, e.cfg.Cookie.Name)
 	if !ok {
-		return nil, chunks, errNoSession
+		return session{}, chunks, errNoSession
 	}
 	s, err := e.unseal(raw, now)
 	if err != nil {
-		return nil, chunks, err
+		return session{}, chunks, err
 	}
 	if !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
-		return nil, chunks, oidc.ErrExpired
+		return session{}, chunks, oidc.ErrExpired
 	}
 	if e.revoked(s.SID, now) {
-		return nil, chunks, errRevoked
+		return session{}, chunks, errRevoked
 	}
-	return &s, chunks, nil
+	return s, chunks, nil
 }
 
 var errRevoked = errors.New("session was signed out")
@@ -124,7 +127,10 @@ type openedCookie struct {
 // sessionCookies seals s into Set-Cookie headers, deleting chunks a previous, longer
 // cookie left behind (oldChunks is how many the request carried).
 func (e *Engine) sessionCookies(s *session, now time.Time, oldChunks int) ([]Header, error) {
-	payload, err := json.Marshal(s)
+	// Marshal a copy: handing s itself to encoding/json would make every caller's
+	// session escape to the heap, an allocation on each signed-in request.
+	plain := *s
+	payload, err := json.Marshal(&plain)
 	if err != nil {
 		return nil, err
 	}

@@ -217,7 +217,7 @@ func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
 	resp := e.checkSessionPage()
 	cs := parseCookies(r.Headers)
 	if s, _, err := e.openSession(cs, now); err == nil {
-		resp.Headers = append(resp.Headers, e.updateBrowserState(s, cs, false, now)...)
+		resp.Headers = append(resp.Headers, e.updateBrowserState(&s, cs, false, now)...)
 	} else {
 		resp.Headers = append(resp.Headers, e.staleBrowserState(cs)...)
 	}
