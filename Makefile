@@ -23,7 +23,7 @@ deps:
 WASM_INPUTS := go.mod go.sum scripts/build-wasm.sh \
 	$(shell find . \( -name build -o -name node_modules -o -name .git \) -prune -o -name '*.go' -print)
 
-WASM := build/exeunt.wasm build/noop.wasm
+WASM := build/exeunt.wasm build/noop.wasm build/headersonly.wasm
 # cmd/hostsim-fixture belongs to hostsim; build its fixture module only once it exists.
 ifneq ($(wildcard cmd/hostsim-fixture),)
 WASM += build/fixture.wasm
@@ -37,8 +37,16 @@ build/exeunt.wasm: $(WASM_INPUTS)
 build/noop.wasm: $(WASM_INPUTS)
 	scripts/build-wasm.sh ./cmd/noop $@
 
+build/headersonly.wasm: $(WASM_INPUTS)
+	scripts/build-wasm.sh ./cmd/headersonly $@
+
 build/fixture.wasm: $(WASM_INPUTS)
 	scripts/build-wasm.sh ./cmd/hostsim-fixture $@
+
+# wazero's command line, from the wazero module hostsim already requires: core's
+# benchmarks run in it as wasip1 binaries (scripts/wasip1-exec.sh).
+build/wazero: go.mod go.sum
+	go build -o $@ github.com/tetratelabs/wazero/cmd/wazero
 
 vet:
 	go vet ./...
@@ -49,11 +57,12 @@ test: deps wasm vet
 	go test -count=1 ./...
 
 # Benchmarks; BENCHMARKS.md keeps the figures and says which line gives which.
-bench: deps wasm
+bench: deps wasm build/wazero
+	GOOS=wasip1 GOARCH=wasm go test -exec "$(CURDIR)/scripts/wasip1-exec.sh" ./core/ -run '^$$' -bench 'SignedInRequest' -benchmem -count 3
 	go test ./e2e/ -run '^$$' -bench 'PassThrough|SignedInRequest' -benchtime 10000x -count 3
 	go test ./e2e/ -run '^$$' -bench 'GuestMemory' -benchtime 1x
 	go test ./e2e/ -run '^$$' -bench 'Logout' -benchtime 50x -count 3
-	@ls -l build/exeunt.wasm build/noop.wasm | awk '{print $$9": "$$5" bytes"}'
+	@ls -l build/exeunt.wasm build/noop.wasm build/headersonly.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
 
 # Run Exeunt locally, as a user meets it: build/exeunt.wasm in hostsim serve with envoy.yaml,

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,12 +57,19 @@ func BenchmarkPassThrough(b *testing.B) {
 // time goes: each module's own callbacks (guest-ns/req, host functions they call
 // included; the rest is hostsim's work on the stream) and, of the filter's, its
 // proxy_on_request_headers.
+//
+// A third module runs in the same loop: build/headersonly.wasm (cmd/headersonly) does
+// the host work the filter cannot skip on this request and nothing else: it reads every
+// request header and sets the identity headers the filter set (taken from what the app
+// received). floor-ratio is its time over the do-nothing module's, the part of the
+// filter's ratio that no work in Exeunt can remove; over-floor is the filter's time over
+// its own: what deciding costs.
 func BenchmarkSignedInRequest(b *testing.B) {
-	var filterGuest, filterHeaders, noopGuest guestTime
+	var filterGuest, filterHeaders, noopGuest, floorGuest guestTime
 	e := newEnv(b, envOptions{host: func(o *hostsim.Options) { o.OnGuestReturn = filterGuest.with(&filterHeaders) }})
 	e.signIn("https://exeunt.test/app1/")
 	e.get("https://exeunt.test/app1/") // records the client: the next requests are the steady state
-	noop := startHost(b, "noop.wasm", hostsim.Options{OnGuestReturn: noopGuest.with(nil)})
+	noop := startHost(b, "noop.wasm", hostsim.Options{VMs: 2, OnGuestReturn: noopGuest.with(nil)})
 	ctx := context.Background()
 	req := &hostsim.Request{Method: "GET", Scheme: "https", Authority: "exeunt.test", Path: "/app1/page",
 		Header: []hostsim.Pair{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: "__Host-exeunt=" + e.jar["__Host-exeunt"]}}}
@@ -75,31 +84,53 @@ func BenchmarkSignedInRequest(b *testing.B) {
 		}
 		return time.Since(start)
 	}
+	run(e.host, 200)
+	var identity [][2]string
+	for name, values := range e.apps.seenBy("app1") {
+		if name = strings.ToLower(name); strings.HasPrefix(name, "x-exeunt-") {
+			identity = append(identity, [2]string{name, values[0]})
+		}
+	}
+	if len(identity) != 6 {
+		b.Fatalf("the app received %d identity headers, want 6: %v", len(identity), identity)
+	}
+	floorConfig, err := json.Marshal(identity)
+	if err != nil {
+		b.Fatal(err)
+	}
+	floor := startHost(b, "headersonly.wasm", hostsim.Options{VMs: 2, PluginConfig: floorConfig, OnGuestReturn: floorGuest.with(nil)})
 	for i := 0; i < 200; i++ { // warm every VM and its caches
 		run(e.host, 200)
 		run(noop, 200)
+		run(floor, 200)
 	}
-	var tFilter, tNoop time.Duration
-	for _, g := range []*guestTime{&filterGuest, &filterHeaders, &noopGuest} {
+	var tFilter, tNoop, tFloor time.Duration
+	all := []*guestTime{&filterGuest, &filterHeaders, &noopGuest, &floorGuest}
+	for _, g := range all {
 		g.ns.Store(0)
 		g.on.Store(true)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tNoop += run(noop, 200)
+		tFloor += run(floor, 200)
 		tFilter += run(e.host, 200)
 	}
 	b.StopTimer()
-	for _, g := range []*guestTime{&filterGuest, &filterHeaders, &noopGuest} {
+	for _, g := range all {
 		g.on.Store(false)
 	}
 	perReq := func(ns int64) float64 { return float64(ns) / float64(b.N) }
 	b.ReportMetric(float64(tFilter.Nanoseconds())/float64(b.N), "filter-ns/req")
 	b.ReportMetric(float64(tNoop.Nanoseconds())/float64(b.N), "noop-ns/req")
+	b.ReportMetric(float64(tFloor.Nanoseconds())/float64(b.N), "floor-ns/req")
 	b.ReportMetric(float64(tFilter)/float64(tNoop), "ratio")
+	b.ReportMetric(float64(tFloor)/float64(tNoop), "floor-ratio")
+	b.ReportMetric(float64(tFilter)/float64(tFloor), "over-floor")
 	b.ReportMetric(perReq(filterGuest.ns.Load()), "filter-guest-ns/req")
 	b.ReportMetric(perReq(filterHeaders.ns.Load()), "filter-reqheaders-ns/req")
 	b.ReportMetric(perReq(noopGuest.ns.Load()), "noop-guest-ns/req")
+	b.ReportMetric(perReq(floorGuest.ns.Load()), "floor-guest-ns/req")
 }
 
 // guestTime adds up the time a module spends in its callbacks while on. Ticks and

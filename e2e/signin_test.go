@@ -54,6 +54,13 @@ func (a *recordingApps) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("hello from " + app))
 }
 
+// seenBy returns the headers app last received.
+func (a *recordingApps) seenBy(app string) http.Header {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.seen[app].Clone()
+}
+
 func newSigninEnv(t testing.TB) *signinEnv {
 	t.Helper()
 	return newEnv(t, envOptions{})
