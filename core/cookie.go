@@ -130,15 +130,13 @@ func joinCookie(cs cookies, name string) (value string, chunks int, ok bool) {
 	if !found {
 		return "", 0, false
 	}
-	// Only a count of chunks ("2~" to "8~", or a forged longer number) comes before the marker; sealed values
-	// never contain "~", so there is no need to look further than the first bytes.
-	count, rest, chunked := strings.Cut(first[:min(len(first), 12)], "~")
-	if chunked {
-		rest = first[len(count)+1:]
-	}
-	if !chunked {
+	// Only a count of chunks comes before the marker ("2~" to "8~", or a forged longer
+	// number), and sealed values never contain "~": the first bytes are enough to look at.
+	i := strings.IndexByte(first[:min(len(first), 12)], '~')
+	if i < 0 {
 		return first, 1, true
 	}
+	count, rest := first[:i], first[i+1:]
 	n, err := strconv.Atoi(count)
 	if err != nil || n < 2 || n > maxChunks {
 		return "", 1, false
