@@ -23,24 +23,25 @@ type assertionClaims struct {
 // assertionKey names a cached assertion: one per session and client.
 type assertionKey struct{ sid, client string }
 
-// cachedAssertion is a signed assertion and, once built, the identity headers carrying
-// it: the common request reuses both as they are, with no allocation.
+// cachedAssertion is the identity headers of a session for a client, the signed
+// assertion among them, and when that assertion expires.
 type cachedAssertion struct {
-	token   string
 	exp     time.Time
-	headers []Header // capped at their length: appending copies
+	headers []Header // capped at their length: a caller appending gets a copy
 }
 
 // maxCachedAssertions bounds the per-VM cache; past it the cache starts over.
 const maxCachedAssertions = 10000
 
-// assertion returns a signed assertion of s for client, reusing one signed earlier
-// while more than half its lifetime remains, so the common request costs no signature.
-func (e *Engine) assertion(s *session, client *Client, now time.Time) (string, error) {
+// identityHeaders are the headers an app receives for a signed-in request. The signed
+// assertion in them, and the headers themselves, are cached per session and client and
+// reused while more than half the assertion's lifetime remains, so the common request
+// costs no signature and no allocation.
+func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]Header, error) {
 	key := assertionKey{s.SID, client.ClientID}
 	life := e.cfg.AssertionLifetime
 	if c, ok := e.assertions[key]; ok && c.exp.Sub(now) > life/2 {
-		return c.token, nil
+		return c.headers, nil
 	}
 	exp := now.Add(life)
 	if end := time.Unix(s.Expires, 0); end.Before(exp) {
@@ -48,23 +49,6 @@ func (e *Engine) assertion(s *session, client *Client, now time.Time) (string, e
 	}
 	tok, err := e.keys.signer.Sign("JWT", assertionClaims{Iss: e.cfg.Issuer, Aud: client.ClientID, Sub: s.Sub, SID: s.SID,
 		IdP: s.IdP, Email: s.Email, Name: s.Name, AuthTime: s.AuthTime, Iat: now.Unix(), Exp: exp.Unix()})
-	if err != nil {
-		return "", err
-	}
-	if len(e.assertions) >= maxCachedAssertions {
-		clear(e.assertions)
-	}
-	e.assertions[key] = cachedAssertion{token: tok, exp: exp}
-	return tok, nil
-}
-
-// identityHeaders are the headers an app receives for a signed-in request.
-func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]Header, error) {
-	key := assertionKey{s.SID, client.ClientID}
-	if c, ok := e.assertions[key]; ok && c.headers != nil && c.exp.Sub(now) > e.cfg.AssertionLifetime/2 {
-		return c.headers, nil
-	}
-	tok, err := e.assertion(s, client, now)
 	if err != nil {
 		return nil, err
 	}
@@ -76,12 +60,11 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	if s.Name != "" {
 		out = append(out, Header{h.Name, s.Name})
 	}
-	out = slices.Clip(out)
-	if c, ok := e.assertions[key]; ok && c.token == tok {
-		c.headers = out
-		e.assertions[key] = c
+	if len(e.assertions) >= maxCachedAssertions {
+		clear(e.assertions)
 	}
-	return out, nil
+	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out)}
+	return e.assertions[key].headers, nil
 }
 
 // presentIdentityHeaders lists the identity headers a request carries: whatever the
