@@ -83,8 +83,10 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 }
 
 // signoutCallback is where the provider sends the browser back after its sign-out
-// (/signout-callback-{scheme}). The context comes from state, else from the cookie;
-// one that fails validation gets the error page and no redirect.
+// (/signout-callback-{scheme}). The context comes from state; when state is missing or
+// does not validate, from the logoutId cookie this browser got when it left (see
+// RATIONALE.md, "Why does the logoutId cookie stand in for a state that fails?"). When
+// neither validates: the error page and no redirect.
 func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision {
 	q := queryOf(r.Path)
 	cs := parseCookies(r.Headers)
@@ -93,12 +95,16 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 	if r.Method != "GET" && r.Method != "HEAD" {
 		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
 	}
-	id := q.Get("state")
-	if id == "" {
-		id, _ = cookieValue(cs, e.logoutCookieName())
+	state := q.Get("state")
+	ctx, err := e.callbackContext(p, state, now)
+	if err != nil {
+		if id, ok := cookieValue(cs, e.logoutCookieName()); ok {
+			if ctx, err = e.callbackContext(p, id, now); err == nil && state != "" {
+				e.logf("exeunt: sign-out: provider %s came back with a state that does not match; the logoutId cookie named the sign-out", p.Scheme)
+			}
+		}
 	}
-	ctx, err := e.decodeLogoutID(id, now)
-	if err != nil || !ctx.SignedOut || ctx.IdP != p.Scheme {
+	if err != nil {
 		resp := e.errorPageIn(lang, 400, "provider_state")
 		resp.Headers = append(resp.Headers, clear)
 		return Respond(resp)
@@ -108,6 +114,19 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 		e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
 	}
 	return Respond(e.showLoggedOut(chooseLanguage(ctx.UILocales, r.Header("accept-language")), ctx, now, clear))
+}
+
+// callbackContext opens a logoutId that came back to p's sign-out callback: it must
+// name a sign-out that already happened here, through p.
+func (e *Engine) callbackContext(p *Provider, id string, now time.Time) (*logoutContext, error) {
+	ctx, err := e.decodeLogoutID(id, now)
+	if err != nil {
+		return nil, err
+	}
+	if !ctx.SignedOut || ctx.IdP != p.Scheme {
+		return nil, errContextInvalid
+	}
+	return ctx, nil
 }
 
 // showLoggedOut renders the logged-out page of a context: the way back to the app (the
