@@ -62,8 +62,9 @@ type listeners struct {
 
 func (l *listeners) serve(c *Call) CallResult {
 	form, _ := url.ParseQuery(string(c.Body))
-	if c.Method != "POST" || headerValue(c.Headers, "content-type") != "application/x-www-form-urlencoded" || len(form["logout_token"]) != 1 {
-		l.t.Errorf("back-channel call %s %s: not a form POST with one logout_token: %q", c.Method, c.Path, c.Body)
+	if c.Method != "POST" || headerValue(c.Headers, "content-type") != "application/x-www-form-urlencoded" ||
+		len(form) != 1 || len(form["logout_token"]) != 1 {
+		l.t.Errorf("back-channel call %s %s: not a form POST of the single field logout_token: %q", c.Method, c.Path, c.Body)
 	}
 	l.tokens[c.Cluster] = append(l.tokens[c.Cluster], form.Get("logout_token"))
 	status := 200

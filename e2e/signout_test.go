@@ -40,8 +40,9 @@ type bclListener struct {
 func newBCLListener(t testing.TB, fail int) *bclListener {
 	l := &bclListener{t: t, fail: fail, got: make(chan string, 16)}
 	l.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || r.Method != "POST" || r.Header.Get("content-type") != "application/x-www-form-urlencoded" {
-			t.Errorf("back-channel request %s %s %q: not a form POST", r.Method, r.URL, r.Header.Get("content-type"))
+		if err := r.ParseForm(); err != nil || r.Method != "POST" || r.Header.Get("content-type") != "application/x-www-form-urlencoded" ||
+			len(r.Form) != 1 || len(r.PostForm["logout_token"]) != 1 {
+			t.Errorf("back-channel request %s %s %q: not a form POST of the single field logout_token", r.Method, r.URL, r.Header.Get("content-type"))
 		}
 		l.mu.Lock()
 		l.tokens = append(l.tokens, r.PostForm.Get("logout_token"))
