@@ -266,3 +266,64 @@ func TestSpecFrontchannelWithoutSession(t *testing.T) {
 		t.Fatalf("iframes = %q, want %q", frames, want)
 	}
 }
+
+// RP-Initiated Logout item 3: a hint signed with our own key but naming another
+// issuer is refused, and changes nothing.
+func TestSpecEndSessionHintOfAnotherIssuerIsRefused(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	_, sid := s.signedIn()
+	tok, err := s.e.keys.signer.Sign("JWT", assertionClaims{Iss: "https://other.test", Aud: "app1", Sub: "alice", SID: sid, IdP: "oidc",
+		Iat: s.now.Unix(), Exp: s.now.Add(5 * time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := s.request("GET", endSessionURL(url.Values{"id_token_hint": {tok}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}}))
+	if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" || !s.signedInStill() {
+		t.Fatalf("a hint of another issuer: want 400, no redirect, still signed in; got %s", brief(d.Response))
+	}
+}
+
+var hrefRE = regexp.MustCompile(`<a[^>]*\shref="([^"]*)"`)
+
+// returnLinks lists the href of every link of a page, unescaped.
+func returnLinks(body []byte) []string {
+	var out []string
+	for _, m := range hrefRE.FindAllSubmatch(body, -1) {
+		out = append(out, html.UnescapeString(string(m[1])))
+	}
+	return out
+}
+
+// RP-Initiated Logout item 9 and the conformance cases "no state" and "only state":
+// without state the way back is the registered URI as it is; a state without a
+// post_logout_redirect_uri goes nowhere.
+func TestSpecEndSessionStateOnlyWithTheRedirect(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		params url.Values
+		want   []string
+	}{
+		{"no state", url.Values{"post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}}, []string{"https://exeunt.test/app1/signed-out"}},
+		{"only state", url.Values{"state": {"only-state-9"}}, nil},
+	} {
+		s := newSignoutEnv(t, nil)
+		hint, _ := s.signedIn()
+		tc.params.Set("id_token_hint", hint)
+		to, _ := url.Parse(location(t, s.request("GET", endSessionURL(tc.params))))
+		page := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(to.Query().Get("state")))
+		if page.Response.Status != 200 {
+			t.Fatalf("%s: %s", tc.name, brief(page.Response))
+		}
+		if got := returnLinks(page.Response.Body); !slices.Equal(got, tc.want) || strings.Contains(string(page.Response.Body), "only-state-9") {
+			t.Fatalf("%s: links %q, want %q (and the state nowhere)", tc.name, got, tc.want)
+		}
+	}
+	// Nor does the logout context (for teams' own pages) carry it.
+	s := newSignoutEnv(t, nil)
+	s.signedIn()
+	logoutID, _ := promptFields(t, s.request("GET", endSessionURL(url.Values{"client_id": {"app1"}, "state": {"only-state-9"}})).Response)
+	d := s.request("GET", "https://exeunt.test/exeunt/logout-context?logoutId="+url.QueryEscape(logoutID))
+	if d.Response.Status != 200 || strings.Contains(string(d.Response.Body), "only-state-9") {
+		t.Fatalf("logout context of a request with only state: %s", brief(d.Response))
+	}
+}
