@@ -18,10 +18,12 @@ deps:
 	testpeers/install.sh
 	testpeers/install-chromium.sh
 
-# Rebuild a module when any Go source, the bridge, the build script or the module
-# files change; the dependency list is deliberately broad (a build takes seconds).
+# Rebuild a module when any Go source, the bridge, the build script, the module files
+# or the files core embeds (its page templates and scripts) change; the dependency list
+# is deliberately broad (a build takes seconds).
 WASM_INPUTS := go.mod go.sum scripts/build-wasm.sh \
-	$(shell find . \( -name build -o -name node_modules -o -name .git \) -prune -o -name '*.go' -print)
+	$(shell find . \( -name build -o -name node_modules -o -name .git \) -prune -o -name '*.go' -print) \
+	$(wildcard core/templates/*)
 
 WASM := build/exeunt.wasm build/noop.wasm build/headersonly.wasm
 # cmd/hostsim-fixture belongs to hostsim; build its fixture module only once it exists.
