@@ -267,19 +267,24 @@ func TestSpecFrontchannelWithoutSession(t *testing.T) {
 	}
 }
 
-// RP-Initiated Logout item 3: a hint signed with our own key but naming another
-// issuer is refused, and changes nothing.
+// RP-Initiated Logout items 3 and 4: a hint signed with our own key but naming another
+// issuer, or a client we do not know, is refused, and changes nothing.
 func TestSpecEndSessionHintOfAnotherIssuerIsRefused(t *testing.T) {
 	s := newSignoutEnv(t, nil)
 	_, sid := s.signedIn()
-	tok, err := s.e.keys.signer.Sign("JWT", assertionClaims{Iss: "https://other.test", Aud: "app1", Sub: "alice", SID: sid, IdP: "oidc",
-		Iat: s.now.Unix(), Exp: s.now.Add(5 * time.Minute).Unix()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := s.request("GET", endSessionURL(url.Values{"id_token_hint": {tok}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}}))
-	if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" || !s.signedInStill() {
-		t.Fatalf("a hint of another issuer: want 400, no redirect, still signed in; got %s", brief(d.Response))
+	for name, c := range map[string]assertionClaims{
+		"another issuer": {Iss: "https://other.test", Aud: "app1"},
+		"unknown client": {Iss: "https://exeunt.test", Aud: "nobody"},
+	} {
+		c.Sub, c.SID, c.IdP, c.Iat, c.Exp = "alice", sid, "oidc", s.now.Unix(), s.now.Add(5*time.Minute).Unix()
+		tok, err := s.e.keys.signer.Sign("JWT", c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := s.request("GET", endSessionURL(url.Values{"id_token_hint": {tok}}))
+		if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" || !s.signedInStill() {
+			t.Fatalf("a hint of %s: want 400, no redirect, still signed in; got %s", name, brief(d.Response))
+		}
 	}
 }
 
