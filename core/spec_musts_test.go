@@ -13,22 +13,22 @@ import (
 
 // Requirements of ../shared/design/SPEC-MUSTS.md that had no test of their own (issue
 // 17), each named after the line it checks. The same cases against the built .wasm and
-// the real provider are in e2e/spec_musts_test.go.
+// the real provider are in e2e/spec_musts_test.go and e2e/browser/spec_musts_test.go.
 
-var iframeSrcRE = regexp.MustCompile(`<iframe[^>]*\ssrc="([^"]*)"`)
+var specIframeSrcRE = regexp.MustCompile(`<iframe[^>]*\ssrc="([^"]*)"`)
 
-// iframeSrcs lists the src of every iframe of a page, unescaped.
-func iframeSrcs(body []byte) []string {
+// specIframes lists the src of every iframe of a page, unescaped.
+func specIframes(body []byte) []string {
 	var out []string
-	for _, m := range iframeSrcRE.FindAllSubmatch(body, -1) {
+	for _, m := range specIframeSrcRE.FindAllSubmatch(body, -1) {
 		out = append(out, html.UnescapeString(string(m[1])))
 	}
 	return out
 }
 
-// isPrompt tells whether d is the logout prompt: a 200 page with the confirmation form,
+// specIsPrompt tells whether d is the logout prompt: a 200 page with the confirmation form,
 // no redirect and no cookie changed.
-func isPrompt(t *testing.T, d Decision) bool {
+func specIsPrompt(t *testing.T, d Decision) bool {
 	t.Helper()
 	if d.Response == nil || d.Response.Status != 200 || headerValue(d.Response.Headers, "location") != "" {
 		return false
@@ -42,8 +42,8 @@ func isPrompt(t *testing.T, d Decision) bool {
 	return strings.Contains(body, `name="logout_id"`) && strings.Contains(body, `name="csrf"`)
 }
 
-// brief describes a response for a failure message: status, location, start of body.
-func brief(r *Response) string {
+// specBrief describes a response for a failure message: status, location, start of body.
+func specBrief(r *Response) string {
 	if r == nil {
 		return "no response"
 	}
@@ -71,16 +71,16 @@ func TestSpecEndSessionHintOfAnOlderSessionPrompts(t *testing.T) {
 
 	params := url.Values{"id_token_hint": {oldHint}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}, "state": {"st"}}
 	d := s.request("GET", endSessionURL(params))
-	if !isPrompt(t, d) || !s.signedInStill() {
-		t.Fatalf("a hint of an older session must prompt and leave the current one alone: %s", brief(d.Response))
+	if !specIsPrompt(t, d) || !s.signedInStill() {
+		t.Fatalf("a hint of an older session must prompt and leave the current one alone: %s", specBrief(d.Response))
 	}
 	if got := s.metrics.get("exeunt.logout.rp_initiated"); got != 1 {
 		t.Fatalf("exeunt.logout.rp_initiated = %d, want 1 (the first sign-out only)", got)
 	}
 	// By POST too.
 	d = s.send("POST", "https://exeunt.test/connect/endsession", []byte(params.Encode()), Header{"content-type", "application/x-www-form-urlencoded"})
-	if !isPrompt(t, d) || !s.signedInStill() {
-		t.Fatalf("POST with a hint of an older session: %s", brief(d.Response))
+	if !specIsPrompt(t, d) || !s.signedInStill() {
+		t.Fatalf("POST with a hint of an older session: %s", specBrief(d.Response))
 	}
 	// The user confirms: the current session ends, and the way back is the one the
 	// (validated) request asked for.
@@ -92,8 +92,8 @@ func TestSpecEndSessionHintOfAnOlderSessionPrompts(t *testing.T) {
 		t.Fatalf("confirmed: want signed out and sent to the provider, got %s", to)
 	}
 	page := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(to.Query().Get("state")))
-	if page.Response.Status != 200 || !slices.Contains(iframeSrcs(page.Response.Body), "https://exeunt.test/app1/fc?keep=1&iss=https%3A%2F%2Fexeunt.test&sid="+newSID) {
-		t.Fatalf("the logged-out page must notify the clients of the session that ended (%s): %q", newSID, iframeSrcs(page.Response.Body))
+	if page.Response.Status != 200 || !slices.Contains(specIframes(page.Response.Body), "https://exeunt.test/app1/fc?keep=1&iss=https%3A%2F%2Fexeunt.test&sid="+newSID) {
+		t.Fatalf("the logged-out page must notify the clients of the session that ended (%s): %q", newSID, specIframes(page.Response.Body))
 	}
 }
 
@@ -115,8 +115,8 @@ func TestSpecEndSessionHintOfAnotherSessionPrompts(t *testing.T) {
 		"own hint, logout_hint of someone else": {"id_token_hint": {aliceHint}, "logout_hint": {"mallory"}},
 	} {
 		d := alice.request("GET", endSessionURL(params))
-		if !isPrompt(t, d) || !aliceSignedIn() {
-			t.Fatalf("%s: want the prompt and Alice still signed in, got %s", name, brief(d.Response))
+		if !specIsPrompt(t, d) || !aliceSignedIn() {
+			t.Fatalf("%s: want the prompt and Alice still signed in, got %s", name, specBrief(d.Response))
 		}
 	}
 	if !mallory.signedInStill() {
@@ -160,9 +160,9 @@ func TestSpecSignoutCallbackUsesTheCookieWhenStateFails(t *testing.T) {
 		s.jar[logoutCookie] = cookie
 		d := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(state))
 		if d.Response == nil || d.Response.Status != 200 {
-			t.Fatalf("%s state with the cookie: want the logged-out page, got %s", name, brief(d.Response))
+			t.Fatalf("%s state with the cookie: want the logged-out page, got %s", name, specBrief(d.Response))
 		}
-		frames := iframeSrcs(d.Response.Body)
+		frames := specIframes(d.Response.Body)
 		for _, want := range []string{
 			"https://exeunt.test/app1/fc?keep=1&iss=https%3A%2F%2Fexeunt.test&sid=" + sid,
 			"https://exeunt.test/app2/fc?iss=https%3A%2F%2Fexeunt.test&sid=" + sid,
@@ -186,8 +186,8 @@ func TestSpecSignoutCallbackUsesTheCookieWhenStateFails(t *testing.T) {
 			s.jar[logoutCookie] = c
 		}
 		d := s.request("GET", "https://exeunt.test/signout-callback-oidc?state=nonsense")
-		if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" || len(iframeSrcs(d.Response.Body)) != 0 {
-			t.Errorf("bad state, %s: want the error page, got %s", name, brief(d.Response))
+		if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" || len(specIframes(d.Response.Body)) != 0 {
+			t.Errorf("bad state, %s: want the error page, got %s", name, specBrief(d.Response))
 		}
 	}
 	// The other browser's prompt was never confirmed: its session lives on.
@@ -259,7 +259,7 @@ func TestSpecFrontchannelWithoutSession(t *testing.T) {
 	hint, sid := s.signedIn()
 	to, _ := url.Parse(location(t, s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}}))))
 	page := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(to.Query().Get("state")))
-	frames := iframeSrcs(page.Response.Body)
+	frames := specIframes(page.Response.Body)
 	slices.Sort(frames)
 	want := []string{"https://exeunt.test/app1/fc?keep=1&iss=https%3A%2F%2Fexeunt.test&sid=" + sid, "https://exeunt.test/app2/fc"}
 	if !slices.Equal(frames, want) {
@@ -283,17 +283,17 @@ func TestSpecEndSessionHintOfAnotherIssuerIsRefused(t *testing.T) {
 		}
 		d := s.request("GET", endSessionURL(url.Values{"id_token_hint": {tok}}))
 		if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" || !s.signedInStill() {
-			t.Fatalf("a hint of %s: want 400, no redirect, still signed in; got %s", name, brief(d.Response))
+			t.Fatalf("a hint of %s: want 400, no redirect, still signed in; got %s", name, specBrief(d.Response))
 		}
 	}
 }
 
-var hrefRE = regexp.MustCompile(`<a[^>]*\shref="([^"]*)"`)
+var specHrefRE = regexp.MustCompile(`<a[^>]*\shref="([^"]*)"`)
 
-// returnLinks lists the href of every link of a page, unescaped.
-func returnLinks(body []byte) []string {
+// specLinks lists the href of every link of a page, unescaped.
+func specLinks(body []byte) []string {
 	var out []string
-	for _, m := range hrefRE.FindAllSubmatch(body, -1) {
+	for _, m := range specHrefRE.FindAllSubmatch(body, -1) {
 		out = append(out, html.UnescapeString(string(m[1])))
 	}
 	return out
@@ -317,9 +317,9 @@ func TestSpecEndSessionStateOnlyWithTheRedirect(t *testing.T) {
 		to, _ := url.Parse(location(t, s.request("GET", endSessionURL(tc.params))))
 		page := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(to.Query().Get("state")))
 		if page.Response.Status != 200 {
-			t.Fatalf("%s: %s", tc.name, brief(page.Response))
+			t.Fatalf("%s: %s", tc.name, specBrief(page.Response))
 		}
-		if got := returnLinks(page.Response.Body); !slices.Equal(got, tc.want) || strings.Contains(string(page.Response.Body), "only-state-9") {
+		if got := specLinks(page.Response.Body); !slices.Equal(got, tc.want) || strings.Contains(string(page.Response.Body), "only-state-9") {
 			t.Fatalf("%s: links %q, want %q (and the state nowhere)", tc.name, got, tc.want)
 		}
 	}
@@ -329,6 +329,6 @@ func TestSpecEndSessionStateOnlyWithTheRedirect(t *testing.T) {
 	logoutID, _ := promptFields(t, s.request("GET", endSessionURL(url.Values{"client_id": {"app1"}, "state": {"only-state-9"}})).Response)
 	d := s.request("GET", "https://exeunt.test/exeunt/logout-context?logoutId="+url.QueryEscape(logoutID))
 	if d.Response.Status != 200 || strings.Contains(string(d.Response.Body), "only-state-9") {
-		t.Fatalf("logout context of a request with only state: %s", brief(d.Response))
+		t.Fatalf("logout context of a request with only state: %s", specBrief(d.Response))
 	}
 }

@@ -21,9 +21,9 @@ import (
 // 17), through build/exeunt.wasm in hostsim against the real provider (oidc-provider
 // v9). The core tests of the same lines are in core/spec_musts_test.go.
 
-// promptFieldsOf reads the hidden fields of the logout prompt; empty when the page is
+// specPromptFields reads the hidden fields of the logout prompt; empty when the page is
 // not the prompt.
-func promptFieldsOf(body []byte) map[string]string {
+func specPromptFields(body []byte) map[string]string {
 	fields := map[string]string{}
 	for _, m := range regexp.MustCompile(`name="([a-z_]+)" value="([^"]*)"`).FindAllStringSubmatch(string(body), -1) {
 		fields[m[1]] = html.UnescapeString(m[2])
@@ -31,17 +31,17 @@ func promptFieldsOf(body []byte) map[string]string {
 	return fields
 }
 
-// wantPrompt fails unless resp is the logout prompt: 200, the confirmation form, no
+// specWantPrompt fails unless resp is the logout prompt: 200, the confirmation form, no
 // redirect, no cookie set or cleared.
-func wantPrompt(t *testing.T, what string, resp *hostsim.Response) {
+func specWantPrompt(t *testing.T, what string, resp *hostsim.Response) {
 	t.Helper()
-	f := promptFieldsOf(resp.Body)
+	f := specPromptFields(resp.Body)
 	if resp.Status != 200 || resp.HeaderValue("location") != "" || len(resp.HeaderValues("set-cookie")) != 0 || f["logout_id"] == "" || f["csrf"] == "" {
 		t.Fatalf("%s: want the prompt, got %d location=%q set-cookie=%q", what, resp.Status, resp.HeaderValue("location"), resp.HeaderValues("set-cookie"))
 	}
 }
 
-func signoutEnvWithProvider(t *testing.T, clusters map[string]hostsim.Cluster, clients []any) *signinEnv {
+func specSignoutEnv(t *testing.T, clusters map[string]hostsim.Cluster, clients []any) *signinEnv {
 	return newEnv(t, envOptions{clients: clients, clusters: clusters,
 		peerClient: func(c *oidcpeer.Client) {
 			c.PostLogoutRedirectURIs = []string{"https://exeunt.test/signout-callback-oidc"}
@@ -52,7 +52,7 @@ func signoutEnvWithProvider(t *testing.T, clusters map[string]hostsim.Cluster, c
 // browser, or of another browser's session, leads to the prompt; the current session
 // lives on until the user confirms.
 func TestSpecHintOfAnotherOrOlderSessionPrompts(t *testing.T) {
-	e := signoutEnvWithProvider(t, map[string]hostsim.Cluster{"app1": {Address: newBCLListener(t, 0).addr()}, "app2": {Address: newBCLListener(t, 0).addr()}},
+	e := specSignoutEnv(t, map[string]hostsim.Cluster{"app1": {Address: newBCLListener(t, 0).addr()}, "app2": {Address: newBCLListener(t, 0).addr()}},
 		signoutClients())
 	oldHint, oldSID := e.signedInApps()
 	// A complete sign-out, at the provider too, then a new sign-in: a new session.
@@ -68,7 +68,7 @@ func TestSpecHintOfAnotherOrOlderSessionPrompts(t *testing.T) {
 		t.Fatalf("second session %q, first %q", newSID, oldSID)
 	}
 	params := url.Values{"id_token_hint": {oldHint}, "client_id": {"app1"}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}, "state": {"s"}}
-	wantPrompt(t, "older session's hint", e.get("https://exeunt.test/connect/endsession?"+params.Encode()))
+	specWantPrompt(t, "older session's hint", e.get("https://exeunt.test/connect/endsession?"+params.Encode()))
 	if !e.signedIn() {
 		t.Fatal("a hint of an older session signed the current one out")
 	}
@@ -87,7 +87,7 @@ func TestSpecHintOfAnotherOrOlderSessionPrompts(t *testing.T) {
 	}
 	malloryHint, malloryJar := e.apps.seenBy("app1").Get("x-exeunt-assertion"), e.jar
 	e.jar, e.idpJar = aliceJar, aliceIdP
-	wantPrompt(t, "another session's hint", e.get("https://exeunt.test/connect/endsession?"+url.Values{"id_token_hint": {malloryHint}}.Encode()))
+	specWantPrompt(t, "another session's hint", e.get("https://exeunt.test/connect/endsession?"+url.Values{"id_token_hint": {malloryHint}}.Encode()))
 	if !e.signedIn() {
 		t.Fatal("another session's hint signed Alice out")
 	}
@@ -98,29 +98,29 @@ func TestSpecHintOfAnotherOrOlderSessionPrompts(t *testing.T) {
 	e.waitMetric("exeunt.logout.rp_initiated", 1) // the first sign-out only
 }
 
-// formListener is a client's back-channel endpoint that answers every request with
+// specFormListener is a client's back-channel endpoint that answers every request with
 // status and records what came.
-type formListener struct {
+type specFormListener struct {
 	srv    *httptest.Server
 	status int
 	mu     sync.Mutex
-	got    []formRequest
+	got    []specFormRequest
 }
 
-type formRequest struct {
+type specFormRequest struct {
 	method, contentType string
 	query               string
 	form                url.Values
 	parseErr            error
 }
 
-func newFormListener(t *testing.T, status int) *formListener {
-	l := &formListener{status: status}
+func newSpecFormListener(t *testing.T, status int) *specFormListener {
+	l := &specFormListener{status: status}
 	l.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		form, err := url.ParseQuery(string(body))
 		l.mu.Lock()
-		l.got = append(l.got, formRequest{method: r.Method, contentType: r.Header.Get("content-type"), query: r.URL.RawQuery, form: form, parseErr: err})
+		l.got = append(l.got, specFormRequest{method: r.Method, contentType: r.Header.Get("content-type"), query: r.URL.RawQuery, form: form, parseErr: err})
 		l.mu.Unlock()
 		w.WriteHeader(l.status)
 	}))
@@ -128,14 +128,14 @@ func newFormListener(t *testing.T, status int) *formListener {
 	return l
 }
 
-func (l *formListener) requests() []formRequest {
+func (l *specFormListener) requests() []specFormRequest {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]formRequest(nil), l.got...)
+	return append([]specFormRequest(nil), l.got...)
 }
 
-// metric is a filter counter's value now (0 when it was never added to).
-func (e *signinEnv) metric(name string) uint64 {
+// specMetric is a filter counter's value now (0 when it was never added to).
+func (e *signinEnv) specMetric(name string) uint64 {
 	for n, m := range e.host.Metrics() {
 		if n == name || strings.HasSuffix(n, "."+name) {
 			return uint64(m.Value)
@@ -151,10 +151,10 @@ func (e *signinEnv) metric(name string) uint64 {
 // field logout_token, and a 204 answer taken as delivered. app2 does not require the
 // session on its front-channel URI: its iframe carries neither iss nor sid.
 func TestSpecStateThatDoesNotMatchUsesTheCookie(t *testing.T) {
-	app1, app2 := newFormListener(t, 204), newFormListener(t, 200)
+	app1, app2 := newSpecFormListener(t, 204), newSpecFormListener(t, 200)
 	clients := signoutClients()
 	clients[1].(map[string]any)["frontchannel_logout_session_required"] = false
-	e := signoutEnvWithProvider(t, map[string]hostsim.Cluster{"app1": {Address: strings.TrimPrefix(app1.srv.URL, "http://")},
+	e := specSignoutEnv(t, map[string]hostsim.Cluster{"app1": {Address: strings.TrimPrefix(app1.srv.URL, "http://")},
 		"app2": {Address: strings.TrimPrefix(app2.srv.URL, "http://")}}, clients)
 	hint, sid := e.signedInApps()
 
@@ -199,7 +199,7 @@ func TestSpecStateThatDoesNotMatchUsesTheCookie(t *testing.T) {
 	e.waitMetric("exeunt.client.app1.backchannel.sent", 1)
 	e.waitMetric("exeunt.client.app2.backchannel.sent", 1)
 	time.Sleep(1500 * time.Millisecond) // past the first retry delay (1 s)
-	for name, l := range map[string]*formListener{"app1": app1, "app2": app2} {
+	for name, l := range map[string]*specFormListener{"app1": app1, "app2": app2} {
 		reqs := l.requests()
 		if len(reqs) != 1 {
 			t.Fatalf("%s received %d back-channel requests, want 1", name, len(reqs))
@@ -212,7 +212,7 @@ func TestSpecStateThatDoesNotMatchUsesTheCookie(t *testing.T) {
 		}
 		e.checkLogoutToken(r.form.Get("logout_token"), name, sid)
 	}
-	if n := e.metric("exeunt.client.app1.backchannel.retried") + e.metric("exeunt.client.app1.backchannel.failed"); n != 0 {
+	if n := e.specMetric("exeunt.client.app1.backchannel.retried") + e.specMetric("exeunt.client.app1.backchannel.failed"); n != 0 {
 		t.Fatalf("a 204 was counted as a failure (%d)", n)
 	}
 }

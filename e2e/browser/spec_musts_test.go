@@ -25,7 +25,7 @@ import (
 // once its front-channel iframes have loaded: when the browser arrives at the app, both
 // apps have already had their front-channel request.
 func TestAutomaticRedirectComesAfterTheFrontChannel(t *testing.T) {
-	d := startDemoWith(t, "automatic-redirect", [2]string{`"keys": { "dev_generate": true },`,
+	d := specStartDemo(t, "automatic-redirect", [2]string{`"keys": { "dev_generate": true },`,
 		`"logout": { "automatic_redirect": true }, "keys": { "dev_generate": true },`})
 	on := func(base string) func(u *url.URL) bool {
 		p, _ := url.Parse(base)
@@ -85,9 +85,9 @@ func TestAutomaticRedirectComesAfterTheFrontChannel(t *testing.T) {
 	}
 }
 
-// startDemoWith starts the demo from a copy of envoy.yaml with each edit's first string
+// specStartDemo starts the demo from a copy of envoy.yaml with each edit's first string
 // (which must be there once) replaced by its second.
-func startDemoWith(t *testing.T, name string, edits ...[2]string) *demo.Demo {
+func specStartDemo(t *testing.T, name string, edits ...[2]string) *demo.Demo {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
