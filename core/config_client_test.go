@@ -157,7 +157,7 @@ func TestClients(t *testing.T) {
 		{name: "unknown default provider", edits: []edit{set("clients[0].default_provider", "aad")},
 			err: c0 + `default_provider": names no provider; use the scheme of one: "oidc"`},
 		{name: "unknown client field", edits: []edit{set("clients[0].host", "x")},
-			err: c0 + `host": unknown field; remove it or fix its spelling (known fields: client_id, name, hosts, path_prefixes, post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, backchannel_logout_uri, backchannel_logout_session_required, backchannel_cluster, default_provider)`},
+			err: c0 + `host": unknown field; remove it or fix its spelling (known fields: client_id, name, hosts, path_prefixes, public_path_prefixes, post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, backchannel_logout_uri, backchannel_logout_session_required, backchannel_cluster, default_provider)`},
 	})
 }
 
@@ -194,9 +194,10 @@ func TestClientFor(t *testing.T) {
 		{"shared.example.test", "/app2/admin/users", "app2-admin"},
 		{"shared.example.test", "/app2/administrator", "app2"},
 		{"shared.example.test", "/static/app2/x.js", "app2"},
-		{"shared.example.test", "/static/app2", "app1"}, // "/static/app2/" needs the slash
+		{"shared.example.test", "/static/app2", "app2"}, // "/static/app2/" covers it
 		{"shared.example.test:8443", "/alt/x", "alt"},
-		{"shared.example.test:8443", "/alt", "app1"}, // falls back to the host without port
+		{"shared.example.test:8443", "/alt", "alt"},   // "/alt/" covers it
+		{"shared.example.test:8443", "/altx", "app1"}, // falls back to the host without port
 		{"shared.example.test:8443", "/app2/x", "app2"},
 		{"shared.example.test:9443", "/alt/x", "app1"},
 		{"shared.example.test", "/alt/x", "app1"},
