@@ -78,7 +78,7 @@ func pathIsClear(p string) bool {
 // it is neither unreserved (Envoy's normalize_path decodes those) nor reserved nor one
 // that changes how a path splits or decodes ("%", "\", controls).
 func escapeKept(c byte) bool {
-	return c > 0x20 && c != 0x7f && !isUnreserved(c) && !isReserved(c) && c != '%' && c != '\\'
+	return c >= 0x20 && c != 0x7f && !isUnreserved(c) && !isReserved(c) && c != '%' && c != '\\'
 }
 
 // isUnreserved: RFC 3986 unreserved characters (ALPHA DIGIT "-" "." "_" "~").
