@@ -76,7 +76,9 @@ func TestClients(t *testing.T) {
 			}},
 		{name: "two clients on one host", edits: []edit{appendTo("clients", app2("hosts", []any{"app1.example.test"}, "path_prefixes", []any{"/two/"}))},
 			check: func(t *testing.T, c *Config) { is(t, "Client(app2).ClientID", c.Client("app2").ClientID, "app2") }},
-		{name: "same host with and without port", edits: []edit{appendTo("clients", app2("hosts", []any{"app1.example.test:8443"}))}},
+		{name: "same host with and without port", edits: []edit{set("clients[0].public_path_prefixes", []any{}), appendTo("clients", app2("hosts", []any{"app1.example.test:8443"}))}},
+		{name: "a public prefix on a host without port is checked against the same host with one", edits: []edit{appendTo("clients", app2("hosts", []any{"app1.example.test:8443"}))},
+			err: c0 + `public_path_prefixes[0]": "/static/" lies under client "app2"'s path prefix "/" (clients[1].path_prefixes[0]) on host "app1.example.test:8443": declare public paths in the client that owns them`},
 
 		{name: "no client_id", edits: []edit{del("clients[0].client_id")},
 			err: c0 + `client_id": is required; set the id apps use for themselves, such as "app1"`},
@@ -164,6 +166,7 @@ func TestClients(t *testing.T) {
 func TestClientFor(t *testing.T) {
 	cfg, err := ParseConfig(configWith(t,
 		set("clients[0].hosts", []any{"app1.example.test", "shared.example.test"}),
+		set("clients[0].public_path_prefixes", []any{}), // "/static/" would cover app2's "/static/app2/"
 		appendTo("clients", map[string]any{"client_id": "app2", "hosts": []any{"shared.example.test"}, "path_prefixes": []any{"/app2", "/static/app2/"}}),
 		appendTo("clients", map[string]any{"client_id": "app2-admin", "hosts": []any{"shared.example.test"}, "path_prefixes": []any{"/app2/admin"}}),
 		appendTo("clients", map[string]any{"client_id": "alt", "hosts": []any{"shared.example.test:8443", "[::1]:8080", "127.0.0.1"}, "path_prefixes": []any{"/alt/"}}),

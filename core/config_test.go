@@ -300,6 +300,8 @@ func TestExampleConfig(t *testing.T) {
 	is(t, "HealthPath()", cfg.HealthPath(), "/exeunt/healthz")
 	is(t, "Issuer", cfg.Issuer, "https://auth.example.test")
 	is(t, "IssuerOrigin", cfg.IssuerOrigin, "https://auth.example.test")
+	is(t, "PublicPathPrefixes", cfg.PublicPathPrefixes, []string{"/favicon.ico"})
+	is(t, "UnownedRequests", cfg.UnownedRequests, UnownedRefuse)
 	is(t, "Paths", cfg.Paths, Paths{
 		Discovery:     "/.well-known/openid-configuration",
 		JWKS:          "/.well-known/jwks.json",
@@ -339,6 +341,7 @@ func TestExampleConfig(t *testing.T) {
 		Name:                              "App One",
 		Hosts:                             []string{"app1.example.test"},
 		PathPrefixes:                      []string{"/"},
+		PublicPathPrefixes:                []string{"/static/"},
 		PostLogoutRedirectURIs:            []string{"https://app1.example.test/signed-out"},
 		FrontchannelLogoutURI:             "https://app1.example.test/frontchannel-logout",
 		FrontchannelLogoutSessionRequired: true,
