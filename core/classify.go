@@ -68,7 +68,7 @@ func (c *Config) Classify(r Request) Classification {
 	}
 	h, hostOK := readHost(r.Scheme, r.Authority)
 	p := readPath(raw)
-	if hostOK && h.origin() == c.IssuerOrigin && c.isOwnEndpoint(raw) {
+	if hostOK && h.isOrigin(c.IssuerOrigin) && c.isOwnEndpoint(raw) {
 		return Classification{Class: ClassOwnEndpoint, Rule: "paths"}
 	}
 	if p.clear {
@@ -82,8 +82,10 @@ func (c *Config) Classify(r Request) Classification {
 		return Classification{Class: ClassUnowned, Rule: "unknown host"}
 	}
 	if p.clear {
-		if l, ok := c.landings[h.origin()+raw]; ok {
-			return Classification{Class: ClassPublic, Client: l.client, Rule: l.rule}
+		for _, l := range c.landings[raw] {
+			if h.isOrigin(l.origin) {
+				return Classification{Class: ClassPublic, Client: l.client, Rule: l.rule}
+			}
 		}
 		if r := h.lookup(c.publicByHost, raw); r != nil {
 			return Classification{Class: ClassPublic, Client: r.client, Rule: r.rule}

@@ -81,13 +81,24 @@ func readHost(scheme, authority string) (requestHost, bool) {
 	return requestHost{scheme: scheme, name: name, port: port}, true
 }
 
-// origin is the host's origin as Config.IssuerOrigin spells one: scheme://host, with
-// the port unless it is the scheme's default.
-func (h requestHost) origin() string {
-	if h.port == defaultPorts[h.scheme] {
-		return h.scheme + "://" + h.name
+// isOrigin reports whether the host is the origin o, spelt as Config.IssuerOrigin
+// spells one (scheme://host, with the port unless it is the scheme's default), without
+// building the host's own spelling (this runs on every request).
+func (h requestHost) isOrigin(o string) bool {
+	rest, ok := strings.CutPrefix(o, h.scheme)
+	if !ok {
+		return false
 	}
-	return h.scheme + "://" + h.name + ":" + h.port
+	if rest, ok = strings.CutPrefix(rest, "://"); !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, h.name); !ok {
+		return false
+	}
+	if h.port == defaultPorts[h.scheme] {
+		return rest == ""
+	}
+	return len(rest) == len(h.port)+1 && rest[0] == ':' && rest[1:] == h.port
 }
 
 // lookup finds the route for path in a host-keyed table (keys as configured: "host" or

@@ -297,3 +297,24 @@ func TestPublicRulesConfig(t *testing.T) {
 		t.Fatalf("unowned_requests in pass-through mode: %v", err)
 	}
 }
+
+// BenchmarkClassify is the classifier's cost on every request: a client's page, a
+// public one, and an unclear path that needs its canonical reading.
+func BenchmarkClassify(b *testing.B) {
+	cfg := classifyConfig(b, nil)
+	for _, bc := range []struct{ name, path string }{
+		{"client", "/app1/page?x=1"},
+		{"public", "/public/app1/events"},
+		{"unclear", "/x/../app1/%2e/page"},
+	} {
+		r := Request{Scheme: "http", Authority: "localhost:10000", Path: bc.path}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if cfg.Classify(r).Class == ClassUnowned {
+					b.Fatal("unowned")
+				}
+			}
+		})
+	}
+}

@@ -60,9 +60,9 @@ type Config struct {
 	providerByScheme    map[string]*Provider
 	providerByPath      map[string]providerRoute
 	clientByID          map[string]*Client
-	routesByHost        map[string][]route     // clients' path prefixes, longest first
-	publicByHost        map[string][]route     // clients' public path prefixes, longest first
-	landings            map[string]landingPage // by origin + path
+	routesByHost        map[string][]route       // clients' path prefixes, longest first
+	publicByHost        map[string][]route       // clients' public path prefixes, longest first
+	landings            map[string][]landingPage // by path
 	identityHeaderNames []string
 }
 

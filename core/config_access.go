@@ -133,6 +133,7 @@ func sameHostKeys(h string, table map[string][]route) []string {
 // landingPage is a client's front-channel logout URI or post-logout redirect URI: it
 // stays reachable signed out (the session has just ended when it is loaded).
 type landingPage struct {
+	origin string // as Config.IssuerOrigin spells one
 	client *Client
 	rule   string
 }
@@ -141,13 +142,13 @@ type landingPage struct {
 func (cfg *Config) precomputeAccess() {
 	cfg.routesByHost = hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" })
 	cfg.publicByHost = hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PublicPathPrefixes, "public_path_prefixes" })
-	cfg.landings = map[string]landingPage{}
+	cfg.landings = map[string][]landingPage{}
 	add := func(c *Client, rule, raw string) {
 		u, err := url.Parse(raw)
 		if raw == "" || err != nil {
 			return
 		}
-		h, ok := readHost(u.Scheme, u.Host)
+		_, ok := readHost(u.Scheme, u.Host)
 		path := u.EscapedPath()
 		if path == "" {
 			path = "/"
@@ -155,9 +156,7 @@ func (cfg *Config) precomputeAccess() {
 		if !ok || !readPath(path).clear {
 			return // no request can ever match it as a clear path
 		}
-		if _, taken := cfg.landings[h.origin()+path]; !taken {
-			cfg.landings[h.origin()+path] = landingPage{c, rule}
-		}
+		cfg.landings[path] = append(cfg.landings[path], landingPage{origin(u), c, rule})
 	}
 	for i, c := range cfg.Clients {
 		add(c, fmt.Sprintf("clients[%d].frontchannel_logout_uri", i), c.FrontchannelLogoutURI)
