@@ -197,9 +197,11 @@ func (e *Engine) refuseUnowned(r Request) Decision {
 	return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 404, "no_app"))
 }
 
-// unauthenticated answers a request that needs a session (client's, or nobody's: client nil) without a valid session: API
-// requests get 401, browsers are sent to sign in. A cookie that was present but is no
-// longer valid (expired, revoked, tampered) is cleared on the way.
+// unauthenticated answers a request that needs a session but has no valid one (client
+// is the owner, nil for a request nobody owns under unowned_requests "sign_in"): API
+// requests get 401, browsers are sent to sign in (at the client's default provider, the
+// only one, or the user's choice). A cookie that was present but is no longer valid
+// (expired, revoked, tampered) is cleared on the way.
 func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks int, why error, now time.Time) Decision {
 	var clear []Header
 	if why != errNoSession {
