@@ -215,6 +215,9 @@ func readPathPrefixes(o *jsonObject, c *Client) error {
 		if problem := checkPath(p, "/app/"); problem != "" {
 			return o.fieldError(indexed("path_prefixes", i), problem)
 		}
+		if !readPath(p).clear {
+			return o.fieldError(indexed("path_prefixes", i), `must be a path as Envoy normalises it: no "." or ".." segments, repeated "/", "\", ";", lower-case or unneeded percent-encodings (such as %2F or %61); requests are read in that form before they are matched`)
+		}
 		if slices.Contains(prefixes[:i], p) {
 			return o.fieldError(indexed("path_prefixes", i), fmt.Sprintf("%q is listed twice", p))
 		}
