@@ -80,12 +80,12 @@ func readPublicPrefixes(o *jsonObject) ([]string, error) {
 func (cfg *Config) checkPublicRules() error {
 	owners := hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" })
 	for i, p := range cfg.PublicPathPrefixes {
-		for _, routes := range owners {
-			for _, r := range routes {
-				if routeMatches(p, r.prefix) {
+		for ci, c := range cfg.Clients {
+			for j, prefix := range c.PathPrefixes {
+				if routeMatches(p, prefix) {
 					return &ConfigError{Field: indexed("public_path_prefixes", i), Problem: fmt.Sprintf(
-						"%q covers %q, client %q's path prefix (%s): all of it would be public; list narrower prefixes, or declare them in that client's public_path_prefixes",
-						p, r.prefix, r.client.ClientID, r.rule)}
+						"%q covers %q, client %q's path prefix (clients[%d].path_prefixes[%d]): all of it would be public; list narrower prefixes, or declare them in that client's public_path_prefixes",
+						p, prefix, c.ClientID, ci, j)}
 				}
 			}
 		}
