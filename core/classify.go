@@ -83,8 +83,12 @@ func (c *Config) Classify(r Request) Classification {
 	}
 	if p.clear {
 		for _, l := range c.landings[raw] {
+			// A landing is public on the client's own paths or on nobody's, never on
+			// another client's: a post-logout URI cannot open someone else's page.
 			if h.isOrigin(l.origin) {
-				return Classification{Class: ClassPublic, Client: l.client, Rule: l.rule}
+				if o := h.lookup(c.routesByHost, raw); o == nil || o.client == l.client {
+					return Classification{Class: ClassPublic, Client: l.client, Rule: l.rule}
+				}
 			}
 		}
 		if r := h.lookup(c.publicByHost, raw); r != nil {

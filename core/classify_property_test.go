@@ -24,6 +24,7 @@ var declaredPublic = []struct {
 	{"", "localhost:10000", "/app1/assets/", false},
 	{"http", "localhost:10000", "/app1/signed-out", true},
 	{"http", "localhost:10000", "/app1/frontchannel-logout", true},
+	{"http", "localhost:10000", "/bye/app2", true},
 	{"", "app3.example.test:*", "/static/", false},
 }
 
@@ -180,7 +181,7 @@ var (
 		"app3.example.test:8443", "app3.example.test.", "[::1]:8443", "", "localhost:10000:", "user@localhost:10000"}
 	propPieces = []string{"app1", "app1", "APP1", "app2", "public", "public", "assets", "static", "shared", "favicon.ico",
 		"signed-out", "frontchannel-logout", ".", "..", "", "%2e", "%2E%2E", "%2F", "%2f", "%5C", "\\", ";x", "%61pp1",
-		"ap%70%31", "x", "%20", "%C3%A9", "%25", "a;b", "..%2F", "%C0%AF", "connect", "endsession", "exeunt", "healthz"}
+		"ap%70%31", "x", "bye", "admin", "%20", "%C3%A9", "%25", "a;b", "..%2F", "%C0%AF", "connect", "endsession", "exeunt", "healthz"}
 	propSeps  = []string{"/", "/", "/", "/", "//", "\\", "%2F", "/./", "/../"}
 	propTails = []string{"", "", "/", "?x=1", "?a=/../public/app1/", "#f", "/?", ";p"}
 )

@@ -16,7 +16,9 @@ func classifyConfig(t testing.TB, extra map[string]any) *Config {
 			"public_path_prefixes":      []string{"/public/app1/", "/app1/assets/"},
 			"post_logout_redirect_uris": []string{"http://localhost:10000/app1/signed-out"},
 			"frontchannel_logout_uri":   "http://localhost:10000/app1/frontchannel-logout"},
-		map[string]any{"client_id": "app2", "hosts": []string{"localhost:10000"}, "path_prefixes": []string{"/app2/"}},
+		map[string]any{"client_id": "app2", "hosts": []string{"localhost:10000"}, "path_prefixes": []string{"/app2/"},
+			// Its own landing beside the apps, and one inside app1's pages, which app2 cannot open.
+			"post_logout_redirect_uris": []string{"http://localhost:10000/bye/app2", "http://localhost:10000/app1/admin"}},
 		map[string]any{"client_id": "app3", "hosts": []string{"app3.example.test"}, "public_path_prefixes": []string{"/static/"}},
 		map[string]any{"client_id": "app4", "hosts": []string{"[::1]:8443"}, "path_prefixes": []string{"/v6/"}},
 	}
@@ -66,6 +68,9 @@ func TestClassify(t *testing.T) {
 		{"http", local, "/app1/assets/logo.png", public, "app1", "clients[0].public_path_prefixes[1]"},
 		{"http", local, "/app1/signed-out?state=x", public, "app1", "clients[0].post_logout_redirect_uris[0]"},
 		{"http", local, "/app1/frontchannel-logout?iss=x&sid=y", public, "app1", "clients[0].frontchannel_logout_uri"},
+		{"http", local, "/bye/app2", public, "app2", "clients[1].post_logout_redirect_uris[0]"},
+		{"http", local, "/app1/admin", client, "app1", "clients[0].path_prefixes[0]"}, // app2's landing, app1's page
+		{"http", local, "/bye/app2/x", nobody, "", ""},
 		{"https", "app3.example.test", "/static/app.js", public, "app3", "clients[2].public_path_prefixes[0]"},
 		{"https", "app3.example.test:8443", "/static", public, "app3", "clients[2].public_path_prefixes[0]"},
 
