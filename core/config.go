@@ -51,11 +51,18 @@ type Config struct {
 	UI UI
 	// Logout is how sign-out behaves.
 	Logout Logout
+	// PublicPathPrefixes are paths that pass without a session on every host routed to
+	// the filter (none by default); see Classify.
+	PublicPathPrefixes []string
+	// UnownedRequests is what happens to a request no rule covers (ClassUnowned).
+	UnownedRequests Unowned
 
 	providerByScheme    map[string]*Provider
 	providerByPath      map[string]providerRoute
 	clientByID          map[string]*Client
-	routesByHost        map[string][]clientRoute // longest path prefix first
+	routesByHost        map[string][]route       // clients' path prefixes, longest first
+	publicByHost        map[string][]route       // clients' public path prefixes, longest first
+	landings            map[string][]landingPage // by path
 	identityHeaderNames []string
 }
 
@@ -71,7 +78,7 @@ func (c *Config) SignInEnabled() bool { return c.Issuer != "" }
 var signInFields = []string{"issuer", "providers", "clients"}
 
 // signInOnlyFields configure sign-in and mean nothing without it.
-var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api", "ui", "logout"}
+var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api", "ui", "logout", "public_path_prefixes", "unowned_requests"}
 
 // ParseConfig turns the plugin configuration (a JSON object, as given in envoy.yaml) into
 // a Config. Zero bytes, or only whitespace, means pass-through mode with every default.
@@ -120,6 +127,8 @@ func (cfg *Config) read(obj *jsonObject) error {
 		cfg.readAPI,
 		cfg.readUI,
 		cfg.readLogout,
+		cfg.readPublicPathPrefixes,
+		cfg.readUnownedRequests,
 	} {
 		if err := read(obj); err != nil {
 			return err
@@ -135,6 +144,9 @@ func (cfg *Config) read(obj *jsonObject) error {
 		return nil
 	}
 	if err := cfg.checkKeysPresent(obj); err != nil {
+		return err
+	}
+	if err := cfg.checkPublicRules(); err != nil {
 		return err
 	}
 	return cfg.checkPathsDistinct()
@@ -217,7 +229,7 @@ func (cfg *Config) precompute() {
 	for _, c := range cfg.Clients {
 		cfg.clientByID[c.ClientID] = c
 	}
-	cfg.routesByHost = clientRoutes(cfg.Clients)
+	cfg.precomputeAccess()
 	cfg.identityHeaderNames = cfg.IdentityHeaders.names()
 }
 

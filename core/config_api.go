@@ -23,7 +23,7 @@ type API struct {
 func (c *Config) IsAPIRequest(path, accept string) bool {
 	path = stripQuery(path)
 	for _, p := range c.API.PathPrefixes {
-		if prefixMatches(p, path) {
+		if routeMatches(p, path) {
 			return true
 		}
 	}

@@ -45,7 +45,7 @@ func TestIsAPIRequest(t *testing.T) {
 		{"API prefix exactly", withPrefixes, "/graphql", "", true},
 		{"API prefix below", withPrefixes, "/graphql/x", "", true},
 		{"not a segment of the prefix", withPrefixes, "/graphqlx", "", false},
-		{"prefix ending in slash needs it", withPrefixes, "/api", "", false},
+		{"prefix ending in slash covers the path without it", withPrefixes, "/api", "", true},
 		{"no Accept", withPrefixes, "/", "", false},
 		{"anything", withPrefixes, "/", "*/*", false},
 		{"JSON", withPrefixes, "/", "application/json", true},

@@ -20,8 +20,12 @@ type Client struct {
 	Hosts []string
 	// PathPrefixes are the paths the client owns on its hosts ("/" by default). A prefix
 	// matches itself and what lies below it: "/app" matches "/app" and "/app/x", not
-	// "/apple"; "/app/" matches "/app/x", not "/app".
+	// "/apple"; "/app/" matches "/app/x" and "/app" itself.
 	PathPrefixes []string
+	// PublicPathPrefixes are paths on the client's hosts that pass without a session and
+	// without identity (none by default), matched as PathPrefixes are, on clear paths
+	// only (see Config.Classify).
+	PublicPathPrefixes []string
 	// PostLogoutRedirectURIs are where the client may ask to be sent after signing out,
 	// verbatim: a requested URI must equal one of them exactly.
 	PostLogoutRedirectURIs []string
@@ -52,73 +56,53 @@ func (c *Client) AllowsPostLogoutRedirectURI(uri string) bool {
 func (c *Config) Client(clientID string) *Client { return c.clientByID[clientID] }
 
 // ClientFor returns the client that owns a request, from its :authority (host, with or
-// without port, any case) and :path (query ignored), or nil when no client does. The
-// host's entries with that exact port are tried first, then those without a port; among
-// a host's entries the longest matching path prefix wins.
+// without port, any case) and :path (query ignored), or nil when no client does. It
+// reads host and path as Classify does (for an https request): the host's entries with
+// that exact port are tried first, then those without a port; among a host's entries
+// the longest matching path prefix wins.
 func (c *Config) ClientFor(host, path string) *Client {
-	host, path = strings.ToLower(host), stripQuery(path)
-	if cl := matchRoutes(c.routesByHost[host], path); cl != nil {
-		return cl
+	h, ok := readHost("https", host)
+	if !ok {
+		return nil
 	}
-	if bare, ok := withoutPort(host); ok {
-		return matchRoutes(c.routesByHost[bare], path)
+	if r := h.lookup(c.routesByHost, readPath(stripQuery(path)).canonical); r != nil {
+		return r.client
 	}
 	return nil
 }
 
-// clientRoute is one host's path prefix and the client owning it.
-type clientRoute struct {
+// route is one host's path prefix, the client it belongs to and the configuration
+// field that declared it.
+type route struct {
 	prefix string
 	client *Client
+	rule   string
 }
 
-func matchRoutes(routes []clientRoute, path string) *Client {
-	for _, r := range routes {
-		if prefixMatches(r.prefix, path) {
-			return r.client
-		}
-	}
-	return nil
-}
-
-// prefixMatches matches whole path segments: a prefix matches itself and what lies
-// below it, so that "/app" never hands "/apple" to the wrong client.
-func prefixMatches(prefix, path string) bool {
-	return strings.HasPrefix(path, prefix) &&
-		(len(path) == len(prefix) || strings.HasSuffix(prefix, "/") || path[len(prefix)] == '/')
-}
-
-// withoutPort drops the port of a request's host; ok is false when it has none.
-func withoutPort(host string) (string, bool) {
-	i := strings.LastIndexByte(host, ':')
-	switch {
-	case i < 0:
-		return host, false
-	case strings.HasPrefix(host, "["): // "[::1]:8080", but not "[::1]"
-		if !strings.HasSuffix(host[:i], "]") {
-			return host, false
-		}
-	case strings.Contains(host[:i], ":"): // a bare IPv6 address, not a valid Host
-		return host, false
-	}
-	return host[:i], true
-}
-
-// clientRoutes builds the host lookup of ClientFor: for each configured host, its path
-// prefixes, longest first.
-func clientRoutes(clients []*Client) map[string][]clientRoute {
-	m := map[string][]clientRoute{}
-	for _, c := range clients {
+// hostRoutes builds a host-keyed route table: for each of a client's hosts, the
+// prefixes prefixes(i, c) gives (named by their field), longest first.
+func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) map[string][]route {
+	m := map[string][]route{}
+	for i, c := range clients {
+		list, field := prefixes(c)
 		for _, h := range c.Hosts {
-			for _, p := range c.PathPrefixes {
-				m[h] = append(m[h], clientRoute{p, c})
+			for j, p := range list {
+				m[h] = append(m[h], route{p, c, fmt.Sprintf("clients[%d].%s[%d]", i, field, j)})
 			}
 		}
 	}
 	for _, routes := range m {
-		slices.SortStableFunc(routes, func(a, b clientRoute) int { return cmp.Compare(len(b.prefix), len(a.prefix)) })
+		slices.SortStableFunc(routes, func(a, b route) int { return cmp.Compare(len(b.prefix), len(a.prefix)) })
 	}
 	return m
+}
+
+// prefixMatches is RFC 6265's cookie path-match: a prefix matches itself and what lies
+// below it, whole segments only; "/app/" does not match "/app", as a cookie with that
+// Path is not sent there. Routes use routeMatches instead.
+func prefixMatches(prefix, path string) bool {
+	return strings.HasPrefix(path, prefix) &&
+		(len(path) == len(prefix) || strings.HasSuffix(prefix, "/") || path[len(prefix)] == '/')
 }
 
 func (cfg *Config) readClients(obj *jsonObject) error {
@@ -165,6 +149,9 @@ func (cfg *Config) readClient(o *jsonObject) (*Client, error) {
 		return nil, err
 	}
 	if err := readPathPrefixes(o, c); err != nil {
+		return nil, err
+	}
+	if c.PublicPathPrefixes, err = readPublicPrefixes(o); err != nil {
 		return nil, err
 	}
 	if err := readPostLogoutRedirectURIs(o, c); err != nil {
@@ -227,6 +214,9 @@ func readPathPrefixes(o *jsonObject, c *Client) error {
 	for i, p := range prefixes {
 		if problem := checkPath(p, "/app/"); problem != "" {
 			return o.fieldError(indexed("path_prefixes", i), problem)
+		}
+		if !readPath(p).clear {
+			return o.fieldError(indexed("path_prefixes", i), `must be a path as Envoy normalises it: no "." or ".." segments, repeated "/", "\", ";", lower-case or unneeded percent-encodings (such as %2F or %61); requests are read in that form before they are matched`)
 		}
 		if slices.Contains(prefixes[:i], p) {
 			return o.fieldError(indexed("path_prefixes", i), fmt.Sprintf("%q is listed twice", p))

@@ -76,7 +76,9 @@ func TestClients(t *testing.T) {
 			}},
 		{name: "two clients on one host", edits: []edit{appendTo("clients", app2("hosts", []any{"app1.example.test"}, "path_prefixes", []any{"/two/"}))},
 			check: func(t *testing.T, c *Config) { is(t, "Client(app2).ClientID", c.Client("app2").ClientID, "app2") }},
-		{name: "same host with and without port", edits: []edit{appendTo("clients", app2("hosts", []any{"app1.example.test:8443"}))}},
+		{name: "same host with and without port", edits: []edit{set("clients[0].public_path_prefixes", []any{}), appendTo("clients", app2("hosts", []any{"app1.example.test:8443"}))}},
+		{name: "a public prefix on a host without port is checked against the same host with one", edits: []edit{appendTo("clients", app2("hosts", []any{"app1.example.test:8443"}))},
+			err: c0 + `public_path_prefixes[0]": "/static/" lies under client "app2"'s path prefix "/" (clients[1].path_prefixes[0]) on host "app1.example.test:8443": declare public paths in the client that owns them`},
 
 		{name: "no client_id", edits: []edit{del("clients[0].client_id")},
 			err: c0 + `client_id": is required; set the id apps use for themselves, such as "app1"`},
@@ -118,6 +120,11 @@ func TestClients(t *testing.T) {
 			err: c0 + `path_prefixes": must list at least one path prefix (remove the field for the default, ["/"])`},
 		{name: "relative path prefix", edits: []edit{set("clients[0].path_prefixes", []any{"app"})},
 			err: c0 + `path_prefixes[0]": must start with "/" (for example "/app/")`},
+		{name: "path prefix with a dot segment", edits: []edit{set("clients[0].path_prefixes", []any{"/a/../b/"})},
+			err: c0 + `path_prefixes[0]": must be a path as Envoy normalises it: no "." or ".." segments, repeated "/", "\", ";", lower-case or unneeded percent-encodings (such as %2F or %61); requests are read in that form before they are matched`},
+		{name: "path prefix with an encoded letter", edits: []edit{set("clients[0].path_prefixes", []any{"/ok/", "/%61pp/"})},
+			err: c0 + `path_prefixes[1]": must be a path as Envoy normalises it: no "." or ".." segments, repeated "/", "\", ";", lower-case or unneeded percent-encodings (such as %2F or %61); requests are read in that form before they are matched`},
+		{name: "path prefix with an encoded space", edits: []edit{set("clients[0].path_prefixes", []any{"/my%20app/"})}},
 		{name: "path prefix twice", edits: []edit{set("clients[0].path_prefixes", []any{"/a", "/a"})},
 			err: c0 + `path_prefixes[1]": "/a" is listed twice`},
 		{name: "post-logout URI relative", edits: []edit{set("clients[0].post_logout_redirect_uris", []any{"/bye"})},
@@ -157,13 +164,14 @@ func TestClients(t *testing.T) {
 		{name: "unknown default provider", edits: []edit{set("clients[0].default_provider", "aad")},
 			err: c0 + `default_provider": names no provider; use the scheme of one: "oidc"`},
 		{name: "unknown client field", edits: []edit{set("clients[0].host", "x")},
-			err: c0 + `host": unknown field; remove it or fix its spelling (known fields: client_id, name, hosts, path_prefixes, post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, backchannel_logout_uri, backchannel_logout_session_required, backchannel_cluster, default_provider)`},
+			err: c0 + `host": unknown field; remove it or fix its spelling (known fields: client_id, name, hosts, path_prefixes, public_path_prefixes, post_logout_redirect_uris, frontchannel_logout_uri, frontchannel_logout_session_required, backchannel_logout_uri, backchannel_logout_session_required, backchannel_cluster, default_provider)`},
 	})
 }
 
 func TestClientFor(t *testing.T) {
 	cfg, err := ParseConfig(configWith(t,
 		set("clients[0].hosts", []any{"app1.example.test", "shared.example.test"}),
+		set("clients[0].public_path_prefixes", []any{}), // "/static/" would cover app2's "/static/app2/"
 		appendTo("clients", map[string]any{"client_id": "app2", "hosts": []any{"shared.example.test"}, "path_prefixes": []any{"/app2", "/static/app2/"}}),
 		appendTo("clients", map[string]any{"client_id": "app2-admin", "hosts": []any{"shared.example.test"}, "path_prefixes": []any{"/app2/admin"}}),
 		appendTo("clients", map[string]any{"client_id": "alt", "hosts": []any{"shared.example.test:8443", "[::1]:8080", "127.0.0.1"}, "path_prefixes": []any{"/alt/"}}),
@@ -194,9 +202,10 @@ func TestClientFor(t *testing.T) {
 		{"shared.example.test", "/app2/admin/users", "app2-admin"},
 		{"shared.example.test", "/app2/administrator", "app2"},
 		{"shared.example.test", "/static/app2/x.js", "app2"},
-		{"shared.example.test", "/static/app2", "app1"}, // "/static/app2/" needs the slash
+		{"shared.example.test", "/static/app2", "app2"}, // "/static/app2/" covers it
 		{"shared.example.test:8443", "/alt/x", "alt"},
-		{"shared.example.test:8443", "/alt", "app1"}, // falls back to the host without port
+		{"shared.example.test:8443", "/alt", "alt"},   // "/alt/" covers it
+		{"shared.example.test:8443", "/altx", "app1"}, // falls back to the host without port
 		{"shared.example.test:8443", "/app2/x", "app2"},
 		{"shared.example.test:9443", "/alt/x", "app1"},
 		{"shared.example.test", "/alt/x", "app1"},

@@ -45,7 +45,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "object field", in: `{"health_path": {}}`,
 			err: `exeunt configuration: field "health_path": must be a string, not an object`},
 		{name: "unknown field", in: `{"health_pth": "/h"}`,
-			err: `exeunt configuration: field "health_pth": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout)`},
+			err: `exeunt configuration: field "health_pth": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests)`},
 		{name: "repeated field", in: `{"health_path": "/a", "health_path": "/b"}`,
 			err: `exeunt configuration: field "health_path": appears more than once; keep only one`},
 		{name: "array", in: `[]`,
@@ -300,6 +300,8 @@ func TestExampleConfig(t *testing.T) {
 	is(t, "HealthPath()", cfg.HealthPath(), "/exeunt/healthz")
 	is(t, "Issuer", cfg.Issuer, "https://auth.example.test")
 	is(t, "IssuerOrigin", cfg.IssuerOrigin, "https://auth.example.test")
+	is(t, "PublicPathPrefixes", cfg.PublicPathPrefixes, []string{"/favicon.ico"})
+	is(t, "UnownedRequests", cfg.UnownedRequests, UnownedRefuse)
 	is(t, "Paths", cfg.Paths, Paths{
 		Discovery:     "/.well-known/openid-configuration",
 		JWKS:          "/.well-known/jwks.json",
@@ -339,6 +341,7 @@ func TestExampleConfig(t *testing.T) {
 		Name:                              "App One",
 		Hosts:                             []string{"app1.example.test"},
 		PathPrefixes:                      []string{"/"},
+		PublicPathPrefixes:                []string{"/static/"},
 		PostLogoutRedirectURIs:            []string{"https://app1.example.test/signed-out"},
 		FrontchannelLogoutURI:             "https://app1.example.test/frontchannel-logout",
 		FrontchannelLogoutSessionRequired: true,
@@ -454,7 +457,7 @@ func TestSignInNeedsEverything(t *testing.T) {
 		{name: "keys without sign-in", raw: `{"health_path": "/h", "keys": {"dev_generate": true}}`,
 			err: `exeunt configuration: field "keys": has no effect while sign-in is off; configure issuer, providers and clients to turn sign-in on, or remove it`},
 		{name: "unknown field before missing ones", raw: `{"isuer": "https://auth.example.test", "providers": []}`,
-			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout)`},
+			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests)`},
 	})
 }
 

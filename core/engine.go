@@ -105,40 +105,57 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 }
 
 // OnRequestHeaders decides what to do with a request once its headers have arrived.
+// Config.Classify says what the request is, once and first; this only acts on it. A
+// request reaches an upstream without a session only when it is public by a declared
+// rule (or sign-in is off).
 func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 	e.now = now
-	if pathOnly(r.Path) == e.cfg.HealthPath() {
-		return health(r.Method)
-	}
-	strip := e.presentIdentityHeaders(r)
-	if !e.cfg.SignInEnabled() {
-		return Decision{RemoveHeaders: strip}
-	}
-	host := strings.ToLower(r.Authority)
-	if e.isIssuerHost(r.Scheme, host) {
+	c := e.cfg.Classify(r)
+	switch c.Class {
+	case ClassOwnEndpoint:
 		if d, ok := e.ownEndpoint(r, now); ok {
 			return d
 		}
+		// Classify and ownEndpoint list the same paths; should they ever disagree, the
+		// request is refused rather than passed.
+		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", pathOnly(r.Path))
+		return e.refuseUnowned(r)
+	case ClassPublic:
+		return Decision{RemoveHeaders: e.presentIdentityHeaders(r)}
+	case ClassClient:
+		return e.withSession(r, c.Client, now)
 	}
-	client := e.cfg.ClientFor(host, pathOnly(r.Path))
-	if client == nil {
-		return Decision{RemoveHeaders: strip}
+	if e.cfg.UnownedRequests == UnownedSignIn {
+		return e.withSession(r, nil, now)
 	}
+	return e.refuseUnowned(r)
+}
+
+// withSession lets a request continue only with a valid session, with the identity
+// headers for client (and its signed assertion), or for no client (client nil: the
+// identity without an assertion, see UnownedSignIn). Without a session, the browser is
+// sent to sign in and an API call gets 401.
+func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision {
 	cs := parseCookies(r.Headers)
 	opened, chunks, err := e.openSession(cs, now)
 	s := &opened
 	if err != nil {
 		return e.unauthenticated(r, client, cs, chunks, err, now)
 	}
-	d := Decision{RemoveHeaders: strip}
-	if d.SetHeaders, err = e.identityHeaders(s, client, now); err != nil {
-		e.logf("exeunt: signing an assertion: %v", err)
-		return Respond(e.errorPage(500, "Something went wrong", "Please try again.", ""))
+	d := Decision{RemoveHeaders: e.presentIdentityHeaders(r)}
+	if client == nil {
+		d.SetHeaders = e.unsignedIdentityHeaders(s)
+	} else {
+		if d.SetHeaders, err = e.identityHeaders(s, client, now); err != nil {
+			e.logf("exeunt: signing an assertion: %v", err)
+			return Respond(e.errorPage(500, "Something went wrong", "Please try again.", ""))
+		}
+		d.SetHeaders = append(d.SetHeaders, e.sessionStateHeaders(s, client, r)...)
 	}
-	d.SetHeaders = append(d.SetHeaders, e.sessionStateHeaders(s, client, r)...)
 	// Record the client the first time this session visits it (only such clients are
 	// told of a sign-out), and renew the idle window; otherwise the cookie stays as is.
-	if fresh, renew := !s.visited(client.ClientID), s.needsRefresh(now, e.cfg.Session.IdleTimeout); fresh || renew {
+	fresh := client != nil && !s.visited(client.ClientID)
+	if renew := s.needsRefresh(now, e.cfg.Session.IdleTimeout); fresh || renew {
 		if fresh {
 			s.Clients = append(s.Clients, client.ClientID)
 			e.updateRecordClients(s, now)
@@ -154,21 +171,43 @@ func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
 	return d
 }
 
-// unauthenticated answers a request to a client's route without a valid session: API
-// requests get 401, browsers are sent to sign in. A cookie that was present but is no
-// longer valid (expired, revoked, tampered) is cleared on the way.
+// unsignedIdentityHeaders are the identity headers for a request no client owns
+// (unowned_requests "sign_in"): who is signed in, without the signed assertion, which
+// needs a client as its audience.
+func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
+	h := e.cfg.IdentityHeaders
+	out := []Header{{h.Sub, s.Sub}, {h.IDP, s.IdP}, {h.SID, s.SID}}
+	if s.Email != "" {
+		out = append(out, Header{h.Email, s.Email})
+	}
+	if s.Name != "" {
+		out = append(out, Header{h.Name, s.Name})
+	}
+	return out
+}
+
+// refuseUnowned answers a request that no rule covers (unowned_requests "refuse"): 404,
+// since no application is configured at that address, as a page for a browser and as
+// JSON for an API call. It never reaches an upstream.
+func (e *Engine) refuseUnowned(r Request) Decision {
+	e.metrics.Add("exeunt.request.unowned_refused", 1)
+	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
+		return Respond(oauthError(404, "not_found", "no application behind this proxy is configured for this host and path"))
+	}
+	return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 404, "no_app"))
+}
+
+// unauthenticated answers a request that needs a session but has no valid one (client
+// is the owner, nil for a request nobody owns under unowned_requests "sign_in"): API
+// requests get 401, browsers are sent to sign in (at the client's default provider, the
+// only one, or the user's choice). A cookie that was present but is no longer valid
+// (expired, revoked, tampered) is cleared on the way.
 func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks int, why error, now time.Time) Decision {
 	var clear []Header
 	if why != errNoSession {
 		clear = e.clearSessionCookies(max(chunks, 1))
 	}
 	clear = append(clear, e.staleBrowserState(cs)...)
-	if e.isLogoutLanding(r, client) {
-		// The client's own front-channel logout page and post-logout pages are reached
-		// signed out by design (in an iframe after the session ended, or as the way
-		// back): they pass, without identity, instead of starting a new sign-in.
-		return Decision{RemoveHeaders: e.presentIdentityHeaders(r), ResponseHeaders: clear}
-	}
 	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
 		return Respond(&Response{Status: 401, Headers: append([]Header{
 			{"content-type", "application/json"},
@@ -177,7 +216,10 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 		}, clear...), Body: []byte(`{"error":"login_required","error_description":"sign in first: this API needs a signed-in browser session"}`)})
 	}
 	returnURL := e.requestURL(r)
-	p := client.DefaultProvider
+	var p *Provider
+	if client != nil {
+		p = client.DefaultProvider
+	}
 	if p == nil && len(e.cfg.Providers) == 1 {
 		p = e.cfg.Providers[0]
 	}
@@ -205,19 +247,13 @@ func (e *Engine) requestURL(r Request) string {
 	return scheme + "://" + r.Authority + r.Path
 }
 
-func (e *Engine) isIssuerHost(scheme, host string) bool {
-	if scheme == "" {
-		scheme = "https"
-	}
-	origin := scheme + "://" + host
-	return origin == e.cfg.IssuerOrigin || strings.TrimSuffix(origin, ":443") == e.cfg.IssuerOrigin ||
-		strings.TrimSuffix(origin, ":80") == e.cfg.IssuerOrigin
-}
-
-// ownEndpoint answers the paths Exeunt serves itself on its issuer's host.
+// ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
+// on its issuer's host, the others; Classify has checked the host.
 func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
 	path := pathOnly(r.Path)
 	switch path {
+	case e.cfg.HealthPath():
+		return health(r.Method), true
 	case e.cfg.Paths.Discovery:
 		return Respond(e.discoveryDocument()), true
 	case e.cfg.Paths.JWKS:
@@ -310,31 +346,4 @@ func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now 
 func oauthError(status int, code, description string) *Response {
 	body, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
 	return &Response{Status: status, Headers: []Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, Body: body}
-}
-
-// isLogoutLanding reports whether a request is for the client's frontchannel_logout_uri
-// or one of its post_logout_redirect_uris (same scheme, host and path; the query is
-// the app's business).
-func (e *Engine) isLogoutLanding(r Request, client *Client) bool {
-	scheme := r.Scheme
-	if scheme == "" {
-		scheme = "https"
-	}
-	here := scheme + "://" + strings.ToLower(r.Authority) + pathOnly(r.Path)
-	same := func(raw string) bool {
-		if raw == "" {
-			return false
-		}
-		u, err := url.Parse(raw)
-		return err == nil && u.Scheme+"://"+strings.ToLower(u.Host)+u.EscapedPath() == here
-	}
-	if same(client.FrontchannelLogoutURI) {
-		return true
-	}
-	for _, uri := range client.PostLogoutRedirectURIs {
-		if same(uri) {
-			return true
-		}
-	}
-	return false
 }

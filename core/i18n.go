@@ -71,6 +71,8 @@ var catalogs = map[string]map[string]string{
 		"err.server_error.text":             "Something went wrong on our side. Please try again in a moment.",
 		"err.unavailable.title":             "Temporarily unavailable",
 		"err.unavailable.text":              "This service cannot complete your request right now. Please try again in a moment.",
+		"err.no_app.title":                  "Nothing here",
+		"err.no_app.text":                   "No application is configured at this address. Check the address, or go back to the application you were using.",
 	},
 	"fr": {
 		"error.ref":     "Référence\u00a0:",
@@ -125,6 +127,8 @@ var catalogs = map[string]map[string]string{
 		"err.server_error.text":             "Une erreur s'est produite de notre côté. Veuillez réessayer dans un instant.",
 		"err.unavailable.title":             "Service momentanément indisponible",
 		"err.unavailable.text":              "Ce service ne peut pas traiter votre demande pour le moment. Veuillez réessayer dans un instant.",
+		"err.no_app.title":                  "Aucune application ici",
+		"err.no_app.text":                   "Aucune application n'est configurée à cette adresse. Vérifiez l'adresse, ou revenez à l'application que vous utilisiez.",
 	},
 }
 
@@ -133,7 +137,7 @@ var catalogs = map[string]map[string]string{
 var errorReasons = []string{
 	"invalid_request", "invalid_redirect_uri", "invalid_hint", "client_mismatch", "unknown_client",
 	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
-	"provider_state", "server_error", "unavailable",
+	"provider_state", "server_error", "unavailable", "no_app",
 }
 
 // messages are one language's texts, as templates use them: {{.M.T "key" args...}}.

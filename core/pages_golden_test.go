@@ -76,6 +76,7 @@ const returnTo = "https://app1.example.test/signed-out?state=st4te&x=1"
 var goldenPages = []pageCase{
 	{"error-context-invalid", func(e *Engine, lang string) *Response { return e.errorPageIn(lang, 400, "context_invalid") }},
 	{"error-csrf", func(e *Engine, lang string) *Response { return e.errorPageIn(lang, 400, "csrf") }},
+	{"error-no-app", func(e *Engine, lang string) *Response { return e.errorPageIn(lang, 404, "no_app") }},
 	{"error-signin", func(e *Engine, lang string) *Response {
 		// The sign-in flow's English error page, whatever lang.
 		return e.errorPage(502, "Sign-in is unavailable", "The identity provider cannot be reached right now. Please try again in a moment.", "https://auth.example.test/")

@@ -472,11 +472,19 @@ func TestAProviderThatIsDownGivesAPageAndNoSession(t *testing.T) {
 	}
 }
 
-func TestUnprotectedPathsPassButLoseIdentityHeaders(t *testing.T) {
+func TestPublicPathsPassButLoseIdentityHeaders(t *testing.T) {
+	m := signinConfigMap()
+	m["public_path_prefixes"] = []string{"/public/"}
 	b := newBrowser(t)
-	d := b.request("GET", "https://exeunt.test/public/", Header{"x-exeunt-sub", "admin"}, Header{"x-exeunt-assertion", "forged"})
+	b.e = mustEngine(t, configFrom(t, m))
+	forged := []Header{{"x-exeunt-sub", "admin"}, {"x-exeunt-assertion", "forged"}}
+	d := b.request("GET", "https://exeunt.test/public/", forged...)
 	if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-sub") || !contains(d.RemoveHeaders, "x-exeunt-assertion") || len(d.SetHeaders) != 0 {
-		t.Fatalf("unprotected path: %+v", d)
+		t.Fatalf("public path: %+v", d)
+	}
+	// A path no rule covers is refused, forged headers or not.
+	if d := b.request("GET", "https://exeunt.test/private/", forged...); d.Continues() || d.Response.Status != 404 {
+		t.Fatalf("unowned path: %+v", d)
 	}
 }
 

@@ -30,7 +30,7 @@ func envoyPluginConfig(t *testing.T) []byte {
 	return nil
 }
 
-func TestTheFilterAnswersItsHealthPathAndPassesTheRestThrough(t *testing.T) {
+func TestTheFilterAnswersItsHealthPathAndPassesDeclaredPublicPathsThrough(t *testing.T) {
 	h := startHost(t, "exeunt.wasm", hostsim.Options{VMs: 2, PluginConfig: envoyPluginConfig(t)})
 	var upstreamSaw []string
 	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -50,14 +50,23 @@ func TestTheFilterAnswersItsHealthPathAndPassesTheRestThrough(t *testing.T) {
 			t.Fatalf("health on VM %d: %+v", resp.VM, resp)
 		}
 	}
-	resp, err := h.Do(ctx, &hostsim.Request{Method: "POST", Path: "/app/page?x=1", Body: []byte("form")}, upstream)
+	// envoy.yaml declares /public/app1/ public for App One: it passes untouched, signed out.
+	resp, err := h.Do(ctx, &hostsim.Request{Method: "POST", Path: "/public/app1/page?x=1", Authority: "localhost:10000", Body: []byte("form")}, upstream)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.Status != 200 || string(resp.Body) != "from the app" || resp.HeaderValue("set-cookie") != "app=1" || resp.LocalReply {
 		t.Fatalf("pass-through: %+v", resp)
 	}
-	if strings.Join(upstreamSaw, ";") != "POST /app/page?x=1" {
+	// A path no rule covers is refused by the filter itself, and never reaches the app.
+	resp, err = h.Do(ctx, &hostsim.Request{Method: "POST", Path: "/app/page?x=1", Authority: "localhost:10000", Body: []byte("form")}, upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 404 || !resp.LocalReply {
+		t.Fatalf("a path nobody owns: %d (local reply %v)", resp.Status, resp.LocalReply)
+	}
+	if strings.Join(upstreamSaw, ";") != "POST /public/app1/page?x=1" {
 		t.Fatalf("the upstream saw %q; the health checks must not reach it", upstreamSaw)
 	}
 }
