@@ -147,7 +147,7 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 		proxywasm.LogWarn("fixture warn")
 		proxywasm.LogError("fixture error")
 		proxywasm.LogCritical("fixture critical")
-		return respondJSON(200, map[string]any{"level": rawLogLevel()})
+		return respondJSON(200, map[string]any{"logged": true})
 	case "/properties":
 		out := map[string]any{}
 		for _, name := range strings.Split(q.Get("names"), ",") {
