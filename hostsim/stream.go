@@ -344,13 +344,10 @@ func (h *Host) callPhase(v *vm, s *stream, dir streamType, run func() (uint64, e
 
 // waitResume waits until the filter resumes a paused stream (stop false), or
 // ends it with a local reply or a reset (stop true), or the stream timeout
-// passes. localBefore is the local reply known when the pause began.
+// passes. localBefore is the local reply known before the callback that
+// paused ran (nil on the request path, where none can precede it): one sent
+// since, even before this wait began (by a callout's answer, say), ends it.
 func (h *Host) waitResume(ctx context.Context, v *vm, s *stream, dir streamType, name string, localBefore *Response) (stop bool, err error) {
-	if localBefore == nil {
-		v.mu.Lock()
-		localBefore = s.local
-		v.mu.Unlock()
-	}
 	timer := time.NewTimer(h.opts.StreamTimeout)
 	defer timer.Stop()
 	for {
