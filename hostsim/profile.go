@@ -152,7 +152,7 @@ func Profile(envoy string) (EnvoyProfile, error) {
 	for _, p := range profiles {
 		known = append(known, p.Envoy)
 	}
-	return EnvoyProfile{}, fmt.Errorf("hostsim: no host profile for Envoy %q; profiles: %s (Envoy before 1.38 has the 1.38 profile's restrictions or more, and cannot run a Go module: see RATIONALE.md)", envoy, strings.Join(known, ", "))
+	return EnvoyProfile{}, fmt.Errorf("hostsim: no host profile for Envoy %q; profiles: %s (Envoy before 1.38 carries an older proxy-wasm-cpp-host, which lacks #533 as 1.38's does: see RATIONALE.md)", envoy, strings.Join(known, ", "))
 }
 
 // envFunctions are the "env" functions cpp-host registers for a module of
