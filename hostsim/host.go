@@ -263,7 +263,8 @@ var ErrStreamTimeout = errors.New("stream timeout")
 
 // checkImports refuses, with Envoy's own message, a module importing a
 // function the profile's host does not register, or one whose signature
-// differs from the host's (src/v8/v8.cc, V8::link).
+// differs from the host's (src/v8/v8.cc@09e5f8d, the same at beb8a4ec:
+// V8::link).
 func (h *Host) checkImports(m *Module) error {
 	if missing := h.profile.MissingImports(m.ABI, m.Imports); len(missing) > 0 {
 		return &ImportError{Envoy: h.profile.Envoy, CppHost: h.profile.CppHost, Missing: missing}
@@ -341,7 +342,8 @@ func (e *ImportError) Error() string {
 }
 
 // runCanary does what cpp-host does before it starts a plugin's VMs
-// (src/wasm.cc, WasmHandleBase::canary, called from createWasm): it starts
+// (src/wasm.cc@09e5f8d, the same at beb8a4ec: WasmHandleBase::canary, called
+// from createWasm): it starts
 // a throwaway VM through _initialize, proxy_on_vm_start and
 // proxy_on_configure, and refuses the plugin if that fails; then it kills
 // the VM without proxy_on_done or proxy_on_delete. Its logs carry VM -1.

@@ -376,8 +376,8 @@ func (h *Host) waitResume(ctx context.Context, v *vm, s *stream, dir streamType,
 
 // finish ends the stream as Envoy does: the access log first
 // (proxy_on_log, from Context::log), then the filter's destruction
-// (Context::onDestroy: proxy_on_done, then proxy_on_delete), in
-// source/extensions/common/wasm/context.cc.
+// (Context::onDestroy: proxy_on_done, then proxy_on_delete), in Envoy's
+// source/extensions/common/wasm/context.cc (main, 2026).
 func (v *vm) finish(s *stream) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
