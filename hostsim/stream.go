@@ -377,7 +377,9 @@ func (h *Host) waitResume(ctx context.Context, v *vm, s *stream, dir streamType,
 // finish ends the stream as Envoy does: the access log first
 // (proxy_on_log, from Context::log), then the filter's destruction
 // (Context::onDestroy: proxy_on_done, then proxy_on_delete), in Envoy's
-// source/extensions/common/wasm/context.cc (main, 2026).
+// source/extensions/common/wasm/context.cc; the connection manager logs
+// before it destroys the filters (source/common/http/conn_manager_impl.cc,
+// doDeferredStreamDestroy: filter_manager_.log(), then destroyFilters()).
 func (v *vm) finish(s *stream) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
