@@ -13,7 +13,13 @@ import (
 
 // These tests run what ships: build/exeunt.wasm inside hostsim.
 
-func envoyPluginConfig(t *testing.T) []byte {
+func envoyPluginConfig(t testing.TB) []byte {
+	t.Helper()
+	return shippedWasmFilter(t).Configuration
+}
+
+// shippedWasmFilter is the wasm filter of the shipped envoy.yaml.
+func shippedWasmFilter(t testing.TB) *envoyconfig.WasmPlugin {
 	t.Helper()
 	cfg, err := envoyconfig.LoadFile("../envoy.yaml")
 	if err != nil {
@@ -22,7 +28,7 @@ func envoyPluginConfig(t *testing.T) []byte {
 	for _, l := range cfg.Listeners {
 		for _, f := range l.HTTPFilters {
 			if f.Wasm != nil {
-				return f.Wasm.Configuration
+				return f.Wasm
 			}
 		}
 	}

@@ -135,7 +135,11 @@ func newEnv(t testing.TB, o envOptions) *signinEnv {
 	for k, v := range o.clusters {
 		clusters[k] = v
 	}
-	opts := hostsim.Options{VMs: 2, PluginConfig: pluginConfig, Clusters: clusters}
+	// The wasm filter's allow_on_headers_stop_iteration comes from the shipped
+	// envoy.yaml, as in a real Envoy: without it, the POST bodies the filter
+	// pauses for never reach it (hostsim.Options.AllowOnHeadersStopIteration).
+	opts := hostsim.Options{VMs: 2, PluginConfig: pluginConfig, Clusters: clusters,
+		AllowOnHeadersStopIteration: shippedWasmFilter(t).AllowOnHeadersStopIteration}
 	if o.host != nil {
 		o.host(&opts)
 	}

@@ -113,7 +113,11 @@ func (t MetricType) String() string {
 }
 
 // action is what a stream callback returns: 0 continues the filter chain,
-// anything else stops iteration until proxy_continue_stream (Envoy treats
-// StopIteration, StopAllIterationAndBuffer and StopAllIterationAndWatermark
-// alike for a single filter).
-const actionContinue = 0
+// anything else stops iteration until proxy_continue_stream. From a headers
+// callback, 1 (StopIteration, the SDK's ActionPause) still lets the body
+// through only where allow_on_headers_stop_iteration is set (see
+// Host.stopsAll).
+const (
+	actionContinue = 0
+	actionPause    = 1
+)

@@ -71,6 +71,16 @@ var hostFuncs = []hostFunc{
 	{"proxy_grpc_close", "i", unimplemented("proxy_grpc_close")},
 }
 
+// emscriptenFuncs are the two "env" functions cpp-host registers besides the
+// Proxy-Wasm ABI (src/wasm.cc, WasmBase::registerCallbacks; src/exports.cc).
+var emscriptenFuncs = []struct {
+	name, sig, results string
+	fn                 func(stack []uint64)
+}{
+	{"pthread_equal", "ii", "i", func(s []uint64) { s[0] = b2u(uint32(s[0]) == uint32(s[1])) }},
+	{"emscripten_notify_memory_growth", "i", "", func([]uint64) {}},
+}
+
 // instantiateEnv registers hostFuncs as the "env" module the guest imports.
 func (h *Host) instantiateEnv(ctx context.Context) error {
 	b := h.runtime.NewHostModuleBuilder("env")
@@ -83,11 +93,24 @@ func (h *Host) instantiateEnv(ctx context.Context) error {
 				params[i] = api.ValueTypeI64
 			}
 		}
+		full := "env." + f.name
 		b.NewFunctionBuilder().
 			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
-				st := f.fn(ctx, vmFrom(ctx), stack[:len(f.sig)])
+				v := vmFrom(ctx)
+				v.checkAllowed(full)
+				st := f.fn(ctx, v, stack[:len(f.sig)])
 				stack[0] = uint64(st)
 			}), params, []api.ValueType{api.ValueTypeI32}).
+			WithName(f.name).
+			Export(f.name)
+	}
+	for _, f := range emscriptenFuncs {
+		f, full := f, "env."+f.name
+		b.NewFunctionBuilder().
+			WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+				vmFrom(ctx).checkAllowed(full)
+				f.fn(stack)
+			}), valueTypes(f.sig), valueTypes(f.results)).
 			WithName(f.name).
 			Export(f.name)
 	}

@@ -7,9 +7,11 @@ import (
 
 // sharedData is the key-value store every VM of the host shares (Envoy
 // shares it across worker threads, scoped by vm_id; one Host runs one vm_id).
-// Each key carries a CAS version that starts at 1 and grows by one on every
-// write; a write naming a CAS that is not current fails with CasMismatch,
-// which is what lets VMs update a key without losing each other's writes.
+// It follows cpp-host's SharedData (src/shared_data.cc@09e5f8d, the same at
+// beb8a4ec): every write of any key, in any vm_id, takes the next value of
+// one process-wide CAS counter (nextCas: starts at 1, skips 0); a write
+// naming a non-zero CAS fails with CasMismatch only when the key exists with
+// another CAS; a non-zero CAS on a missing key still writes.
 type sharedData struct {
 	mu   sync.Mutex
 	data map[string]sharedValue
@@ -33,11 +35,29 @@ func (d *sharedData) set(key string, value []byte, cas uint32) Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur, exists := d.data[key]
-	if cas != 0 && (!exists || cur.cas != cas) {
+	if exists && cas != 0 && cur.cas != cas {
 		return StatusCasMismatch
 	}
-	d.data[key] = sharedValue{value: append([]byte(nil), value...), cas: cur.cas + 1}
+	d.data[key] = sharedValue{value: append([]byte(nil), value...), cas: nextCas()}
 	return StatusOK
+}
+
+// casCounter is cpp-host's cas_: one counter for the whole process (its
+// SharedData is a process-wide singleton, getGlobalSharedData).
+var (
+	casMu      sync.Mutex
+	casCounter uint32 = 1
+)
+
+func nextCas() uint32 {
+	casMu.Lock()
+	defer casMu.Unlock()
+	c := casCounter
+	casCounter++
+	if casCounter == 0 { // 0 is not a valid CAS value
+		casCounter++
+	}
+	return c
 }
 
 // SharedData returns the value and CAS of a shared-data key, for tests.
@@ -74,7 +94,8 @@ func hostGetSharedData(ctx context.Context, v *vm, p []uint64) Status {
 
 // proxy_set_shared_data(key_ptr, key_size, value_ptr, value_size, cas) -> status
 //
-// cas 0 writes unconditionally; any other cas must be the key's current one.
+// cas 0 writes unconditionally; any other cas must be the key's current one
+// when the key exists (a missing key is written whatever the cas).
 func hostSetSharedData(ctx context.Context, v *vm, p []uint64) Status {
 	key, ok1 := v.readString(uint32(p[0]), uint32(p[1]))
 	val, ok2 := v.read(uint32(p[2]), uint32(p[3]))

@@ -13,10 +13,18 @@
 //     per worker thread); every VM is a separate module instance with its own
 //     linear memory, while shared data, shared queues and metrics belong to
 //     the Host and are seen by every VM.
+//   - profile.go, wasi.go: the host profile of the Envoy release followed
+//     (Options.Envoy; docs/hostsim-and-envoy.md): which WASI and env
+//     functions a module may import (anything else is refused at load with
+//     Envoy's message), the WASI functions as proxy-wasm-cpp-host implements
+//     them, and the host calls that trap during _initialize and during
+//     proxy_on_memory_allocate. host.go also runs cpp-host's throwaway canary
+//     VM before the real ones.
 //   - stream.go: one HTTP stream through the filter, with Envoy's callback
 //     order (context create, request headers/body/trailers, the upstream,
-//     response headers/body/trailers, done, log, delete) and Envoy's pause
-//     and resume semantics.
+//     response headers/body/trailers, log, done, delete) and Envoy's pause
+//     and resume semantics (a StopIteration from a headers callback holds the
+//     body unless Options.AllowOnHeadersStopIteration).
 //   - abi_*.go: the host functions, one file per area of the ABI (logging,
 //     properties, header maps, buffers, HTTP calls, shared data, queues,
 //     timers, metrics, stream control, clock). A function that a guest

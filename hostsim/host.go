@@ -9,17 +9,19 @@ import (
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // Host runs one Proxy-Wasm plugin in one or more VMs, as an Envoy listener
 // with a wasm filter does. Create it with New; Close it when done.
 type Host struct {
 	opts    Options
-	runtime wazero.Runtime
-	module  *Module
-	vms     []*vm
-	next    atomic.Uint32 // round-robin over vms
+	profile EnvoyProfile
+	// allowedDuringAllocate is profile.DuringAllocate as a lookup table.
+	allowedDuringAllocate map[string]bool
+	runtime               wazero.Runtime
+	module                *Module
+	vms                   []*vm
+	next                  atomic.Uint32 // round-robin over vms
 
 	shared  sharedData
 	queues  sharedQueues
@@ -52,16 +54,21 @@ type LogEntry struct {
 	Message string
 }
 
-// New compiles bin (through the shared compilation cache), starts
-// opts.VMs VMs and runs each through Envoy's start sequence: _initialize,
-// proxy_on_context_create for the root context, proxy_on_vm_start with the
-// VM configuration and proxy_on_configure with the plugin configuration.
-// A plugin that refuses to start (as a filter does with a bad
-// configuration) is an error carrying the plugin's own error and critical
-// log lines.
+// New compiles bin (through the shared compilation cache), checks its
+// imports against the host profile of opts.Envoy, runs the throwaway canary
+// VM cpp-host runs first, then starts opts.VMs VMs and runs each through
+// Envoy's start sequence: _initialize, proxy_on_context_create for the root
+// context, proxy_on_vm_start with the VM configuration and
+// proxy_on_configure with the plugin configuration. A plugin that refuses
+// to start (as a filter does with a bad configuration) is an error carrying
+// the plugin's own error and critical log lines.
 func New(ctx context.Context, bin []byte, opts Options) (*Host, error) {
 	opts = opts.withDefaults()
-	h := &Host{opts: opts, closed: make(chan struct{})}
+	profile, err := Profile(opts.Envoy)
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{opts: opts, profile: profile, allowedDuringAllocate: set(profile.DuringAllocate), closed: make(chan struct{})}
 	cache, err := compilationCache(opts.CacheDir)
 	if err != nil {
 		return nil, err
@@ -74,8 +81,8 @@ func New(ctx context.Context, bin []byte, opts Options) (*Host, error) {
 		h.Close()
 		return nil, err
 	}
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, h.runtime); err != nil {
-		return fail(fmt.Errorf("hostsim: instantiating WASI: %w", err))
+	if err := h.instantiateWASI(ctx); err != nil {
+		return fail(err)
 	}
 	if err := h.instantiateEnv(ctx); err != nil {
 		return fail(err)
@@ -85,6 +92,12 @@ func New(ctx context.Context, bin []byte, opts Options) (*Host, error) {
 		return fail(err)
 	}
 	h.module = m
+	if err := h.checkImports(m); err != nil {
+		return fail(err)
+	}
+	if err := h.runCanary(ctx); err != nil {
+		return fail(err)
+	}
 	for i := 0; i < opts.VMs; i++ {
 		v, err := h.startVM(ctx, i)
 		if err != nil {
@@ -97,6 +110,9 @@ func New(ctx context.Context, bin []byte, opts Options) (*Host, error) {
 	}
 	return h, nil
 }
+
+// Profile is the host profile (the Envoy generation) this host follows.
+func (h *Host) Profile() EnvoyProfile { return h.profile }
 
 // ABI is the ABI version the hosted module declared.
 func (h *Host) ABI() ABIVersion { return h.module.ABI }
@@ -244,3 +260,117 @@ var ErrClosed = errors.New("hostsim: host closed")
 // paused and did not resume within Options.StreamTimeout (where Envoy's
 // stream idle timeout would end it).
 var ErrStreamTimeout = errors.New("stream timeout")
+
+// checkImports refuses, with Envoy's own message, a module importing a
+// function the profile's host does not register, or one whose signature
+// differs from the host's (src/v8/v8.cc@09e5f8d, the same at beb8a4ec:
+// V8::link).
+func (h *Host) checkImports(m *Module) error {
+	if missing := h.profile.MissingImports(m.ABI, m.Imports); len(missing) > 0 {
+		return &ImportError{Envoy: h.profile.Envoy, CppHost: h.profile.CppHost, Missing: missing}
+	}
+	for _, f := range m.compiled.ImportedFunctions() {
+		module, name, _ := f.Import()
+		params, results := h.hostSignature(module, name)
+		if params == nil && results == nil {
+			continue
+		}
+		if !sameTypes(f.ParamTypes(), params) || !sameTypes(f.ResultTypes(), results) {
+			return fmt.Errorf("hostsim (as Envoy %s): Failed to load Wasm module due to an import type mismatch: %s.%s", h.profile.Envoy, module, name)
+		}
+	}
+	return nil
+}
+
+// hostSignature returns the signature hostsim registered for an import
+// (both nil when it has none to compare).
+func (h *Host) hostSignature(module, name string) (params, results []byte) {
+	def := func(ps, rs []byte) ([]byte, []byte) {
+		if ps == nil {
+			ps = []byte{}
+		}
+		return ps, rs
+	}
+	switch module {
+	case "wasi_snapshot_preview1", "wasi_unstable":
+		f, ok := wasiFunctions(h.profile)[name]
+		if !ok {
+			return nil, nil
+		}
+		var rs []byte
+		if name != "proc_exit" {
+			rs = []byte{0x7f}
+		}
+		return def(valueTypes(f.sig), rs)
+	case "env":
+		for _, f := range hostFuncs {
+			if f.name == name {
+				return def(valueTypes(f.sig), []byte{0x7f})
+			}
+		}
+		for _, f := range emscriptenFuncs {
+			if f.name == name {
+				return def(valueTypes(f.sig), valueTypes(f.results))
+			}
+		}
+	}
+	return nil, nil
+}
+
+func sameTypes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ImportError is New's error for a module that imports what the profile's
+// Envoy does not provide: that Envoy would refuse to load it.
+type ImportError struct {
+	Envoy, CppHost string
+	Missing        []string
+}
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("hostsim (as Envoy %s, proxy-wasm-cpp-host %.7s): Failed to load Wasm module due to a missing import: %s (the module imports %d function(s) this Envoy does not provide: %s)",
+		e.Envoy, e.CppHost, e.Missing[0], len(e.Missing), strings.Join(e.Missing, ", "))
+}
+
+// runCanary does what cpp-host does before it starts a plugin's VMs
+// (src/wasm.cc@09e5f8d, the same at beb8a4ec: WasmHandleBase::canary, called
+// from createWasm): it starts
+// a throwaway VM through _initialize, proxy_on_vm_start and
+// proxy_on_configure, and refuses the plugin if that fails; then it kills
+// the VM without proxy_on_done or proxy_on_delete. Its logs carry VM -1.
+// What it writes to shared data or queues stays, as in Envoy.
+func (h *Host) runCanary(ctx context.Context) error {
+	c, err := h.startVM(ctx, canaryVM)
+	if c != nil {
+		defer h.killVM(ctx, c)
+	}
+	if err != nil {
+		return fmt.Errorf("hostsim: the canary VM (Envoy's configuration check) failed, so Envoy would refuse this plugin: %w", err)
+	}
+	return nil
+}
+
+// canaryVM is the index of the canary VM in logs and errors.
+const canaryVM = -1
+
+// killVM ends a VM as cpp-host's kill does: no further callbacks reach it.
+func (h *Host) killVM(ctx context.Context, v *vm) {
+	v.stopTicker()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.broken == nil {
+		v.broken = errKilled
+	}
+	v.mod.Close(ctx)
+}
+
+var errKilled = errors.New("hostsim: the VM was killed (the canary VM never runs callbacks after its configuration check)")

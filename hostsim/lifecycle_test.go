@@ -3,6 +3,7 @@ package hostsim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -37,10 +38,14 @@ func TestStreamCallbacksRunInEnvoysOrder(t *testing.T) {
 	var calls []string
 	h := newFixture(t, Options{OnGuestCall: func(vm int, fn string, args []uint64) {
 		mu.Lock()
-		calls = append(calls, fn)
+		calls = append(calls, fmt.Sprint(vm, " ", fn))
 		mu.Unlock()
 	}})
-	wantStart := []string{"_initialize", "proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure"}
+	// cpp-host first runs a throwaway canary VM (-1) through vm_start and
+	// configure (src/wasm.cc, WasmHandleBase::canary), then the real one; the
+	// canary gets no proxy_on_done or proxy_on_delete.
+	wantStart := []string{"-1 _initialize", "-1 proxy_on_context_create", "-1 proxy_on_vm_start", "-1 proxy_on_configure",
+		"0 _initialize", "0 proxy_on_context_create", "0 proxy_on_vm_start", "0 proxy_on_configure"}
 	if !reflect.DeepEqual(calls, wantStart) {
 		t.Fatalf("start sequence = %v, want %v", calls, wantStart)
 	}
@@ -48,11 +53,13 @@ func TestStreamCallbacksRunInEnvoysOrder(t *testing.T) {
 	calls = nil
 	mu.Unlock()
 	do(t, h, &Request{Method: "POST", Path: "/body", Body: []byte("x"), Trailer: []Pair{{"x-t", "1"}}})
+	// The end is Envoy's: the access log (Context::log: proxy_on_log), then the
+	// filter's destruction (Context::onDestroy: proxy_on_done, proxy_on_delete).
 	want := []string{"proxy_on_context_create", "proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers",
-		"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers", "proxy_on_done", "proxy_on_log", "proxy_on_delete"}
+		"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers", "proxy_on_log", "proxy_on_done", "proxy_on_delete"}
 	var got []string
 	for _, c := range calls {
-		if c != "proxy_on_memory_allocate" {
+		if c = strings.TrimPrefix(c, "0 "); c != "proxy_on_memory_allocate" {
 			got = append(got, c)
 		}
 	}
@@ -64,17 +71,25 @@ func TestStreamCallbacksRunInEnvoysOrder(t *testing.T) {
 func TestStreamsSpreadOverVMsThatShareData(t *testing.T) {
 	h := newFixture(t, Options{VMs: 3})
 	seen := map[int]bool{}
+	writes := 0
 	for i := 0; i < 6; i++ {
-		seen[do(t, h, &Request{Path: "/shared?key=k&value=v"}).VM] = true
+		resp := do(t, h, &Request{Path: "/shared?key=k&value=v"})
+		seen[resp.VM] = true
+		m := decodeJSON(t, resp)
+		for _, e := range []string{"set_error", "stale_error"} {
+			if m[e] == "" {
+				writes++
+			}
+		}
 	}
 	if len(seen) != 3 {
 		t.Fatalf("streams ran on VMs %v, want all 3", seen)
 	}
 	// Each request writes once with the CAS it read; the first one read
 	// nothing (CAS 0 = unconditional) so its second, "stale" write went
-	// through too: 7 writes from 3 VMs, none lost.
-	if _, cas, _ := h.SharedData("k"); cas != 7 {
-		t.Fatalf("cas = %d after 7 writes from 3 VMs, want 7", cas)
+	// through too: 7 writes from 3 VMs, each VM seeing the others' CAS.
+	if writes != 7 {
+		t.Fatalf("%d writes went through, want 7", writes)
 	}
 }
 

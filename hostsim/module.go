@@ -114,9 +114,17 @@ func newRuntime(ctx context.Context, cache wazero.CompilationCache) wazero.Runti
 	// The compiler, not the interpreter; no WithCloseOnContextDone: its checks
 	// on every loop and call would slow every guest for contexts that are never
 	// cancelled here (VM calls run on a background context, as Envoy's do).
-	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache)
+	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(cache).
+		WithMemoryLimitPages(maxMemoryPages)
 	return wazero.NewRuntimeWithConfig(ctx, cfg)
 }
+
+// maxMemoryPages caps every VM's linear memory at 1 GiB, as cpp-host does
+// (include/proxy-wasm/limits.h, PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES,
+// handed to V8 as --wasm_max_mem_pages in src/v8/v8.cc; the same at 09e5f8d
+// and beb8a4ec): memory.grow past it fails (returns -1) and the guest runs
+// out of memory there.
+const maxMemoryPages = (1 << 30) / (64 << 10)
 
 // compile compiles bin in r and checks that it is a Proxy-Wasm module this
 // host can run.

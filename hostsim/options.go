@@ -65,6 +65,22 @@ type Options struct {
 	// environment variable, or a cache in memory shared by the process.
 	CacheDir string
 
+	// Envoy names the Envoy release line whose Wasm host this host follows
+	// (see EnvoyProfile and Profiles): which WASI and env functions a module
+	// may import, which host calls trap during _initialize and during
+	// proxy_on_memory_allocate, what poll_oneoff answers. Default
+	// DefaultEnvoy, the minimum Envoy the README names.
+	Envoy string
+
+	// AllowOnHeadersStopIteration is the wasm filter's
+	// config.allow_on_headers_stop_iteration in envoy.yaml. False (Envoy's
+	// default): a filter returning StopIteration (Pause) from its headers
+	// callback stops the whole stream, and its body and trailers callbacks
+	// are not called until it resumes (cpp-host's
+	// convertVmCallResultToFilterHeadersStatus turns StopIteration into
+	// StopAllIterationAndWatermark). True: the filter still gets the body.
+	AllowOnHeadersStopIteration bool
+
 	// StreamTimeout bounds how long a stream may stay paused by the filter
 	// (Envoy's stream idle timeout plays this part). Default 30s.
 	StreamTimeout time.Duration

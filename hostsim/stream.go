@@ -157,12 +157,15 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 			return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
 		}, !hasTrailers},
 	}
-	// As in Envoy, a filter that stops iteration on the request headers still gets
-	// the body and trailers (it may be waiting for them: to read a form post, say);
-	// the request goes on to the upstream only once the filter continues, by
+	// A filter that stops iteration on the request headers gets the body and
+	// trailers only where Envoy's wasm filter sets allow_on_headers_stop_iteration
+	// (it may be waiting for them: to read a form post, say); otherwise cpp-host
+	// turns its StopIteration into StopAllIterationAndWatermark and Envoy buffers
+	// the body without calling the filter until it resumes (see stopsAll). The
+	// request goes on to the upstream only once the filter continues, by
 	// proxy_continue_stream or by returning Continue from a later callback.
 	paused := ""
-	for _, ph := range phases {
+	for i, ph := range phases {
 		if ph.skip {
 			continue
 		}
@@ -176,8 +179,18 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 		}
 		if uint32(action) == actionContinue {
 			paused = ""
-		} else {
-			paused = ph.name
+			continue
+		}
+		paused = ph.name
+		if i == 0 && h.stopsAll(action) {
+			stop, err := h.waitResume(ctx, v, s, streamRequest, ph.name+stopAllNote, nil)
+			if err != nil {
+				return nil, err
+			}
+			paused = ""
+			if stop {
+				break
+			}
 		}
 	}
 	if paused != "" {
@@ -231,18 +244,50 @@ func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Respons
 		}, !hasTrailers},
 	}
 	// A local reply sent while the response is being encoded replaces it,
-	// and is not encoded through the filter a second time.
+	// and is not encoded through the filter a second time. StopIteration from
+	// the response headers stops everything (the body waits) unless
+	// allow_on_headers_stop_iteration is set, as for the request.
 	before := local
-	for _, ph := range phases {
+	paused := ""
+	for i, ph := range phases {
 		if ph.skip {
 			continue
 		}
-		stop, err := h.runPhase(ctx, v, s, streamResponse, ph.name, ph.run)
+		v.mu.Lock()
+		localBefore := s.local
+		v.mu.Unlock()
+		action, halted, err := h.callPhase(v, s, streamResponse, ph.run, paused != "")
 		if err != nil {
 			return nil, err
 		}
+		if halted {
+			paused = ""
+			break
+		}
+		if uint32(action) == actionContinue {
+			paused = ""
+			continue
+		}
+		if i == 0 && !h.stopsAll(action) {
+			paused = ph.name // the body is still delivered
+			continue
+		}
+		name := ph.name
+		if i == 0 {
+			name += stopAllNote
+		}
+		stop, err := h.waitResume(ctx, v, s, streamResponse, name, localBefore)
+		if err != nil {
+			return nil, err
+		}
+		paused = ""
 		if stop {
 			break
+		}
+	}
+	if paused != "" {
+		if _, err := h.waitResume(ctx, v, s, streamResponse, paused, before); err != nil {
+			return nil, err
 		}
 	}
 	v.mu.Lock()
@@ -267,25 +312,20 @@ func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Respons
 	return resp, nil
 }
 
-// runPhase runs one stream callback and, when the filter paused the stream,
-// waits for it to be resumed. stop is true when the stream must not go on
-// in this direction: a local reply or a reset.
-func (h *Host) runPhase(ctx context.Context, v *vm, s *stream, dir streamType, name string, run func() (uint64, error)) (stop bool, err error) {
-	v.mu.Lock()
-	localBefore := s.local
-	v.mu.Unlock()
-	action, halted, err := h.callPhase(v, s, dir, run, false)
-	if err != nil {
-		return true, err
-	}
-	if halted {
-		return true, nil
-	}
-	if uint32(action) == actionContinue {
-		return false, nil
-	}
-	return h.waitResume(ctx, v, s, dir, name, localBefore)
+// stopsAll reports whether a headers callback's result stops the whole
+// stream, body included, as cpp-host's
+// ContextBase::convertVmCallResultToFilterHeadersStatus (src/context.cc@09e5f8d,
+// the same at beb8a4ec) decides: StopIteration (1) becomes
+// StopAllIterationAndWatermark unless the plugin's
+// allow_on_headers_stop_iteration is set (envoyproxy/envoy#40213); every
+// other non-Continue result stops everything too (hostsim reads 2,
+// ContinueAndEndStream, as a stop as well: the SDK never returns it).
+func (h *Host) stopsAll(action uint64) bool {
+	return !(uint32(action) == actionPause && h.opts.AllowOnHeadersStopIteration)
 }
+
+// stopAllNote explains a stream stuck in its headers callback.
+const stopAllNote = " (StopIteration from a headers callback: Envoy buffers the body without calling the filter until it resumes, unless the wasm filter sets allow_on_headers_stop_iteration)"
 
 // callPhase runs one stream callback. halted is true when the filter answered
 // locally or reset the stream during it. stillPaused keeps a resume that a
@@ -304,13 +344,10 @@ func (h *Host) callPhase(v *vm, s *stream, dir streamType, run func() (uint64, e
 
 // waitResume waits until the filter resumes a paused stream (stop false), or
 // ends it with a local reply or a reset (stop true), or the stream timeout
-// passes. localBefore is the local reply known when the pause began.
+// passes. localBefore is the local reply known before the callback that
+// paused ran (nil on the request path, where none can precede it): one sent
+// since, even before this wait began (by a callout's answer, say), ends it.
 func (h *Host) waitResume(ctx context.Context, v *vm, s *stream, dir streamType, name string, localBefore *Response) (stop bool, err error) {
-	if localBefore == nil {
-		v.mu.Lock()
-		localBefore = s.local
-		v.mu.Unlock()
-	}
 	timer := time.NewTimer(h.opts.StreamTimeout)
 	defer timer.Stop()
 	for {
@@ -337,8 +374,12 @@ func (h *Host) waitResume(ctx context.Context, v *vm, s *stream, dir streamType,
 	}
 }
 
-// finish ends the stream as Envoy does: proxy_on_done, proxy_on_log,
-// proxy_on_delete.
+// finish ends the stream as Envoy does: the access log first
+// (proxy_on_log, from Context::log), then the filter's destruction
+// (Context::onDestroy: proxy_on_done, then proxy_on_delete), in Envoy's
+// source/extensions/common/wasm/context.cc; the connection manager logs
+// before it destroys the filters (source/common/http/conn_manager_impl.cc,
+// doDeferredStreamDestroy: filter_manager_.log(), then destroyFilters()).
 func (v *vm) finish(s *stream) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -347,10 +388,10 @@ func (v *vm) finish(s *stream) error {
 		return ErrClosed // the VM is going away with all its contexts
 	}
 	v.withContext(s.id)
-	if _, err := v.call(v.fns.done, "proxy_on_done", uint64(s.id)); err != nil {
+	if _, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id)); err != nil {
 		return err
 	}
-	if _, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id)); err != nil {
+	if _, err := v.call(v.fns.done, "proxy_on_done", uint64(s.id)); err != nil {
 		return err
 	}
 	_, err := v.call(v.fns.delete, "proxy_on_delete", uint64(s.id))

@@ -3,16 +3,13 @@ package hostsim
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/sys"
 )
 
 // rootContextID is the id of each VM's root (plugin) context. Envoy gives
@@ -48,6 +45,12 @@ type vm struct {
 	tickStop   chan struct{}
 
 	output *tailBuffer // the guest's stdout and stderr, for error reports
+
+	// phase and allowed restrict the host functions the guest may call
+	// (allowed nil: all), as cpp-host does during _initialize and during
+	// proxy_on_memory_allocate (see checkAllowed in wasi.go).
+	phase   string
+	allowed map[string]bool
 }
 
 type vmKey struct{}
@@ -66,29 +69,11 @@ type guestFuncs struct {
 func (h *Host) startVM(ctx context.Context, i int) (*vm, error) {
 	v := &vm{host: h, index: i, nextID: rootContextID + 1, streams: map[uint32]*stream{}, props: map[string][]byte{}, output: newTailBuffer(64 << 10)}
 	v.ctx = context.WithValue(context.Background(), vmKey{}, v)
-	stdout := io.Writer(v.output)
-	stderr := io.Writer(v.output)
-	if h.opts.Stdout != nil {
-		stdout = io.MultiWriter(v.output, h.opts.Stdout)
-	}
-	if h.opts.Stderr != nil {
-		stderr = io.MultiWriter(v.output, h.opts.Stderr)
-	}
-	clock := h.opts.Clock
 	cfg := wazero.NewModuleConfig().
 		WithName(fmt.Sprintf("vm-%d", i)).
 		// Envoy calls _initialize itself (and main when there is one); a
 		// wazero default would call _start, which a reactor lacks.
-		WithStartFunctions().
-		WithStdout(stdout).WithStderr(stderr).
-		// wazero's default random source is deterministic; a guest that
-		// mints session ids and keys must get real randomness.
-		WithRandSource(rand.Reader).
-		WithWalltime(func() (int64, int32) {
-			t := clock.Now()
-			return t.Unix(), int32(t.Nanosecond())
-		}, sys.ClockResolution(1)).
-		WithNanotime(func() int64 { return clock.Now().UnixNano() }, sys.ClockResolution(1))
+		WithStartFunctions()
 	mod, err := h.runtime.InstantiateModule(v.ctx, h.module.compiled, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("hostsim: VM %d: instantiating the module: %w", i, err)
@@ -108,15 +93,8 @@ func (h *Host) startVM(ctx context.Context, i int) (*vm, error) {
 
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if _, err := v.call(v.fns.initialize, "_initialize"); err != nil {
+	if err := v.initialize(); err != nil {
 		return nil, err
-	}
-	if main := mod.ExportedFunction("main"); main != nil {
-		// proxy-wasm-cpp-host calls main(0, 0) after _initialize when a
-		// module has one (C++/Rust guests); a Go c-shared module has none.
-		if _, err := v.call(main, "main", 0, 0); err != nil {
-			return nil, err
-		}
 	}
 	v.effective = rootContextID
 	if _, err := v.call(v.fns.contextCreate, "proxy_on_context_create", rootContextID, 0); err != nil {
@@ -141,6 +119,28 @@ func (h *Host) startVM(ctx context.Context, i int) (*vm, error) {
 		return nil, h.startError(v, "proxy_on_configure")
 	}
 	return v, nil
+}
+
+// initialize runs the module's start functions as cpp-host's
+// WasmBase::startVm does (src/wasm.cc): _initialize, then main(0, 0) when the
+// module exports one (C++/Rust guests; a Go c-shared module has none), else
+// __main_void on hosts that call it, all with only the profile's
+// DuringInitialize host functions allowed.
+func (v *vm) initialize() error {
+	p := v.host.profile
+	defer v.restrict("_initialize", set(p.DuringInitialize))()
+	if _, err := v.call(v.fns.initialize, "_initialize"); err != nil {
+		return err
+	}
+	if main := v.mod.ExportedFunction("main"); main != nil {
+		_, err := v.call(main, "main", 0, 0)
+		return err
+	}
+	if mv := v.mod.ExportedFunction("__main_void"); mv != nil && p.CallsMainVoid {
+		_, err := v.call(mv, "__main_void")
+		return err
+	}
+	return nil
 }
 
 // call invokes a guest export with mu held. A missing export is a no-op
@@ -220,7 +220,11 @@ func (v *vm) readString(ptr, size uint32) (string, bool) {
 func (v *vm) writeOut(ctx context.Context, data []byte, ptrPtr, sizePtr uint32) Status {
 	var addr uint32
 	if len(data) > 0 {
+		// cpp-host allows only a few host calls while the guest allocates for
+		// it (include/proxy-wasm/wasm.h, WasmBase::allocMemory).
+		undo := v.restrict("proxy_on_memory_allocate", v.host.allowedDuringAllocate)
 		res, err := v.fns.alloc.Call(ctx, uint64(len(data)))
+		undo()
 		if err != nil {
 			panic(fmt.Errorf("hostsim: proxy_on_memory_allocate(%d) failed: %w", len(data), err))
 		}

@@ -147,7 +147,7 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 		proxywasm.LogWarn("fixture warn")
 		proxywasm.LogError("fixture error")
 		proxywasm.LogCritical("fixture critical")
-		return respondJSON(200, map[string]any{"level": rawLogLevel()})
+		return respondJSON(200, map[string]any{"logged": true})
 	case "/properties":
 		out := map[string]any{}
 		for _, name := range strings.Split(q.Get("names"), ",") {
@@ -255,6 +255,12 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 		return respondJSON(200, map[string]any{"error": errString(err)})
 	case "/panic":
 		panic("fixture panic on purpose")
+	case "/timer":
+		// A pending runtime timer makes the Go scheduler poll with a timeout
+		// (runtime.netpoll -> poll_oneoff) whenever a goroutine blocks, the
+		// garbage collector's start included (golang/go#78513).
+		time.AfterFunc(time.Hour, func() {})
+		return respondJSON(200, map[string]any{"timer": "set"})
 	case "/body", "/pause-body":
 		return types.ActionContinue
 	case "/pause-forever":

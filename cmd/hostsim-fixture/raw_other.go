@@ -5,5 +5,4 @@ package main
 // Native builds (go vet, go test ./...) have no Proxy-Wasm host to call.
 
 func rawCurrentTime() uint64 { return 0 }
-func rawLogLevel() uint32    { return 0 }
 func rawGrpcCall() uint32    { return 0 }

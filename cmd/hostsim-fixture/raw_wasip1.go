@@ -5,13 +5,12 @@ package main
 import "unsafe"
 
 // Host functions the SDK v0.24.0 cannot reach, imported directly so that
-// hostsim's tests cover them too.
+// hostsim's tests cover them too. (Not proxy_get_log_level: Envoy registers it
+// only for ABI 0.2.1 modules, and this one, like the SDK, declares 0.2.0;
+// hostsim's profile tests cover it with a hand-assembled 0.2.1 module.)
 
 //go:wasmimport env proxy_get_current_time_nanoseconds
 func proxyGetCurrentTimeNanoseconds(ret unsafe.Pointer) uint32
-
-//go:wasmimport env proxy_get_log_level
-func proxyGetLogLevel(ret unsafe.Pointer) uint32
 
 //go:wasmimport env proxy_grpc_call
 func proxyGrpcCall(a, b, c, d, e, f, g, h, i, j, k uint32, ret unsafe.Pointer) uint32
@@ -20,12 +19,6 @@ func rawCurrentTime() uint64 {
 	var t uint64
 	proxyGetCurrentTimeNanoseconds(unsafe.Pointer(&t))
 	return t
-}
-
-func rawLogLevel() uint32 {
-	var l uint32
-	proxyGetLogLevel(unsafe.Pointer(&l))
-	return l
 }
 
 // rawGrpcCall calls proxy_grpc_call with empty arguments and returns the

@@ -366,8 +366,9 @@ func (b *builder) wasm(p string, w *wasmfilterv3.Wasm) *WasmPlugin {
 		b.errs.add(cp, "is required: the wasm plugin's configuration")
 		return nil
 	}
-	b.rest(cp, pc, "name", "root_id", "vm_config", "configuration", "fail_open", "failure_policy")
-	plugin := &WasmPlugin{Name: pc.GetName(), RootID: pc.GetRootId(), FailOpen: pc.GetFailOpen()}
+	b.rest(cp, pc, "name", "root_id", "vm_config", "configuration", "fail_open", "failure_policy", "allow_on_headers_stop_iteration")
+	plugin := &WasmPlugin{Name: pc.GetName(), RootID: pc.GetRootId(), FailOpen: pc.GetFailOpen(),
+		AllowOnHeadersStopIteration: pc.GetAllowOnHeadersStopIteration().GetValue()}
 	switch fp := pc.GetFailurePolicy(); fp {
 	case wasmv3.FailurePolicy_UNSPECIFIED: // fail_open decides
 	case wasmv3.FailurePolicy_FAIL_OPEN:

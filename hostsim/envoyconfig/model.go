@@ -97,6 +97,10 @@ type WasmPlugin struct {
 	// FailOpen is true when a failed or crashed VM lets requests through (config.fail_open,
 	// or config.failure_policy FAIL_OPEN); otherwise Envoy answers 503.
 	FailOpen bool
+	// AllowOnHeadersStopIteration is config.allow_on_headers_stop_iteration:
+	// when false (Envoy's default), a filter pausing in its headers callback
+	// is not given the body until it resumes (hostsim.Options).
+	AllowOnHeadersStopIteration bool
 }
 
 // VirtualHost is a route_config virtual host: the routes for a set of Host header values.

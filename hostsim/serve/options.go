@@ -18,6 +18,7 @@ type Options struct {
 	Log        io.Writer // Envoy-style log lines (the guest's logs with their levels, plus hostsim's own); nil = os.Stderr
 	LogLevel   string    // trace|debug|info|warn|error|critical; "" = info
 	CacheDir   string    // wazero compilation cache dir; "" = none
+	Envoy      string    // the Envoy release whose Wasm host to follow (hostsim.Options.Envoy); "" = hostsim.DefaultEnvoy
 }
 
 // levelOff is above every level: nothing is logged (Envoy's "off").

@@ -59,7 +59,7 @@ func readPlugin(f envoyconfig.HTTPFilter, baseDir string, cache map[string][]byt
 		}
 		cache[file] = code
 	}
-	id := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%q\x00%q\x00%v", file, w.Name, w.RootID, w.VMID, w.VMConfiguration, w.Configuration, w.FailOpen)
+	id := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%q\x00%q\x00%v\x00%v", file, w.Name, w.RootID, w.VMID, w.VMConfiguration, w.Configuration, w.FailOpen, w.AllowOnHeadersStopIteration)
 	return pluginSpec{where: f.Path, file: file, code: code, wasm: w, identity: id}, nil
 }
 
@@ -90,6 +90,9 @@ func (s *Server) startPlugin(ctx context.Context, spec pluginSpec, level hostsim
 		Stdout:   guestOutput(hostsim.LogInfo),
 		Stderr:   guestOutput(hostsim.LogError),
 		CacheDir: s.opts.CacheDir,
+		Envoy:    s.opts.Envoy,
+		// config.allow_on_headers_stop_iteration (issue 12).
+		AllowOnHeadersStopIteration: w.AllowOnHeadersStopIteration,
 	}
 	if level > hostsim.LogCritical {
 		opts.LogLevel = hostsim.LogCritical // "off": the guest may still ask; nothing is printed
