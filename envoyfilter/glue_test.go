@@ -33,6 +33,9 @@ func (s *scripted) OnTick(time.Time) []*core.Call {
 	return s.onTick()
 }
 func (s *scripted) TickPeriod() time.Duration { return s.tick }
+func (s *scripted) FilterResponseCookies(_ core.Request, sc []string, _ time.Time) ([]string, bool) {
+	return sc, false
+}
 
 func startScripted(t *testing.T, s *scripted) proxytest.HostEmulator {
 	t.Helper()
