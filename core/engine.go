@@ -270,7 +270,7 @@ func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
 // signinChoice shows the providers to choose from, or starts sign-in at the chosen one.
 func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	q := queryOf(r.Path)
-	if name, limit := overLimit(q, "return"); name != "" {
+	if name, limit := overLimit(q, "return", "provider"); name != "" {
 		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
 	}
 	ret := q.Get("return")

@@ -320,6 +320,17 @@ func TestParametersOverTheirLimitAreRefusedAndChangeNothing(t *testing.T) {
 	ret := "https://exeunt.test/app1/?" + strings.Repeat("q", paramLimits["return"])
 	errorStatus(t, s.request("GET", "https://exeunt.test/exeunt/signin?"+url.Values{"return": {ret}}.Encode()), 400, "return")
 
+	errorStatus(t, s.request("GET", "https://exeunt.test/exeunt/signin?provider="+strings.Repeat("p", 65)), 400, "provider")
+
+	// An authorization response's state names the flow cookie: only Exeunt's alphabet.
+	for _, state := range []string{"abcdefgh;Domain=evil.example", "abc\r\ndefgh", strings.Repeat("a", 129)} {
+		d := s.request("GET", "https://exeunt.test/signin-oidc?"+url.Values{"code": {"c"}, "state": {state}}.Encode())
+		errorStatus(t, d, 400, "no valid state")
+		if strings.Contains(headerValue(d.Response.Headers, "set-cookie"), "evil") {
+			t.Fatalf("state %q reached a Set-Cookie: %v", state, d.Response.Headers)
+		}
+	}
+
 	// A long request URL starting a sign-in is cut before it rides in the flow cookie.
 	b := newBrowser(t)
 	start := "https://exeunt.test/app1/deep?" + strings.Repeat("x", 5000)

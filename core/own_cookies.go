@@ -44,49 +44,58 @@ func (e *Engine) forwardedCookies(r Request, d *Decision) {
 	if e.cfg.Cookie.ForwardToApps || !d.Continues() {
 		return
 	}
-	n, own := 0, false
+	n, only := 0, ""
 	for _, h := range r.Headers {
-		if h.Name != "cookie" {
-			continue
-		}
-		n++
-		for v := h.Value; v != "" && !own; {
-			var part string
-			part, v, _ = strings.Cut(v, ";")
-			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
-			own = e.isOwnCookie(name)
+		if h.Name == "cookie" {
+			n, only = n+1, h.Value
 		}
 	}
-	if !own {
+	var kept string
+	switch n {
+	case 0:
 		return
-	}
-	kept := ""
-	if n == 1 {
-		kept = e.keptSpan(headerValue(r.Headers, "cookie"))
-	} else {
+	case 1: // the usual case: one pass, and no copy
+		var own bool
+		if kept, own = e.keptSpan(only); !own {
+			return
+		}
+	default: // several Cookie headers (HTTP/2 may split them): joined into one
+		own := false
 		var b strings.Builder
 		for _, h := range r.Headers {
-			if h.Name == "cookie" {
-				if k := e.keptJoined(h.Value); k != "" {
-					if b.Len() > 0 {
-						b.WriteString("; ")
-					}
-					b.WriteString(k)
-				}
+			if h.Name != "cookie" {
+				continue
 			}
+			k, o := e.keptSpan(h.Value)
+			own = own || o
+			if k != "" {
+				if b.Len() > 0 {
+					b.WriteString("; ")
+				}
+				b.WriteString(k)
+			}
+		}
+		if !own {
+			return
 		}
 		kept = b.String()
 	}
-	if kept == "" {
+	if kept != "" {
+		d.SetHeaders = append(d.SetHeaders, Header{"cookie", kept})
+	} else if d.RemoveHeaders == nil {
+		d.RemoveHeaders = removeCookie // shared: its capacity makes any append copy
+	} else {
 		d.RemoveHeaders = append(d.RemoveHeaders, "cookie")
-		return
 	}
-	d.SetHeaders = append(d.SetHeaders, Header{"cookie", kept})
 }
 
-// keptSpan is a Cookie header value without Exeunt's cookies: a slice of v when the
-// kept pairs are contiguous in it, else a new string.
-func (e *Engine) keptSpan(v string) string {
+// removeCookie is RemoveHeaders for a request whose only cookies were Exeunt's, without
+// an allocation per request.
+var removeCookie = []string{"cookie"}[:1:1]
+
+// keptSpan is a Cookie header value without Exeunt's cookies, and whether it had any:
+// a slice of v when the kept pairs are contiguous in it, else a new string.
+func (e *Engine) keptSpan(v string) (kept string, own bool) {
 	start, end, runs := -1, -1, 0
 	inRun := false
 	for pos := 0; pos < len(v); {
@@ -96,14 +105,15 @@ func (e *Engine) keptSpan(v string) string {
 			stop = pos + next
 		}
 		part := v[pos:stop]
-		trimmed := strings.TrimSpace(part)
+		left := strings.TrimLeft(part, " \t") // optional white space (RFC 6265 §4.2.1)
+		trimmed := strings.TrimRight(left, " \t")
 		name, _, _ := strings.Cut(trimmed, "=")
 		switch {
 		case trimmed == "":
 		case e.isOwnCookie(name):
-			inRun = false
+			inRun, own = false, true
 		default:
-			s := pos + strings.Index(part, trimmed)
+			s := pos + len(part) - len(left)
 			if !inRun {
 				runs++
 				start = s
@@ -116,13 +126,15 @@ func (e *Engine) keptSpan(v string) string {
 		}
 		pos = stop + 1
 	}
-	switch runs {
-	case 0:
-		return ""
-	case 1:
-		return v[start:end]
+	switch {
+	case !own:
+		return v, false
+	case runs == 0:
+		return "", true
+	case runs == 1:
+		return v[start:end], true
 	}
-	return e.keptJoined(v)
+	return e.keptJoined(v), true
 }
 
 // keptJoined is v's pairs other than Exeunt's cookies, joined with "; ".

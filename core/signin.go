@@ -139,7 +139,9 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 	if r.Method != "GET" {
 		return fail(405, "Sign-in failed", "This address only accepts the identity provider's redirect.")
 	}
-	if len(state) < 8 {
+	if len(state) < 8 || len(state) > maxStateLength || !isBase64URL(state) {
+		// Exeunt's states are 32 base64url characters; part of one names the flow
+		// cookie, so nothing else may reach a Set-Cookie header.
 		return fail(400, "Sign-in failed", "The sign-in response has no valid state. Please start again from the application.")
 	}
 	flowName := e.flowCookieName(state)
@@ -301,4 +303,19 @@ func queryOf(path string) url.Values {
 	_, q, _ := strings.Cut(path, "?")
 	v, _ := url.ParseQuery(q)
 	return v
+}
+
+// maxStateLength bounds the state of an authorization response (Exeunt's own are 32
+// characters).
+const maxStateLength = 128
+
+// isBase64URL reports whether s holds only base64url characters (RFC 4648 §5).
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
