@@ -1,6 +1,7 @@
 package envoyfilter
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +123,11 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 // host can only remove every value of a name, so when one goes the others are put
 // back, in their order.
 func (h *httpContext) filterSetCookies() {
+	// Most responses set no cookie: one lookup of the name says so, without copying
+	// every header out of the host.
+	if _, err := proxywasm.GetHttpResponseHeader("set-cookie"); errors.Is(err, types.ErrorStatusNotFound) {
+		return
+	}
 	pairs, err := proxywasm.GetHttpResponseHeaders()
 	if err != nil {
 		proxywasm.LogErrorf("exeunt: cannot read the response headers: %v", err)
