@@ -19,9 +19,9 @@ type scripted struct {
 	onHeaders func(core.Request) core.Decision
 	// onSetCookies filters an upstream response's Set-Cookie values (nil: keeps all).
 	onSetCookies func(core.Request, []string) ([]string, bool)
-	onBody    func(r core.Request, body []byte, tooLarge bool) core.Decision
-	onTick    func() []*core.Call
-	tick      time.Duration
+	onBody       func(r core.Request, body []byte, tooLarge bool) core.Decision
+	onTick       func() []*core.Call
+	tick         time.Duration
 }
 
 func (s *scripted) OnRequestHeaders(r core.Request, _ time.Time) core.Decision { return s.onHeaders(r) }
