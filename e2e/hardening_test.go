@@ -7,6 +7,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,6 +91,18 @@ func TestExeuntCookiesNeitherReachAppsNorComeFromThem(t *testing.T) {
 		t.Fatalf("the browser received Set-Cookie %q", got)
 	}
 	e.waitMetric("exeunt.response.own_cookie_dropped", 6)
+	logged := 0
+	for _, l := range e.host.Logs() {
+		if strings.Contains(l.Message, "dropped a Set-Cookie for Exeunt's cookie") {
+			logged++
+			if strings.Contains(l.Message, "planted") || strings.Contains(l.Message, "chunk") {
+				t.Fatalf("the log quotes a cookie's value: %s", l.Message)
+			}
+		}
+	}
+	if logged != 6 {
+		t.Fatalf("%d log lines for 6 dropped Set-Cookies", logged)
+	}
 
 	// A path no client owns is not the filter's to protect, but the cookies are still
 	// Exeunt's: removed there too, and a response cannot plant them.
@@ -126,4 +139,40 @@ func TestAFailingTokenEndpointGets502(t *testing.T) {
 	if _, ok := e.jar["__Host-exeunt"]; ok {
 		t.Fatal("a session cookie was set")
 	}
+}
+
+func TestALogoutPostWithAHugeHintIsRefusedAndStoresNothing(t *testing.T) {
+	// Before the limits, 300 such POSTs added about 40 MB to the store. Each is now a 400
+	// page naming the parameter, read whole through the glue's body path.
+	e := newEnv(t, envOptions{clients: signoutClients(), config: map[string]any{"logout": map[string]any{"context_storage": "store"}},
+		clusters: map[string]hostsim.Cluster{"app1": {Address: newBCLListener(t, 0).addr()}, "app2": {Address: newBCLListener(t, 0).addr()}}})
+	e.signedInApps()
+	stored := func() int {
+		n := 0
+		for i := 0; i < 256; i++ {
+			for _, prefix := range []string{"exeunt/logout/", "exeunt/logout-sid/"} {
+				v, _, _ := e.host.SharedData(prefix + strconv.Itoa(i))
+				n += len(v)
+			}
+		}
+		return n
+	}
+	before := stored()
+	body := []byte(url.Values{"client_id": {"app1"}, "logout_hint": {strings.Repeat("h", 60<<10)}}.Encode())
+	for i := 0; i < 20; i++ {
+		resp := e.send("POST", "https://exeunt.test/connect/endsession", body, hostsim.Pair{Name: "content-type", Value: "application/x-www-form-urlencoded"})
+		if resp.Status != 400 || !strings.Contains(string(resp.Body), "logout_hint") {
+			t.Fatalf("a 60 KB logout_hint: %d %s", resp.Status, resp.Body)
+		}
+	}
+	if !e.signedIn() || stored() != before {
+		t.Fatalf("refused requests changed something: signed in %v, logout contexts %d bytes, before %d", e.signedIn(), stored(), before)
+	}
+	// The same request within the limits is stored (the prompt's context): the check
+	// above could see a write.
+	ok := []byte(url.Values{"client_id": {"app1"}, "logout_hint": {"alice"}}.Encode())
+	if resp := e.send("POST", "https://exeunt.test/connect/endsession", ok, hostsim.Pair{Name: "content-type", Value: "application/x-www-form-urlencoded"}); resp.Status != 200 || stored() == before {
+		t.Fatalf("a valid logout request: %d, stored %d bytes (before %d)", resp.Status, stored(), before)
+	}
+	e.waitMetric("exeunt.request.param_too_long", 20)
 }
