@@ -105,8 +105,11 @@ func (e *Engine) keptSpan(v string) (kept string, own bool) {
 			stop = pos + next
 		}
 		part := v[pos:stop]
-		left := strings.TrimLeft(part, " \t") // optional white space (RFC 6265 §4.2.1)
-		trimmed := strings.TrimRight(left, " \t")
+		left := trimOWS(part)
+		trimmed := left
+		for len(trimmed) > 0 && (trimmed[len(trimmed)-1] == ' ' || trimmed[len(trimmed)-1] == '\t') {
+			trimmed = trimmed[:len(trimmed)-1]
+		}
 		name, _, _ := strings.Cut(trimmed, "=")
 		switch {
 		case trimmed == "":
@@ -185,4 +188,13 @@ func (e *Engine) FilterResponseCookies(r Request, setCookies []string, now time.
 		return setCookies, false
 	}
 	return keep, true
+}
+
+// trimOWS drops the optional white space (RFC 6265 §4.2.1: spaces and tabs) in front of
+// s, without the cutset strings.TrimLeft would build on every call.
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
 }
