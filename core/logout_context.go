@@ -46,8 +46,14 @@ var (
 		m.maxBucketBytes = maxContextBucketBytes
 		return m
 	}()
-	// contextsBySID lists each session's stored contexts (ids separated by spaces).
-	contextsBySID = newExpiringMap("exeunt/logout-sid/", 256)
+	// contextsBySID lists each session's stored contexts (ids separated by spaces),
+	// bounded like the contexts themselves (a dropped list only loosens the per-session
+	// bound for that session; the total bound holds).
+	contextsBySID = func() expiringMap {
+		m := newExpiringMap("exeunt/logout-sid/", 256)
+		m.maxBucketBytes = 8 << 10
+		return m
+	}()
 )
 
 const (
