@@ -19,6 +19,10 @@ type Cookie struct {
 	SameSite SameSite
 	// Secure sets the Secure attribute (true by default).
 	Secure bool
+	// ForwardToApps keeps Exeunt's own cookies (the session and its chunks, sign-in
+	// flow cookies, the logoutId cookie, browser_state) in requests forwarded to apps.
+	// Off by default: they are removed (own_cookies.go).
+	ForwardToApps bool
 }
 
 // SameSite is a cookie's SameSite attribute, spelled as in Set-Cookie.
@@ -91,6 +95,11 @@ func (cfg *Config) readCookie(obj *jsonObject) error {
 		return err
 	} else if ok {
 		c.Secure = secure
+	}
+	if forward, ok, err := o.optionalBool("forward_to_apps"); err != nil {
+		return err
+	} else if ok {
+		c.ForwardToApps = forward
 	}
 	if err := o.rejectUnknown(); err != nil {
 		return err

@@ -58,6 +58,6 @@ func TestCookie(t *testing.T) {
 		{name: "cookie not an object", edits: []edit{set("cookie", "__Host-exeunt")},
 			err: `exeunt configuration: field "cookie": must be a JSON object ({...}), not a string`},
 		{name: "unknown cookie field", edits: []edit{set("cookie.httponly", true)},
-			err: ck + `httponly": unknown field; remove it or fix its spelling (known fields: name, domain, path, same_site, secure)`},
+			err: ck + `httponly": unknown field; remove it or fix its spelling (known fields: name, domain, path, same_site, secure, forward_to_apps)`},
 	})
 }

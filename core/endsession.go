@@ -55,6 +55,10 @@ func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision 
 
 // endSession validates a logout request and acts on it.
 func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) Decision {
+	if name, limit := overLimit(params, endSessionLimited...); name != "" {
+		e.metrics.Add("exeunt.logout.rejected", 1)
+		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
+	}
 	lang := chooseLanguage(params.Get("ui_locales"), r.Header("accept-language"))
 	fail := func(status int, reason string) Decision {
 		e.metrics.Add("exeunt.logout.rejected", 1)
@@ -118,6 +122,15 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 	cs := parseCookies(r.Headers)
 	opened, chunks, err := e.openSession(cs, now)
 	s := &opened
+	if err == errNoSession && e.cookieMayBeWithheld(r) {
+		// A cross-site request (an app on another site POSTing its logout form) comes
+		// without the session cookie even when there is a session: nothing here says
+		// whether this browser is signed in. Ask on Exeunt's own page; its form is a
+		// same-origin POST, which carries the cookie (crosssite.go, RATIONALE.md).
+		// The context names no session: the confirmation ends the one it brings.
+		ctx.Prompt = true
+		return e.showPrompt(lang, ctx, now)
+	}
 	if err != nil {
 		// Already signed out is not an error: show the logged-out page (with the way
 		// back to the app when it was validated), and drop a dead cookie.
@@ -176,7 +189,7 @@ const csrfPurpose = "logout-confirm"
 func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Decision {
 	exp := now.Add(e.cfg.Logout.ContextLifetime)
 	ctx.Expires = exp.Unix()
-	id, err := e.encodeLogoutID(ctx, 0, now) // travels in a form field, not a URL
+	id, err := e.encodeLogoutID(ctx, inForm, now) // travels in a form field, not a URL
 	if err != nil {
 		e.logf("exeunt: end session: cannot keep the logout context: %v", err)
 		return Respond(e.errorPageIn(lang, 503, "unavailable"))
@@ -214,20 +227,39 @@ func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time
 	if params.Get("confirm") != "yes" {
 		return Respond(e.errorPageIn(lang, 400, "invalid_request"))
 	}
+	// Everything that may refuse the confirmation comes before its token is spent: a
+	// refused attempt (from another site, say) changes nothing, and the user's own
+	// click still works.
+	opened, chunks, err := e.openSession(parseCookies(r.Headers), now)
+	s := &opened
+	switch {
+	case err == errNoSession && e.cookieMayBeWithheld(r):
+		// Our own form posts same-origin, with the cookie; this one came from another
+		// site, without it: whether a session lives on is unknown, so claim nothing.
+		return Respond(e.errorPageIn(lang, 403, "cross_site"))
+	case err != nil:
+	case ctx.SID == "":
+		// A prompt shown to a request that came without the cookie (cross-site): the
+		// user confirmed on Exeunt's page, and this same-origin POST brings the
+		// session they confirmed for. Such a prompt is bound to no session, so its
+		// form is accepted only from Exeunt's own origin: a page of a sibling site
+		// (same-site, so the cookie comes along) cannot replay one it obtained.
+		if site := r.Header("sec-fetch-site"); site != "" && site != "same-origin" {
+			return Respond(e.errorPageIn(lang, 400, "csrf"))
+		}
+		ctx.SID, ctx.Sub, ctx.IdP = s.SID, s.Sub, s.IdP
+	case subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) != 1:
+		// The prompt was made for another session (someone else's, planted on this
+		// browser): refuse rather than sign this one out.
+		return Respond(e.errorPageIn(lang, 400, "csrf"))
+	}
 	if fresh, err := usedStates.add(e.store, "csrf:"+tok.JTI, time.Unix(ctx.Expires, 0), now); err != nil || !fresh {
 		return Respond(e.errorPageIn(lang, 400, "csrf"))
 	}
-	opened, chunks, err := e.openSession(parseCookies(r.Headers), now)
-	s := &opened
 	if err != nil {
 		// Signed out in the meantime (another tab, the provider): done already.
 		ctx.SignedOut, ctx.Prompt = true, false
 		return Respond(e.showLoggedOut(lang, ctx, now))
-	}
-	if subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) != 1 {
-		// The prompt was made for another session (someone else's, planted on this
-		// browser): refuse rather than sign this one out.
-		return Respond(e.errorPageIn(lang, 400, "csrf"))
 	}
 	ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
 	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)

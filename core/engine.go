@@ -107,8 +107,17 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 // OnRequestHeaders decides what to do with a request once its headers have arrived.
 // Config.Classify says what the request is, once and first; this only acts on it. A
 // request reaches an upstream without a session only when it is public by a declared
-// rule (or sign-in is off).
+// rule (or sign-in is off). A request that goes on to an app loses Exeunt's own cookies on
+// the way (own_cookies.go).
 func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
+	d := e.requestHeaders(r, now)
+	if e.cfg.SignInEnabled() {
+		e.forwardedCookies(r, &d)
+	}
+	return d
+}
+
+func (e *Engine) requestHeaders(r Request, now time.Time) Decision {
 	e.now = now
 	c := e.cfg.Classify(r)
 	switch c.Class {
@@ -230,7 +239,7 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 			{"cache-control", "no-store"},
 		}})
 	} else {
-		d = e.startSignIn(p, returnURL, now)
+		d = e.startSignIn(p, returnURL, cs, now)
 	}
 	if d.Response != nil {
 		d.Response.Headers = append(d.Response.Headers, clear...)
@@ -238,13 +247,22 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 	return d
 }
 
-// requestURL is the absolute URL of the request, where the user returns after signing in.
+// requestURL is the absolute URL of the request, where the user returns after signing
+// in. It rides in the sign-in flow cookie, so it is bounded like a `return` parameter
+// (limits.go): a longer one loses its query, and if that is not enough, its path.
 func (e *Engine) requestURL(r Request) string {
 	scheme := r.Scheme
 	if scheme == "" {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Authority + r.Path
+	u := scheme + "://" + r.Authority + r.Path
+	if len(u) > maxReturnURL {
+		u = scheme + "://" + r.Authority + pathOnly(r.Path)
+	}
+	if len(u) > maxReturnURL {
+		u = scheme + "://" + r.Authority + "/"
+	}
+	return u
 }
 
 // ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
@@ -287,6 +305,9 @@ func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
 // signinChoice shows the providers to choose from, or starts sign-in at the chosen one.
 func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	q := queryOf(r.Path)
+	if name, limit := overLimit(q, "return", "provider"); name != "" {
+		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
+	}
 	ret := q.Get("return")
 	if !e.allowedReturn(ret) {
 		ret = e.cfg.IssuerOrigin + "/"
@@ -296,7 +317,7 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 		if p == nil {
 			return Respond(e.errorPage(400, "Unknown identity provider", "There is no identity provider called "+scheme+".", ""))
 		}
-		return e.startSignIn(p, ret, now)
+		return e.startSignIn(p, ret, parseCookies(r.Headers), now)
 	}
 	data := choicePageData{Lang: "en", Title: "Sign in"}
 	for _, p := range e.cfg.Providers {

@@ -17,6 +17,10 @@ import (
 // space or newline.
 type expiringMap struct {
 	buckets uint32
+	// maxBucketBytes, when not 0, bounds each bucket's formatted size, and so the
+	// map's (buckets × maxBucketBytes): a write that would pass it first drops the
+	// bucket's other entries that expire soonest (see bounded).
+	maxBucketBytes int
 	// keys are the buckets' store keys (prefix + number), built once: the revocation
 	// check looks one up on every request, and in a Go guest building a string is an
 	// allocation (BENCHMARKS.md).
@@ -157,6 +161,9 @@ func (m expiringMap) update(store Store, id string, now time.Time, fn func(old s
 		default:
 			entries = append(entries, mapEntry{id: id, until: u.until.Unix(), value: u.value})
 		}
+		if m.maxBucketBytes > 0 && !u.delete {
+			entries = m.bounded(entries, id)
+		}
 		if errors.Is(err, ErrNotFound) {
 			// A missing key cannot be compare-and-swapped: write it, then read it back
 			// and retry if a racing writer replaced it.
@@ -202,4 +209,29 @@ func (m expiringMap) all(store Store, now time.Time) ([]mapEntry, error) {
 		out = append(out, parseBucket(string(raw), now)...)
 	}
 	return out, firstErr
+}
+
+// bounded drops the entries that expire soonest, other than keep's, until the bucket
+// fits in maxBucketBytes (or only keep is left). The entries that go are the oldest of
+// their kind (every entry of a map lives as long), so under a flood the newest survive.
+func (m expiringMap) bounded(entries []mapEntry, keep string) []mapEntry {
+	size := 0
+	for _, e := range entries {
+		size += len(e.id) + len(e.value) + 22 // two spaces, a newline, up to 19 digits
+	}
+	for size > m.maxBucketBytes && len(entries) > 1 {
+		victim := -1
+		for i, e := range entries {
+			if e.id != keep && (victim < 0 || e.until < entries[victim].until) {
+				victim = i
+			}
+		}
+		if victim < 0 {
+			break
+		}
+		v := entries[victim]
+		size -= len(v.id) + len(v.value) + 22
+		entries = append(entries[:victim], entries[victim+1:]...)
+	}
+	return entries
 }

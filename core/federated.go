@@ -54,10 +54,21 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		if s != nil && s.IdP == p.Scheme && s.PSID == psid && !containsRecord(records, s.SID) {
 			records = append(records, recordOf(s))
 		}
-	case s != nil && s.IdP == p.Scheme:
-		// Without iss and sid the only session we can know of is the cookie's (when
-		// the browser sent it).
-		records = []sessionRecord{recordOf(s)}
+	case s != nil:
+		// Without iss and sid nothing shows the provider sent this: Exeunt registers
+		// at providers with frontchannel_logout_session_required, so a provider's
+		// iframe always carries both, and a bare link to this address (which the Lax
+		// cookie follows on a top-level navigation) must not end a session on its own.
+		// The user is asked, as at the end session endpoint, and the confirmation
+		// (a same-origin POST there) ends it. A framed request gets nothing to see
+		// (the prompt refuses to be framed), and nothing ends.
+		e.logf("exeunt: front-channel logout at %s without iss and sid: asking the user to confirm", p.FrontchannelLogoutPath)
+		return e.showPrompt(lang, &logoutContext{ID: oidc.RandomID(16), SID: s.SID, Sub: s.Sub, IdP: s.IdP, Clients: s.Clients, Prompt: true}, now)
+	case cookieErr == errNoSession && e.cookieMayBeWithheld(r):
+		// No iss and sid, and a cross-site request that would not carry the cookie:
+		// nothing to go on, and "signed out" would be a guess.
+		e.logf("exeunt: front-channel logout at %s without iss and sid, and without the cookie: nothing ended", p.FrontchannelLogoutPath)
+		return Respond(e.errorPageIn(lang, 400, "provider_state"))
 	}
 	var clear []Header
 	if cookieErr != errNoSession && (s == nil || containsRecord(records, s.SID)) {
@@ -156,11 +167,15 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 		e.metrics.Add("exeunt.logout.provider_backchannel", 1)
 		e.logf("exeunt: signed out sid=%s idp=%s trigger=provider_backchannel", rec.SID, rec.IdP)
 		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, "provider_backchannel", now)
-		// Front-channel notifications need a browser, and none is here.
+		// Front-channel notifications need a browser, and none is here. A client that
+		// also has a back-channel URI was just queued a logout token above; only one
+		// with front-channel alone is left uninformed, and only that is logged so.
 		for _, id := range rec.Clients {
 			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
 				e.metrics.Add(clientMetric(c.ClientID, "frontchannel.unsent"), 1)
-				e.logf("exeunt: back-channel logout: %s has only front-channel logout, which needs a browser; not notified of sid=%s", c.ClientID, rec.SID)
+				if c.BackchannelLogoutURI == "" {
+					e.logf("exeunt: back-channel logout: %s has only front-channel logout, which needs a browser; not notified of sid=%s", c.ClientID, rec.SID)
+				}
 			}
 		}
 	}

@@ -73,6 +73,12 @@ var catalogs = map[string]map[string]string{
 		"err.unavailable.text":              "This service cannot complete your request right now. Please try again in a moment.",
 		"err.no_app.title":                  "Nothing here",
 		"err.no_app.text":                   "No application is configured at this address. Check the address, or go back to the application you were using.",
+		"err.param_too_long.title":          "Request too long",
+		"err.param_too_long.text":           "The parameter %s is longer than this address accepts (at most %d characters). Nothing was changed.",
+		"err.provider_unavailable.title":    "Sign-in is unavailable",
+		"err.provider_unavailable.text":     "The identity provider could not complete the sign-in right now. Please try again in a moment.",
+		"err.cross_site.title":              "Sign-out not confirmed",
+		"err.cross_site.text":               "This confirmation came from another site, so your browser did not send your session with it, and nothing was changed. If you want to sign out, start again from the application.",
 	},
 	"fr": {
 		"error.ref":     "Référence\u00a0:",
@@ -129,6 +135,12 @@ var catalogs = map[string]map[string]string{
 		"err.unavailable.text":              "Ce service ne peut pas traiter votre demande pour le moment. Veuillez réessayer dans un instant.",
 		"err.no_app.title":                  "Aucune application ici",
 		"err.no_app.text":                   "Aucune application n'est configurée à cette adresse. Vérifiez l'adresse, ou revenez à l'application que vous utilisiez.",
+		"err.param_too_long.title":          "Requête trop longue",
+		"err.param_too_long.text":           "Le paramètre %s est plus long que ce que cette adresse accepte (%d caractères au plus). Rien n'a été modifié.",
+		"err.provider_unavailable.title":    "Connexion indisponible",
+		"err.provider_unavailable.text":     "Le fournisseur d'identité ne peut pas terminer la connexion pour le moment. Veuillez réessayer dans un instant.",
+		"err.cross_site.title":              "Déconnexion non confirmée",
+		"err.cross_site.text":               "Cette confirmation vient d'un autre site : votre navigateur n'a donc pas envoyé votre session avec elle, et rien n'a été modifié. Si vous voulez vous déconnecter, recommencez depuis l'application.",
 	},
 }
 
@@ -137,7 +149,8 @@ var catalogs = map[string]map[string]string{
 var errorReasons = []string{
 	"invalid_request", "invalid_redirect_uri", "invalid_hint", "client_mismatch", "unknown_client",
 	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
-	"provider_state", "server_error", "unavailable", "no_app",
+	"provider_state", "server_error", "unavailable", "no_app", "param_too_long", "provider_unavailable",
+	"cross_site",
 }
 
 // messages are one language's texts, as templates use them: {{.M.T "key" args...}}.

@@ -33,7 +33,38 @@ const logoutPurpose = "logout"
 
 // logoutContexts keeps contexts server-side when their protected form is too long for
 // a URL (or when configured so); the logoutId is then "s" and an opaque random id.
-var logoutContexts = newExpiringMap("exeunt/logout/", 256)
+//
+// Stored contexts are bounded, in total and per session, so that no flood of logout
+// requests can grow the store without limit: each of the 256 buckets holds at most
+// maxContextBucketBytes (4 MiB in all; a context is at most about 5 KB, its parameters
+// being limited, limits.go), dropping its oldest contexts first, and a session keeps
+// at most maxContextsPerSession stored contexts, its oldest dropped first. A dropped
+// context's logoutId then gets the "link expired" page, never another's context.
+var (
+	logoutContexts = func() expiringMap {
+		m := newExpiringMap("exeunt/logout/", 256)
+		m.maxBucketBytes = maxContextBucketBytes
+		return m
+	}()
+	// contextsBySID lists each session's stored contexts (ids separated by spaces),
+	// bounded like the contexts themselves (a dropped list only loosens the per-session
+	// bound for that session; the total bound holds).
+	contextsBySID = func() expiringMap {
+		m := newExpiringMap("exeunt/logout-sid/", 256)
+		m.maxBucketBytes = 8 << 10
+		return m
+	}()
+)
+
+const (
+	maxContextBucketBytes = 16 << 10
+	maxContextsPerSession = 4
+)
+
+// inForm is encodeLogoutID's urlLen for a logoutId that travels in a form field, not a
+// URL: its protected form is kept whatever its length (a form body takes 64 KiB), so
+// that showing a prompt never writes to the store in the "auto" storage mode.
+const inForm = -1
 
 // storedIDPrefix marks a logoutId that names a stored context. A protected one is a
 // compact JWE, which always starts with "ey".
@@ -57,15 +88,45 @@ func (e *Engine) encodeLogoutID(ctx *logoutContext, urlLen int, now time.Time) (
 			return "", err
 		}
 		// The logoutId appears query-escaped; a compact JWE is URL-safe already.
-		if urlLen+len(sealed) <= e.cfg.Logout.MaxURLLength {
+		if urlLen == inForm || urlLen+len(sealed) <= e.cfg.Logout.MaxURLLength {
 			return sealed, nil
 		}
 	}
 	id := storedIDPrefix + oidc.RandomID(22)
-	if err := logoutContexts.put(e.store, id, string(payload), time.Unix(ctx.Expires, 0), now); err != nil {
+	until := time.Unix(ctx.Expires, 0)
+	if err := logoutContexts.put(e.store, id, string(payload), until, now); err != nil {
 		return "", err
 	}
+	if ctx.SID != "" {
+		e.boundSessionContexts(ctx.SID, id, until, now)
+	}
 	return id, nil
+}
+
+// boundSessionContexts records id among the stored contexts of session sid and drops
+// that session's oldest ones past maxContextsPerSession. A failure here leaves one
+// more context than the bound until it expires, which is logged, not fatal: the context
+// itself was stored.
+func (e *Engine) boundSessionContexts(sid, id string, until, now time.Time) {
+	var evict []string
+	err := contextsBySID.update(e.store, sid, now, func(old string, _ bool) mapUpdate {
+		ids := strings.Fields(old)
+		ids = append(ids, id)
+		evict = nil
+		if n := len(ids) - maxContextsPerSession; n > 0 {
+			evict, ids = ids[:n], ids[n:]
+		}
+		return mapUpdate{value: strings.Join(ids, " "), until: until}
+	})
+	if err != nil {
+		e.logf("exeunt: logout context: cannot bound the contexts of sid=%s: %v", sid, err)
+		return
+	}
+	for _, old := range evict {
+		if err := logoutContexts.update(e.store, old, now, func(string, bool) mapUpdate { return mapUpdate{delete: true} }); err != nil {
+			e.logf("exeunt: logout context: cannot drop an old context of sid=%s: %v", sid, err)
+		}
+	}
 }
 
 var errContextInvalid = errors.New("the logout context is expired, altered or unknown")

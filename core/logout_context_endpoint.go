@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"time"
 )
@@ -27,6 +28,12 @@ func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
 	if err != nil {
 		return Respond(oauthError(404, "invalid_request", "no valid logout context for this logoutId: it expired, was altered or never existed"))
 	}
+	// Anyone may hold a logoutId: it travels in the provider's URLs (state) and logs.
+	// What only the user's own pages may learn (the app's state and way back, the
+	// front-channel URLs with the edge sid) comes only to the browser the context
+	// belongs to: the one holding the logoutId cookie Exeunt set with it, or the live
+	// session it names.
+	own := e.ownsLogoutContext(r, id, ctx, now)
 	type frame struct {
 		ClientID string `json:"client_id"`
 		URL      string `json:"url"`
@@ -41,12 +48,17 @@ func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
 		SignedOut             bool    `json:"signed_out"`
 		FrontchannelLogout    []frame `json:"frontchannel_logout"`
 		Expires               int64   `json:"expires_at"`
-	}{ClientID: ctx.ClientID, PostLogoutRedirectURI: ctx.RedirectURI, State: ctx.State, UILocales: ctx.UILocales,
-		ShowSignoutPrompt: ctx.Prompt, SignedOut: ctx.SignedOut, FrontchannelLogout: []frame{}, Expires: ctx.Expires}
+		// Withheld says the browser-bound fields were left out (see above).
+		Withheld bool `json:"withheld,omitempty"`
+	}{ClientID: ctx.ClientID, UILocales: ctx.UILocales,
+		ShowSignoutPrompt: ctx.Prompt, SignedOut: ctx.SignedOut, FrontchannelLogout: []frame{}, Expires: ctx.Expires, Withheld: !own}
 	if c := e.cfg.Client(ctx.ClientID); c != nil {
 		out.ClientName = c.Name
 	}
-	if ctx.SignedOut {
+	if own {
+		out.PostLogoutRedirectURI, out.State = ctx.RedirectURI, ctx.State
+	}
+	if ctx.SignedOut && own {
 		for _, id := range ctx.Clients {
 			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
 				out.FrontchannelLogout = append(out.FrontchannelLogout, frame{ClientID: c.ClientID, URL: e.frontchannelURL(c, ctx.SID)})
@@ -55,4 +67,19 @@ func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
 	}
 	body, _ := json.MarshalIndent(out, "", "  ")
 	return Respond(&Response{Status: 200, Headers: []Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, Body: body})
+}
+
+// ownsLogoutContext reports whether the request comes from the browser ctx belongs to:
+// it carries the logoutId cookie with this very id (set when the browser left for the
+// provider's sign-out), or a session cookie of the session ctx names.
+func (e *Engine) ownsLogoutContext(r Request, id string, ctx *logoutContext, now time.Time) bool {
+	cs := parseCookies(r.Headers)
+	if c, ok := cookieValue(cs, e.logoutCookieName()); ok && subtle.ConstantTimeCompare([]byte(c), []byte(id)) == 1 {
+		return true
+	}
+	if ctx.SID == "" {
+		return false
+	}
+	s, _, err := e.openSession(cs, now)
+	return err == nil && subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) == 1
 }

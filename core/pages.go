@@ -166,14 +166,16 @@ type errorPageData struct {
 // errorReasons ("invalid_request", "invalid_redirect_uri", "invalid_hint",
 // "client_mismatch", "unknown_client", "redirect_without_client", "context_invalid",
 // "csrf", "method_not_allowed", "body_too_large", "provider_state", "server_error",
-// "unavailable"); an unknown reason shows the invalid_request text. What went wrong in
-// detail goes to the log, never to the page.
-func (e *Engine) errorPageIn(lang string, status int, reason string) *Response {
+// "unavailable", "param_too_long", "provider_unavailable", "cross_site"); an unknown
+// reason shows the invalid_request text. args fill the text's verbs (param_too_long
+// takes the parameter's name and its limit). What went wrong in detail goes to the log,
+// never to the page.
+func (e *Engine) errorPageIn(lang string, status int, reason string, args ...any) *Response {
 	if !slices.Contains(errorReasons, reason) {
-		reason = "invalid_request"
+		reason, args = "invalid_request", nil
 	}
 	m := messagesFor(lang)
-	text, _ := m.T("err." + reason + ".text")
+	text, _ := m.T("err."+reason+".text", args...)
 	return renderPage(errorTemplate, status, e.ui(), m.lang, "err."+reason+".title", errorPageData{Message: text}, policy{})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,10 +38,11 @@ func (e *Engine) flowCookieName(state string) string {
 }
 
 // startSignIn redirects the browser to p's authorization endpoint, fetching the
-// provider's metadata first when no copy is known yet.
-func (e *Engine) startSignIn(p *Provider, returnURL string, now time.Time) Decision {
+// provider's metadata first when no copy is known yet. cs are the request's cookies,
+// whose older sign-in flow cookies may have to go (see maxFlowCookies).
+func (e *Engine) startSignIn(p *Provider, returnURL string, cs cookies, now time.Time) Decision {
 	if v, ok := e.providerInfo(p); ok {
-		return e.redirectToProvider(p, v, returnURL, now)
+		return e.redirectToProvider(p, v, returnURL, cs, now)
 	}
 	return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
 		if err != nil {
@@ -49,11 +51,11 @@ func (e *Engine) startSignIn(p *Provider, returnURL string, now time.Time) Decis
 				"The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", returnURL))
 		}
 		v, _ := e.providerInfo(p)
-		return e.redirectToProvider(p, v, returnURL, now)
+		return e.redirectToProvider(p, v, returnURL, cs, now)
 	})}
 }
 
-func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL string, now time.Time) Decision {
+func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL string, cs cookies, now time.Time) Decision {
 	endpoints := v.endpoints(p)
 	flow := flowState{State: oidc.RandomID(24), Nonce: oidc.RandomID(24), Provider: p.Scheme, Return: returnURL}
 	verifier, challenge := oidc.NewPKCE()
@@ -84,11 +86,44 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 	if c.sameSite == string(SameSiteStrict) {
 		c.sameSite = "Lax"
 	}
-	return Respond(&Response{Status: 302, Headers: []Header{
+	return Respond(&Response{Status: 302, Headers: append([]Header{
 		{"location", endpoints.AuthorizationEndpoint + sep + q.Encode()},
 		{"cache-control", "no-store"},
 		c.header(),
-	}})
+	}, e.evictFlowCookies(cs)...)})
+}
+
+// maxFlowCookies is how many sign-in flow cookies a browser keeps at once: one per
+// sign-in in progress (tabs signing in side by side). Each unauthenticated navigation
+// starts a flow, and each flow cookie lives 10 minutes, so without a bound a user who
+// opens many pages signed out piles them up (40 visits made an 18 KB Cookie header,
+// and enough would pass Envoy's header limit for the whole host).
+const maxFlowCookies = 3
+
+// evictFlowCookies deletes the oldest flow cookies the request carries so that, with
+// the one being set, at most maxFlowCookies remain. Browsers send cookies of the same
+// path oldest first (RFC 6265 §5.4, step 2), and every flow cookie has the same path,
+// so the first ones in the header are the oldest. A flow whose cookie goes fails at
+// its callback with "not started in this browser", and the user starts again.
+func (e *Engine) evictFlowCookies(cs cookies) []Header {
+	prefix := e.cfg.Cookie.Name + "-flow-"
+	var names []string
+	for _, h := range cs {
+		if h.Name != "cookie" {
+			continue
+		}
+		for _, part := range strings.Split(h.Value, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if strings.HasPrefix(name, prefix) && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	var out []Header
+	for i := 0; i < len(names)-(maxFlowCookies-1); i++ {
+		out = append(out, e.deleteCookie(names[i]))
+	}
+	return out
 }
 
 func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p.CallbackPath }
@@ -97,13 +132,16 @@ func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p
 func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Time) Decision {
 	q := queryOf(r.Path)
 	state := q.Get("state")
+	lang := chooseLanguage("", r.Header("accept-language"))
 	fail := func(status int, title, msg string, extra ...Header) Decision {
 		return Respond(e.errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", extra...))
 	}
 	if r.Method != "GET" {
 		return fail(405, "Sign-in failed", "This address only accepts the identity provider's redirect.")
 	}
-	if len(state) < 8 {
+	if len(state) < 8 || len(state) > maxStateLength || !isBase64URL(state) {
+		// Exeunt's states are 32 base64url characters; part of one names the flow
+		// cookie, so nothing else may reach a Set-Cookie header.
 		return fail(400, "Sign-in failed", "The sign-in response has no valid state. Please start again from the application.")
 	}
 	flowName := e.flowCookieName(state)
@@ -147,15 +185,16 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 			if err != nil || !ok {
 				return fail(502, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", clearFlow)
 			}
-			return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, now)}
+			return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
 		})}
 	}
-	return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, now)}
+	return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
 }
 
 // exchangeCode redeems the code at the token endpoint (RFC 6749 §4.1.3 with the PKCE
-// verifier) and, with the ID token it returns, creates the session.
-func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs cookies, now time.Time) *Call {
+// verifier) and, with the ID token it returns, creates the session. lang is the
+// language of the pages shown when it fails.
+func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs cookies, lang string, now time.Time) *Call {
 	tokenURL := v.endpoints(p).TokenEndpoint
 	u, _ := url.Parse(tokenURL)
 	form := url.Values{
@@ -187,6 +226,13 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				}
 				_ = json.Unmarshal(r.Body, &oe)
 				e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s", p.Scheme, r.Status, oe.Error)
+				if r.Status < 400 || r.Status >= 500 {
+					// The provider failed (a 5xx, or an answer a token endpoint never
+					// gives): it did not refuse this sign-in, it could not do it now.
+					resp := e.errorPageIn(lang, 502, "provider_unavailable")
+					resp.Headers = append(resp.Headers, clearFlow)
+					return Respond(resp)
+				}
 				return fail(400, "Sign-in failed", "The identity provider refused to complete the sign-in. Please start again from the application.")
 			}
 			var tr struct {
@@ -257,4 +303,19 @@ func queryOf(path string) url.Values {
 	_, q, _ := strings.Cut(path, "?")
 	v, _ := url.ParseQuery(q)
 	return v
+}
+
+// maxStateLength bounds the state of an authorization response (Exeunt's own are 32
+// characters).
+const maxStateLength = 128
+
+// isBase64URL reports whether s holds only base64url characters (RFC 4648 §5).
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

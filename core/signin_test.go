@@ -71,6 +71,8 @@ type fakeIdP struct {
 	mutate  func(claims map[string]any) // changes the next ID token's claims
 	signAlg jose.SignatureAlgorithm
 	calls   []string
+	// tokenStatus, when not 0, is the token endpoint's answer (a failing provider).
+	tokenStatus int
 }
 
 type fakeGrant struct{ nonce, challenge, redirect string }
@@ -97,6 +99,8 @@ func (f *fakeIdP) answer(c *Call) CallResult {
 		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: "rsa1", Algorithm: "RS256", Use: "sig"}}}
 		b, _ := json.Marshal(set)
 		return CallResult{Status: 200, Body: b}
+	case c.Path == "/token" && f.tokenStatus != 0:
+		return CallResult{Status: f.tokenStatus, Body: []byte("<html>upstream connect error</html>")}
 	case c.Path == "/token":
 		form, _ := url.ParseQuery(string(c.Body))
 		if got := headerValue(c.Headers, "authorization"); got != "Basic "+base64.StdEncoding.EncodeToString([]byte("exeunt:s3cret")) {

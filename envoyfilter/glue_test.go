@@ -17,9 +17,11 @@ import (
 
 type scripted struct {
 	onHeaders func(core.Request) core.Decision
-	onBody    func(r core.Request, body []byte, tooLarge bool) core.Decision
-	onTick    func() []*core.Call
-	tick      time.Duration
+	// onSetCookies filters an upstream response's Set-Cookie values (nil: keeps all).
+	onSetCookies func(core.Request, []string) ([]string, bool)
+	onBody       func(r core.Request, body []byte, tooLarge bool) core.Decision
+	onTick       func() []*core.Call
+	tick         time.Duration
 }
 
 func (s *scripted) OnRequestHeaders(r core.Request, _ time.Time) core.Decision { return s.onHeaders(r) }
@@ -33,6 +35,52 @@ func (s *scripted) OnTick(time.Time) []*core.Call {
 	return s.onTick()
 }
 func (s *scripted) TickPeriod() time.Duration { return s.tick }
+func (s *scripted) FilterResponseCookies(r core.Request, sc []string, _ time.Time) ([]string, bool) {
+	if s.onSetCookies == nil {
+		return sc, false
+	}
+	return s.onSetCookies(r, sc)
+}
+
+func TestUpstreamSetCookiesGoToTheEngine(t *testing.T) {
+	var seen []string
+	host := startScripted(t, &scripted{
+		onHeaders: func(core.Request) core.Decision {
+			return core.Decision{ResponseHeaders: []core.Header{{Name: "set-cookie", Value: "ours=1"}}}
+		},
+		onSetCookies: func(r core.Request, sc []string) ([]string, bool) {
+			seen = append([]string(nil), sc...)
+			var keep []string
+			for _, v := range sc {
+				if !strings.HasPrefix(v, "bad") {
+					keep = append(keep, v)
+				}
+			}
+			return keep, len(keep) != len(sc)
+		},
+	})
+	id := host.InitializeHttpContext()
+	if a := host.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/app"}, {":authority", "x"}}, true); a != types.ActionContinue {
+		t.Fatalf("request headers: %v", a)
+	}
+	host.CallOnResponseHeaders(id, [][2]string{{":status", "200"}, {"set-cookie", "a=1"}, {"x-app", "y"}, {"set-cookie", "bad=2"}, {"set-cookie", "c=3"}}, false)
+	// What the response then holds is checked through hostsim (e2e), which adds a header
+	// as Envoy does; the SDK's emulator joins an added value to the existing one.
+	if strings.Join(seen, "|") != "a=1|bad=2|c=3" {
+		t.Fatalf("the engine saw %q, want every Set-Cookie in order", seen)
+	}
+	host.CompleteHttpContext(id)
+
+	// A response without Set-Cookie is not even shown to the engine.
+	seen = nil
+	id = host.InitializeHttpContext()
+	host.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/app"}, {":authority", "x"}}, true)
+	host.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, false)
+	if seen != nil {
+		t.Fatalf("the engine was asked about %q", seen)
+	}
+	host.CompleteHttpContext(id)
+}
 
 func startScripted(t *testing.T, s *scripted) proxytest.HostEmulator {
 	t.Helper()

@@ -1,6 +1,7 @@
 package envoyfilter
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -102,13 +103,58 @@ func (h *httpContext) body() []byte {
 	return own(b)
 }
 
+// OnHttpResponseHeaders passes an upstream's response on: without any Set-Cookie for
+// one of Exeunt's own cookies (core decides which; an app must not plant a session),
+// then with the headers the engine added (a refreshed session cookie). Responses the
+// filter sent itself (answered) are its own and left alone.
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+	if h.engine != nil && h.state == flowing {
+		h.filterSetCookies()
+	}
 	for _, hd := range h.responseHeaders {
 		if err := proxywasm.AddHttpResponseHeader(hd.Name, hd.Value); err != nil {
 			proxywasm.LogErrorf("exeunt: cannot add response header %s: %v", hd.Name, err)
 		}
 	}
 	return types.ActionContinue
+}
+
+// filterSetCookies removes the upstream's Set-Cookie headers core says to drop. The
+// host can only remove every value of a name, so when one goes the others are put
+// back, in their order.
+func (h *httpContext) filterSetCookies() {
+	// Most responses set no cookie: one lookup of the name says so, without copying
+	// every header out of the host.
+	if _, err := proxywasm.GetHttpResponseHeader("set-cookie"); errors.Is(err, types.ErrorStatusNotFound) {
+		return
+	}
+	pairs, err := proxywasm.GetHttpResponseHeaders()
+	if err != nil {
+		proxywasm.LogErrorf("exeunt: cannot read the response headers: %v", err)
+		return
+	}
+	var setCookies []string
+	for _, p := range pairs {
+		if strings.EqualFold(p[0], "set-cookie") {
+			setCookies = append(setCookies, p[1])
+		}
+	}
+	if len(setCookies) == 0 {
+		return
+	}
+	keep, dropped := h.engine.FilterResponseCookies(h.req, setCookies, time.Now())
+	if !dropped {
+		return
+	}
+	if err := proxywasm.RemoveHttpResponseHeader("set-cookie"); err != nil {
+		proxywasm.LogErrorf("exeunt: cannot remove the upstream's set-cookie headers: %v", err)
+		return
+	}
+	for _, v := range keep {
+		if err := proxywasm.AddHttpResponseHeader("set-cookie", v); err != nil {
+			proxywasm.LogErrorf("exeunt: cannot add back a set-cookie header: %v", err)
+		}
+	}
 }
 
 // apply carries out a decision and returns the action for the callback in progress.

@@ -19,6 +19,7 @@ type engine interface {
 	OnRequestBody(r core.Request, body []byte, tooLarge bool, now time.Time) core.Decision
 	OnTick(now time.Time) []*core.Call
 	TickPeriod() time.Duration
+	FilterResponseCookies(r core.Request, setCookies []string, now time.Time) (keep []string, dropped bool)
 }
 
 // NewVMContext returns the filter's VM context, for proxywasm.SetVMContext.

@@ -4,7 +4,8 @@
 //   - read who is signed in from the identity headers Exeunt passes (and check the signed
 //     assertion against Exeunt's published keys);
 //   - sign out by sending the browser to Exeunt's end session endpoint with the assertion as
-//     id_token_hint, its registered post_logout_redirect_uri and a state it checks on return;
+//     id_token_hint, its registered post_logout_redirect_uri and a state it checks on return,
+//     in a form POST (a token in a URL ends up in access logs and browser history);
 //   - answer front-channel logout requests (GET with iss and sid, loaded by the browser in an
 //     iframe of Exeunt's signed-out page) and, optionally, back-channel logout requests (a
 //     logout token POSTed by Exeunt, verified against Exeunt's JWKS).
@@ -271,9 +272,12 @@ func onlyMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool
 // stateCookie names the cookie that keeps the state of a sign-out this browser started.
 func (a *App) stateCookie() string { return "demo_signout_state_" + a.cfg.ClientID }
 
-// signOut starts RP-initiated logout: the browser goes to Exeunt's end session endpoint with
-// the assertion it just received as id_token_hint, the app's post_logout_redirect_uri and a
-// fresh state, kept in a cookie to check on return.
+// signOut starts RP-initiated logout: the browser POSTs to Exeunt's end session endpoint
+// (RP-Initiated Logout 1.0 §2 allows GET or POST) the assertion it just received as
+// id_token_hint, the app's post_logout_redirect_uri and a fresh state, kept in a cookie to
+// check on return. POST, not a redirect with a query: the assertion is a token, and a query
+// string lands in access logs, browser history and Referer headers. The page submits its
+// form by itself; without script, its button does.
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	if !onlyMethods(w, r, http.MethodPost) {
 		return
@@ -287,20 +291,20 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	state := randomString()
 	http.SetCookie(w, &http.Cookie{Name: a.stateCookie(), Value: state, Path: a.cfg.PublicPrefix,
 		MaxAge: 600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	q := url.Values{
-		"client_id":                {a.cfg.ClientID},
-		"post_logout_redirect_uri": {a.cfg.PostLogoutRedirectURI},
-		"state":                    {state},
-	}
+	d := signOutData{Action: endSession, Fields: []formField{
+		{"client_id", a.cfg.ClientID},
+		{"post_logout_redirect_uri", a.cfg.PostLogoutRedirectURI},
+		{"state", state},
+	}}
 	if hint := r.Header.Get(a.cfg.Headers.Assertion); hint != "" {
-		q.Set("id_token_hint", hint)
-	}
-	sep := "?"
-	if strings.Contains(endSession, "?") {
-		sep = "&"
+		d.Fields = append(d.Fields, formField{"id_token_hint", hint})
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, endSession+sep+q.Encode(), http.StatusSeeOther)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if err := signOutTemplate.Execute(w, d); err != nil {
+		fmt.Fprintf(a.cfg.Log, "%s: sign-out page: %v\n", a.cfg.ClientID, err)
+	}
 }
 
 // frontchannelLogout is the client's frontchannel_logout_uri (OpenID Connect Front-Channel

@@ -5,9 +5,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,14 +132,22 @@ func TestSignOutGoesToTheEndSessionEndpointAndChecksTheStateOnReturn(t *testing.
 	req := httptest.NewRequest("POST", "/app1/signout", nil)
 	req.Header.Set("x-exeunt-assertion", "the-assertion")
 	rec := do(a, req)
-	if rec.Code != http.StatusSeeOther {
-		t.Fatalf("%d %s", rec.Code, rec.Body)
+	if rec.Code != http.StatusOK || rec.Header().Get("Location") != "" {
+		t.Fatalf("want the page that POSTs to the end session endpoint, got %d %v", rec.Code, rec.Header())
 	}
-	loc, _ := url.Parse(rec.Header().Get("Location"))
-	q := loc.Query()
-	if loc.Path != "/connect/endsession" || q.Get("id_token_hint") != "the-assertion" || q.Get("client_id") != "app1" ||
+	// The token goes in a form body, never in a URL.
+	body := rec.Body.String()
+	action := regexp.MustCompile(`<form id="signout-form" method="post" action="([^"]+)">`).FindStringSubmatch(body)
+	if action == nil || html.UnescapeString(action[1]) != f.srv.URL+"/connect/endsession" {
+		t.Fatalf("form: %s", body)
+	}
+	q := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`).FindAllStringSubmatch(body, -1) {
+		q.Add(m[1], html.UnescapeString(m[2]))
+	}
+	if q.Get("id_token_hint") != "the-assertion" || q.Get("client_id") != "app1" ||
 		q.Get("post_logout_redirect_uri") != "http://localhost:10000/public/app1/signed-out" || q.Get("state") == "" {
-		t.Fatalf("redirected to %s", loc)
+		t.Fatalf("form fields %v", q)
 	}
 	cookies := rec.Result().Cookies()
 	if len(cookies) != 1 || cookies[0].Value != q.Get("state") || cookies[0].Path != "/public/app1/" {

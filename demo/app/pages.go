@@ -209,3 +209,29 @@ var logTemplate = page(`{{define "title"}}{{.App.Name}}: sign-out notifications{
 {{template "bottom" .}}`)
 
 var eventsTemplate = template.Must(template.New("layout").Funcs(funcs).Parse(layout + `{{define "fragment"}}{{template "events" .}}{{end}}`)).Lookup("fragment")
+
+// formField is one hidden field of a form.
+type formField struct{ Name, Value string }
+
+// signOutData is the sign-out page: a form POSTed to Exeunt's end session endpoint.
+type signOutData struct {
+	Action string
+	Fields []formField
+}
+
+// signOutTemplate submits its form at once (the script), or on a click without script.
+var signOutTemplate = template.Must(template.New("signout").Parse(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Signing out…</title></head>
+<body>
+<form id="signout-form" method="post" action="{{.Action}}">
+{{- range .Fields}}
+<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{- end}}
+<p>Signing you out…</p>
+<button type="submit" id="continue-signout">Continue</button>
+</form>
+<script>document.getElementById("signout-form").submit();</script>
+</body>
+</html>
+`))
