@@ -1,7 +1,7 @@
 # Targets for building and checking Exeunt. `make wasm` builds the Proxy-Wasm modules
 # into build/ with the standard Go toolchain (see _bridge/README.md).
 
-.PHONY: all deps wasm dist vet test bench run
+.PHONY: all deps wasm dist schema vet test bench run
 
 all: test
 
@@ -55,6 +55,12 @@ build/wazero: go.mod go.sum
 DIST_TAG ?= latest
 dist: build/exeunt.wasm
 	go run ./cmd/exeunt-dist -wasm build/exeunt.wasm -out dist -tag $(DIST_TAG)
+
+# docs/exeunt-config.schema.json, the JSON Schema of the plugin configuration, generated from
+# the parser's field table and docs/configuration.md (see configschema/doc.go). Run it after
+# changing a configuration field; a test fails while the published file is out of date.
+schema:
+	go run ./cmd/exeunt-schema
 
 vet:
 	go vet ./...
