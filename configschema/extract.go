@@ -36,8 +36,9 @@ const RootID = "exeunt"
 // Extract finds the plugin configurations in a file: a bare JSON configuration, an Envoy
 // v3 bootstrap (every wasm filter with root_id "exeunt", read as Envoy reads it, which
 // also checks the whole file against Envoy's schema), or Kubernetes YAML (Istio's
-// WasmPlugin spec.pluginConfig, Envoy Gateway's EnvoyExtensionPolicy spec.wasm[].config;
-// other kinds are skipped). Istio hands pluginConfig to the filter as JSON, and Envoy
+// WasmPlugin spec.pluginConfig, Envoy Gateway's EnvoyExtensionPolicy spec.wasm[].config, and the wasm filter
+// configuration of an Istio EnvoyFilter patch whose root_id is "exeunt"; other kinds are
+// skipped). Istio hands pluginConfig to the filter as JSON, and Envoy
 // Gateway its config as the JSON given, so both are checked as JSON.
 func Extract(data []byte) (*Extracted, error) {
 	trimmed := bytes.TrimSpace(data)
@@ -124,6 +125,14 @@ func kubernetes(data []byte) (*Extracted, error) {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			out.Configs = append(out.Configs, Found{Where: name + " spec.pluginConfig", Config: spec.PluginConfig})
+		case o.Kind == "EnvoyFilter" && strings.HasPrefix(o.APIVersion, "networking.istio.io/"):
+			found, err := envoyFilterConfigs(o.Spec)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for _, f := range found {
+				out.Configs = append(out.Configs, Found{Where: name + " " + f.Where, Config: f.Config})
+			}
 		case o.Kind == "EnvoyExtensionPolicy" && strings.HasPrefix(o.APIVersion, "gateway.envoyproxy.io/"):
 			var spec struct {
 				Wasm []struct {
@@ -139,7 +148,50 @@ func kubernetes(data []byte) (*Extracted, error) {
 		}
 	}
 	if len(out.Configs) == 0 {
-		return nil, errors.New("no plugin configuration found: expected a JSON configuration, an Envoy bootstrap with a wasm filter whose root_id is \"exeunt\", an Istio WasmPlugin or an Envoy Gateway EnvoyExtensionPolicy")
+		return nil, errors.New("no plugin configuration found: expected a JSON configuration, an Envoy bootstrap with a wasm filter whose root_id is \"exeunt\", an Istio WasmPlugin or EnvoyFilter, or an Envoy Gateway EnvoyExtensionPolicy")
+	}
+	return out, nil
+}
+
+// envoyFilterConfigs finds, in an Istio EnvoyFilter's patches, the wasm filter
+// configurations with root_id "exeunt" and their plugin configuration (a StringValue).
+func envoyFilterConfigs(spec json.RawMessage) ([]Found, error) {
+	var s struct {
+		ConfigPatches []struct {
+			Patch struct {
+				Value struct {
+					TypedConfig struct {
+						Type   string `json:"@type"`
+						Config struct {
+							RootID        string `json:"root_id"`
+							Configuration *struct {
+								Type  string `json:"@type"`
+								Value string `json:"value"`
+							} `json:"configuration"`
+						} `json:"config"`
+					} `json:"typed_config"`
+				} `json:"value"`
+			} `json:"patch"`
+		} `json:"configPatches"`
+	}
+	if err := json.Unmarshal(spec, &s); err != nil {
+		return nil, err
+	}
+	var out []Found
+	for i, p := range s.ConfigPatches {
+		tc := p.Patch.Value.TypedConfig
+		if tc.Type != envoyconfig.TypeURLWasm || tc.Config.RootID != RootID {
+			continue
+		}
+		where := fmt.Sprintf("spec.configPatches[%d].patch.value.typed_config.config.configuration", i)
+		var cfg []byte
+		if c := tc.Config.Configuration; c != nil {
+			if c.Type != "type.googleapis.com/google.protobuf.StringValue" {
+				return nil, fmt.Errorf("%s: Exeunt reads its configuration from a google.protobuf.StringValue, not %s", where, c.Type)
+			}
+			cfg = []byte(c.Value)
+		}
+		out = append(out, Found{Where: where, Config: cfg})
 	}
 	return out, nil
 }

@@ -416,3 +416,40 @@ func TestPassThroughConfigs(t *testing.T) {
 		}
 	}
 }
+
+// Every plugin configuration the repository ships passes the filter's parser and the
+// published schema: envoy.yaml's, docs/configuration.md's examples, and the examples/
+// for Istio and Envoy Gateway.
+func TestEveryExampleConfigPassesBoth(t *testing.T) {
+	sch := publishedSchema(t)
+	md := readRepoFile(t, DocsFile)
+	var found []Found
+	for _, h := range []string{"## Complete example", "## Minimal example"} {
+		b, err := jsonBlockAfter(md, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = append(found, Found{Where: DocsFile + " " + h, Config: b})
+	}
+	files := []string{"envoy.yaml", "examples/istio/wasmplugin.yaml", "examples/istio/envoyfilter.yaml", "examples/envoy-gateway/envoyextensionpolicy.yaml"}
+	for _, f := range files {
+		ex, err := Extract(readRepoFile(t, f))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, c := range ex.Configs {
+			found = append(found, Found{Where: f + " " + c.Where, Config: c.Config})
+		}
+	}
+	if len(found) != 2+len(files) {
+		t.Fatalf("found %d configurations, want %d", len(found), 2+len(files))
+	}
+	for _, f := range found {
+		if _, err := core.ParseConfig(f.Config); err != nil {
+			t.Errorf("%s: the parser refuses it: %v", f.Where, err)
+		}
+		if err := schemaErr(sch, f.Config); err != nil {
+			t.Errorf("%s: the schema refuses it: %v", f.Where, err)
+		}
+	}
+}
