@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlclark/regexp2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/exeunt/exeunt/core"
@@ -34,6 +35,9 @@ func publishedSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
+	// Editors evaluate patterns as ECMA-262 regular expressions (JSON Schema says so), not
+	// as Go's: so do these tests.
+	c.UseRegexpEngine(ecmaRegexp)
 	if err := c.AddResource("exeunt-config.schema.json", doc); err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +46,23 @@ func publishedSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatalf("the published schema does not compile: %v", err)
 	}
 	return s
+}
+
+type ecma struct{ re *regexp2.Regexp }
+
+func (e ecma) MatchString(s string) bool {
+	ok, err := e.re.MatchString(s)
+	return ok && err == nil
+}
+
+func (e ecma) String() string { return e.re.String() }
+
+func ecmaRegexp(p string) (jsonschema.Regexp, error) {
+	re, err := regexp2.Compile(p, regexp2.ECMAScript)
+	if err != nil {
+		return nil, err
+	}
+	return ecma{re}, nil
 }
 
 func schemaErr(s *jsonschema.Schema, cfg []byte) error {
