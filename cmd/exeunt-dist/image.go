@@ -88,7 +88,7 @@ func pluginLayer(wasm []byte) ([]byte, error) {
 		return nil, err
 	}
 	var gzBuf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&gzBuf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&gzBuf, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
