@@ -33,10 +33,14 @@ func TestConfigFieldsRecordsTheParsersReads(t *testing.T) {
 		"clients[].hosts":                 func(f ConfigField) bool { return f.Type == "array" && f.Items == "string" },
 		"cookie.same_site":                func(f ConfigField) bool { return f.Type == "string" }, // cookie is absent from the probe
 		"cookie.secure":                   func(f ConfigField) bool { return f.Type == "boolean" },
-		"session.idle_timeout":            func(f ConfigField) bool { return f.Duration && f.Default == "1h" && f.DurationMax == maxAbsoluteLifetime },
-		"logout.max_url_length":           func(f ConfigField) bool { return f.Type == "integer" && *f.Minimum == minMaxURLLength && f.Default == DefaultMaxURLLength },
-		"logout.prompt":                   func(f ConfigField) bool { return slices.Equal(f.Enum, []string{LogoutPromptAuto, LogoutPromptAlways}) },
-		"keys.dev_generate":               func(f ConfigField) bool { return f.Type == "boolean" },
+		"session.idle_timeout": func(f ConfigField) bool {
+			return f.Duration && f.Default == "1h" && f.DurationMax == maxAbsoluteLifetime
+		},
+		"logout.max_url_length": func(f ConfigField) bool {
+			return f.Type == "integer" && *f.Minimum == minMaxURLLength && f.Default == DefaultMaxURLLength
+		},
+		"logout.prompt":     func(f ConfigField) bool { return slices.Equal(f.Enum, []string{LogoutPromptAuto, LogoutPromptAlways}) },
+		"keys.dev_generate": func(f ConfigField) bool { return f.Type == "boolean" },
 	}
 	for path, ok := range want {
 		f, found := byPath[path]
