@@ -13,10 +13,14 @@ import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"github.com/ohler55/ojg/jp"
+	"github.com/ohler55/ojg/oj"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -391,6 +395,7 @@ func TestEnvoyGatewayExamples(t *testing.T) {
 				t.Errorf("%s: want allow_on_headers_stop_iteration set to true in the config of %s", what, filterName)
 			}
 			allowPatched = true
+			applyToEnvoyGatewaysListener(t, what, filterName, *p.Operation.JSONPath, *p.Operation.Path, p.Operation.Value.Raw)
 		case egv1a1.ClusterEnvoyResourceType:
 			// A whole resource, which Envoy Gateway decodes with protojson and validates
 			// (internal/xds/translator/jsonpatch.go at d32f2829): so does this test.
@@ -416,5 +421,89 @@ func TestEnvoyGatewayExamples(t *testing.T) {
 		if c.BackchannelCluster != "" && !clusters[c.BackchannelCluster] {
 			t.Errorf("client %s: backchannel_cluster %q is not added by the EnvoyPatchPolicy", c.ClientID, c.BackchannelCluster)
 		}
+	}
+}
+
+// applyToEnvoyGatewaysListener applies the listener patch to a listener Envoy Gateway
+// generated for a wasm policy (its own test output, internal/xds/translator/testdata/out/
+// xds-ir/wasm.listeners.yaml at v1.9.1, its first filter renamed as Envoy Gateway names
+// ours), the way Envoy Gateway does (internal/utils/jsonpatch/jsonpathtopointer.go and
+// internal/xds/translator/jsonpatch.go): the resource as protojson with proto names, the
+// jsonPath located with ohler55/ojg, the member added there, the result decoded and
+// validated as a Listener. The filter must then allow StopIteration, and no other change.
+func applyToEnvoyGatewaysListener(t *testing.T, what, filterName, jsonPath, member string, value []byte) {
+	t.Helper()
+	src := filepath.Join(moduleDir(t, "github.com/envoyproxy/gateway"), "internal", "xds", "translator", "testdata", "out", "xds-ir", "wasm.listeners.yaml")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated := "envoy.filters.http.wasm/envoyextensionpolicy/default/policy-for-http-route/wasm/0"
+	if !bytes.Contains(data, []byte(generated)) {
+		t.Fatalf("%s no longer has the filter %s", src, generated)
+	}
+	data = bytes.Replace(data, []byte(generated), []byte(filterName), 1)
+	var listeners []json.RawMessage
+	if err := yaml.Unmarshal(data, &listeners); err != nil || len(listeners) == 0 {
+		t.Fatalf("%s: %v", src, err)
+	}
+	var l listenerv3.Listener
+	if err := protojson.Unmarshal(listeners[0], &l); err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	doc, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(&l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := oj.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := jp.ParseString(jsonPath)
+	if err != nil {
+		t.Fatalf("%s: Envoy Gateway's JSONPath library refuses %q: %v", what, jsonPath, err)
+	}
+	nodes := path.Get(tree)
+	if len(nodes) != 1 {
+		t.Fatalf("%s: %q selects %d nodes of Envoy Gateway's listener, want 1", what, jsonPath, len(nodes))
+	}
+	node, ok := nodes[0].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: %q selects a %T, want an object", what, jsonPath, nodes[0])
+	}
+	var v any
+	if err := json.Unmarshal(value, &v); err != nil {
+		t.Fatal(err)
+	}
+	node[member] = v
+	patched, err := json.Marshal(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out listenerv3.Listener
+	envoyResource(t, what+" applied", patched, &out)
+	allowed := 0
+	for _, fc := range append([]*listenerv3.FilterChain{out.DefaultFilterChain}, out.FilterChains...) {
+		for _, nf := range fc.GetFilters() {
+			var hcm hcmv3.HttpConnectionManager
+			if nf.GetTypedConfig().UnmarshalTo(&hcm) != nil {
+				continue
+			}
+			for _, hf := range hcm.HttpFilters {
+				var w wasmfilterv3.Wasm
+				if hf.GetTypedConfig().UnmarshalTo(&w) != nil {
+					continue
+				}
+				if w.GetConfig().GetAllowOnHeadersStopIteration().GetValue() {
+					allowed++
+					if hf.Name != filterName {
+						t.Errorf("%s: set on %s too", what, hf.Name)
+					}
+				}
+			}
+		}
+	}
+	if allowed != 1 {
+		t.Errorf("%s: allow_on_headers_stop_iteration is true on %d filters, want 1 (%s)", what, allowed, filterName)
 	}
 }
