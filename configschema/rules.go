@@ -35,6 +35,13 @@ const (
 
 func pattern(p string) map[string]any { return map[string]any{"pattern": p} }
 
+func described(s map[string]any, d string) map[string]any {
+	s["description"] = d
+	return s
+}
+
+const kidDescription = "the key's id, named in the tokens it signs or seals: visible ASCII without spaces, unique in its list; never reuse one for different key material"
+
 var pathRule = rule{schema: pattern(pathPattern), bad: []any{"no-slash", "/a?b", "/a#b", "/a b", "/é"}}
 
 var pathListRule = rule{
@@ -95,10 +102,12 @@ var fieldRules = map[string]rule{
 		good: []any{"Lax", "lax", "STRICT"},
 		bad:  []any{"", "relaxed", "None "},
 	},
-	"keys.sealing[].kid":             {schema: pattern(visiblePattern), bad: []any{"", "a b"}},
-	"keys.signing[].kid":             {schema: pattern(visiblePattern), bad: []any{"", "a b"}},
-	"keys.sealing[].secret":          {schema: pattern(secretPattern), good: []any{"YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y="}, bad: []any{"", "c2hvcnQ", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Z", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y=="}},
-	"keys.signing[].private_key_pem": {schema: pattern(`-----BEGIN (EC )?PRIVATE KEY-----`), bad: []any{"", "not a key"}},
+	// The keys' own fields have no row in docs/configuration.md (the sealing and signing rows
+	// describe them), so their descriptions are here.
+	"keys.sealing[].kid":             {schema: described(pattern(visiblePattern), kidDescription), bad: []any{"", "a b"}},
+	"keys.signing[].kid":             {schema: described(pattern(visiblePattern), kidDescription), bad: []any{"", "a b"}},
+	"keys.sealing[].secret":          {schema: described(pattern(secretPattern), "exactly 32 random bytes in base64url or standard base64, with or without padding (openssl rand -base64 32)"), good: []any{"YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y="}, bad: []any{"", "c2hvcnQ", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Z", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y=="}},
+	"keys.signing[].private_key_pem": {schema: described(pattern(`-----BEGIN (EC )?PRIVATE KEY-----`), "an unencrypted EC P-256 private key in PEM, SEC 1 or PKCS #8 (openssl ecparam -name prime256v1 -genkey -noout); in JSON, line breaks as \\n"), bad: []any{"", "not a key"}},
 	"identity_headers.*":             {schema: pattern(tokenPattern), bad: []any{"", "x y", "x:y"}},
 	"api.path_prefixes": {
 		schema: map[string]any{"uniqueItems": true, "items": pattern(pathPattern)},
