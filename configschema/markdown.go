@@ -53,8 +53,8 @@ func readDocs(md []byte, arrayFields map[string]bool) (*docs, error) {
 				inSection = false
 			}
 		case strings.HasPrefix(line, "### "):
-			// a subsection explains; its tables (if any) are not field tables
-			cols = nil
+			// A subsection explains; its tables (if any) are not field tables.
+			cols, inSection = nil, false
 		case !inSection || !strings.HasPrefix(line, "|"):
 			if !strings.HasPrefix(line, "|") {
 				cols = nil

@@ -144,8 +144,11 @@ func build(md []byte) (map[string]any, error) {
 		desc := ""
 		if row, ok := t.docs.rows[f.Path]; ok {
 			desc = plain(row.meaning)
-			if row.typ == "path" {
+			switch row.typ {
+			case "path":
 				merge(s, pattern(pathPattern))
+			case "list of paths":
+				merge(s, map[string]any{"items": pattern(pathPattern)})
 			}
 		}
 		if f.Duration {

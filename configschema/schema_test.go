@@ -223,6 +223,13 @@ func TestParserAndSchemaAgree(t *testing.T) {
 				muts = append(muts, mutation{path: path, value: v, why: "not a positive duration"})
 			}
 		}
+		// What docs/configuration.md's type column makes a pattern (see build).
+		switch tab.docs.rows[f.Path].typ {
+		case "path":
+			muts = append(muts, mutation{path: path, value: "no-slash", why: "not a path"}, mutation{path: path, value: "/a?b", why: "not a path"})
+		case "list of paths":
+			muts = append(muts, mutation{path: path, value: []any{"no-slash"}, why: "not a path"})
+		}
 		if r, ok := fieldRule(f.Path); ok {
 			for _, v := range r.good {
 				muts = append(muts, mutation{path: path, value: v, why: "rules.go good sample"})
@@ -250,7 +257,7 @@ func TestParserAndSchemaAgree(t *testing.T) {
 				if perr != nil {
 					t.Errorf("%s: refused by both, want accepted: %v", m, perr)
 				}
-			case "rules.go bad sample", "outside the enum", "item outside the enum", "below the minimum", "above the maximum", "not whole", "not a positive duration":
+			case "rules.go bad sample", "not a path", "outside the enum", "item outside the enum", "below the minimum", "above the maximum", "not whole", "not a positive duration":
 				if perr == nil {
 					t.Errorf("%s: accepted by both, want refused", m)
 				}
