@@ -1,7 +1,7 @@
 # Targets for building and checking Exeunt. `make wasm` builds the Proxy-Wasm modules
 # into build/ with the standard Go toolchain (see _bridge/README.md).
 
-.PHONY: all deps wasm vet test bench run
+.PHONY: all deps wasm dist schema vet test bench run
 
 all: test
 
@@ -50,12 +50,27 @@ build/fixture.wasm: $(WASM_INPUTS)
 build/wazero: go.mod go.sum
 	go build -o $@ github.com/tetratelabs/wazero/cmd/wazero
 
+# The release artifacts in dist/ (not in git): exeunt.wasm, its sha256, and an OCI image of it
+# (the compat variant Istio and Envoy Gateway fetch) as an OCI layout directory, dist/oci, and
+# as one tar, dist/exeunt-oci.tar. Reproducible: the same module gives the same image digest.
+# DIST_TAG names the image in the layout's index (e.g. make dist DIST_TAG=v1.2.0).
+DIST_TAG ?= latest
+dist: build/exeunt.wasm
+	go run ./cmd/exeunt-dist -wasm build/exeunt.wasm -out dist -tag $(DIST_TAG)
+
+# docs/exeunt-config.schema.json, the JSON Schema of the plugin configuration, generated from
+# the parser's field table and docs/configuration.md (see configschema/doc.go). Run it after
+# changing a configuration field; a test fails while the published file is out of date.
+schema:
+	go run ./cmd/exeunt-schema
+
 vet:
 	go vet ./...
 
 # Every test, from a fresh clone. hostsim and e2e tests load the modules from build/,
-# so they are built (and checked by `hostsim check`) first. This is what CI runs.
-test: deps wasm vet
+# so they are built (and checked by `hostsim check`) first, and dist/ is packaged for the
+# tests of cmd/exeunt-dist. This is what CI runs.
+test: deps wasm dist vet
 	go test -count=1 ./...
 
 # Benchmarks; BENCHMARKS.md keeps the figures and says which line gives which.

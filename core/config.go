@@ -85,7 +85,11 @@ var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion
 // Any mistake is an error naming the field and saying how to fix it; unknown and
 // repeated fields are mistakes too, so that a typo never silently falls back to a
 // default. Error messages never quote a secret.
-func ParseConfig(data []byte) (*Config, error) {
+func ParseConfig(data []byte) (*Config, error) { return parseConfig(data, nil) }
+
+// parseConfig is ParseConfig, recording the fields it reads in rec when rec is not nil
+// (see ConfigFields).
+func parseConfig(data []byte, rec *fieldRecorder) (*Config, error) {
 	cfg := &Config{
 		healthPath:        DefaultHealthPath,
 		Paths:             defaultPaths(""),
@@ -102,6 +106,7 @@ func ParseConfig(data []byte) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
+		obj.rec = rec
 		if err := cfg.read(obj); err != nil {
 			return nil, err
 		}
@@ -273,6 +278,7 @@ func checkText(s string) string {
 // requiredString reads a string field that must be present and non-empty; what says
 // what to put there.
 func requiredString(obj *jsonObject, name, what string) (string, error) {
+	obj.note(name, func(f *ConfigField) { f.Required = true })
 	s, ok, err := obj.optionalString(name)
 	if err != nil {
 		return "", err

@@ -125,6 +125,7 @@ func (cfg *Config) readLogout(obj *jsonObject) error {
 // readChoice reads a string field that must be one of choices (the first is the
 // default, and what *v holds when the field is absent).
 func readChoice(o *jsonObject, name string, v *string, choices ...string) error {
+	o.note(name, func(f *ConfigField) { f.Enum, f.Default = append([]string(nil), choices...), *v })
 	s, ok, err := o.optionalString(name)
 	if err != nil || !ok {
 		return err
@@ -150,6 +151,7 @@ func readChoice(o *jsonObject, name string, v *string, choices ...string) error 
 // readBoundedInt reads a whole number into *v when the field is present, and checks it
 // lies in [lo, hi].
 func readBoundedInt(o *jsonObject, name string, v *int, lo, hi int) error {
+	o.note(name, func(f *ConfigField) { f.Type, f.Minimum, f.Maximum, f.Default = "integer", &lo, &hi, *v })
 	raw, ok := o.take(name)
 	if !ok {
 		return nil

@@ -302,6 +302,9 @@ func readEndpoints(o *jsonObject, p *Provider) error {
 }
 
 func readLogoutHint(o *jsonObject, p *Provider) error {
+	o.note("logout_hint", func(f *ConfigField) {
+		f.Enum = []string{string(LogoutHintIDToken), string(LogoutHintClientID)}
+	})
 	s, ok, err := o.optionalString("logout_hint")
 	if err != nil || !ok {
 		return err
@@ -315,6 +318,7 @@ func readLogoutHint(o *jsonObject, p *Provider) error {
 }
 
 func readAlgorithms(o *jsonObject, p *Provider) error {
+	o.note("id_token_algorithms", func(f *ConfigField) { f.ItemEnum = slices.Clone(idTokenAlgorithms) })
 	algs, ok, err := o.optionalStrings("id_token_algorithms")
 	if err != nil {
 		return err

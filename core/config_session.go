@@ -61,6 +61,9 @@ func (cfg *Config) readAssertionLifetime(obj *jsonObject) error {
 // readDuration reads a Go duration string ("8h", "90m", "1h30m") into *d when the field
 // is present, and checks it lies in [lo, hi].
 func readDuration(o *jsonObject, name string, d *time.Duration, lo, hi time.Duration) error {
+	o.note(name, func(f *ConfigField) {
+		f.Duration, f.DurationMin, f.DurationMax, f.Default = true, lo, hi, fmtDuration(*d)
+	})
 	s, ok, err := o.optionalString(name)
 	if err != nil || !ok {
 		return err

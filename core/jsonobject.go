@@ -18,7 +18,8 @@ type jsonObject struct {
 	path   string // of this object: "" at the top, else e.g. "providers[0]" or "cookie"
 	keys   []string
 	values map[string]json.RawMessage
-	known  []string // the fields asked for, in the order asked, for rejectUnknown's hint
+	known  []string       // the fields asked for, in the order asked, for rejectUnknown's hint
+	rec    *fieldRecorder // non-nil only for ConfigFields: see config_fields.go
 }
 
 // readTopObject reads a whole document that must be exactly one JSON object.
@@ -71,6 +72,7 @@ func readObject(dec *json.Decoder, path string) (*jsonObject, error) {
 
 // optionalString returns the field's string value and whether the field is present.
 func (o *jsonObject) optionalString(name string) (string, bool, error) {
+	o.note(name, func(f *ConfigField) { f.Type = "string" })
 	raw, ok := o.take(name)
 	if !ok {
 		return "", false, nil
@@ -87,6 +89,7 @@ func (o *jsonObject) optionalString(name string) (string, bool, error) {
 
 // optionalBool returns the field's boolean value and whether the field is present.
 func (o *jsonObject) optionalBool(name string) (bool, bool, error) {
+	o.note(name, func(f *ConfigField) { f.Type = "boolean" })
 	raw, ok := o.take(name)
 	if !ok {
 		return false, false, nil
@@ -104,6 +107,7 @@ func (o *jsonObject) optionalBool(name string) (bool, bool, error) {
 // optionalStrings returns the field's list of strings and whether the field is present.
 // An element of the wrong type is reported by its own path ("scopes[2]").
 func (o *jsonObject) optionalStrings(name string) ([]string, bool, error) {
+	o.note(name, func(f *ConfigField) { f.Type, f.Items = "array", "string" })
 	items, ok, err := o.optionalArray(name)
 	if err != nil || !ok {
 		return nil, ok, err
@@ -123,7 +127,11 @@ func (o *jsonObject) optionalStrings(name string) ([]string, bool, error) {
 // optionalObject returns the field's object, read as strictly as the top one, and
 // whether the field is present. The caller must call rejectUnknown on it.
 func (o *jsonObject) optionalObject(name string) (*jsonObject, bool, error) {
+	o.note(name, func(f *ConfigField) { f.Type = "object" })
 	raw, ok := o.take(name)
+	if !ok && o.rec != nil { // recording: read an absent object as {} to see its fields
+		raw, ok = json.RawMessage("{}"), true
+	}
 	if !ok {
 		return nil, false, nil
 	}
@@ -131,12 +139,14 @@ func (o *jsonObject) optionalObject(name string) (*jsonObject, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	obj.rec = o.rec
 	return obj, true, nil
 }
 
 // optionalObjects returns the field's list of objects and whether the field is present.
 // The caller must call rejectUnknown on each.
 func (o *jsonObject) optionalObjects(name string) ([]*jsonObject, bool, error) {
+	o.note(name, func(f *ConfigField) { f.Type, f.Items = "array", "object" })
 	items, ok, err := o.optionalArray(name)
 	if err != nil || !ok {
 		return nil, ok, err
@@ -146,6 +156,7 @@ func (o *jsonObject) optionalObjects(name string) ([]*jsonObject, bool, error) {
 		if out[i], err = readObjectAt(raw, o.field(indexed(name, i))); err != nil {
 			return nil, false, err
 		}
+		out[i].rec = o.rec
 	}
 	return out, true, nil
 }
@@ -173,6 +184,7 @@ func readObjectAt(raw json.RawMessage, path string) (*jsonObject, error) {
 func indexed(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }
 
 func (o *jsonObject) take(name string) (json.RawMessage, bool) {
+	o.note(name, nil)
 	o.known = append(o.known, name)
 	raw, ok := o.values[name]
 	return raw, ok

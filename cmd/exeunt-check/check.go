@@ -1,0 +1,55 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/exeunt/exeunt/configschema"
+	"github.com/exeunt/exeunt/core"
+)
+
+// check returns the problems found in one file, each naming where it is, and how many
+// plugin configurations the file holds.
+func check(data []byte) (problems []string, configs int) {
+	ex, err := configschema.Extract(data)
+	if err != nil {
+		// An Envoy bootstrap's errors are joined, one per problem.
+		var joined interface{ Unwrap() []error }
+		if errors.As(err, &joined) {
+			for _, e := range joined.Unwrap() {
+				problems = append(problems, e.Error())
+			}
+			return problems, 0
+		}
+		return []string{err.Error()}, 0
+	}
+	for _, f := range ex.Configs {
+		prefix := ""
+		if f.Where != "" {
+			prefix = f.Where + ": "
+		}
+		cfg, err := core.ParseConfig(f.Config)
+		if err != nil {
+			problems = append(problems, prefix+err.Error())
+			continue
+		}
+		if ex.Clusters == nil {
+			continue
+		}
+		for i, p := range cfg.Providers {
+			if !ex.Clusters[p.Cluster] {
+				problems = append(problems, prefix+fmt.Sprintf(
+					"exeunt configuration: field %q: no cluster named %q in this Envoy configuration; define it under static_resources.clusters (the filter reaches the provider through it)",
+					fmt.Sprintf("providers[%d].cluster", i), p.Cluster))
+			}
+		}
+		for i, c := range cfg.Clients {
+			if c.BackchannelCluster != "" && !ex.Clusters[c.BackchannelCluster] {
+				problems = append(problems, prefix+fmt.Sprintf(
+					"exeunt configuration: field %q: no cluster named %q in this Envoy configuration; define it under static_resources.clusters (logout tokens reach the client through it)",
+					fmt.Sprintf("clients[%d].backchannel_cluster", i), c.BackchannelCluster))
+			}
+		}
+	}
+	return problems, len(ex.Configs)
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCheck(t *testing.T, stdin string, args ...string) (int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String() + errOut.String()
+}
+
+// writeTemp writes a variant of a repository file.
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func repoFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestTheShippedFilesPass(t *testing.T) {
+	files := []string{"../../envoy.yaml"}
+	for _, dir := range []string{"../../examples/istio", "../../examples/envoy-gateway"} {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, f := range m {
+			if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("kind: WasmPlugin")) || bytes.Contains(b, []byte("kind: EnvoyExtensionPolicy")) {
+				files = append(files, f)
+			}
+		}
+	}
+	if len(files) < 3 {
+		t.Fatalf("found %v; want envoy.yaml and the Istio and Envoy Gateway examples", files)
+	}
+	for _, f := range files {
+		if code, out := runCheck(t, "", f); code != 0 || !strings.Contains(out, ": ok (") {
+			t.Errorf("%s: exit %d, %s", f, code, out)
+		}
+	}
+}
+
+func TestAMistakeInEnvoyYAMLIsNamedByField(t *testing.T) {
+	yaml := strings.Replace(repoFile(t, "envoy.yaml"), `"client_id": "app2",`, `"client_id": "app2", "nme": "x",`, 1)
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+	if code != 1 || !strings.Contains(out, `field "clients[1].nme": unknown field`) || !strings.Contains(out, "http_filters[0](envoy.filters.http.wasm)") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestAClusterEnvoyDoesNotHaveIsAProblem(t *testing.T) {
+	yaml := strings.Replace(repoFile(t, "envoy.yaml"), `"backchannel_cluster": "app1"`, `"backchannel_cluster": "app1_backchannel"`, 1)
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+	if code != 1 || !strings.Contains(out, `field "clients[0].backchannel_cluster": no cluster named "app1_backchannel"`) {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestEnvoyYAMLIsReadAsEnvoyReadsIt(t *testing.T) {
+	yaml := strings.Replace(repoFile(t, "envoy.yaml"), "connect_timeout: 2s", "connect_timeout: 2s\n    conect_timeout: 2s", 1)
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+	if code != 1 || !strings.Contains(out, "conect_timeout") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestBareJSONFromStdinAndFiles(t *testing.T) {
+	if code, out := runCheck(t, `{"health_path": "/healthz"}`, "-"); code != 0 || out != "-: ok (1 plugin configuration)\n" {
+		t.Errorf("good JSON: exit %d, %q", code, out)
+	}
+	code, out := runCheck(t, `{"issuer": "https://auth.example.test", "cookie": {"same_site": "sometimes"}}`, "-")
+	if code != 1 || !strings.Contains(out, `field "cookie.same_site"`) {
+		t.Errorf("bad JSON: exit %d, %q", code, out)
+	}
+	good := writeTemp(t, "good.json", `{}`)
+	bad := writeTemp(t, "bad.json", `{"health_path": "healthz"}`)
+	code, out = runCheck(t, "", good, bad)
+	if code != 1 || !strings.Contains(out, "good.json: ok") || !strings.Contains(out, `bad.json: exeunt configuration: field "health_path"`) {
+		t.Errorf("two files: exit %d, %q", code, out)
+	}
+}
+
+func TestKubernetesYAML(t *testing.T) {
+	doc := `apiVersion: v1
+kind: ConfigMap
+metadata: {name: unrelated}
+---
+apiVersion: extensions.istio.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: exeunt, namespace: istio-system}
+spec:
+  pluginConfig:
+    health_path: /healthz
+    identity_headers: {sub: "x user"}
+`
+	code, out := runCheck(t, "", writeTemp(t, "wasmplugin.yaml", doc))
+	if code != 1 || !strings.Contains(out, `WasmPlugin istio-system/exeunt spec.pluginConfig: exeunt configuration: field "identity_headers.sub"`) {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	doc = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyExtensionPolicy
+metadata: {name: exeunt, namespace: default}
+spec:
+  wasm:
+  - config: {health_path: /healthz}
+  - config: {healthpath: /healthz}
+`
+	code, out = runCheck(t, "", writeTemp(t, "eep.yaml", doc))
+	if code != 1 || !strings.Contains(out, `spec.wasm[1].config: exeunt configuration: field "healthpath": unknown field`) || strings.Contains(out, "wasm[0]") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestNothingToCheckIsAProblem(t *testing.T) {
+	code, out := runCheck(t, "", writeTemp(t, "other.yaml", "apiVersion: v1\nkind: ConfigMap\n"))
+	if code != 1 || !strings.Contains(out, "no plugin configuration found") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	if code, _ := runCheck(t, ""); code != 2 {
+		t.Fatalf("no arguments: exit %d, want 2", code)
+	}
+	if code, out := runCheck(t, "", "/nonexistent/envoy.yaml"); code != 1 || !strings.Contains(out, "no such file") {
+		t.Fatalf("missing file: exit %d, %s", code, out)
+	}
+}

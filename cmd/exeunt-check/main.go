@@ -1,0 +1,68 @@
+// Command exeunt-check validates Exeunt's plugin configuration before it reaches a proxy,
+// for CI:
+//
+//	exeunt-check envoy.yaml                     an Envoy bootstrap: every wasm filter with root_id "exeunt"
+//	exeunt-check config.json                    a bare JSON configuration
+//	exeunt-check examples/istio/wasmplugin.yaml Istio WasmPlugin, Envoy Gateway EnvoyExtensionPolicy
+//	exeunt-check -                              standard input, any of the above
+//
+// Each configuration goes through core.ParseConfig, the very function the filter runs
+// in OnPluginStart, so the verdict is the filter's: a configuration it passes starts, and
+// a problem is printed as the filter would log it, naming the field. An Envoy bootstrap
+// is also read as Envoy reads it (its schema, its references), and the clusters the
+// configuration names (providers[].cluster, clients[].backchannel_cluster) must be
+// defined in it: the filter cannot see Envoy's clusters at start, and a missing one would
+// only fail the first sign-in. The exit status is 0 when every file is fine, 1 when any
+// has a problem, 2 for a usage error.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	status := 0
+	for _, name := range args {
+		var data []byte
+		var err error
+		if name == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(name)
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %v\n", name, err)
+			status = 1
+			continue
+		}
+		problems, checked := check(data)
+		for _, p := range problems {
+			fmt.Fprintf(stdout, "%s: %s\n", name, p)
+		}
+		if len(problems) > 0 {
+			status = 1
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s)\n", name, checked, plural(checked))
+	}
+	return status
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
