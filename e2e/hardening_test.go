@@ -57,7 +57,7 @@ func (e *signinEnv) sendTo(upstream http.Handler, rawURL string) *hostsim.Respon
 }
 
 func TestExeuntCookiesNeitherReachAppsNorComeFromThem(t *testing.T) {
-	e := newSigninEnv(t)
+	e := newEnv(t, envOptions{config: map[string]any{"public_path_prefixes": []string{"/public/"}}})
 	e.signIn("https://exeunt.test/app1/")
 	app := &cookieApp{set: []string{
 		"__Host-exeunt=planted; Path=/; Secure; HttpOnly; SameSite=Lax",
@@ -104,11 +104,11 @@ func TestExeuntCookiesNeitherReachAppsNorComeFromThem(t *testing.T) {
 		t.Fatalf("%d log lines for 6 dropped Set-Cookies", logged)
 	}
 
-	// A path no client owns is not the filter's to protect, but the cookies are still
-	// Exeunt's: removed there too, and a response cannot plant them.
+	// A declared public path needs no session, but the cookies are still Exeunt's:
+	// removed there too, and a response cannot plant them.
 	resp = e.sendTo(app, "https://exeunt.test/public/x")
 	if got := strings.Join(app.cookies, " | "); got != "app1pref=blue; zz=1" || len(resp.HeaderValues("set-cookie")) != 1 {
-		t.Fatalf("unowned path: app got %q, browser got %q", got, resp.HeaderValues("set-cookie"))
+		t.Fatalf("public path: app got %q, browser got %q", got, resp.HeaderValues("set-cookie"))
 	}
 }
 
