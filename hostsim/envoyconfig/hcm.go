@@ -163,6 +163,8 @@ func (b *builder) perFilterDisabled(p string, m map[string]*anypb.Any) map[strin
 	return out
 }
 
-// accessLogCommand matches a command operator in an access-log format: %NAME%, %NAME(arg)% or
-// %NAME(arg):len%.
-var accessLogCommand = regexp.MustCompile(`%([A-Z_0-9]+)(\([^)]*\))?(:[0-9]+)?%`)
+// AccessLogCommandPattern matches a command operator in an access-log format: %NAME%,
+// %NAME(arg)% or %NAME(arg):len%.
+var AccessLogCommandPattern = regexp.MustCompile(`%([A-Z_0-9]+)(\([^)]*\))?(:[0-9]+)?%`)
+
+var accessLogCommand = AccessLogCommandPattern

@@ -18,6 +18,9 @@ type Options struct {
 	Log        io.Writer // Envoy-style log lines (the guest's logs with their levels, plus hostsim's own); nil = os.Stderr
 	LogLevel   string    // trace|debug|info|warn|error|critical; "" = info
 	CacheDir   string    // wazero compilation cache dir; "" = none
+	// Strict refuses a configuration that uses any setting hostsim does not simulate, instead
+	// of starting with one warning that lists them.
+	Strict bool
 }
 
 // levelOff is above every level: nothing is logged (Envoy's "off").

@@ -51,12 +51,14 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	sent := time.Now()
+	info.upstreamSent()
 	res, err := c.RoundTrip(out)
 	if err != nil {
 		rt.fail(w, info, hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
 		return
 	}
 	defer res.Body.Close()
+	info.responseBegan()
 	serviceTime := time.Since(sent)
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
