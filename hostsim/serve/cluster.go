@@ -2,9 +2,9 @@ package serve
 
 import (
 	"context"
-	"strings"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 

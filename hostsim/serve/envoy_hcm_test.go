@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net"
-	"time"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The connection manager's behaviours, through real HTTP to hostsim serve with the fixture
@@ -177,8 +177,8 @@ func TestServePerRouteFilterDisabled(t *testing.T) {
 		// route, so the filter is skipped and the upstream may resolve it to /local. The
 		// shipped envoy.yaml turns normalize_path on for this reason.
 		{"", "/static/../local", false, 200},
-		{"", "/local", true, 418},           // the fixture answers /local itself
-		{"", "/other-name/x", true, 200},    // keyed by another filter's name: no effect
+		{"", "/local", true, 418},        // the fixture answers /local itself
+		{"", "/other-name/x", true, 200}, // keyed by another filter's name: no effect
 		{"public.test", "/page", false, 200},
 		{"public.test", "/local", true, 418}, // the route enables what its virtual host disabled
 	} {

@@ -43,7 +43,7 @@ type httpStats struct {
 	// (http.<prefix>.downstream_rq_failed_path_normalization and
 	// downstream_rq_redirected_with_normalized_path).
 	failedPathNormalization, redirectedWithNormalizedPath *atomic.Int64
-	rqByClass        [6]*atomic.Int64 // downstream_rq_1xx .. 5xx, at their first digit
+	rqByClass                                             [6]*atomic.Int64 // downstream_rq_1xx .. 5xx, at their first digit
 }
 
 func (s *stats) http(prefix string) *httpStats {
