@@ -218,6 +218,7 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 				lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
 				lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
 				lis.HCM = hcmOptions(hcm)
+				lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
 				lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
 					hcm.GetRouteConfig().GetTypedPerFilterConfig())
 			}
@@ -278,14 +279,14 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 	if rc == nil {
 		return nil // rds or scoped_routes, reported by rest
 	}
-	b.rest(p, rc, "name", "virtual_hosts", "validate_clusters", "typed_per_filter_config")
+	b.rest(p, rc, "name", "virtual_hosts", "validate_clusters", "typed_per_filter_config", "request_headers_to_remove")
 	// Envoy checks the clusters of a static route table unless told not to.
 	checkClusters := !b.dynamicClusters && (rc.GetValidateClusters() == nil || rc.GetValidateClusters().GetValue())
 	var vhosts []VirtualHost
 	domains := map[string]int{}
 	for i, vh := range rc.GetVirtualHosts() {
 		vp := elem(p+".virtual_hosts", i, vh.GetName())
-		b.rest(vp, vh, "name", "domains", "routes", "typed_per_filter_config")
+		b.rest(vp, vh, "name", "domains", "routes", "typed_per_filter_config", "request_headers_to_remove")
 		for _, d := range vh.GetDomains() {
 			if j, dup := domains[strings.ToLower(d)]; dup {
 				b.errs.add(vp+".domains", "domain %q is also in virtual_hosts[%d]: Envoy permits each domain once per route configuration", d, j)
@@ -293,7 +294,8 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 			domains[strings.ToLower(d)] = i
 		}
 		v := VirtualHost{Name: vh.GetName(), Domains: vh.GetDomains(),
-			FilterDisabled: b.perFilterDisabled(vp+".typed_per_filter_config", vh.GetTypedPerFilterConfig())}
+			FilterDisabled:         b.perFilterDisabled(vp+".typed_per_filter_config", vh.GetTypedPerFilterConfig()),
+			RequestHeadersToRemove: vh.GetRequestHeadersToRemove()}
 		for j, r := range vh.GetRoutes() {
 			if route, ok := b.route(elem(vp+".routes", j, r.GetName()), r, checkClusters); ok {
 				v.Routes = append(v.Routes, route)
@@ -307,7 +309,8 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 // route returns a route to a cluster; ok is false for what the model cannot express (redirects,
 // direct responses, regex matches, ...), which rest reports.
 func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route Route, ok bool) {
-	b.rest(p, r, "name", "match", "route", "typed_per_filter_config")
+	b.rest(p, r, "name", "match", "route", "typed_per_filter_config", "request_headers_to_remove")
+	route.RequestHeadersToRemove = r.GetRequestHeadersToRemove()
 	route.Name = r.GetName()
 	route.FilterDisabled = b.perFilterDisabled(p+".typed_per_filter_config", r.GetTypedPerFilterConfig())
 	mp := p + ".match"

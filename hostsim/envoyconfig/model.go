@@ -53,6 +53,8 @@ type Listener struct {
 	// RouteFilterDisabled is the route_config's own typed_per_filter_config, reduced to what
 	// hostsim serves: HTTP filter name -> disabled (envoy.config.route.v3.FilterConfig).
 	RouteFilterDisabled map[string]bool
+	// RouteHeadersToRemove is the route_config's request_headers_to_remove.
+	RouteHeadersToRemove []string
 }
 
 // Admin is the bootstrap's admin interface.
@@ -124,6 +126,9 @@ type VirtualHost struct {
 	// FilterDisabled is the virtual host's typed_per_filter_config: HTTP filter name ->
 	// disabled (see Route.FilterDisabled).
 	FilterDisabled map[string]bool
+	// RequestHeadersToRemove are removed by the router from what it sends upstream
+	// (request_headers_to_remove), for every route of the virtual host.
+	RequestHeadersToRemove []string
 }
 
 // Route is a route that forwards to a cluster.
@@ -145,6 +150,9 @@ type Route struct {
 	// configuration, then the filter's own `disabled` (Envoy's
 	// RouteEntryImplBase::filterDisabled).
 	FilterDisabled map[string]bool
+	// RequestHeadersToRemove are removed by the router from what it sends upstream
+	// (request_headers_to_remove): the filters still see them.
+	RequestHeadersToRemove []string
 }
 
 // PathMatch is a route's path condition.

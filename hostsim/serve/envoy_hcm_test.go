@@ -155,6 +155,7 @@ func TestServePerRouteFilterDisabled(t *testing.T) {
               routes:
               - match: {prefix: "/static/"}
                 route: {cluster: app}
+                request_headers_to_remove: ["cookie", "x-exeunt-sub"]
                 typed_per_filter_config:` + disabled + `              - match: {prefix: "/other-name/"}
                 route: {cluster: app}
                 typed_per_filter_config:
@@ -187,6 +188,20 @@ func TestServePerRouteFilterDisabled(t *testing.T) {
 		if ran != tt.filter || res.status != tt.status {
 			t.Errorf("%s%s: %d, filter ran %v; want %d, %v", tt.host, tt.path, res.status, ran, tt.status, tt.filter)
 		}
+	}
+	// The route's request_headers_to_remove: the router drops them on the way upstream.
+	req, _ := http.NewRequest("GET", base+"/static/app.js", nil)
+	req.Header.Set("Cookie", "session=secret")
+	req.Header.Set("X-Exeunt-Sub", "forged")
+	req.Header.Set("X-Kept", "yes")
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	seen, _ := app.last(t)
+	if seen.Header.Get("Cookie") != "" || seen.Header.Get("X-Exeunt-Sub") != "" || seen.Header.Get("X-Kept") != "yes" {
+		t.Errorf("upstream saw %v; want cookie and x-exeunt-sub removed, x-kept kept", seen.Header)
 	}
 }
 

@@ -22,7 +22,7 @@ type router struct {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := streamInfoFrom(r.Context())
-	route := rt.routes.route(r.Host, r.RequestURI)
+	route, vh := rt.routes.lookup(r.Host, r.RequestURI)
 	if route == nil {
 		// Envoy's answer: 404 with no body (response flag NR).
 		rt.stats.noRoute.Add(1)
@@ -45,6 +45,9 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				out.Header.Del(name)
 			}
 		}
+	}
+	for _, name := range rt.routes.headersToRemove(route, vh) {
+		out.Header.Del(name)
 	}
 	if route.Timeout > 0 {
 		out.Header.Set("x-envoy-expected-rq-timeout-ms", strconv.FormatInt(route.Timeout.Milliseconds(), 10))

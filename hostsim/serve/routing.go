@@ -17,6 +17,8 @@ type routeTable struct {
 	any      *envoyconfig.VirtualHost
 	// filterDisabled is the route_config's own typed_per_filter_config.
 	rcFilterDisabled map[string]bool
+	// rcHeadersToRemove is the route_config's request_headers_to_remove.
+	rcHeadersToRemove []string
 }
 
 type wildcard struct {
@@ -97,6 +99,20 @@ func (t *routeTable) lookup(host, path string) (*envoyconfig.Route, *envoyconfig
 		}
 	}
 	return nil, vh
+}
+
+// headersToRemove are the request headers the router removes for route r: the route's, its
+// virtual host's and the route configuration's request_headers_to_remove
+// (RouteEntryImplBase::finalizeRequestHeaders, source/common/router/config_impl.cc, v1.33.0).
+func (t *routeTable) headersToRemove(r *envoyconfig.Route, vh *envoyconfig.VirtualHost) []string {
+	var out []string
+	if r != nil {
+		out = append(out, r.RequestHeadersToRemove...)
+	}
+	if vh != nil {
+		out = append(out, vh.RequestHeadersToRemove...)
+	}
+	return append(out, t.rcHeadersToRemove...)
 }
 
 // filterDisabled says whether the HTTP filter of this name (its `name` in the connection

@@ -149,7 +149,9 @@ func (s *Server) bind(cfg *envoyconfig.Config) error {
 		}
 		l := &listener{srv: s, name: lc.Name, ln: ln, stats: s.stats.http(lc.StatPrefix), accessLog: lc.AccessLog,
 			accessLogFormat: lc.AccessLogFormat, hcm: lc.HCM, tls: tlsConfig != nil}
-		l.router = &router{routes: newRouteTable(lc.VirtualHosts, lc.RouteFilterDisabled), clusters: s.clusters, stats: l.stats}
+		rt := newRouteTable(lc.VirtualHosts, lc.RouteFilterDisabled)
+		rt.rcHeadersToRemove = lc.RouteHeadersToRemove
+		l.router = &router{routes: rt, clusters: s.clusters, stats: l.stats}
 		s.listeners = append(s.listeners, l)
 	}
 	if cfg.Admin != nil {
