@@ -12,7 +12,7 @@ import (
 	"github.com/exeunt/exeunt/hostsim/serve"
 )
 
-const serveUsage = `usage: hostsim serve -c envoy.yaml [--vms N] [--log-level L] [--base-dir D] [--cache-dir D]
+const serveUsage = `usage: hostsim serve -c envoy.yaml [--vms N] [--log-level L] [--base-dir D] [--cache-dir D] [--strict]
 
 Serves an Envoy configuration as Envoy would, running its wasm filters in
 hostsim: listeners, routes, clusters and the admin interface of envoy.yaml.
@@ -40,6 +40,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&opts.LogLevel, "l", "info", "same as --log-level")
 	fs.StringVar(&opts.BaseDir, "base-dir", "", "the directory relative .wasm paths resolve against, as Envoy's working directory (default: the current directory)")
 	fs.StringVar(&opts.CacheDir, "cache-dir", defaultCacheDir(), "where compiled modules are kept between runs (\"\" for none)")
+	fs.BoolVar(&opts.Strict, "strict", false, "refuse a configuration that uses settings hostsim does not simulate (default: start, with one warning listing them)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -230,7 +230,7 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, []VirtualHost) {
 	b.rest(p, h, hcmHandled...)
 	if cp := h.GetCommonHttpProtocolOptions(); cp != nil {
-		b.rest(p+".common_http_protocol_options", cp, "max_headers_count", "idle_timeout")
+		b.rest(p+".common_http_protocol_options", cp, "max_headers_count", "idle_timeout", "headers_with_underscores_action")
 	}
 	switch c := h.GetCodecType(); c {
 	case hcmv3.HttpConnectionManager_AUTO, hcmv3.HttpConnectionManager_HTTP1:

@@ -54,6 +54,9 @@ type HCMOptions struct {
 	// Envoy answers 431 (max_request_headers_kb, common_http_protocol_options.max_headers_count).
 	MaxRequestHeadersKB    uint32
 	MaxRequestHeadersCount uint32
+	// HeadersWithUnderscores is common_http_protocol_options.headers_with_underscores_action:
+	// "ALLOW" (Envoy's default), "REJECT_REQUEST" (400) or "DROP_HEADER".
+	HeadersWithUnderscores string
 
 	// RequestTimeout bounds receiving the whole request (request_timeout; 0: none);
 	// RequestHeadersTimeout receiving its headers (request_headers_timeout; 0: none);
@@ -99,6 +102,7 @@ func hcmOptions(h *hcmv3.HttpConnectionManager) HCMOptions {
 	if v := h.GetMaxRequestHeadersKb(); v != nil {
 		o.MaxRequestHeadersKB = v.GetValue()
 	}
+	o.HeadersWithUnderscores = h.GetCommonHttpProtocolOptions().GetHeadersWithUnderscoresAction().String()
 	if v := h.GetCommonHttpProtocolOptions().GetMaxHeadersCount(); v != nil {
 		o.MaxRequestHeadersCount = v.GetValue()
 	}

@@ -35,6 +35,10 @@ func TestServeHeaderLimits(t *testing.T) {
 				h.Set(fmt.Sprintf("X-H%d", i), "v")
 			}
 		}, 431},
+		{"headers_with_underscores_action: REJECT_REQUEST", "          common_http_protocol_options: {headers_with_underscores_action: REJECT_REQUEST}\n", 60,
+			func(h http.Header) { h["x_exeunt_sub"] = []string{"forged"} }, 400},
+		{"headers_with_underscores_action: ALLOW (default)", "", 60,
+			func(h http.Header) { h["x_exeunt_sub"] = []string{"forged"} }, 200},
 		{"max_headers_count: 200", "          common_http_protocol_options: {max_headers_count: 200}\n", 60, func(h http.Header) {
 			for i := range 150 {
 				h.Set(fmt.Sprintf("X-H%d", i), "v")

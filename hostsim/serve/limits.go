@@ -2,6 +2,7 @@ package serve
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/exeunt/exeunt/hostsim"
 )
@@ -26,6 +27,27 @@ func (l *listener) headerLimits(r *http.Request) *hostsim.Response {
 	}
 	if size > int(l.hcm.MaxRequestHeadersKB)*1024 || count > int(l.hcm.MaxRequestHeadersCount) {
 		return localReply(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+	}
+	return l.underscores(r)
+}
+
+// underscores applies headers_with_underscores_action to header names with '_'
+// (ConnectionImpl::checkHeaderNameForUnderscores in the same file): REJECT_REQUEST is a codec
+// error answered 400 "Bad Request", DROP_HEADER removes the header, ALLOW (the default) keeps
+// it. Rejecting them keeps a client from sending x_exeunt_sub to an app that reads
+// underscores as dashes, past the filter that strips x-exeunt-sub.
+func (l *listener) underscores(r *http.Request) *hostsim.Response {
+	if l.hcm.HeadersWithUnderscores != "REJECT_REQUEST" && l.hcm.HeadersWithUnderscores != "DROP_HEADER" {
+		return nil
+	}
+	for name := range r.Header {
+		if !strings.Contains(name, "_") {
+			continue
+		}
+		if l.hcm.HeadersWithUnderscores == "REJECT_REQUEST" {
+			return localReply(http.StatusBadRequest, "Bad Request")
+		}
+		r.Header.Del(name)
 	}
 	return nil
 }
