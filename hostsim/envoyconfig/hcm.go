@@ -125,7 +125,7 @@ var hcmHandled = []string{
 	"normalize_path", "merge_slashes", "path_with_escaped_slashes_action",
 	"max_request_headers_kb", "request_timeout", "request_headers_timeout", "stream_idle_timeout",
 	"use_remote_address", "xff_num_trusted_hops", "skip_xff_append", "generate_request_id",
-	"preserve_external_request_id",
+	"preserve_external_request_id", "common_http_protocol_options",
 }
 
 // perFilterDisabled reads a typed_per_filter_config map as Envoy's PerFilterConfigs does
