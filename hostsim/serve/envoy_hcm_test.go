@@ -189,6 +189,13 @@ func TestServePerRouteFilterDisabled(t *testing.T) {
 			t.Errorf("%s%s: %d, filter ran %v; want %d, %v", tt.host, tt.path, res.status, ran, tt.status, tt.filter)
 		}
 	}
+	// With normalize_path, the route is chosen on the normalised path: /static/../local is
+	// /local, and the filter runs.
+	c.hcm = "          normalize_path: true\n"
+	s2, _ := start(t, c, Options{})
+	if res := send(t, "GET", "http://"+s2.ListenerAddr("main")+"/static/../local", "", ""); res.status != 418 {
+		t.Errorf("/static/../local with normalize_path: %d, want the filter's 418", res.status)
+	}
 	// The route's request_headers_to_remove: the router drops them on the way upstream.
 	req, _ := http.NewRequest("GET", base+"/static/app.js", nil)
 	req.Header.Set("Cookie", "session=secret")

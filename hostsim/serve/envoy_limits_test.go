@@ -37,6 +37,8 @@ func TestServeHeaderLimits(t *testing.T) {
 		}, 431},
 		{"headers_with_underscores_action: REJECT_REQUEST", "          common_http_protocol_options: {headers_with_underscores_action: REJECT_REQUEST}\n", 60,
 			func(h http.Header) { h["x_exeunt_sub"] = []string{"forged"} }, 400},
+		{"headers_with_underscores_action: DROP_HEADER", "          common_http_protocol_options: {headers_with_underscores_action: DROP_HEADER}\n", 60,
+			func(h http.Header) { h["x_exeunt_sub"] = []string{"forged"} }, 200},
 		{"headers_with_underscores_action: ALLOW (default)", "", 60,
 			func(h http.Header) { h["x_exeunt_sub"] = []string{"forged"} }, 200},
 		{"max_headers_count: 200", "          common_http_protocol_options: {max_headers_count: 200}\n", 60, func(h http.Header) {
@@ -57,6 +59,9 @@ func TestServeHeaderLimits(t *testing.T) {
 			res.Body.Close()
 			if res.StatusCode != tc.status {
 				t.Fatalf("%d %q, want %d", res.StatusCode, body, tc.status)
+			}
+			if seen, _ := app.last(t); strings.Contains(tc.name, "DROP_HEADER") && seen.Header.Get("x_exeunt_sub") != "" {
+				t.Errorf("DROP_HEADER: the upstream saw x_exeunt_sub")
 			}
 			if tc.status == 431 {
 				if string(body) != "Request Header Fields Too Large" || res.Header.Get("X-Seen-Status") != "" {
@@ -146,6 +151,7 @@ func TestServeForwardedHeaders(t *testing.T) {
 					req.Header.Set("X-Forwarded-Proto", tc.xfp)
 				}
 				req.Header.Set("X-Envoy-Retry-On", "5xx") // internal-only: removed unless internal
+				req.Header.Set("X-Request-Id", "client-chosen")
 				res, err := client.Do(req)
 				if err != nil {
 					t.Fatal(err)
@@ -157,6 +163,11 @@ func TestServeForwardedHeaders(t *testing.T) {
 			seen, _ := app.last(t)
 			got := want{seen.Header.Get("X-Forwarded-For"), seen.Header.Get("X-Forwarded-Proto"),
 				seen.Header.Get("X-Envoy-External-Address"), seen.Header.Get("X-Envoy-Internal"), ""}
+			// An edge request's id is Envoy's, whatever the client sent.
+			edge := strings.Contains(tc.hcm, "use_remote_address") && tc.want.internal == ""
+			if rid := seen.Header.Get("X-Request-Id"); (rid == "client-chosen") == edge || rid == "" {
+				t.Errorf("x-request-id %q (edge request: %v)", rid, edge)
+			}
 			if retry := seen.Header.Get("X-Envoy-Retry-On"); (retry != "") != (tc.want.internal == "true") {
 				t.Errorf("x-envoy-retry-on %q reached the upstream (internal request: %q)", retry, tc.want.internal)
 			}

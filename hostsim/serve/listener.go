@@ -70,6 +70,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(resp)
 		return
 	}
+	req.Header = pairsOf(r.Header) // without what headers_with_underscores_action dropped
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
 		t.bodyReadFailed()
