@@ -119,6 +119,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	resp, err := l.run(ctx, req, enabled, 0)
+	t.stop() // a response is here: a timer that fires from now on changes nothing
 	if cause := t.fired(); cause != nil {
 		// The request or stream idle timeout fired before a response began.
 		resp, err = t.response(), nil
@@ -127,7 +128,6 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The client went away, or the server is closing.
 		panic(http.ErrAbortHandler)
 	}
-	t.stop()
 	if resp.Reset {
 		l.stats.response(resp.Status)
 		if l.accessLog {
