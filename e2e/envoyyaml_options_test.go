@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -63,4 +64,50 @@ func containsAll(list []string, want ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestEnvoyYAMLCommentedTLSLoads: the TLS blocks commented in the shipped envoy.yaml (the
+// listener's and the provider cluster's) are valid Envoy configuration once uncommented as
+// their comments say, and hostsim serve reads them.
+func TestEnvoyYAMLCommentedTLSLoads(t *testing.T) {
+	raw, err := os.ReadFile("../envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	uncommented := 0
+	for i := 0; i < len(lines); i++ {
+		var prefix string
+		switch {
+		case strings.HasPrefix(lines[i], "    - # transport_socket:"):
+			prefix = "      # "
+		case strings.HasPrefix(lines[i], "    # transport_socket:"):
+			prefix = "    # "
+		default:
+			continue
+		}
+		lines[i] = strings.Replace(lines[i], "# ", "", 1)
+		uncommented++
+		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], prefix) {
+			i++
+			lines[i] = strings.Replace(lines[i], "# ", "", 1)
+		}
+	}
+	if uncommented != 2 {
+		t.Fatalf("found %d commented transport_socket blocks, want 2 (the listener's and the provider's)", uncommented)
+	}
+	cfg, err := envoyconfig.Load([]byte(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatalf("the uncommented TLS blocks do not load: %v", err)
+	}
+	if tls := cfg.Listeners[0].TLS; tls == nil || tls.CertificateChain.File != "build/localhost.pem" || tls.PrivateKey.File != "build/localhost-key.pem" {
+		t.Errorf("listener TLS %+v", tls)
+	}
+	idp, _ := cfg.Cluster("demo_idp")
+	if idp.TLS == nil || idp.TLS.SNI != "idp.example.com" || idp.TLS.TrustedCA == nil || len(idp.TLS.SubjectAltNames) != 1 {
+		t.Errorf("provider cluster TLS %+v", idp.TLS)
+	}
+	for _, e := range cfg.NotSimulated() {
+		t.Errorf("not simulated by hostsim serve: %v", e)
+	}
 }
