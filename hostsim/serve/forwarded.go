@@ -42,6 +42,11 @@ var (
 // remoteAddr on localAddr ("ip:port" each), over TLS or not.
 func mutateRequestHeaders(h []hostsim.Pair, o envoyconfig.HCMOptions, remoteAddr, localAddr string, tls bool) forwarded {
 	h = withoutPairs(h, "x-envoy-internal")
+	// x-forwarded-for is one of Envoy's inline headers: repeated lines are one value, joined
+	// with "," (HeaderMapImpl::appendToHeader).
+	if xffs := pairValues(h, "x-forwarded-for"); len(xffs) > 1 {
+		h = setPair(h, "x-forwarded-for", strings.Join(xffs, ","))
+	}
 	proto := "http"
 	if tls {
 		proto = "https"
@@ -102,9 +107,9 @@ func mutateRequestHeaders(h []hostsim.Pair, o envoyconfig.HCMOptions, remoteAddr
 	return forwarded{header: h, remote: final}
 }
 
-// lastAddressFromXFF is Utility::getLastAddressFromXFF: the address numToSkip entries from the
-// end of x-forwarded-for (the first x-forwarded-for header), if it is an IP address; single is
-// true when the header holds exactly one.
+// lastAddressFromXFF is Utility::getLastAddressFromXFF (source/common/http/utility.cc): the
+// address numToSkip entries from the end of x-forwarded-for, if it is an IP address; single is
+// true when it is the first entry (no comma before it).
 func lastAddressFromXFF(h []hostsim.Pair, numToSkip int) (ip string, single, ok bool) {
 	xff := pairValue(h, "x-forwarded-for")
 	if xff == "" {
@@ -119,7 +124,17 @@ func lastAddressFromXFF(h []hostsim.Pair, numToSkip int) (ip string, single, ok 
 	if err != nil || a.Zone() != "" {
 		return "", false, false
 	}
-	return a.String(), len(parts) == 1, true
+	return a.String(), len(parts)-1-numToSkip == 0, true
+}
+
+func pairValues(h []hostsim.Pair, name string) []string {
+	var vs []string
+	for _, p := range h {
+		if p.Name == name {
+			vs = append(vs, p.Value)
+		}
+	}
+	return vs
 }
 
 // appendXFF is Utility::appendXff: ip is added to x-forwarded-for, after ", " when it has a
