@@ -244,7 +244,8 @@ func TestServeTLSListener(t *testing.T) {
 	}
 }
 
-// tlsUpstream is an HTTPS app that records the SNI of each handshake.
+// tlsUpstream is an HTTPS app that records the SNI of each handshake and of each request's
+// connection.
 type tlsUpstream struct {
 	addr string
 	mu   sync.Mutex
@@ -260,11 +261,14 @@ func newTLSUpstream(t *testing.T, cert tls.Certificate) *tlsUpstream {
 	u.addr = ln.Addr().String()
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
 		u.mu.Lock()
-		u.sni = append(u.sni, h.ServerName)
+		u.sni = append(u.sni, h.ServerName) // a handshake that may fail verification
 		u.mu.Unlock()
 		return nil, nil
 	}}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		u.sni = append(u.sni, r.TLS.ServerName) // the connection this request came on
+		u.mu.Unlock()
 		io.WriteString(w, "tls app "+r.RequestURI)
 	}), ErrorLog: stdlog.New(io.Discard, "", 0)}
 	go srv.Serve(tls.NewListener(ln, cfg))
@@ -334,6 +338,20 @@ func TestServeUpstreamTLS(t *testing.T) {
 		if sni := up.lastSNI(); sni != tt.sni {
 			t.Errorf("%s: SNI %q, want %q", tt.path, sni, tt.sni)
 		}
+	}
+	// The filter's HTTP callouts to a TLS cluster (a provider's token endpoint, say) go the
+	// same way: TLS with the cluster's SNI, verified.
+	res := get(t, base+"/httpcall?cluster=verified")
+	var call struct{ Body string }
+	if err := json.Unmarshal([]byte(res.body), &call); err != nil || call.Body != "tls app /echo?x=1" {
+		t.Errorf("callout to the TLS cluster: %d %q", res.status, res.body)
+	}
+	if sni := up.lastSNI(); sni != "idp.example" {
+		t.Errorf("callout SNI %q, want idp.example", sni)
+	}
+	res = get(t, base+"/httpcall?cluster=wrongca")
+	if err := json.Unmarshal([]byte(res.body), &call); err != nil || strings.Contains(call.Body, "tls app") {
+		t.Errorf("callout to a cluster whose certificate fails verification: %d %q", res.status, res.body)
 	}
 }
 
