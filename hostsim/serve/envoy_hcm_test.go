@@ -90,6 +90,14 @@ func TestServePathOptions(t *testing.T) {
 			}
 		})
 	}
+	// An absolute URI in the request line is its path to the router; "*" is Envoy's 404.
+	base0 := serveWith("")
+	if res := rawGet(t, base0, "http://localhost/abs/path?q=1"); res.status != 200 || res.body != "app GET /abs/path?q=1" {
+		t.Errorf("absolute URI: %d %q", res.status, res.body)
+	}
+	if res := rawGet(t, base0, "*"); res.status != 404 || res.header.Get("X-Seen-Status") != "" {
+		t.Errorf("GET *: %d, filter saw %q; want Envoy's 404 before the filter", res.status, res.header.Get("X-Seen-Status"))
+	}
 	// The filter reads the normalised path too (its request.path property).
 	base := serveWith("          normalize_path: true\n          merge_slashes: true\n          path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD\n")
 	res := rawGet(t, base, "//x/..%2F%70roperties?names=request.path")

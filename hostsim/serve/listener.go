@@ -86,6 +86,12 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(localReply(http.StatusRequestEntityTooLarge, "Payload Too Large"))
 		return
 	}
+	// Only relative paths reach the application layer: Envoy answers anything
+	// else ("OPTIONS *", say) with a local 404 (AbsolutePath).
+	if !strings.HasPrefix(req.Path, "/") {
+		reply(&hostsim.Response{Status: http.StatusNotFound})
+		return
+	}
 	// Path normalisation comes before everything that reads the path; its
 	// replies are sent before the filter chain exists.
 	path, action := normalizeRequestPath(req.Path, l.hcm)
@@ -154,8 +160,17 @@ func (l *listener) downstreamRequest(r *http.Request, body []byte) *hostsim.Requ
 	if l.tls {
 		scheme = "https"
 	}
+	path := r.RequestURI
+	if !strings.HasPrefix(path, "/") && r.URL.IsAbs() {
+		// An absolute URI in the request line: Envoy's HTTP/1 codec keeps its path and query
+		// as :path (and its host as :authority, as Go does for r.Host).
+		path = r.URL.EscapedPath()
+		if r.URL.ForceQuery || r.URL.RawQuery != "" {
+			path += "?" + r.URL.RawQuery
+		}
+	}
 	req := &hostsim.Request{
-		Method: r.Method, Path: r.RequestURI, Authority: r.Host, Scheme: scheme,
+		Method: r.Method, Path: path, Authority: r.Host, Scheme: scheme,
 		Header: pairsOf(r.Header), Body: body, Trailer: pairsOf(r.Trailer),
 		Protocol: r.Proto, SourceAddress: r.RemoteAddr,
 	}
