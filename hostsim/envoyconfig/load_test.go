@@ -3,6 +3,7 @@ package envoyconfig
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -440,5 +441,32 @@ func TestCheckServableNamesWhatIsUnsupported(t *testing.T) {
 				t.Errorf("one problem reported more than once:\n%v", err)
 			}
 		})
+	}
+}
+
+// TestAnyEnvoyExtensionLoads: an extension hostsim does not simulate (here the ext_proc and
+// RBAC HTTP filters and a gzip compressor) still loads, since Envoy would start with it, and is
+// named as not simulated.
+func TestAnyEnvoyExtensionLoads(t *testing.T) {
+	y := edit(t, routerFilter, `          - name: envoy.filters.http.rbac
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+          - name: envoy.filters.http.compressor
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+              compressor_library:
+                name: gzip
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
+`+routerFilter)
+	c, err := Load([]byte(y))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	got := fmt.Sprint(c.NotSimulated())
+	for _, want := range []string{"http_filters[1](envoy.filters.http.rbac)", "http_filters[2](envoy.filters.http.compressor)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not simulated: %s\nwant %q named", got, want)
+		}
 	}
 }
