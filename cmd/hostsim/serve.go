@@ -13,7 +13,7 @@ import (
 	"github.com/exeunt/exeunt/hostsim/serve"
 )
 
-const serveUsage = `usage: hostsim serve -c envoy.yaml [--vms N] [--log-level L] [--base-dir D] [--cache-dir D] [--envoy-version V]
+const serveUsage = `usage: hostsim serve -c envoy.yaml [--vms N] [--log-level L] [--base-dir D] [--cache-dir D] [--envoy-version V] [--strict]
 
 Serves an Envoy configuration as Envoy would, running its wasm filters in
 hostsim: listeners, routes, clusters and the admin interface of envoy.yaml.
@@ -42,6 +42,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&opts.BaseDir, "base-dir", "", "the directory relative .wasm paths resolve against, as Envoy's working directory (default: the current directory)")
 	fs.StringVar(&opts.CacheDir, "cache-dir", defaultCacheDir(), "where compiled modules are kept between runs (\"\" for none)")
 	fs.StringVar(&opts.Envoy, "envoy-version", hostsim.DefaultEnvoy, "the Envoy release whose Wasm host (proxy-wasm-cpp-host) to follow: "+envoyVersions())
+	fs.BoolVar(&opts.Strict, "strict", false, "refuse a configuration that uses settings hostsim does not simulate (default: start, with one warning listing them)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

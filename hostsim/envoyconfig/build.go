@@ -109,7 +109,7 @@ func (b *builder) admin(bs *bootstrapv3.Bootstrap) {
 }
 
 func (b *builder) cluster(p string, i int, c *clusterv3.Cluster) {
-	b.rest(p, c, "name", "type", "connect_timeout", "load_assignment", "dns_lookup_family")
+	b.rest(p, c, "name", "type", "connect_timeout", "load_assignment", "dns_lookup_family", "transport_socket")
 	name := c.GetName()
 	switch j, dup := b.clusters[name]; {
 	case name == "":
@@ -119,7 +119,8 @@ func (b *builder) cluster(p string, i int, c *clusterv3.Cluster) {
 	default:
 		b.clusters[name] = i
 	}
-	cl := Cluster{Name: name, ConnectTimeout: defaultConnectTimeout}
+	cl := Cluster{Name: name, ConnectTimeout: defaultConnectTimeout,
+		TLS: b.upstreamTLS(p+".transport_socket", c.GetTransportSocket())}
 	if d := c.GetConnectTimeout(); d != nil {
 		cl.ConnectTimeout = d.AsDuration()
 	}
@@ -184,7 +185,10 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 	}
 	for j, fc := range chains {
 		fp := elem(p+".filter_chains", j, fc.GetName())
-		b.rest(fp, fc, "name", "filters")
+		b.rest(fp, fc, "name", "filters", "transport_socket")
+		if j == 0 {
+			lis.TLS = b.downstreamTLS(fp+".transport_socket", fc.GetTransportSocket())
+		}
 		filters := fc.GetFilters()
 		if len(filters) == 0 {
 			b.unsupported.add(fp+".filters", "is empty: hostsim serves HTTP through envoy.filters.network.http_connection_manager")
@@ -212,6 +216,11 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 			if j == 0 {
 				lis.HTTPFilters, lis.VirtualHosts = filters, vhosts
 				lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
+				lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
+				lis.HCM = hcmOptions(hcm)
+				lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
+				lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
+					hcm.GetRouteConfig().GetTypedPerFilterConfig())
 			}
 		}
 	}
@@ -219,7 +228,10 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 }
 
 func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, []VirtualHost) {
-	b.rest(p, h, "stat_prefix", "codec_type", "route_config", "http_filters", "access_log")
+	b.rest(p, h, hcmHandled...)
+	if cp := h.GetCommonHttpProtocolOptions(); cp != nil {
+		b.rest(p+".common_http_protocol_options", cp, "max_headers_count", "idle_timeout", "headers_with_underscores_action")
+	}
 	switch c := h.GetCodecType(); c {
 	case hcmv3.HttpConnectionManager_AUTO, hcmv3.HttpConnectionManager_HTTP1:
 	default:
@@ -229,12 +241,12 @@ func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, [
 	hfs := h.GetHttpFilters()
 	for i, hf := range hfs {
 		fp := elem(p+".http_filters", i, hf.GetName())
-		b.rest(fp, hf, "name", "typed_config", "is_optional")
+		b.rest(fp, hf, "name", "typed_config", "is_optional", "disabled")
 		tc := hf.GetTypedConfig()
 		if tc == nil {
 			continue // config_discovery, reported by rest
 		}
-		f := HTTPFilter{Name: hf.GetName(), TypeURL: tc.GetTypeUrl(), Path: fp}
+		f := HTTPFilter{Name: hf.GetName(), TypeURL: tc.GetTypeUrl(), Path: fp, Disabled: hf.GetDisabled()}
 		m, err := unpack(tc)
 		if err != nil {
 			b.errs.add(fp+".typed_config", "%s", err)
@@ -267,21 +279,23 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 	if rc == nil {
 		return nil // rds or scoped_routes, reported by rest
 	}
-	b.rest(p, rc, "name", "virtual_hosts", "validate_clusters")
+	b.rest(p, rc, "name", "virtual_hosts", "validate_clusters", "typed_per_filter_config", "request_headers_to_remove")
 	// Envoy checks the clusters of a static route table unless told not to.
 	checkClusters := !b.dynamicClusters && (rc.GetValidateClusters() == nil || rc.GetValidateClusters().GetValue())
 	var vhosts []VirtualHost
 	domains := map[string]int{}
 	for i, vh := range rc.GetVirtualHosts() {
 		vp := elem(p+".virtual_hosts", i, vh.GetName())
-		b.rest(vp, vh, "name", "domains", "routes")
+		b.rest(vp, vh, "name", "domains", "routes", "typed_per_filter_config", "request_headers_to_remove")
 		for _, d := range vh.GetDomains() {
 			if j, dup := domains[strings.ToLower(d)]; dup {
 				b.errs.add(vp+".domains", "domain %q is also in virtual_hosts[%d]: Envoy permits each domain once per route configuration", d, j)
 			}
 			domains[strings.ToLower(d)] = i
 		}
-		v := VirtualHost{Name: vh.GetName(), Domains: vh.GetDomains()}
+		v := VirtualHost{Name: vh.GetName(), Domains: vh.GetDomains(),
+			FilterDisabled:         b.perFilterDisabled(vp+".typed_per_filter_config", vh.GetTypedPerFilterConfig()),
+			RequestHeadersToRemove: vh.GetRequestHeadersToRemove()}
 		for j, r := range vh.GetRoutes() {
 			if route, ok := b.route(elem(vp+".routes", j, r.GetName()), r, checkClusters); ok {
 				v.Routes = append(v.Routes, route)
@@ -295,8 +309,10 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 // route returns a route to a cluster; ok is false for what the model cannot express (redirects,
 // direct responses, regex matches, ...), which rest reports.
 func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route Route, ok bool) {
-	b.rest(p, r, "name", "match", "route")
+	b.rest(p, r, "name", "match", "route", "typed_per_filter_config", "request_headers_to_remove")
+	route.RequestHeadersToRemove = r.GetRequestHeadersToRemove()
 	route.Name = r.GetName()
+	route.FilterDisabled = b.perFilterDisabled(p+".typed_per_filter_config", r.GetTypedPerFilterConfig())
 	mp := p + ".match"
 	ok = true
 	switch m := r.GetMatch().GetPathSpecifier().(type) {
@@ -325,7 +341,11 @@ func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route R
 		return route, false
 	}
 	ap := p + ".route"
-	b.rest(ap, ra, "cluster", "timeout")
+	b.rest(ap, ra, "cluster", "timeout", "idle_timeout")
+	if d := ra.GetIdleTimeout(); d != nil {
+		t := d.AsDuration()
+		route.IdleTimeout = &t
+	}
 	if checkClusters {
 		if c := ra.GetCluster(); c != "" {
 			b.checkCluster(ap+".cluster", c)

@@ -19,10 +19,10 @@
 // Type URLs resolve only for the extensions this package links in (see extensions.go); a valid
 // Envoy configuration that uses another extension fails to load with an error that says so.
 //
-// A configuration that Envoy accepts may still use features hostsim does not implement (RDS, TLS,
+// A configuration that Envoy accepts may still use features hostsim does not simulate (RDS,
 // filters other than wasm and the router, header matchers, ...). Load accepts it and records
-// them; [Config.CheckServable] reports them, so that tools that only read the configuration are
-// not refused and hostsim's serve command refuses clearly instead of serving something else.
+// them: [Config.NotSimulated] lists them (hostsim serve names them in one start-up warning) and
+// [Config.CheckServable] reports them as an error (hostsim serve -strict).
 //
 // This package imports go-control-plane, protobuf and sigs.k8s.io/yaml only: never the filter's
 // own packages (hostsim is a host; it knows nothing of the plugin it runs).

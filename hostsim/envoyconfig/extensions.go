@@ -1,9 +1,10 @@
 package envoyconfig
 
-// The extensions whose configuration types resolve in a google.protobuf.Any ("@type"). Envoy
-// knows hundreds; a file naming one that is not linked in here fails to load with "unknown
-// type". Add the package of any other extension a real configuration needs: the cost is build
-// time, not behaviour (hostsim still serves only what CheckServable allows).
+// The extensions whose configuration types resolve in a google.protobuf.Any ("@type"), named
+// here for what hostsim reads. extensions_all.go links every other extension package of
+// go-control-plane, so that a file naming any extension Envoy knows loads (hostsim serve then
+// names what it does not simulate in its start-up warning); the cost is build and link time,
+// not behaviour.
 import (
 	// The HTTP connection manager (network filter), and the HTTP filters it runs.
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
@@ -29,6 +30,9 @@ import (
 	// Access loggers: stdout/stderr and file.
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
+
+	// The access-log formatter that prints a path without its query (%REQ_WITHOUT_QUERY%).
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/formatter/req_without_query/v3"
 
 	// Upstream TLS and HTTP protocol options, which clusters of real identity providers use.
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"

@@ -241,7 +241,7 @@ func unknownType(url string) string {
 	if !strings.Contains(url, "/") {
 		return fmt.Sprintf("type URL %q has no \"type.googleapis.com/\" prefix", url)
 	}
-	return fmt.Sprintf("unknown type %q: not an Envoy API type, or an extension envoyconfig does not link in (see %s)", url, "hostsim/envoyconfig/extensions.go")
+	return fmt.Sprintf("unknown type %q: not an Envoy API type, or an extension envoyconfig does not link in (see %s)", url, "hostsim/envoyconfig/extensions_all.go")
 }
 
 // unknownField explains a key that is no field of md, suggesting the field it resembles.

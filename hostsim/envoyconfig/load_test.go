@@ -3,6 +3,7 @@ package envoyconfig
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,7 +69,8 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 	}
 	var prefixes []string
 	for _, r := range vh.Routes {
-		if r.Match.Kind != MatchPrefix || r.Timeout != 15*time.Second {
+		// The public asset route is an exact path; the others are prefixes.
+		if r.Match.Kind != MatchPrefix && r.Match.Value != "/favicon.ico" || r.Timeout != 15*time.Second {
 			t.Errorf("route %+v, want a prefix match with the default 15s timeout", r)
 		}
 		if _, ok := c.Cluster(r.Cluster); !ok {
@@ -76,7 +78,7 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 		}
 		prefixes = append(prefixes, r.Match.Value+" "+r.Cluster)
 	}
-	if got := strings.Join(prefixes, ", "); got != "/app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / app1" {
+	if got := strings.Join(prefixes, ", "); got != "/favicon.ico app1, /app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / app1" {
 		t.Errorf("routes %s", got)
 	}
 
@@ -311,9 +313,12 @@ func TestCheckServable(t *testing.T) {
 		{"redirect route",
 			edit(t, "route: {cluster: app, timeout: 3s}", "redirect: {https_redirect: true}"),
 			[]string{pRoute + ".redirect: not supported"}},
-		{"upstream TLS",
-			edit(t, "    connect_timeout: 1s\n", "    connect_timeout: 1s\n    transport_socket:\n      name: tls\n      typed_config:\n        \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext\n        sni: app.example\n"),
-			[]string{pCluster + ".transport_socket: not supported"}},
+		{"load balancing policy",
+			edit(t, "    connect_timeout: 1s\n", "    connect_timeout: 1s\n    lb_policy: RING_HASH\n"),
+			[]string{pCluster + ".lb_policy: not supported"}},
+		{"upstream TLS from SDS",
+			edit(t, "    connect_timeout: 1s\n", "    connect_timeout: 1s\n    transport_socket:\n      name: tls\n      typed_config:\n        \"@type\": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext\n        sni: app.example\n        common_tls_context:\n          validation_context_sds_secret_config: {name: ca}\n"),
+			[]string{pCluster + ".transport_socket.typed_config.common_tls_context.validation_context_sds_secret_config: not supported"}},
 		{"remote wasm code and FAIL_RELOAD",
 			edit(t, "code: {local: {filename: build/exeunt.wasm}}", "code: {remote: {http_uri: {uri: \"https://x/e.wasm\", cluster: app, timeout: 1s}, sha256: abc}}\n                failure_policy: FAIL_RELOAD"),
 			[]string{pWasm + ".config.vm_config.code.remote: not supported", pWasm + ".config.failure_policy: FAIL_RELOAD is not supported"}},
@@ -438,5 +443,32 @@ func TestCheckServableNamesWhatIsUnsupported(t *testing.T) {
 				t.Errorf("one problem reported more than once:\n%v", err)
 			}
 		})
+	}
+}
+
+// TestAnyEnvoyExtensionLoads: an extension hostsim does not simulate (here the ext_proc and
+// RBAC HTTP filters and a gzip compressor) still loads, since Envoy would start with it, and is
+// named as not simulated.
+func TestAnyEnvoyExtensionLoads(t *testing.T) {
+	y := edit(t, routerFilter, `          - name: envoy.filters.http.rbac
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+          - name: envoy.filters.http.compressor
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+              compressor_library:
+                name: gzip
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip
+`+routerFilter)
+	c, err := Load([]byte(y))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	got := fmt.Sprint(c.NotSimulated())
+	for _, want := range []string{"http_filters[1](envoy.filters.http.rbac)", "http_filters[2](envoy.filters.http.compressor)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not simulated: %s\nwant %q named", got, want)
+		}
 	}
 }

@@ -41,6 +41,20 @@ type Listener struct {
 	// AccessLog is true when the connection manager has at least one access_log: Envoy then
 	// writes a line per request.
 	AccessLog bool
+	// AccessLogFormat is the text format of the first stdout, stderr or file access log that
+	// sets one (log_format.text_format or text_format_source.inline_string); "" for the
+	// default format.
+	AccessLogFormat string
+	// HCM is what the HTTP connection manager does to every request before the filters see
+	// it: path normalisation, header limits, timeouts, x-forwarded-* (see hcm.go).
+	HCM HCMOptions
+	// TLS is the filter chain's DownstreamTlsContext, or nil for plain HTTP.
+	TLS *DownstreamTLS
+	// RouteFilterDisabled is the route_config's own typed_per_filter_config, reduced to what
+	// hostsim serves: HTTP filter name -> disabled (envoy.config.route.v3.FilterConfig).
+	RouteFilterDisabled map[string]bool
+	// RouteHeadersToRemove is the route_config's request_headers_to_remove.
+	RouteHeadersToRemove []string
 }
 
 // Admin is the bootstrap's admin interface.
@@ -61,6 +75,9 @@ type HTTPFilter struct {
 	// Path is where the filter is in the file, in the form of Error.Path, so that a problem
 	// found later (a missing .wasm file) can name its place.
 	Path string
+	// Disabled is the filter's own `disabled`: it then runs only on routes whose
+	// typed_per_filter_config enables it.
+	Disabled bool
 }
 
 // The type URLs of the HTTP filters hostsim knows.
@@ -110,6 +127,12 @@ type VirtualHost struct {
 	Domains []string
 	// Routes are tried in order; the first match wins.
 	Routes []Route
+	// FilterDisabled is the virtual host's typed_per_filter_config: HTTP filter name ->
+	// disabled (see Route.FilterDisabled).
+	FilterDisabled map[string]bool
+	// RequestHeadersToRemove are removed by the router from what it sends upstream
+	// (request_headers_to_remove), for every route of the virtual host.
+	RequestHeadersToRemove []string
 }
 
 // Route is a route that forwards to a cluster.
@@ -121,6 +144,19 @@ type Route struct {
 	// Timeout is the upstream response timeout: Envoy's default of 15s when the file sets
 	// none, and 0 for none at all (an explicit "0s").
 	Timeout time.Duration
+	// IdleTimeout is the route's idle_timeout, which overrides the connection manager's
+	// stream_idle_timeout for this route's streams; nil when the route sets none.
+	IdleTimeout *time.Duration
+	// FilterDisabled is the route's typed_per_filter_config, keyed as Envoy keys it by the
+	// HTTP filter's `name` in the connection manager's chain: true for an
+	// envoy.config.route.v3.FilterConfig with disabled: true, false for one that enables the
+	// filter explicitly. A name that is absent defers to the virtual host, then the route
+	// configuration, then the filter's own `disabled` (Envoy's
+	// RouteEntryImplBase::filterDisabled).
+	FilterDisabled map[string]bool
+	// RequestHeadersToRemove are removed by the router from what it sends upstream
+	// (request_headers_to_remove): the filters still see them.
+	RequestHeadersToRemove []string
 }
 
 // PathMatch is a route's path condition.
@@ -151,4 +187,7 @@ type Cluster struct {
 	Endpoints []string
 	// ConnectTimeout is the TCP connect timeout: 5s (Envoy's default) when the file sets none.
 	ConnectTimeout time.Duration
+	// TLS is the cluster's UpstreamTlsContext (transport_socket envoy.transport_sockets.tls),
+	// or nil for plain HTTP to the endpoints.
+	TLS *UpstreamTLS
 }

@@ -60,6 +60,12 @@ func (l *errs) visit(path string, m protoreflect.Message) {
 		l.walkAnys(path, m)
 		return
 	}
+	if a.GetTypeUrl() == "" && len(a.GetValue()) == 0 {
+		// An empty Any ("config: {}"): nothing to validate here; where Envoy needs a type
+		// (a filter's typed_config), build refuses it, and where it means "enabled" (a
+		// FilterConfig's config), Envoy accepts it.
+		return
+	}
 	inner, err := a.UnmarshalNew()
 	if err != nil {
 		// protojson resolved the type already; this is for Anys made in Go.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,22 +21,25 @@ import (
 // a restart, as with Envoy's periodic re-resolution.
 type cluster struct {
 	name      string
+	scheme    string // "https" with an UpstreamTlsContext
 	endpoints []string
 	next      atomic.Uint32
 	transport *http.Transport
 	stats     *clusterStats
 }
 
-func newCluster(c envoyconfig.Cluster, st *stats) *cluster {
-	return &cluster{
+func newCluster(c envoyconfig.Cluster, st *stats, field, baseDir string) (*cluster, error) {
+	dial := (&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	cl := &cluster{
 		name:      c.Name,
+		scheme:    "http",
 		endpoints: c.Endpoints,
 		stats:     st.cluster(c.Name),
 		transport: &http.Transport{
 			// Envoy connects to the endpoint itself: no proxy from the
 			// environment.
 			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			DialContext:         dial,
 			MaxIdleConnsPerHost: 64,
 			IdleConnTimeout:     time.Hour, // Envoy's default idle_timeout for upstream connections
 			// Bodies pass as they come: no Accept-Encoding added, nothing
@@ -43,6 +47,19 @@ func newCluster(c envoyconfig.Cluster, st *stats) *cluster {
 			DisableCompression: true,
 		},
 	}
+	if c.TLS != nil {
+		// The transport's requests stay "http" to it: TLS is the dialer's, so that the SNI
+		// and the verification are Envoy's, not net/http's.
+		d, err := upstreamDialer(field+".transport_socket.typed_config.common_tls_context", c.TLS, baseDir, dial)
+		if err != nil {
+			return nil, err
+		}
+		cl.scheme = "https"
+		cl.transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d(ctx, network, addr)
+		}
+	}
+	return cl, nil
 }
 
 // RoundTrip sends r to the next endpoint, keeping r's Host header (the
@@ -68,6 +85,12 @@ func (c *cluster) roundTrip(r *http.Request) (*http.Response, error) {
 		out.Host = r.URL.Host
 	}
 	out.URL.Scheme, out.URL.Host = "http", ep
+	// The request line carries :path exactly as the connection manager and the filters left
+	// it, not as net/url would re-escape it.
+	if raw := r.RequestURI; strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//") {
+		p, q, hasQuery := strings.Cut(raw, "?")
+		out.URL.Opaque, out.URL.RawQuery, out.URL.ForceQuery = p, q, hasQuery && q == ""
+	}
 	out.RequestURI = ""
 	if info := streamInfoFrom(r.Context()); info != nil {
 		info.setUpstreamHost(ep)

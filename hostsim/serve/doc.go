@@ -6,17 +6,24 @@
 // What it does as Envoy does, and where:
 //
 //   - server.go: Start checks the whole configuration before anything runs
-//     (a parse error names the field; a feature hostsim does not serve is
-//     refused, naming it), reads the .wasm files, binds every listener and
-//     the admin address, starts the plugins, then serves. Every failure is
-//     an error from Start, never a hang.
+//     (a parse error names the field; settings hostsim does not simulate are
+//     named in one warning, or refused with Options.Strict), reads the .wasm
+//     files and certificates, binds every listener and the admin address,
+//     starts the plugins, then serves. Every failure is an error from Start,
+//     never a hang.
 //   - plugin.go: one hostsim.Host per distinct wasm plugin, as Envoy shares
 //     a plugin's VMs between the listeners that configure it identically;
 //     Options.VMs VMs each, as Envoy runs one per worker thread.
-//   - listener.go: a downstream request becomes a hostsim.Request (body and
-//     trailers included, x-request-id and x-forwarded-proto added as the
-//     connection manager adds them) and runs through the chain; a filter
-//     whose VM failed answers 503, or is skipped with fail_open.
+//   - listener.go: a downstream request becomes a hostsim.Request and runs
+//     through the chain as the connection manager runs it: header limits
+//     (limits.go, 431), path normalisation (path_normalize.go: 400 or 307
+//     before any filter), x-forwarded-* and the client address
+//     (forwarded.go), the route, the filters the route does not disable
+//     (typed_per_filter_config), the router; request and stream idle
+//     timeouts (timeouts.go, 408). A filter whose VM failed answers 503, or
+//     is skipped with fail_open.
+//   - tls.go: TLS listeners (crypto/tls with the files the yaml names) and
+//     upstream TLS with SNI and Envoy's certificate validation.
 //   - routing.go: virtual hosts by domain (exact, "*.suffix", "prefix*",
 //     "*", longest wildcard first, the port included as Envoy matches it)
 //     and routes by prefix, path or path_separated_prefix, first match wins.
@@ -29,13 +36,14 @@
 //     the guest's metrics appear with Envoy's "wasmcustom." prefix.
 //   - logging.go, accesslog.go: log lines in Envoy's format, the guest's own
 //     ("wasm log <plugin> <root_id> <vm_id>: ...") at their levels, and an
-//     access-log line per request, in Envoy's default format, when the
-//     connection manager has an access_log.
+//     access-log line per request when the connection manager has an
+//     access_log, in its log_format or in Envoy's default format with the
+//     path printed without its query.
 //
-// What it does not do: TLS, HTTP/2, streaming bodies (requests and
-// responses are buffered whole, as a filter that reads them makes Envoy
-// do), retries, health checks, hot restart. The configuration check refuses
-// whatever of these a file asks for.
+// What it does not do: HTTP/2, streaming bodies (requests and responses are
+// buffered whole, as a filter that reads them makes Envoy do), retries,
+// health checks, hot restart. docs/hostsim-serve-and-envoy.md lists each
+// behaviour with the Envoy source it follows and its test.
 //
 // Like all of hostsim, this package knows its guest only through the ABI:
 // it never imports the filter's code.

@@ -39,6 +39,9 @@ type config struct {
 	routeConfig, clusters string
 	app                   string // app's endpoint "host:port"
 	accessLog             bool
+	// hcm adds connection manager settings (indented by 10 spaces); chain adds filter
+	// chain settings such as a transport_socket (indented by 6 spaces, before filters).
+	hcm, chain string
 }
 
 func (c config) yaml() string {
@@ -52,12 +55,12 @@ func (c config) yaml() string {
     address:
       socket_address: {address: 127.0.0.1, port_value: 0}
     filter_chains:
-    - filters:
+    - ` + chainFirst(c.chain) + `filters:
       - name: envoy.filters.network.http_connection_manager
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: ingress_http
-`)
+` + c.hcm)
 	if c.accessLog {
 		b.WriteString(`          access_log:
           - name: envoy.access_loggers.stdout
@@ -113,6 +116,15 @@ func (c config) yaml() string {
 `)
 	b.WriteString(c.clusters)
 	return b.String()
+}
+
+// chainFirst puts filter chain settings (lines indented by 6 spaces) before
+// "filters:" in a list item that starts with "    - ".
+func chainFirst(chain string) string {
+	if chain == "" {
+		return ""
+	}
+	return strings.TrimPrefix(chain, "      ") + "      "
 }
 
 // socketAddress writes "host:port" as an envoy.yaml socket_address.

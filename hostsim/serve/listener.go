@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/exeunt/exeunt/hostsim"
+	"github.com/exeunt/exeunt/hostsim/envoyconfig"
 )
 
 // maxRequestBody bounds a request body, which is buffered whole for the
@@ -21,89 +23,175 @@ const maxRequestBody = 64 << 20
 // listener serves one envoy.yaml listener: its connection manager's filter
 // chain, then its router.
 type listener struct {
-	srv       *Server
-	name      string
-	ln        net.Listener
-	http      *http.Server
-	filters   []*plugin // the wasm filters, in the chain's order
-	router    *router
-	stats     *httpStats
-	accessLog bool
+	srv  *Server
+	name string
+	ln   net.Listener
+	http *http.Server
+	// filters are the wasm filters in the chain's order; filterNames their `name` in
+	// http_filters (what typed_per_filter_config is keyed by) and filterDisabled their own
+	// `disabled`.
+	filters         []*plugin
+	filterNames     []string
+	filterDisabled  []bool
+	router          *router
+	stats           *httpStats
+	accessLog       bool
+	accessLogFormat string
+	hcm             envoyconfig.HCMOptions
+	tls             bool
 }
 
 // ServeHTTP runs one downstream request through the chain, as Envoy's
-// connection manager does.
+// connection manager does (ConnectionManagerImpl::ActiveStream::decodeHeaders,
+// source/common/http/conn_manager_impl.cc, v1.33.0): header limits, path
+// normalisation, the request headers' mutation (x-forwarded-*), the route,
+// the filter chain created for that route, then the router; with the
+// request and stream idle timeouts running.
 func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	info := &streamInfo{}
-	ctx := withStreamInfo(r.Context(), info)
+	ctx, cancel := context.WithCancelCause(withStreamInfo(r.Context(), info))
+	defer cancel(nil)
+	t := l.startTimers(w, start, cancel)
+	info.onUpstream, info.onResponse = t.requestSent, t.responseStarted
+	defer t.stop()
 
+	req := l.downstreamRequest(r, nil)
+	reply := func(resp *hostsim.Response) {
+		l.stats.response(resp.Status)
+		if l.accessLog {
+			l.srv.log.raw(l.accessLogLine(start, req, resp, info))
+		}
+		writeDownstream(w, r.Method, resp)
+	}
+	if resp := l.headerLimits(r); resp != nil {
+		// A codec error: Envoy closes the connection after its reply.
+		w.Header().Set("Connection", "close")
+		reply(resp)
+		return
+	}
+	req.Header = pairsOf(r.Header) // without what headers_with_underscores_action dropped
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
+		t.bodyReadFailed()
+		if t.fired() != nil {
+			reply(t.response())
+			return
+		}
 		panic(http.ErrAbortHandler) // the client went away mid-body
 	}
-	var resp *hostsim.Response
-	req := l.downstreamRequest(r, body)
+	t.requestReceived()
+	req.Body = body
 	if len(body) > maxRequestBody {
-		resp = &hostsim.Response{Status: http.StatusRequestEntityTooLarge, Body: []byte("Payload Too Large"),
-			Header: []hostsim.Pair{{Name: "content-type", Value: "text/plain"}}}
-	} else if resp, err = l.run(ctx, req, 0); err != nil {
+		reply(localReply(http.StatusRequestEntityTooLarge, "Payload Too Large"))
+		return
+	}
+	// Only relative paths reach the application layer: Envoy answers anything
+	// else ("OPTIONS *", say) with a local 404 (AbsolutePath).
+	if !strings.HasPrefix(req.Path, "/") {
+		reply(&hostsim.Response{Status: http.StatusNotFound})
+		return
+	}
+	// Path normalisation comes before everything that reads the path; its
+	// replies are sent before the filter chain exists.
+	path, action := normalizeRequestPath(req.Path, l.hcm)
+	switch {
+	case action == pathReject,
+		action == pathRedirect && strings.HasPrefix(pairValue(req.Header, "content-type"), "application/grpc"):
+		l.stats.failedPathNormalization.Add(1)
+		// Envoy's HttpConnectionManagerImplTest.PathWithEscapedSlashesRejected expects the
+		// connection closed after this 400.
+		w.Header().Set("Connection", "close")
+		reply(&hostsim.Response{Status: http.StatusBadRequest})
+		return
+	case action == pathRedirect:
+		l.stats.redirectedWithNormalizedPath.Add(1)
+		reply(&hostsim.Response{Status: http.StatusTemporaryRedirect, Header: []hostsim.Pair{{Name: "location", Value: path}}})
+		return
+	}
+	req.Path = path
+	fwd := mutateRequestHeaders(req.Header, l.hcm, r.RemoteAddr, req.DestinationAddress, l.tls)
+	req.Header, req.SourceAddress = fwd.header, fwd.remote
+	route, vh := l.router.routes.lookup(req.Authority, req.Path)
+	if route != nil {
+		req.RouteName, req.ClusterName = route.Name, route.Cluster
+		if route.IdleTimeout != nil {
+			t.setIdle(*route.IdleTimeout)
+		}
+	}
+	enabled := make([]bool, len(l.filters))
+	for i := range l.filters {
+		enabled[i] = !l.router.routes.filterDisabled(route, vh, l.filterNames[i], l.filterDisabled[i])
+	}
+
+	resp, err := l.run(ctx, req, enabled, 0)
+	t.stop() // a response is here: a timer that fires from now on changes nothing
+	if cause := t.fired(); cause != nil {
+		// The request or stream idle timeout fired before a response began.
+		resp, err = t.response(), nil
+	}
+	if err != nil {
 		// The client went away, or the server is closing.
 		panic(http.ErrAbortHandler)
 	}
-	l.stats.response(resp.Status)
-	if l.accessLog {
-		l.srv.log.raw(accessLogLine(start, req, resp, info))
-	}
 	if resp.Reset {
+		l.stats.response(resp.Status)
+		if l.accessLog {
+			l.srv.log.raw(l.accessLogLine(start, req, resp, info))
+		}
 		// The filter closed the stream: the client sees the connection
 		// reset, not a response.
 		panic(http.ErrAbortHandler)
 	}
-	writeDownstream(w, r.Method, resp)
+	reply(resp)
 }
 
-// downstreamRequest is the request as Envoy's connection manager hands it
-// to the first filter: the pseudo-headers, the client's headers without
-// the hop-by-hop ones, plus x-forwarded-proto and x-request-id when the
-// client sent none; the whole body and the trailers; the connection's
-// addresses; the route the request would take (properties route_name and
-// cluster_name).
+// localReply is a plain-text local reply, as Envoy's sendLocalReply makes it.
+func localReply(status int, body string) *hostsim.Response {
+	return &hostsim.Response{Status: status, Body: []byte(body),
+		Header: []hostsim.Pair{{Name: "content-type", Value: "text/plain"}}}
+}
+
+// downstreamRequest is the request as Envoy's HTTP/1 codec hands it to the
+// connection manager: the pseudo-headers, the client's headers without the
+// hop-by-hop ones, the trailers and the connection's addresses.
 func (l *listener) downstreamRequest(r *http.Request, body []byte) *hostsim.Request {
-	header := pairsOf(r.Header)
-	if !hasPair(header, "x-forwarded-proto") {
-		header = append(header, hostsim.Pair{Name: "x-forwarded-proto", Value: "http"})
+	scheme := "http"
+	if l.tls {
+		scheme = "https"
 	}
-	if !hasPair(header, "x-request-id") {
-		header = append(header, hostsim.Pair{Name: "x-request-id", Value: newRequestID()})
+	path := r.RequestURI
+	if !strings.HasPrefix(path, "/") && r.URL.IsAbs() {
+		// An absolute URI in the request line: Envoy's HTTP/1 codec keeps its path and query
+		// as :path (and its host as :authority, as Go does for r.Host).
+		path = r.URL.EscapedPath()
+		if r.URL.ForceQuery || r.URL.RawQuery != "" {
+			path += "?" + r.URL.RawQuery
+		}
 	}
 	req := &hostsim.Request{
-		Method: r.Method, Path: r.RequestURI, Authority: r.Host, Scheme: "http",
-		Header: header, Body: body, Trailer: pairsOf(r.Trailer),
+		Method: r.Method, Path: path, Authority: r.Host, Scheme: scheme,
+		Header: pairsOf(r.Header), Body: body, Trailer: pairsOf(r.Trailer),
 		Protocol: r.Proto, SourceAddress: r.RemoteAddr,
 	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		req.DestinationAddress = a.String()
 	}
-	if rt := l.router.routes.route(r.Host, r.RequestURI); rt != nil {
-		req.RouteName, req.ClusterName = rt.Name, rt.Cluster
-	}
 	return req
 }
 
-// run passes req through the filters from the i-th on, then the router.
-// Each wasm filter's upstream is the rest of the chain.
-func (l *listener) run(ctx context.Context, req *hostsim.Request, i int) (*hostsim.Response, error) {
+// run passes req through the enabled filters from the i-th on, then the
+// router. Each wasm filter's upstream is the rest of the chain.
+func (l *listener) run(ctx context.Context, req *hostsim.Request, enabled []bool, i int) (*hostsim.Response, error) {
+	for i < len(l.filters) && !enabled[i] {
+		i++ // not created for this route (typed_per_filter_config disabled)
+	}
 	if i == len(l.filters) {
 		return serveWith(ctx, l.router, req)
 	}
 	p := l.filters[i]
 	rest := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if i+1 == len(l.filters) {
-			l.router.ServeHTTP(w, r)
-			return
-		}
-		resp, err := l.run(r.Context(), nextRequest(req, r), i+1)
+		resp, err := l.run(r.Context(), nextRequest(req, r), enabled, i+1)
 		if err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -119,14 +207,13 @@ func (l *listener) run(ctx context.Context, req *hostsim.Request, i int) (*hosts
 	case errors.Is(err, hostsim.ErrStreamTimeout):
 		// Envoy's stream idle timeout: 408 before any response.
 		l.srv.log.line(hostsim.LogWarn, mainThread, "http", "listener "+l.name+": "+err.Error())
-		return &hostsim.Response{Status: http.StatusRequestTimeout, Body: []byte("stream timeout"),
-			Header: []hostsim.Pair{{Name: "content-type", Value: "text/plain"}}}, nil
+		return localReply(http.StatusRequestTimeout, "stream timeout"), nil
 	}
 	// The plugin's VM failed (a trap, a panic): Envoy answers 503 for a
 	// fail-closed plugin, and skips a fail-open one.
 	p.reportFailure(l.srv.log, err)
 	if p.failOpen {
-		return l.run(ctx, req, i+1)
+		return l.run(ctx, req, enabled, i+1)
 	}
 	return &hostsim.Response{Status: http.StatusServiceUnavailable}, nil
 }

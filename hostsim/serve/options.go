@@ -19,6 +19,9 @@ type Options struct {
 	LogLevel   string    // trace|debug|info|warn|error|critical; "" = info
 	CacheDir   string    // wazero compilation cache dir; "" = none
 	Envoy      string    // the Envoy release whose Wasm host to follow (hostsim.Options.Envoy); "" = hostsim.DefaultEnvoy
+	// Strict refuses a configuration that uses any setting hostsim does not simulate, instead
+	// of starting with one warning that lists them.
+	Strict bool
 }
 
 // levelOff is above every level: nothing is logged (Envoy's "off").

@@ -22,7 +22,7 @@ type router struct {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := streamInfoFrom(r.Context())
-	route := rt.routes.route(r.Host, r.RequestURI)
+	route, vh := rt.routes.lookup(r.Host, r.RequestURI)
 	if route == nil {
 		// Envoy's answer: 404 with no body (response flag NR).
 		rt.stats.noRoute.Add(1)
@@ -46,17 +46,22 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	for _, name := range rt.routes.headersToRemove(route, vh) {
+		out.Header.Del(name)
+	}
 	if route.Timeout > 0 {
 		out.Header.Set("x-envoy-expected-rq-timeout-ms", strconv.FormatInt(route.Timeout.Milliseconds(), 10))
 	}
 
 	sent := time.Now()
+	info.upstreamSent()
 	res, err := c.RoundTrip(out)
 	if err != nil {
 		rt.fail(w, info, hostsim.ClassifyUpstreamError(err, ctx.Err() == context.DeadlineExceeded))
 		return
 	}
 	defer res.Body.Close()
+	info.responseBegan()
 	serviceTime := time.Since(sent)
 	body, err := io.ReadAll(res.Body)
 	if err != nil {

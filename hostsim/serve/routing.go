@@ -15,6 +15,10 @@ type routeTable struct {
 	suffixes []wildcard // "*.example.com": longest first
 	prefixes []wildcard // "api.*": longest first
 	any      *envoyconfig.VirtualHost
+	// filterDisabled is the route_config's own typed_per_filter_config.
+	rcFilterDisabled map[string]bool
+	// rcHeadersToRemove is the route_config's request_headers_to_remove.
+	rcHeadersToRemove []string
 }
 
 type wildcard struct {
@@ -22,8 +26,8 @@ type wildcard struct {
 	vh   *envoyconfig.VirtualHost
 }
 
-func newRouteTable(vhosts []envoyconfig.VirtualHost) *routeTable {
-	t := &routeTable{exact: map[string]*envoyconfig.VirtualHost{}}
+func newRouteTable(vhosts []envoyconfig.VirtualHost, filterDisabled map[string]bool) *routeTable {
+	t := &routeTable{exact: map[string]*envoyconfig.VirtualHost{}, rcFilterDisabled: filterDisabled}
 	for i := range vhosts {
 		vh := &vhosts[i]
 		for _, d := range vhosts[i].Domains {
@@ -76,19 +80,58 @@ func (t *routeTable) virtualHost(host string) *envoyconfig.VirtualHost {
 // is the :path without its query or fragment; prefixes and paths compare
 // case-sensitively, as Envoy's do by default.
 func (t *routeTable) route(host, path string) *envoyconfig.Route {
+	r, _ := t.lookup(host, path)
+	return r
+}
+
+// lookup is route, with the virtual host it found (nil when none).
+func (t *routeTable) lookup(host, path string) (*envoyconfig.Route, *envoyconfig.VirtualHost) {
 	vh := t.virtualHost(host)
 	if vh == nil {
-		return nil
+		return nil, nil
 	}
 	if i := strings.IndexAny(path, "?#"); i >= 0 {
 		path = path[:i]
 	}
 	for i := range vh.Routes {
 		if r := &vh.Routes[i]; matches(r.Match, path) {
-			return r
+			return r, vh
 		}
 	}
-	return nil
+	return nil, vh
+}
+
+// headersToRemove are the request headers the router removes for route r: the route's, its
+// virtual host's and the route configuration's request_headers_to_remove
+// (RouteEntryImplBase::finalizeRequestHeaders, source/common/router/config_impl.cc, v1.33.0).
+func (t *routeTable) headersToRemove(r *envoyconfig.Route, vh *envoyconfig.VirtualHost) []string {
+	var out []string
+	if r != nil {
+		out = append(out, r.RequestHeadersToRemove...)
+	}
+	if vh != nil {
+		out = append(out, vh.RequestHeadersToRemove...)
+	}
+	return append(out, t.rcHeadersToRemove...)
+}
+
+// filterDisabled says whether the HTTP filter of this name (its `name` in the connection
+// manager's http_filters) is skipped for a request on route r, as Envoy decides when it creates
+// the filter chain: the route's typed_per_filter_config, else the virtual host's, else the
+// route configuration's, else the filter's own `disabled` (RouteEntryImplBase::filterDisabled
+// and CommonVirtualHostImpl::filterDisabled in source/common/router/config_impl.cc, and
+// FilterChainUtility::createFilterChainForFactories in source/common/http/filter_chain_helper.cc,
+// Envoy v1.33.0). Without a route, only the filter's own setting counts.
+func (t *routeTable) filterDisabled(r *envoyconfig.Route, vh *envoyconfig.VirtualHost, name string, byDefault bool) bool {
+	if r == nil {
+		return byDefault
+	}
+	for _, m := range []map[string]bool{r.FilterDisabled, vh.FilterDisabled, t.rcFilterDisabled} {
+		if d, ok := m[name]; ok {
+			return d
+		}
+	}
+	return byDefault
 }
 
 func matches(m envoyconfig.PathMatch, path string) bool {

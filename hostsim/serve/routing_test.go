@@ -18,7 +18,7 @@ func TestVirtualHostsMatchAsEnvoys(t *testing.T) {
 		vh("prefix", "static.*"),
 		vh("longer-prefix", "static.cdn.*"),
 		vh("any", "*"),
-	})
+	}, nil)
 	for host, want := range map[string]string{
 		"api.example.com":       "exact",
 		"API.Example.COM":       "exact", // case does not matter
@@ -37,7 +37,7 @@ func TestVirtualHostsMatchAsEnvoys(t *testing.T) {
 			t.Errorf("%s: virtual host %v, want %s", host, got, want)
 		}
 	}
-	if got := newRouteTable([]envoyconfig.VirtualHost{vh("only", "a.test")}).virtualHost("b.test"); got != nil {
+	if got := newRouteTable([]envoyconfig.VirtualHost{vh("only", "a.test")}, nil).virtualHost("b.test"); got != nil {
 		t.Errorf("no domain matches: got %s, want none (404)", got.Name)
 	}
 }
@@ -50,7 +50,7 @@ func TestRoutesMatchInOrder(t *testing.T) {
 		route("exact", envoyconfig.MatchPath, "/login"),
 		route("separated", envoyconfig.MatchPathSeparatedPrefix, "/api"),
 		route("prefix", envoyconfig.MatchPrefix, "/static/"),
-	}}})
+	}}}, nil)
 	for path, want := range map[string]string{
 		"/login":         "exact",
 		"/login?next=/":  "exact", // the query is not part of the path

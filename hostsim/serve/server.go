@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	stdlog "log"
@@ -57,8 +58,22 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hostsim serve: %s is not a configuration Envoy would accept:\n%w", opts.ConfigPath, err)
 	}
-	if err := cfg.CheckServable(); err != nil {
-		return nil, fmt.Errorf("hostsim serve: %s uses what hostsim does not serve (remove it, or run Envoy):\n%w", opts.ConfigPath, err)
+	if err := cfg.CheckListeners(); err != nil {
+		return nil, fmt.Errorf("hostsim serve: %s: %w", opts.ConfigPath, err)
+	}
+	if opts.Strict {
+		if err := cfg.CheckServable(); err != nil {
+			return nil, fmt.Errorf("hostsim serve: %s uses what hostsim does not simulate (remove it, or run Envoy):\n%w", opts.ConfigPath, err)
+		}
+	} else if ns := cfg.NotSimulated(); len(ns) > 0 {
+		// Envoy would start with all of it: so does hostsim, saying once what it does not
+		// do as Envoy would.
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %d setting(s) Envoy accepts are not simulated by hostsim serve (it starts without them; -strict refuses them):", opts.ConfigPath, len(ns))
+		for _, e := range ns {
+			b.WriteString("\n  " + strings.TrimPrefix(e.Error(), "envoyconfig: "))
+		}
+		s.log.warnf("%s", b.String())
 	}
 	// Read every module before taking any port: a missing file is the most
 	// common mistake, and its message should not wait for anything.
@@ -66,8 +81,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hostsim serve: %w", err)
 	}
-	for _, c := range cfg.Clusters {
-		s.clusters[c.Name] = newCluster(c, s.stats)
+	for i, c := range cfg.Clusters {
+		cl, err := newCluster(c, s.stats, fmt.Sprintf("static_resources.clusters[%d](%s)", i, c.Name), opts.BaseDir)
+		if err != nil {
+			return nil, fmt.Errorf("hostsim serve: %w", err)
+		}
+		s.clusters[c.Name] = cl
 	}
 	ok := false
 	defer func() {
@@ -114,12 +133,25 @@ func (s *Server) bind(cfg *envoyconfig.Config) error {
 		if lc.Name != "" {
 			where += "(" + lc.Name + ")"
 		}
+		var tlsConfig *tls.Config
+		if lc.TLS != nil {
+			var err error
+			if tlsConfig, err = serverTLS(where+".filter_chains[0].transport_socket.typed_config.common_tls_context.tls_certificates[0]", lc.TLS, s.opts.BaseDir); err != nil {
+				return err
+			}
+		}
 		ln, err := listen(where+".address", lc.Address)
 		if err != nil {
 			return err
 		}
-		l := &listener{srv: s, name: lc.Name, ln: ln, stats: s.stats.http(lc.StatPrefix), accessLog: lc.AccessLog}
-		l.router = &router{routes: newRouteTable(lc.VirtualHosts), clusters: s.clusters, stats: l.stats}
+		if tlsConfig != nil {
+			ln = tls.NewListener(ln, tlsConfig)
+		}
+		l := &listener{srv: s, name: lc.Name, ln: ln, stats: s.stats.http(lc.StatPrefix), accessLog: lc.AccessLog,
+			accessLogFormat: lc.AccessLogFormat, hcm: lc.HCM, tls: tlsConfig != nil}
+		rt := newRouteTable(lc.VirtualHosts, lc.RouteFilterDisabled)
+		rt.rcHeadersToRemove = lc.RouteHeadersToRemove
+		l.router = &router{routes: rt, clusters: s.clusters, stats: l.stats}
 		s.listeners = append(s.listeners, l)
 	}
 	if cfg.Admin != nil {
@@ -166,6 +198,8 @@ func (s *Server) startPlugins(ctx context.Context, cfg *envoyconfig.Config, spec
 				s.log.infof("wasm plugin %s: %s started in %d VMs", dash(spec.wasm.Name), spec.file, p.host.VMCount())
 			}
 			l.filters = append(l.filters, p)
+			l.filterNames = append(l.filterNames, f.Name)
+			l.filterDisabled = append(l.filterDisabled, f.Disabled)
 		}
 	}
 	return nil
@@ -178,13 +212,22 @@ func (s *Server) serve() {
 	}}, "", 0)
 	for _, l := range s.listeners {
 		l.http = &http.Server{
-			Handler:           l,
-			ReadHeaderTimeout: time.Minute,
-			IdleTimeout:       time.Hour, // Envoy's default idle_timeout
-			ErrorLog:          errLog,
+			Handler: l,
+			// request_headers_timeout and common_http_protocol_options.idle_timeout (Envoy's
+			// default: none, and 1 hour); 0 is none for both, in Go as in Envoy.
+			ReadHeaderTimeout: l.hcm.RequestHeadersTimeout,
+			IdleTimeout:       l.hcm.IdleTimeout,
+			// Room for the request line beyond max_request_headers_kb, which checks the
+			// headers alone (listener.headerLimits): past this Go answers 431 itself.
+			MaxHeaderBytes: int(l.hcm.MaxRequestHeadersKB)*1024 + 16<<10,
+			ErrorLog:       errLog,
 		}
 		go l.http.Serve(l.ln)
-		s.log.infof("listener %s: serving http://%s", dash(l.name), l.ln.Addr())
+		scheme := "http"
+		if l.tls {
+			scheme = "https"
+		}
+		s.log.infof("listener %s: serving %s://%s", dash(l.name), scheme, l.ln.Addr())
 	}
 	if s.adminLn != nil {
 		s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: time.Minute, ErrorLog: errLog}

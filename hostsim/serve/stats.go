@@ -39,12 +39,18 @@ func (s *stats) get(m map[string]*atomic.Int64, name string) *atomic.Int64 {
 // httpStats are a connection manager's: http.<stat_prefix>.*.
 type httpStats struct {
 	rqTotal, noRoute *atomic.Int64
-	rqByClass        [6]*atomic.Int64 // downstream_rq_1xx .. 5xx, at their first digit
+	// Envoy's connection manager counters for path normalisation
+	// (http.<prefix>.downstream_rq_failed_path_normalization and
+	// downstream_rq_redirected_with_normalized_path).
+	failedPathNormalization, redirectedWithNormalizedPath *atomic.Int64
+	rqByClass                                             [6]*atomic.Int64 // downstream_rq_1xx .. 5xx, at their first digit
 }
 
 func (s *stats) http(prefix string) *httpStats {
 	p := "http." + prefix + "."
-	h := &httpStats{rqTotal: s.counter(p + "downstream_rq_total"), noRoute: s.counter(p + "no_route")}
+	h := &httpStats{rqTotal: s.counter(p + "downstream_rq_total"), noRoute: s.counter(p + "no_route"),
+		failedPathNormalization:      s.counter(p + "downstream_rq_failed_path_normalization"),
+		redirectedWithNormalizedPath: s.counter(p + "downstream_rq_redirected_with_normalized_path")}
 	for c := 1; c <= 5; c++ {
 		h.rqByClass[c] = s.counter(p + "downstream_rq_" + strconv.Itoa(c) + "xx")
 	}

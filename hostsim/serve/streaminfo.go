@@ -13,6 +13,21 @@ type streamInfo struct {
 	mu           sync.Mutex
 	upstreamHost string
 	flag         string
+	// onUpstream and onResponse, when set, are told when the router sends the request and
+	// when the upstream's response begins (the connection manager's timers).
+	onUpstream, onResponse func()
+}
+
+func (i *streamInfo) upstreamSent() {
+	if i != nil && i.onUpstream != nil {
+		i.onUpstream()
+	}
+}
+
+func (i *streamInfo) responseBegan() {
+	if i != nil && i.onResponse != nil {
+		i.onResponse()
+	}
 }
 
 type streamInfoKey struct{}

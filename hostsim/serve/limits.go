@@ -1,0 +1,53 @@
+package serve
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/exeunt/exeunt/hostsim"
+)
+
+// headerLimits is the HTTP/1 codec's check of a request's headers
+// (ConnectionImpl::checkMaxHeadersSize and the header count check in
+// source/common/http/http1/codec_impl.cc, Envoy v1.33.0): the sum of the
+// header names' and values' lengths (the request line not included) past
+// max_request_headers_kb, or more headers than max_headers_count, is a codec
+// error that ServerConnectionImpl::sendProtocolError answers with a local 431
+// "Request Header Fields Too Large" before any filter runs. nil when within.
+func (l *listener) headerLimits(r *http.Request) *hostsim.Response {
+	size, count := 0, 0
+	if r.Host != "" {
+		size, count = len("host")+len(r.Host), 1
+	}
+	for name, vs := range r.Header {
+		for _, v := range vs {
+			size += len(name) + len(v)
+			count++
+		}
+	}
+	if size > int(l.hcm.MaxRequestHeadersKB)*1024 || count > int(l.hcm.MaxRequestHeadersCount) {
+		return localReply(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+	}
+	return l.underscores(r)
+}
+
+// underscores applies headers_with_underscores_action to header names with '_'
+// (ConnectionImpl::checkHeaderNameForUnderscores in the same file): REJECT_REQUEST is a codec
+// error answered 400 "Bad Request", DROP_HEADER removes the header, ALLOW (the default) keeps
+// it. Rejecting them keeps a client from sending x_exeunt_sub to an app that reads
+// underscores as dashes, past the filter that strips x-exeunt-sub.
+func (l *listener) underscores(r *http.Request) *hostsim.Response {
+	if l.hcm.HeadersWithUnderscores != "REJECT_REQUEST" && l.hcm.HeadersWithUnderscores != "DROP_HEADER" {
+		return nil
+	}
+	for name := range r.Header {
+		if !strings.Contains(name, "_") {
+			continue
+		}
+		if l.hcm.HeadersWithUnderscores == "REJECT_REQUEST" {
+			return localReply(http.StatusBadRequest, "Bad Request")
+		}
+		r.Header.Del(name)
+	}
+	return nil
+}
