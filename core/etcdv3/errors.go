@@ -166,6 +166,9 @@ func (e *Error) Is(target error) bool {
 func newError(path string, status int, code Code, message string) *Error {
 	e := &Error{Path: path, HTTPStatus: status, Code: code, Message: message}
 	e.known = messages[message]
+	if len(message) > 200 {
+		e.Message = excerpt([]byte(message)) // it ends up in logs: keep it short
+	}
 	if e.known == nil && (code == CodeUnavailable || code == CodeDeadlineExceeded) {
 		e.known = ErrUnavailable
 	}

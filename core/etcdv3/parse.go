@@ -2,6 +2,7 @@ package etcdv3
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -79,7 +80,7 @@ func (g Gateway) ParseLeaseKeepAlive(status int, body []byte) (*LeaseKeepAliveRe
 	case wrapper.Error != nil:
 		return nil, newError(g.prefix()+path, status, Code(wrapper.Error.GRPCCode), wrapper.Error.Message)
 	case wrapper.Result == nil || wrapper.Result.Header.Revision <= 0:
-		return nil, g.notEtcd(path, status, "no result in a keepalive answer: "+excerpt(body))
+		return nil, g.notEtcd(path, status, "a keepalive answer without a result")
 	case wrapper.Result.TTL <= 0:
 		// v3rpc/lease.go leaseKeepAlive answers a lease that is gone with TTL 0.
 		return wrapper.Result, newError(g.prefix()+path, status, CodeNotFound, "etcdserver: requested lease not found")
@@ -137,11 +138,22 @@ func (g Gateway) decode(endpoint string, status int, body []byte, v any, header 
 	if status != 200 {
 		return g.errorFrom(endpoint, status, body)
 	}
+	// A 200 body that is JSON may hold records (or a token): its content is never quoted,
+	// only that of a body that is not JSON at all (a page from something else than etcd).
+	if !json.Valid(body) {
+		return g.notEtcd(endpoint, status, "a body that is not JSON: "+show(body))
+	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return g.notEtcd(endpoint, status, fmt.Sprintf("a body that is not the gateway's JSON (%v): %s", err, show(body)))
+		// encoding/json's messages quote the value; only the field's name is safe to say.
+		what := "a field of another type"
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			what = fmt.Sprintf("field %q is not a %s", typeErr.Field, typeErr.Type)
+		}
+		return g.notEtcd(endpoint, status, "JSON that is not the gateway's answer: "+what)
 	}
 	if header != nil && header.Revision <= 0 {
-		return g.notEtcd(endpoint, status, "an answer without a header revision: "+show(body))
+		return g.notEtcd(endpoint, status, "an answer without a header revision")
 	}
 	return nil
 }

@@ -117,17 +117,20 @@ func TestParseErrors(t *testing.T) {
 		{"no leader", rangeP(g), 503, errBody("etcdserver: no leader", 14), ErrUnavailable, CodeUnavailable, "repeat later"},
 		{"request timed out", rangeP(g), 503, errBody("etcdserver: request timed out", 14), ErrUnavailable, CodeUnavailable, "repeat later"},
 		{"too many requests", rangeP(g), 429, errBody("etcdserver: too many requests", 8), ErrUnavailable, CodeResourceExhausted, "repeat later"},
+		{"a long message is cut", rangeP(g), 400, errBody(strings.Repeat("x", 5000), 3), nil, CodeInvalidArgument, "xxx..."},
 		{"bad base64 from the gateway itself", rangeP(g), 400, errBody("illegal base64 data at input byte 0", 3), nil, CodeInvalidArgument, "illegal base64"},
 		{"Envoy's 503 when the cluster is down", rangeP(g), 503, []byte("upstream connect error or disconnect/reset before headers. reset reason: connection failure"), ErrUnavailable, CodeUnknown, "not an answer from etcd's gateway"},
 		{"Envoy's 504 on a timeout", rangeP(g), 504, []byte("upstream request timeout"), ErrUnavailable, CodeUnknown, "upstream request timeout"},
 		{"a 404 from something else", rangeP(g), 404, []byte("404 page not found\n"), nil, CodeUnknown, "404 page not found"},
-		{"a 200 that is not JSON", rangeP(g), 200, []byte("<html>hello</html>"), nil, CodeUnknown, "not the gateway's JSON"},
+		{"a 200 that is not JSON", rangeP(g), 200, []byte("<html>hello</html>"), nil, CodeUnknown, "not JSON: <html>hello</html>"},
+		{"a 200 of other JSON", rangeP(g), 200, []byte(`{"header":"x","kvs":[{"value":"c2VjcmV0"}]}`), nil, CodeUnknown, "not the gateway's answer"},
 		{"a 200 without a header", rangeP(g), 200, []byte(`{"kvs":[]}`), nil, CodeUnknown, "without a header revision"},
 		{"an empty 200", rangeP(g), 200, nil, nil, CodeUnknown, "(empty body)"},
+		{"an empty non-200", rangeP(g), 502, nil, ErrUnavailable, CodeUnknown, "(empty body)"},
 		{"an answer over the limit", rangeP(g), 200, []byte(`{"x":"` + strings.Repeat("a", MaxResponseBytes) + `"}`), nil, CodeUnknown, "page the range"},
 		{"keepalive of a lease that is gone: TTL 0, no error from etcd", func(s int, b []byte) error { _, err := g.ParseLeaseKeepAlive(s, b); return err }, 200, []byte(`{"result":{` + hdr + `,"ID":"78"}}`), ErrLeaseNotFound, CodeNotFound, "grant a new one"},
 		{"keepalive stream error", func(s int, b []byte) error { _, err := g.ParseLeaseKeepAlive(s, b); return err }, 200, []byte(`{"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}}`), ErrUnavailable, CodeUnavailable, "no leader"},
-		{"keepalive without a result", func(s int, b []byte) error { _, err := g.ParseLeaseKeepAlive(s, b); return err }, 200, []byte(`{}`), nil, CodeUnknown, "no result"},
+		{"keepalive without a result", func(s int, b []byte) error { _, err := g.ParseLeaseKeepAlive(s, b); return err }, 200, []byte(`{}`), nil, CodeUnknown, "without a result"},
 		{"time to live of a lease that is gone: TTL -1", func(s int, b []byte) error { _, err := g.ParseLeaseTimeToLive(s, b); return err }, 200, []byte(`{` + hdr + `,"ID":"78","TTL":"-1"}`), ErrLeaseNotFound, CodeNotFound, "lease not found"},
 		{"a grant without an id", func(s int, b []byte) error { _, err := g.ParseLeaseGrant(s, b); return err }, 200, []byte(`{` + hdr + `,"TTL":"2","error":"lessor: no leader"}`), nil, CodeUnknown, "without a lease"},
 		{"an authentication answer without a token", func(s int, b []byte) error { _, err := g.ParseAuthenticate(s, b); return err }, 200, []byte(`{` + hdr + `}`), nil, CodeUnknown, "without a usable token"},
@@ -169,6 +172,19 @@ func TestParseAuthenticateNeverQuotesTheToken(t *testing.T) {
 	_, err = Gateway{}.ParseAuthenticate(200, []byte(`{`+hdr+`,"token":7,"x":"SECRET.1"}`))
 	if err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Nor is a 200 answer that is JSON: it may hold records.
+func TestParseNeverQuotesJSONAnswers(t *testing.T) {
+	for _, body := range []string{`{"header":"x","kvs":[{"value":"SECRET"}]}`, `{"kvs":[{"value":"SECRET"}]}`, `{"result":{"ID":"SECRET"}}`} {
+		_, err1 := Gateway{}.ParseRange(200, []byte(body))
+		_, err2 := Gateway{}.ParseLeaseKeepAlive(200, []byte(body))
+		for _, err := range []error{err1, err2} {
+			if err == nil || strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("%s: err = %v", body, err)
+			}
+		}
 	}
 }
 
