@@ -212,6 +212,44 @@ func TestEtcdGatewayLeaseExpiryRemovesKeys(t *testing.T) {
 
 func etcdGWErr[T any](_ T, err error) error { return err }
 
+// A delivery job held by a claim key on a short lease: while the holder renews the lease no
+// other replica can take the job; once it stops (it died), the lease expires with the claim
+// and another replica's claim succeeds. This is the takeover RATIONALE.md describes.
+func TestEtcdGatewayJobClaimTakeover(t *testing.T) {
+	c := etcdGWStart(t, etcdpeer.Config{})
+	claim := []byte("/x/jobs/42/holder")
+	// 2 s rather than 1, so that a renewal every 250 ms has room on a loaded machine.
+	leaseA := c.grant(2)
+	if !c.txn(etcdv3.CreateIfAbsent(claim, []byte("replica A"), leaseA)).Succeeded {
+		t.Fatal("A could not claim a free job")
+	}
+	// A renews for longer than the lease's TTL; B tries and fails all along.
+	leaseB := c.grant(60)
+	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		if _, err := c.gw.ParseLeaseKeepAlive(c.send(etcdv3.LeaseKeepAliveRequest{ID: leaseA})); err != nil {
+			t.Fatalf("A's renewal: %v", err)
+		}
+		resp := c.txn(etcdv3.CreateIfAbsent(claim, []byte("replica B"), leaseB))
+		if resp.Succeeded {
+			t.Fatal("B took a job A was renewing")
+		}
+		if cur := resp.Current(); cur == nil || string(cur.Value) != "replica A" || cur.Lease != leaseA {
+			t.Fatalf("B sees the claim as %+v", cur)
+		}
+	}
+	// A dies: no more renewals. B takes over once the claim has expired.
+	deadline := time.Now().Add(10 * time.Second)
+	for !c.txn(etcdv3.CreateIfAbsent(claim, []byte("replica B"), leaseB)).Succeeded {
+		if time.Now().After(deadline) {
+			t.Fatal("B could not take over 10 s after A stopped renewing a 2 s lease")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if kv := c.get(string(claim)); kv == nil || string(kv.Value) != "replica B" || kv.Lease != leaseB {
+		t.Fatalf("after the takeover the claim is %+v", kv)
+	}
+}
+
 // A replica follows a key space by polling: a reload in pages at one revision, then changes
 // since that revision in pages that end between revisions, including a transaction that put
 // two keys at one revision. Plain deletions are invisible to it; tombstones are seen.
