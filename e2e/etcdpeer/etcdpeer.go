@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,15 +160,26 @@ func (p *Peer) launch() error {
 	cmd.Stderr = p.output
 	dieWithParent(cmd)
 	fmt.Fprintf(p.output, "--- etcdpeer: starting %s on %s\n", p.binary, p.URL)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", p.binary, err)
-	}
+	// The kernel's parent-death signal follows the thread that forked the child, not the
+	// process: the goroutine that starts etcd keeps its thread until etcd has exited, so no
+	// thread exit inside the Go runtime can kill etcd early.
 	exited := make(chan struct{})
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		err := cmd.Wait()
 		fmt.Fprintf(p.output, "--- etcdpeer: etcd exited (%v)\n", err)
 		close(exited)
 	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("starting %s: %w", p.binary, err)
+	}
 	p.cmd, p.exited = cmd, exited
 
 	deadline := time.Now().Add(StartTimeout)
