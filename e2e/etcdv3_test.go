@@ -212,6 +212,39 @@ func TestEtcdGatewayLeaseExpiryRemovesKeys(t *testing.T) {
 
 func etcdGWErr[T any](_ T, err error) error { return err }
 
+// The range options a store port needs, as etcd answers them: a prefix range, a limit with
+// more, keys only, count only, and a read at a past revision.
+func TestEtcdGatewayRangeOptions(t *testing.T) {
+	c := etcdGWStart(t, etcdpeer.Config{})
+	start, end := []byte("/r/"), etcdv3.PrefixEnd([]byte("/r/"))
+	first := c.mustPut("/r/a", "1", 0)
+	c.mustPut("/r/b", "1", 0)
+	c.mustPut("/r/c", "1", 0)
+	c.mustPut("/r0", "outside the prefix", 0)
+	c.mustPut("/r/a", "2", 0)
+
+	resp, err := c.rangeOf(etcdv3.RangeRequest{Key: start, RangeEnd: end, Limit: 2})
+	if err != nil || len(resp.Kvs) != 2 || !resp.More || resp.Count != 3 || string(resp.Kvs[0].Key) != "/r/a" || string(resp.Kvs[0].Value) != "2" {
+		t.Fatalf("a limited prefix range: %+v, %v", resp, err)
+	}
+	resp, err = c.rangeOf(etcdv3.RangeRequest{Key: start, RangeEnd: end, KeysOnly: true})
+	if err != nil || len(resp.Kvs) != 3 || len(resp.Kvs[2].Value) != 0 || string(resp.Kvs[2].Key) != "/r/c" || resp.Kvs[0].Version != 2 {
+		t.Fatalf("keys only: %+v, %v", resp, err)
+	}
+	resp, err = c.rangeOf(etcdv3.RangeRequest{Key: start, RangeEnd: end, CountOnly: true})
+	if err != nil || len(resp.Kvs) != 0 || resp.Count != 3 {
+		t.Fatalf("count only: %+v, %v", resp, err)
+	}
+	resp, err = c.rangeOf(etcdv3.RangeRequest{Key: []byte("/r/a"), Revision: first})
+	if err != nil || len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "1" || resp.Header.Revision <= first {
+		t.Fatalf("/r/a at revision %d: %+v, %v (the header says the current revision)", first, resp, err)
+	}
+	resp, err = c.rangeOf(etcdv3.RangeRequest{Key: []byte("/r/none")})
+	if err != nil || len(resp.Kvs) != 0 || resp.Count != 0 {
+		t.Fatalf("an absent key: %+v, %v", resp, err)
+	}
+}
+
 // A delivery job held by a claim key on a short lease: while the holder renews the lease no
 // other replica can take the job; once it stops (it died), the lease expires with the claim
 // and another replica's claim succeeds. This is the takeover RATIONALE.md describes.

@@ -37,11 +37,8 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	ElectionTimeout   time.Duration
 
-	// AuthTokenTTL is how long a simple auth token stays valid after its last use
-	// (--auth-token-ttl; etcd's default is 300 s when zero).
-	AuthTokenTTL time.Duration
-
-	// Args are further etcd flags, for example "--auto-compaction-retention=1".
+	// Args are further etcd flags, for example "--auto-compaction-retention=1" or
+	// "--auth-token-ttl=1".
 	Args []string
 }
 
@@ -141,9 +138,6 @@ func (cfg Config) args(clientURL, peerURL, dataDir string) []string {
 		"--heartbeat-interval", strconv.FormatInt(heartbeat.Milliseconds(), 10),
 		"--election-timeout", strconv.FormatInt(election.Milliseconds(), 10),
 		"--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
-	}
-	if cfg.AuthTokenTTL > 0 {
-		args = append(args, "--auth-token-ttl", strconv.Itoa(int(cfg.AuthTokenTTL/time.Second)))
 	}
 	return append(args, cfg.Args...)
 }
