@@ -50,7 +50,7 @@ func (g Gateway) ParseLeaseGrant(status int, body []byte) (*LeaseGrantResponse, 
 		return &r, err
 	}
 	if r.Error != "" || r.ID <= 0 {
-		return &r, g.notEtcd(path, status, "a lease grant without a lease: "+r.Error)
+		return &r, g.notEtcd(path, status, "a lease grant without a lease: "+excerpt([]byte(r.Error)))
 	}
 	return &r, nil
 }
