@@ -17,6 +17,7 @@ deps:
 	go mod download
 	testpeers/install.sh
 	testpeers/install-chromium.sh
+	testpeers/install-etcd.sh
 
 # Rebuild a module when any Go source, the bridge, the build script, the module files
 # or the files core embeds (its page templates and scripts) change; the dependency list
