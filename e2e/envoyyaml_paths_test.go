@@ -56,7 +56,7 @@ func TestShippedEnvoyYAMLPathsAsEnvoyRoutesThem(t *testing.T) {
 		{"/app1/#frag", 400},
 		{"/app1/%00", 400},
 	} {
-		res := rawRequest(t, d.ListenerAddr, host, tt.path, "")
+		res := rawPathRequest(t, d.ListenerAddr, host, tt.path, "")
 		if tt.status == 400 {
 			if res.StatusCode != 400 {
 				t.Errorf("GET %s: %d, want the connection manager's 400", tt.path, res.StatusCode)
@@ -76,14 +76,14 @@ func TestShippedEnvoyYAMLPathsAsEnvoyRoutesThem(t *testing.T) {
 		}
 	}
 	// The public asset route: App One answers (it has no icon: 404).
-	res := rawRequest(t, d.ListenerAddr, host, "/favicon.ico", "Cookie: exeunt_session=x\r\nX-Exeunt-Sub: forged\r\n")
+	res := rawPathRequest(t, d.ListenerAddr, host, "/favicon.ico", "Cookie: exeunt_session=x\r\nX-Exeunt-Sub: forged\r\n")
 	if res.StatusCode != http.StatusNotFound || res.Header.Get("Location") != "" {
 		t.Errorf("GET /favicon.ico: %d %q, want App One's 404", res.StatusCode, res.Header.Get("Location"))
 	}
 }
 
 // rawRequest sends GET path exactly as written (net/http's client would clean it).
-func rawRequest(t *testing.T, addr, host, path, extra string) *http.Response {
+func rawPathRequest(t *testing.T, addr, host, path, extra string) *http.Response {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
