@@ -56,12 +56,12 @@ func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision 
 // endSession validates a logout request and acts on it.
 func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) Decision {
 	if name, limit := overLimit(params, endSessionLimited...); name != "" {
-		e.metrics.Add("exeunt.logout.rejected", 1)
+		e.metrics.Add(counterLogoutRejected, 1)
 		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
 	}
 	lang := chooseLanguage(params.Get("ui_locales"), r.Header("accept-language"))
 	fail := func(status int, reason string) Decision {
-		e.metrics.Add("exeunt.logout.rejected", 1)
+		e.metrics.Add(counterLogoutRejected, 1)
 		return Respond(e.errorPageIn(lang, status, reason))
 	}
 	for name, values := range params {
@@ -152,7 +152,7 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 		ctx.Prompt = true
 		return e.showPrompt(lang, ctx, now)
 	}
-	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)
+	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
 }
 
 // endSessionParamNames are the parameters of RP-Initiated Logout 1.0 §2.
@@ -262,5 +262,5 @@ func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time
 		return Respond(e.showLoggedOut(lang, ctx, now))
 	}
 	ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
-	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)
+	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
 }

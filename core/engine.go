@@ -199,7 +199,7 @@ func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
 // since no application is configured at that address, as a page for a browser and as
 // JSON for an API call. It never reaches an upstream.
 func (e *Engine) refuseUnowned(r Request) Decision {
-	e.metrics.Add("exeunt.request.unowned_refused", 1)
+	e.metrics.Add(counterUnownedRefused, 1)
 	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
 		return Respond(oauthError(404, "not_found", "no application behind this proxy is configured for this host and path"))
 	}

@@ -80,9 +80,9 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
 			return Respond(e.errorPageIn(lang, 503, "unavailable"))
 		}
-		e.metrics.Add("exeunt.logout.provider_frontchannel", 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=provider_frontchannel", rec.SID, rec.IdP)
-		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, "provider_frontchannel", now)
+		e.metrics.Add(counterLogoutProviderFrontchannel, 1)
+		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, triggerProviderFrontchannel)
+		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, triggerProviderFrontchannel, now)
 		frames = append(frames, e.frontchannelFrames(rec.Clients, rec.SID)...)
 	}
 	resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames})
@@ -164,15 +164,15 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
 			return Respond(oauthError(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
 		}
-		e.metrics.Add("exeunt.logout.provider_backchannel", 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=provider_backchannel", rec.SID, rec.IdP)
-		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, "provider_backchannel", now)
+		e.metrics.Add(counterLogoutProviderBackchannel, 1)
+		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, triggerProviderBackchannel)
+		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, triggerProviderBackchannel, now)
 		// Front-channel notifications need a browser, and none is here. A client that
 		// also has a back-channel URI was just queued a logout token above; only one
 		// with front-channel alone is left uninformed, and only that is logged so.
 		for _, id := range rec.Clients {
 			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
-				e.metrics.Add(clientMetric(c.ClientID, "frontchannel.unsent"), 1)
+				e.metrics.Add(clientCounter(c.ClientID, clientFrontchannelUnsent), 1)
 				if c.BackchannelLogoutURI == "" {
 					e.logf("exeunt: back-channel logout: %s has only front-channel logout, which needs a browser; not notified of sid=%s", c.ClientID, rec.SID)
 				}
