@@ -22,20 +22,6 @@ import (
 // (POST).
 type endSessionParams = url.Values
 
-// endSessionEndpoint routes a request to the end session path.
-func (e *Engine) endSessionEndpoint(r Request, now time.Time) Decision {
-	switch r.Method {
-	case "GET", "HEAD":
-		return e.endSession(r, queryOf(r.Path), now)
-	case "POST":
-		return Decision{ReadBody: true}
-	}
-	lang := chooseLanguage("", r.Header("accept-language"))
-	resp := e.errorPageIn(lang, 405, "method_not_allowed")
-	resp.Headers = append(resp.Headers, Header{"allow", "GET, POST"})
-	return Respond(resp)
-}
-
 // endSessionPost handles a POSTed end session request: a logout request from an app,
 // or the confirmation of the logout prompt (which carries logout_id and csrf).
 func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision {

@@ -25,9 +25,6 @@ var usedLogoutTokens = newExpiringSet("exeunt/used-jti/", 256)
 // providerFrontchannelLogout answers a provider's front-channel logout iframe.
 func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Time) Decision {
 	lang := chooseLanguage("", r.Header("accept-language"))
-	if r.Method != "GET" && r.Method != "HEAD" {
-		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
-	}
 	q := queryOf(r.Path)
 	iss, psid := q.Get("iss"), q.Get("sid")
 	cs := parseCookies(r.Headers)
@@ -97,17 +94,6 @@ func containsRecord(rs []sessionRecord, sid string) bool {
 		}
 	}
 	return false
-}
-
-// providerBackchannelEndpoint takes the headers of a request to /backchannel-{scheme}:
-// a POST has its body read; anything else is refused.
-func (e *Engine) providerBackchannelEndpoint(p *Provider, r Request) Decision {
-	if r.Method != "POST" {
-		resp := oauthError(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field")
-		resp.Headers = append(resp.Headers, Header{"allow", "POST"})
-		return Respond(resp)
-	}
-	return Decision{ReadBody: true}
 }
 
 // providerBackchannelLogout acts on a provider's logout token (Back-Channel Logout 1.0

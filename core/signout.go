@@ -92,9 +92,6 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 	cs := parseCookies(r.Headers)
 	clear := e.deleteCookie(e.logoutCookieName())
 	lang := chooseLanguage("", r.Header("accept-language"))
-	if r.Method != "GET" && r.Method != "HEAD" {
-		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
-	}
 	state := q.Get("state")
 	ctx, err := e.callbackContext(p, state, now)
 	if err != nil {
