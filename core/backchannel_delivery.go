@@ -189,23 +189,23 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 func (e *Engine) deliveryResult(jobID string, job deliveryJob, c *Client, attempt, status int, now time.Time) {
 	switch {
 	case status >= 200 && status < 300:
-		e.metrics.Add(clientMetric(c.ClientID, "backchannel.sent"), 1)
+		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelSent), 1)
 		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 		return
 	case status != 0 && status < 500:
-		e.metrics.Add(clientMetric(c.ClientID, "backchannel.failed"), 1)
+		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
 		e.logf("exeunt: back-channel: %s refused the logout token of sid=%s with HTTP %d; not retried", c.ClientID, job.SID, status)
 		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 		return
 	}
 	due := now.Add(retryDelay(attempt))
 	if jobID == "" || due.Unix() > job.Deadline {
-		e.metrics.Add(clientMetric(c.ClientID, "backchannel.failed"), 1)
+		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
 		e.logf("exeunt: back-channel: giving up on %s for sid=%s after %d attempts (last: %s)", c.ClientID, job.SID, attempt, statusText(status))
 		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 		return
 	}
-	e.metrics.Add(clientMetric(c.ClientID, "backchannel.retried"), 1)
+	e.metrics.Add(clientCounter(c.ClientID, clientBackchannelRetried), 1)
 	e.logf("exeunt: back-channel: %s for sid=%s failed (%s), attempt %d; retrying in %s", c.ClientID, job.SID, statusText(status), attempt, retryDelay(attempt))
 	e.finishDelivery(jobID, c.ClientID, now, func(it *deliveryItem) bool {
 		it.Attempts, it.Due, it.Lease = attempt, due.UnixMilli(), 0

@@ -105,15 +105,10 @@ func (c *Config) Classify(r Request) Classification {
 }
 
 // isOwnEndpoint reports whether Exeunt answers path itself on the issuer's origin (the
-// health path aside, which is answered on every host).
+// health path aside, which is answered on every host): own_endpoints.go's table says.
 func (c *Config) isOwnEndpoint(path string) bool {
-	for _, f := range c.Paths.fields() {
-		if *f.value == path {
-			return f.name != "check_session" || c.Logout.SessionManagement
-		}
-	}
-	_, kind := c.ProviderPathFor(path)
-	return kind != NoProviderPath
+	ep, _ := c.endpointAt(path)
+	return ep != noEndpoint
 }
 
 // routeMatches matches a configured path prefix (of a client, a public rule, an API

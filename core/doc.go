@@ -12,6 +12,13 @@
 // what may reach an app without a session is decided in one place (see
 // docs/security-model.md).
 //
-// This package imports only the standard library (and, later, go-jose); it must never
-// import the Proxy-Wasm SDK.
+// The values exchanged with the glue ([Request], [Header], [Response], [Decision], [Call],
+// [CallResult], [Metrics]) are defined in the leaf package core/exchange and named here
+// by type aliases, so that packages under core can use them without an import cycle.
+// Every counter the engine adds is named in counters.go; Exeunt's own endpoints (path,
+// methods, whether the body is read, handler) are one table in own_endpoints.go, which
+// Classify and both request phases dispatch through.
+//
+// This package imports only the standard library, go-jose and its own packages
+// (core/exchange, core/oidc); it must never import the Proxy-Wasm SDK.
 package core

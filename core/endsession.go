@@ -22,20 +22,6 @@ import (
 // (POST).
 type endSessionParams = url.Values
 
-// endSessionEndpoint routes a request to the end session path.
-func (e *Engine) endSessionEndpoint(r Request, now time.Time) Decision {
-	switch r.Method {
-	case "GET", "HEAD":
-		return e.endSession(r, queryOf(r.Path), now)
-	case "POST":
-		return Decision{ReadBody: true}
-	}
-	lang := chooseLanguage("", r.Header("accept-language"))
-	resp := e.errorPageIn(lang, 405, "method_not_allowed")
-	resp.Headers = append(resp.Headers, Header{"allow", "GET, POST"})
-	return Respond(resp)
-}
-
 // endSessionPost handles a POSTed end session request: a logout request from an app,
 // or the confirmation of the logout prompt (which carries logout_id and csrf).
 func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision {
@@ -56,12 +42,12 @@ func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision 
 // endSession validates a logout request and acts on it.
 func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) Decision {
 	if name, limit := overLimit(params, endSessionLimited...); name != "" {
-		e.metrics.Add("exeunt.logout.rejected", 1)
+		e.metrics.Add(counterLogoutRejected, 1)
 		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
 	}
 	lang := chooseLanguage(params.Get("ui_locales"), r.Header("accept-language"))
 	fail := func(status int, reason string) Decision {
-		e.metrics.Add("exeunt.logout.rejected", 1)
+		e.metrics.Add(counterLogoutRejected, 1)
 		return Respond(e.errorPageIn(lang, status, reason))
 	}
 	for name, values := range params {
@@ -152,7 +138,7 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 		ctx.Prompt = true
 		return e.showPrompt(lang, ctx, now)
 	}
-	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)
+	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
 }
 
 // endSessionParamNames are the parameters of RP-Initiated Logout 1.0 §2.
@@ -262,5 +248,5 @@ func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time
 		return Respond(e.showLoggedOut(lang, ctx, now))
 	}
 	ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
-	return e.signOut(lang, ctx, s, chunks, "rp_initiated", now)
+	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
 }

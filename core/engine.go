@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -125,8 +124,8 @@ func (e *Engine) requestHeaders(r Request, now time.Time) Decision {
 		if d, ok := e.ownEndpoint(r, now); ok {
 			return d
 		}
-		// Classify and ownEndpoint list the same paths; should they ever disagree, the
-		// request is refused rather than passed.
+		// Classify and ownEndpoint read the same table (own_endpoints.go); should they
+		// ever disagree, the request is refused rather than passed.
 		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", pathOnly(r.Path))
 		return e.refuseUnowned(r)
 	case ClassPublic:
@@ -199,7 +198,7 @@ func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
 // since no application is configured at that address, as a page for a browser and as
 // JSON for an API call. It never reaches an upstream.
 func (e *Engine) refuseUnowned(r Request) Decision {
-	e.metrics.Add("exeunt.request.unowned_refused", 1)
+	e.metrics.Add(counterUnownedRefused, 1)
 	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
 		return Respond(oauthError(404, "not_found", "no application behind this proxy is configured for this host and path"))
 	}
@@ -265,43 +264,6 @@ func (e *Engine) requestURL(r Request) string {
 	return u
 }
 
-// ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
-// on its issuer's host, the others; Classify has checked the host.
-func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
-	path := pathOnly(r.Path)
-	switch path {
-	case e.cfg.HealthPath():
-		return health(r.Method), true
-	case e.cfg.Paths.Discovery:
-		return Respond(e.discoveryDocument()), true
-	case e.cfg.Paths.JWKS:
-		return Respond(e.jwksDocument()), true
-	case e.cfg.Paths.SigninChoice:
-		return e.signinChoice(r, now), true
-	case e.cfg.Paths.EndSession:
-		return e.endSessionEndpoint(r, now), true
-	case e.cfg.Paths.LogoutContext:
-		return e.logoutContextEndpoint(r, now), true
-	case e.cfg.Paths.CheckSession:
-		if e.cfg.Logout.SessionManagement {
-			return e.checkSessionEndpoint(r, now), true
-		}
-		return Decision{}, false
-	}
-	p, kind := e.cfg.ProviderPathFor(path)
-	switch kind {
-	case ProviderCallback:
-		return e.signInCallback(p, r, parseCookies(r.Headers), now), true
-	case ProviderSignoutCallback:
-		return e.signoutCallback(p, r, now), true
-	case ProviderFrontchannelLogout:
-		return e.providerFrontchannelLogout(p, r, now), true
-	case ProviderBackchannelLogout:
-		return e.providerBackchannelEndpoint(p, r), true
-	}
-	return Decision{}, false
-}
-
 // signinChoice shows the providers to choose from, or starts sign-in at the chosen one.
 func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	q := queryOf(r.Path)
@@ -342,25 +304,6 @@ func pathOnly(p string) string {
 		return p[:i]
 	}
 	return p
-}
-
-// ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
-// engine itself paused with ReadBody arrive here.
-func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
-	path := pathOnly(r.Path)
-	if path == e.cfg.Paths.EndSession && r.Method == "POST" {
-		if tooLarge {
-			return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 413, "body_too_large"))
-		}
-		return e.endSessionPost(r, body, now)
-	}
-	if tooLarge {
-		return Respond(oauthError(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
-	}
-	if p, kind := e.cfg.ProviderPathFor(path); kind == ProviderBackchannelLogout && r.Method == "POST" {
-		return e.providerBackchannelLogout(p, r, body, now)
-	}
-	return Respond(oauthError(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
 }
 
 // oauthError is an OAuth-style JSON error (RFC 6749 §5.2), never cached.

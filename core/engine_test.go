@@ -67,6 +67,13 @@ func TestNotConfiguredRefuses(t *testing.T) {
 	}
 }
 
+func TestRequestUnreadableRefuses(t *testing.T) {
+	d := RequestUnreadable()
+	if d.Continues() || d.Response.Status != 503 || d.Response.Headers[1] != (Header{"cache-control", "no-store"}) {
+		t.Fatalf("RequestUnreadable() = %+v, want a 503 local response, never cached", d)
+	}
+}
+
 func mustEngine(t testing.TB, cfg *Config) *Engine {
 	t.Helper()
 	e, err := NewEngine(cfg, NewMemoryStore(), func(msg string) { t.Log(msg) })

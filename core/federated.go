@@ -25,9 +25,6 @@ var usedLogoutTokens = newExpiringSet("exeunt/used-jti/", 256)
 // providerFrontchannelLogout answers a provider's front-channel logout iframe.
 func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Time) Decision {
 	lang := chooseLanguage("", r.Header("accept-language"))
-	if r.Method != "GET" && r.Method != "HEAD" {
-		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
-	}
 	q := queryOf(r.Path)
 	iss, psid := q.Get("iss"), q.Get("sid")
 	cs := parseCookies(r.Headers)
@@ -80,9 +77,9 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
 			return Respond(e.errorPageIn(lang, 503, "unavailable"))
 		}
-		e.metrics.Add("exeunt.logout.provider_frontchannel", 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=provider_frontchannel", rec.SID, rec.IdP)
-		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, "provider_frontchannel", now)
+		e.metrics.Add(counterLogoutProviderFrontchannel, 1)
+		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, triggerProviderFrontchannel)
+		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, triggerProviderFrontchannel, now)
 		frames = append(frames, e.frontchannelFrames(rec.Clients, rec.SID)...)
 	}
 	resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames})
@@ -97,17 +94,6 @@ func containsRecord(rs []sessionRecord, sid string) bool {
 		}
 	}
 	return false
-}
-
-// providerBackchannelEndpoint takes the headers of a request to /backchannel-{scheme}:
-// a POST has its body read; anything else is refused.
-func (e *Engine) providerBackchannelEndpoint(p *Provider, r Request) Decision {
-	if r.Method != "POST" {
-		resp := oauthError(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field")
-		resp.Headers = append(resp.Headers, Header{"allow", "POST"})
-		return Respond(resp)
-	}
-	return Decision{ReadBody: true}
 }
 
 // providerBackchannelLogout acts on a provider's logout token (Back-Channel Logout 1.0
@@ -164,15 +150,15 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
 			return Respond(oauthError(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
 		}
-		e.metrics.Add("exeunt.logout.provider_backchannel", 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=provider_backchannel", rec.SID, rec.IdP)
-		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, "provider_backchannel", now)
+		e.metrics.Add(counterLogoutProviderBackchannel, 1)
+		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, triggerProviderBackchannel)
+		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, triggerProviderBackchannel, now)
 		// Front-channel notifications need a browser, and none is here. A client that
 		// also has a back-channel URI was just queued a logout token above; only one
 		// with front-channel alone is left uninformed, and only that is logged so.
 		for _, id := range rec.Clients {
 			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
-				e.metrics.Add(clientMetric(c.ClientID, "frontchannel.unsent"), 1)
+				e.metrics.Add(clientCounter(c.ClientID, clientFrontchannelUnsent), 1)
 				if c.BackchannelLogoutURI == "" {
 					e.logf("exeunt: back-channel logout: %s has only front-channel logout, which needs a browser; not notified of sid=%s", c.ClientID, rec.SID)
 				}

@@ -49,3 +49,17 @@ func NotConfigured() Decision {
 		Body: []byte("exeunt is not configured; see the Envoy log\n"),
 	})
 }
+
+// RequestUnreadable answers a request whose headers the glue could not read from the
+// host. Deciding about an empty request instead would let it through with nothing
+// checked or stripped, so it is refused like a request to an unconfigured plugin.
+func RequestUnreadable() Decision {
+	return Respond(&Response{
+		Status: 503,
+		Headers: []Header{
+			{"content-type", "text/plain; charset=utf-8"},
+			{"cache-control", "no-store"},
+		},
+		Body: []byte("exeunt cannot read this request; see the Envoy log\n"),
+	})
+}

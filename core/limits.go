@@ -48,6 +48,6 @@ var endSessionLimited = []string{"client_id", "post_logout_redirect_uri", "state
 
 // tooLongPage is the 400 page naming a parameter over its limit.
 func (e *Engine) tooLongPage(lang, name string, limit int) *Response {
-	e.metrics.Add("exeunt.request.param_too_long", 1)
+	e.metrics.Add(counterParamTooLong, 1)
 	return e.errorPageIn(lang, 400, "param_too_long", name, limit)
 }

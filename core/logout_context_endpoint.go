@@ -11,11 +11,6 @@ import (
 // logout pages. It tells what the page should show (the prompt, or the signed-out state
 // with the front-channel iframes and the way back to the app), never who the user is.
 func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
-	if r.Method != "GET" && r.Method != "HEAD" {
-		resp := oauthError(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...")
-		resp.Headers = append(resp.Headers, Header{"allow", "GET"})
-		return Respond(resp)
-	}
 	q := queryOf(r.Path)
 	id := q.Get("logoutId")
 	if id == "" {

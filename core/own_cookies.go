@@ -181,7 +181,7 @@ func (e *Engine) FilterResponseCookies(r Request, setCookies []string, now time.
 		if !dropped {
 			keep, dropped = append(keep, setCookies[:i]...), true
 		}
-		e.metrics.Add("exeunt.response.own_cookie_dropped", 1)
+		e.metrics.Add(counterOwnCookieDropped, 1)
 		e.logf("exeunt: dropped a Set-Cookie for Exeunt's cookie %q from the upstream's answer to %s %s%s", name, r.Method, r.Authority, pathOnly(r.Path))
 	}
 	if !dropped {

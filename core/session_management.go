@@ -209,11 +209,6 @@ func (e *Engine) checkSessionOrigins(c *Client) []string {
 // every browser, whose script answers the apps' messages. Loading it also brings the
 // browser_state cookie up to date, when the browser sends its cookies along.
 func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
-	if r.Method != "GET" && r.Method != "HEAD" {
-		resp := e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed")
-		resp.Headers = append(resp.Headers, Header{"allow", "GET, HEAD"})
-		return Respond(resp)
-	}
 	resp := e.checkSessionPage()
 	cs := parseCookies(r.Headers)
 	if s, _, err := e.openSession(cs, now); err == nil {

@@ -136,9 +136,6 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 	fail := func(status int, title, msg string, extra ...Header) Decision {
 		return Respond(e.errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", extra...))
 	}
-	if r.Method != "GET" {
-		return fail(405, "Sign-in failed", "This address only accepts the identity provider's redirect.")
-	}
 	if len(state) < 8 || len(state) > maxStateLength || !isBase64URL(state) {
 		// Exeunt's states are 32 base64url characters; part of one names the flow
 		// cookie, so nothing else may reach a Set-Cookie header.

@@ -21,7 +21,7 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 		resp.Headers = append(resp.Headers, clear...)
 		return Respond(resp)
 	}
-	e.metrics.Add("exeunt.logout."+trigger, 1)
+	e.metrics.Add(logoutCounter(trigger), 1)
 	e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", s.SID, s.IdP, trigger)
 	e.enqueueBackchannel(s.SID, s.Sub, s.Clients, trigger, now)
 	ctx.SignedOut, ctx.Prompt = true, false
@@ -92,9 +92,6 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 	cs := parseCookies(r.Headers)
 	clear := e.deleteCookie(e.logoutCookieName())
 	lang := chooseLanguage("", r.Header("accept-language"))
-	if r.Method != "GET" && r.Method != "HEAD" {
-		return Respond(e.errorPageIn(lang, 405, "method_not_allowed"))
-	}
 	state := q.Get("state")
 	ctx, err := e.callbackContext(p, state, now)
 	if err != nil {
@@ -156,7 +153,7 @@ func (e *Engine) frontchannelFrames(clients []string, sid string) []frontchannel
 			continue
 		}
 		frames = append(frames, frontchannelFrame{ClientName: c.Name, URL: e.frontchannelURL(c, sid)})
-		e.metrics.Add(clientMetric(c.ClientID, "frontchannel.rendered"), 1)
+		e.metrics.Add(clientCounter(c.ClientID, clientFrontchannelRendered), 1)
 	}
 	return frames
 }
@@ -184,17 +181,4 @@ func returnURL(uri, state string) string {
 		sep = "&"
 	}
 	return uri + sep + "state=" + url.QueryEscape(state)
-}
-
-// clientMetric names a per-client counter in Envoy's style. Client ids are the
-// configuration's; anything outside [A-Za-z0-9_-] becomes "_" so a name stays one
-// dotted segment.
-func clientMetric(clientID, what string) string {
-	b := []byte(clientID)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			b[i] = '_'
-		}
-	}
-	return "exeunt.client." + string(b) + "." + what
 }

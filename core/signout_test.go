@@ -32,13 +32,18 @@ func signoutConfigMap() map[string]any {
 	return cfg
 }
 
-// recordingMetrics is a Metrics that keeps the counters.
+// recordingMetrics is a Metrics that keeps the counters. With t set, a counter that
+// counters.go does not list fails the test: what the engine emits matches the list.
 type recordingMetrics struct {
+	t  testing.TB
 	mu sync.Mutex
 	m  map[string]uint64
 }
 
 func (r *recordingMetrics) Add(name string, delta uint64) {
+	if r.t != nil && !isCounterName(name) {
+		r.t.Errorf("the engine counted %q, which counters.go does not list", name)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
@@ -86,7 +91,7 @@ func newSignoutEnv(t testing.TB, change func(cfg map[string]any)) *signoutEnv {
 		change(m)
 	}
 	e := mustEngine(t, configFrom(t, m))
-	rec := &recordingMetrics{}
+	rec := &recordingMetrics{t: t}
 	e.UseMetrics(rec)
 	b := &browser{t: t, e: e, idp: newFakeIdP(t), jar: map[string]string{}, now: time.Now()}
 	return &signoutEnv{browser: b, metrics: rec, apps: &listeners{t: t, tokens: map[string][]string{}}}

@@ -371,3 +371,78 @@ func TestCountersAreDefinedOnceAndAdded(t *testing.T) {
 		}
 	}
 }
+
+// When the host cannot give the request headers, the request is refused with 503 and
+// the engine is never asked about an empty request (which would let it through with
+// nothing checked or stripped).
+func TestUnreadableRequestHeadersAreRefused(t *testing.T) {
+	asked := 0
+	s := &scripted{onHeaders: func(core.Request) core.Decision { asked++; return core.Continue() }}
+	vm := &vmContext{
+		newEngine:      func([]byte) (engine, error) { return s, nil },
+		requestHeaders: func() ([][2]string, error) { return nil, types.ErrorStatusBadArgument },
+	}
+	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithVMContext(vm))
+	t.Cleanup(reset)
+	if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
+		t.Fatal("start failed")
+	}
+	id := host.InitializeHttpContext()
+	if a := host.CallOnRequestHeaders(id, [][2]string{{":method", "GET"}, {":path", "/app"}, {":authority", "x"}}, true); a != types.ActionPause {
+		t.Fatalf("headers: %v, want pause after a local response", a)
+	}
+	got := host.GetSentLocalResponse(id)
+	if got == nil || got.StatusCode != 503 {
+		t.Fatalf("local response %+v, want 503", got)
+	}
+	if asked != 0 {
+		t.Fatalf("the engine was asked %d times about a request whose headers could not be read", asked)
+	}
+	if logs := host.GetErrorLogs(); len(logs) != 1 || !strings.Contains(logs[0], "cannot read the request headers") {
+		t.Fatalf("error logs %q, want one naming the failure", logs)
+	}
+	host.CompleteHttpContext(id)
+}
+
+// countingTick is an engine whose tick period is asked for and may change.
+type countingTick struct {
+	scripted
+	asked int
+}
+
+func (c *countingTick) TickPeriod() time.Duration { c.asked++; return c.tick }
+
+// Each plugin context follows its own engine's tick period after a background answer:
+// a second filter configuration started later in the same VM does not take over.
+func TestBackgroundAnswersRetickTheirOwnPlugin(t *testing.T) {
+	first := &countingTick{scripted: scripted{tick: time.Second}}
+	first.onTick = func() []*core.Call {
+		return []*core.Call{{Cluster: "idp", Method: "GET", Path: "/jwks", Authority: "idp",
+			Then: func(core.CallResult) core.Decision { first.tick = 50 * time.Millisecond; return core.Continue() }}}
+	}
+	second := &countingTick{scripted: scripted{tick: time.Second}}
+	engines := []engine{first, second}
+	vm := &vmContext{newEngine: func([]byte) (engine, error) { e := engines[0]; engines = engines[1:]; return e, nil }}
+	host, reset := proxytest.NewHostEmulator(proxytest.NewEmulatorOption().WithVMContext(vm))
+	t.Cleanup(reset)
+	if host.StartVM() != types.OnVMStartStatusOK || host.StartPlugin() != types.OnPluginStartStatusOK {
+		t.Fatal("start failed")
+	}
+	// A second plugin context in the same VM, started after the first.
+	other := vm.NewPluginContext(2).(*pluginContext)
+	if other.OnPluginStart(0) != types.OnPluginStartStatusOK {
+		t.Fatal("second plugin start failed")
+	}
+	host.Tick() // the first plugin's tick makes a background call
+	calls := host.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+	if len(calls) != 1 {
+		t.Fatalf("%d background calls, want 1", len(calls))
+	}
+	host.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "200"}}, nil, nil)
+	if got := host.GetTickPeriod(); got != 50 {
+		t.Fatalf("tick period %d ms after the first plugin's answer, want 50 (its engine's wish)", got)
+	}
+	if second.asked != 1 { // once, at its own start
+		t.Fatalf("the second plugin's engine was asked for its tick period %d times, want once (at its start)", second.asked)
+	}
+}

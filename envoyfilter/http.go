@@ -44,9 +44,12 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 	if h.engine == nil {
 		return h.apply(core.NotConfigured())
 	}
-	pairs, err := proxywasm.GetHttpRequestHeaders()
+	pairs, err := h.plugin.requestHeaders()
 	if err != nil {
-		proxywasm.LogErrorf("exeunt: cannot read the request headers: %v", err)
+		// Deciding about an empty request would let it through with nothing stripped:
+		// a filter that cannot read the request refuses it (fail closed).
+		proxywasm.LogErrorf("exeunt: cannot read the request headers, refusing the request: %v", err)
+		return h.apply(core.RequestUnreadable())
 	}
 	h.req = toRequest(pairs)
 	return h.apply(h.engine.OnRequestHeaders(h.req, time.Now()))

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -23,16 +24,25 @@ type engine interface {
 }
 
 // NewVMContext returns the filter's VM context, for proxywasm.SetVMContext.
-func NewVMContext() types.VMContext { return &vmContext{newEngine: newCoreEngine} }
+func NewVMContext() types.VMContext {
+	return &vmContext{newEngine: newCoreEngine, requestHeaders: proxywasm.GetHttpRequestHeaders}
+}
 
 type vmContext struct {
 	types.DefaultVMContext
 	// newEngine makes a plugin's engine from its configuration (nil: none given).
 	newEngine func(config []byte) (engine, error)
+	// requestHeaders reads the request headers from the host (nil: the SDK's
+	// proxywasm.GetHttpRequestHeaders). Tests make it fail, which the emulator never does.
+	requestHeaders func() ([][2]string, error)
 }
 
 func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
-	return &pluginContext{newEngine: v.newEngine}
+	read := v.requestHeaders
+	if read == nil {
+		read = proxywasm.GetHttpRequestHeaders
+	}
+	return &pluginContext{newEngine: v.newEngine, requestHeaders: read}
 }
 
 // newCoreEngine parses the plugin configuration and starts a core.Engine on it, with
@@ -54,8 +64,9 @@ func newCoreEngine(config []byte) (engine, error) {
 // and worker thread).
 type pluginContext struct {
 	types.DefaultPluginContext
-	newEngine func([]byte) (engine, error)
-	engine    engine // nil until OnPluginStart has accepted the configuration
+	newEngine      func([]byte) (engine, error)
+	requestHeaders func() ([][2]string, error)
+	engine         engine // nil until OnPluginStart has accepted the configuration
 
 	// wakeQueue is this plugin context's own shared queue (if haveQueue): enqueuing to
 	// it makes the host call OnQueueReady on this context, from where background calls
@@ -69,26 +80,29 @@ type pluginContext struct {
 }
 
 // retick follows the engine's wish for the tick period: short while it has
-// back-channel deliveries due soon, relaxed otherwise. It is asked after every
-// callback that may have changed that (a request, a tick, a call's answer).
+// back-channel deliveries due soon, relaxed otherwise. It is asked at plugin start and
+// after every callback that may have changed that (a request, a tick, a call's answer).
 func (p *pluginContext) retick() {
 	if p.engine == nil {
 		return
 	}
-	period := p.engine.TickPeriod()
-	if period <= 0 || period == p.tick {
-		return
+	if err := p.setTick(); err != nil {
+		proxywasm.LogWarnf("exeunt: %v", err)
 	}
-	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
-		proxywasm.LogWarnf("exeunt: cannot change the tick period to %s: %v", period, err)
-		return
-	}
-	p.tick = period
 }
 
-// afterBackground is called once a background call's answer has been handled: the
-// plugin context's retick (one filter configuration per VM).
-var afterBackground = func() {}
+// setTick sets the host's tick period to the engine's wish, if that changed.
+func (p *pluginContext) setTick() error {
+	period := p.engine.TickPeriod()
+	if period <= 0 || period == p.tick {
+		return nil
+	}
+	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
+		return fmt.Errorf("cannot set the tick period to %s: %w", period, err)
+	}
+	p.tick = period
+	return nil
+}
 
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
@@ -102,14 +116,12 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	p.engine = e
-	if period := e.TickPeriod(); period > 0 {
-		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
-			proxywasm.LogCriticalf("exeunt: cannot set the tick period: %v", err)
-			return types.OnPluginStartStatusFailed
-		}
-		p.tick = period
+	// Without ticks, provider keys would never be refreshed: a plugin that cannot have
+	// them does not start.
+	if err := p.setTick(); err != nil {
+		proxywasm.LogCriticalf("exeunt: %v", err)
+		return types.OnPluginStartStatusFailed
 	}
-	afterBackground = p.retick
 	p.registerWakeQueue()
 	return types.OnPluginStartStatusOK
 }
@@ -121,7 +133,7 @@ func (p *pluginContext) OnTick() {
 		return
 	}
 	for _, c := range p.engine.OnTick(time.Now()) {
-		runInBackground(c)
+		p.runInBackground(c)
 	}
 	p.retick()
 }
@@ -161,7 +173,7 @@ func (p *pluginContext) background(calls []*core.Call) {
 	}
 	if !p.haveQueue {
 		for _, c := range calls {
-			runInBackground(c)
+			p.runInBackground(c)
 		}
 		return
 	}
@@ -193,24 +205,25 @@ func (p *pluginContext) dispatchPending() {
 	calls := p.pending
 	p.pending = nil
 	for _, c := range calls {
-		runInBackground(c)
+		p.runInBackground(c)
 	}
 }
 
 // runInBackground makes a call that belongs to no request, then follows what its
 // result leads to: more calls (discovery, then the JWKS it names; a retry), made in
 // the background too. Nothing else of that decision applies, as there is no request to
-// answer.
-func runInBackground(c *core.Call) {
-	dispatch(c, followInBackground)
+// answer. The plugin context's tick period is then brought up to date (each plugin
+// context has its own engine, so two filter configurations in one VM do not mix).
+func (p *pluginContext) runInBackground(c *core.Call) {
+	dispatch(c, p.followInBackground)
 }
 
-func followInBackground(d core.Decision) {
-	defer afterBackground()
+func (p *pluginContext) followInBackground(d core.Decision) {
+	defer p.retick()
 	if d.Call != nil {
-		runInBackground(d.Call)
+		p.runInBackground(d.Call)
 	}
 	for _, c := range d.Background {
-		runInBackground(c)
+		p.runInBackground(c)
 	}
 }

@@ -1,0 +1,78 @@
+package core
+
+// Every counter the engine adds is named here, and only here: operators build alerts
+// and dashboards on these names, so a site that counts uses a constant or function of
+// this file, never a literal (counters_test.go checks the call sites). Names follow
+// Envoy's style, dot-separated and lower-case; the glue turns them into Proxy-Wasm
+// counters, which Envoy shows as stats of the same names.
+
+// Sign-out triggers: why a session ended. Each names a logout counter, and appears in
+// the "signed out" log line and in the back-channel job it queues.
+const (
+	triggerRPInitiated          = "rp_initiated"          // the end session endpoint, confirmed
+	triggerProviderFrontchannel = "provider_frontchannel" // the provider's front-channel logout
+	triggerProviderBackchannel  = "provider_backchannel"  // the provider's back-channel logout
+)
+
+// The engine's own counters.
+const (
+	// A session ended, by trigger.
+	counterLogoutRPInitiated          = "exeunt.logout." + triggerRPInitiated
+	counterLogoutProviderFrontchannel = "exeunt.logout." + triggerProviderFrontchannel
+	counterLogoutProviderBackchannel  = "exeunt.logout." + triggerProviderBackchannel
+	// A logout request to the end session endpoint was refused as invalid.
+	counterLogoutRejected = "exeunt.logout.rejected"
+	// A request parameter was over its size limit (limits.go).
+	counterParamTooLong = "exeunt.request.param_too_long"
+	// A request no rule covers was refused (unowned_requests "refuse").
+	counterUnownedRefused = "exeunt.request.unowned_refused"
+	// An upstream's Set-Cookie for one of Exeunt's own cookies was dropped.
+	counterOwnCookieDropped = "exeunt.response.own_cookie_dropped"
+)
+
+// counterNames lists the counters above, for tests and documentation.
+var counterNames = []string{
+	counterLogoutRPInitiated, counterLogoutProviderFrontchannel, counterLogoutProviderBackchannel,
+	counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
+}
+
+// logoutCounter is the counter of sessions ended by trigger.
+func logoutCounter(trigger string) string {
+	switch trigger {
+	case triggerRPInitiated:
+		return counterLogoutRPInitiated
+	case triggerProviderFrontchannel:
+		return counterLogoutProviderFrontchannel
+	case triggerProviderBackchannel:
+		return counterLogoutProviderBackchannel
+	}
+	return "exeunt.logout." + trigger // every trigger is listed above; kept for a new one
+}
+
+// Per-client counters, named "exeunt.client.<client id>.<event>" by clientCounter.
+const (
+	clientBackchannelSent      = "backchannel.sent"      // a logout token was accepted (2xx)
+	clientBackchannelFailed    = "backchannel.failed"    // refused (4xx) or given up after retries
+	clientBackchannelRetried   = "backchannel.retried"   // an attempt failed and will be retried
+	clientFrontchannelRendered = "frontchannel.rendered" // a front-channel frame was put on a page
+	clientFrontchannelUnsent   = "frontchannel.unsent"   // a front-channel client could not be told (no browser)
+)
+
+// clientCounterEvents lists the per-client events above, for tests and documentation.
+var clientCounterEvents = []string{
+	clientBackchannelSent, clientBackchannelFailed, clientBackchannelRetried,
+	clientFrontchannelRendered, clientFrontchannelUnsent,
+}
+
+// clientCounter names a per-client counter in Envoy's style. Client ids are the
+// configuration's; anything outside [A-Za-z0-9_-] becomes "_" so a name stays one
+// dotted segment.
+func clientCounter(clientID, event string) string {
+	b := []byte(clientID)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	return "exeunt.client." + string(b) + "." + event
+}

@@ -1,0 +1,228 @@
+package core
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The endpoints Exeunt answers itself, in one table: which path is which endpoint
+// (endpointAt, which Classify asks too), which methods each answers, which method has
+// its body read first, and what answers each. Engine.ownEndpoint and
+// Engine.ownEndpointWithBody both dispatch through it, so the headers phase and the
+// body phase cannot disagree, and no handler checks its method again.
+
+// endpoint names one of Exeunt's own endpoints.
+type endpoint uint8
+
+const (
+	noEndpoint                 endpoint = iota // not one of Exeunt's paths
+	endpointHealth                             // health_path, on any host
+	endpointDiscovery                          // paths.discovery
+	endpointJWKS                               // paths.jwks
+	endpointSigninChoice                       // paths.signin_choice
+	endpointEndSession                         // paths.end_session
+	endpointLogoutContext                      // paths.logout_context
+	endpointCheckSession                       // paths.check_session (with session_management)
+	endpointSignInCallback                     // a provider's callback_path
+	endpointSignoutCallback                    // a provider's signout_callback_path
+	endpointFrontchannelLogout                 // a provider's frontchannel_logout_path
+	endpointBackchannelLogout                  // a provider's backchannel_logout_path
+	endpointCount
+)
+
+// endpointAt says which own endpoint a path (without its query) is, and for a
+// provider's path, whose. It does not look at the host: the health path is answered on
+// every host and the others only on the issuer's (Classify checks that).
+func (c *Config) endpointAt(path string) (endpoint, *Provider) {
+	switch path {
+	case c.healthPath:
+		return endpointHealth, nil
+	case c.Paths.Discovery:
+		return endpointDiscovery, nil
+	case c.Paths.JWKS:
+		return endpointJWKS, nil
+	case c.Paths.SigninChoice:
+		return endpointSigninChoice, nil
+	case c.Paths.EndSession:
+		return endpointEndSession, nil
+	case c.Paths.LogoutContext:
+		return endpointLogoutContext, nil
+	case c.Paths.CheckSession:
+		if c.Logout.SessionManagement {
+			return endpointCheckSession, nil
+		}
+		return noEndpoint, nil
+	}
+	p, kind := c.ProviderPathFor(path)
+	switch kind {
+	case ProviderCallback:
+		return endpointSignInCallback, p
+	case ProviderSignoutCallback:
+		return endpointSignoutCallback, p
+	case ProviderFrontchannelLogout:
+		return endpointFrontchannelLogout, p
+	case ProviderBackchannelLogout:
+		return endpointBackchannelLogout, p
+	}
+	return noEndpoint, nil
+}
+
+// ownEndpointSpec is what one endpoint answers.
+type ownEndpointSpec struct {
+	// methods are the methods answered (nil: any); another method gets refused.
+	methods []string
+	// readBody is the method whose body is read before answering, by onBody ("": none).
+	readBody string
+	// onHeaders answers an allowed method other than readBody, from the headers alone.
+	onHeaders func(e *Engine, r Request, p *Provider, now time.Time) Decision
+	// onBody answers readBody once the body has arrived.
+	onBody func(e *Engine, r Request, p *Provider, body []byte, now time.Time) Decision
+	// refused answers another method: 405, as a page or as JSON by the endpoint's kind.
+	refused func(e *Engine, r Request) Decision
+	// tooLarge answers a body over MaxRequestBody (nil: an OAuth-style 413).
+	tooLarge func(e *Engine, r Request) Decision
+}
+
+var (
+	getOrHead     = []string{"GET", "HEAD"}
+	getHeadOrPost = []string{"GET", "HEAD", "POST"}
+	onlyGet       = []string{"GET"}
+	onlyPost      = []string{"POST"}
+	anyMethod     []string // nil
+)
+
+// ownEndpoints is the table, indexed by endpoint.
+var ownEndpoints = [endpointCount]ownEndpointSpec{
+	endpointHealth: {
+		methods:   getOrHead,
+		onHeaders: func(_ *Engine, r Request, _ *Provider, _ time.Time) Decision { return health(r.Method) },
+		refused:   func(_ *Engine, r Request) Decision { return health(r.Method) },
+	},
+	endpointDiscovery: {
+		methods:   anyMethod,
+		onHeaders: func(e *Engine, _ Request, _ *Provider, _ time.Time) Decision { return Respond(e.discoveryDocument()) },
+	},
+	endpointJWKS: {
+		methods:   anyMethod,
+		onHeaders: func(e *Engine, _ Request, _ *Provider, _ time.Time) Decision { return Respond(e.jwksDocument()) },
+	},
+	endpointSigninChoice: {
+		methods:   anyMethod,
+		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision { return e.signinChoice(r, now) },
+	},
+	endpointEndSession: {
+		methods:  getHeadOrPost,
+		readBody: "POST",
+		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision {
+			return e.endSession(r, queryOf(r.Path), now)
+		},
+		onBody: func(e *Engine, r Request, _ *Provider, body []byte, now time.Time) Decision {
+			return e.endSessionPost(r, body, now)
+		},
+		refused: func(e *Engine, r Request) Decision {
+			resp := e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed")
+			resp.Headers = append(resp.Headers, Header{"allow", "GET, POST"})
+			return Respond(resp)
+		},
+		tooLarge: func(e *Engine, r Request) Decision {
+			return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 413, "body_too_large"))
+		},
+	},
+	endpointLogoutContext: {
+		methods: getOrHead,
+		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision {
+			return e.logoutContextEndpoint(r, now)
+		},
+		refused: func(e *Engine, _ Request) Decision {
+			resp := oauthError(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...")
+			resp.Headers = append(resp.Headers, Header{"allow", "GET"})
+			return Respond(resp)
+		},
+	},
+	endpointCheckSession: {
+		methods:   getOrHead,
+		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision { return e.checkSessionEndpoint(r, now) },
+		refused: func(e *Engine, r Request) Decision {
+			resp := e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed")
+			resp.Headers = append(resp.Headers, Header{"allow", "GET, HEAD"})
+			return Respond(resp)
+		},
+	},
+	endpointSignInCallback: {
+		methods: onlyGet,
+		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision {
+			return e.signInCallback(p, r, parseCookies(r.Headers), now)
+		},
+		refused: func(e *Engine, _ Request) Decision {
+			return Respond(e.errorPage(405, "Sign-in failed", "This address only accepts the identity provider's redirect.", e.cfg.IssuerOrigin+"/"))
+		},
+	},
+	endpointSignoutCallback: {
+		methods:   getOrHead,
+		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision { return e.signoutCallback(p, r, now) },
+		refused:   refusedAsPage,
+	},
+	endpointFrontchannelLogout: {
+		methods: getOrHead,
+		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision {
+			return e.providerFrontchannelLogout(p, r, now)
+		},
+		refused: refusedAsPage,
+	},
+	endpointBackchannelLogout: {
+		methods:  onlyPost,
+		readBody: "POST",
+		onBody: func(e *Engine, r Request, p *Provider, body []byte, now time.Time) Decision {
+			return e.providerBackchannelLogout(p, r, body, now)
+		},
+		refused: func(*Engine, Request) Decision {
+			resp := oauthError(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field")
+			resp.Headers = append(resp.Headers, Header{"allow", "POST"})
+			return Respond(resp)
+		},
+	},
+}
+
+// refusedAsPage is the translated 405 page, without an Allow header.
+func refusedAsPage(e *Engine, r Request) Decision {
+	return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed"))
+}
+
+func (s *ownEndpointSpec) allows(method string) bool {
+	return s.methods == nil || slices.Contains(s.methods, method)
+}
+
+// ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
+// on its issuer's host, the others; Classify has checked the host.
+func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
+	ep, p := e.cfg.endpointAt(pathOnly(r.Path))
+	if ep == noEndpoint {
+		return Decision{}, false
+	}
+	s := &ownEndpoints[ep]
+	switch {
+	case !s.allows(r.Method):
+		return s.refused(e, r), true
+	case r.Method == s.readBody:
+		return Decision{ReadBody: true}, true
+	}
+	return s.onHeaders(e, r, p, now), true
+}
+
+// ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
+// engine itself paused with ReadBody arrive here.
+func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
+	ep, p := e.cfg.endpointAt(pathOnly(r.Path))
+	s := &ownEndpoints[ep]
+	reads := ep != noEndpoint && s.readBody != "" && r.Method == s.readBody
+	switch {
+	case tooLarge && reads && s.tooLarge != nil:
+		return s.tooLarge(e, r)
+	case tooLarge:
+		return Respond(oauthError(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
+	case !reads:
+		return Respond(oauthError(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
+	}
+	return s.onBody(e, r, p, body, now)
+}
