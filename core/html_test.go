@@ -14,7 +14,7 @@ import (
 // the htmlWriter method that must write the same.
 var escaperContexts = []struct {
 	name, tmpl, before, after string
-	write                      func(w *htmlWriter, s string)
+	write                     func(w *htmlWriter, s string)
 }{
 	{"text", `<p>{{.}}</p>`, "<p>", "</p>", (*htmlWriter).text},
 	{"title", `<title>{{.}}</title>`, "<title>", "</title>", (*htmlWriter).text},
