@@ -89,3 +89,45 @@ func BenchmarkModuleLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(mods[0].compile)/float64(mods[2].compile), "exeunt/noop-compile")
 }
+
+// BenchmarkGuestMemorySignedIn is BenchmarkGuestMemory for the request the filter
+// serves most: a signed-in browser's request to a client (as in
+// BenchmarkSignedInRequest), 1,000,000 times, through the test environment's two VMs.
+// It reports the larger VM's linear memory after 1,000, 100,000 and 1,000,000 requests;
+// growth between the last two would be a leak.
+func BenchmarkGuestMemorySignedIn(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		e := newEnv(b, envOptions{})
+		e.signIn("https://exeunt.test/app1/")
+		e.get("https://exeunt.test/app1/")
+		ctx := context.Background()
+		req := &hostsim.Request{Method: "GET", Scheme: "https", Authority: "exeunt.test", Path: "/app1/page",
+			Header: []hostsim.Pair{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: "__Host-exeunt=" + e.jar["__Host-exeunt"]}}}
+		largest := func() uint64 {
+			var m uint64
+			for _, v := range e.host.MemoryBytes() {
+				m = max(m, v)
+			}
+			return m
+		}
+		var after1k, after100k uint64
+		for n := 1; n <= 1_000_000; n++ {
+			resp, err := e.host.Do(ctx, req, e.apps)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if resp.Status != 200 {
+				b.Fatalf("request %d: status %d: %s", n, resp.Status, resp.Body)
+			}
+			switch n {
+			case 1000:
+				after1k = largest()
+			case 100_000:
+				after100k = largest()
+			}
+		}
+		b.ReportMetric(float64(after1k)/(1<<20), "MiB-after-1k")
+		b.ReportMetric(float64(after100k)/(1<<20), "MiB-after-100k")
+		b.ReportMetric(float64(largest())/(1<<20), "MiB-after-1M")
+	}
+}
