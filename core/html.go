@@ -6,7 +6,7 @@ import "strings"
 // from templates: html/template runs templates through reflection, and a reflect method
 // call makes Go's linker keep every exported method of every reachable type, which
 // kept most of the module's size and, through os, WASI imports that older Envoys do not
-// provide (RATIONALE.md, "Pages as Go code").
+// provide (RATIONALE.md, "Why are the pages Go code, not html/template, and not templ?").
 //
 // The escaping is html/template's, context by context, so that the pages are byte for
 // byte what they were (the golden files, including hostile values, were written by
