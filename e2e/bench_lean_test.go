@@ -36,10 +36,10 @@ var loadModules = []struct{ name, configFile, config string }{
 func BenchmarkModuleLoad(b *testing.B) {
 	ctx := context.Background()
 	type mod struct {
-		name                string
-		bin, config         []byte
+		name               string
+		bin, config        []byte
 		compile, one, five time.Duration
-		mem                 uint64
+		mem                uint64
 	}
 	var mods []*mod
 	for _, m := range loadModules {
