@@ -20,11 +20,11 @@ deps:
 	testpeers/install-etcd.sh
 
 # Rebuild a module when any Go source, the bridge, the build script, the module files
-# or the files core embeds (its page templates and scripts) change; the dependency list
+# or the files core embeds (its pages' styles and scripts, core/assets) change; the dependency list
 # is deliberately broad (a build takes seconds).
 WASM_INPUTS := go.mod go.sum scripts/build-wasm.sh \
 	$(shell find . \( -name build -o -name node_modules -o -name .git \) -prune -o -name '*.go' -print) \
-	$(wildcard core/templates/*)
+	$(wildcard core/assets/*)
 
 WASM := build/exeunt.wasm build/noop.wasm build/headersonly.wasm
 # cmd/hostsim-fixture belongs to hostsim; build its fixture module only once it exists.
@@ -82,10 +82,13 @@ test: deps wasm dist vet
 bench: deps wasm build/wazero
 	GOOS=wasip1 GOARCH=wasm go test -exec "$(CURDIR)/scripts/wasip1-exec.sh" ./core/ -run '^$$' -bench 'SignedInRequest' -benchmem -count 3
 	go test ./e2e/ -run '^$$' -bench 'PassThrough|SignedInRequest' -benchtime 10000x -count 3
-	go test ./e2e/ -run '^$$' -bench 'GuestMemory' -benchtime 1x
+	go test ./e2e/ -run '^$$' -bench 'GuestMemory$$' -benchtime 1x
+	go test ./e2e/ -run '^$$' -bench 'GuestMemorySignedIn' -benchtime 1x -timeout 60m
+	go test ./e2e/ -run '^$$' -bench 'ModuleLoad' -benchtime 3x
 	go test ./e2e/ -run '^$$' -bench 'Logout' -benchtime 50x -count 3
 	@ls -l build/exeunt.wasm build/noop.wasm build/headersonly.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
+	@node -e 'for (const f of process.argv.slice(1)) console.log(f + " WASI imports: " + WebAssembly.Module.imports(new WebAssembly.Module(require("fs").readFileSync(f))).filter(i => i.module !== "env").map(i => i.name).join(" "))' build/exeunt.wasm build/noop.wasm
 
 # Run Exeunt locally, as a user meets it: build/exeunt.wasm in hostsim serve with envoy.yaml,
 # the demo OpenID Provider (oidc-provider v9 from testpeers/, any login and password) and two

@@ -3,7 +3,6 @@ package core
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"mime"
 	"net/url"
 	"time"
 
@@ -26,7 +25,7 @@ type endSessionParams = url.Values
 // or the confirmation of the logout prompt (which carries logout_id and csrf).
 func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision {
 	lang := chooseLanguage("", r.Header("accept-language"))
-	if mt, _, err := mime.ParseMediaType(r.Header("content-type")); err != nil || mt != "application/x-www-form-urlencoded" {
+	if !isFormContentType(r.Header("content-type")) {
 		return Respond(e.errorPageIn(lang, 415, "invalid_request"))
 	}
 	params, err := url.ParseQuery(string(body))

@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"mime"
 	"net/url"
 	"time"
 
@@ -100,7 +99,7 @@ func containsRecord(rs []sessionRecord, sid string) bool {
 // §2.6–2.8): 200 once the sessions it names have ended, 400 with an OAuth-style error
 // for a token that does not validate, changing nothing.
 func (e *Engine) providerBackchannelLogout(p *Provider, r Request, body []byte, now time.Time) Decision {
-	if mt, _, err := mime.ParseMediaType(r.Header("content-type")); err != nil || mt != "application/x-www-form-urlencoded" {
+	if !isFormContentType(r.Header("content-type")) {
 		return Respond(oauthError(400, "invalid_request", "send the logout token as application/x-www-form-urlencoded"))
 	}
 	form, err := url.ParseQuery(string(body))

@@ -9,7 +9,7 @@ import (
 // The pages speak English and French. Each language is one map from a message key to
 // its text; every key is in every map (TestCatalogsComplete checks it). A text may hold
 // fmt verbs (%s for a name, %d for a count): the caller passes the values, and the
-// template escapes the result as a whole.
+// page escapes the result as a whole.
 //
 // Plurals: a key ending in ".one" or ".other" is chosen by plural(lang, n): English has
 // "one" for 1 only, French for 0 and 1.
@@ -153,7 +153,8 @@ var errorReasons = []string{
 	"cross_site",
 }
 
-// messages are one language's texts, as templates use them: {{.M.T "key" args...}}.
+// messages are one language's texts, as the pages use them: w.t("key", args...) in
+// pages_render.go.
 type messages struct {
 	lang string
 	m    map[string]string
@@ -168,7 +169,7 @@ func messagesFor(lang string) messages {
 }
 
 // T is the text of key with args formatted into it. An unknown key is an error, which
-// stops the template: the golden tests render every page, so a typo cannot ship.
+// fails the page: the golden tests render every page, so a typo cannot ship.
 func (ms messages) T(key string, args ...any) (string, error) {
 	s, ok := ms.m[key]
 	if !ok {
@@ -184,9 +185,6 @@ func (ms messages) T(key string, args ...any) (string, error) {
 func (ms messages) N(key string, n int) (string, error) {
 	return ms.T(key+"."+plural(ms.lang, n), n)
 }
-
-// Raw is the text of key unformatted, for a script to fill in (data attributes).
-func (ms messages) Raw(key string) (string, error) { return ms.T(key) }
 
 // plural is the CLDR plural category of n in lang, for the two categories the
 // supported languages use with whole numbers: French treats 0 as singular.

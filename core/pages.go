@@ -1,62 +1,40 @@
 package core
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"html/template"
 	"net/url"
 	"slices"
 	"strings"
 )
 
-// The pages are server-rendered with html/template (contextual escaping), in English or
-// French (see i18n.go), accessible (a language, one h1, landmarks, labelled controls, a
-// live status, contrast above 4.5:1, visible focus) and never cached. They load nothing
-// from elsewhere except the logo and stylesheet of the configured theme (ui): a page that
-// signs people in or out must not depend on a CDN, and its Content Security Policy
-// allows exactly what the page needs, page by page.
+// The pages are server-rendered as Go code (pages_render.go, with html/template's
+// contextual escaping: html.go), in English or French (see i18n.go), accessible (a
+// language, one h1, landmarks, labelled controls, a live status, contrast above 4.5:1,
+// visible focus) and never cached. They load nothing from elsewhere except the logo and
+// stylesheet of the configured theme (ui): a page that signs people in or out must not
+// depend on a CDN, and its Content Security Policy allows exactly what the page needs,
+// page by page.
 
-//go:embed templates/*.html templates/style.css templates/frontchannel.js
-var templateFiles embed.FS
+//go:embed assets/style.css assets/frontchannel.js
+var assetFiles embed.FS
 
 var (
-	errorTemplate     = mustPage("error.html")
-	choiceTemplate    = mustPage("choice.html")
-	promptTemplate    = mustPage("logout_prompt.html")
-	loggedOutTemplate = mustPage("logged_out.html")
-
 	// pageStyle is every page's inline style, and pageScript the logged-out page's
 	// inline script; the CSP allows each by its hash, computed once from the fixed text.
 	pageStyle, styleHash   = mustAsset("style.css")
 	pageScript, scriptHash = mustAsset("frontchannel.js")
 )
 
-func mustPage(name string) *template.Template {
-	return template.Must(template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/"+name))
-}
-
 // mustAsset reads an inline asset and returns it with its CSP hash source expression.
 func mustAsset(name string) (string, string) {
-	b, err := templateFiles.ReadFile("templates/" + name)
+	b, err := assetFiles.ReadFile("assets/" + name)
 	if err != nil {
 		panic(err)
 	}
 	sum := sha256.Sum256(b)
 	return string(b), "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}
-
-// page is what the layout renders; Data is the page's own content.
-type page struct {
-	Lang     string
-	Heading  string // the h1 and the start of the title
-	UI       UI
-	M        messages
-	Style    template.CSS
-	Script   template.JS // "" when the page runs no script
-	Embedded bool        // inside another site's iframe: no header, no theme
-	Data     any
 }
 
 // policy is what a page needs beyond the strict default: it becomes its CSP.
@@ -127,24 +105,28 @@ func pageHeaders(ui *UI, pol policy) []Header {
 	)
 }
 
-// renderPage renders t in the layout. lang must be one of languages (anything else is
-// English); heading is a message key.
-func renderPage(t *template.Template, status int, ui *UI, lang, heading string, data any, pol policy, extra ...Header) *Response {
+// renderPage renders content in the layout. lang must be one of languages (anything
+// else is English); heading is a message key, or a caller's own text (errorPage).
+func renderPage(content pageContent, status int, ui *UI, lang, heading string, pol policy, extra ...Header) *Response {
 	m := messagesFor(lang)
-	p := page{Lang: m.lang, UI: *ui, M: m, Style: template.CSS(pageStyle), Embedded: pol.embedded, Data: data}
-	if pol.script {
-		p.Script = template.JS(pageScript)
-	}
+	p := page{Lang: m.lang, UI: ui, Script: pol.script, Embedded: pol.embedded}
 	var err error
 	if p.Heading, err = m.T(heading); err != nil {
-		p.Heading = heading // a caller's own text (errorPage)
+		p.Heading = heading
 	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {
-		// The templates are fixed and tested; reaching this is a bug, still answered.
-		return &Response{Status: 500, Headers: []Header{{"content-type", "text/plain; charset=utf-8"}, {"cache-control", "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
+	w := htmlWriter{m: m}
+	w.b.Grow(4096)
+	writeLayout(&w, &p, content)
+	if w.err != nil {
+		// The pages are fixed and tested; reaching this is a bug, still answered.
+		return pageFailed()
 	}
-	return &Response{Status: status, Headers: append(pageHeaders(ui, pol), extra...), Body: b.Bytes()}
+	return &Response{Status: status, Headers: append(pageHeaders(ui, pol), extra...), Body: []byte(w.b.String())}
+}
+
+// pageFailed answers when a page could not be rendered.
+func pageFailed() *Response {
+	return &Response{Status: 500, Headers: []Header{{"content-type", "text/plain; charset=utf-8"}, {"cache-control", "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
 }
 
 // ui is the configured theme.
@@ -176,14 +158,16 @@ func (e *Engine) errorPageIn(lang string, status int, reason string, args ...any
 	}
 	m := messagesFor(lang)
 	text, _ := m.T("err."+reason+".text", args...)
-	return renderPage(errorTemplate, status, e.ui(), m.lang, "err."+reason+".title", errorPageData{Message: text}, policy{})
+	d := errorPageData{Message: text}
+	return renderPage(func(w *htmlWriter, p *page) { writeErrorContent(w, p, d) }, status, e.ui(), m.lang, "err."+reason+".title", policy{})
 }
 
 // errorPage answers a browser with a readable page in English, themed with the
 // configuration's ui. message is for the user; what went wrong in detail goes to the
 // log, never to the page.
 func (e *Engine) errorPage(status int, title, message, retryURL string, extra ...Header) *Response {
-	return renderPage(errorTemplate, status, e.ui(), "en", title, errorPageData{Message: message, RetryURL: retryURL}, policy{}, extra...)
+	d := errorPageData{Message: message, RetryURL: retryURL}
+	return renderPage(func(w *htmlWriter, p *page) { writeErrorContent(w, p, d) }, status, e.ui(), "en", title, policy{}, extra...)
 }
 
 // The provider choice page.
@@ -197,7 +181,7 @@ type choicePageData struct {
 
 // choicePage lists the providers to sign in with, in data.Lang ("en" when empty).
 func (e *Engine) choicePage(status int, data choicePageData) *Response {
-	return renderPage(choiceTemplate, status, e.ui(), data.Lang, "choice.title", data, policy{})
+	return renderPage(func(w *htmlWriter, p *page) { writeChoiceContent(w, p, data) }, status, e.ui(), data.Lang, "choice.title", policy{})
 }
 
 // The sign-out confirmation.
@@ -215,7 +199,7 @@ type logoutPromptData struct {
 // provider's end session endpoint or to an app, and browsers apply form-action to the
 // redirects of a form submission, so the CSP allows those origins too.
 func (e *Engine) logoutPromptPage(lang string, d logoutPromptData) *Response {
-	return renderPage(promptTemplate, 200, e.ui(), lang, "prompt.ask", d, policy{formTargets: e.signOutTargets()})
+	return renderPage(func(w *htmlWriter, p *page) { writePromptContent(w, p, d) }, 200, e.ui(), lang, "prompt.ask", policy{formTargets: e.signOutTargets()})
 }
 
 // signOutTargets are the origins a confirmed sign-out may redirect to: every provider's
@@ -285,5 +269,5 @@ func (e *Engine) loggedOutPage(lang string, d loggedOutData) *Response {
 			}
 		}
 	}
-	return renderPage(loggedOutTemplate, 200, e.ui(), lang, "out.title", d, pol)
+	return renderPage(func(w *htmlWriter, p *page) { writeLoggedOutContent(w, p, d) }, 200, e.ui(), lang, "out.title", pol)
 }

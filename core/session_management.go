@@ -1,13 +1,11 @@
 package core
 
 import (
-	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"html/template"
 	"net/url"
 	"slices"
 	"strings"
@@ -144,12 +142,11 @@ func (e *Engine) staleBrowserState(cs cookies) []Header {
 
 // The check_session_iframe.
 
-//go:embed templates/checksession.js
+//go:embed assets/checksession.js
 var checkSessionScript string
 
 var (
-	checkSessionTemplate = template.Must(template.New("checksession.html").ParseFS(templateFiles, "templates/checksession.html"))
-	checkSessionHash     = func() string {
+	checkSessionHash = func() string {
 		sum := sha256.Sum256([]byte(checkSessionScript))
 		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	}()
@@ -167,11 +164,6 @@ type checkSessionConfig struct {
 	// origins, or "scheme://host:*" for a host configured without a port (any port,
 	// or none).
 	Clients map[string][]string `json:"clients"`
-}
-
-type checkSessionData struct {
-	Config checkSessionConfig
-	Script template.JS
 }
 
 // checkSessionOrigins are the origins a client's pages may be at: each of its hosts
@@ -221,15 +213,14 @@ func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
 
 // checkSessionPage renders the check_session_iframe's page.
 func (e *Engine) checkSessionPage() *Response {
-	d := checkSessionData{Config: checkSessionConfig{Cookie: e.browserStateCookieName(), Clients: map[string][]string{}},
-		Script: template.JS(checkSessionScript)}
-	for _, c := range e.cfg.Clients {
-		d.Config.Clients[c.ClientID] = e.checkSessionOrigins(c)
+	c := checkSessionConfig{Cookie: e.browserStateCookieName(), Clients: map[string][]string{}}
+	for _, cl := range e.cfg.Clients {
+		c.Clients[cl.ClientID] = e.checkSessionOrigins(cl)
 	}
-	var b bytes.Buffer
-	if err := checkSessionTemplate.Execute(&b, d); err != nil {
-		// The template is fixed and tested; reaching this is a bug, still answered.
-		return &Response{Status: 500, Headers: []Header{{"content-type", "text/plain; charset=utf-8"}, {"cache-control", "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
+	body, err := checkSessionHTML(c)
+	if err != nil {
+		// The configuration is plain strings; reaching this is a bug, still answered.
+		return pageFailed()
 	}
 	return &Response{Status: 200, Headers: []Header{
 		{"content-type", "text/html; charset=utf-8"},
@@ -237,7 +228,7 @@ func (e *Engine) checkSessionPage() *Response {
 		{"content-security-policy", checkSessionPolicy},
 		{"referrer-policy", "no-referrer"},
 		{"x-content-type-options", "nosniff"},
-	}, Body: b.Bytes()}
+	}, Body: body}
 }
 
 // checkSessionPath refuses, with session management on, a check_session_iframe outside

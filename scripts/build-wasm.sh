@@ -6,7 +6,7 @@
 #   scripts/build-wasm.sh ./cmd/exeunt build/exeunt.wasm ./cmd/noop build/noop.wasm
 #
 # The SDK only exports its callbacks and imports its host functions under TinyGo, so
-# the two files in _bridge/ are added to its proxywasm/internal package at build time
+# the files in _bridge/ are added to its proxywasm/internal package at build time
 # (see _bridge/README.md). `go build -overlay` refuses paths inside GOMODCACHE, so the
 # SDK is reached through a symlink, build/sdk, that an alternate go.mod
 # (build/wasm.mod, a copy of go.mod with a replace) points at. go.mod stays untouched.
@@ -55,7 +55,7 @@ replace_file "$build/wasm.mod"
 cp go.sum "$build/wasm.sum.tmp.$$"
 replace_file "$build/wasm.sum"
 
-# The bridge's two files are added; the SDK's abi_hostcalls_mock.go, which routes every
+# The bridge's files are added; the SDK's abi_hostcalls_mock.go, which routes every
 # host call through an interface for its emulator, is left out ("" deletes a file from
 # the build): the bridge defines those functions itself, calling the host directly.
 internal="$build/sdk/proxywasm/internal"
@@ -64,6 +64,7 @@ cat >"$build/overlay.json.tmp.$$" <<JSON
   "Replace": {
     "$internal/hostcalls_wasip1.go": "$root/_bridge/hostcalls_wasip1.go",
     "$internal/exports_wasip1.go": "$root/_bridge/exports_wasip1.go",
+    "$internal/runtime_wasip1.go": "$root/_bridge/runtime_wasip1.go",
     "$internal/abi_hostcalls_mock.go": ""
   }
 }

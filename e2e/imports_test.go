@@ -1,0 +1,43 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/exeunt/exeunt/hostsim"
+)
+
+// extraWASIImports are the WASI functions the filter may import beyond the do-nothing
+// module's: net's init opens /etc/protocols (readProtocolsOnce), which keeps
+// os.OpenFile linked, and net comes with crypto/x509, which go-jose imports. See
+// RATIONALE.md, "Why are the pages Go code".
+var extraWASIImports = []string{"fd_read", "path_filestat_get", "path_open"}
+
+// TestFilterWASIImports keeps the filter's WASI imports to the do-nothing module's plus
+// extraWASIImports: a package that links os's file functions (html/template through
+// reflection, templ's runtime, mime's init) brings imports that Envoys before
+// proxy-wasm-cpp-host#533 do not provide, and fails here.
+func TestFilterWASIImports(t *testing.T) {
+	wasi := func(name string) []string {
+		m, err := hostsim.Inspect(context.Background(), wasmFile(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, imp := range m.Imports {
+			if fn, ok := strings.CutPrefix(imp, "wasi_snapshot_preview1."); ok {
+				out = append(out, fn)
+			}
+		}
+		return out
+	}
+	allowed := append(wasi("noop.wasm"), extraWASIImports...)
+	for _, fn := range wasi("exeunt.wasm") {
+		if !slices.Contains(allowed, fn) {
+			t.Errorf("build/exeunt.wasm imports wasi_snapshot_preview1.%s, which the do-nothing module does not; find what links it with "+
+				"`go build -ldflags=-dumpdep` (scripts/build-wasm.sh's flags) and keep it out", fn)
+		}
+	}
+}
