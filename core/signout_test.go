@@ -169,7 +169,7 @@ func TestRPInitiatedLogoutThroughTheProviderAndBack(t *testing.T) {
 	// The edge session ended before the browser left: the old cookie, replayed, is
 	// worthless, on this VM and on another.
 	other := mustEngine(t, s.e.cfg)
-	other.store = s.e.store
+	other.useStore(s.e.store)
 	if _, _, err := other.openSession(parseCookies([]Header{{"cookie", oldCookies}}), s.now); err != errRevoked {
 		t.Fatalf("the old cookie on another VM: %v, want revoked", err)
 	}
@@ -523,7 +523,7 @@ func TestBackchannelSurvivesTheVMThatStartedIt(t *testing.T) {
 		t.Fatalf("claimed %d deliveries, want 2", len(calls))
 	}
 	other := mustEngine(t, s.e.cfg)
-	other.store = s.e.store
+	other.useStore(s.e.store)
 	s.e = other
 	if s.tick(); len(s.apps.tokens["app1"]) != 0 {
 		t.Fatal("another VM took over while the lease was still running")
