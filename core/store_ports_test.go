@@ -94,4 +94,7 @@ func revokeNow(t *testing.T, e *Engine, sid string, expires int64, now time.Time
 func (e *Engine) useStore(store Store) {
 	e.store = store
 	e.ports = newStorePorts(e.cfg, store)
+	if deferStorePorts {
+		e.ports = deferPorts(e.ports)
+	}
 }
