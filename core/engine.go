@@ -42,16 +42,19 @@ func (e *Engine) UseMetrics(m Metrics) {
 
 // NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
 // shared state in store and writing operational messages (never secrets or tokens) to
-// log. It fails when the keys cannot be set up.
+// log. It fails when the keys or the store backend cannot be set up.
 func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
-	e := &Engine{cfg: cfg, store: store, ports: newStorePorts(cfg, store), log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
+	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
+	var err error
+	if e.ports, err = newStorePorts(cfg, store); err != nil {
+		return nil, err
+	}
 	if !cfg.SignInEnabled() {
 		return e, nil
 	}
-	var err error
 	if cfg.Keys.DevGenerate && len(cfg.Keys.Sealing) == 0 {
 		e.keys, e.dev, err = devKeyring(store, nil)
 	} else {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -33,13 +34,19 @@ type storePorts struct {
 // one Envoy (the Store the engine is given).
 const backendLocal = "local"
 
-// newStorePorts is the one switch that picks the backend of every port. Only `local`
-// exists; a fleet backend (issue 14: the `store` setting and etcd) is added here, and
-// nowhere else changes.
-func newStorePorts(cfg *Config, store Store) storePorts {
-	switch backendLocal {
+// storeBackend is the backend cfg asks for. Every configuration is `local` today; issue
+// 14's `store` setting is read here.
+func (c *Config) storeBackend() string { return backendLocal }
+
+// newStorePorts is the one switch that picks the backend of every port. A fleet backend
+// (issue 14: etcd, through calls built with core/etcdv3) is one more case here, and
+// nothing else changes.
+func newStorePorts(cfg *Config, store Store) (storePorts, error) {
+	switch b := cfg.storeBackend(); b {
+	case backendLocal:
+		return newLocalPorts(cfg, store), nil
 	default:
-		return newLocalPorts(cfg, store)
+		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q)", b, backendLocal)
 	}
 }
 

@@ -93,7 +93,11 @@ func revokeNow(t *testing.T, e *Engine, sid string, expires int64, now time.Time
 // useStore makes e a VM sharing store with another: the raw store and every port.
 func (e *Engine) useStore(store Store) {
 	e.store = store
-	e.ports = newStorePorts(e.cfg, store)
+	ports, err := newStorePorts(e.cfg, store)
+	if err != nil {
+		panic(err)
+	}
+	e.ports = ports
 	if deferStorePorts {
 		e.ports = deferPorts(e.ports)
 	}
