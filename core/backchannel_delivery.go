@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"time"
@@ -12,15 +11,13 @@ import (
 // Back-channel logout towards clients (Back-Channel Logout 1.0): each visited client
 // with a backchannel_logout_uri gets a logout token POSTed through its cluster.
 //
-// A sign-out writes ONE delivery job to the store (whatever the number of clients), so
+// A sign-out writes ONE delivery job to the queue (the deliveryQueue port) (whatever the number of clients), so
 // the user's answer never waits for the deliveries nor grows with their number. Ticks
 // then claim the due deliveries (by compare-and-swap: one VM per attempt), sign a fresh
 // token per attempt (new jti and exp) and POST them in parallel. A failure that may pass
 // (no answer, a timeout, a 5xx) is retried with exponential backoff until the configured
 // deadline; a 4xx is final. The job lives in the store, so a retry survives the VM that
 // started it: another VM's tick picks it up once the attempt's lease runs out.
-
-var deliveries = newExpiringMap("exeunt/backchannel/", 64)
 
 // deliveryJob is the back-channel notifications of one ended session.
 type deliveryJob struct {
@@ -30,6 +27,14 @@ type deliveryJob struct {
 	Deadline int64          `json:"deadline"` // Unix seconds; no attempt starts after it
 	Items    []deliveryItem `json:"items"`
 }
+
+// keepUntil is how long the queue keeps the job: a little past its deadline, so that
+// the last attempt's answer (at most timeout after it started) finds its job.
+func (j deliveryJob) keepUntil(timeout time.Duration) time.Time {
+	return time.Unix(j.Deadline, 0).Add(timeout + time.Minute)
+}
+
+func newDeliveryJobID() string { return oidc.RandomID(16) }
 
 // deliveryItem is one client's notification.
 type deliveryItem struct {
@@ -60,9 +65,9 @@ func retryDelay(n int) time.Duration {
 }
 
 // enqueueBackchannel queues the logout tokens for the clients the session visited that
-// take them. Clients without a backchannel_logout_uri are not notified this way; a
-// client the session never visited is never notified.
-func (e *Engine) enqueueBackchannel(sid, sub string, clients []string, trigger string, now time.Time) {
+// take them, then goes on with next. Clients without a backchannel_logout_uri are not
+// notified this way; a client the session never visited is never notified.
+func (e *Engine) enqueueBackchannel(sid, sub string, clients []string, trigger string, now time.Time, next func() Decision) Decision {
 	job := deliveryJob{Sub: sub, SID: sid, Trigger: trigger, Deadline: now.Add(e.cfg.Logout.BackchannelDeadline).Unix()}
 	for _, id := range clients {
 		if c := e.cfg.Client(id); c != nil && c.BackchannelLogoutURI != "" {
@@ -70,92 +75,57 @@ func (e *Engine) enqueueBackchannel(sid, sub string, clients []string, trigger s
 		}
 	}
 	if len(job.Items) == 0 {
-		return
+		return next()
 	}
-	raw, _ := json.Marshal(job)
-	// Kept a little past the deadline so that the last attempt's answer finds its job.
-	until := time.Unix(job.Deadline, 0).Add(e.cfg.Logout.BackchannelTimeout + time.Minute)
-	if err := deliveries.put(e.store, oidc.RandomID(16), string(raw), until, now); err != nil {
-		// Nothing may be lost: without the store the first attempts go out from here
-		// and now, without retries.
-		e.logf("exeunt: back-channel: cannot queue the notifications of sid=%s (%v); sending once without retries", sid, err)
-		for _, it := range job.Items {
-			if c := e.deliveryCall("", job, it, now); c != nil {
-				e.unqueued = append(e.unqueued, c)
+	return e.ports.deliveries.enqueue(job, now, func(err error) Decision {
+		if err != nil {
+			// Nothing may be lost: without the queue the first attempts go out from
+			// here and now, without retries.
+			e.logf("exeunt: back-channel: cannot queue the notifications of sid=%s (%v); sending once without retries", sid, err)
+			for _, it := range job.Items {
+				if c := e.deliveryCall("", job, it, now); c != nil {
+					e.unqueued = append(e.unqueued, c)
+				}
 			}
 		}
-	}
-	e.nextDelivery = now
+		e.nextDelivery = now
+		return next()
+	})
 }
 
-// deliverDue claims the deliveries due now and returns their calls.
-func (e *Engine) deliverDue(now time.Time) []*Call {
-	calls := e.unqueued
+// deliverDue claims the deliveries due now; the Decision's Background holds their
+// calls (and its Call, if any, the queue's own request that leads to them).
+func (e *Engine) deliverDue(now time.Time) Decision {
+	unqueued := e.unqueued
 	e.unqueued = nil
-	entries, err := deliveries.all(e.store, now)
-	if err != nil {
-		e.logf("exeunt: back-channel: cannot read the delivery queue: %v", err)
-	}
-	nowMs := now.UnixMilli()
-	var next int64
-	for _, ent := range entries {
-		if len(calls) >= maxDeliveriesPerTick {
-			next = nowMs
-			break
-		}
-		var claimed []deliveryItem
-		var job deliveryJob
-		err := deliveries.update(e.store, ent.id, now, func(old string, found bool) mapUpdate {
-			claimed = claimed[:0]
-			if !found || json.Unmarshal([]byte(old), &job) != nil {
-				return mapUpdate{keep: true}
-			}
-			lease := nowMs + (e.cfg.Logout.BackchannelTimeout + 2*time.Second).Milliseconds()
-			for i := range job.Items {
-				it := &job.Items[i]
-				if it.Due > nowMs || it.Lease > nowMs || len(calls)+len(claimed) >= maxDeliveriesPerTick {
-					continue
-				}
-				it.Lease = lease
-				claimed = append(claimed, *it)
-			}
-			if len(claimed) == 0 {
-				return mapUpdate{keep: true}
-			}
-			raw, _ := json.Marshal(job)
-			return mapUpdate{value: string(raw), until: time.Unix(ent.until, 0)}
-		})
+	lease := now.UnixMilli() + (e.cfg.Logout.BackchannelTimeout + 2*time.Second).Milliseconds()
+	return e.ports.deliveries.claimDue(now, max(0, maxDeliveriesPerTick-len(unqueued)), lease, func(claimed []deliveryClaim, next int64, err error) Decision {
 		if err != nil {
-			e.logf("exeunt: back-channel: cannot claim deliveries: %v", err)
-			continue
+			e.logf("exeunt: back-channel: %v", err)
 		}
-		for _, it := range claimed {
-			if c := e.deliveryCall(ent.id, job, it, now); c != nil {
+		calls := unqueued
+		for _, cl := range claimed {
+			if c := e.deliveryCall(cl.jobID, cl.job, cl.item, now); c != nil {
 				calls = append(calls, c)
 			}
 		}
-		// Remember when this job next needs us, so the tick stays short meanwhile.
-		for _, it := range job.Items {
-			at := max(it.Due, it.Lease)
-			if next == 0 || at < next {
-				next = at
-			}
+		// Remember when the queue next needs us, so the tick stays short meanwhile.
+		if next > 0 {
+			e.nextDelivery = time.UnixMilli(next)
+		} else {
+			e.nextDelivery = time.Time{}
 		}
-	}
-	if next > 0 {
-		e.nextDelivery = time.UnixMilli(next)
-	} else {
-		e.nextDelivery = time.Time{}
-	}
-	return calls
+		return Decision{Background: calls}
+	})
 }
 
 // deliveryCall signs a fresh logout token for one attempt and makes the POST.
 func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, now time.Time) *Call {
 	c := e.cfg.Client(it.Client)
 	if c == nil || c.BackchannelLogoutURI == "" {
-		// The client left the configuration since: nothing to deliver.
-		e.finishDelivery(jobID, it.Client, now, func(*deliveryItem) bool { return true })
+		// The client left the configuration since: nothing to deliver. (The queue's
+		// own calls, if its backend needs any, go out on the next tick.)
+		e.unqueued = append(e.unqueued, backgroundOf(e.finishDelivery(jobID, it.Client, now, func(*deliveryItem) bool { return true }))...)
 		return nil
 	}
 	claims, err := oidc.NewLogoutTokenClaims(e.cfg.Issuer, c.ClientID, job.Sub, job.SID, now, oidc.MaxLogoutTokenLifetime)
@@ -178,72 +148,53 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 			if at.IsZero() {
 				at = now
 			}
-			e.deliveryResult(jobID, job, c, attempt, r.Status, at)
-			return Continue()
+			return e.deliveryResult(jobID, job, c, attempt, r.Status, at)
 		}}
 }
 
 // deliveryResult records the outcome of one attempt: done on 200/204 (any 2xx), given
 // up on a 4xx (or another final answer), retried later on no answer or a 5xx until the
-// deadline.
-func (e *Engine) deliveryResult(jobID string, job deliveryJob, c *Client, attempt, status int, now time.Time) {
+// deadline. The Decision is the queue's (for a background call).
+func (e *Engine) deliveryResult(jobID string, job deliveryJob, c *Client, attempt, status int, now time.Time) Decision {
 	switch {
 	case status >= 200 && status < 300:
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelSent), 1)
-		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
-		return
+		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 	case status != 0 && status < 500:
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
 		e.logf("exeunt: back-channel: %s refused the logout token of sid=%s with HTTP %d; not retried", c.ClientID, job.SID, status)
-		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
-		return
+		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 	}
 	due := now.Add(retryDelay(attempt))
 	if jobID == "" || due.Unix() > job.Deadline {
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
 		e.logf("exeunt: back-channel: giving up on %s for sid=%s after %d attempts (last: %s)", c.ClientID, job.SID, attempt, statusText(status))
-		e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
-		return
+		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 	}
 	e.metrics.Add(clientCounter(c.ClientID, clientBackchannelRetried), 1)
 	e.logf("exeunt: back-channel: %s for sid=%s failed (%s), attempt %d; retrying in %s", c.ClientID, job.SID, statusText(status), attempt, retryDelay(attempt))
-	e.finishDelivery(jobID, c.ClientID, now, func(it *deliveryItem) bool {
-		it.Attempts, it.Due, it.Lease = attempt, due.UnixMilli(), 0
-		return false
-	})
 	if e.nextDelivery.IsZero() || due.Before(e.nextDelivery) {
 		e.nextDelivery = due
 	}
+	return e.finishDelivery(jobID, c.ClientID, now, func(it *deliveryItem) bool {
+		it.Attempts, it.Due, it.Lease = attempt, due.UnixMilli(), 0
+		return false
+	})
 }
 
-// finishDelivery updates a client's item in its job: change returns true to drop it.
-// A job with no items left is deleted.
-func (e *Engine) finishDelivery(jobID, clientID string, now time.Time, change func(*deliveryItem) bool) {
+// finishDelivery updates a client's item in its job: change returns true to drop it
+// (it must have no side effects: a backend may run it more than once). A job with no
+// items left goes.
+func (e *Engine) finishDelivery(jobID, clientID string, now time.Time, change func(*deliveryItem) bool) Decision {
 	if jobID == "" {
-		return
+		return Continue()
 	}
-	err := deliveries.update(e.store, jobID, now, func(old string, found bool) mapUpdate {
-		var job deliveryJob
-		if !found || json.Unmarshal([]byte(old), &job) != nil {
-			return mapUpdate{keep: true}
+	return e.ports.deliveries.finish(jobID, clientID, now, change, func(err error) Decision {
+		if err != nil {
+			e.logf("exeunt: back-channel: cannot update the delivery queue: %v", err)
 		}
-		items := job.Items[:0]
-		for _, it := range job.Items {
-			if it.Client == clientID && change(&it) {
-				continue
-			}
-			items = append(items, it)
-		}
-		if len(items) == 0 {
-			return mapUpdate{delete: true}
-		}
-		job.Items = items
-		raw, _ := json.Marshal(job)
-		return mapUpdate{value: string(raw), until: time.Unix(job.Deadline, 0).Add(e.cfg.Logout.BackchannelTimeout + time.Minute)}
+		return Continue()
 	})
-	if err != nil {
-		e.logf("exeunt: back-channel: cannot update the delivery queue: %v", err)
-	}
 }
 
 func statusText(status int) string {

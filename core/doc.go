@@ -19,6 +19,14 @@
 // methods, whether the body is read, handler) are one table in own_endpoints.go, which
 // Classify and both request phases dispatch through.
 //
+// State kept outside the cookie (revocations, single-use claims, the session index for
+// provider-initiated sign-out, stored logout contexts, the back-channel delivery queue)
+// is reached only through store ports by domain (store_ports.go), each stating its
+// contract, in continuation style on [Decision] and [Call], so that a synchronous backend
+// answers at once and an asynchronous one (etcd, through calls) fits the same flows.
+// Proxy-Wasm shared data's hashed buckets are the `local` backend (store_local*.go);
+// newStorePorts picks the backend.
+//
 // This package imports only the standard library, go-jose and its own packages
 // (core/exchange, core/oidc); it must never import the Proxy-Wasm SDK.
 package core

@@ -174,33 +174,40 @@ const csrfPurpose = "logout-confirm"
 func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Decision {
 	exp := now.Add(e.cfg.Logout.ContextLifetime)
 	ctx.Expires = exp.Unix()
-	id, err := e.encodeLogoutID(ctx, inForm, now) // travels in a form field, not a URL
-	if err != nil {
-		e.logf("exeunt: end session: cannot keep the logout context: %v", err)
-		return Respond(e.errorPageIn(lang, 503, "unavailable"))
-	}
-	payload, _ := json.Marshal(csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
-	token, err := e.keys.sealer.Seal(csrfPurpose, payload, now, exp)
-	if err != nil {
-		e.logf("exeunt: end session: cannot seal the confirmation token: %v", err)
-		return Respond(e.errorPageIn(lang, 500, "server_error"))
-	}
-	d := logoutPromptData{Action: e.cfg.Paths.EndSession, LogoutID: id, CSRF: token}
-	if c := e.cfg.Client(ctx.ClientID); c != nil {
-		d.ClientName = c.Name
-	}
-	return Respond(e.logoutPromptPage(lang, d))
+	return e.encodeLogoutID(ctx, inForm, now, func(id string, err error) Decision { // travels in a form field, not a URL
+		if err != nil {
+			e.logf("exeunt: end session: cannot keep the logout context: %v", err)
+			return Respond(e.errorPageIn(lang, 503, "unavailable"))
+		}
+		payload, _ := json.Marshal(csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
+		token, err := e.keys.sealer.Seal(csrfPurpose, payload, now, exp)
+		if err != nil {
+			e.logf("exeunt: end session: cannot seal the confirmation token: %v", err)
+			return Respond(e.errorPageIn(lang, 500, "server_error"))
+		}
+		d := logoutPromptData{Action: e.cfg.Paths.EndSession, LogoutID: id, CSRF: token}
+		if c := e.cfg.Client(ctx.ClientID); c != nil {
+			d.ClientName = c.Name
+		}
+		return Respond(e.logoutPromptPage(lang, d))
+	})
 }
 
 // confirmLogout handles the prompt's POST: the context must be valid, the token bound
 // to it and unused, and the browser's session the one the prompt was shown for.
 func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time) Decision {
 	lang := chooseLanguage("", r.Header("accept-language"))
-	ctx, err := e.decodeLogoutID(params.Get("logout_id"), now)
-	if err != nil {
-		return Respond(e.errorPageIn(lang, 400, "context_invalid"))
-	}
-	lang = chooseLanguage(ctx.UILocales, r.Header("accept-language"))
+	return e.decodeLogoutID(params.Get("logout_id"), now, func(ctx *logoutContext, err error) Decision {
+		if err != nil {
+			return Respond(e.errorPageIn(lang, 400, "context_invalid"))
+		}
+		return e.confirmLogoutOf(r, params, ctx, now)
+	})
+}
+
+// confirmLogoutOf goes on with confirmLogout once its context is known.
+func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logoutContext, now time.Time) Decision {
+	lang := chooseLanguage(ctx.UILocales, r.Header("accept-language"))
 	var tok csrfClaims
 	payload, err := e.keys.sealer.Open(csrfPurpose, params.Get("csrf"), now)
 	if err == nil {
@@ -238,14 +245,17 @@ func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time
 		// browser): refuse rather than sign this one out.
 		return Respond(e.errorPageIn(lang, 400, "csrf"))
 	}
-	if fresh, err := usedStates.add(e.store, "csrf:"+tok.JTI, time.Unix(ctx.Expires, 0), now); err != nil || !fresh {
-		return Respond(e.errorPageIn(lang, 400, "csrf"))
-	}
-	if err != nil {
-		// Signed out in the meantime (another tab, the provider): done already.
-		ctx.SignedOut, ctx.Prompt = true, false
-		return Respond(e.showLoggedOut(lang, ctx, now))
-	}
-	ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
-	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
+	sessionErr := err
+	return e.ports.claims.claim(claimPromptToken, tok.JTI, time.Unix(ctx.Expires, 0), now, func(fresh bool, err error) Decision {
+		if err != nil || !fresh {
+			return Respond(e.errorPageIn(lang, 400, "csrf"))
+		}
+		if sessionErr != nil {
+			// Signed out in the meantime (another tab, the provider): done already.
+			ctx.SignedOut, ctx.Prompt = true, false
+			return Respond(e.showLoggedOut(lang, ctx, now))
+		}
+		ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
+		return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
+	})
 }

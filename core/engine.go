@@ -14,7 +14,8 @@ import (
 // concurrent use (a Proxy-Wasm VM is single-threaded).
 type Engine struct {
 	cfg   *Config
-	store Store
+	store Store      // provider metadata and generated dev keys (provider_meta.go, keyring.go)
+	ports storePorts // everything else kept outside the cookie, by domain (store_ports.go)
 	log   func(string)
 
 	keys       *keyring
@@ -41,16 +42,19 @@ func (e *Engine) UseMetrics(m Metrics) {
 
 // NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
 // shared state in store and writing operational messages (never secrets or tokens) to
-// log. It fails when the keys cannot be set up.
+// log. It fails when the keys or the store backend cannot be set up.
 func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
 	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
+	var err error
+	if e.ports, err = newStorePorts(cfg, store); err != nil {
+		return nil, err
+	}
 	if !cfg.SignInEnabled() {
 		return e, nil
 	}
-	var err error
 	if cfg.Keys.DevGenerate && len(cfg.Keys.Sealing) == 0 {
 		e.keys, e.dev, err = devKeyring(store, nil)
 	} else {
@@ -60,6 +64,15 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 		return nil, fmt.Errorf("exeunt keys: %w", err)
 	}
 	return e, nil
+}
+
+// backgroundOf is the calls a background Decision asks for: its Background, and its
+// Call (a store backend's request, say, whose Then goes on with the work).
+func backgroundOf(d Decision) []*Call {
+	if d.Call != nil {
+		return append(d.Background, d.Call)
+	}
+	return d.Background
 }
 
 func (e *Engine) logf(format string, args ...any) { e.log(fmt.Sprintf(format, args...)) }
@@ -83,7 +96,7 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 		return nil
 	}
 	e.now = now
-	calls := e.deliverDue(now)
+	calls := backgroundOf(e.deliverDue(now))
 	if e.dev != nil {
 		if kr, _, err := devKeyring(e.store, e.dev); err == nil {
 			e.keys = kr
@@ -166,7 +179,6 @@ func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision 
 	if renew := s.needsRefresh(now, e.cfg.Session.IdleTimeout); fresh || renew {
 		if fresh {
 			s.Clients = append(s.Clients, client.ClientID)
-			e.updateRecordClients(s, now)
 		}
 		if renew {
 			s.Seen = now.Unix()
@@ -176,6 +188,9 @@ func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision 
 		}
 	}
 	d.ResponseHeaders = append(d.ResponseHeaders, e.updateBrowserState(s, cs, len(d.ResponseHeaders) > 0, now)...)
+	if fresh {
+		return e.recordVisit(s, now, d)
+	}
 	return d
 }
 

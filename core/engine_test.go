@@ -80,5 +80,8 @@ func mustEngine(t testing.TB, cfg *Config) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if deferStorePorts {
+		e.ports = deferPorts(e.ports)
+	}
 	return e
 }

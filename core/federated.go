@@ -18,8 +18,9 @@ import (
 // logoutTokenSkew is the leeway on a provider's logout token's iat and exp.
 const logoutTokenSkew = 2 * time.Minute
 
-// usedLogoutTokens remembers the jti of each logout token acted on, to refuse replays.
-var usedLogoutTokens = newExpiringSet("exeunt/used-jti/", 256)
+// logoutTokenID names a provider's logout token among the claims (claimLogoutToken):
+// the jti of each token acted on is claimed, to refuse replays.
+func logoutTokenID(iss, jti string) string { return indexKey(iss, jti) }
 
 // providerFrontchannelLogout answers a provider's front-channel logout iframe.
 func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Time) Decision {
@@ -33,7 +34,6 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		s = &opened
 	}
 
-	var records []sessionRecord
 	switch {
 	case iss != "" || psid != "":
 		// Front-Channel Logout 1.0 §3: iss and sid come together, iss must be this
@@ -42,14 +42,16 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 			e.logf("exeunt: front-channel logout from provider %s: iss/sid do not match the provider", p.Scheme)
 			return Respond(e.errorPageIn(lang, 400, "provider_state"))
 		}
-		var err error
-		if records, err = e.sessionsOf(p.Issuer, psid, "", now); err != nil {
-			e.logf("exeunt: front-channel logout: session index unreadable: %v", err)
-			return Respond(e.errorPageIn(lang, 503, "unavailable"))
-		}
-		if s != nil && s.IdP == p.Scheme && s.PSID == psid && !containsRecord(records, s.SID) {
-			records = append(records, recordOf(s))
-		}
+		return e.ports.sessions.find(p.Issuer, psid, "", now, func(records []sessionRecord, err error) Decision {
+			if err != nil {
+				e.logf("exeunt: front-channel logout: session index unreadable: %v", err)
+				return Respond(e.errorPageIn(lang, 503, "unavailable"))
+			}
+			if s != nil && s.IdP == p.Scheme && s.PSID == psid && !containsRecord(records, s.SID) {
+				records = append(records, recordOf(s))
+			}
+			return e.frontchannelEnd(lang, records, s, chunks, cookieErr, now)
+		})
 	case s != nil:
 		// Without iss and sid nothing shows the provider sent this: Exeunt registers
 		// at providers with frontchannel_logout_session_required, so a provider's
@@ -66,24 +68,27 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		e.logf("exeunt: front-channel logout at %s without iss and sid, and without the cookie: nothing ended", p.FrontchannelLogoutPath)
 		return Respond(e.errorPageIn(lang, 400, "provider_state"))
 	}
+	return e.frontchannelEnd(lang, nil, s, chunks, cookieErr, now)
+}
+
+// frontchannelEnd ends the sessions a provider's front-channel logout named, and
+// answers the iframe with the front-channel iframes of the clients they visited.
+func (e *Engine) frontchannelEnd(lang string, records []sessionRecord, s *session, chunks int, cookieErr error, now time.Time) Decision {
 	var clear []Header
 	if cookieErr != errNoSession && (s == nil || containsRecord(records, s.SID)) {
 		clear = append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	}
 	var frames []frontchannelFrame
-	for _, rec := range records {
-		if err := e.revokeSession(rec.SID, rec.Expires, now); err != nil {
-			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
+	each := func(rec sessionRecord) { frames = append(frames, e.frontchannelFrames(rec.Clients, rec.SID)...) }
+	return e.endSessions(records, triggerProviderFrontchannel, now, each, func(failed *sessionRecord, err error) Decision {
+		if err != nil {
+			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
 			return Respond(e.errorPageIn(lang, 503, "unavailable"))
 		}
-		e.metrics.Add(counterLogoutProviderFrontchannel, 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, triggerProviderFrontchannel)
-		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, triggerProviderFrontchannel, now)
-		frames = append(frames, e.frontchannelFrames(rec.Clients, rec.SID)...)
-	}
-	resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames})
-	resp.Headers = append(resp.Headers, clear...)
-	return Respond(resp)
+		resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames})
+		resp.Headers = append(resp.Headers, clear...)
+		return Respond(resp)
+	})
 }
 
 func containsRecord(rs []sessionRecord, sid string) bool {
@@ -134,27 +139,29 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 		e.logf("exeunt: back-channel logout from provider %s refused: %v", p.Scheme, err)
 		return Respond(oauthError(400, "invalid_request", "the logout token is not valid: "+err.Error()))
 	}
-	jti := "jti:" + indexKey(tok.Issuer, tok.JTI)
-	if seen, err := usedLogoutTokens.contains(e.store, jti, now); err != nil {
-		return Respond(oauthError(503, "temporarily_unavailable", "cannot check for replays right now; retry later"))
-	} else if seen {
-		return Respond(oauthError(400, "invalid_request", "this logout token was already used (jti replayed)"))
-	}
-	records, err := e.sessionsOf(tok.Issuer, tok.SID, tok.Subject, now)
-	if err != nil {
-		return Respond(oauthError(503, "temporarily_unavailable", "the session index cannot be read right now; retry later"))
-	}
-	for _, rec := range records {
-		if err := e.revokeSession(rec.SID, rec.Expires, now); err != nil {
-			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", rec.SID, err)
-			return Respond(oauthError(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
+	jti := logoutTokenID(tok.Issuer, tok.JTI)
+	return e.ports.claims.claimed(claimLogoutToken, jti, now, func(seen bool, err error) Decision {
+		if err != nil {
+			return Respond(oauthError(503, "temporarily_unavailable", "cannot check for replays right now; retry later"))
+		} else if seen {
+			return Respond(oauthError(400, "invalid_request", "this logout token was already used (jti replayed)"))
 		}
-		e.metrics.Add(counterLogoutProviderBackchannel, 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, triggerProviderBackchannel)
-		e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, triggerProviderBackchannel, now)
-		// Front-channel notifications need a browser, and none is here. A client that
-		// also has a back-channel URI was just queued a logout token above; only one
-		// with front-channel alone is left uninformed, and only that is logged so.
+		return e.ports.sessions.find(tok.Issuer, tok.SID, tok.Subject, now, func(records []sessionRecord, err error) Decision {
+			if err != nil {
+				return Respond(oauthError(503, "temporarily_unavailable", "the session index cannot be read right now; retry later"))
+			}
+			return e.backchannelEnd(p, records, jti, tok.Expiry.Add(logoutTokenSkew), now)
+		})
+	})
+}
+
+// backchannelEnd ends the sessions a provider's logout token named and, once all
+// ended, claims the token's jti (until) so that a replay is refused.
+func (e *Engine) backchannelEnd(p *Provider, records []sessionRecord, jti string, until, now time.Time) Decision {
+	// Front-channel notifications need a browser, and none is here. A client that
+	// also has a back-channel URI was just queued a logout token; only one with
+	// front-channel alone is left uninformed, and only that is logged so.
+	each := func(rec sessionRecord) {
 		for _, id := range rec.Clients {
 			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
 				e.metrics.Add(clientCounter(c.ClientID, clientFrontchannelUnsent), 1)
@@ -164,14 +171,23 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 			}
 		}
 	}
-	if len(records) == 0 {
-		// Valid, but no session here: nothing ended, nothing remembered.
-		e.logf("exeunt: back-channel logout from provider %s: no edge session for it (already signed out?)", p.Scheme)
-		return Respond(&Response{Status: 200, Headers: []Header{{"cache-control", "no-store"}}})
-	}
-	// Remembered only now, after success: a token that failed may be sent again.
-	if _, err := usedLogoutTokens.add(e.store, jti, tok.Expiry.Add(logoutTokenSkew), now); err != nil {
-		e.logf("exeunt: back-channel logout: cannot remember jti: %v", err)
-	}
-	return Respond(&Response{Status: 200, Headers: []Header{{"cache-control", "no-store"}}})
+	return e.endSessions(records, triggerProviderBackchannel, now, each, func(failed *sessionRecord, err error) Decision {
+		if err != nil {
+			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
+			return Respond(oauthError(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
+		}
+		ok := Respond(&Response{Status: 200, Headers: []Header{{"cache-control", "no-store"}}})
+		if len(records) == 0 {
+			// Valid, but no session here: nothing ended, nothing remembered.
+			e.logf("exeunt: back-channel logout from provider %s: no edge session for it (already signed out?)", p.Scheme)
+			return ok
+		}
+		// Remembered only now, after success: a token that failed may be sent again.
+		return e.ports.claims.claim(claimLogoutToken, jti, until, now, func(_ bool, err error) Decision {
+			if err != nil {
+				e.logf("exeunt: back-channel logout: cannot remember jti: %v", err)
+			}
+			return ok
+		})
+	})
 }

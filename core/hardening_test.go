@@ -362,10 +362,10 @@ func TestStoredLogoutContextsAreBounded(t *testing.T) {
 	if n := len(strings.Fields(ids)); n != maxContextsPerSession {
 		t.Fatalf("the session keeps %d stored contexts, want %d", n, maxContextsPerSession)
 	}
-	if _, err := s.e.decodeLogoutID(first, s.now); err == nil {
+	if _, err := decodeNow(t, s.e, first, s.now); err == nil {
 		t.Fatal("the oldest context of the session is still there")
 	}
-	if _, err := s.e.decodeLogoutID(last, s.now); err != nil {
+	if _, err := decodeNow(t, s.e, last, s.now); err != nil {
 		t.Fatalf("the newest context is gone: %v", err)
 	}
 	if n := storeBytes(t, s.e, "exeunt/logout/"); n > maxContextsPerSession*5000 {
@@ -375,7 +375,7 @@ func TestStoredLogoutContextsAreBounded(t *testing.T) {
 	// In total: many sessions' contexts never pass the buckets' bound.
 	for i := 0; i < 3000; i++ {
 		ctx := &logoutContext{ID: "c", SID: "sid-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + url.QueryEscape(string(rune(i))), State: max("state"), LogoutHint: max("logout_hint")}
-		if _, err := s.e.encodeLogoutID(ctx, 0, s.now); err != nil {
+		if _, err := encodeNow(t, s.e, ctx, 0, s.now); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,10 +19,16 @@ func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
 	if id == "" {
 		return Respond(oauthError(400, "invalid_request", "the logoutId query parameter is missing"))
 	}
-	ctx, err := e.decodeLogoutID(id, now)
-	if err != nil {
-		return Respond(oauthError(404, "invalid_request", "no valid logout context for this logoutId: it expired, was altered or never existed"))
-	}
+	return e.decodeLogoutID(id, now, func(ctx *logoutContext, err error) Decision {
+		if err != nil {
+			return Respond(oauthError(404, "invalid_request", "no valid logout context for this logoutId: it expired, was altered or never existed"))
+		}
+		return e.logoutContextOf(r, id, ctx, now)
+	})
+}
+
+// logoutContextOf answers logoutContextEndpoint once the context is known.
+func (e *Engine) logoutContextOf(r Request, id string, ctx *logoutContext, now time.Time) Decision {
 	// Anyone may hold a logoutId: it travels in the provider's URLs (state) and logs.
 	// What only the user's own pages may learn (the app's state and way back, the
 	// front-channel URLs with the edge sid) comes only to the browser the context

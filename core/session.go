@@ -180,17 +180,11 @@ func (e *Engine) deleteCookie(name string) Header {
 	return e.cookie(name, "", -1).header()
 }
 
-// Sets kept in the store. revokedSessions marks edge sessions signed out; every request
-// checks it, so a stolen or lingering cookie is worthless once its session ended.
-var (
-	usedStates      = newExpiringSet("exeunt/used-state/", 256)
-	revokedSessions = newExpiringSet("exeunt/revoked/", 1024)
-)
-
-// revoked reports whether the session was signed out. When the store cannot answer,
+// revoked reports whether the session was signed out (every request checks: a stolen
+// or lingering cookie is worthless once its session ended). When the store cannot answer,
 // the session is treated as signed out: failing closed is the only safe answer for an
 // authentication filter.
 func (e *Engine) revoked(sid string, now time.Time) bool {
-	found, err := revokedSessions.contains(e.store, sid, now)
+	found, err := e.ports.revocations.isRevoked(sid, now)
 	return found || err != nil
 }

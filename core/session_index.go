@@ -3,8 +3,6 @@ package core
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"slices"
 	"strings"
 	"time"
 )
@@ -14,12 +12,8 @@ import (
 // provider's back-channel logout token arrives with no browser at all. It maps the
 // provider's session (iss+sid) and the provider's user (iss+sub) to edge session ids,
 // and each edge session id to a record of what a sign-out needs: who, through which
-// provider, and the clients it visited. Entries expire with their sessions.
-var (
-	sessionRecords   = newExpiringMap("exeunt/session/", 1024)
-	providerSessions = newExpiringMap("exeunt/by-psid/", 1024)
-	subjectSessions  = newExpiringMap("exeunt/by-sub/", 1024)
-)
+// provider, and the clients it visited. Entries expire with their sessions. It is kept
+// behind the sessionIndex port (store_ports.go).
 
 // sessionRecord is the server-side copy of a session: no tokens, only what the cascade
 // of a federated sign-out needs.
@@ -38,109 +32,79 @@ func recordOf(s *session) sessionRecord {
 }
 
 // indexKey turns provider-chosen strings (which may hold spaces or be long) into a
-// fixed-size id for the maps.
+// fixed-size id.
 func indexKey(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return base64.RawURLEncoding.EncodeToString(sum[:18])
 }
 
-// indexSession writes (or rewrites, when the clients changed) the record of s and its
-// links from the provider's sid and sub. The cookie is the session's source of truth
-// for the browser; a failed index write only means a later provider-initiated sign-out
-// could miss this session, so it is logged, and sign-in goes on.
-func (e *Engine) indexSession(s *session, now time.Time) {
-	until := time.Unix(s.Expires, 0)
-	rec, _ := json.Marshal(recordOf(s))
-	if err := sessionRecords.put(e.store, s.SID, string(rec), until, now); err != nil {
-		e.logf("exeunt: session index: cannot record sid=%s: %v", s.SID, err)
-		return
-	}
-	link := func(m expiringMap, key string) {
-		err := m.update(e.store, key, now, func(old string, _ bool) mapUpdate {
-			sids := strings.Fields(old)
-			if slices.Contains(sids, s.SID) {
-				return mapUpdate{keep: true}
-			}
-			// Keep only sessions still alive: the list expires as a whole with its
-			// longest-lived member, so old members are pruned here.
-			live := sids[:0]
-			for _, sid := range sids {
-				if _, ok, _ := sessionRecords.get(e.store, sid, now); ok {
-					live = append(live, sid)
-				}
-			}
-			live = append(live, s.SID)
-			return mapUpdate{value: strings.Join(live, " "), until: until}
-		})
+// indexSession records s in the index, then goes on with next. The cookie is the
+// session's source of truth for the browser; a failed index write only means a later
+// provider-initiated sign-out could miss this session, so it is logged, and sign-in
+// goes on.
+func (e *Engine) indexSession(s *session, now time.Time, next func() Decision) Decision {
+	return e.ports.sessions.index(recordOf(s), now, func(err error) Decision {
 		if err != nil {
-			e.logf("exeunt: session index: cannot link sid=%s: %v", s.SID, err)
+			e.logf("exeunt: session index: %v", err)
 		}
-	}
-	if s.PSID != "" {
-		link(providerSessions, indexKey(s.Iss, s.PSID))
-	}
-	link(subjectSessions, indexKey(s.Iss, s.Sub))
+		return next()
+	})
 }
 
-// updateRecordClients records in the index that s visited a new client.
-func (e *Engine) updateRecordClients(s *session, now time.Time) {
-	rec, _ := json.Marshal(recordOf(s))
-	if err := sessionRecords.put(e.store, s.SID, string(rec), time.Unix(s.Expires, 0), now); err != nil {
-		e.logf("exeunt: session index: cannot update sid=%s: %v", s.SID, err)
-	}
-}
-
-// lookupRecord returns the record of an edge session.
-func (e *Engine) lookupRecord(sid string, now time.Time) (sessionRecord, bool) {
-	raw, ok, err := sessionRecords.get(e.store, sid, now)
-	if err != nil || !ok {
-		return sessionRecord{}, false
-	}
-	var r sessionRecord
-	if json.Unmarshal([]byte(raw), &r) != nil {
-		return sessionRecord{}, false
-	}
-	return r, true
-}
-
-// sessionsOf finds the live edge sessions bound to a provider's session (iss and sid)
-// or, when sid is empty, to a provider's user (iss and sub). With both, the sessions
-// must match both (Back-Channel Logout 1.0 §2.4: the token identifies the session).
-func (e *Engine) sessionsOf(iss, psid, sub string, now time.Time) ([]sessionRecord, error) {
-	var raw string
-	var err error
-	if psid != "" {
-		raw, _, err = providerSessions.get(e.store, indexKey(iss, psid), now)
-	} else {
-		raw, _, err = subjectSessions.get(e.store, indexKey(iss, sub), now)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []sessionRecord
-	for _, sid := range strings.Fields(raw) {
-		r, ok := e.lookupRecord(sid, now)
-		if !ok || r.Iss != iss || (psid != "" && r.PSID != psid) || (sub != "" && r.Sub != sub) {
-			continue
+// recordVisit records in the index that s visited a new client, then answers d. It is
+// apart from the request path's function so that d escapes only here (the signed-in
+// request makes no allocation, BENCHMARKS.md).
+func (e *Engine) recordVisit(s *session, now time.Time, d Decision) Decision {
+	return e.ports.sessions.update(recordOf(s), now, func(err error) Decision {
+		if err != nil {
+			e.logf("exeunt: session index: %v", err)
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return d
+	})
 }
 
-// revokeSession ends an edge session everywhere: the revocation list (checked on every
+// revokeSession ends an edge session everywhere: the revocations (checked on every
 // request, by every VM) and the index (so it is not ended twice). until is when the
-// session would have ended anyway: after that the revocation entry can go.
-func (e *Engine) revokeSession(sid string, expires int64, now time.Time) error {
+// session would have ended anyway: after that the revocation entry can go. then(nil)
+// once the revocation is durable.
+func (e *Engine) revokeSession(sid string, expires int64, now time.Time, then func(error) Decision) Decision {
 	until := time.Unix(expires, 0)
 	if !until.After(now) {
 		until = now.Add(time.Minute)
 	}
-	if _, err := revokedSessions.add(e.store, sid, until, now); err != nil {
-		return err
+	return e.ports.revocations.revoke(sid, until, now, func(err error) Decision {
+		if err != nil {
+			return then(err)
+		}
+		return e.ports.sessions.forget(sid, now, func(err error) Decision {
+			if err != nil {
+				e.logf("exeunt: session index: cannot drop sid=%s: %v", sid, err)
+			}
+			return then(nil)
+		})
+	})
+}
+
+// endSessions is the one "end sessions" step of every sign-out trigger: for each record
+// in turn it revokes the session (durably), counts and logs it, queues its back-channel
+// notifications, and calls each. It stops at the first revocation that fails, calling
+// done with that record; done(nil, nil) when all ended.
+func (e *Engine) endSessions(recs []sessionRecord, trigger string, now time.Time, each func(sessionRecord), done func(failed *sessionRecord, err error) Decision) Decision {
+	if len(recs) == 0 {
+		return done(nil, nil)
 	}
-	if err := sessionRecords.update(e.store, sid, now, func(string, bool) mapUpdate { return mapUpdate{delete: true} }); err != nil {
-		e.logf("exeunt: session index: cannot drop sid=%s: %v", sid, err)
-	}
-	return nil
+	rec := recs[0]
+	return e.revokeSession(rec.SID, rec.Expires, now, func(err error) Decision {
+		if err != nil {
+			return done(&rec, err)
+		}
+		e.metrics.Add(logoutCounter(trigger), 1)
+		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, trigger)
+		return e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, trigger, now, func() Decision {
+			if each != nil {
+				each(rec)
+			}
+			return e.endSessions(recs[1:], trigger, now, each, done)
+		})
+	})
 }

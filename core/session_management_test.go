@@ -173,7 +173,7 @@ func TestBrowserStateFollowsTheSession(t *testing.T) {
 
 	// Ended without this browser (a provider's back-channel sign-out): the next request
 	// finds the session revoked and deletes the cookie.
-	if err := s.e.revokeSession(sid, s.now.Add(time.Hour).Unix(), s.now); err != nil {
+	if err := revokeNow(t, s.e, sid, s.now.Add(time.Hour).Unix(), s.now); err != nil {
 		t.Fatal(err)
 	}
 	d := s.request("GET", "https://exeunt.test/app1/", Header{"accept", "application/json"})
@@ -289,7 +289,7 @@ func TestCheckSessionLoadUpdatesBrowserState(t *testing.T) {
 	if set := setCookieFor(s.request("GET", "https://exeunt.test/connect/checksession").Response.Headers, smCookie); set != "" {
 		t.Fatalf("loading the iframe re-set an up-to-date browser_state: %q", set)
 	}
-	if err := s.e.revokeSession(sid, s.now.Add(time.Hour).Unix(), s.now); err != nil {
+	if err := revokeNow(t, s.e, sid, s.now.Add(time.Hour).Unix(), s.now); err != nil {
 		t.Fatal(err)
 	}
 	if set := setCookieFor(s.request("GET", "https://exeunt.test/connect/checksession").Response.Headers, smCookie); !strings.Contains(set, "Max-Age=0") {

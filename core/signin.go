@@ -172,20 +172,22 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 	}
 	// The state is single-use: a replayed callback (from history, a proxy log, an
 	// attacker) is refused before anything is sent to the provider.
-	if fresh, err := usedStates.add(e.store, state, now.Add(flowLifetime), now); err != nil || !fresh {
-		return fail(400, "Sign-in failed", "This sign-in response was already used. Please start again from the application.", clearFlow)
-	}
-	v, ok := e.providerInfo(p)
-	if !ok {
-		return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
-			v, ok := e.providerInfo(p)
-			if err != nil || !ok {
-				return fail(502, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", clearFlow)
-			}
-			return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
-		})}
-	}
-	return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
+	return e.ports.claims.claim(claimSignInState, state, now.Add(flowLifetime), now, func(fresh bool, err error) Decision {
+		if err != nil || !fresh {
+			return fail(400, "Sign-in failed", "This sign-in response was already used. Please start again from the application.", clearFlow)
+		}
+		v, ok := e.providerInfo(p)
+		if !ok {
+			return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
+				v, ok := e.providerInfo(p)
+				if err != nil || !ok {
+					return fail(502, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", clearFlow)
+				}
+				return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
+			})}
+		}
+		return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
+	})
 }
 
 // exchangeCode redeems the code at the token endpoint (RFC 6749 §4.1.3 with the PKCE
@@ -273,14 +275,15 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 		e.logf("exeunt: sealing the session: %v", err)
 		return Respond(e.errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
 	}
-	e.indexSession(s, now)
-	e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
-	target := flow.Return
-	if !e.allowedReturn(target) {
-		target = e.cfg.IssuerOrigin + "/"
-	}
-	headers := append(append([]Header{{"location", target}, {"cache-control", "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
-	return Respond(&Response{Status: 302, Headers: headers})
+	return e.indexSession(s, now, func() Decision {
+		e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
+		target := flow.Return
+		if !e.allowedReturn(target) {
+			target = e.cfg.IssuerOrigin + "/"
+		}
+		headers := append(append([]Header{{"location", target}, {"cache-control", "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
+		return Respond(&Response{Status: 302, Headers: headers})
+	})
 }
 
 // allowedReturn accepts only URLs on our own origins: the issuer's, or a host of a

@@ -193,6 +193,10 @@ func (b *browser) send(method, rawURL string, body []byte, headers ...Header) De
 		d = b.e.OnRequestBody(req, body, len(body) > MaxRequestBody, b.now)
 	}
 	for d.Call != nil {
+		if d.Call.Cluster == storeTestCluster {
+			d = d.Call.Then(CallResult{Status: 200})
+			continue
+		}
 		d = d.Call.Then(b.idp.answer(d.Call))
 	}
 	set := d.ResponseHeaders

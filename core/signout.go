@@ -13,17 +13,21 @@ import (
 // the provider is signed out here all the same.
 func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
-	if err := e.revokeSession(s.SID, s.Expires, now); err != nil {
-		// The cookie is cleared below, but a copy of it elsewhere would still work:
-		// say so, and let the user try again rather than pretend.
-		e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
-		resp := e.errorPageIn(lang, 503, "unavailable")
-		resp.Headers = append(resp.Headers, clear...)
-		return Respond(resp)
-	}
-	e.metrics.Add(logoutCounter(trigger), 1)
-	e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", s.SID, s.IdP, trigger)
-	e.enqueueBackchannel(s.SID, s.Sub, s.Clients, trigger, now)
+	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
+		if err != nil {
+			// The cookie is cleared below, but a copy of it elsewhere would still work:
+			// say so, and let the user try again rather than pretend.
+			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
+			resp := e.errorPageIn(lang, 503, "unavailable")
+			resp.Headers = append(resp.Headers, clear...)
+			return Respond(resp)
+		}
+		return e.afterSignOut(lang, ctx, s, clear, now)
+	})
+}
+
+// afterSignOut sends the browser on once the edge session has ended.
+func (e *Engine) afterSignOut(lang string, ctx *logoutContext, s *session, clear []Header, now time.Time) Decision {
 	ctx.SignedOut, ctx.Prompt = true, false
 
 	p := e.cfg.Provider(s.IdP)
@@ -67,19 +71,20 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 		sep = "&"
 	}
 	base := endpoint + sep + q.Encode() + "&state="
-	id, err := e.encodeLogoutID(ctx, len(base), now)
-	if err != nil {
-		e.logf("exeunt: sign-out: cannot keep the logout context: %v", err)
-		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
-	}
-	c := e.cookie(e.logoutCookieName(), id, int(time.Unix(ctx.Expires, 0).Sub(now)/time.Second))
-	// The provider's redirect back is a cross-site top-level GET: Lax cookies go
-	// along, Strict ones do not.
-	if c.sameSite == string(SameSiteStrict) {
-		c.sameSite = "Lax"
-	}
-	headers := append([]Header{{"location", base + url.QueryEscape(id)}, {"cache-control", "no-store"}, c.header()}, clear...)
-	return Respond(&Response{Status: 302, Headers: headers})
+	return e.encodeLogoutID(ctx, len(base), now, func(id string, err error) Decision {
+		if err != nil {
+			e.logf("exeunt: sign-out: cannot keep the logout context: %v", err)
+			return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+		}
+		c := e.cookie(e.logoutCookieName(), id, int(time.Unix(ctx.Expires, 0).Sub(now)/time.Second))
+		// The provider's redirect back is a cross-site top-level GET: Lax cookies go
+		// along, Strict ones do not.
+		if c.sameSite == string(SameSiteStrict) {
+			c.sameSite = "Lax"
+		}
+		headers := append([]Header{{"location", base + url.QueryEscape(id)}, {"cache-control", "no-store"}, c.header()}, clear...)
+		return Respond(&Response{Status: 302, Headers: headers})
+	})
 }
 
 // signoutCallback is where the provider sends the browser back after its sign-out
@@ -93,37 +98,47 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 	clear := e.deleteCookie(e.logoutCookieName())
 	lang := chooseLanguage("", r.Header("accept-language"))
 	state := q.Get("state")
-	ctx, err := e.callbackContext(p, state, now)
-	if err != nil {
-		if id, ok := cookieValue(cs, e.logoutCookieName()); ok {
-			if ctx, err = e.callbackContext(p, id, now); err == nil && state != "" {
+	done := func(ctx *logoutContext, err error) Decision {
+		if err != nil {
+			resp := e.errorPageIn(lang, 400, "provider_state")
+			resp.Headers = append(resp.Headers, clear)
+			return Respond(resp)
+		}
+		if errCode := q.Get("error"); errCode != "" {
+			// Signed out here all the same; the provider may still hold its session.
+			e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
+		}
+		return Respond(e.showLoggedOut(chooseLanguage(ctx.UILocales, r.Header("accept-language")), ctx, now, clear))
+	}
+	return e.callbackContext(p, state, now, func(ctx *logoutContext, err error) Decision {
+		if err == nil {
+			return done(ctx, nil)
+		}
+		id, ok := cookieValue(cs, e.logoutCookieName())
+		if !ok {
+			return done(nil, err)
+		}
+		return e.callbackContext(p, id, now, func(ctx *logoutContext, err error) Decision {
+			if err == nil && state != "" {
 				e.logf("exeunt: sign-out: provider %s came back with a state that does not match; the logoutId cookie named the sign-out", p.Scheme)
 			}
-		}
-	}
-	if err != nil {
-		resp := e.errorPageIn(lang, 400, "provider_state")
-		resp.Headers = append(resp.Headers, clear)
-		return Respond(resp)
-	}
-	if errCode := q.Get("error"); errCode != "" {
-		// Signed out here all the same; the provider may still hold its session.
-		e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
-	}
-	return Respond(e.showLoggedOut(chooseLanguage(ctx.UILocales, r.Header("accept-language")), ctx, now, clear))
+			return done(ctx, err)
+		})
+	})
 }
 
 // callbackContext opens a logoutId that came back to p's sign-out callback: it must
 // name a sign-out that already happened here, through p.
-func (e *Engine) callbackContext(p *Provider, id string, now time.Time) (*logoutContext, error) {
-	ctx, err := e.decodeLogoutID(id, now)
-	if err != nil {
-		return nil, err
-	}
-	if !ctx.SignedOut || ctx.IdP != p.Scheme {
-		return nil, errContextInvalid
-	}
-	return ctx, nil
+func (e *Engine) callbackContext(p *Provider, id string, now time.Time, then func(*logoutContext, error) Decision) Decision {
+	return e.decodeLogoutID(id, now, func(ctx *logoutContext, err error) Decision {
+		if err != nil {
+			return then(nil, err)
+		}
+		if !ctx.SignedOut || ctx.IdP != p.Scheme {
+			return then(nil, errContextInvalid)
+		}
+		return then(ctx, nil)
+	})
 }
 
 // showLoggedOut renders the logged-out page of a context: the way back to the app (the

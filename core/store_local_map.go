@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// expiringMap keeps ids with a value and an expiry in the Store: the session index,
+// expiringMap is the local backend's building block (store_local.go): it keeps ids with
+// a value and an expiry in the Store, for the session index,
 // logout contexts kept server-side, the back-channel delivery queue (and, through
 // expiringSet, the sets of single-use and revoked ids). Proxy-Wasm shared data can
 // neither delete a key nor expire one, so a key per id would grow without bound; ids

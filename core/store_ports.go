@@ -1,0 +1,159 @@
+package core
+
+import (
+	"fmt"
+	"time"
+)
+
+// Store ports: what the flows need from state kept outside the cookie, said by domain
+// (revocations, single-use claims, the session index, logout contexts, back-channel
+// deliveries), never by key. Each port states its contract; a backend meets it.
+//
+// Every operation that may have to wait for a remote store is written in continuation
+// style on the engine's call mechanism: it takes a continuation `then`, and returns the
+// Decision the flow goes on with. A synchronous backend (local: Proxy-Wasm shared data)
+// does its work at once and returns then's Decision; an asynchronous one (etcd through
+// HTTP calls, issue 14) returns a Decision whose Call carries the request and whose
+// Then runs `then` with the answer. Flows are the same for both. A continuation is run
+// exactly once. The only synchronous read is the revocation check, which every request
+// makes and which must never wait on anything remote.
+//
+// RATIONALE.md ("Why store ports by domain, and continuation style") says what each
+// port promises and how an etcd backend meets it.
+
+// storePorts are the ports one engine uses, all from one backend (newStorePorts).
+type storePorts struct {
+	revocations revocations
+	claims      claims
+	sessions    sessionIndex
+	contexts    logoutContextStore
+	deliveries  deliveryQueue
+}
+
+// backendLocal is the only backend so far: Proxy-Wasm shared data, shared by the VMs of
+// one Envoy (the Store the engine is given).
+const backendLocal = "local"
+
+// storeBackend is the backend cfg asks for. Every configuration is `local` today; issue
+// 14's `store` setting is read here.
+func (c *Config) storeBackend() string { return backendLocal }
+
+// newStorePorts is the one switch that picks the backend of every port. A fleet backend
+// (issue 14: etcd, through calls built with core/etcdv3) is one more case here, and
+// nothing else changes.
+func newStorePorts(cfg *Config, store Store) (storePorts, error) {
+	switch b := cfg.storeBackend(); b {
+	case backendLocal:
+		return newLocalPorts(cfg, store), nil
+	default:
+		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q)", b, backendLocal)
+	}
+}
+
+// revocations are the edge sessions signed out.
+//
+//   - isRevoked is synchronous and reads only what this Envoy holds (for a fleet
+//     backend, a local cache kept current on ticks, at most a bounded time behind). An
+//     error means the answer is unknown: the caller refuses the session (fail closed).
+//     It must not allocate: it runs on every signed-in request.
+//   - revoke marks sid revoked until `until` (after which the session has ended anyway
+//     and the entry may go), then calls then(nil) only once the revocation is durable:
+//     every VM of this Envoy (for a fleet, every replica, within the backend's bound)
+//     refuses the session from then on, and a restart does not undo it. then(err) when
+//     that cannot be promised; the session must then not be reported as ended.
+//   - Revoking twice is harmless.
+type revocations interface {
+	isRevoked(sid string, now time.Time) (bool, error)
+	revoke(sid string, until, now time.Time, then func(error) Decision) Decision
+}
+
+// claimKind is the space a single-use value belongs to; the same id in two kinds are
+// two claims.
+type claimKind uint8
+
+const (
+	claimSignInState claimKind = iota // a sign-in flow's state, at its callback
+	claimPromptToken                  // a sign-out prompt's anti-forgery token (its jti)
+	claimLogoutToken                  // a provider logout token (logoutTokenID of iss and jti)
+)
+
+// claims are single-use values.
+//
+//   - claim marks id used until `until` and calls then(true, nil) when this call was the
+//     first to claim it, then(false, nil) when it was claimed before and has not
+//     expired. The test and the mark are one atomic step for every VM (for a fleet, every
+//     replica): of two racing claims exactly one is fresh. then(_, err) when the store
+//     cannot answer: the caller refuses, as for a replay.
+//   - claimed reports whether id is claimed, claiming nothing; its answer may be stale
+//     by the time it is used (the caller claims afterwards).
+//   - Ids are opaque strings without spaces or newlines, at most a few hundred bytes.
+type claims interface {
+	claim(kind claimKind, id string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
+	claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision
+}
+
+// sessionIndex keeps the records that provider-initiated sign-out needs to find edge
+// sessions without the browser: each record by edge sid, and the links from the
+// provider's session (iss+sid) and user (iss+sub) to edge sids. Entries expire with
+// their session (rec.Expires).
+//
+//   - index writes rec and its links; then(nil) once durable. A failure is for the caller
+//     to log: the session works, but a later provider-initiated sign-out could miss it.
+//   - update rewrites rec (the clients it visited grew). It runs on the request path,
+//     so then may be called before the write is durable (a fleet backend sends it in the
+//     background and logs a failure itself); the record only serves a later sign-out.
+//   - find returns the live records linked from (iss, psid) or, when psid is empty,
+//     (iss, sub), that match them (and sub too when given). It may miss a session
+//     indexed a moment ago elsewhere in a fleet (the backend's bound), never return a
+//     forgotten one. then(nil, err) when the index cannot be read.
+//   - forget drops sid's record (its links then lead nowhere and are pruned later).
+type sessionIndex interface {
+	index(rec sessionRecord, now time.Time, then func(error) Decision) Decision
+	update(rec sessionRecord, now time.Time, then func(error) Decision) Decision
+	find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision
+	forget(sid string, now time.Time, then func(error) Decision) Decision
+}
+
+// logoutContextStore keeps logout contexts server-side (when too long for a URL, or
+// configured so), by an opaque random id.
+//
+//   - save keeps payload (compact JSON) until `until`; then(nil) once any VM (for a
+//     fleet, any replica) can load it. Stored contexts are bounded in total and per
+//     session sid (when not empty): past maxContextsPerSession the session's oldest
+//     contexts are dropped, and under a flood the oldest contexts go first; a dropped
+//     context loads as not found, never as another's.
+//   - load returns the payload of id, found false when it is unknown, expired or
+//     dropped; then(nil, false, err) when the store cannot answer (the caller treats it
+//     as not found: a context it cannot read is not one it may act on).
+type logoutContextStore interface {
+	save(id, sid string, payload []byte, until, now time.Time, then func(error) Decision) Decision
+	load(id string, now time.Time, then func(payload []byte, found bool, err error) Decision) Decision
+}
+
+// deliveryQueue is the back-channel delivery queue: one job per ended session, one item
+// per client to notify, each item worked by one VM (for a fleet, one replica) at a time
+// under a lease.
+//
+//   - enqueue keeps job until job.keepUntil (a little past its deadline, so the last
+//     attempt's answer finds it); then(nil) once durable (a restart does not lose it).
+//     then(err) when it cannot be queued: the caller sends without retries.
+//   - claimDue leases, atomically, up to max items that are due and not leased (Due and
+//     Lease <= now), setting their Lease to leaseUntil (Unix ms), and returns them with
+//     their jobs. An item whose lease ran out (its worker died) is due again. next is
+//     the earliest Unix ms at which an item of a job seen is due or its lease ends (now
+//     when max stopped the scan; 0 when nothing is queued). A job that cannot be
+//     claimed is skipped; err reports the first such failure with what was claimed.
+//   - finish changes one client's item of a job: change returns true to drop it (a job
+//     with no items left goes). A job already gone is left alone.
+type deliveryQueue interface {
+	enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision
+	claimDue(now time.Time, max int, leaseUntil int64, then func(claimed []deliveryClaim, next int64, err error) Decision) Decision
+	finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision
+}
+
+// deliveryClaim is one leased item with its job.
+type deliveryClaim struct {
+	jobID string
+	job   deliveryJob
+	item  deliveryItem
+}

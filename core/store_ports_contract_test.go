@@ -1,0 +1,300 @@
+package core
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// The ports' contracts (store_ports.go), checked on any backend through two "VMs" (two
+// storePorts over one shared state). Issue 14's etcd backend runs the same checks.
+
+func TestStorePortContractsLocal(t *testing.T) {
+	testStorePortContracts(t, func() (vm1, vm2 storePorts) {
+		store := NewMemoryStore()
+		return newLocalPorts(&Config{}, store), newLocalPorts(&Config{}, store)
+	})
+}
+
+func TestStorePortContractsAsynchronous(t *testing.T) {
+	testStorePortContracts(t, func() (vm1, vm2 storePorts) {
+		store := NewMemoryStore()
+		return deferPorts(newLocalPorts(&Config{}, store)), deferPorts(newLocalPorts(&Config{}, store))
+	})
+}
+
+// settle runs a port's Decision to its end: it answers the calls of an asynchronous
+// backend, and fails when the continuation never ran.
+func settle(t *testing.T, ran *bool, d Decision) {
+	t.Helper()
+	for i := 0; d.Call != nil; i++ {
+		if d.Call.Cluster != storeTestCluster || i > 100 {
+			t.Fatalf("unexpected call %+v", d.Call)
+		}
+		d = d.Call.Then(CallResult{Status: 200})
+	}
+	if !*ran {
+		t.Fatal("the continuation never ran")
+	}
+}
+
+func testStorePortContracts(t *testing.T, newVMs func() (vm1, vm2 storePorts)) {
+	now := time.Unix(1_800_000_000, 0)
+	done := func() Decision { return Continue() }
+
+	t.Run("revocations", func(t *testing.T) {
+		a, b := newVMs()
+		if r, err := b.revocations.isRevoked("s1", now); r || err != nil {
+			t.Fatalf("isRevoked before revoke = %v, %v", r, err)
+		}
+		ran := false
+		settle(t, &ran, a.revocations.revoke("s1", now.Add(time.Hour), now, func(err error) Decision {
+			ran = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Durable when told: the other VM refuses the session from now on.
+			if r, _ := b.revocations.isRevoked("s1", now); !r {
+				t.Fatal("revoked, but another VM does not see it when told")
+			}
+			return done()
+		}))
+		if r, _ := b.revocations.isRevoked("s1", now.Add(2*time.Hour)); r {
+			t.Fatal("a revocation outlived its until")
+		}
+	})
+
+	t.Run("claims", func(t *testing.T) {
+		a, b := newVMs()
+		claim := func(p storePorts, kind claimKind, id string, at time.Time) bool {
+			var fresh, ran bool
+			settle(t, &ran, p.claims.claim(kind, id, now.Add(time.Minute), at, func(f bool, err error) Decision {
+				ran, fresh = true, f
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return fresh
+		}
+		claimed := func(p storePorts, kind claimKind, id string) bool {
+			var seen, ran bool
+			settle(t, &ran, p.claims.claimed(kind, id, now, func(s bool, err error) Decision {
+				ran, seen = true, s
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return seen
+		}
+		if claimed(a, claimSignInState, "x") {
+			t.Fatal("claimed before any claim")
+		}
+		if !claim(a, claimSignInState, "x", now) {
+			t.Fatal("a first claim is not fresh")
+		}
+		if claim(b, claimSignInState, "x", now) {
+			t.Fatal("a second claim, from another VM, is fresh")
+		}
+		if !claimed(b, claimSignInState, "x") {
+			t.Fatal("claimed does not see a claim")
+		}
+		for _, k := range []claimKind{claimPromptToken, claimLogoutToken} {
+			if !claim(b, k, "x", now) {
+				t.Fatalf("kind %d shares its ids with another kind", k)
+			}
+		}
+		if !claim(a, claimSignInState, "x", now.Add(2*time.Minute)) {
+			t.Fatal("an expired claim still counts")
+		}
+	})
+
+	t.Run("sessionIndex", func(t *testing.T) {
+		a, b := newVMs()
+		exp := now.Add(time.Hour).Unix()
+		r1 := sessionRecord{SID: "e1", Sub: "u", IdP: "oidc", Iss: "https://idp", PSID: "p1", Expires: exp}
+		r2 := sessionRecord{SID: "e2", Sub: "u", IdP: "oidc", Iss: "https://idp", PSID: "p2", Expires: exp}
+		for _, r := range []sessionRecord{r1, r2} {
+			ran := false
+			settle(t, &ran, a.sessions.index(r, now, func(err error) Decision {
+				ran = true
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+		}
+		find := func(iss, psid, sub string, at time.Time) []string {
+			var sids []string
+			ran := false
+			settle(t, &ran, b.sessions.find(iss, psid, sub, at, func(recs []sessionRecord, err error) Decision {
+				ran = true
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range recs {
+					sids = append(sids, r.SID+":"+strconv.Itoa(len(r.Clients)))
+				}
+				slices.Sort(sids)
+				return done()
+			}))
+			return sids
+		}
+		for _, c := range []struct {
+			iss, psid, sub string
+			want           []string
+		}{
+			{"https://idp", "p1", "", []string{"e1:0"}},
+			{"https://idp", "", "u", []string{"e1:0", "e2:0"}},
+			{"https://idp", "p2", "u", []string{"e2:0"}},
+			{"https://idp", "p2", "someone-else", nil},
+			{"https://other", "p1", "", nil},
+		} {
+			if got := find(c.iss, c.psid, c.sub, now); !slices.Equal(got, c.want) {
+				t.Errorf("find(%q, %q, %q) = %v, want %v", c.iss, c.psid, c.sub, got, c.want)
+			}
+		}
+		r1.Clients = []string{"app1", "app2"}
+		ran := false
+		settle(t, &ran, a.sessions.update(r1, now, func(err error) Decision { ran = true; return done() }))
+		if got := find("https://idp", "p1", "", now); !slices.Equal(got, []string{"e1:2"}) {
+			t.Fatalf("after update: %v", got)
+		}
+		ran = false
+		settle(t, &ran, a.sessions.forget("e1", now, func(err error) Decision {
+			ran = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			return done()
+		}))
+		if got := find("https://idp", "", "u", now); !slices.Equal(got, []string{"e2:0"}) {
+			t.Fatalf("after forget: %v", got)
+		}
+		if got := find("https://idp", "", "u", now.Add(2*time.Hour)); got != nil {
+			t.Fatalf("records outlived their session: %v", got)
+		}
+	})
+
+	t.Run("logoutContexts", func(t *testing.T) {
+		a, b := newVMs()
+		save := func(id, sid string) {
+			ran := false
+			settle(t, &ran, a.contexts.save(id, sid, []byte(`{"id":"`+id+`"}`), now.Add(time.Hour), now, func(err error) Decision {
+				ran = true
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+		}
+		load := func(id string, at time.Time) string {
+			var got string
+			ran := false
+			settle(t, &ran, b.contexts.load(id, at, func(p []byte, found bool, err error) Decision {
+				ran = true
+				if err != nil {
+					t.Fatal(err)
+				}
+				if found {
+					got = string(p)
+				}
+				return done()
+			}))
+			return got
+		}
+		save("sA", "")
+		if got := load("sA", now); got != `{"id":"sA"}` {
+			t.Fatalf("load = %q", got)
+		}
+		if got := load("sB", now); got != "" {
+			t.Fatalf("an unknown id loads %q", got)
+		}
+		for i := 0; i <= maxContextsPerSession; i++ {
+			save("s"+strconv.Itoa(i), "sid1")
+		}
+		if got := load("s0", now); got != "" {
+			t.Fatal("a session kept more than maxContextsPerSession contexts")
+		}
+		if got := load("s"+strconv.Itoa(maxContextsPerSession), now); got == "" {
+			t.Fatal("the newest context of a session was dropped")
+		}
+		if got := load("sA", now.Add(2*time.Hour)); got != "" {
+			t.Fatal("a context outlived its until")
+		}
+	})
+
+	t.Run("deliveryQueue", func(t *testing.T) {
+		a, b := newVMs()
+		ms := now.UnixMilli()
+		job := deliveryJob{Sub: "u", SID: "e1", Trigger: "test", Deadline: now.Add(time.Hour).Unix(),
+			Items: []deliveryItem{{Client: "app1", Due: ms}, {Client: "app2", Due: ms}}}
+		ran := false
+		settle(t, &ran, a.deliveries.enqueue(job, now, func(err error) Decision {
+			ran = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			return done()
+		}))
+		claimDue := func(p storePorts, at time.Time, limit int) (clients []string, jobID string, next int64) {
+			ran := false
+			settle(t, &ran, p.deliveries.claimDue(at, limit, at.UnixMilli()+5000, func(cl []deliveryClaim, n int64, err error) Decision {
+				ran, next = true, n
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range cl {
+					clients, jobID = append(clients, c.item.Client), c.jobID
+				}
+				slices.Sort(clients)
+				return done()
+			}))
+			return clients, jobID, next
+		}
+		if got, _, next := claimDue(a, now, 1); len(got) != 1 || next != ms {
+			t.Fatalf("claimDue with max 1 = %v, next %d (want one, next now)", got, next)
+		}
+		got, jobID, _ := claimDue(b, now, 10)
+		if len(got) != 1 {
+			t.Fatalf("the other VM claimed %v: a leased item was claimed twice, or a due one missed", got)
+		}
+		if got, _, next := claimDue(a, now, 10); got != nil || next != ms+5000 {
+			t.Fatalf("with every item leased: %v, next %d (want none, next at the lease's end)", got, next)
+		}
+		// A worker that dies lets its lease run out: the items are due again.
+		later := now.Add(6 * time.Second)
+		if got, _, _ := claimDue(b, later, 10); !slices.Equal(got, []string{"app1", "app2"}) {
+			t.Fatalf("after the leases ran out: %v", got)
+		}
+		ran = false
+		settle(t, &ran, a.deliveries.finish(jobID, "app1", later, func(*deliveryItem) bool { return true }, func(err error) Decision {
+			ran = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			return done()
+		}))
+		ran = false
+		settle(t, &ran, a.deliveries.finish(jobID, "app2", later, func(it *deliveryItem) bool {
+			it.Attempts, it.Due, it.Lease = 1, later.UnixMilli()+1000, 0
+			return false
+		}, func(err error) Decision {
+			ran = true
+			return done()
+		}))
+		if got, _, next := claimDue(b, later, 10); got != nil || next != later.UnixMilli()+1000 {
+			t.Fatalf("before the retry is due: %v, next %d", got, next)
+		}
+		if got, _, _ := claimDue(b, later.Add(time.Second), 10); !slices.Equal(got, []string{"app2"}) {
+			t.Fatalf("the dropped item came back, or the retried one did not: %v", got)
+		}
+		ran = false
+		settle(t, &ran, a.deliveries.finish(jobID, "app2", later, func(*deliveryItem) bool { return true }, func(error) Decision { ran = true; return done() }))
+		if got, _, next := claimDue(b, later.Add(time.Minute), 10); got != nil || next != 0 {
+			t.Fatalf("a job with no items left is still queued: %v, next %d", got, next)
+		}
+	})
+}
