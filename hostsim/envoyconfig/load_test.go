@@ -69,6 +69,14 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 	}
 	var prefixes []string
 	for _, r := range vh.Routes {
+		if r.Redirect != nil {
+			// The bare "/" is redirected to App One by the router itself.
+			if r.Match != (PathMatch{Kind: MatchPath, Value: "/"}) || r.Redirect.Path != "/app1/" || r.Redirect.Status != 302 {
+				t.Errorf("redirect route %+v to %+v, want / to /app1/ (302)", r.Match, r.Redirect)
+			}
+			prefixes = append(prefixes, r.Match.Value+" -> "+r.Redirect.Path)
+			continue
+		}
 		// The public asset route is an exact path; the others are prefixes.
 		if r.Match.Kind != MatchPrefix && r.Match.Value != "/favicon.ico" || r.Timeout != 15*time.Second {
 			t.Errorf("route %+v, want a prefix match with the default 15s timeout", r)
@@ -78,7 +86,7 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 		}
 		prefixes = append(prefixes, r.Match.Value+" "+r.Cluster)
 	}
-	if got := strings.Join(prefixes, ", "); got != "/favicon.ico app1, /app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / app1" {
+	if got := strings.Join(prefixes, ", "); got != "/favicon.ico app1, /app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / -> /app1/, / app1" {
 		t.Errorf("routes %s", got)
 	}
 
