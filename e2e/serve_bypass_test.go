@@ -113,6 +113,8 @@ func TestServeRefusesEveryBypassOfIssue11(t *testing.T) {
 		{"GET", "/favicon.ico/../app1/", signIn},
 		{"GET", "/favicon.ico/..;/app1/", signIn},
 		{"GET", "/favicon.ico;/../app1/", signIn},
+		// Fullwidth full stops: ".." to an app that normalises Unicode (NFKC).
+		{"GET", "/public/app1/%EF%BC%8E%EF%BC%8E/%EF%BC%8E%EF%BC%8E/app1/", refused},
 		// Absolute-form request lines: Envoy routes on the URL's host, not the Host header.
 		{"GET", "http://localhost:10000/app1/", signIn},
 		{"GET", "http://localhost:10000/app1", signIn},
