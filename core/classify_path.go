@@ -29,7 +29,9 @@ type requestPath struct {
 //     invalid UTF-8 (overlong forms of "/" among them).
 //
 // Other percent-encodings (a space as %20, UTF-8 such as %C3%A9) are clear: every
-// reader keeps them encoded for routing and decodes them the same way.
+// reader keeps them encoded for routing and decodes them the same way; except the
+// compatibility forms of ASCII punctuation that Unicode normalisation folds to ".", "/",
+// "\", ";" or "%" (clearUTF8).
 func readPath(p string) requestPath {
 	if !strings.HasPrefix(p, "/") {
 		return requestPath{}
@@ -59,7 +61,7 @@ func pathIsClear(p string) bool {
 			}
 		}
 		if len(run) > 0 {
-			if !utf8.Valid(run) {
+			if !clearUTF8(run) {
 				return false
 			}
 			run = run[:0]
@@ -71,7 +73,27 @@ func pathIsClear(p string) bool {
 			return false
 		}
 	}
-	return utf8.Valid(run)
+	return clearUTF8(run)
+}
+
+// clearUTF8 reports whether the bytes a run of escapes stands for are valid UTF-8 without a
+// compatibility form of ASCII punctuation: an app or framework that applies Unicode
+// normalisation (NFKC) or a "best fit" mapping to paths reads a fullwidth or small full stop,
+// solidus, reverse solidus, semicolon or percent sign (U+FF00-U+FFEF, U+FE50-U+FE6F) or a
+// one or two dot leader (U+2024, U+2025) as ".", "/", "\", ";", "%" or "..", so
+// "/public/%EF%BC%8E%EF%BC%8E/" could climb out of a public prefix there.
+func clearUTF8(b []byte) bool {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n <= 1 {
+			return false
+		}
+		if r >= 0xFF00 && r <= 0xFFEF || r >= 0xFE50 && r <= 0xFE6F || r == 0x2024 || r == 0x2025 {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
 }
 
 // escapeKept reports whether an ASCII character stays percent-encoded in a clear path:

@@ -89,7 +89,8 @@ func TestClassify(t *testing.T) {
 		{"http", local, "/public/app1/;/../../app1/x", client, "app1", ""},
 		{"http", local, "/app1/assets/../admin", client, "app1", ""},
 		{"http", local, "/app1/assets/%2e%2e/admin", client, "app1", ""},
-		{"http", local, "/app1/assets/%C0%AE%C0%AE/admin", client, "app1", ""}, // overlong UTF-8 dots: unclear, so not public
+		{"http", local, "/app1/assets/%C0%AE%C0%AE/admin", client, "app1", ""},                                    // overlong UTF-8 dots: unclear, so not public
+		{"http", local, "/public/app1/%EF%BC%8E%EF%BC%8E/%EF%BC%8E%EF%BC%8E/app1/", nobody, "", "ambiguous path"}, // fullwidth dots: ".." to an NFKC reader
 		{"http", local, "/shared/%2e%2e/app2/", client, "app2", ""},
 		{"http", local, "/%66avicon.ico", nobody, "", "ambiguous path"},
 		{"https", "app3.example.test", "/%66avicon.ico", client, "app3", ""},
@@ -203,6 +204,11 @@ func TestReadPath(t *testing.T) {
 		{"/a%G1", false, "/a%G1"},
 		{"/%C0%AF", false, "/%C0%AF"},
 		{"/%E9", false, "/%E9"},
+		{"/a/%EF%BC%8E%EF%BC%8E/b", false, "/a/%EF%BC%8E%EF%BC%8E/b"}, // fullwidth full stops: ".." after NFKC
+		{"/a%EF%BC%8Fb", false, "/a%EF%BC%8Fb"},                       // fullwidth solidus
+		{"/a%EF%B9%92/b", false, "/a%EF%B9%92/b"},                     // small full stop
+		{"/a/%E2%80%A5/b", false, "/a/%E2%80%A5/b"},                   // two dot leader
+		{"/caf%C3%A9/%E2%82%AC", true, "/caf%C3%A9/%E2%82%AC"},
 		{"/a//b", false, "/a/b"},
 		{"//", false, "/"},
 		{"/a/./b", false, "/a/b"},

@@ -85,6 +85,15 @@ func (e *Engine) frontchannelEnd(lang string, records []sessionRecord, s *sessio
 			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
 			return Respond(e.errorPageIn(lang, 503, "unavailable"))
 		}
+		if s != nil && !containsRecord(records, s.SID) {
+			// This browser's own session is not the one the provider named (a provider's
+			// iframe brings no Lax cookie, so this is a top-level link, which anyone can
+			// write with some sid): it stays, and "signed out" would be false. The user is
+			// asked, as without iss and sid; a framed request sees nothing (the prompt
+			// refuses framing).
+			e.logf("exeunt: front-channel logout names another session than this browser's: asking the user to confirm")
+			return e.showPrompt(lang, &logoutContext{ID: oidc.RandomID(16), SID: s.SID, Sub: s.Sub, IdP: s.IdP, Clients: s.Clients, Prompt: true}, now)
+		}
 		resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames})
 		resp.Headers = append(resp.Headers, clear...)
 		return Respond(resp)

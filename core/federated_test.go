@@ -220,3 +220,24 @@ func TestProviderBackchannelForAnUnknownSession(t *testing.T) {
 		t.Fatal("a token that ended nothing was remembered")
 	}
 }
+
+// TestProviderFrontchannelForAnotherSessionNeverSaysSignedOut: a top-level link to the
+// front-channel logout URI with the provider's iss and some other sid (anyone can write one)
+// arrives with this browser's Lax cookie. Its session is not the one named: it stays, and the
+// page must not say "signed out" (a user on a shared computer would walk away signed in); the
+// user is asked instead, as without iss and sid.
+func TestProviderFrontchannelForAnotherSessionNeverSaysSignedOut(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	s.signedIn()
+	d := s.request("GET", "https://exeunt.test/signout-oidc?iss="+url.QueryEscape("https://idp.test")+"&sid=some-other-sid")
+	if d.Response == nil || !s.signedInStill() {
+		t.Fatalf("another sid ended this browser's session: %+v", d.Response)
+	}
+	body := string(d.Response.Body)
+	if strings.Contains(strings.ToLower(body), "signed out") || !strings.Contains(body, `name="logout_id"`) {
+		t.Fatalf("%d, want the prompt and no claim of a sign-out:\n%s", d.Response.Status, body)
+	}
+	if _, ok := s.jar[s.e.cfg.Cookie.Name]; !ok {
+		t.Fatal("the live session's cookie was cleared")
+	}
+}

@@ -89,6 +89,10 @@ func TestOwnCookiesAreNotForwardedToApps(t *testing.T) {
 		{"two headers", cookie("a=1; __Host-exeunt=s", "b=2"), "a=1; b=2"},
 		{"near names kept", cookie("__Host-exeuntx=1; __Host-exeunt=s; __Host-exeunt.z=2"), "__Host-exeuntx=1; __Host-exeunt.z=2"},
 		{"empty pairs", cookie(";; __Host-exeunt=s;  a=1 ;"), "a=1"},
+		// Spaces around a name: apps (Go's net/http among them) read these as our names.
+		{"space before =", cookie("a=1; __Host-exeunt =s; b=2"), "a=1; b=2"},
+		{"tab before =", cookie("__Host-exeunt\t=s; a=1"), "a=1"},
+		{"space before = in a second header", cookie("a=1", "__Host-exeunt.1 =c"), "a=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +157,11 @@ func TestAppsCannotSetExeuntCookies(t *testing.T) {
 		{[]string{"__Host-exeunt=planted; Path=/; Secure"}, nil, true},
 		{[]string{"a=1", "__Host-exeunt.1=x", "b=2", "__Host-exeunt-logout=y", " __Host-exeunt-flow-12345678=z"}, []string{"a=1", "b=2"}, true},
 		{[]string{"__Host-exeuntx=1"}, []string{"__Host-exeuntx=1"}, false},
+		// A nameless cookie whose value reads as one of ours: browsers send it back as
+		// "__Host-exeunt=planted" (modern ones refuse this for __Host- values only).
+		{[]string{"=__Host-exeunt=planted; Path=/", "a=1"}, []string{"a=1"}, true},
+		{[]string{" = __Host-exeunt-logout=x"}, nil, true},
+		{[]string{"=other=1"}, []string{"=other=1"}, false},
 	}
 	for _, tt := range tests {
 		logs = nil

@@ -113,7 +113,7 @@ func (e *Engine) keptSpan(v string) (kept string, own bool) {
 		name, _, _ := strings.Cut(trimmed, "=")
 		switch {
 		case trimmed == "":
-		case e.isOwnCookie(name):
+		case e.isOwnCookie(trimRightOWS(name)): // "name =v" is "name" to most readers
 			inRun, own = false, true
 		default:
 			s := pos + len(part) - len(left)
@@ -148,7 +148,7 @@ func (e *Engine) keptJoined(v string) string {
 		part, v, _ = strings.Cut(v, ";")
 		part = strings.TrimSpace(part)
 		name, _, _ := strings.Cut(part, "=")
-		if part == "" || e.isOwnCookie(name) {
+		if part == "" || e.isOwnCookie(strings.TrimSpace(name)) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -170,8 +170,14 @@ func (e *Engine) FilterResponseCookies(r Request, setCookies []string, now time.
 	e.now = now
 	for i, sc := range setCookies {
 		nv, _, _ := strings.Cut(sc, ";")
-		name, _, _ := strings.Cut(nv, "=")
+		name, value, _ := strings.Cut(nv, "=")
 		name = strings.TrimSpace(name)
+		if name == "" {
+			// A nameless cookie: browsers send it back as its value alone, so
+			// "=__Host-exeunt=x" comes back as the cookie __Host-exeunt.
+			name, _, _ = strings.Cut(value, "=")
+			name = strings.TrimSpace(name)
+		}
 		if !e.isOwnCookie(name) {
 			if dropped {
 				keep = append(keep, sc)
@@ -188,6 +194,14 @@ func (e *Engine) FilterResponseCookies(r Request, setCookies []string, now time.
 		return setCookies, false
 	}
 	return keep, true
+}
+
+// trimRightOWS drops the optional white space after s.
+func trimRightOWS(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // trimOWS drops the optional white space (RFC 6265 §4.2.1: spaces and tabs) in front of

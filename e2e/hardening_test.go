@@ -181,3 +181,23 @@ func TestALogoutPostWithAHugeHintIsRefusedAndStoresNothing(t *testing.T) {
 	}
 	e.waitMetric("exeunt.request.param_too_long", 20)
 }
+
+// TestFrontchannelLinksNeverClaimASignOut: links to /signout-oidc followed at the top level
+// (the Lax cookie goes along), through build/exeunt.wasm with the real provider: without iss
+// and sid, or with the provider's iss and a sid that is not this browser's session, the page
+// asks and never says "signed out", and the session lives on until the user confirms.
+func TestFrontchannelLinksNeverClaimASignOut(t *testing.T) {
+	e := newSigninEnv(t)
+	e.signIn("https://exeunt.test/app1/")
+	for _, q := range []string{"", "?iss=" + url.QueryEscape(e.peer.Issuer) + "&sid=not-this-browsers"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			resp := e.send(method, "https://exeunt.test/signout-oidc"+q, nil)
+			if strings.Contains(strings.ToLower(string(resp.Body)), "signed out") || !e.signedIn() {
+				t.Fatalf("%s /signout-oidc%s: %d %s; signed in %v", method, q, resp.Status, resp.Body, e.signedIn())
+			}
+			if method == "GET" && !strings.Contains(string(resp.Body), `name="logout_id"`) {
+				t.Errorf("GET /signout-oidc%s: %d, want the prompt:\n%s", q, resp.Status, resp.Body)
+			}
+		}
+	}
+}

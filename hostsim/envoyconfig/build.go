@@ -219,6 +219,7 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 				lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
 				lis.HCM = hcmOptions(hcm)
 				lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
+				lis.RouteResponseHeadersToRemove = hcm.GetRouteConfig().GetResponseHeadersToRemove()
 				lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
 					hcm.GetRouteConfig().GetTypedPerFilterConfig())
 			}
@@ -231,6 +232,9 @@ func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, [
 	b.rest(p, h, hcmHandled...)
 	if cp := h.GetCommonHttpProtocolOptions(); cp != nil {
 		b.rest(p+".common_http_protocol_options", cp, "max_headers_count", "idle_timeout", "headers_with_underscores_action")
+	}
+	if hp := h.GetHttpProtocolOptions(); hp != nil {
+		b.rest(p+".http_protocol_options", hp, "accept_http_10", "default_host_for_http_10")
 	}
 	switch c := h.GetCodecType(); c {
 	case hcmv3.HttpConnectionManager_AUTO, hcmv3.HttpConnectionManager_HTTP1:
@@ -279,14 +283,14 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 	if rc == nil {
 		return nil // rds or scoped_routes, reported by rest
 	}
-	b.rest(p, rc, "name", "virtual_hosts", "validate_clusters", "typed_per_filter_config", "request_headers_to_remove")
+	b.rest(p, rc, "name", "virtual_hosts", "validate_clusters", "typed_per_filter_config", "request_headers_to_remove", "response_headers_to_remove")
 	// Envoy checks the clusters of a static route table unless told not to.
 	checkClusters := !b.dynamicClusters && (rc.GetValidateClusters() == nil || rc.GetValidateClusters().GetValue())
 	var vhosts []VirtualHost
 	domains := map[string]int{}
 	for i, vh := range rc.GetVirtualHosts() {
 		vp := elem(p+".virtual_hosts", i, vh.GetName())
-		b.rest(vp, vh, "name", "domains", "routes", "typed_per_filter_config", "request_headers_to_remove")
+		b.rest(vp, vh, "name", "domains", "routes", "typed_per_filter_config", "request_headers_to_remove", "response_headers_to_remove")
 		for _, d := range vh.GetDomains() {
 			if j, dup := domains[strings.ToLower(d)]; dup {
 				b.errs.add(vp+".domains", "domain %q is also in virtual_hosts[%d]: Envoy permits each domain once per route configuration", d, j)
@@ -294,8 +298,9 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 			domains[strings.ToLower(d)] = i
 		}
 		v := VirtualHost{Name: vh.GetName(), Domains: vh.GetDomains(),
-			FilterDisabled:         b.perFilterDisabled(vp+".typed_per_filter_config", vh.GetTypedPerFilterConfig()),
-			RequestHeadersToRemove: vh.GetRequestHeadersToRemove()}
+			FilterDisabled:          b.perFilterDisabled(vp+".typed_per_filter_config", vh.GetTypedPerFilterConfig()),
+			RequestHeadersToRemove:  vh.GetRequestHeadersToRemove(),
+			ResponseHeadersToRemove: vh.GetResponseHeadersToRemove()}
 		for j, r := range vh.GetRoutes() {
 			if route, ok := b.route(elem(vp+".routes", j, r.GetName()), r, checkClusters); ok {
 				v.Routes = append(v.Routes, route)
@@ -306,11 +311,13 @@ func (b *builder) routes(p string, rc *routev3.RouteConfiguration) []VirtualHost
 	return vhosts
 }
 
-// route returns a route to a cluster; ok is false for what the model cannot express (redirects,
-// direct responses, regex matches, ...), which rest reports.
+// route returns a route to a cluster, a redirect or a direct response; ok is false for what the
+// model cannot express (regex matches, ...), which rest reports.
 func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route Route, ok bool) {
-	b.rest(p, r, "name", "match", "route", "typed_per_filter_config", "request_headers_to_remove")
+	b.rest(p, r, "name", "match", "route", "redirect", "direct_response", "typed_per_filter_config",
+		"request_headers_to_remove", "response_headers_to_remove")
 	route.RequestHeadersToRemove = r.GetRequestHeadersToRemove()
+	route.ResponseHeadersToRemove = r.GetResponseHeadersToRemove()
 	route.Name = r.GetName()
 	route.FilterDisabled = b.perFilterDisabled(p+".typed_per_filter_config", r.GetTypedPerFilterConfig())
 	mp := p + ".match"
@@ -335,6 +342,14 @@ func (b *builder) route(p string, r *routev3.Route, checkClusters bool) (route R
 		b.rest(mp, r.GetMatch(), "prefix", "path", "path_separated_prefix", string(kind.Name()))
 	} else {
 		b.rest(mp, r.GetMatch(), "prefix", "path", "path_separated_prefix")
+	}
+	if rd := r.GetRedirect(); rd != nil {
+		route.Redirect = b.redirect(p+".redirect", rd)
+		return route, ok
+	}
+	if dr := r.GetDirectResponse(); dr != nil {
+		route.DirectResponse = b.directResponse(p+".direct_response", dr)
+		return route, ok
 	}
 	ra := r.GetRoute()
 	if ra == nil {

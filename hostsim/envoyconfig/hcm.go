@@ -75,6 +75,11 @@ type HCMOptions struct {
 	// GenerateRequestID (default true) and PreserveExternalRequestID decide x-request-id.
 	GenerateRequestID         bool
 	PreserveExternalRequestID bool
+
+	// AcceptHTTP10 and DefaultHostForHTTP10 are http_protocol_options.accept_http_10 and
+	// default_host_for_http_10: without the first, an HTTP/1.0 request is answered 426.
+	AcceptHTTP10         bool
+	DefaultHostForHTTP10 string
 }
 
 // hcmOptions reads the connection manager's settings; the fields it reads are those listed in
@@ -95,6 +100,8 @@ func hcmOptions(h *hcmv3.HttpConnectionManager) HCMOptions {
 		SkipXFFAppend:             h.GetSkipXffAppend(),
 		GenerateRequestID:         true,
 		PreserveExternalRequestID: h.GetPreserveExternalRequestId(),
+		AcceptHTTP10:              h.GetHttpProtocolOptions().GetAcceptHttp_10(),
+		DefaultHostForHTTP10:      h.GetHttpProtocolOptions().GetDefaultHostForHttp_10(),
 	}
 	if a := h.GetPathWithEscapedSlashesAction(); a != hcmv3.HttpConnectionManager_IMPLEMENTATION_SPECIFIC_DEFAULT {
 		o.EscapedSlashes = EscapedSlashesAction(a.String())
@@ -125,7 +132,7 @@ var hcmHandled = []string{
 	"normalize_path", "merge_slashes", "path_with_escaped_slashes_action",
 	"max_request_headers_kb", "request_timeout", "request_headers_timeout", "stream_idle_timeout",
 	"use_remote_address", "xff_num_trusted_hops", "skip_xff_append", "generate_request_id",
-	"preserve_external_request_id", "common_http_protocol_options",
+	"preserve_external_request_id", "common_http_protocol_options", "http_protocol_options",
 }
 
 // perFilterDisabled reads a typed_per_filter_config map as Envoy's PerFilterConfigs does

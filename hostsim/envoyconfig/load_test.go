@@ -69,6 +69,14 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 	}
 	var prefixes []string
 	for _, r := range vh.Routes {
+		if r.Redirect != nil {
+			// The bare "/" is redirected to App One by the router itself.
+			if r.Match != (PathMatch{Kind: MatchPath, Value: "/"}) || r.Redirect.Path != "/app1/" || r.Redirect.Status != 302 {
+				t.Errorf("redirect route %+v to %+v, want / to /app1/ (302)", r.Match, r.Redirect)
+			}
+			prefixes = append(prefixes, r.Match.Value+" -> "+r.Redirect.Path)
+			continue
+		}
 		// The public asset route is an exact path; the others are prefixes.
 		if r.Match.Kind != MatchPrefix && r.Match.Value != "/favicon.ico" || r.Timeout != 15*time.Second {
 			t.Errorf("route %+v, want a prefix match with the default 15s timeout", r)
@@ -78,7 +86,7 @@ func TestLoadRepoEnvoyYAML(t *testing.T) {
 		}
 		prefixes = append(prefixes, r.Match.Value+" "+r.Cluster)
 	}
-	if got := strings.Join(prefixes, ", "); got != "/favicon.ico app1, /app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / app1" {
+	if got := strings.Join(prefixes, ", "); got != "/favicon.ico app1, /app1/ app1, /public/app1/ app1, /app2/ app2, /public/app2/ app2, / -> /app1/, / app1" {
 		t.Errorf("routes %s", got)
 	}
 
@@ -310,9 +318,9 @@ func TestCheckServable(t *testing.T) {
 		{"header matcher",
 			edit(t, `match: {prefix: "/"}`, `match: {prefix: "/", headers: [{name: x-a, present_match: true}]}`),
 			[]string{pRoute + ".match.headers: not supported"}},
-		{"redirect route",
-			edit(t, "route: {cluster: app, timeout: 3s}", "redirect: {https_redirect: true}"),
-			[]string{pRoute + ".redirect: not supported"}},
+		{"redirect route with a prefix rewrite (redirects are simulated, prefix_rewrite is not)",
+			edit(t, "route: {cluster: app, timeout: 3s}", "redirect: {https_redirect: true, prefix_rewrite: /x/}"),
+			[]string{pRoute + ".redirect.prefix_rewrite: not supported"}},
 		{"load balancing policy",
 			edit(t, "    connect_timeout: 1s\n", "    connect_timeout: 1s\n    lb_policy: RING_HASH\n"),
 			[]string{pCluster + ".lb_policy: not supported"}},

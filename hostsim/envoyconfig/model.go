@@ -55,6 +55,8 @@ type Listener struct {
 	RouteFilterDisabled map[string]bool
 	// RouteHeadersToRemove is the route_config's request_headers_to_remove.
 	RouteHeadersToRemove []string
+	// RouteResponseHeadersToRemove is the route_config's response_headers_to_remove.
+	RouteResponseHeadersToRemove []string
 }
 
 // Admin is the bootstrap's admin interface.
@@ -133,14 +135,23 @@ type VirtualHost struct {
 	// RequestHeadersToRemove are removed by the router from what it sends upstream
 	// (request_headers_to_remove), for every route of the virtual host.
 	RequestHeadersToRemove []string
+	// ResponseHeadersToRemove are removed by the router from every response of the virtual
+	// host's routes (response_headers_to_remove).
+	ResponseHeadersToRemove []string
 }
 
-// Route is a route that forwards to a cluster.
+// Route is a route that forwards to a cluster, or that the router answers itself with a
+// redirect or a direct response.
 type Route struct {
 	Name  string
 	Match PathMatch
-	// Cluster is the target cluster; Load makes sure it exists.
+	// Cluster is the target cluster; Load makes sure it exists. "" for a redirect or a direct
+	// response.
 	Cluster string
+	// Redirect is the route's redirect action (route.redirect), or nil.
+	Redirect *Redirect
+	// DirectResponse is the route's direct_response action, or nil.
+	DirectResponse *DirectResponse
 	// Timeout is the upstream response timeout: Envoy's default of 15s when the file sets
 	// none, and 0 for none at all (an explicit "0s").
 	Timeout time.Duration
@@ -157,6 +168,33 @@ type Route struct {
 	// RequestHeadersToRemove are removed by the router from what it sends upstream
 	// (request_headers_to_remove): the filters still see them.
 	RequestHeadersToRemove []string
+	// ResponseHeadersToRemove are removed by the router from the route's responses
+	// (response_headers_to_remove), before the filters see the response.
+	ResponseHeadersToRemove []string
+}
+
+// Redirect is a route's envoy.config.route.v3.RedirectAction, as Envoy's route table keeps it
+// (RouteEntryImplBase's redirect config, source/common/router/config_impl.cc).
+type Redirect struct {
+	// Scheme is scheme_redirect, or "https" for https_redirect; "" keeps the request's.
+	Scheme string
+	// Host is host_redirect; "" keeps the request's Host.
+	Host string
+	// Port is ":" and port_redirect, or "" when the redirect sets no port.
+	Port string
+	// Path is path_redirect; "" keeps the request's path and query.
+	Path string
+	// StripQuery is strip_query.
+	StripQuery bool
+	// Status is response_code as a status: 301 (Envoy's default), 302, 303, 307 or 308.
+	Status int
+}
+
+// DirectResponse is a route's envoy.config.route.v3.DirectResponseAction.
+type DirectResponse struct {
+	Status int
+	// Body is body.inline_string or body.inline_bytes; nil for none.
+	Body []byte
 }
 
 // PathMatch is a route's path condition.

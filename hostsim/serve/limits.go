@@ -51,3 +51,26 @@ func (l *listener) underscores(r *http.Request) *hostsim.Response {
 	}
 	return nil
 }
+
+// protocolVersion is ServerConnectionImpl::checkProtocolVersion (source/common/http/http1/
+// codec_impl.cc; in older releases the same check sat in ActiveStream::decodeHeaders,
+// source/common/http/conn_manager_impl.cc): an HTTP/1.0 request is a codec error answered 426
+// "Upgrade Required" unless http_protocol_options.accept_http_10 is set; then one without a
+// Host gets default_host_for_http_10 when that is set. A request still without a Host is
+// answered 400 by the connection manager (MissingHost). Go's server already refuses an HTTP/1.1
+// request without one, and reads no HTTP/0.9.
+func (l *listener) protocolVersion(r *http.Request) *hostsim.Response {
+	if r.ProtoAtLeast(1, 1) {
+		return nil
+	}
+	if !l.hcm.AcceptHTTP10 {
+		return localReply(http.StatusUpgradeRequired, "Upgrade Required")
+	}
+	if r.Host == "" {
+		r.Host = l.hcm.DefaultHostForHTTP10
+	}
+	if r.Host == "" {
+		return &hostsim.Response{Status: http.StatusBadRequest}
+	}
+	return nil
+}

@@ -70,6 +70,12 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(resp)
 		return
 	}
+	if resp := l.protocolVersion(r); resp != nil {
+		w.Header().Set("Connection", "close")
+		reply(resp)
+		return
+	}
+	req.Authority = r.Host         // default_host_for_http_10 may have set it
 	req.Header = pairsOf(r.Header) // without what headers_with_underscores_action dropped
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {

@@ -30,6 +30,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
+	if route.Redirect != nil || route.DirectResponse != nil {
+		rt.routes.answerDirect(w, r, route, vh)
+		return
+	}
 	c := rt.clusters[route.Cluster] // Load made sure it exists
 
 	ctx := r.Context()
@@ -77,6 +81,9 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.Add(name, v)
 			}
 		}
+	}
+	for _, name := range rt.routes.responseHeadersToRemove(route, vh) {
+		h.Del(name)
 	}
 	h.Set("x-envoy-upstream-service-time", strconv.FormatInt(serviceTime.Milliseconds(), 10))
 	w.WriteHeader(res.StatusCode)

@@ -19,6 +19,8 @@ type routeTable struct {
 	rcFilterDisabled map[string]bool
 	// rcHeadersToRemove is the route_config's request_headers_to_remove.
 	rcHeadersToRemove []string
+	// rcResponseHeadersToRemove is the route_config's response_headers_to_remove.
+	rcResponseHeadersToRemove []string
 }
 
 type wildcard struct {

@@ -151,6 +151,7 @@ func (s *Server) bind(cfg *envoyconfig.Config) error {
 			accessLogFormat: lc.AccessLogFormat, hcm: lc.HCM, tls: tlsConfig != nil}
 		rt := newRouteTable(lc.VirtualHosts, lc.RouteFilterDisabled)
 		rt.rcHeadersToRemove = lc.RouteHeadersToRemove
+		rt.rcResponseHeadersToRemove = lc.RouteResponseHeadersToRemove
 		l.router = &router{routes: rt, clusters: s.clusters, stats: l.stats}
 		s.listeners = append(s.listeners, l)
 	}
@@ -221,6 +222,9 @@ func (s *Server) serve() {
 			// headers alone (listener.headerLimits): past this Go answers 431 itself.
 			MaxHeaderBytes: int(l.hcm.MaxRequestHeadersKB)*1024 + 16<<10,
 			ErrorLog:       errLog,
+			// "OPTIONS *" goes to the listener, which answers 404 as Envoy does (an
+			// asterisk-form target is not a relative path); Go would answer 200 itself.
+			DisableGeneralOptionsHandler: true,
 		}
 		go l.http.Serve(l.ln)
 		scheme := "http"
