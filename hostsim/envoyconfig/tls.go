@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"google.golang.org/protobuf/proto"
+
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
@@ -94,20 +96,32 @@ func (b *builder) tlsParams(p string, tp *tlsv3.TlsParameters) (min, max TLSVers
 	return version(tp.GetTlsMinimumProtocolVersion()), version(tp.GetTlsMaximumProtocolVersion())
 }
 
-// downstreamTLS reads a filter chain's transport_socket; nil for none.
-func (b *builder) downstreamTLS(p string, ts *corev3.TransportSocket) *DownstreamTLS {
+// transportSocket unpacks a transport_socket's typed_config as T (named want in the
+// warning): false when there is none, when it does not unpack (an error), or when it is
+// another transport socket (not simulated: a warning).
+func transportSocket[T proto.Message](b *builder, p string, ts *corev3.TransportSocket, want string) (T, bool) {
+	var zero T
 	if ts == nil {
-		return nil
+		return zero, false
 	}
 	b.rest(p, ts, "name", "typed_config")
 	m, err := unpack(ts.GetTypedConfig())
 	if err != nil {
 		b.errs.add(p+".typed_config", "%s", err)
-		return nil
+		return zero, false
 	}
-	d, ok := m.(*tlsv3.DownstreamTlsContext)
+	t, ok := m.(T)
 	if !ok {
-		b.unsupported.add(p, "transport socket %s is not simulated by hostsim (DownstreamTlsContext is)", ts.GetTypedConfig().GetTypeUrl())
+		b.unsupported.add(p, "transport socket %s is not simulated by hostsim (%s is)", ts.GetTypedConfig().GetTypeUrl(), want)
+		return zero, false
+	}
+	return t, true
+}
+
+// downstreamTLS reads a filter chain's transport_socket; nil for none.
+func (b *builder) downstreamTLS(p string, ts *corev3.TransportSocket) *DownstreamTLS {
+	d, ok := transportSocket[*tlsv3.DownstreamTlsContext](b, p, ts, "DownstreamTlsContext")
+	if !ok {
 		return nil
 	}
 	tp := p + ".typed_config"
@@ -139,18 +153,8 @@ func (b *builder) downstreamTLS(p string, ts *corev3.TransportSocket) *Downstrea
 
 // upstreamTLS reads a cluster's transport_socket; nil for none.
 func (b *builder) upstreamTLS(p string, ts *corev3.TransportSocket) *UpstreamTLS {
-	if ts == nil {
-		return nil
-	}
-	b.rest(p, ts, "name", "typed_config")
-	m, err := unpack(ts.GetTypedConfig())
-	if err != nil {
-		b.errs.add(p+".typed_config", "%s", err)
-		return nil
-	}
-	u, ok := m.(*tlsv3.UpstreamTlsContext)
+	u, ok := transportSocket[*tlsv3.UpstreamTlsContext](b, p, ts, "UpstreamTlsContext")
 	if !ok {
-		b.unsupported.add(p, "transport socket %s is not simulated by hostsim (UpstreamTlsContext is)", ts.GetTypedConfig().GetTypeUrl())
 		return nil
 	}
 	tp := p + ".typed_config"
