@@ -26,11 +26,11 @@ type endSessionParams = url.Values
 func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision {
 	lang := chooseLanguage("", r.Header("accept-language"))
 	if !isFormContentType(r.Header("content-type")) {
-		return Respond(e.errorPageIn(lang, 415, "invalid_request"))
+		return e.failPage(lang, pageFailure(415, "invalid_request"))
 	}
 	params, err := url.ParseQuery(string(body))
 	if err != nil {
-		return Respond(e.errorPageIn(lang, 400, "invalid_request"))
+		return e.failPage(lang, pageFailure(400, "invalid_request"))
 	}
 	if params.Has("logout_id") {
 		return e.confirmLogout(r, params, now)
@@ -47,7 +47,7 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 	lang := chooseLanguage(params.Get("ui_locales"), r.Header("accept-language"))
 	fail := func(status int, reason string) Decision {
 		e.metrics.Add(counterLogoutRejected, 1)
-		return Respond(e.errorPageIn(lang, status, reason))
+		return e.failPage(lang, pageFailure(status, reason))
 	}
 	for name, values := range params {
 		// A parameter given twice is ambiguous (which one was validated?): refuse it
@@ -177,13 +177,13 @@ func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Deci
 	return e.encodeLogoutID(ctx, inForm, now, func(id string, err error) Decision { // travels in a form field, not a URL
 		if err != nil {
 			e.logf("exeunt: end session: cannot keep the logout context: %v", err)
-			return Respond(e.errorPageIn(lang, 503, "unavailable"))
+			return e.failPage(lang, pageFailure(503, "unavailable"))
 		}
 		payload, _ := json.Marshal(csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
 		token, err := e.keys.sealer.Seal(csrfPurpose, payload, now, exp)
 		if err != nil {
 			e.logf("exeunt: end session: cannot seal the confirmation token: %v", err)
-			return Respond(e.errorPageIn(lang, 500, "server_error"))
+			return e.failPage(lang, pageFailure(500, "server_error"))
 		}
 		d := logoutPromptData{Action: e.cfg.Paths.EndSession, LogoutID: id, CSRF: token}
 		if c := e.cfg.Client(ctx.ClientID); c != nil {
@@ -199,7 +199,7 @@ func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time
 	lang := chooseLanguage("", r.Header("accept-language"))
 	return e.decodeLogoutID(params.Get("logout_id"), now, func(ctx *logoutContext, err error) Decision {
 		if err != nil {
-			return Respond(e.errorPageIn(lang, 400, "context_invalid"))
+			return e.failPage(lang, pageFailure(400, "context_invalid"))
 		}
 		return e.confirmLogoutOf(r, params, ctx, now)
 	})
@@ -214,10 +214,10 @@ func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logout
 		err = json.Unmarshal(payload, &tok)
 	}
 	if err != nil || tok.JTI == "" || subtle.ConstantTimeCompare([]byte(tok.Context), []byte(ctx.ID)) != 1 {
-		return Respond(e.errorPageIn(lang, 400, "csrf"))
+		return e.failPage(lang, pageFailure(400, "csrf"))
 	}
 	if params.Get("confirm") != "yes" {
-		return Respond(e.errorPageIn(lang, 400, "invalid_request"))
+		return e.failPage(lang, pageFailure(400, "invalid_request"))
 	}
 	// Everything that may refuse the confirmation comes before its token is spent: a
 	// refused attempt (from another site, say) changes nothing, and the user's own
@@ -228,7 +228,7 @@ func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logout
 	case err == errNoSession && e.cookieMayBeWithheld(r):
 		// Our own form posts same-origin, with the cookie; this one came from another
 		// site, without it: whether a session lives on is unknown, so claim nothing.
-		return Respond(e.errorPageIn(lang, 403, "cross_site"))
+		return e.failPage(lang, pageFailure(403, "cross_site"))
 	case err != nil:
 	case ctx.SID == "":
 		// A prompt shown to a request that came without the cookie (cross-site): the
@@ -237,18 +237,18 @@ func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logout
 		// form is accepted only from Exeunt's own origin: a page of a sibling site
 		// (same-site, so the cookie comes along) cannot replay one it obtained.
 		if site := r.Header("sec-fetch-site"); site != "" && site != "same-origin" {
-			return Respond(e.errorPageIn(lang, 400, "csrf"))
+			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		ctx.SID, ctx.Sub, ctx.IdP = s.SID, s.Sub, s.IdP
 	case subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) != 1:
 		// The prompt was made for another session (someone else's, planted on this
 		// browser): refuse rather than sign this one out.
-		return Respond(e.errorPageIn(lang, 400, "csrf"))
+		return e.failPage(lang, pageFailure(400, "csrf"))
 	}
 	sessionErr := err
 	return e.ports.claims.claim(claimPromptToken, tok.JTI, time.Unix(ctx.Expires, 0), now, func(fresh bool, err error) Decision {
 		if err != nil || !fresh {
-			return Respond(e.errorPageIn(lang, 400, "csrf"))
+			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		if sessionErr != nil {
 			// Signed out in the meantime (another tab, the provider): done already.

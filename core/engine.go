@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -168,8 +167,7 @@ func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision 
 		d.SetHeaders = e.unsignedIdentityHeaders(s)
 	} else {
 		if d.SetHeaders, err = e.identityHeaders(s, client, now); err != nil {
-			e.logf("exeunt: signing an assertion: %v", err)
-			return Respond(e.errorPage(500, "Something went wrong", "Please try again.", ""))
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(500, "internal").logged("exeunt: signing an assertion: "+err.Error()))
 		}
 		d.SetHeaders = append(d.SetHeaders, e.sessionStateHeaders(s, client, r)...)
 	}
@@ -214,10 +212,9 @@ func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
 // JSON for an API call. It never reaches an upstream.
 func (e *Engine) refuseUnowned(r Request) Decision {
 	e.metrics.Add(counterUnownedRefused, 1)
-	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
-		return Respond(oauthError(404, "not_found", "no application behind this proxy is configured for this host and path"))
-	}
-	return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 404, "no_app"))
+	f := pageFailure(404, "no_app")
+	f.oauth, f.description = "not_found", "no application behind this proxy is configured for this host and path"
+	return Respond(e.answer(f, e.answerKindOf(r), chooseLanguage("", r.Header("accept-language"))))
 }
 
 // unauthenticated answers a request that needs a session but has no valid one (client
@@ -231,12 +228,9 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 		clear = e.clearSessionCookies(max(chunks, 1))
 	}
 	clear = append(clear, e.staleBrowserState(cs)...)
-	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
-		return Respond(&Response{Status: 401, Headers: append([]Header{
-			{"content-type", "application/json"},
-			{"cache-control", "no-store"},
-			{"www-authenticate", `Bearer error="login_required"`},
-		}, clear...), Body: []byte(`{"error":"login_required","error_description":"sign in first: this API needs a signed-in browser session"}`)})
+	if e.answerKindOf(r) == asJSON {
+		return e.failJSON(jsonFailure(401, "login_required", "sign in first: this API needs a signed-in browser session").
+			withHeaders(Header{"www-authenticate", `Bearer error="login_required"`}).withHeaders(clear...))
 	}
 	returnURL := e.requestURL(r)
 	var p *Provider
@@ -253,7 +247,7 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 			{"cache-control", "no-store"},
 		}})
 	} else {
-		d = e.startSignIn(p, returnURL, cs, now)
+		d = e.startSignIn(p, returnURL, cs, chooseLanguage("", r.Header("accept-language")), now)
 	}
 	if d.Response != nil {
 		d.Response.Headers = append(d.Response.Headers, clear...)
@@ -292,9 +286,9 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	if scheme := q.Get("provider"); scheme != "" {
 		p := e.cfg.Provider(scheme)
 		if p == nil {
-			return Respond(e.errorPage(400, "Unknown identity provider", "There is no identity provider called "+scheme+".", ""))
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(400, "unknown_provider", scheme))
 		}
-		return e.startSignIn(p, ret, parseCookies(r.Headers), now)
+		return e.startSignIn(p, ret, parseCookies(r.Headers), chooseLanguage("", r.Header("accept-language")), now)
 	}
 	data := choicePageData{Lang: "en", Title: "Sign in"}
 	for _, p := range e.cfg.Providers {
@@ -319,10 +313,4 @@ func pathOnly(p string) string {
 		return p[:i]
 	}
 	return p
-}
-
-// oauthError is an OAuth-style JSON error (RFC 6749 §5.2), never cached.
-func oauthError(status int, code, description string) *Response {
-	body, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
-	return &Response{Status: status, Headers: []Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, Body: body}
 }

@@ -40,12 +40,12 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		// provider's.
 		if iss != p.Issuer || psid == "" {
 			e.logf("exeunt: front-channel logout from provider %s: iss/sid do not match the provider", p.Scheme)
-			return Respond(e.errorPageIn(lang, 400, "provider_state"))
+			return e.failPage(lang, pageFailure(400, "provider_state"))
 		}
 		return e.ports.sessions.find(p.Issuer, psid, "", now, func(records []sessionRecord, err error) Decision {
 			if err != nil {
 				e.logf("exeunt: front-channel logout: session index unreadable: %v", err)
-				return Respond(e.errorPageIn(lang, 503, "unavailable"))
+				return e.failPage(lang, pageFailure(503, "unavailable"))
 			}
 			if s != nil && s.IdP == p.Scheme && s.PSID == psid && !containsRecord(records, s.SID) {
 				records = append(records, recordOf(s))
@@ -66,7 +66,7 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		// No iss and sid, and a cross-site request that would not carry the cookie:
 		// nothing to go on, and "signed out" would be a guess.
 		e.logf("exeunt: front-channel logout at %s without iss and sid, and without the cookie: nothing ended", p.FrontchannelLogoutPath)
-		return Respond(e.errorPageIn(lang, 400, "provider_state"))
+		return e.failPage(lang, pageFailure(400, "provider_state"))
 	}
 	return e.frontchannelEnd(lang, nil, s, chunks, cookieErr, now)
 }
@@ -83,7 +83,7 @@ func (e *Engine) frontchannelEnd(lang string, records []sessionRecord, s *sessio
 	return e.endSessions(records, triggerProviderFrontchannel, now, each, func(failed *sessionRecord, err error) Decision {
 		if err != nil {
 			e.logf("exeunt: front-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
-			return Respond(e.errorPageIn(lang, 503, "unavailable"))
+			return e.failPage(lang, pageFailure(503, "unavailable"))
 		}
 		if s != nil && !containsRecord(records, s.SID) {
 			// This browser's own session is not the one the provider named (a provider's
@@ -114,14 +114,14 @@ func containsRecord(rs []sessionRecord, sid string) bool {
 // for a token that does not validate, changing nothing.
 func (e *Engine) providerBackchannelLogout(p *Provider, r Request, body []byte, now time.Time) Decision {
 	if !isFormContentType(r.Header("content-type")) {
-		return Respond(oauthError(400, "invalid_request", "send the logout token as application/x-www-form-urlencoded"))
+		return e.failJSON(jsonFailure(400, "invalid_request", "send the logout token as application/x-www-form-urlencoded"))
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return Respond(oauthError(400, "invalid_request", "the form body does not parse"))
+		return e.failJSON(jsonFailure(400, "invalid_request", "the form body does not parse"))
 	}
 	if len(form["logout_token"]) != 1 || form.Get("logout_token") == "" {
-		return Respond(oauthError(400, "invalid_request", "exactly one logout_token is required"))
+		return e.failJSON(jsonFailure(400, "invalid_request", "exactly one logout_token is required"))
 	}
 	return e.verifyProviderLogoutToken(p, form.Get("logout_token"), now, true)
 }
@@ -130,7 +130,7 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 	v, ok := e.providerInfo(p)
 	if !ok {
 		if !mayRefetch {
-			return Respond(oauthError(503, "temporarily_unavailable", "the provider's keys are not available yet; retry later"))
+			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the provider's keys are not available yet; retry later"))
 		}
 		return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
 			return e.verifyProviderLogoutToken(p, raw, now, false)
@@ -146,18 +146,18 @@ func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Tim
 	}
 	if err != nil {
 		e.logf("exeunt: back-channel logout from provider %s refused: %v", p.Scheme, err)
-		return Respond(oauthError(400, "invalid_request", "the logout token is not valid: "+err.Error()))
+		return e.failJSON(jsonFailure(400, "invalid_request", "the logout token is not valid: "+err.Error()))
 	}
 	jti := logoutTokenID(tok.Issuer, tok.JTI)
 	return e.ports.claims.claimed(claimLogoutToken, jti, now, func(seen bool, err error) Decision {
 		if err != nil {
-			return Respond(oauthError(503, "temporarily_unavailable", "cannot check for replays right now; retry later"))
+			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "cannot check for replays right now; retry later"))
 		} else if seen {
-			return Respond(oauthError(400, "invalid_request", "this logout token was already used (jti replayed)"))
+			return e.failJSON(jsonFailure(400, "invalid_request", "this logout token was already used (jti replayed)"))
 		}
 		return e.ports.sessions.find(tok.Issuer, tok.SID, tok.Subject, now, func(records []sessionRecord, err error) Decision {
 			if err != nil {
-				return Respond(oauthError(503, "temporarily_unavailable", "the session index cannot be read right now; retry later"))
+				return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the session index cannot be read right now; retry later"))
 			}
 			return e.backchannelEnd(p, records, jti, tok.Expiry.Add(logoutTokenSkew), now)
 		})
@@ -183,7 +183,7 @@ func (e *Engine) backchannelEnd(p *Provider, records []sessionRecord, jti string
 	return e.endSessions(records, triggerProviderBackchannel, now, each, func(failed *sessionRecord, err error) Decision {
 		if err != nil {
 			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
-			return Respond(oauthError(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
+			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
 		}
 		ok := Respond(&Response{Status: 200, Headers: []Header{{"cache-control", "no-store"}}})
 		if len(records) == 0 {

@@ -49,5 +49,5 @@ var endSessionLimited = []string{"client_id", "post_logout_redirect_uri", "state
 // tooLongPage is the 400 page naming a parameter over its limit.
 func (e *Engine) tooLongPage(lang, name string, limit int) *Response {
 	e.metrics.Add(counterParamTooLong, 1)
-	return e.errorPageIn(lang, 400, "param_too_long", name, limit)
+	return e.page(lang, pageFailure(400, "param_too_long", name, limit))
 }

@@ -17,11 +17,11 @@ func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
 		id = q.Get("logout_id")
 	}
 	if id == "" {
-		return Respond(oauthError(400, "invalid_request", "the logoutId query parameter is missing"))
+		return e.failJSON(jsonFailure(400, "invalid_request", "the logoutId query parameter is missing"))
 	}
 	return e.decodeLogoutID(id, now, func(ctx *logoutContext, err error) Decision {
 		if err != nil {
-			return Respond(oauthError(404, "invalid_request", "no valid logout context for this logoutId: it expired, was altered or never existed"))
+			return e.failJSON(jsonFailure(404, "invalid_request", "no valid logout context for this logoutId: it expired, was altered or never existed"))
 		}
 		return e.logoutContextOf(r, id, ctx, now)
 	})

@@ -121,12 +121,10 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.endSessionPost(r, body, now)
 		},
 		refused: func(e *Engine, r Request) Decision {
-			resp := e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed")
-			resp.Headers = append(resp.Headers, Header{"allow", "GET, POST"})
-			return Respond(resp)
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{"allow", "GET, POST"}))
 		},
 		tooLarge: func(e *Engine, r Request) Decision {
-			return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 413, "body_too_large"))
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(413, "body_too_large"))
 		},
 	},
 	endpointLogoutContext: {
@@ -135,18 +133,14 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.logoutContextEndpoint(r, now)
 		},
 		refused: func(e *Engine, _ Request) Decision {
-			resp := oauthError(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...")
-			resp.Headers = append(resp.Headers, Header{"allow", "GET"})
-			return Respond(resp)
+			return e.failJSON(jsonFailure(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...").withHeaders(Header{"allow", "GET"}))
 		},
 	},
 	endpointCheckSession: {
 		methods:   getOrHead,
 		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision { return e.checkSessionEndpoint(r, now) },
 		refused: func(e *Engine, r Request) Decision {
-			resp := e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed")
-			resp.Headers = append(resp.Headers, Header{"allow", "GET, HEAD"})
-			return Respond(resp)
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{"allow", "GET, HEAD"}))
 		},
 	},
 	endpointSignInCallback: {
@@ -154,8 +148,8 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision {
 			return e.signInCallback(p, r, parseCookies(r.Headers), now)
 		},
-		refused: func(e *Engine, _ Request) Decision {
-			return Respond(e.errorPage(405, "Sign-in failed", "This address only accepts the identity provider's redirect.", e.cfg.IssuerOrigin+"/"))
+		refused: func(e *Engine, r Request) Decision {
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "signin_callback_only").withRetry(e.cfg.IssuerOrigin+"/"))
 		},
 	},
 	endpointSignoutCallback: {
@@ -176,17 +170,15 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		onBody: func(e *Engine, r Request, p *Provider, body []byte, now time.Time) Decision {
 			return e.providerBackchannelLogout(p, r, body, now)
 		},
-		refused: func(*Engine, Request) Decision {
-			resp := oauthError(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field")
-			resp.Headers = append(resp.Headers, Header{"allow", "POST"})
-			return Respond(resp)
+		refused: func(e *Engine, _ Request) Decision {
+			return e.failJSON(jsonFailure(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field").withHeaders(Header{"allow", "POST"}))
 		},
 	},
 }
 
 // refusedAsPage is the translated 405 page, without an Allow header.
 func refusedAsPage(e *Engine, r Request) Decision {
-	return Respond(e.errorPageIn(chooseLanguage("", r.Header("accept-language")), 405, "method_not_allowed"))
+	return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed"))
 }
 
 func (s *ownEndpointSpec) allows(method string) bool {
@@ -220,9 +212,9 @@ func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now 
 	case tooLarge && reads && s.tooLarge != nil:
 		return s.tooLarge(e, r)
 	case tooLarge:
-		return Respond(oauthError(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
+		return e.failJSON(jsonFailure(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
 	case !reads:
-		return Respond(oauthError(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
+		return e.failJSON(jsonFailure(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
 	}
 	return s.onBody(e, r, p, body, now)
 }

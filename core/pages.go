@@ -106,7 +106,7 @@ func pageHeaders(ui *UI, pol policy) []Header {
 }
 
 // renderPage renders content in the layout. lang must be one of languages (anything
-// else is English); heading is a message key, or a caller's own text (errorPage).
+// else is English); heading is a message key, or a caller's own text (the renderer's tests).
 func renderPage(content pageContent, status int, ui *UI, lang, heading string, pol policy, extra ...Header) *Response {
 	m := messagesFor(lang)
 	p := page{Lang: m.lang, UI: ui, Script: pol.script, Embedded: pol.embedded}
@@ -144,30 +144,11 @@ type errorPageData struct {
 	Message, Reference, RetryURL string
 }
 
-// errorPageIn answers a browser with the error page for reason in lang: one of
-// errorReasons ("invalid_request", "invalid_redirect_uri", "invalid_hint",
-// "client_mismatch", "unknown_client", "redirect_without_client", "context_invalid",
-// "csrf", "method_not_allowed", "body_too_large", "provider_state", "server_error",
-// "unavailable", "param_too_long", "provider_unavailable", "cross_site"); an unknown
-// reason shows the invalid_request text. args fill the text's verbs (param_too_long
-// takes the parameter's name and its limit). What went wrong in detail goes to the log,
-// never to the page.
-func (e *Engine) errorPageIn(lang string, status int, reason string, args ...any) *Response {
-	if !slices.Contains(errorReasons, reason) {
-		reason, args = "invalid_request", nil
-	}
-	m := messagesFor(lang)
-	text, _ := m.T("err."+reason+".text", args...)
-	d := errorPageData{Message: text}
-	return renderPage(func(w *htmlWriter, p *page) { writeErrorContent(w, p, d) }, status, e.ui(), m.lang, "err."+reason+".title", policy{})
-}
-
-// errorPage answers a browser with a readable page in English, themed with the
-// configuration's ui. message is for the user; what went wrong in detail goes to the
-// log, never to the page.
-func (e *Engine) errorPage(status int, title, message, retryURL string, extra ...Header) *Response {
-	d := errorPageData{Message: message, RetryURL: retryURL}
-	return renderPage(func(w *htmlWriter, p *page) { writeErrorContent(w, p, d) }, status, e.ui(), "en", title, policy{}, extra...)
+// errorPage renders the error page in lang: heading is a message key (or, in the
+// renderer's tests, a text of its own), d the message and retry link. Flows do not
+// call it: they answer a failure (failure.go), which is rendered here.
+func (e *Engine) errorPage(status int, lang, heading string, d errorPageData, extra ...Header) *Response {
+	return renderPage(func(w *htmlWriter, p *page) { writeErrorContent(w, p, d) }, status, e.ui(), lang, heading, policy{}, extra...)
 }
 
 // The provider choice page.

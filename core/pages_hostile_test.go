@@ -35,10 +35,10 @@ func hostileEngine(t *testing.T) *Engine {
 // escaping in every context the pages use (text, attributes, URLs, JSON in a script).
 var hostilePages = []pageCase{
 	{"hostile-error", func(e *Engine, lang string) *Response {
-		return e.errorPage(400, hostileText, hostileText, hostileURLs[0])
+		return freeTextErrorPage(e, 400, hostileText, hostileText, hostileURLs[0])
 	}},
 	{"hostile-error-js-retry", func(e *Engine, lang string) *Response {
-		return e.errorPage(400, "t", "m", hostileURLs[2])
+		return freeTextErrorPage(e, 400, "t", "m", hostileURLs[2])
 	}},
 	{"hostile-choice", func(e *Engine, lang string) *Response {
 		var ps []choiceProvider

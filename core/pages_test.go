@@ -222,7 +222,7 @@ func TestErrorPageIn(t *testing.T) {
 	e := pageEngine(t, false)
 	for _, reason := range errorReasons {
 		for _, lang := range languages {
-			resp := e.errorPageIn(lang, 400, reason)
+			resp := e.page(lang, pageFailure(400, reason))
 			body := string(resp.Body)
 			is(t, reason+" status", resp.Status, 400)
 			title, _ := messagesFor(lang).T("err." + reason + ".title")
@@ -233,15 +233,15 @@ func TestErrorPageIn(t *testing.T) {
 			}
 		}
 	}
-	resp := e.errorPageIn("en", 405, "method_not_allowed")
+	resp := e.page("en", pageFailure(405, "method_not_allowed"))
 	is(t, "405", resp.Status, 405)
 	// An unknown reason still says something sensible, and status is kept.
-	unknown := e.errorPageIn("fr", 418, "no_such_reason")
-	want := e.errorPageIn("fr", 418, "invalid_request")
+	unknown := e.page("fr", pageFailure(418, "no_such_reason"))
+	want := e.page("fr", pageFailure(418, "invalid_request"))
 	is(t, "unknown reason", string(unknown.Body), string(want.Body))
 	is(t, "unknown reason status", unknown.Status, 418)
 	// An unsupported language is English.
-	is(t, "unsupported language", string(e.errorPageIn("de", 400, "csrf").Body), string(e.errorPageIn("en", 400, "csrf").Body))
+	is(t, "unsupported language", string(e.page("de", pageFailure(400, "csrf")).Body), string(e.page("en", pageFailure(400, "csrf")).Body))
 }
 
 // escapeText is how html/template writes text that has an apostrophe.
@@ -263,7 +263,7 @@ func TestUserStringsEscaped(t *testing.T) {
 		"prompt": e.logoutPromptPage("en", logoutPromptData{ClientName: evil, Action: `/connect/endsession"><script>`, LogoutID: evil, CSRF: evil}),
 		"logged out": e.loggedOutPage("fr", loggedOutData{ClientName: evil, ReturnURL: "https://app1.example.test/?q=" + evil,
 			Frames: []frontchannelFrame{{ClientName: evil, URL: "https://app1.example.test/fc?x=" + evil}}}),
-		"error":  e.errorPage(400, evil, evil, "https://auth.example.test/?"+evil),
+		"error":  freeTextErrorPage(e, 400, evil, evil, "https://auth.example.test/?"+evil),
 		"choice": e.choicePage(200, choicePageData{Lang: "en", Providers: []choiceProvider{{Name: evil, URL: "/x?" + evil}}}),
 	}
 	for name, resp := range pages {
@@ -291,9 +291,6 @@ func TestPagesAccessible(t *testing.T) {
 		for _, lang := range languages {
 			body := string(pc.render(e, lang).Body)
 			name := pc.name + "-" + lang
-			if pc.name == "error-signin" {
-				lang = "en"
-			}
 			if !strings.Contains(body, `<html lang="`+lang+`">`) {
 				t.Errorf("%s: no lang=%q", name, lang)
 			}

@@ -39,23 +39,23 @@ func (e *Engine) flowCookieName(state string) string {
 
 // startSignIn redirects the browser to p's authorization endpoint, fetching the
 // provider's metadata first when no copy is known yet. cs are the request's cookies,
-// whose older sign-in flow cookies may have to go (see maxFlowCookies).
-func (e *Engine) startSignIn(p *Provider, returnURL string, cs cookies, now time.Time) Decision {
+// whose older sign-in flow cookies may have to go (see maxFlowCookies); lang is the
+// language of the page shown if it fails.
+func (e *Engine) startSignIn(p *Provider, returnURL string, cs cookies, lang string, now time.Time) Decision {
 	if v, ok := e.providerInfo(p); ok {
-		return e.redirectToProvider(p, v, returnURL, cs, now)
+		return e.redirectToProvider(p, v, returnURL, cs, lang, now)
 	}
 	return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
 		if err != nil {
 			e.logf("exeunt: provider %s: %v", p.Scheme, err)
-			return Respond(e.errorPage(502, "Sign-in is unavailable",
-				"The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", returnURL))
+			return e.failPage(lang, pageFailure(502, "signin_unreachable", p.DisplayName).withRetry(returnURL))
 		}
 		v, _ := e.providerInfo(p)
-		return e.redirectToProvider(p, v, returnURL, cs, now)
+		return e.redirectToProvider(p, v, returnURL, cs, lang, now)
 	})}
 }
 
-func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL string, cs cookies, now time.Time) Decision {
+func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL string, cs cookies, lang string, now time.Time) Decision {
 	endpoints := v.endpoints(p)
 	flow := flowState{State: oidc.RandomID(24), Nonce: oidc.RandomID(24), Provider: p.Scheme, Return: returnURL}
 	verifier, challenge := oidc.NewPKCE()
@@ -64,7 +64,7 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 	sealed, err := e.keys.sealer.Seal(flowPurpose, payload, now, now.Add(flowLifetime))
 	if err != nil {
 		e.logf("exeunt: sealing the sign-in state: %v", err)
-		return Respond(e.errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
+		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
 	q := url.Values{
 		"response_type":         {"code"},
@@ -133,19 +133,22 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 	q := queryOf(r.Path)
 	state := q.Get("state")
 	lang := chooseLanguage("", r.Header("accept-language"))
-	fail := func(status int, title, msg string, extra ...Header) Decision {
-		return Respond(e.errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", extra...))
+	fail := func(status int, reason string, args ...any) Decision {
+		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.cfg.IssuerOrigin+"/"))
 	}
 	if len(state) < 8 || len(state) > maxStateLength || !isBase64URL(state) {
 		// Exeunt's states are 32 base64url characters; part of one names the flow
 		// cookie, so nothing else may reach a Set-Cookie header.
-		return fail(400, "Sign-in failed", "The sign-in response has no valid state. Please start again from the application.")
+		return fail(400, "signin_no_state")
 	}
 	flowName := e.flowCookieName(state)
 	clearFlow := e.deleteCookie(flowName)
+	fail = func(status int, reason string, args ...any) Decision {
+		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow))
+	}
 	raw, ok := cookieValue(cs, flowName)
 	if !ok {
-		return fail(400, "Sign-in failed", "This sign-in was not started in this browser, or took too long. Please start again from the application.", clearFlow)
+		return fail(400, "signin_not_started")
 	}
 	payload, err := e.keys.sealer.Open(flowPurpose, raw, now)
 	var flow flowState
@@ -153,35 +156,34 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 		err = json.Unmarshal(payload, &flow)
 	}
 	if err != nil || subtle.ConstantTimeCompare([]byte(flow.State), []byte(state)) != 1 || flow.Provider != p.Scheme {
-		return fail(400, "Sign-in failed", "The sign-in response does not match the sign-in this browser started. Please start again from the application.", clearFlow)
+		return fail(400, "signin_mismatch")
 	}
 	if iss := q.Get("iss"); iss != "" && iss != p.Issuer {
 		// RFC 9207: a response naming another issuer is a mix-up attack.
-		return fail(400, "Sign-in failed", "The sign-in response came from an unexpected identity provider.", clearFlow)
+		return fail(400, "signin_wrong_issuer")
 	}
 	if code := q.Get("error"); code != "" {
-		msg := "The identity provider did not sign you in"
 		if code == "access_denied" {
-			msg = "Sign-in was cancelled or refused at the identity provider"
+			return fail(403, "signin_denied")
 		}
-		return fail(403, "Sign-in failed", msg+". Please start again from the application.", clearFlow)
+		return fail(403, "signin_provider_error")
 	}
 	code := q.Get("code")
 	if code == "" {
-		return fail(400, "Sign-in failed", "The sign-in response has no authorization code.", clearFlow)
+		return fail(400, "signin_no_code")
 	}
 	// The state is single-use: a replayed callback (from history, a proxy log, an
 	// attacker) is refused before anything is sent to the provider.
 	return e.ports.claims.claim(claimSignInState, state, now.Add(flowLifetime), now, func(fresh bool, err error) Decision {
 		if err != nil || !fresh {
-			return fail(400, "Sign-in failed", "This sign-in response was already used. Please start again from the application.", clearFlow)
+			return fail(400, "signin_replayed")
 		}
 		v, ok := e.providerInfo(p)
 		if !ok {
 			return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
 				v, ok := e.providerInfo(p)
 				if err != nil || !ok {
-					return fail(502, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" could not be reached. Please try again in a moment.", clearFlow)
+					return fail(502, "signin_unreachable", p.DisplayName)
 				}
 				return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
 			})}
@@ -210,15 +212,15 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 	} else {
 		form.Set("client_id", p.ClientID)
 	}
-	fail := func(status int, title, msg string) Decision {
-		return Respond(e.errorPage(status, title, msg, e.cfg.IssuerOrigin+"/", clearFlow))
+	fail := func(status int, reason string, args ...any) Decision {
+		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow))
 	}
 	return &Call{Cluster: p.Cluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host, Headers: headers,
 		Body: []byte(form.Encode()), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
 			switch {
 			case r.Status == 0:
 				e.logf("exeunt: provider %s: token endpoint %s did not answer", p.Scheme, tokenURL)
-				return fail(504, "Sign-in is unavailable", "The identity provider "+p.DisplayName+" did not answer in time. Please try again.")
+				return fail(504, "signin_timeout", p.DisplayName)
 			case r.Status != 200:
 				var oe struct {
 					Error string `json:"error"`
@@ -228,39 +230,37 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				if r.Status < 400 || r.Status >= 500 {
 					// The provider failed (a 5xx, or an answer a token endpoint never
 					// gives): it did not refuse this sign-in, it could not do it now.
-					resp := e.errorPageIn(lang, 502, "provider_unavailable")
-					resp.Headers = append(resp.Headers, clearFlow)
-					return Respond(resp)
+					return e.failPage(lang, pageFailure(502, "provider_unavailable").withHeaders(clearFlow))
 				}
-				return fail(400, "Sign-in failed", "The identity provider refused to complete the sign-in. Please start again from the application.")
+				return fail(400, "signin_token_refused")
 			}
 			var tr struct {
 				IDToken string `json:"id_token"`
 			}
 			if err := json.Unmarshal(r.Body, &tr); err != nil || tr.IDToken == "" {
 				e.logf("exeunt: provider %s: token response without an id_token", p.Scheme)
-				return fail(502, "Sign-in failed", "The identity provider's answer could not be used.")
+				return fail(502, "signin_bad_answer")
 			}
-			return e.finishSignIn(p, flow, tr.IDToken, clearFlow, cs, now, true)
+			return e.finishSignIn(p, flow, tr.IDToken, clearFlow, cs, lang, now, true)
 		}}
 }
 
 // finishSignIn validates the ID token and starts the session. When the token is
 // signed with a key the cached JWKS lacks (the provider rotated its keys), the JWKS is
 // fetched once more before giving up.
-func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, now time.Time, mayRefetch bool) Decision {
+func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time, mayRefetch bool) Decision {
 	v, _ := e.providerInfo(p)
 	verifier := oidc.IDTokenVerifier{Issuer: p.Issuer, ClientID: p.ClientID, Algorithms: p.IDTokenAlgorithms, Leeway: idTokenSkew}
 	var keys = v.keys
 	tok, err := verifier.Verify(rawIDToken, keys, flow.Nonce, now)
 	if err != nil && mayRefetch && errors.Is(err, oidc.ErrUnknownKey) {
 		return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
-			return e.finishSignIn(p, flow, rawIDToken, clearFlow, cs, now, false)
+			return e.finishSignIn(p, flow, rawIDToken, clearFlow, cs, lang, now, false)
 		})}
 	}
 	if err != nil {
 		e.logf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)
-		return Respond(e.errorPage(400, "Sign-in failed", "The identity provider's sign-in could not be verified. Please start again from the application.", e.cfg.IssuerOrigin+"/", clearFlow))
+		return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow))
 	}
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
 		IDToken: rawIDToken, Email: tok.Email, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
@@ -273,7 +273,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 	cookies, err := e.sessionCookies(s, now, oldChunks)
 	if err != nil {
 		e.logf("exeunt: sealing the session: %v", err)
-		return Respond(e.errorPage(500, "Sign-in failed", "Something went wrong on our side. Please try again.", ""))
+		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
 	return e.indexSession(s, now, func() Decision {
 		e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)

@@ -18,9 +18,7 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 			// The cookie is cleared below, but a copy of it elsewhere would still work:
 			// say so, and let the user try again rather than pretend.
 			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
-			resp := e.errorPageIn(lang, 503, "unavailable")
-			resp.Headers = append(resp.Headers, clear...)
-			return Respond(resp)
+			return e.failPage(lang, pageFailure(503, "unavailable").withHeaders(clear...))
 		}
 		return e.afterSignOut(lang, ctx, s, clear, now)
 	})
@@ -100,9 +98,7 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 	state := q.Get("state")
 	done := func(ctx *logoutContext, err error) Decision {
 		if err != nil {
-			resp := e.errorPageIn(lang, 400, "provider_state")
-			resp.Headers = append(resp.Headers, clear)
-			return Respond(resp)
+			return e.failPage(lang, pageFailure(400, "provider_state").withHeaders(clear))
 		}
 		if errCode := q.Get("error"); errCode != "" {
 			// Signed out here all the same; the provider may still hold its session.

@@ -1,0 +1,95 @@
+package core
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// A failure is every error Exeunt answers itself, whichever flow finds it: one value,
+// rendered in one place (Engine.answer) as a translated page for a browser or as an
+// OAuth-style JSON error (RFC 6749 §5.2) for an API or back-channel caller, as
+// ory/fosite's RFC6749Error is one error rendered per endpoint kind. A flow says what
+// went wrong; it never builds an error response by hand.
+//
+// What a page shows comes only from the catalogs (i18n.go), through reason; a JSON
+// body shows oauth and description; detail goes to the log and never to the browser.
+type failure struct {
+	status int
+	// reason names the page's texts, err.<reason>.title and err.<reason>.text, in every
+	// catalog; it must be one of errorReasons (else the page is invalid_request's).
+	reason string
+	args   []any // fill the page text's verbs, in order
+	// oauth and description are the JSON body's "error" and "error_description".
+	oauth, description string
+	retry              string   // the page's "try again" link, "" for none
+	headers            []Header // added to either form (Allow, cleared cookies, WWW-Authenticate)
+	detail             string   // logged when answered; never shown
+}
+
+// answerKind is how an endpoint answers: pages for browsers, JSON for everything else.
+type answerKind uint8
+
+const (
+	asPage answerKind = iota
+	asJSON
+)
+
+// pageFailure is a failure shown as the page for reason (args fill its text).
+func pageFailure(status int, reason string, args ...any) failure {
+	return failure{status: status, reason: reason, args: args}
+}
+
+// jsonFailure is a failure answered as {"error": code, "error_description": description}.
+func jsonFailure(status int, code, description string) failure {
+	return failure{status: status, oauth: code, description: description}
+}
+
+// withRetry adds the page's "try again" link.
+func (f failure) withRetry(url string) failure { f.retry = url; return f }
+
+// withHeaders adds headers to the answer, after the ones every answer of its kind has.
+func (f failure) withHeaders(h ...Header) failure {
+	f.headers = append(f.headers[:len(f.headers):len(f.headers)], h...)
+	return f
+}
+
+// logged attaches what went wrong in detail, for the log only.
+func (f failure) logged(detail string) failure { f.detail = detail; return f }
+
+// answer renders f as kind, a page in lang (one of languages; anything else is
+// English) or JSON. This is the only place an error response is built.
+func (e *Engine) answer(f failure, kind answerKind, lang string) *Response {
+	if f.detail != "" {
+		e.logf("%s", f.detail)
+	}
+	if kind == asJSON {
+		body, _ := json.Marshal(map[string]string{"error": f.oauth, "error_description": f.description})
+		return &Response{Status: f.status, Body: body,
+			Headers: append([]Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, f.headers...)}
+	}
+	reason, args := f.reason, f.args
+	if !slices.Contains(errorReasons, reason) {
+		reason, args = "invalid_request", nil
+	}
+	m := messagesFor(lang)
+	text, _ := m.T("err."+reason+".text", args...)
+	return e.errorPage(f.status, m.lang, "err."+reason+".title", errorPageData{Message: text, RetryURL: f.retry}, f.headers...)
+}
+
+// page answers f as a page in lang.
+func (e *Engine) page(lang string, f failure) *Response { return e.answer(f, asPage, lang) }
+
+// failPage is the decision answering f as a page in lang.
+func (e *Engine) failPage(lang string, f failure) Decision { return Respond(e.answer(f, asPage, lang)) }
+
+// failJSON is the decision answering f as JSON.
+func (e *Engine) failJSON(f failure) Decision { return Respond(e.answer(f, asJSON, "")) }
+
+// answerKindOf is how a request to an application is answered when it fails: as JSON
+// when the configuration says it is an API call, else as a page.
+func (e *Engine) answerKindOf(r Request) answerKind {
+	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
+		return asJSON
+	}
+	return asPage
+}
