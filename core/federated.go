@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/exeunt/exeunt/core/oidc"
 )
 
@@ -123,31 +125,33 @@ func (e *Engine) providerBackchannelLogout(p *Provider, r Request, body []byte, 
 	if len(form["logout_token"]) != 1 || form.Get("logout_token") == "" {
 		return e.failJSON(jsonFailure(400, "invalid_request", "exactly one logout_token is required"))
 	}
-	return e.verifyProviderLogoutToken(p, form.Get("logout_token"), now, true)
+	return e.verifyProviderLogoutToken(p, form.Get("logout_token"), now)
 }
 
-func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Time, mayRefetch bool) Decision {
-	v, ok := e.providerInfo(p)
-	if !ok {
-		if !mayRefetch {
-			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the provider's keys are not available yet; retry later"))
-		}
-		return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
-			return e.verifyProviderLogoutToken(p, raw, now, false)
-		})}
-	}
+// verifyProviderLogoutToken verifies a logout token with the provider's keys (fetched
+// once more if it names a key they lack: verifyProviderToken) and acts on it.
+func (e *Engine) verifyProviderLogoutToken(p *Provider, raw string, now time.Time) Decision {
 	verifier := oidc.LogoutTokenVerifier{Issuer: p.Issuer, ClientID: p.ClientID, Algorithms: p.IDTokenAlgorithms, Leeway: logoutTokenSkew}
-	tok, err := verifier.Verify(raw, v.keys, now)
-	if err != nil && mayRefetch && errors.Is(err, oidc.ErrUnknownKey) {
-		// The provider may have rotated its keys: fetch them once more.
-		return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
-			return e.verifyProviderLogoutToken(p, raw, now, false)
-		})}
-	}
-	if err != nil {
-		e.logf("exeunt: back-channel logout from provider %s refused: %v", p.Scheme, err)
-		return e.failJSON(jsonFailure(400, "invalid_request", "the logout token is not valid: "+err.Error()))
-	}
+	var tok *oidc.LogoutToken
+	return e.verifyProviderToken(p, now, func(keys *jose.JSONWebKeySet) (err error) {
+		tok, err = verifier.Verify(raw, keys, now)
+		return err
+	}, func(err error) Decision {
+		switch {
+		case errors.Is(err, errNoProviderCopy):
+			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the provider's keys are not available yet; retry later"))
+		case err != nil:
+			e.logf("exeunt: back-channel logout from provider %s refused: %v", p.Scheme, err)
+			return e.failJSON(jsonFailure(400, "invalid_request", "the logout token is not valid: "+err.Error()))
+		}
+		return e.endProviderSessions(p, tok, now)
+	})
+}
+
+// endProviderSessions acts on a verified logout token: it refuses a replay, then ends
+// every session the token names.
+func (e *Engine) endProviderSessions(p *Provider, tok *oidc.LogoutToken, now time.Time) Decision {
+
 	jti := logoutTokenID(tok.Issuer, tok.JTI)
 	return e.ports.claims.claimed(claimLogoutToken, jti, now, func(seen bool, err error) Decision {
 		if err != nil {

@@ -4,11 +4,13 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/exeunt/exeunt/core/oidc"
 )
@@ -42,17 +44,13 @@ func (e *Engine) flowCookieName(state string) string {
 // whose older sign-in flow cookies may have to go (see maxFlowCookies); lang is the
 // language of the page shown if it fails.
 func (e *Engine) startSignIn(p *Provider, returnURL string, cs cookies, lang string, now time.Time) Decision {
-	if v, ok := e.providerInfo(p); ok {
-		return e.redirectToProvider(p, v, returnURL, cs, lang, now)
-	}
-	return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
+	return e.withProvider(p, now, func(v *providerView, err error) Decision {
 		if err != nil {
-			e.logf("exeunt: provider %s: %v", p.Scheme, err)
-			return e.failPage(lang, pageFailure(502, "signin_unreachable", p.DisplayName).withRetry(returnURL))
+			return e.failPage(lang, pageFailure(502, "signin_unreachable", p.DisplayName).withRetry(returnURL).
+				logged(fmt.Sprintf("exeunt: provider %s: %v", p.Scheme, err)))
 		}
-		v, _ := e.providerInfo(p)
 		return e.redirectToProvider(p, v, returnURL, cs, lang, now)
-	})}
+	})
 }
 
 func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL string, cs cookies, lang string, now time.Time) Decision {
@@ -178,17 +176,13 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 		if err != nil || !fresh {
 			return fail(400, "signin_replayed")
 		}
-		v, ok := e.providerInfo(p)
-		if !ok {
-			return Decision{Call: e.fetchProvider(p, now, func(err error) Decision {
-				v, ok := e.providerInfo(p)
-				if err != nil || !ok {
-					return fail(502, "signin_unreachable", p.DisplayName)
-				}
-				return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
-			})}
-		}
-		return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
+		return e.withProvider(p, now, func(v *providerView, err error) Decision {
+			if err != nil {
+				e.logf("exeunt: provider %s: %v", p.Scheme, err)
+				return fail(502, "signin_unreachable", p.DisplayName)
+			}
+			return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
+		})
 	})
 }
 
@@ -241,27 +235,31 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				e.logf("exeunt: provider %s: token response without an id_token", p.Scheme)
 				return fail(502, "signin_bad_answer")
 			}
-			return e.finishSignIn(p, flow, tr.IDToken, clearFlow, cs, lang, now, true)
+			return e.finishSignIn(p, flow, tr.IDToken, clearFlow, cs, lang, now)
 		}}
 }
 
 // finishSignIn validates the ID token and starts the session. When the token is
 // signed with a key the cached JWKS lacks (the provider rotated its keys), the JWKS is
-// fetched once more before giving up.
-func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time, mayRefetch bool) Decision {
-	v, _ := e.providerInfo(p)
+// fetched once more before giving up (verifyProviderToken).
+func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time) Decision {
 	verifier := oidc.IDTokenVerifier{Issuer: p.Issuer, ClientID: p.ClientID, Algorithms: p.IDTokenAlgorithms, Leeway: idTokenSkew}
-	var keys = v.keys
-	tok, err := verifier.Verify(rawIDToken, keys, flow.Nonce, now)
-	if err != nil && mayRefetch && errors.Is(err, oidc.ErrUnknownKey) {
-		return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
-			return e.finishSignIn(p, flow, rawIDToken, clearFlow, cs, lang, now, false)
-		})}
-	}
-	if err != nil {
-		e.logf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)
-		return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow))
-	}
+	var tok *oidc.IDToken
+	return e.verifyProviderToken(p, now, func(keys *jose.JSONWebKeySet) (err error) {
+		tok, err = verifier.Verify(rawIDToken, keys, flow.Nonce, now)
+		return err
+	}, func(err error) Decision {
+		if err != nil {
+			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow).
+				logged(fmt.Sprintf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)))
+		}
+		return e.startSession(p, flow, tok, rawIDToken, clearFlow, cs, lang, now)
+	})
+}
+
+// startSession starts the session of a verified sign-in and sends the browser back.
+func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time) Decision {
+
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
 		IDToken: rawIDToken, Email: tok.Email, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
 		Expires: now.Add(e.cfg.Session.AbsoluteLifetime).Unix()}

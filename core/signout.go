@@ -32,18 +32,14 @@ func (e *Engine) afterSignOut(lang string, ctx *logoutContext, s *session, clear
 	if p == nil {
 		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
 	}
-	if v, ok := e.providerInfo(p); ok {
-		return e.redirectToProviderLogout(p, v, lang, ctx, s, clear, now)
-	}
-	return Decision{Call: e.fetchProvider(p, now, func(error) Decision {
-		v, ok := e.providerInfo(p)
-		if !ok {
+	return e.withProvider(p, now, func(v *providerView, err error) Decision {
+		if err != nil {
 			// Signed out here; the provider cannot be reached to sign out there too.
 			e.logf("exeunt: sign-out: provider %s unreachable, signed out locally only", p.Scheme)
 			return Respond(e.showLoggedOut(lang, ctx, now, clear...))
 		}
 		return e.redirectToProviderLogout(p, v, lang, ctx, s, clear, now)
-	})}
+	})
 }
 
 // logoutCookieName holds the logoutId while the browser is at the provider: some
