@@ -17,7 +17,10 @@
 // by type aliases, so that packages under core can use them without an import cycle.
 // Every counter the engine adds is named in counters.go; Exeunt's own endpoints (path,
 // methods, whether the body is read, handler) are one table in own_endpoints.go, which
-// Classify and both request phases dispatch through.
+// Classify and both request phases dispatch through. Every error Exeunt answers itself
+// is a failure (failure.go), rendered in one place as a translated page or as OAuth JSON;
+// a provider's metadata and keys are had, and its tokens verified with at most one
+// refetch, through provider_access.go.
 //
 // State kept outside the cookie (revocations, single-use claims, the session index for
 // provider-initiated sign-out, stored logout contexts, the back-channel delivery queue)
