@@ -44,6 +44,9 @@ type etcdSettings struct {
 	FollowEvery, StaleAfter time.Duration
 	// BackchannelTimeout is the delivery timeout, for how long a job is kept.
 	BackchannelTimeout time.Duration
+	// User and Password, when User is set, are traded for a token at etcd's
+	// /v3/auth/authenticate (etcd's user and password authentication). Never logged.
+	User, Password string
 }
 
 // etcdBackend is one VM's connection state: its lease cache and its copy of the
@@ -55,6 +58,7 @@ type etcdBackend struct {
 	log    func(string)
 
 	leases map[int64]int64 // lease id by expiry minute
+	token  string          // etcd's auth token, when User is set
 
 	revoked    map[string]int64 // sid -> until (Unix ms)
 	revision   int64            // the revision the copy is at
@@ -93,9 +97,23 @@ func (b *etcdBackend) key(space string, parts ...string) ([]byte, error) {
 }
 
 // call sends op and hands the answer's status and body to then (err: the request could
-// not be built).
+// not be built, or no token could be had). With authentication it first gets a token,
+// and when etcd no longer takes the token (simple tokens die 5 minutes after their last
+// use, and with etcd's restart) it authenticates again and repeats op once.
 func (b *etcdBackend) call(op etcdv3.Op, then func(status int, body []byte, err error) Decision) Decision {
-	req, err := b.gw.Request(op, "")
+	if b.set.User != "" && b.token == "" {
+		return b.authenticate(func(err error) Decision {
+			if err != nil {
+				return then(0, nil, err)
+			}
+			return b.send(op, true, then)
+		})
+	}
+	return b.send(op, false, then)
+}
+
+func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, body []byte, err error) Decision) Decision {
+	req, err := b.gw.Request(op, b.token)
 	if err != nil {
 		return then(0, nil, err)
 	}
@@ -105,7 +123,32 @@ func (b *etcdBackend) call(op etcdv3.Op, then func(status int, body []byte, err 
 	}
 	return Decision{Call: &Call{Cluster: b.set.Cluster, Method: req.Method, Path: req.Path, Authority: b.set.Authority,
 		Headers: hs, Body: req.Body, Timeout: b.set.Timeout,
-		Then: func(r CallResult) Decision { return then(r.Status, r.Body, nil) }}}
+		Then: func(r CallResult) Decision {
+			if b.set.User != "" && r.Status != 200 && !freshToken {
+				// Any parser reads etcd's error body; only which error it is matters here.
+				_, perr := b.gw.ParseRange(r.Status, r.Body)
+				if errors.Is(perr, etcdv3.ErrInvalidAuthToken) || errors.Is(perr, etcdv3.ErrTokenRequired) {
+					b.token = ""
+					return b.call(op, then)
+				}
+			}
+			return then(r.Status, r.Body, nil)
+		}}}
+}
+
+// authenticate trades the configured user and password for a token.
+func (b *etcdBackend) authenticate(then func(error) Decision) Decision {
+	return b.send(etcdv3.AuthenticateRequest{Name: b.set.User, Password: b.set.Password}, true, func(status int, body []byte, err error) Decision {
+		var resp *etcdv3.AuthenticateResponse
+		if err == nil {
+			resp, err = b.gw.ParseAuthenticate(status, body)
+		}
+		if err != nil {
+			return then(fmt.Errorf("store etcd: authenticating as %q: %w", b.set.User, err))
+		}
+		b.token = resp.Token
+		return then(nil)
+	})
 }
 
 func (b *etcdBackend) put(op etcdv3.PutRequest, then func(error) Decision) Decision {

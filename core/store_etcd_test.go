@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exeunt/exeunt/core/etcdv3"
 	"github.com/exeunt/exeunt/core/oidc"
 )
 
@@ -22,7 +23,8 @@ const etcdTestCluster = "etcd"
 
 func etcdTestSettings() etcdSettings {
 	return etcdSettings{Cluster: etcdTestCluster, Authority: "etcd", Prefix: "/exeunt-test/" + oidc.RandomID(6) + "/",
-		Timeout: 5 * time.Second, FollowEvery: 500 * time.Millisecond, StaleAfter: 3 * time.Second, BackchannelTimeout: 5 * time.Second}
+		Timeout: 5 * time.Second, FollowEvery: 500 * time.Millisecond, StaleAfter: 3 * time.Second, BackchannelTimeout: 5 * time.Second,
+		User: os.Getenv("EXEUNT_TEST_ETCD_USER"), Password: os.Getenv("EXEUNT_TEST_ETCD_PASSWORD")}
 }
 
 // twoEtcdReplicas are two replicas' ports over one key prefix of one etcd.
@@ -251,6 +253,53 @@ func TestEtcdStoreFleet(t *testing.T) {
 	}
 	if !slices.Equal(revoked, []string{"s1", "s2"}) {
 		t.Fatalf("a replica started after the sign-outs sees %v revoked", revoked)
+	}
+}
+
+// With etcd's authentication on (EXEUNT_TEST_ETCD_USER set; the other tests then run
+// authenticated too, and the fleet test's restart of etcd makes the backend authenticate
+// again): a wrong password or no credentials fail every operation, closed.
+func TestEtcdStoreAuth(t *testing.T) {
+	url := etcdURL(t)
+	if os.Getenv("EXEUNT_TEST_ETCD_USER") == "" {
+		t.Skip("etcd's authentication is off in this run")
+	}
+	o := etcdOps{t, etcdAnswer(url)}
+	now := time.Now()
+	for _, c := range []struct {
+		name, password string
+		want           error
+	}{
+		{os.Getenv("EXEUNT_TEST_ETCD_USER"), "wrong", etcdv3.ErrAuthFailed},
+		{"", "", etcdv3.ErrTokenRequired},
+	} {
+		set := etcdTestSettings()
+		set.User, set.Password = c.name, c.password
+		p, _, err := newEtcdPorts(set, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.revoke(p, "s1", now); !errors.Is(err, c.want) {
+			t.Errorf("revoke as %q: %v, want %v", c.name, err, c.want)
+		}
+		o.follow(p, now)
+		if _, err := p.revocations.isRevoked("s1", now); err == nil {
+			t.Errorf("as %q, the revocations were loaded", c.name)
+		}
+	}
+	p, b, err := newEtcdPorts(etcdTestSettings(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.revoke(p, "s1", now); err != nil || b.token == "" {
+		t.Fatalf("with the right password: %v (token %t)", err, b.token != "")
+	}
+	// A token etcd no longer takes (expired, or from before etcd's restart; here one it
+	// never issued, for an index etcd has passed: a later one makes etcd wait for it) is
+	// replaced, and the operation repeated once.
+	b.token = "forged.1"
+	if err := o.revoke(p, "s2", now); err != nil || b.token == "forged.1" {
+		t.Fatalf("with a token etcd does not take: %v (token replaced %t)", err, b.token != "forged.1")
 	}
 }
 

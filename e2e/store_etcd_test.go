@@ -23,8 +23,23 @@ import (
 // rather than exporting a test hook from core, this starts etcd and runs those tests as
 // `go test ./core/` with the etcd's URL, and a loopback control endpoint through which the
 // tests kill and restart etcd (/kill, /restart).
+//
+// It runs twice: on an etcd without authentication, and on one with etcd's user and
+// password authentication on, the user granted only the tests' key prefix.
 func TestStoreEtcdBackend(t *testing.T) {
+	t.Run("open", func(t *testing.T) { runCoreEtcdTests(t, false) })
+	t.Run("auth", func(t *testing.T) { runCoreEtcdTests(t, true) })
+}
+
+func runCoreEtcdTests(t *testing.T, auth bool) {
 	peer := etcdpeer.Start(t, etcdpeer.Config{})
+	env := []string{"EXEUNT_TEST_ETCD=" + peer.URL}
+	want := []string{"TestStorePortContractsEtcd", "TestEtcdStoreFleet"}
+	if auth {
+		peer.EnableAuth("root-secret", etcdpeer.User{Name: "exeunt", Password: "exeunt-secret", Prefix: "/exeunt-test/"})
+		env = append(env, "EXEUNT_TEST_ETCD_USER=exeunt", "EXEUNT_TEST_ETCD_PASSWORD=exeunt-secret")
+		want = append(want, "TestEtcdStoreAuth")
+	}
 
 	type order struct {
 		what  string
@@ -51,9 +66,9 @@ func TestStoreEtcdBackend(t *testing.T) {
 			t.Fatal("the go command is needed to run core's etcd tests: ", err)
 		}
 	}
-	cmd := exec.Command(goBin, "test", "-count=1", "-v", "-run", "^(TestStorePortContractsEtcd|TestEtcdStoreFleet)$", "./core/")
+	cmd := exec.Command(goBin, "test", "-count=1", "-v", "-run", "^("+strings.Join(want, "|")+")$", "./core/")
 	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "EXEUNT_TEST_ETCD="+peer.URL, "EXEUNT_TEST_ETCD_CONTROL=http://"+ln.Addr().String())
+	cmd.Env = append(append(os.Environ(), env...), "EXEUNT_TEST_ETCD_CONTROL=http://"+ln.Addr().String())
 	out := &lockedOutput{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -80,8 +95,10 @@ func TestStoreEtcdBackend(t *testing.T) {
 				t.Fatalf("core's etcd tests failed: %v\n%s", err, out.String())
 			}
 			t.Logf("core's etcd tests against etcd %s:\n%s", peer.Version, out.String())
-			if log := out.String(); !strings.Contains(log, "--- PASS: TestStorePortContractsEtcd") || !strings.Contains(log, "--- PASS: TestEtcdStoreFleet") {
-				t.Fatal("core's etcd tests did not all run and pass (skipped?)")
+			for _, name := range want {
+				if !strings.Contains(out.String(), "--- PASS: "+name+" ") {
+					t.Fatalf("core's %s did not run and pass (skipped?)", name)
+				}
 			}
 			return
 		case <-timeout:
