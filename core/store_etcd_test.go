@@ -347,3 +347,53 @@ func TestEtcdStoreFailsClosedWithoutAnswer(t *testing.T) {
 		t.Fatal("a prefix without slashes was taken")
 	}
 }
+
+// The per-request check reads only the VM's copy, without allocating.
+func TestEtcdIsRevokedDoesNotAllocate(t *testing.T) {
+	p, b, err := newEtcdPorts(etcdTestSettings(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	b.loaded, b.lastFollow = true, now
+	b.revoked["s1"] = now.Add(time.Hour).UnixMilli()
+	sids := []string{"s1", "s2"}
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, sid := range sids {
+			if r, err := p.revocations.isRevoked(sid, now); err != nil || r != (sid == "s1") {
+				t.Fatalf("isRevoked(%s) = %v, %v", sid, r, err)
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("isRevoked allocates %v times", allocs)
+	}
+}
+
+// The engine drives a fleet backend's follow on its ticks, at least as often as the
+// backend asks.
+func TestEngineTicksFollowTheFleetStore(t *testing.T) {
+	e := mustEngine(t, configFrom(t, signoutConfigMap()))
+	if e.TickPeriod() != idleTick {
+		t.Fatalf("with the local store, tick period %v", e.TickPeriod())
+	}
+	set := etcdTestSettings()
+	ports, _, err := newEtcdPorts(set, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ports = ports
+	if e.TickPeriod() != set.FollowEvery {
+		t.Fatalf("tick period %v, want the follow period %v", e.TickPeriod(), set.FollowEvery)
+	}
+	var follows int
+	for _, c := range e.OnTick(time.Now()) {
+		// The follow is the range by revision (the other is the delivery queue's).
+		if c.Cluster == etcdTestCluster && c.Path == "/v3/kv/range" && bytes.Contains(c.Body, []byte(`"min_mod_revision"`)) {
+			follows++
+		}
+	}
+	if follows != 1 {
+		t.Fatalf("a tick made %d follow calls, want 1", follows)
+	}
+}
