@@ -43,9 +43,10 @@ func twoEtcdReplicas(t *testing.T, set etcdSettings) (a, b storePorts) {
 
 // etcdAnswer does a call as the glue would through an Envoy cluster to etcd's gateway at
 // url: Status 0 when there is no answer.
-func etcdAnswer(url string) func(*testing.T, *Call) CallResult {
+func etcdAnswer(url string) func(testing.TB, *Call) CallResult {
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
-	return func(t *testing.T, c *Call) CallResult {
+	return func(t testing.TB, c *Call) CallResult {
+		t.Helper()
 		if c.Cluster != etcdTestCluster || c.Method != "POST" {
 			t.Fatalf("unexpected call %s %s to cluster %q", c.Method, c.Path, c.Cluster)
 		}
@@ -87,7 +88,7 @@ func TestStorePortContractsEtcd(t *testing.T) {
 // etcdOps runs port operations on a fleet's replicas and reports their errors.
 type etcdOps struct {
 	t      *testing.T
-	answer func(*testing.T, *Call) CallResult
+	answer func(testing.TB, *Call) CallResult
 }
 
 func (o etcdOps) run(d func(then func(error) Decision) Decision) error {
@@ -311,7 +312,7 @@ func TestEtcdStoreFailsClosedWithoutAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	o := etcdOps{t, func(_ *testing.T, c *Call) CallResult {
+	o := etcdOps{t, func(_ testing.TB, c *Call) CallResult {
 		calls++
 		if c.Cluster != etcdTestCluster || c.Timeout <= 0 {
 			t.Fatalf("a call %+v", c)
@@ -395,5 +396,67 @@ func TestEngineTicksFollowTheFleetStore(t *testing.T) {
 	}
 	if follows != 1 {
 		t.Fatalf("a tick made %d follow calls, want 1", follows)
+	}
+}
+
+// The flows over the etcd backend: the flows' own tests (those run over the
+// asynchronous test backend) with every engine's ports on a real etcd, under one key
+// prefix per test (so that the VMs of a test share it). The copy of the revocations is
+// loaded when the engine is made and trusted for as long as a test's clock runs: these
+// tests are about the flows, TestEtcdStoreFleet about the copy's bound.
+var etcdFlows struct {
+	url, prefix string
+	t           testing.TB
+	calls       int // the calls to etcd made
+}
+
+func TestFlowsOnEtcd(t *testing.T) {
+	url := etcdURL(t)
+	etcdFlows.url, etcdFlows.t = url, t
+	defer func() { etcdFlows.url = "" }()
+	for name, test := range flowTests() {
+		etcdFlows.prefix, etcdFlows.calls = etcdTestSettings().Prefix, 0
+		t.Run(name, test)
+		if etcdFlows.calls < 2 { // the first follow is one
+			t.Errorf("%s: no store operation went to etcd", name)
+		}
+	}
+}
+
+// etcdFlowPorts are a new VM's ports on the etcd of TestFlowsOnEtcd, its revocations
+// loaded.
+func etcdFlowPorts(t testing.TB, cfg *Config) storePorts {
+	t.Helper()
+	set := etcdTestSettings()
+	set.Prefix, set.StaleAfter, set.BackchannelTimeout = etcdFlows.prefix, 100_000*time.Hour, cfg.Logout.BackchannelTimeout
+	p, _, err := newEtcdPorts(set, func(s string) { t.Log(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeBackground(t, backgroundOf(p.follow(time.Now())))
+	return p
+}
+
+// storeAnswer answers a store backend's call, for the flows' harnesses: the
+// asynchronous test backend's with an empty 200, the etcd backend's by etcd.
+func storeAnswer(t testing.TB, c *Call) (CallResult, bool) {
+	switch {
+	case c.Cluster == storeTestCluster:
+		return CallResult{Status: 200}, true
+	case c.Cluster == etcdTestCluster && etcdFlows.url != "":
+		etcdFlows.calls++
+		return etcdAnswer(etcdFlows.url)(t, c), true
+	}
+	return CallResult{}, false
+}
+
+// storeBackground makes a Decision's background calls to a store, and what they lead
+// to, as the glue would (other background calls are the harness's own business).
+func storeBackground(t testing.TB, calls []*Call) {
+	t.Helper()
+	for _, c := range calls {
+		if r, ok := storeAnswer(t, c); ok {
+			storeBackground(t, backgroundOf(c.Then(r)))
+		}
 	}
 }

@@ -32,7 +32,7 @@ func settle(t *testing.T, ran *bool, d Decision) {
 	settleWith(t, answerTestCluster, ran, d)
 }
 
-func answerTestCluster(t *testing.T, c *Call) CallResult {
+func answerTestCluster(t testing.TB, c *Call) CallResult {
 	if c.Cluster != storeTestCluster {
 		t.Fatalf("unexpected call %+v", c)
 	}
@@ -42,7 +42,7 @@ func answerTestCluster(t *testing.T, c *Call) CallResult {
 // settleWith is settle with answer doing the calls, a store's calls in the Decision's
 // Call chain and in its Background (work a port lets the flow go on without), all run to
 // their end before it returns.
-func settleWith(t *testing.T, answer func(*testing.T, *Call) CallResult, ran *bool, d Decision) {
+func settleWith(t *testing.T, answer func(testing.TB, *Call) CallResult, ran *bool, d Decision) {
 	t.Helper()
 	var pending []*Call
 	for i := 0; ; i++ {
@@ -73,7 +73,7 @@ func testStorePortContracts(t *testing.T, newVMs func() (vm1, vm2 storePorts)) {
 
 // testStorePortContractsWith runs the contracts with answer doing the backend's calls
 // (a real etcd's gateway, for the etcd backend).
-func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts), answer func(*testing.T, *Call) CallResult) {
+func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts), answer func(testing.TB, *Call) CallResult) {
 	now := time.Unix(1_800_000_000, 0)
 	done := func() Decision { return Continue() }
 	settle := func(t *testing.T, ran *bool, d Decision) {

@@ -16,7 +16,8 @@ import (
 )
 
 // TestStoreEtcdBackend runs core's etcd backend tests (core/store_etcd_test.go: the store
-// ports' contracts through two replicas, and the fleet's promises: a sign-out seen by the
+// ports' contracts through two replicas, the flows' own tests with every engine on etcd,
+// and the fleet's promises: a sign-out seen by the
 // other replica after its next follow, single use across replicas, an abandoned delivery
 // taken over, fail closed with etcd down, nothing lost when it is back) against a real
 // etcd. The backend is unexported, and stays so until the `store: etcd` setting exists; so
@@ -34,7 +35,7 @@ func TestStoreEtcdBackend(t *testing.T) {
 func runCoreEtcdTests(t *testing.T, auth bool) {
 	peer := etcdpeer.Start(t, etcdpeer.Config{})
 	env := []string{"EXEUNT_TEST_ETCD=" + peer.URL}
-	want := []string{"TestStorePortContractsEtcd", "TestEtcdStoreFleet"}
+	want := []string{"TestStorePortContractsEtcd", "TestEtcdStoreFleet", "TestFlowsOnEtcd"}
 	if auth {
 		peer.EnableAuth("root-secret", etcdpeer.User{Name: "exeunt", Password: "exeunt-secret", Prefix: "/exeunt-test/"})
 		env = append(env, "EXEUNT_TEST_ETCD_USER=exeunt", "EXEUNT_TEST_ETCD_PASSWORD=exeunt-secret")
