@@ -77,11 +77,15 @@ func backgroundOf(d Decision) []*Call {
 func (e *Engine) logf(format string, args ...any) { e.log(fmt.Sprintf(format, args...)) }
 
 // TickPeriod is how often OnTick should run: every 5 s, and every 50 ms while this VM
-// has back-channel deliveries due within that. The glue asks again after every
+// has back-channel deliveries due within that (and at least as often as a fleet store
+// follows its revocations: store_ports.go's follow). The glue asks again after every
 // callback and changes the host's tick period when the answer changes.
 func (e *Engine) TickPeriod() time.Duration {
 	if len(e.unqueued) > 0 || (!e.nextDelivery.IsZero() && e.nextDelivery.Sub(e.now) < idleTick) {
 		return urgentTick
+	}
+	if e.ports.follow != nil && e.ports.followEvery < idleTick {
+		return e.ports.followEvery
 	}
 	return idleTick
 }
@@ -96,6 +100,9 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 	}
 	e.now = now
 	calls := backgroundOf(e.deliverDue(now))
+	if e.ports.follow != nil {
+		calls = append(calls, backgroundOf(e.ports.follow(now))...)
+	}
 	if e.dev != nil {
 		if kr, _, err := devKeyring(e.store, e.dev); err == nil {
 			e.keys = kr

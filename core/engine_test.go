@@ -83,5 +83,8 @@ func mustEngine(t testing.TB, cfg *Config) *Engine {
 	if deferStorePorts {
 		e.ports = deferPorts(e.ports)
 	}
+	if etcdFlows.url != "" {
+		e.ports = etcdFlowPorts(t, cfg)
+	}
 	return e
 }

@@ -193,12 +193,13 @@ func (b *browser) send(method, rawURL string, body []byte, headers ...Header) De
 		d = b.e.OnRequestBody(req, body, len(body) > MaxRequestBody, b.now)
 	}
 	for d.Call != nil {
-		if d.Call.Cluster == storeTestCluster {
-			d = d.Call.Then(CallResult{Status: 200})
+		if r, ok := storeAnswer(b.t, d.Call); ok {
+			d = d.Call.Then(r)
 			continue
 		}
 		d = d.Call.Then(b.idp.answer(d.Call))
 	}
+	storeBackground(b.t, d.Background)
 	set := d.ResponseHeaders
 	if d.Response != nil {
 		set = d.Response.Headers

@@ -28,6 +28,12 @@ type storePorts struct {
 	sessions    sessionIndex
 	contexts    logoutContextStore
 	deliveries  deliveryQueue
+
+	// follow, when not nil, is the backend's tick hook: a fleet backend brings this VM's
+	// copy of the revocations up to date (its calls go out in the background of
+	// Engine.OnTick), at least every followEvery. A local backend has nothing to follow.
+	follow      func(now time.Time) Decision
+	followEvery time.Duration
 }
 
 // backendLocal is the only backend so far: Proxy-Wasm shared data, shared by the VMs of

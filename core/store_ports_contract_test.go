@@ -25,14 +25,42 @@ func TestStorePortContractsAsynchronous(t *testing.T) {
 }
 
 // settle runs a port's Decision to its end: it answers the calls of an asynchronous
-// backend, and fails when the continuation never ran.
+// backend (only the test backend's cluster, with an empty 200), and fails when the
+// continuation never ran.
 func settle(t *testing.T, ran *bool, d Decision) {
 	t.Helper()
-	for i := 0; d.Call != nil; i++ {
-		if d.Call.Cluster != storeTestCluster || i > 100 {
-			t.Fatalf("unexpected call %+v", d.Call)
+	settleWith(t, answerTestCluster, ran, d)
+}
+
+func answerTestCluster(t testing.TB, c *Call) CallResult {
+	if c.Cluster != storeTestCluster {
+		t.Fatalf("unexpected call %+v", c)
+	}
+	return CallResult{Status: 200}
+}
+
+// settleWith is settle with answer doing the calls, a store's calls in the Decision's
+// Call chain and in its Background (work a port lets the flow go on without), all run to
+// their end before it returns.
+func settleWith(t *testing.T, answer func(testing.TB, *Call) CallResult, ran *bool, d Decision) {
+	t.Helper()
+	var pending []*Call
+	for i := 0; ; i++ {
+		if i > 1000 {
+			t.Fatal("a store operation made over 1000 calls")
 		}
-		d = d.Call.Then(CallResult{Status: 200})
+		pending = append(pending, d.Background...)
+		if d.Call != nil {
+			c := d.Call
+			d = c.Then(answer(t, c))
+			continue
+		}
+		if len(pending) == 0 {
+			break
+		}
+		c := pending[0]
+		pending = pending[1:]
+		d = c.Then(answer(t, c))
 	}
 	if !*ran {
 		t.Fatal("the continuation never ran")
@@ -40,11 +68,31 @@ func settle(t *testing.T, ran *bool, d Decision) {
 }
 
 func testStorePortContracts(t *testing.T, newVMs func() (vm1, vm2 storePorts)) {
+	testStorePortContractsWith(t, newVMs, answerTestCluster)
+}
+
+// testStorePortContractsWith runs the contracts with answer doing the backend's calls
+// (a real etcd's gateway, for the etcd backend).
+func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts), answer func(testing.TB, *Call) CallResult) {
 	now := time.Unix(1_800_000_000, 0)
 	done := func() Decision { return Continue() }
+	settle := func(t *testing.T, ran *bool, d Decision) {
+		t.Helper()
+		settleWith(t, answer, ran, d)
+	}
+	// follow runs a fleet backend's tick hook (its copy of the revocations catches up).
+	follow := func(t *testing.T, p storePorts, at time.Time) {
+		t.Helper()
+		if p.follow != nil {
+			ran := true
+			settle(t, &ran, p.follow(at))
+		}
+	}
 
 	t.Run("revocations", func(t *testing.T) {
 		a, b := newVMs()
+		follow(t, a, now)
+		follow(t, b, now)
 		if r, err := b.revocations.isRevoked("s1", now); r || err != nil {
 			t.Fatalf("isRevoked before revoke = %v, %v", r, err)
 		}
@@ -54,14 +102,26 @@ func testStorePortContracts(t *testing.T, newVMs func() (vm1, vm2 storePorts)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Durable when told: the other VM refuses the session from now on.
-			if r, _ := b.revocations.isRevoked("s1", now); !r {
-				t.Fatal("revoked, but another VM does not see it when told")
+			// Durable when told: the VM that revoked refuses the session from now on, and
+			// so does every other VM of one Envoy (a fleet's replicas: after their next
+			// follow, below).
+			if r, err := a.revocations.isRevoked("s1", now); !r || err != nil {
+				t.Fatalf("revoked, but the revoking VM does not see it when told: %v, %v", r, err)
+			}
+			if b.follow == nil {
+				if r, _ := b.revocations.isRevoked("s1", now); !r {
+					t.Fatal("revoked, but another VM does not see it when told")
+				}
 			}
 			return done()
 		}))
-		if r, _ := b.revocations.isRevoked("s1", now.Add(2*time.Hour)); r {
-			t.Fatal("a revocation outlived its until")
+		follow(t, b, now)
+		if r, err := b.revocations.isRevoked("s1", now); !r || err != nil {
+			t.Fatalf("another VM (after its next follow) does not see a revocation: %v, %v", r, err)
+		}
+		follow(t, b, now.Add(2*time.Hour))
+		if r, err := b.revocations.isRevoked("s1", now.Add(2*time.Hour)); r || err != nil {
+			t.Fatalf("a revocation outlived its until: %v, %v", r, err)
 		}
 	})
 

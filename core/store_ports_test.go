@@ -101,4 +101,7 @@ func (e *Engine) useStore(store Store) {
 	if deferStorePorts {
 		e.ports = deferPorts(e.ports)
 	}
+	if etcdFlows.url != "" {
+		e.ports = etcdFlowPorts(etcdFlows.t, e.cfg)
+	}
 }

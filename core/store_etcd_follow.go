@@ -1,0 +1,110 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/exeunt/exeunt/core/etcdv3"
+)
+
+// Revocations on etcd: a revocation is a put of revoked/<sid> (its value the session's
+// end) on a lease, acknowledged by etcd before the flow goes on; every replica keeps a
+// copy of them all, filled by following the space by revision on ticks (etcdv3
+// ChangesSince), and the per-request check reads only that copy. Revocations are only
+// ever added, so a follower never needs to see a deletion: it drops its copy of an entry
+// once the entry's own end has passed.
+
+// followPage is how many changed keys one follow call reads at most.
+const followPage = 1000
+
+var (
+	errRevocationsNotLoaded = errors.New("store etcd: the revocations have not been loaded from etcd yet")
+	errRevocationsStale     = errors.New("store etcd: the copy of the revocations is older than the staleness bound (etcd unreachable?)")
+)
+
+type etcdRevocations struct{ b *etcdBackend }
+
+// isRevoked fails (closed) until the first follow completed, and once the last
+// successful follow is older than StaleAfter: a copy that may miss a sign-out made
+// elsewhere is no answer.
+func (r etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
+	b := r.b
+	if !b.loaded {
+		return false, errRevocationsNotLoaded
+	}
+	if now.Sub(b.lastFollow) > b.set.StaleAfter {
+		return false, errRevocationsStale
+	}
+	return b.revoked[sid] > now.UnixMilli(), nil
+}
+
+func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
+	b := r.b
+	key, err := b.key("revoked", sid)
+	if err != nil {
+		return then(err)
+	}
+	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
+		return b.put(etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, done)
+	}, func(err error) Decision {
+		if err != nil {
+			return then(fmt.Errorf("store etcd: cannot revoke sid=%s: %w", sid, err))
+		}
+		// Acknowledged by etcd: this VM refuses the session at once, the others on their
+		// next follow.
+		b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
+		return then(nil)
+	})
+}
+
+// follow reads the revocations changed since the copy's revision (all of them the first
+// time) and applies them; one follow at a time per VM. Its Decision carries the calls.
+func (b *etcdBackend) follow(now time.Time) Decision {
+	if b.following {
+		return Continue()
+	}
+	b.following = true
+	return b.followFrom(now)
+}
+
+func (b *etcdBackend) followFrom(started time.Time) Decision {
+	key, end, err := b.layout.Space("revoked")
+	if err != nil {
+		b.following = false
+		b.log("exeunt: store etcd: " + err.Error())
+		return Continue()
+	}
+	since := b.revision
+	return b.rangeKeys(etcdv3.ChangesSince(key, end, since, followPage), func(resp *etcdv3.RangeResponse, err error) Decision {
+		var ch etcdv3.Changes
+		if err == nil {
+			ch, err = etcdv3.ReadChanges(resp, since)
+		}
+		if err != nil {
+			b.following = false
+			b.log(fmt.Sprintf("exeunt: store etcd: following the revocations from revision %d failed (the copy ages; past the staleness bound signed-in requests are refused): %v", since, err))
+			return Continue()
+		}
+		for _, kv := range ch.KVs {
+			space, parts, perr := b.layout.Parse(kv.Key)
+			until, _, ok := readUntilValue(kv.Value)
+			if perr != nil || space != "revoked" || len(parts) != 1 || !ok {
+				continue // not a record of ours: ignored, never trusted
+			}
+			b.revoked[parts[0]] = max(b.revoked[parts[0]], until)
+		}
+		b.revision = ch.Revision
+		if ch.More {
+			return b.followFrom(started)
+		}
+		nowMs := started.UnixMilli()
+		for sid, until := range b.revoked {
+			if until <= nowMs {
+				delete(b.revoked, sid)
+			}
+		}
+		b.loaded, b.lastFollow, b.following = true, started, false
+		return Continue()
+	})
+}

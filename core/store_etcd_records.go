@@ -1,0 +1,308 @@
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/exeunt/exeunt/core/etcdv3"
+)
+
+// Claims, the session index and logout contexts on etcd: read and written directly
+// (linearizable reads), so every replica sees a write as soon as etcd acknowledged it.
+
+type etcdClaims struct{ b *etcdBackend }
+
+// claimKey hashes an id too long for a key part; ids are opaque, so a hash claims the
+// same value as the id would.
+func (c etcdClaims) claimKey(kind claimKind, id string) ([]byte, error) {
+	if len(id) > 200 {
+		id = "h-" + indexKey(id)
+	}
+	return c.b.key("claim", strconv.Itoa(int(kind)), id)
+}
+
+// claim is a create-if-absent: exactly one replica's succeeds. A claim that has ended but
+// whose key the lease has not collected yet is taken over by a compare-and-swap on the
+// mod_revision read, so two late claimers still cannot both win.
+func (c etcdClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
+	b := c.b
+	key, err := c.claimKey(kind, id)
+	if err != nil {
+		return then(false, err)
+	}
+	var fresh bool
+	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
+		value := untilValue(until, nil)
+		return b.txn(etcdv3.CreateIfAbsent(key, value, lease), func(resp *etcdv3.TxnResponse, err error) Decision {
+			if err != nil || resp.Succeeded {
+				fresh = err == nil
+				return done(err)
+			}
+			cur := resp.Current()
+			rev := int64(0)
+			if cur != nil {
+				if end, _, ok := readUntilValue(cur.Value); !ok || end > now.UnixMilli() {
+					return done(nil) // claimed before, and not ended
+				}
+				rev = cur.ModRevision
+			}
+			return b.txn(etcdv3.CompareAndSwap(key, rev, value, lease), func(resp *etcdv3.TxnResponse, err error) Decision {
+				fresh = err == nil && resp.Succeeded
+				return done(err)
+			})
+		})
+	}, func(err error) Decision {
+		if err != nil {
+			return then(false, fmt.Errorf("store etcd: cannot claim: %w", err))
+		}
+		return then(fresh, nil)
+	})
+}
+
+func (c etcdClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
+	key, err := c.claimKey(kind, id)
+	if err != nil {
+		return then(false, err)
+	}
+	return c.b.rangeKeys(etcdv3.RangeRequest{Key: key}, func(resp *etcdv3.RangeResponse, err error) Decision {
+		if err != nil {
+			return then(false, fmt.Errorf("store etcd: cannot read a claim: %w", err))
+		}
+		for _, kv := range resp.Kvs {
+			if end, _, ok := readUntilValue(kv.Value); !ok || end > now.UnixMilli() {
+				return then(true, nil)
+			}
+		}
+		return then(false, nil)
+	})
+}
+
+// etcdSessions: session/<sid> holds the record; by-psid/<hash of iss, psid>/<sid> and
+// by-sub/<hash of iss, sub>/<sid> link to it, one key per link, so indexing never
+// rewrites a list another replica may be writing. Links outlive a forgotten record
+// harmlessly: find reads the records and skips the missing.
+type etcdSessions struct{ b *etcdBackend }
+
+func (s etcdSessions) recordPut(rec sessionRecord, lease int64) (etcdv3.PutRequest, error) {
+	key, err := s.b.key("session", rec.SID)
+	if err != nil {
+		return etcdv3.PutRequest{}, err
+	}
+	raw, _ := json.Marshal(rec)
+	return etcdv3.PutRequest{Key: key, Value: untilValue(time.Unix(rec.Expires, 0), raw), Lease: lease}, nil
+}
+
+func (s etcdSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+	b := s.b
+	until := time.Unix(rec.Expires, 0)
+	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
+		put, err := s.recordPut(rec, lease)
+		if err != nil {
+			return done(err)
+		}
+		ops := []etcdv3.TxnOp{{Put: &put}}
+		links := [][2]string{{"by-sub", indexKey(rec.Iss, rec.Sub)}}
+		if rec.PSID != "" {
+			links = append(links, [2]string{"by-psid", indexKey(rec.Iss, rec.PSID)})
+		}
+		for _, l := range links {
+			key, err := b.key(l[0], l[1], rec.SID)
+			if err != nil {
+				return done(err)
+			}
+			ops = append(ops, etcdv3.TxnOp{Put: &etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}})
+		}
+		return b.txn(etcdv3.TxnRequest{Success: ops}, func(_ *etcdv3.TxnResponse, err error) Decision { return done(err) })
+	}, func(err error) Decision {
+		if err != nil {
+			return then(fmt.Errorf("store etcd: cannot index sid=%s: %w", rec.SID, err))
+		}
+		return then(nil)
+	})
+}
+
+// update goes on at once and writes in the background (its contract allows it: the
+// record only serves a later sign-out); a failure is logged.
+func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+	b := s.b
+	write := b.withLease(time.Unix(rec.Expires, 0), now, func(lease int64, done func(error) Decision) Decision {
+		put, err := s.recordPut(rec, lease)
+		if err != nil {
+			return done(err)
+		}
+		return b.put(put, done)
+	}, func(err error) Decision {
+		if err != nil {
+			b.log(fmt.Sprintf("exeunt: store etcd: cannot update the record of sid=%s (a later provider sign-out may miss a client): %v", rec.SID, err))
+		}
+		return Continue()
+	})
+	return inBackground(then(nil), write)
+}
+
+func (s etcdSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+	b := s.b
+	space, id := "by-sub", indexKey(iss, sub)
+	if psid != "" {
+		space, id = "by-psid", indexKey(iss, psid)
+	}
+	prefix, err := b.key(space, id)
+	if err != nil {
+		return then(nil, err)
+	}
+	prefix = append(prefix, '/')
+	fail := func(err error) Decision {
+		return then(nil, fmt.Errorf("store etcd: cannot read the session index: %w", err))
+	}
+	return b.rangeKeys(etcdv3.RangeRequest{Key: prefix, RangeEnd: etcdv3.PrefixEnd(prefix), KeysOnly: true}, func(resp *etcdv3.RangeResponse, err error) Decision {
+		if err != nil {
+			return fail(err)
+		}
+		var ops []etcdv3.TxnOp
+		for _, kv := range resp.Kvs {
+			_, parts, err := b.layout.Parse(kv.Key)
+			if err != nil || len(parts) != 2 {
+				continue
+			}
+			key, err := b.key("session", parts[1])
+			if err != nil {
+				continue
+			}
+			ops = append(ops, etcdv3.TxnOp{Range: &etcdv3.RangeRequest{Key: key}})
+		}
+		var out []sessionRecord
+		var read func(ops []etcdv3.TxnOp) Decision
+		read = func(ops []etcdv3.TxnOp) Decision {
+			if len(ops) == 0 {
+				return then(out, nil)
+			}
+			n := min(len(ops), etcdv3.MaxTxnOps)
+			return b.txn(etcdv3.TxnRequest{Success: ops[:n]}, func(resp *etcdv3.TxnResponse, err error) Decision {
+				if err != nil {
+					return fail(err)
+				}
+				for _, op := range resp.Responses {
+					if op.Range == nil {
+						continue
+					}
+					for _, kv := range op.Range.Kvs {
+						var r sessionRecord
+						_, raw, ok := readUntilValue(kv.Value)
+						if !ok || json.Unmarshal(raw, &r) != nil || r.Expires <= now.Unix() ||
+							r.Iss != iss || (psid != "" && r.PSID != psid) || (sub != "" && r.Sub != sub) {
+							continue
+						}
+						out = append(out, r)
+					}
+				}
+				return read(ops[n:])
+			})
+		}
+		return read(ops)
+	})
+}
+
+func (s etcdSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
+	key, err := s.b.key("session", sid)
+	if err != nil {
+		return then(err)
+	}
+	return s.b.call(etcdv3.DeleteRangeRequest{Key: key}, func(status int, body []byte, err error) Decision {
+		if err == nil {
+			_, err = s.b.gw.ParseDeleteRange(status, body)
+		}
+		return then(err)
+	})
+}
+
+// etcdContexts: context/<id> holds the payload; context-sid/<sid>/<id> lists a
+// session's contexts, so that the oldest past maxContextsPerSession are dropped (in
+// order of creation revision). The total bound is etcd's quota and the leases.
+type etcdContexts struct{ b *etcdBackend }
+
+func (c etcdContexts) save(id, sid string, payload []byte, until, now time.Time, then func(error) Decision) Decision {
+	b := c.b
+	key, err := b.key("context", id)
+	if err != nil {
+		return then(err)
+	}
+	var sidPrefix []byte
+	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
+		ops := []etcdv3.TxnOp{{Put: &etcdv3.PutRequest{Key: key, Value: untilValue(until, payload), Lease: lease}}}
+		if sid != "" {
+			link, err := b.key("context-sid", sid, id)
+			if err != nil {
+				return done(err)
+			}
+			if sidPrefix, err = b.key("context-sid", sid); err != nil {
+				return done(err)
+			}
+			sidPrefix = append(sidPrefix, '/')
+			ops = append(ops, etcdv3.TxnOp{Put: &etcdv3.PutRequest{Key: link, Value: untilValue(until, nil), Lease: lease}})
+		}
+		return b.txn(etcdv3.TxnRequest{Success: ops}, func(_ *etcdv3.TxnResponse, err error) Decision { return done(err) })
+	}, func(err error) Decision {
+		if err != nil || sid == "" {
+			return then(err)
+		}
+		return c.bound(sid, sidPrefix, then)
+	})
+}
+
+// bound drops the session's oldest contexts past maxContextsPerSession.
+func (c etcdContexts) bound(sid string, prefix []byte, then func(error) Decision) Decision {
+	b := c.b
+	boundErr := func(err error) Decision {
+		return then(&boundError{fmt.Errorf("store etcd: cannot bound the contexts of sid=%s: %w", sid, err)})
+	}
+	return b.rangeKeys(etcdv3.RangeRequest{Key: prefix, RangeEnd: etcdv3.PrefixEnd(prefix), KeysOnly: true,
+		SortOrder: etcdv3.SortAscend, SortTarget: etcdv3.SortByCreate}, func(resp *etcdv3.RangeResponse, err error) Decision {
+		if err != nil {
+			return boundErr(err)
+		}
+		n := len(resp.Kvs) - maxContextsPerSession
+		if n <= 0 {
+			return then(nil)
+		}
+		var ops []etcdv3.TxnOp
+		for _, kv := range resp.Kvs[:min(n, etcdv3.MaxTxnOps/2)] {
+			_, parts, err := b.layout.Parse(kv.Key)
+			if err != nil || len(parts) != 2 {
+				continue
+			}
+			ctxKey, err := b.key("context", parts[1])
+			if err != nil {
+				continue
+			}
+			ops = append(ops, etcdv3.TxnOp{DeleteRange: &etcdv3.DeleteRangeRequest{Key: ctxKey}},
+				etcdv3.TxnOp{DeleteRange: &etcdv3.DeleteRangeRequest{Key: slices.Clone(kv.Key)}})
+		}
+		return b.txn(etcdv3.TxnRequest{Success: ops}, func(_ *etcdv3.TxnResponse, err error) Decision {
+			if err != nil {
+				return boundErr(err)
+			}
+			return then(nil)
+		})
+	})
+}
+
+func (c etcdContexts) load(id string, now time.Time, then func([]byte, bool, error) Decision) Decision {
+	key, err := c.b.key("context", id)
+	if err != nil {
+		return then(nil, false, err)
+	}
+	return c.b.rangeKeys(etcdv3.RangeRequest{Key: key}, func(resp *etcdv3.RangeResponse, err error) Decision {
+		if err != nil {
+			return then(nil, false, fmt.Errorf("store etcd: cannot load a logout context: %w", err))
+		}
+		for _, kv := range resp.Kvs {
+			if end, payload, ok := readUntilValue(kv.Value); ok && end > now.UnixMilli() && len(payload) > 0 {
+				return then(payload, true, nil)
+			}
+		}
+		return then(nil, false, nil)
+	})
+}
