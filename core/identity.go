@@ -24,14 +24,13 @@ type assertionClaims struct {
 type assertionKey struct{ sid, client string }
 
 // cachedAssertion is the identity headers of a session for a client, the signed
-// assertion among them, and when that assertion expires. The assertion and its claims
-// are kept apart too: an app sends the assertion back as id_token_hint, and one this VM
-// signed is recognized by its bytes (ownAssertion, hint.go).
+// assertion among them, and when that assertion expires. The assertion is kept apart
+// too (the same string as in headers): an app sends it back as id_token_hint, and one
+// this VM signed is recognized by its bytes (ownAssertion, hint.go).
 type cachedAssertion struct {
 	exp     time.Time
 	headers []Header // capped at their length: a caller appending gets a copy
 	token   string
-	claims  assertionClaims
 }
 
 // maxCachedAssertions bounds the per-VM cache; past it the cache starts over.
@@ -68,7 +67,7 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	if len(e.assertions) >= maxCachedAssertions {
 		clear(e.assertions)
 	}
-	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out), token: tok, claims: claims}
+	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out), token: tok}
 	return e.assertions[key].headers, nil
 }
 
