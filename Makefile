@@ -81,11 +81,13 @@ test: deps wasm dist vet
 # Benchmarks; BENCHMARKS.md keeps the figures and says which line gives which.
 bench: deps wasm build/wazero
 	GOOS=wasip1 GOARCH=wasm go test -exec "$(CURDIR)/scripts/wasip1-exec.sh" ./core/ -run '^$$' -bench 'SignedInRequest' -benchmem -count 3
+	GOOS=wasip1 GOARCH=wasm go test -exec "$(CURDIR)/scripts/wasip1-exec.sh" ./core/ -run '^$$' -bench 'EndSession' -benchmem -benchtime 100x -count 3
 	go test ./e2e/ -run '^$$' -bench 'PassThrough|SignedInRequest' -benchtime 10000x -count 3
 	go test ./e2e/ -run '^$$' -bench 'GuestMemory$$' -benchtime 1x
 	go test ./e2e/ -run '^$$' -bench 'GuestMemorySignedIn' -benchtime 1x -timeout 60m
 	go test ./e2e/ -run '^$$' -bench 'ModuleLoad' -benchtime 3x
 	go test ./e2e/ -run '^$$' -bench 'Logout' -benchtime 50x -count 3
+	go test ./e2e/ -run '^$$' -bench 'ModuleSize' -benchtime 1x -v
 	@ls -l build/exeunt.wasm build/noop.wasm build/headersonly.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
 	@node -e 'for (const f of process.argv.slice(1)) console.log(f + " WASI imports: " + WebAssembly.Module.imports(new WebAssembly.Module(require("fs").readFileSync(f))).filter(i => i.module !== "env").map(i => i.name).join(" "))' build/exeunt.wasm build/noop.wasm

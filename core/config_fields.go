@@ -1,8 +1,8 @@
 package core
 
 import (
-	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -40,7 +40,31 @@ type fieldRecorder struct {
 	byPath map[string]*ConfigField
 }
 
-var listIndex = regexp.MustCompile(`\[[0-9]+\]`)
+// anyIndex writes every list index of a field path as "[]": "providers[0].scheme"
+// becomes "providers[].scheme". (A loop, not a regular expression: regexp and its
+// Unicode tables were about 0.4 MB of the module, used only here; BENCHMARKS.md.)
+func anyIndex(path string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '[')
+		if i < 0 {
+			b.WriteString(path)
+			return b.String()
+		}
+		j := i + 1
+		for j < len(path) && path[j] >= '0' && path[j] <= '9' {
+			j++
+		}
+		if j > i+1 && j < len(path) && path[j] == ']' {
+			b.WriteString(path[:i])
+			b.WriteString("[]")
+			path = path[j+1:]
+		} else {
+			b.WriteString(path[:i+1])
+			path = path[i+1:]
+		}
+	}
+}
 
 // note records that the parser asked o for field name, and lets set add what the getter
 // knows about it. It does nothing outside recording.
@@ -49,7 +73,7 @@ func (o *jsonObject) note(name string, set func(*ConfigField)) {
 	if r == nil {
 		return
 	}
-	path := listIndex.ReplaceAllString(o.field(name), "[]")
+	path := anyIndex(o.field(name))
 	f, ok := r.byPath[path]
 	if !ok {
 		f = &ConfigField{Path: path}

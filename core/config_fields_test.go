@@ -1,8 +1,12 @@
 package core
 
 import (
+	"math/rand"
+	"reflect"
+	"regexp"
 	"slices"
 	"testing"
+	"testing/quick"
 )
 
 // ConfigFields sees every field the parser reads, present in the probe or not (an absent
@@ -59,5 +63,34 @@ func TestConfigFieldsRecordsTheParsersReads(t *testing.T) {
 func TestConfigFieldsNeedsAValidProbe(t *testing.T) {
 	if _, err := ConfigFields([]byte(`{"issuer": "https://auth.example.test"}`)); err == nil {
 		t.Fatal("an invalid probe gave a field table")
+	}
+}
+
+// anyIndex does what the regular expression `\[[0-9]+\]` replaced by "[]" did before
+// it (regexp is kept out of the module): compared with regexp itself.
+func TestAnyIndexIsTheRegexpItReplaced(t *testing.T) {
+	re := regexp.MustCompile(`\[[0-9]+\]`)
+	check := func(path string) {
+		if got, want := anyIndex(path), re.ReplaceAllString(path, "[]"); got != want {
+			t.Errorf("anyIndex(%q) = %q, want %q", path, got, want)
+		}
+	}
+	for _, p := range []string{"", "health_path", "providers[0].scheme", "clients[12].hosts[3]", "a[]", "a[x]", "a[[0]]",
+		"a[0", "a[0][1]", "[7]", "a[01]b[", "]", "a[-1]", "a[٣]", "keys.sealing[0].kid"} {
+		check(p)
+	}
+	if testing.Short() {
+		return
+	}
+	f := func(path string) bool { return anyIndex(path) == re.ReplaceAllString(path, "[]") }
+	if err := quick.Check(f, &quick.Config{MaxCount: 2000, Values: func(v []reflect.Value, r *rand.Rand) {
+		const alphabet = "ab.[]0129"
+		b := make([]byte, r.Intn(16))
+		for i := range b {
+			b[i] = alphabet[r.Intn(len(alphabet))]
+		}
+		v[0] = reflect.ValueOf(string(b))
+	}}); err != nil {
+		t.Error(err)
 	}
 }

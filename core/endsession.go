@@ -146,19 +146,25 @@ var endSessionParamNames = map[string]bool{"id_token_hint": true, "logout_hint":
 
 // verifyHint checks an id_token_hint: signed by one of our keys (ES256 only; "none"
 // and every other algorithm refused), issued by us. Expiry is deliberately not checked.
+// A hint that is exactly an assertion this VM signed and still caches is ours by its
+// bytes, and its signature is not checked again (ownAssertion, hint.go); the issuer
+// is checked either way.
 func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
-	payload, err := e.keys.signer.VerifyOwn(raw, "")
-	if err != nil {
-		return nil, err
-	}
-	var c assertionClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, err
+	c, own := e.ownAssertion(raw)
+	if !own {
+		payload, err := e.keys.signer.VerifyOwn(raw, "")
+		if err != nil {
+			return nil, err
+		}
+		c = &assertionClaims{}
+		if err := json.Unmarshal(payload, c); err != nil {
+			return nil, err
+		}
 	}
 	if c.Iss != e.cfg.Issuer {
 		return nil, errContextInvalid
 	}
-	return &c, nil
+	return c, nil
 }
 
 // csrfClaims is the prompt's anti-forgery token: bound to one logout context, single

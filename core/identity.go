@@ -24,10 +24,13 @@ type assertionClaims struct {
 type assertionKey struct{ sid, client string }
 
 // cachedAssertion is the identity headers of a session for a client, the signed
-// assertion among them, and when that assertion expires.
+// assertion among them, and when that assertion expires. The assertion is kept apart
+// too (the same string as in headers): an app sends it back as id_token_hint, and one
+// this VM signed is recognized by its bytes (ownAssertion, hint.go).
 type cachedAssertion struct {
 	exp     time.Time
 	headers []Header // capped at their length: a caller appending gets a copy
+	token   string
 }
 
 // maxCachedAssertions bounds the per-VM cache; past it the cache starts over.
@@ -47,8 +50,9 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	if end := time.Unix(s.Expires, 0); end.Before(exp) {
 		exp = end
 	}
-	tok, err := e.keys.signer.Sign("JWT", assertionClaims{Iss: e.cfg.Issuer, Aud: client.ClientID, Sub: s.Sub, SID: s.SID,
-		IdP: s.IdP, Email: s.Email, Name: s.Name, AuthTime: s.AuthTime, Iat: now.Unix(), Exp: exp.Unix()})
+	claims := assertionClaims{Iss: e.cfg.Issuer, Aud: client.ClientID, Sub: s.Sub, SID: s.SID,
+		IdP: s.IdP, Email: s.Email, Name: s.Name, AuthTime: s.AuthTime, Iat: now.Unix(), Exp: exp.Unix()}
+	tok, err := e.keys.signer.Sign("JWT", claims)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +67,7 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	if len(e.assertions) >= maxCachedAssertions {
 		clear(e.assertions)
 	}
-	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out)}
+	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out), token: tok}
 	return e.assertions[key].headers, nil
 }
 

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/exeunt/exeunt/core/oidc"
 	"github.com/exeunt/exeunt/hostsim"
@@ -33,10 +27,11 @@ type logoutBench struct {
 	n         int
 	delivered atomic.Int64
 	sealer    *oidc.Sealer
-	signer    *ecdsa.PrivateKey
 }
 
-func newLogoutBench(b *testing.B, n int) *logoutBench {
+func newLogoutBench(b *testing.B, n int) *logoutBench { return newLogoutBenchOpts(b, n, nil) }
+
+func newLogoutBenchOpts(b *testing.B, n int, opt func(*hostsim.Options)) *logoutBench {
 	lb := &logoutBench{n: n}
 	listener := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lb.delivered.Add(1)
@@ -51,23 +46,22 @@ func newLogoutBench(b *testing.B, n int) *logoutBench {
 	}
 	lb.e = newEnv(b, envOptions{clients: clients,
 		clusters: map[string]hostsim.Cluster{"apps": {Address: listener.Listener.Addr().String()}},
-		host:     func(o *hostsim.Options) { o.LogLevel = hostsim.LogWarn }})
-	var cfg struct {
-		Keys struct {
-			Signing []struct {
-				PEM string `json:"private_key_pem"`
-			} `json:"signing"`
-		} `json:"keys"`
-	}
-	json.Unmarshal(lb.e.pluginConfig, &cfg)
-	block, _ := pem.Decode([]byte(cfg.Keys.Signing[0].PEM))
-	lb.signer, _ = x509.ParseECPrivateKey(block.Bytes)
+		host: func(o *hostsim.Options) {
+			o.LogLevel = hostsim.LogWarn
+			if opt != nil {
+				opt(o)
+			}
+		}})
 	lb.sealer, _ = oidc.NewSealer([]oidc.SealingKey{lb.e.sealing})
 	return lb
 }
 
-// session mints a session cookie that visited every client, and a hint for it.
-func (lb *logoutBench) session(b *testing.B) (cookie, hint string) {
+// session mints a session cookie that visited every client, sends one request to
+// client c000 and returns the assertion c000 received as the hint: the id_token_hint
+// an app sends back. hostsim hands streams to its VMs in turn; with sameVM the hint was
+// signed by the VM the logout request will meet (as when the browser's connection
+// stays on one Envoy worker), else by the other one. vm is the VM the logout will meet.
+func (lb *logoutBench) session(b *testing.B, sameVM bool) (cookie, hint string, vm int) {
 	now := time.Now()
 	sid := oidc.RandomID(24)
 	clients := make([]string, lb.n)
@@ -80,17 +74,28 @@ func (lb *logoutBench) session(b *testing.B) (cookie, hint string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: lb.signer, KeyID: "k1"}}, nil)
-	hint, err = jwt.Signed(signer).Claims(map[string]any{"iss": "https://exeunt.test", "aud": "c000", "sub": "alice", "sid": sid,
-		"idp": "oidc", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()}).Serialize()
-	if err != nil {
-		b.Fatal(err)
+	cookie = "__Host-exeunt=" + sealed
+	page := func() *hostsim.Response {
+		resp, err := lb.e.host.Do(context.Background(), &hostsim.Request{Method: "GET", Scheme: "https", Authority: "exeunt.test",
+			Path: "/c000/page", Header: []hostsim.Pair{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: cookie}}}, lb.e.apps)
+		if err != nil || resp.Status != 200 {
+			b.Fatalf("signed-in request: %v %+v", err, resp)
+		}
+		return resp
 	}
-	return "__Host-exeunt=" + sealed, hint
+	vm = page().VM
+	hint = lb.e.apps.seenBy("c000").Get("x-exeunt-assertion")
+	if sameVM {
+		page() // on the other VM: the logout comes back to the one that signed the hint
+	} else {
+		vm = -1
+	}
+	return cookie, hint, vm
 }
 
-// logout sends the end session request and returns how long the answer took.
-func (lb *logoutBench) logout(b *testing.B, cookie, hint string) time.Duration {
+// logout sends the end session request and returns how long the answer took. vm, when
+// not -1, is the VM it must meet.
+func (lb *logoutBench) logout(b *testing.B, cookie, hint string, vm int) time.Duration {
 	req := &hostsim.Request{Method: "GET", Scheme: "https", Authority: "exeunt.test",
 		Path:   "/connect/endsession?" + url.Values{"id_token_hint": {hint}}.Encode(),
 		Header: []hostsim.Pair{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: cookie}}}
@@ -102,6 +107,9 @@ func (lb *logoutBench) logout(b *testing.B, cookie, hint string) time.Duration {
 	}
 	if resp.Status != 302 {
 		b.Fatalf("logout answered %d: %s", resp.Status, resp.Body)
+	}
+	if vm >= 0 && resp.VM != vm {
+		b.Fatalf("the logout met VM %d, not VM %d that signed the hint", resp.VM, vm)
 	}
 	return took
 }
@@ -118,37 +126,55 @@ func (lb *logoutBench) waitDelivered(b *testing.B, want int64) {
 }
 
 // BenchmarkLogoutAnswer measures the logout answer with 1 and with 100 back-channel
-// clients, alternating request by request in one run, and reports their ratio.
-// Deliveries are let finish between iterations, outside the timing, so that each
-// answer meets an idle VM.
+// clients, alternating request by request in one run, and reports their ratio. The
+// hint is the assertion the app received, signed by the VM the logout meets; a third
+// figure, 1 client with the hint signed by the other VM, is the answer when it is not
+// (its signature is then verified). Deliveries are let finish between iterations,
+// outside the timing, so that each answer meets an idle VM.
 func BenchmarkLogoutAnswer(b *testing.B) {
-	one, hundred := newLogoutBench(b, 1), newLogoutBench(b, 100)
-	for _, lb := range []*logoutBench{one, hundred} { // warm up: provider metadata, keys, caches
-		c, h := lb.session(b)
-		lb.logout(b, c, h)
-		lb.waitDelivered(b, int64(lb.n))
-	}
-	var t1, t100 time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for _, lb := range []*logoutBench{one, hundred} {
-			b.StopTimer()
-			c, h := lb.session(b)
-			before := lb.delivered.Load()
-			b.StartTimer()
-			took := lb.logout(b, c, h)
-			b.StopTimer()
-			lb.waitDelivered(b, before+int64(lb.n))
-			b.StartTimer()
-			if lb == one {
-				t1 += took
-			} else {
-				t100 += took
+	// The guest's share of the 1-client answer: its proxy_on_request_headers, where the
+	// filter decides and answers (host functions it calls included).
+	var timing atomic.Bool
+	var guest atomic.Int64
+	one := newLogoutBenchOpts(b, 1, func(o *hostsim.Options) {
+		o.OnGuestReturn = func(_ int, fn string, took time.Duration) {
+			if timing.Load() && fn == "proxy_on_request_headers" {
+				guest.Add(took.Nanoseconds())
 			}
 		}
+	})
+	hundred, otherVM := newLogoutBench(b, 100), newLogoutBench(b, 1)
+	runs := []struct {
+		lb     *logoutBench
+		sameVM bool
+		took   time.Duration
+	}{{lb: one, sameVM: true}, {lb: hundred, sameVM: true}, {lb: otherVM}}
+	for _, r := range runs { // warm up: provider metadata, keys, caches
+		c, h, vm := r.lb.session(b, r.sameVM)
+		r.lb.logout(b, c, h, vm)
+		r.lb.waitDelivered(b, int64(r.lb.n))
 	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range runs {
+			r := &runs[j]
+			b.StopTimer()
+			c, h, vm := r.lb.session(b, r.sameVM)
+			before := r.lb.delivered.Load()
+			b.StartTimer()
+			timing.Store(r.lb == one)
+			r.took += r.lb.logout(b, c, h, vm)
+			timing.Store(false)
+			b.StopTimer()
+			r.lb.waitDelivered(b, before+int64(r.lb.n))
+			b.StartTimer()
+		}
+	}
+	t1, t100, tOther := runs[0].took, runs[1].took, runs[2].took
 	b.ReportMetric(float64(t1.Microseconds())/float64(b.N), "1client-µs/answer")
+	b.ReportMetric(float64(guest.Load())/1e3/float64(b.N), "1client-guest-µs/answer")
 	b.ReportMetric(float64(t100.Microseconds())/float64(b.N), "100clients-µs/answer")
+	b.ReportMetric(float64(tOther.Microseconds())/float64(b.N), "1client-otherVM-µs/answer")
 	b.ReportMetric(float64(t100)/float64(t1), "ratio")
 }
 
@@ -156,18 +182,18 @@ func BenchmarkLogoutAnswer(b *testing.B) {
 // clients have received their logout token.
 func BenchmarkLogoutDelivery(b *testing.B) {
 	lb := newLogoutBench(b, 100)
-	c, h := lb.session(b)
-	lb.logout(b, c, h)
+	c, h, vm := lb.session(b, true)
+	lb.logout(b, c, h, vm)
 	lb.waitDelivered(b, 100)
 	var total time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		c, h := lb.session(b)
+		c, h, vm := lb.session(b, true)
 		before := lb.delivered.Load()
 		b.StartTimer()
 		start := time.Now()
-		lb.logout(b, c, h)
+		lb.logout(b, c, h, vm)
 		lb.waitDelivered(b, before+100)
 		total += time.Since(start)
 	}
