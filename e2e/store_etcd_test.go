@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/exeunt/exeunt/e2e/etcdpeer"
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // TestStoreEtcdBackend runs core's etcd backend tests (core/store_etcd_test.go: the store
@@ -70,7 +70,7 @@ func runCoreEtcdTests(t *testing.T, auth bool) {
 	cmd := exec.Command(goBin, "test", "-count=1", "-v", "-run", "^("+strings.Join(want, "|")+")$", "./core/")
 	cmd.Dir = ".."
 	cmd.Env = append(append(os.Environ(), env...), "EXEUNT_TEST_ETCD_CONTROL=http://"+ln.Addr().String())
-	out := &lockedOutput{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -107,22 +107,4 @@ func runCoreEtcdTests(t *testing.T, auth bool) {
 			t.Fatalf("core's etcd tests did not end in 5 minutes:\n%s", out.String())
 		}
 	}
-}
-
-// lockedOutput collects a command's output.
-type lockedOutput struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (o *lockedOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *lockedOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }

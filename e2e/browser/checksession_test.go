@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/exeunt/exeunt/demo"
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // Session Management 1.0 in a real browser: a relying party's page on another origin (served
@@ -232,7 +233,7 @@ func startSessionManagementDemo(t *testing.T, rpOrigin string) *demo.Demo {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var log lockedBuffer
+	var log syncbuf.Buffer
 	d, err := demo.Start(context.Background(), demo.Options{ConfigPath: path, Dir: root, FreePorts: true, VMs: 2,
 		Log: &log, LogLevel: "info", CacheDir: os.Getenv("HOSTSIM_CACHE_DIR")})
 	if err != nil {

@@ -9,7 +9,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -17,13 +16,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/exeunt/exeunt/demo"
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 var screenshots = flag.String("screenshots", "", "write the README's screenshots into this folder (docs/), serving on envoy.yaml's own ports")
@@ -31,7 +30,7 @@ var screenshots = flag.String("screenshots", "", "write the README's screenshots
 var (
 	env        *demo.Demo
 	browserCtx context.Context
-	demoLog    lockedBuffer
+	demoLog    syncbuf.Buffer
 )
 
 func TestMain(m *testing.M) {
@@ -129,23 +128,6 @@ func findChromium() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no Chromium found: the browser tests need one. Run `make deps` (it installs Debian's chromium when running as root), install it yourself (apt-get install chromium), or set EXEUNT_CHROMIUM to a Chromium or Chrome binary")
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func lastLines(s string, n int) string {

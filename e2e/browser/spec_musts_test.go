@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/exeunt/exeunt/demo"
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // Requirements of ../shared/design/SPEC-MUSTS.md that only a real browser can show
@@ -108,7 +109,7 @@ func specStartDemo(t *testing.T, name string, edits ...[2]string) *demo.Demo {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var log lockedBuffer
+	var log syncbuf.Buffer
 	d, err := demo.Start(context.Background(), demo.Options{ConfigPath: path, Dir: root, FreePorts: true, VMs: 2,
 		Log: &log, LogLevel: "info", CacheDir: os.Getenv("HOSTSIM_CACHE_DIR")})
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // StartTimeout bounds how long a start waits for etcd to answer /health with "true".
@@ -59,7 +61,7 @@ type Peer struct {
 	binary   string
 	peerURL  string
 	args     []string
-	output   *lockedBuffer
+	output   *syncbuf.Buffer
 	client   *http.Client
 	tb       testing.TB
 	mu       sync.Mutex
@@ -78,7 +80,7 @@ func Start(tb testing.TB, cfg Config) *Peer {
 	if err != nil {
 		tb.Fatalf("etcdpeer.Start: %v", err)
 	}
-	p := &Peer{binary: bin, output: &lockedBuffer{}, tb: tb, DataDir: filepath.Join(tb.TempDir(), "etcd")}
+	p := &Peer{binary: bin, output: &syncbuf.Buffer{}, tb: tb, DataDir: filepath.Join(tb.TempDir(), "etcd")}
 	p.Version = binaryVersion(bin)
 	p.client = &http.Client{
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
@@ -288,22 +290,4 @@ func twoFreePorts() (int, int, error) {
 		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
 	return ports[0], ports[1], nil
-}
-
-// lockedBuffer collects etcd's output while tests read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -38,6 +38,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // StartTimeout bounds how long [Start] waits for the provider's READY line.
@@ -121,7 +123,7 @@ type Peer struct {
 	transport *http.Transport
 	cmd       *exec.Cmd
 	stdin     interface{ Close() error }
-	output    *lockedBuffer
+	output    *syncbuf.Buffer
 	exited    chan struct{}
 	stopOnce  sync.Once
 
@@ -171,7 +173,7 @@ func Start(t testing.TB, version string, cfg Config) *Peer {
 		t.Fatalf("oidcpeer.Start: %v", err)
 	}
 
-	p := &Peer{Version: version, output: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &Peer{Version: version, output: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	ready := make(chan string, 1)
 	cmd := exec.Command(node, flavour.script, cfgPath)
 	cmd.Dir = dir
@@ -387,24 +389,6 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-// lockedBuffer collects a child's output while tests read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // lineWriter hands every complete line written to it to line.
