@@ -65,12 +65,8 @@ dist: build/exeunt.wasm
 schema:
 	go run ./cmd/exeunt-schema
 
-# Package core writes its headers as {name, value} pairs, and Header is an alias of
-# exchange.Header, a struct of another package to vet's composites check: that one check
-# is off for package core alone (RATIONALE.md, "Why a leaf package for the shared types?").
 vet:
-	go vet $$(go list ./... | grep -vx 'github.com/exeunt/exeunt/core')
-	go vet -composites=false ./core/
+	go vet ./...
 
 # Every test, from a fresh clone. hostsim and e2e tests load the modules from build/,
 # so they are built (and checked by `hostsim check`) first, and dist/ is packaged for the

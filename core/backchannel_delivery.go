@@ -140,7 +140,7 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 	u, _ := url.Parse(c.BackchannelLogoutURI)
 	attempt := it.Attempts + 1
 	return &Call{Cluster: c.BackchannelCluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host,
-		Headers: []Header{{"content-type", "application/x-www-form-urlencoded"}, {"cache-control", "no-store"}},
+		Headers: []Header{{Name: "content-type", Value: "application/x-www-form-urlencoded"}, {Name: "cache-control", Value: "no-store"}},
 		Body:    []byte(url.Values{"logout_token": {token}}.Encode()),
 		Timeout: e.cfg.Logout.BackchannelTimeout,
 		Then: func(r CallResult) Decision {

@@ -203,7 +203,7 @@ func randomPath(r *rand.Rand) string {
 func checkPublicOnlyByRule(t *testing.T, e *Engine, method, scheme, host, path string) bool {
 	t.Helper()
 	d := e.OnRequestHeaders(Request{Method: method, Scheme: scheme, Authority: host, Path: path,
-		Headers: []Header{{"accept", "text/html"}, {"x-exeunt-sub", "admin"}}}, time.Unix(1_800_000_000, 0))
+		Headers: []Header{{Name: "accept", Value: "text/html"}, {Name: "x-exeunt-sub", Value: "admin"}}}, time.Unix(1_800_000_000, 0))
 	if !d.Continues() {
 		return false
 	}

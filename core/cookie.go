@@ -84,7 +84,7 @@ func (c setCookie) header() Header {
 		b.WriteString("; SameSite=")
 		b.WriteString(c.sameSite)
 	}
-	return Header{"set-cookie", b.String()}
+	return Header{Name: "set-cookie", Value: b.String()}
 }
 
 // maxCookieChunk keeps each cookie of a chunked value, with its name and attributes,

@@ -7,9 +7,9 @@ import (
 
 func TestParseCookiesAcrossHeaders(t *testing.T) {
 	cs := parseCookies([]Header{
-		{"cookie", `a=1; b="2"; junk; =x;  d = 4 ; a=shadowed`},
-		{"accept", "text/html"},
-		{"cookie", "c=3"},
+		{Name: "cookie", Value: `a=1; b="2"; junk; =x;  d = 4 ; a=shadowed`},
+		{Name: "accept", Value: "text/html"},
+		{Name: "cookie", Value: "c=3"},
 	})
 	for name, want := range map[string]string{"a": "1", "b": "2", "c": "3"} {
 		if got, ok := cookieValue(cs, name); !ok || got != want {
@@ -56,7 +56,7 @@ func TestChunkedCookiesRoundTrip(t *testing.T) {
 			if len(c.header().Value) > 4000 {
 				t.Fatalf("a chunk of %d bytes exceeds the cookie limit", len(c.header().Value))
 			}
-			jar = append(jar, Header{"cookie", c.name + "=" + c.value})
+			jar = append(jar, Header{Name: "cookie", Value: c.name + "=" + c.value})
 		}
 		got, chunks, ok := joinCookie(parseCookies(jar), "s")
 		if !ok || got != value || chunks != len(set) {
@@ -67,11 +67,11 @@ func TestChunkedCookiesRoundTrip(t *testing.T) {
 
 func TestJoinCookieRefusesIncompleteOrForgedChunks(t *testing.T) {
 	cases := map[string][]Header{
-		"missing chunk":    {{"cookie", "s=3~aa; s.1=bb"}},
-		"absurd count":     {{"cookie", "s=999~aa"}},
-		"count of one":     {{"cookie", "s=1~aa"}},
-		"count not number": {{"cookie", "s=x~aa"}},
-		"absent":           {{"cookie", "t=1"}},
+		"missing chunk":    {{Name: "cookie", Value: "s=3~aa; s.1=bb"}},
+		"absurd count":     {{Name: "cookie", Value: "s=999~aa"}},
+		"count of one":     {{Name: "cookie", Value: "s=1~aa"}},
+		"count not number": {{Name: "cookie", Value: "s=x~aa"}},
+		"absent":           {{Name: "cookie", Value: "t=1"}},
 	}
 	for name, jar := range cases {
 		if v, _, ok := joinCookie(parseCookies(jar), "s"); ok {
@@ -86,7 +86,7 @@ func FuzzCookies(f *testing.F) {
 	f.Add(` a = "1" ;a=2;;=;b`)
 	f.Add("0=\r")
 	f.Fuzz(func(t *testing.T, header string) {
-		cs := parseCookies([]Header{{"cookie", header}})
+		cs := parseCookies([]Header{{Name: "cookie", Value: header}})
 		seen := map[string]bool{}
 		for _, c := range splitCookies(header) {
 			joinCookie(cs, c[0]) // must not panic

@@ -38,7 +38,7 @@ func (eb *endSessionBench) session(b *testing.B) (cookie, hint string) {
 	}
 	cookie, _, _ = strings.Cut(set[0].Value, ";")
 	d := e.OnRequestHeaders(Request{Method: "GET", Path: "/app1/", Authority: "exeunt.test", Scheme: "https",
-		Headers: []Header{{"accept", "text/html"}, {"cookie", cookie}}}, now)
+		Headers: []Header{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: cookie}}}, now)
 	if hint = headerValue(d.SetHeaders, "x-exeunt-assertion"); hint == "" {
 		b.Fatalf("not signed in: %+v", d)
 	}
@@ -50,7 +50,7 @@ func (eb *endSessionBench) session(b *testing.B) (cookie, hint string) {
 func (eb *endSessionBench) endSession(b *testing.B, cookie, hint string) {
 	e := eb.s.e
 	d := e.OnRequestHeaders(Request{Method: "GET", Path: "/connect/endsession?" + url.Values{"id_token_hint": {hint}}.Encode(),
-		Authority: "exeunt.test", Scheme: "https", Headers: []Header{{"accept", "text/html"}, {"cookie", cookie}}}, eb.s.now)
+		Authority: "exeunt.test", Scheme: "https", Headers: []Header{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: cookie}}}, eb.s.now)
 	for d.Call != nil {
 		d = d.Call.Then(eb.s.idp.answer(d.Call))
 	}

@@ -204,12 +204,12 @@ func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision 
 // needs a client as its audience.
 func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
 	h := e.cfg.IdentityHeaders
-	out := []Header{{h.Sub, s.Sub}, {h.IDP, s.IdP}, {h.SID, s.SID}}
+	out := []Header{{Name: h.Sub, Value: s.Sub}, {Name: h.IDP, Value: s.IdP}, {Name: h.SID, Value: s.SID}}
 	if s.Email != "" {
-		out = append(out, Header{h.Email, s.Email})
+		out = append(out, Header{Name: h.Email, Value: s.Email})
 	}
 	if s.Name != "" {
-		out = append(out, Header{h.Name, s.Name})
+		out = append(out, Header{Name: h.Name, Value: s.Name})
 	}
 	return out
 }
@@ -237,7 +237,7 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 	clear = append(clear, e.staleBrowserState(cs)...)
 	if e.answerKindOf(r) == asJSON {
 		return e.failJSON(jsonFailure(401, "login_required", "sign in first: this API needs a signed-in browser session").
-			withHeaders(Header{"www-authenticate", `Bearer error="login_required"`}).withHeaders(clear...))
+			withHeaders(Header{Name: "www-authenticate", Value: `Bearer error="login_required"`}).withHeaders(clear...))
 	}
 	returnURL := e.requestURL(r)
 	var p *Provider
@@ -250,8 +250,8 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 	var d Decision
 	if p == nil {
 		d = Respond(&Response{Status: 302, Headers: []Header{
-			{"location", e.cfg.IssuerOrigin + e.cfg.Paths.SigninChoice + "?" + url.Values{"return": {returnURL}}.Encode()},
-			{"cache-control", "no-store"},
+			{Name: "location", Value: e.cfg.IssuerOrigin + e.cfg.Paths.SigninChoice + "?" + url.Values{"return": {returnURL}}.Encode()},
+			{Name: "cache-control", Value: "no-store"},
 		}})
 	} else {
 		d = e.startSignIn(p, returnURL, cs, chooseLanguage("", r.Header("accept-language")), now)

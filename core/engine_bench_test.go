@@ -11,7 +11,7 @@ func BenchmarkSignedInRequest(b *testing.B) {
 	br.signIn("https://exeunt.test/app1/")
 	br.request("GET", "https://exeunt.test/app1/")
 	req := Request{Method: "GET", Path: "/app1/page", Authority: "exeunt.test", Scheme: "https",
-		Headers: []Header{{"accept", "text/html"}, {"cookie", br.cookieHeader()}}}
+		Headers: []Header{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: br.cookieHeader()}}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

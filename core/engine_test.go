@@ -7,8 +7,8 @@ import (
 )
 
 func TestEngineOnRequestHeaders(t *testing.T) {
-	noStore := Header{"cache-control", "no-store"}
-	json := Header{"content-type", "application/json"}
+	noStore := Header{Name: "cache-control", Value: "no-store"}
+	json := Header{Name: "content-type", Value: "application/json"}
 	healthy := &Response{Status: 200, Headers: []Header{json, noStore}, Body: []byte(`{"status":"ok"}`)}
 
 	custom, err := ParseConfig([]byte(`{"health_path": "/ready"}`))
@@ -31,7 +31,7 @@ func TestEngineOnRequestHeaders(t *testing.T) {
 		{"health HEAD", defaults, Request{Method: "HEAD", Path: "/exeunt/healthz"},
 			&Response{Status: 200, Headers: []Header{json, noStore}}},
 		{"health POST", defaults, Request{Method: "POST", Path: "/exeunt/healthz"},
-			&Response{Status: 405, Headers: []Header{{"allow", "GET, HEAD"}, noStore}}},
+			&Response{Status: 405, Headers: []Header{{Name: "allow", Value: "GET, HEAD"}, noStore}}},
 		{"configured health path", custom, Request{Method: "GET", Path: "/ready"}, healthy},
 		{"default path not served when configured elsewhere", custom, Request{Method: "GET", Path: "/exeunt/healthz"}, nil},
 		{"other path", defaults, Request{Method: "GET", Path: "/"}, nil},
@@ -69,7 +69,7 @@ func TestNotConfiguredRefuses(t *testing.T) {
 
 func TestRequestUnreadableRefuses(t *testing.T) {
 	d := RequestUnreadable()
-	if d.Continues() || d.Response.Status != 503 || d.Response.Headers[1] != (Header{"cache-control", "no-store"}) {
+	if d.Continues() || d.Response.Status != 503 || d.Response.Headers[1] != (Header{Name: "cache-control", Value: "no-store"}) {
 		t.Fatalf("RequestUnreadable() = %+v, want a 503 local response, never cached", d)
 	}
 }

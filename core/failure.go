@@ -65,7 +65,7 @@ func (e *Engine) answer(f failure, kind answerKind, lang string) *Response {
 	if kind == asJSON {
 		body, _ := json.Marshal(map[string]string{"error": f.oauth, "error_description": f.description})
 		return &Response{Status: f.status, Body: body,
-			Headers: append([]Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, f.headers...)}
+			Headers: append([]Header{{Name: "content-type", Value: "application/json"}, {Name: "cache-control", Value: "no-store"}}, f.headers...)}
 	}
 	reason, args := f.reason, f.args
 	if !slices.Contains(errorReasons, reason) {

@@ -15,14 +15,14 @@ func TestFailureAnswers(t *testing.T) {
 	const secret = "provider said: key k1 unknown"
 	f := pageFailure(401, "signin_unverified").withRetry("https://auth.example.test/").logged(secret)
 	f.oauth, f.description = "login_required", "sign in first"
-	f = f.withHeaders(Header{"www-authenticate", `Bearer error="login_required"`})
+	f = f.withHeaders(Header{Name: "www-authenticate", Value: `Bearer error="login_required"`})
 
 	j := e.answer(f, asJSON, "fr")
 	is(t, "JSON status", j.Status, 401)
 	is(t, "JSON body", string(j.Body), `{"error":"login_required","error_description":"sign in first"}`)
 	is(t, "JSON headers", len(j.Headers), 3)
-	is(t, "JSON content type", j.Headers[0], Header{"content-type", "application/json"})
-	is(t, "JSON cache", j.Headers[1], Header{"cache-control", "no-store"})
+	is(t, "JSON content type", j.Headers[0], Header{Name: "content-type", Value: "application/json"})
+	is(t, "JSON cache", j.Headers[1], Header{Name: "cache-control", Value: "no-store"})
 	is(t, "JSON extra header", j.Headers[2].Name, "www-authenticate")
 
 	for lang, want := range map[string]string{"en": "could not be verified", "fr": "n&#39;a pas pu être vérifiée"} {

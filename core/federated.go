@@ -189,7 +189,7 @@ func (e *Engine) backchannelEnd(p *Provider, records []sessionRecord, jti string
 			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
 			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))
 		}
-		ok := Respond(&Response{Status: 200, Headers: []Header{{"cache-control", "no-store"}}})
+		ok := Respond(&Response{Status: 200, Headers: []Header{{Name: "cache-control", Value: "no-store"}}})
 		if len(records) == 0 {
 			// Valid, but no session here: nothing ended, nothing remembered.
 			e.logf("exeunt: back-channel logout from provider %s: no edge session for it (already signed out?)", p.Scheme)

@@ -102,7 +102,7 @@ func (s *signoutEnv) postLogoutToken(tok string) Decision {
 
 func (s *signoutEnv) postBackchannel(body []byte) Decision {
 	provider := &browser{t: s.t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now}
-	return provider.send("POST", "https://exeunt.test/backchannel-oidc", body, Header{"content-type", "application/x-www-form-urlencoded"})
+	return provider.send("POST", "https://exeunt.test/backchannel-oidc", body, Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
 }
 
 func TestProviderBackchannelLogoutEndsTheSessionAndCascades(t *testing.T) {
@@ -145,7 +145,7 @@ func TestProviderBackchannelBySubEndsEverySessionOfTheUser(t *testing.T) {
 	if d.Response.Status != 200 {
 		t.Fatalf("%d %s", d.Response.Status, d.Response.Body)
 	}
-	if s.signedInStill() || second.request("GET", "https://exeunt.test/app2/", Header{"accept", "application/json"}).Continues() {
+	if s.signedInStill() || second.request("GET", "https://exeunt.test/app2/", Header{Name: "accept", Value: "application/json"}).Continues() {
 		t.Fatal("a sub-only logout token must end every session of that user at that provider")
 	}
 }
@@ -200,7 +200,7 @@ func TestProviderBackchannelRefusesBadTokensAndChangesNothing(t *testing.T) {
 	if d := s.postBackchannel(make([]byte, MaxRequestBody+1)); d.Response.Status != 413 {
 		t.Fatalf("oversized: %d", d.Response.Status)
 	}
-	if d := provider.send("POST", "https://exeunt.test/backchannel-oidc", []byte(`{"logout_token":"x"}`), Header{"content-type", "application/json"}); d.Response.Status != 400 {
+	if d := provider.send("POST", "https://exeunt.test/backchannel-oidc", []byte(`{"logout_token":"x"}`), Header{Name: "content-type", Value: "application/json"}); d.Response.Status != 400 {
 		t.Fatalf("JSON body: %d", d.Response.Status)
 	}
 	// A valid token still works afterwards: the refusals remembered nothing.

@@ -71,7 +71,7 @@ func TestOwnCookiesAreNotForwardedToApps(t *testing.T) {
 	cookie := func(vs ...string) []Header {
 		var hs []Header
 		for _, v := range vs {
-			hs = append(hs, Header{"cookie", v})
+			hs = append(hs, Header{Name: "cookie", Value: v})
 		}
 		return hs
 	}
@@ -191,7 +191,7 @@ func TestFrontchannelLogoutWithoutIssAndSidAsksFirst(t *testing.T) {
 	// The user confirms on the prompt: the session ends.
 	logoutID, csrf := promptFields(t, s.request("GET", "https://exeunt.test/signout-oidc").Response)
 	d := s.send("POST", "https://exeunt.test/connect/endsession", []byte(url.Values{"logout_id": {logoutID}, "csrf": {csrf}, "confirm": {"yes"}}.Encode()),
-		Header{"content-type", "application/x-www-form-urlencoded"}, Header{"sec-fetch-site", "same-origin"})
+		Header{Name: "content-type", Value: "application/x-www-form-urlencoded"}, Header{Name: "sec-fetch-site", Value: "same-origin"})
 	if to := location(t, d); !strings.HasPrefix(to, "https://idp.test/logout?") || s.signedInStill() {
 		t.Fatalf("confirmed: %s, signed in %v", to, s.signedInStill())
 	}
@@ -200,7 +200,7 @@ func TestFrontchannelLogoutWithoutIssAndSidAsksFirst(t *testing.T) {
 	// and no page may say "signed out".
 	s.signIn("https://exeunt.test/app1/")
 	iframe := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now}
-	d = iframe.request("GET", "https://exeunt.test/signout-oidc", Header{"sec-fetch-site", "cross-site"}, Header{"sec-fetch-mode", "navigate"}, Header{"sec-fetch-dest", "iframe"})
+	d = iframe.request("GET", "https://exeunt.test/signout-oidc", Header{Name: "sec-fetch-site", Value: "cross-site"}, Header{Name: "sec-fetch-mode", Value: "navigate"}, Header{Name: "sec-fetch-dest", Value: "iframe"})
 	if d.Response == nil || d.Response.Status != 400 || strings.Contains(string(d.Response.Body), "signed out</h1>") || !s.signedInStill() {
 		t.Fatalf("framed, cookieless, without iss and sid: %+v", d.Response)
 	}
@@ -216,7 +216,7 @@ func TestCookieMayBeWithheld(t *testing.T) {
 	h := func(kv ...string) []Header {
 		var out []Header
 		for i := 0; i < len(kv); i += 2 {
-			out = append(out, Header{kv[i], kv[i+1]})
+			out = append(out, Header{Name: kv[i], Value: kv[i+1]})
 		}
 		return out
 	}
@@ -251,8 +251,8 @@ func TestCookieMayBeWithheld(t *testing.T) {
 func TestCrossSiteEndSessionPostWithAHintAsksOnExeuntsOwnPage(t *testing.T) {
 	s := newSignoutEnv(t, nil)
 	hint, _ := s.signedIn()
-	crossSite := []Header{{"content-type", "application/x-www-form-urlencoded"}, {"origin", "https://app.other.example"},
-		{"sec-fetch-site", "cross-site"}, {"sec-fetch-mode", "navigate"}, {"sec-fetch-dest", "document"}}
+	crossSite := []Header{{Name: "content-type", Value: "application/x-www-form-urlencoded"}, {Name: "origin", Value: "https://app.other.example"},
+		{Name: "sec-fetch-site", Value: "cross-site"}, {Name: "sec-fetch-mode", Value: "navigate"}, {Name: "sec-fetch-dest", Value: "document"}}
 	body := []byte(url.Values{"id_token_hint": {hint}, "client_id": {"app1"}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"},
 		"state": {"st-1"}}.Encode())
 	// The same browser, but the Lax cookie stays home on a cross-site POST.
@@ -267,7 +267,7 @@ func TestCrossSiteEndSessionPostWithAHintAsksOnExeuntsOwnPage(t *testing.T) {
 	}
 	logoutID, csrf := promptFields(t, d.Response)
 	confirm := []byte(url.Values{"logout_id": {logoutID}, "csrf": {csrf}, "confirm": {"yes"}}.Encode())
-	form := Header{"content-type", "application/x-www-form-urlencoded"}
+	form := Header{Name: "content-type", Value: "application/x-www-form-urlencoded"}
 
 	// Replayed from another site, the confirmation arrives without the cookie: refused,
 	// and it says nothing about being signed out.
@@ -276,12 +276,12 @@ func TestCrossSiteEndSessionPostWithAHintAsksOnExeuntsOwnPage(t *testing.T) {
 		t.Fatalf("cross-site confirmation: %+v", d.Response)
 	}
 	// From a sibling site (which the cookie does follow): refused too.
-	if d := s.send("POST", "https://exeunt.test/connect/endsession", confirm, form, Header{"sec-fetch-site", "same-site"}); d.Response.Status != 400 || !s.signedInStill() {
+	if d := s.send("POST", "https://exeunt.test/connect/endsession", confirm, form, Header{Name: "sec-fetch-site", Value: "same-site"}); d.Response.Status != 400 || !s.signedInStill() {
 		t.Fatalf("same-site confirmation of a prompt bound to no session: %+v", d.Response)
 	}
 	// On Exeunt's own page the form POST is same-origin and carries the cookie: signed out,
 	// through the provider, and the way back keeps the app's state.
-	d = s.send("POST", "https://exeunt.test/connect/endsession", confirm, form, Header{"sec-fetch-site", "same-origin"}, Header{"origin", "null"})
+	d = s.send("POST", "https://exeunt.test/connect/endsession", confirm, form, Header{Name: "sec-fetch-site", Value: "same-origin"}, Header{Name: "origin", Value: "null"})
 	if to := location(t, d); !strings.HasPrefix(to, "https://idp.test/logout?") || s.signedInStill() {
 		t.Fatalf("confirmed: %s", to)
 	}
@@ -292,7 +292,7 @@ func TestCrossSiteEndSessionPostWithAHintAsksOnExeuntsOwnPage(t *testing.T) {
 	}
 
 	// Truly signed out, a same-origin request is told so (the cookie would have come).
-	d = cookieless.send("POST", "https://exeunt.test/connect/endsession", body, form, Header{"sec-fetch-site", "same-origin"})
+	d = cookieless.send("POST", "https://exeunt.test/connect/endsession", body, form, Header{Name: "sec-fetch-site", Value: "same-origin"})
 	if d.Response.Status != 200 || !strings.Contains(string(d.Response.Body), "app1/signed-out?state=st-1") {
 		t.Fatalf("already signed out, same-origin: %+v", d.Response)
 	}
@@ -312,10 +312,10 @@ func TestParametersOverTheirLimitAreRefusedAndChangeNothing(t *testing.T) {
 			before := storeSnapshot(s.e)
 			var d Decision
 			if method == "GET" {
-				d = s.request("GET", endSessionURL(q), Header{"accept-language", "fr"})
+				d = s.request("GET", endSessionURL(q), Header{Name: "accept-language", Value: "fr"})
 			} else {
 				d = s.send("POST", "https://exeunt.test/connect/endsession", []byte(q.Encode()),
-					Header{"content-type", "application/x-www-form-urlencoded"}, Header{"accept-language", "fr"})
+					Header{Name: "content-type", Value: "application/x-www-form-urlencoded"}, Header{Name: "accept-language", Value: "fr"})
 			}
 			errorStatus(t, d, 400, "Le paramètre "+name+" est plus long")
 			if !sameSnapshot(before, storeSnapshot(s.e)) || !s.signedInStill() || headerValue(d.Response.Headers, "set-cookie") != "" {
@@ -360,7 +360,7 @@ func TestStoredLogoutContextsAreBounded(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		q := url.Values{"client_id": {"app1"}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"},
 			"state": {max("state")}, "ui_locales": {max("ui_locales")}, "logout_hint": {max("logout_hint")}}
-		d := s.send("POST", "https://exeunt.test/connect/endsession", []byte(q.Encode()), Header{"content-type", "application/x-www-form-urlencoded"})
+		d := s.send("POST", "https://exeunt.test/connect/endsession", []byte(q.Encode()), Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
 		id, _ := promptFields(t, d.Response)
 		if i == 0 {
 			first = id
@@ -429,12 +429,12 @@ func TestSignInFlowCookiesAreBoundedPerBrowser(t *testing.T) {
 
 func TestEvictFlowCookiesDropsTheOldestFirst(t *testing.T) {
 	e := mustEngine(t, signinConfig(t))
-	cs := cookies{{"cookie", "__Host-exeunt-flow-aaaaaaaa=1; app=x; __Host-exeunt-flow-bbbbbbbb=2; __Host-exeunt-flow-cccccccc=3; __Host-exeunt-flow-dddddddd=4"}}
+	cs := cookies{{Name: "cookie", Value: "__Host-exeunt-flow-aaaaaaaa=1; app=x; __Host-exeunt-flow-bbbbbbbb=2; __Host-exeunt-flow-cccccccc=3; __Host-exeunt-flow-dddddddd=4"}}
 	got := e.evictFlowCookies(cs)
 	if len(got) != 2 || !strings.HasPrefix(got[0].Value, "__Host-exeunt-flow-aaaaaaaa=;") || !strings.HasPrefix(got[1].Value, "__Host-exeunt-flow-bbbbbbbb=;") {
 		t.Fatalf("evicted %v, want the two oldest", got)
 	}
-	if got := e.evictFlowCookies(cookies{{"cookie", "__Host-exeunt-flow-aaaaaaaa=1; __Host-exeunt-flow-bbbbbbbb=2"}}); len(got) != 0 {
+	if got := e.evictFlowCookies(cookies{{Name: "cookie", Value: "__Host-exeunt-flow-aaaaaaaa=1; __Host-exeunt-flow-bbbbbbbb=2"}}); len(got) != 0 {
 		t.Fatalf("two flows and a new one fit: evicted %v", got)
 	}
 }
@@ -474,7 +474,7 @@ func TestAFailingTokenEndpointIsProviderUnavailable(t *testing.T) {
 		b := newBrowser(t)
 		back := b.idp.authorize(t, location(t, b.request("GET", "https://exeunt.test/app1/")))
 		b.idp.tokenStatus = status
-		d := b.request("GET", back, Header{"accept-language", "fr-CA, en;q=0.5"})
+		d := b.request("GET", back, Header{Name: "accept-language", Value: "fr-CA, en;q=0.5"})
 		errorStatus(t, d, 502, "ne peut pas terminer la connexion")
 		if _, ok := b.jar["__Host-exeunt"]; ok {
 			t.Fatal("a session cookie was set")

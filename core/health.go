@@ -10,8 +10,8 @@ func health(method string) Decision {
 		return Respond(&Response{
 			Status: 200,
 			Headers: []Header{
-				{"content-type", "application/json"},
-				{"cache-control", "no-store"},
+				{Name: "content-type", Value: "application/json"},
+				{Name: "cache-control", Value: "no-store"},
 			},
 			Body: []byte(`{"status":"ok"}`),
 		})
@@ -20,8 +20,8 @@ func health(method string) Decision {
 		return Respond(&Response{
 			Status: 200,
 			Headers: []Header{
-				{"content-type", "application/json"},
-				{"cache-control", "no-store"},
+				{Name: "content-type", Value: "application/json"},
+				{Name: "cache-control", Value: "no-store"},
 			},
 		})
 	}
@@ -30,8 +30,8 @@ func health(method string) Decision {
 	return Respond(&Response{
 		Status: 405,
 		Headers: []Header{
-			{"allow", "GET, HEAD"},
-			{"cache-control", "no-store"},
+			{Name: "allow", Value: "GET, HEAD"},
+			{Name: "cache-control", Value: "no-store"},
 		},
 	})
 }
@@ -43,8 +43,8 @@ func NotConfigured() Decision {
 	return Respond(&Response{
 		Status: 503,
 		Headers: []Header{
-			{"content-type", "text/plain; charset=utf-8"},
-			{"cache-control", "no-store"},
+			{Name: "content-type", Value: "text/plain; charset=utf-8"},
+			{Name: "cache-control", Value: "no-store"},
 		},
 		Body: []byte("exeunt is not configured; see the Envoy log\n"),
 	})
@@ -57,8 +57,8 @@ func RequestUnreadable() Decision {
 	return Respond(&Response{
 		Status: 503,
 		Headers: []Header{
-			{"content-type", "text/plain; charset=utf-8"},
-			{"cache-control", "no-store"},
+			{Name: "content-type", Value: "text/plain; charset=utf-8"},
+			{Name: "cache-control", Value: "no-store"},
 		},
 		Body: []byte("exeunt cannot read this request; see the Envoy log\n"),
 	})

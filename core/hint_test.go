@@ -103,7 +103,7 @@ func TestHintFastPathOfAnotherSessionProvesNothing(t *testing.T) {
 	if d.Response == nil || d.Response.Status != 200 || !strings.Contains(string(d.Response.Body), `name="csrf"`) {
 		t.Fatalf("another session's hint: want the prompt, got %+v", d.Response)
 	}
-	if !alice.request("GET", "https://exeunt.test/app1/", Header{"accept", "application/json"}).Continues() {
+	if !alice.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues() {
 		t.Fatal("another session's hint signed alice out")
 	}
 }

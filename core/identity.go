@@ -57,12 +57,12 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 		return nil, err
 	}
 	h := e.cfg.IdentityHeaders
-	out := []Header{{h.Sub, s.Sub}, {h.IDP, s.IdP}, {h.SID, s.SID}, {h.Assertion, tok}}
+	out := []Header{{Name: h.Sub, Value: s.Sub}, {Name: h.IDP, Value: s.IdP}, {Name: h.SID, Value: s.SID}, {Name: h.Assertion, Value: tok}}
 	if s.Email != "" {
-		out = append(out, Header{h.Email, s.Email})
+		out = append(out, Header{Name: h.Email, Value: s.Email})
 	}
 	if s.Name != "" {
-		out = append(out, Header{h.Name, s.Name})
+		out = append(out, Header{Name: h.Name, Value: s.Name})
 	}
 	if len(e.assertions) >= maxCachedAssertions {
 		clear(e.assertions)

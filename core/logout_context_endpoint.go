@@ -67,7 +67,7 @@ func (e *Engine) logoutContextOf(r Request, id string, ctx *logoutContext, now t
 		}
 	}
 	body, _ := json.MarshalIndent(out, "", "  ")
-	return Respond(&Response{Status: 200, Headers: []Header{{"content-type", "application/json"}, {"cache-control", "no-store"}}, Body: body})
+	return Respond(&Response{Status: 200, Headers: []Header{{Name: "content-type", Value: "application/json"}, {Name: "cache-control", Value: "no-store"}}, Body: body})
 }
 
 // ownsLogoutContext reports whether the request comes from the browser ctx belongs to:

@@ -81,7 +81,7 @@ func (e *Engine) forwardedCookies(r Request, d *Decision) {
 		kept = b.String()
 	}
 	if kept != "" {
-		d.SetHeaders = append(d.SetHeaders, Header{"cookie", kept})
+		d.SetHeaders = append(d.SetHeaders, Header{Name: "cookie", Value: kept})
 	} else if d.RemoveHeaders == nil {
 		d.RemoveHeaders = removeCookie // shared: its capacity makes any append copy
 	} else {

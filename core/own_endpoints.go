@@ -121,7 +121,7 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.endSessionPost(r, body, now)
 		},
 		refused: func(e *Engine, r Request) Decision {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{"allow", "GET, POST"}))
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, POST"}))
 		},
 		tooLarge: func(e *Engine, r Request) Decision {
 			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(413, "body_too_large"))
@@ -133,14 +133,14 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.logoutContextEndpoint(r, now)
 		},
 		refused: func(e *Engine, _ Request) Decision {
-			return e.failJSON(jsonFailure(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...").withHeaders(Header{"allow", "GET"}))
+			return e.failJSON(jsonFailure(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...").withHeaders(Header{Name: "allow", Value: "GET"}))
 		},
 	},
 	endpointCheckSession: {
 		methods:   getOrHead,
 		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision { return e.checkSessionEndpoint(r, now) },
 		refused: func(e *Engine, r Request) Decision {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{"allow", "GET, HEAD"}))
+			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, HEAD"}))
 		},
 	},
 	endpointSignInCallback: {
@@ -171,7 +171,7 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.providerBackchannelLogout(p, r, body, now)
 		},
 		refused: func(e *Engine, _ Request) Decision {
-			return e.failJSON(jsonFailure(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field").withHeaders(Header{"allow", "POST"}))
+			return e.failJSON(jsonFailure(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field").withHeaders(Header{Name: "allow", Value: "POST"}))
 		},
 	},
 }

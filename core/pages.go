@@ -92,16 +92,16 @@ func csp(ui *UI, pol policy) string {
 // pol.embedded), no scripts or external loads unless the page says so.
 func pageHeaders(ui *UI, pol policy) []Header {
 	h := []Header{
-		{"content-type", "text/html; charset=utf-8"},
-		{"cache-control", "no-store"},
+		{Name: "content-type", Value: "text/html; charset=utf-8"},
+		{Name: "cache-control", Value: "no-store"},
 	}
 	if !pol.embedded {
-		h = append(h, Header{"x-frame-options", "DENY"})
+		h = append(h, Header{Name: "x-frame-options", Value: "DENY"})
 	}
 	return append(h,
-		Header{"content-security-policy", csp(ui, pol)},
-		Header{"referrer-policy", "no-referrer"},
-		Header{"x-content-type-options", "nosniff"},
+		Header{Name: "content-security-policy", Value: csp(ui, pol)},
+		Header{Name: "referrer-policy", Value: "no-referrer"},
+		Header{Name: "x-content-type-options", Value: "nosniff"},
 	)
 }
 
@@ -126,7 +126,7 @@ func renderPage(content pageContent, status int, ui *UI, lang, heading string, p
 
 // pageFailed answers when a page could not be rendered.
 func pageFailed() *Response {
-	return &Response{Status: 500, Headers: []Header{{"content-type", "text/plain; charset=utf-8"}, {"cache-control", "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
+	return &Response{Status: 500, Headers: []Header{{Name: "content-type", Value: "text/plain; charset=utf-8"}, {Name: "cache-control", Value: "no-store"}}, Body: []byte("exeunt: page rendering failed\n")}
 }
 
 // ui is the configured theme.

@@ -179,7 +179,7 @@ func (e *Engine) get(p *Provider, rawURL string, then func(CallResult) Decision)
 		return &Call{Cluster: p.Cluster, Then: func(CallResult) Decision { return then(CallResult{}) }}
 	}
 	return &Call{Cluster: p.Cluster, Method: "GET", Path: u.RequestURI(), Authority: u.Host,
-		Headers: []Header{{"accept", "application/json"}}, Timeout: fetchTimeout, Then: then}
+		Headers: []Header{{Name: "accept", Value: "application/json"}}, Timeout: fetchTimeout, Then: then}
 }
 
 // callError turns a failed or non-200 call into an error naming what was fetched.

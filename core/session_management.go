@@ -93,7 +93,7 @@ func (e *Engine) sessionStateHeaders(s *session, client *Client, r Request) []He
 		v = sessionState(client.ClientID, o, browserState(s.SID), oidc.RandomID(12))
 		e.sessionStates[key] = v
 	}
-	return []Header{{e.cfg.IdentityHeaders.SessionState, v}}
+	return []Header{{Name: e.cfg.IdentityHeaders.SessionState, Value: v}}
 }
 
 // setBrowserState is the Set-Cookie of s's browser_state, expiring with the session's
@@ -223,11 +223,11 @@ func (e *Engine) checkSessionPage() *Response {
 		return pageFailed()
 	}
 	return &Response{Status: 200, Headers: []Header{
-		{"content-type", "text/html; charset=utf-8"},
-		{"cache-control", "no-store"},
-		{"content-security-policy", checkSessionPolicy},
-		{"referrer-policy", "no-referrer"},
-		{"x-content-type-options", "nosniff"},
+		{Name: "content-type", Value: "text/html; charset=utf-8"},
+		{Name: "cache-control", Value: "no-store"},
+		{Name: "content-security-policy", Value: checkSessionPolicy},
+		{Name: "referrer-policy", Value: "no-referrer"},
+		{Name: "x-content-type-options", Value: "nosniff"},
 	}, Body: body}
 }
 

@@ -93,7 +93,7 @@ func TestSessionStatePassedToApps(t *testing.T) {
 		t.Errorf("browser_state cookie %q is HttpOnly: the iframe's script cannot read it", set)
 	}
 
-	d := s.request("GET", "https://exeunt.test/app1/", Header{"x-exeunt-session-state", "forged.salt"})
+	d := s.request("GET", "https://exeunt.test/app1/", Header{Name: "x-exeunt-session-state", Value: "forged.salt"})
 	if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-session-state") {
 		t.Fatalf("signed-in request: %+v", d)
 	}
@@ -176,7 +176,7 @@ func TestBrowserStateFollowsTheSession(t *testing.T) {
 	if err := revokeNow(t, s.e, sid, s.now.Add(time.Hour).Unix(), s.now); err != nil {
 		t.Fatal(err)
 	}
-	d := s.request("GET", "https://exeunt.test/app1/", Header{"accept", "application/json"})
+	d := s.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"})
 	if d.Response == nil || d.Response.Status != 401 || !strings.Contains(setCookieFor(d.Response.Headers, smCookie), "Max-Age=0") {
 		t.Fatalf("a revoked session's request kept the browser_state: %+v", d.Response)
 	}
@@ -197,7 +197,7 @@ func TestBrowserStateClearedByProviderFrontchannelLogout(t *testing.T) {
 func TestSessionManagementOffByDefault(t *testing.T) {
 	s := newSignoutEnv(t, nil)
 	s.signedIn()
-	d := s.request("GET", "https://exeunt.test/app1/", Header{"x-exeunt-session-state", "forged.salt"})
+	d := s.request("GET", "https://exeunt.test/app1/", Header{Name: "x-exeunt-session-state", Value: "forged.salt"})
 	if !contains(d.RemoveHeaders, "x-exeunt-session-state") || headerValue(d.SetHeaders, "x-exeunt-session-state") != "" {
 		t.Fatalf("without session management: remove %v, set %v", d.RemoveHeaders, d.SetHeaders)
 	}

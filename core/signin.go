@@ -85,8 +85,8 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 		c.sameSite = "Lax"
 	}
 	return Respond(&Response{Status: 302, Headers: append([]Header{
-		{"location", endpoints.AuthorizationEndpoint + sep + q.Encode()},
-		{"cache-control", "no-store"},
+		{Name: "location", Value: endpoints.AuthorizationEndpoint + sep + q.Encode()},
+		{Name: "cache-control", Value: "no-store"},
 		c.header(),
 	}, e.evictFlowCookies(cs)...)})
 }
@@ -198,11 +198,11 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 		"redirect_uri":  {e.redirectURI(p)},
 		"code_verifier": {flow.Verifier},
 	}
-	headers := []Header{{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}}
+	headers := []Header{{Name: "content-type", Value: "application/x-www-form-urlencoded"}, {Name: "accept", Value: "application/json"}}
 	if p.ClientSecret != "" {
 		// client_secret_basic: both parts form-encoded first (RFC 6749 §2.3.1).
 		cred := url.QueryEscape(p.ClientID) + ":" + url.QueryEscape(p.ClientSecret)
-		headers = append(headers, Header{"authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(cred))})
+		headers = append(headers, Header{Name: "authorization", Value: "Basic " + base64.StdEncoding.EncodeToString([]byte(cred))})
 	} else {
 		form.Set("client_id", p.ClientID)
 	}
@@ -279,7 +279,7 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		if !e.allowedReturn(target) {
 			target = e.cfg.IssuerOrigin + "/"
 		}
-		headers := append(append([]Header{{"location", target}, {"cache-control", "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
+		headers := append(append([]Header{{Name: "location", Value: target}, {Name: "cache-control", Value: "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
 		return Respond(&Response{Status: 302, Headers: headers})
 	})
 }

@@ -182,10 +182,10 @@ func (b *browser) send(method, rawURL string, body []byte, headers ...Header) De
 	}
 	hs := headers
 	if headerValue(headers, "accept") == "" {
-		hs = append([]Header{{"accept", "text/html"}}, headers...)
+		hs = append([]Header{{Name: "accept", Value: "text/html"}}, headers...)
 	}
 	if len(cookies) > 0 {
-		hs = append(hs, Header{"cookie", strings.Join(cookies, "; ")})
+		hs = append(hs, Header{Name: "cookie", Value: strings.Join(cookies, "; ")})
 	}
 	req := Request{Method: method, Path: u.RequestURI(), Authority: u.Host, Scheme: u.Scheme, Headers: hs}
 	d := b.e.OnRequestHeaders(req, b.now)
@@ -245,7 +245,7 @@ func TestSignInThenTwoClientsRecordedWithIdentity(t *testing.T) {
 			t.Fatalf("the sign-in state cookie %q survived the callback", k)
 		}
 	}
-	d := b.request("GET", "https://exeunt.test/app1/page?x=1", Header{"x-exeunt-sub", "mallory"})
+	d := b.request("GET", "https://exeunt.test/app1/page?x=1", Header{Name: "x-exeunt-sub", Value: "mallory"})
 	if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-sub") {
 		t.Fatalf("signed-in request: %+v", d)
 	}
@@ -267,7 +267,7 @@ func TestSignInThenTwoClientsRecordedWithIdentity(t *testing.T) {
 	if !d.Continues() || len(d.ResponseHeaders) == 0 {
 		t.Fatalf("first visit to app2: %+v", d)
 	}
-	s, _, err := b.e.openSession(parseCookies([]Header{{"cookie", b.cookieHeader()}}), b.now)
+	s, _, err := b.e.openSession(parseCookies([]Header{{Name: "cookie", Value: b.cookieHeader()}}), b.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +462,7 @@ func TestUnauthenticatedAPIRequestsGet401(t *testing.T) {
 	if d.Response == nil || d.Response.Status != 401 || !strings.Contains(string(d.Response.Body), "login_required") {
 		t.Fatalf("API request: %+v", d.Response)
 	}
-	d = b.request("GET", "https://exeunt.test/app1/data", Header{"accept", "application/json"})
+	d = b.request("GET", "https://exeunt.test/app1/data", Header{Name: "accept", Value: "application/json"})
 	if d.Response == nil || d.Response.Status != 401 {
 		t.Fatalf("JSON request: %+v", d.Response)
 	}
@@ -486,7 +486,7 @@ func TestPublicPathsPassButLoseIdentityHeaders(t *testing.T) {
 	m["public_path_prefixes"] = []string{"/public/"}
 	b := newBrowser(t)
 	b.e = mustEngine(t, configFrom(t, m))
-	forged := []Header{{"x-exeunt-sub", "admin"}, {"x-exeunt-assertion", "forged"}}
+	forged := []Header{{Name: "x-exeunt-sub", Value: "admin"}, {Name: "x-exeunt-assertion", Value: "forged"}}
 	d := b.request("GET", "https://exeunt.test/public/", forged...)
 	if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-sub") || !contains(d.RemoveHeaders, "x-exeunt-assertion") || len(d.SetHeaders) != 0 {
 		t.Fatalf("public path: %+v", d)

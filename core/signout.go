@@ -76,7 +76,7 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 		if c.sameSite == string(SameSiteStrict) {
 			c.sameSite = "Lax"
 		}
-		headers := append([]Header{{"location", base + url.QueryEscape(id)}, {"cache-control", "no-store"}, c.header()}, clear...)
+		headers := append([]Header{{Name: "location", Value: base + url.QueryEscape(id)}, {Name: "cache-control", Value: "no-store"}, c.header()}, clear...)
 		return Respond(&Response{Status: 302, Headers: headers})
 	})
 }

@@ -141,7 +141,7 @@ func (s *signoutEnv) follow(c *Call) {
 }
 
 func (s *signoutEnv) signedInStill() bool {
-	return s.request("GET", "https://exeunt.test/app1/", Header{"accept", "application/json"}).Continues()
+	return s.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues()
 }
 
 func endSessionURL(params url.Values) string {
@@ -177,7 +177,7 @@ func TestRPInitiatedLogoutThroughTheProviderAndBack(t *testing.T) {
 	// worthless, on this VM and on another.
 	other := mustEngine(t, s.e.cfg)
 	other.useStore(s.e.store)
-	if _, _, err := other.openSession(parseCookies([]Header{{"cookie", oldCookies}}), s.now); err != errRevoked {
+	if _, _, err := other.openSession(parseCookies([]Header{{Name: "cookie", Value: oldCookies}}), s.now); err != errRevoked {
 		t.Fatalf("the old cookie on another VM: %v, want revoked", err)
 	}
 
@@ -373,7 +373,7 @@ func TestEndSessionPromptsWithoutProofAndConfirmsOnce(t *testing.T) {
 	logoutID, csrf := promptFields(t, d.Response)
 	form := func(v url.Values) []byte { return []byte(v.Encode()) }
 	post := func(body []byte) Decision {
-		return s.send("POST", "https://exeunt.test/connect/endsession", body, Header{"content-type", "application/x-www-form-urlencoded"})
+		return s.send("POST", "https://exeunt.test/connect/endsession", body, Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
 	}
 	// A token that belongs to another context is refused.
 	if d := post(form(url.Values{"logout_id": {logoutID}, "csrf": {tamper(csrf)}, "confirm": {"yes"}})); d.Response.Status != 400 || !s.signedInStill() {
@@ -415,8 +415,8 @@ func TestEndSessionPromptOfAnotherSessionIsRefused(t *testing.T) {
 	alice := &browser{t: t, e: mallory.e, idp: mallory.idp, jar: map[string]string{}, now: mallory.now}
 	alice.signIn("https://exeunt.test/app1/")
 	d := alice.send("POST", "https://exeunt.test/connect/endsession", []byte(url.Values{"logout_id": {logoutID}, "csrf": {csrf}, "confirm": {"yes"}}.Encode()),
-		Header{"content-type", "application/x-www-form-urlencoded"})
-	if d.Response.Status != 400 || !alice.request("GET", "https://exeunt.test/app1/", Header{"accept", "application/json"}).Continues() {
+		Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
+	if d.Response.Status != 400 || !alice.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues() {
 		t.Fatalf("a planted confirmation signed the wrong session out: %+v", d.Response)
 	}
 }
@@ -425,7 +425,7 @@ func TestEndSessionByPOSTAndWhenAlreadySignedOut(t *testing.T) {
 	s := newSignoutEnv(t, nil)
 	hint, _ := s.signedIn()
 	body := []byte(url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}, "state": {"s1"}}.Encode())
-	d := s.send("POST", "https://exeunt.test/connect/endsession", body, Header{"content-type", "application/x-www-form-urlencoded"})
+	d := s.send("POST", "https://exeunt.test/connect/endsession", body, Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
 	if to := location(t, d); !strings.HasPrefix(to, "https://idp.test/logout?") {
 		t.Fatalf("POST: %s", to)
 	}
@@ -441,10 +441,10 @@ func TestEndSessionByPOSTAndWhenAlreadySignedOut(t *testing.T) {
 	if d := s.request("PUT", "https://exeunt.test/connect/endsession"); d.Response.Status != 405 {
 		t.Fatalf("PUT: %d", d.Response.Status)
 	}
-	if d := s.send("POST", "https://exeunt.test/connect/endsession", []byte(`{}`), Header{"content-type", "application/json"}); d.Response.Status != 415 {
+	if d := s.send("POST", "https://exeunt.test/connect/endsession", []byte(`{}`), Header{Name: "content-type", Value: "application/json"}); d.Response.Status != 415 {
 		t.Fatalf("JSON body: %d", d.Response.Status)
 	}
-	if d := s.send("POST", "https://exeunt.test/connect/endsession", make([]byte, MaxRequestBody+1), Header{"content-type", "application/x-www-form-urlencoded"}); d.Response.Status != 413 {
+	if d := s.send("POST", "https://exeunt.test/connect/endsession", make([]byte, MaxRequestBody+1), Header{Name: "content-type", Value: "application/x-www-form-urlencoded"}); d.Response.Status != 413 {
 		t.Fatalf("oversized body: %d", d.Response.Status)
 	}
 }
@@ -604,7 +604,7 @@ func TestDiscoveryListsSignOut(t *testing.T) {
 func TestLogoutLandingPagesPassSignedOut(t *testing.T) {
 	s := newSignoutEnv(t, nil)
 	for _, u := range []string{"https://exeunt.test/app1/fc?keep=1&iss=x&sid=y", "https://exeunt.test/app1/signed-out?state=z", "https://exeunt.test/app1/bye?from=exeunt"} {
-		d := s.request("GET", u, Header{"x-exeunt-sub", "mallory"})
+		d := s.request("GET", u, Header{Name: "x-exeunt-sub", Value: "mallory"})
 		if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-sub") || len(d.SetHeaders) != 0 {
 			t.Fatalf("%s: a client's logout landing page must pass signed out, without identity: %+v", u, d)
 		}

@@ -78,7 +78,7 @@ func TestSpecEndSessionHintOfAnOlderSessionPrompts(t *testing.T) {
 		t.Fatalf("exeunt.logout.rp_initiated = %d, want 1 (the first sign-out only)", got)
 	}
 	// By POST too.
-	d = s.send("POST", "https://exeunt.test/connect/endsession", []byte(params.Encode()), Header{"content-type", "application/x-www-form-urlencoded"})
+	d = s.send("POST", "https://exeunt.test/connect/endsession", []byte(params.Encode()), Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
 	if !specIsPrompt(t, d) || !s.signedInStill() {
 		t.Fatalf("POST with a hint of an older session: %s", specBrief(d.Response))
 	}
@@ -86,7 +86,7 @@ func TestSpecEndSessionHintOfAnOlderSessionPrompts(t *testing.T) {
 	// (validated) request asked for.
 	logoutID, csrf := promptFields(t, d.Response)
 	d = s.send("POST", "https://exeunt.test/connect/endsession", []byte(url.Values{"logout_id": {logoutID}, "csrf": {csrf}, "confirm": {"yes"}}.Encode()),
-		Header{"content-type", "application/x-www-form-urlencoded"})
+		Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
 	to, _ := url.Parse(location(t, d))
 	if s.signedInStill() || to.Host != "idp.test" {
 		t.Fatalf("confirmed: want signed out and sent to the provider, got %s", to)
@@ -106,7 +106,7 @@ func TestSpecEndSessionHintOfAnotherSessionPrompts(t *testing.T) {
 	alice.signIn("https://exeunt.test/app1/")
 	aliceHint := headerValue(alice.request("GET", "https://exeunt.test/app1/").SetHeaders, "x-exeunt-assertion")
 	aliceSignedIn := func() bool {
-		return alice.request("GET", "https://exeunt.test/app1/", Header{"accept", "application/json"}).Continues()
+		return alice.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues()
 	}
 	for name, params := range map[string]url.Values{
 		"another session's hint": {"id_token_hint": {malloryHint}},
@@ -191,7 +191,7 @@ func TestSpecSignoutCallbackUsesTheCookieWhenStateFails(t *testing.T) {
 		}
 	}
 	// The other browser's prompt was never confirmed: its session lives on.
-	if !other.request("GET", "https://exeunt.test/app3/", Header{"accept", "application/json"}).Continues() {
+	if !other.request("GET", "https://exeunt.test/app3/", Header{Name: "accept", Value: "application/json"}).Continues() {
 		t.Fatal("the other browser was signed out")
 	}
 }

@@ -11,7 +11,7 @@ func TestUnownedRequestsAreRefusedByDefault(t *testing.T) {
 	for _, path := range []string{"/", "/other/", "/APP1/", "/app1x"} {
 		for _, method := range []string{"GET", "HEAD", "POST"} {
 			// Signed in or not, with forged identity or not: nobody's path never reaches an app.
-			d := b.request(method, "https://exeunt.test"+path, Header{"x-exeunt-sub", "admin"}, Header{"accept-language", "fr-FR,fr;q=0.9"})
+			d := b.request(method, "https://exeunt.test"+path, Header{Name: "x-exeunt-sub", Value: "admin"}, Header{Name: "accept-language", Value: "fr-FR,fr;q=0.9"})
 			if d.Continues() || d.Response.Status != 404 || !strings.Contains(string(d.Response.Body), "Aucune application ici") ||
 				headerValue(d.Response.Headers, "cache-control") != "no-store" {
 				t.Fatalf("%s %s: %+v", method, path, d)
@@ -20,7 +20,7 @@ func TestUnownedRequestsAreRefusedByDefault(t *testing.T) {
 	}
 	d := b.request("GET", "https://evil.example/app1/")
 	errorStatus(t, d, 404, "No application is configured at this address.")
-	d = b.request("GET", "https://exeunt.test/other/", Header{"accept", "application/json"})
+	d = b.request("GET", "https://exeunt.test/other/", Header{Name: "accept", Value: "application/json"})
 	if d.Continues() || d.Response.Status != 404 || headerValue(d.Response.Headers, "content-type") != "application/json" ||
 		!strings.Contains(string(d.Response.Body), `"error":"not_found"`) {
 		t.Fatalf("API call to nobody's path: %+v", d)
@@ -37,7 +37,7 @@ func TestUnownedRequestsCanRequireASessionInstead(t *testing.T) {
 	if got := b.signIn("https://exeunt.test/other/page"); got != "https://exeunt.test/other/page" {
 		t.Fatalf("after sign-in: %q", got)
 	}
-	d := b.request("HEAD", "https://exeunt.test/other/page", Header{"x-exeunt-assertion", "forged"})
+	d := b.request("HEAD", "https://exeunt.test/other/page", Header{Name: "x-exeunt-assertion", Value: "forged"})
 	if !d.Continues() || !contains(d.RemoveHeaders, "x-exeunt-assertion") {
 		t.Fatalf("signed in: %+v", d)
 	}
@@ -51,7 +51,7 @@ func TestUnownedRequestsCanRequireASessionInstead(t *testing.T) {
 	if _, ok := got["x-exeunt-assertion"]; ok {
 		t.Fatal("an assertion for a request no client owns: it would have no audience")
 	}
-	s, _, err := b.e.openSession(parseCookies([]Header{{"cookie", b.cookieHeader()}}), b.now)
+	s, _, err := b.e.openSession(parseCookies([]Header{{Name: "cookie", Value: b.cookieHeader()}}), b.now)
 	if err != nil || len(s.Clients) != 0 {
 		t.Fatalf("the session records clients %v (%v); nobody's path is no client", s.Clients, err)
 	}

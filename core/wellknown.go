@@ -35,8 +35,8 @@ func (e *Engine) jwksDocument() *Response {
 
 func jsonResponse(status int, body []byte, cacheControl string) *Response {
 	return &Response{Status: status, Headers: []Header{
-		{"content-type", "application/json"},
-		{"cache-control", cacheControl},
-		{"access-control-allow-origin", "*"},
+		{Name: "content-type", Value: "application/json"},
+		{Name: "cache-control", Value: cacheControl},
+		{Name: "access-control-allow-origin", Value: "*"},
 	}, Body: body}
 }
