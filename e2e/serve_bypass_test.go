@@ -2,23 +2,18 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/exeunt/exeunt/e2e/oidcpeer"
-	"github.com/exeunt/exeunt/hostsim/serve"
-	"sigs.k8s.io/yaml"
 )
 
 // TestServeRefusesEveryBypassOfIssue11 runs the shipped envoy.yaml in `hostsim serve`
@@ -45,32 +40,10 @@ func TestServeRefusesEveryBypassOfIssue11(t *testing.T) {
 	}))
 	defer app.Close()
 
-	raw, err := os.ReadFile("../envoy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The demo provider's issuer, in the plugin configuration, becomes the peer's.
-	raw = []byte(strings.ReplaceAll(string(raw), "http://127.0.0.1:9080", peer.Issuer))
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	serveFreePorts(doc)
-	pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(), "app2": app.Listener.Addr().String()})
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(t.TempDir(), "envoy.yaml")
-	if err := os.WriteFile(cfg, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logw := &serveLog{}
-	s, err := serve.Start(context.Background(), serve.Options{ConfigPath: cfg, BaseDir: "..", VMs: 2, Log: logw})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, logw := serveShippedYAML(t, map[string]string{"http://127.0.0.1:9080": peer.Issuer}, func(doc map[string]any) {
+		pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(), "app2": app.Listener.Addr().String()})
+	})
 	addr := s.ListenerAddr("main")
 
 	// The public part of an app still works signed out (it is declared public), so the

@@ -22,29 +22,7 @@ import (
 // filter answers its health path and the admin interface is live.
 func TestServeTheShippedEnvoyYAML(t *testing.T) {
 	wasmFile(t, "exeunt.wasm") // fails with `make wasm` when missing
-	raw, err := os.ReadFile("../envoy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	serveFreePorts(doc)
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(t.TempDir(), "envoy.yaml")
-	if err := os.WriteFile(cfg, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logw := &serveLog{}
-	s, err := serve.Start(context.Background(), serve.Options{ConfigPath: cfg, BaseDir: "..", VMs: 2, Log: logw})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, logw := serveShippedYAML(t, nil, nil)
 
 	health := "/exeunt/healthz"
 	var pc struct {
@@ -70,6 +48,46 @@ func TestServeTheShippedEnvoyYAML(t *testing.T) {
 }
 
 // serveFreePorts sets the port of every listener and of the admin interface to
+
+// serveShippedYAML serves the repository's envoy.yaml in hostsim serve (2 VMs) on free
+// ports, as from the repository root: each key of replace is first replaced by its value in
+// the file's text, and edit (if any) changes the parsed document. The server closes with
+// the test.
+func serveShippedYAML(t *testing.T, replace map[string]string, edit func(doc map[string]any)) (*serve.Server, *serveLog) {
+	t.Helper()
+	raw, err := os.ReadFile("../envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	for from, to := range replace {
+		text = strings.ReplaceAll(text, from, to)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		t.Fatal(err)
+	}
+	serveFreePorts(doc)
+	if edit != nil {
+		edit(doc)
+	}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "envoy.yaml")
+	if err := os.WriteFile(cfg, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logw := &serveLog{}
+	s, err := serve.Start(context.Background(), serve.Options{ConfigPath: cfg, BaseDir: "..", VMs: 2, Log: logw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, logw
+}
+
 // 0, so that the test takes free ones.
 func serveFreePorts(doc map[string]any) {
 	zero := func(addr any) {
