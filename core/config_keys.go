@@ -2,14 +2,14 @@ package core
 
 import (
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/oidc"
 )
 
 // Keys seal the session cookie and sign the tokens Exeunt issues. In each list the
@@ -204,7 +204,7 @@ func parseSigningKey(s string) (*ecdsa.PrivateKey, string) {
 			break
 		}
 		rest = r
-		var parsed any
+		var parsed *ecdsa.PrivateKey
 		var err error
 		switch block.Type {
 		case "EC PARAMETERS":
@@ -213,9 +213,9 @@ func parseSigningKey(s string) (*ecdsa.PrivateKey, string) {
 			if _, encrypted := block.Headers["Proc-Type"]; encrypted {
 				return nil, "must not be encrypted: give the key without a passphrase"
 			}
-			parsed, err = x509.ParseECPrivateKey(block.Bytes)
+			parsed, err = oidc.ParseSEC1PrivateKey(block.Bytes)
 		case "PRIVATE KEY":
-			parsed, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+			parsed, err = oidc.ParsePKCS8PrivateKey(block.Bytes)
 		case "ENCRYPTED PRIVATE KEY":
 			return nil, "must not be encrypted: give the key without a passphrase"
 		case "RSA PRIVATE KEY":
@@ -223,24 +223,21 @@ func parseSigningKey(s string) (*ecdsa.PrivateKey, string) {
 		default:
 			return nil, fmt.Sprintf("holds a %q PEM block; it must hold an EC P-256 private key (\"EC PRIVATE KEY\" or \"PRIVATE KEY\"): %s", block.Type, generateKeyHint)
 		}
-		if err != nil {
+		var foreign *oidc.ForeignKeyError
+		if err != nil && !errors.As(err, &foreign) {
 			return nil, fmt.Sprintf("holds a %q PEM block that cannot be read as a private key; %s", block.Type, generateKeyHint)
 		}
 		if key != nil {
 			return nil, "holds more than one private key; give one key per entry, each with its own kid"
 		}
-		switch k := parsed.(type) {
-		case *ecdsa.PrivateKey:
-			if k.Curve != elliptic.P256() {
-				return nil, fmt.Sprintf("is an EC key on curve %s; tokens are signed with ES256, which needs P-256: %s", k.Curve.Params().Name, generateKeyHint)
-			}
-			key = k
-		case *rsa.PrivateKey:
-			return nil, "is an RSA key; tokens are signed with ES256, which needs an EC P-256 key: " + generateKeyHint
-		case ed25519.PrivateKey:
-			return nil, "is an Ed25519 key; tokens are signed with ES256, which needs an EC P-256 key: " + generateKeyHint
+		switch {
+		case foreign != nil:
+			// "is an RSA key", "is an Ed25519 key", "is an X25519 key".
+			return nil, "is an " + foreign.Type + " key; tokens are signed with ES256, which needs an EC P-256 key: " + generateKeyHint
+		case parsed.Curve != elliptic.P256():
+			return nil, fmt.Sprintf("is an EC key on curve %s; tokens are signed with ES256, which needs P-256: %s", parsed.Curve.Params().Name, generateKeyHint)
 		default:
-			return nil, fmt.Sprintf("is a %T; tokens are signed with ES256, which needs an EC P-256 key: %s", parsed, generateKeyHint)
+			key = parsed
 		}
 	}
 	if key == nil {

@@ -40,7 +40,7 @@ type Provider struct {
 	// LogoutHint is what identifies the session when signing out at the provider.
 	LogoutHint LogoutHint
 	// IDTokenAlgorithms are the signature algorithms accepted on ID tokens and logout
-	// tokens from this provider (go-jose names: "RS256", "ES256", ...).
+	// tokens from this provider (JWA names, RFC 7518 §3.1: "RS256", "ES256", ...).
 	IDTokenAlgorithms []string
 	// CallbackPath receives the authorization response (/signin-{scheme}).
 	CallbackPath string

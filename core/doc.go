@@ -30,6 +30,7 @@
 // Proxy-Wasm shared data's hashed buckets are the `local` backend (store_local*.go);
 // newStorePorts picks the backend.
 //
-// This package imports only the standard library, go-jose and its own packages
-// (core/exchange, core/oidc); it must never import the Proxy-Wasm SDK.
+// This package imports only the standard library and its own packages (core/exchange,
+// core/jose, core/oidc); it must never import the Proxy-Wasm SDK. go-jose is a test-only
+// dependency, the reference core/jose is checked against.
 package core

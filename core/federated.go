@@ -5,8 +5,7 @@ import (
 	"net/url"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	"github.com/exeunt/exeunt/core/jose"
 	"github.com/exeunt/exeunt/core/oidc"
 )
 

@@ -13,6 +13,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	cjose "github.com/exeunt/exeunt/core/jose"
+
 	"github.com/exeunt/exeunt/core/oidc"
 )
 
@@ -138,7 +140,7 @@ func TestVerifyProviderTokenRefetchesOnceOnAnUnknownKey(t *testing.T) {
 			}
 			idp.kids, idp.down = tc.now, tc.down
 			verified := 0
-			verify := func(keys *jose.JSONWebKeySet) error {
+			verify := func(keys *cjose.JSONWebKeySet) error {
 				verified++
 				switch {
 				case tc.kid == "bad-signature":

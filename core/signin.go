@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
+	"github.com/exeunt/exeunt/core/jose"
 	"github.com/exeunt/exeunt/core/oidc"
 )
 

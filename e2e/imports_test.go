@@ -10,10 +10,11 @@ import (
 )
 
 // extraWASIImports are the WASI functions the filter may import beyond the do-nothing
-// module's: net's init opens /etc/protocols (readProtocolsOnce), which keeps
-// os.OpenFile linked, and net comes with crypto/x509, which go-jose imports. See
-// RATIONALE.md, "Why are the pages Go code".
-var extraWASIImports = []string{"fd_read", "path_filestat_get", "path_open"}
+// module's. path_open and path_filestat_get went with crypto/x509 and net (whose init
+// opens /etc/protocols), which go-jose imported: core/jose replaced it (RATIONALE.md,
+// "Why is JOSE hand-written in core/jose?"), and path_filestat_get is the one Envoy 1.38
+// lacks. See also RATIONALE.md, "Why are the pages Go code".
+var extraWASIImports = []string{"fd_read"}
 
 // TestFilterWASIImports keeps the filter's WASI imports to the do-nothing module's plus
 // extraWASIImports: a package that links os's file functions (html/template through

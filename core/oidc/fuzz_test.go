@@ -8,6 +8,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	cjose "github.com/exeunt/exeunt/core/jose"
 )
 
 // Fuzzing runs the target in several processes, each running the setup anew, while the
@@ -27,8 +29,8 @@ func fuzzKey(tb testing.TB, label string) *ecdsa.PrivateKey {
 
 // fuzzJWKS is a provider key set with the deterministic key "fuzz-ec", and an RSA key so
 // that the key selection has a choice.
-func fuzzJWKS(tb testing.TB) *jose.JSONWebKeySet {
-	return &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+func fuzzJWKS(tb testing.TB) *cjose.JSONWebKeySet {
+	return &cjose.JSONWebKeySet{Keys: []cjose.JSONWebKey{
 		{Key: &fuzzKey(tb, "provider").PublicKey, KeyID: "fuzz-ec", Use: "sig"},
 		{Key: &keys(tb).rsa.PublicKey, KeyID: "rsa-1", Use: "sig"},
 	}}
@@ -145,7 +147,7 @@ func FuzzParseJWKS(f *testing.F) {
 			return
 		}
 		for _, k := range set.Keys {
-			if !k.IsPublic() {
+			if !isPublicKey(k.Key) {
 				t.Fatalf("returned a key that is not public: %T", k.Key)
 			}
 		}

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	cjose "github.com/exeunt/exeunt/core/jose"
 )
 
 // The fixed instant the tests run at.
@@ -84,7 +87,7 @@ func providerJWKSJSON(tb testing.TB) []byte {
 }
 
 // providerJWKS is the provider's key set as ParseJWKS reads it.
-func providerJWKS(tb testing.TB) *jose.JSONWebKeySet {
+func providerJWKS(tb testing.TB) *cjose.JSONWebKeySet {
 	set, err := ParseJWKS(providerJWKSJSON(tb))
 	if err != nil {
 		tb.Fatal(err)
@@ -198,4 +201,24 @@ func wantErr(tb testing.TB, err, want error, secrets ...string) {
 			tb.Fatalf("error message leaks a secret or the token: %v", err)
 		}
 	}
+}
+
+// isPublicKey reports whether key is one of the public key types a JWK Set may yield.
+func isPublicKey(key any) bool {
+	switch key.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		return true
+	}
+	return false
+}
+
+// keysWithID counts the keys in set whose kid is kid.
+func keysWithID(set *cjose.JSONWebKeySet, kid string) int {
+	n := 0
+	for _, k := range set.Keys {
+		if k.KeyID == kid {
+			n++
+		}
+	}
+	return n
 }

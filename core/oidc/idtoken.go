@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/exeunt/exeunt/core/jose"
 )
 
 // IDTokenVerifier validates ID tokens from one provider, as OpenID Connect Core 1.0
@@ -48,18 +47,18 @@ type IDToken struct {
 
 // idTokenClaims is the JSON shape of the claims Verify reads.
 type idTokenClaims struct {
-	Issuer          string           `json:"iss"`
-	Subject         string           `json:"sub"`
-	Audience        jwt.Audience     `json:"aud"`
-	AuthorizedParty string           `json:"azp"`
-	Nonce           string           `json:"nonce"`
-	SID             string           `json:"sid"`
-	Email           string           `json:"email"`
-	Name            string           `json:"name"`
-	EmailVerified   flexBool         `json:"email_verified"`
-	IssuedAt        *jwt.NumericDate `json:"iat"`
-	Expiry          *jwt.NumericDate `json:"exp"`
-	AuthTime        *jwt.NumericDate `json:"auth_time"`
+	Issuer          string       `json:"iss"`
+	Subject         string       `json:"sub"`
+	Audience        audience     `json:"aud"`
+	AuthorizedParty string       `json:"azp"`
+	Nonce           string       `json:"nonce"`
+	SID             string       `json:"sid"`
+	Email           string       `json:"email"`
+	Name            string       `json:"name"`
+	EmailVerified   flexBool     `json:"email_verified"`
+	IssuedAt        *numericDate `json:"iat"`
+	Expiry          *numericDate `json:"exp"`
+	AuthTime        *numericDate `json:"auth_time"`
 }
 
 // Verify validates raw, an ID token received from the token endpoint, against the
@@ -96,7 +95,7 @@ func (v *IDTokenVerifier) Verify(raw string, keys *jose.JSONWebKeySet, nonce str
 	if err != nil {
 		return nil, err
 	}
-	if typ := headerType(obj.Signatures[0].Header); typeIs(typ, "logout+jwt") || typeIs(typ, "at+jwt") {
+	if typ := obj.Header.Type; typeIs(typ, "logout+jwt") || typeIs(typ, "at+jwt") {
 		return nil, errorf(ErrType, "typ %s is not an ID token", quote(typ))
 	}
 	payload, err := verifyWithSet(obj, keys)
@@ -149,7 +148,7 @@ func (v *IDTokenVerifier) Verify(raw string, keys *jose.JSONWebKeySet, nonce str
 // checkTimes applies the rules shared by ID and logout tokens: "exp" and "iat" are both
 // required, the token is not expired at now, and it was not issued after now, each with
 // leeway for clock skew.
-func checkTimes(iat, exp *jwt.NumericDate, now time.Time, leeway time.Duration) error {
+func checkTimes(iat, exp *numericDate, now time.Time, leeway time.Duration) error {
 	leeway = max(leeway, 0)
 	if exp == nil {
 		return errorf(ErrClaims, "exp is missing")

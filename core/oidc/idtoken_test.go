@@ -11,6 +11,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	cjose "github.com/exeunt/exeunt/core/jose"
 )
 
 // idClaims are the claims of a valid ID token at testNow.
@@ -75,7 +77,7 @@ func TestVerifyIDToken(t *testing.T) {
 	tests := []struct {
 		name     string
 		verifier *IDTokenVerifier
-		keys     *jose.JSONWebKeySet
+		keys     *cjose.JSONWebKeySet
 		nilKeys  bool
 		raw      string
 		nonce    string
@@ -112,9 +114,9 @@ func TestVerifyIDToken(t *testing.T) {
 		{name: "kid of an EC key on an RS256 token", raw: sign(t, jose.RS256, k.rsa, "ec-1", "", claims), want: ErrUnknownKey},
 		{name: "kid of an RS256-only key on a PS256 token", verifier: &IDTokenVerifier{Issuer: testIssuer, ClientID: testClientID, Algorithms: []string{"PS256"}}, raw: sign(t, jose.PS256, k.rsa, "rsa-1", "", claims), want: ErrUnknownKey},
 		{name: "no kid, two usable RSA keys", raw: sign(t, jose.RS256, k.rsa, "", "", claims), want: ErrUnknownKey},
-		{name: "no keys", keys: &jose.JSONWebKeySet{}, raw: good, want: ErrUnknownKey},
-		{name: "only an encryption key", keys: &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.rsa.PublicKey, KeyID: "rsa-1", Use: "enc"}}}, raw: good, want: ErrUnknownKey},
-		{name: "weak RSA key", keys: &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.rsaWeak.PublicKey, KeyID: "weak"}}}, raw: sign(t, jose.RS256, k.rsaWeak, "weak", "", claims), want: ErrUnknownKey},
+		{name: "no keys", keys: &cjose.JSONWebKeySet{}, raw: good, want: ErrUnknownKey},
+		{name: "only an encryption key", keys: &cjose.JSONWebKeySet{Keys: []cjose.JSONWebKey{{Key: &k.rsa.PublicKey, KeyID: "rsa-1", Use: "enc"}}}, raw: good, want: ErrUnknownKey},
+		{name: "weak RSA key", keys: &cjose.JSONWebKeySet{Keys: []cjose.JSONWebKey{{Key: &k.rsaWeak.PublicKey, KeyID: "weak"}}}, raw: sign(t, jose.RS256, k.rsaWeak, "weak", "", claims), want: ErrUnknownKey},
 		{name: "attacker's key embedded in the header", raw: signEmbedded(t, k.rsaOther, claims), want: ErrUnknownKey},
 		{name: "right kid, attacker's key", raw: sign(t, jose.RS256, k.rsaOther, "rsa-1", "", claims), want: ErrSignature},
 		{name: "no kid, attacker's EC key", raw: sign(t, jose.ES256, k.ecOther, "", "", claims), want: ErrSignature},

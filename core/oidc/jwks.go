@@ -3,7 +3,7 @@ package oidc
 import (
 	"encoding/json"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/exeunt/exeunt/core/jose"
 )
 
 // privateJWKMembers are the JWK members that carry private or symmetric key material
@@ -47,13 +47,10 @@ func ParseJWKS(doc []byte) (*jose.JSONWebKeySet, error) {
 		if jsonString(members["kty"]) == "oct" {
 			return nil, errorf(ErrJWKS, "key %d (kid %s) is a symmetric key: a provider must publish public keys only", i, quote(kid))
 		}
-		var key jose.JSONWebKey
-		if err := key.UnmarshalJSON(data); err != nil {
+		key, err := jose.ParseJWK(data)
+		if err != nil {
 			// RFC 7517 §5: ignore keys whose type, curve or members are not understood.
 			continue
-		}
-		if !key.IsPublic() || !key.Valid() {
-			return nil, errorf(ErrJWKS, "key %d (kid %s) is not a public key", i, quote(kid))
 		}
 		set.Keys = append(set.Keys, key)
 		if key.Use == "" || key.Use == "sig" {

@@ -42,11 +42,11 @@ func TestParseJWKS(t *testing.T) {
 		t.Fatalf("%d keys, want 3", len(set.Keys))
 	}
 	for _, k := range set.Keys {
-		if !k.IsPublic() {
+		if !isPublicKey(k.Key) {
 			t.Errorf("key %q is not public", k.KeyID)
 		}
 	}
-	if len(set.Key("rsa-1")) != 1 || len(set.Key("ec-1")) != 1 {
+	if keysWithID(set, "rsa-1") != 1 || keysWithID(set, "ec-1") != 1 {
 		t.Error("keys are not found by kid")
 	}
 }

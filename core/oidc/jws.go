@@ -4,12 +4,12 @@ import (
 	"errors"
 	"strings"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/exeunt/exeunt/core/jose"
 )
 
 // parseJWS parses a compact JWS whose "alg" is in algs. It is the one place tokens are
 // parsed, so that size limits and error kinds are the same everywhere.
-func parseJWS(token string, algs []jose.SignatureAlgorithm) (*jose.JSONWebSignature, error) {
+func parseJWS(token string, algs []string) (*jose.JSONWebSignature, error) {
 	if token == "" {
 		return nil, errorf(ErrMalformed, "empty token")
 	}
@@ -18,22 +18,13 @@ func parseJWS(token string, algs []jose.SignatureAlgorithm) (*jose.JSONWebSignat
 	}
 	obj, err := jose.ParseSignedCompact(token, algs)
 	if err != nil {
-		var unexpected *jose.ErrUnexpectedSignatureAlgorithm
+		var unexpected *jose.UnexpectedAlgorithmError
 		if errors.As(err, &unexpected) {
-			return nil, errorf(ErrAlgorithm, "alg %s is not allowed (allowed: %s)", quote(string(unexpected.Got)), algList(algs))
+			return nil, errorf(ErrAlgorithm, "alg %s is not allowed (allowed: %s)", quote(unexpected.Got), strings.Join(algs, ", "))
 		}
 		return nil, errorf(ErrMalformed, "not a compact JWS: %v", err)
 	}
-	if len(obj.Signatures) != 1 {
-		return nil, errorf(ErrMalformed, "want exactly one signature")
-	}
 	return obj, nil
-}
-
-// headerType returns the JOSE header "typ", or "" when absent or not a string.
-func headerType(h jose.Header) string {
-	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
-	return typ
 }
 
 // typeIs compares media types as RFC 7515 §4.1.9 asks: case-insensitively, with
@@ -44,13 +35,4 @@ func typeIs(got, want string) bool {
 		return strings.TrimPrefix(s, "application/")
 	}
 	return trim(got) == trim(want)
-}
-
-// algList renders an allow-list for an error message.
-func algList(algs []jose.SignatureAlgorithm) string {
-	names := make([]string, len(algs))
-	for i, a := range algs {
-		names[i] = string(a)
-	}
-	return strings.Join(names, ", ")
 }

@@ -4,8 +4,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/pem"
+	"errors"
 )
 
 // PEM block types and the header that carries the key id.
@@ -46,7 +46,7 @@ func MarshalSigningKeyPEM(k SigningKey) ([]byte, error) {
 	if k.KID == "" || k.Key == nil || k.Key.Curve != elliptic.P256() {
 		return nil, errorf(ErrKey, "a signing key needs a kid and a P-256 private key")
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(k.Key)
+	der, err := marshalPKCS8(k.Key)
 	if err != nil {
 		return nil, errorf(ErrKey, "cannot encode signing key %s: %v", quote(k.KID), err)
 	}
@@ -64,12 +64,15 @@ func ParseSigningKeyPEM(data []byte) (SigningKey, error) {
 	if kid == "" {
 		return SigningKey{}, errorf(ErrKey, "PEM block has no %q header", pemKIDHeader)
 	}
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	key, err := ParsePKCS8PrivateKey(block.Bytes)
+	var foreign *ForeignKeyError
+	if errors.As(err, &foreign) {
+		return SigningKey{}, errorf(ErrKey, "signing key %s is not an ECDSA P-256 key", quote(kid))
+	}
 	if err != nil {
 		return SigningKey{}, errorf(ErrKey, "signing key %s is not PKCS #8", quote(kid))
 	}
-	key, ok := parsed.(*ecdsa.PrivateKey)
-	if !ok || key.Curve != elliptic.P256() {
+	if key.Curve != elliptic.P256() {
 		return SigningKey{}, errorf(ErrKey, "signing key %s is not an ECDSA P-256 key", quote(kid))
 	}
 	return SigningKey{KID: kid, Key: key}, nil

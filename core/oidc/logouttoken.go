@@ -6,8 +6,7 @@ import (
 	"errors"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/exeunt/exeunt/core/jose"
 )
 
 // BackchannelLogoutEvent is the member of a logout token's "events" claim that makes it
@@ -88,9 +87,9 @@ type logoutTokenClaims struct {
 	Issuer   string                     `json:"iss"`
 	Subject  string                     `json:"sub"`
 	SID      string                     `json:"sid"`
-	Audience jwt.Audience               `json:"aud"`
-	IssuedAt *jwt.NumericDate           `json:"iat"`
-	Expiry   *jwt.NumericDate           `json:"exp"`
+	Audience audience                   `json:"aud"`
+	IssuedAt *numericDate               `json:"iat"`
+	Expiry   *numericDate               `json:"exp"`
 	JTI      string                     `json:"jti"`
 	Events   map[string]json.RawMessage `json:"events"`
 	Nonce    json.RawMessage            `json:"nonce"`
@@ -122,7 +121,7 @@ func (v *LogoutTokenVerifier) Verify(raw string, keys *jose.JSONWebKeySet, now t
 	if err != nil {
 		return nil, err
 	}
-	if typ := headerType(obj.Signatures[0].Header); typ != "" && !typeIs(typ, LogoutTokenType) {
+	if typ := obj.Header.Type; typ != "" && !typeIs(typ, LogoutTokenType) {
 		return nil, errorf(ErrType, "typ is %s, want %q", quote(typ), LogoutTokenType)
 	}
 	payload, err := verifyWithSet(obj, keys)

@@ -2,14 +2,12 @@ package oidc
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
-	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/exeunt/exeunt/core/jose"
 )
 
 // SealingKeySize is the size of a [SealingKey] secret: a 256-bit AES-GCM key.
@@ -85,19 +83,12 @@ func (s *Sealer) Seal(purpose string, payload []byte, now, expiry time.Time) (st
 	if exp <= now.Unix() {
 		return "", errors.New("oidc: seal: expiry must be at least one second after now")
 	}
-	opts := (&jose.EncrypterOptions{}).
-		WithHeader(headerPurpose, purpose).
-		WithHeader(headerExpiry, exp)
-	enc, err := jose.NewEncrypter(jose.A256GCM,
-		jose.Recipient{Algorithm: jose.DIRECT, Key: s.current.Secret, KeyID: s.current.KID}, opts)
+	token, err := jose.EncryptDirA256GCM(s.current.Secret, s.current.KID,
+		map[string]any{headerPurpose: purpose, headerExpiry: exp}, payload)
 	if err != nil {
 		return "", errors.New("oidc: seal: " + err.Error())
 	}
-	obj, err := enc.Encrypt(payload)
-	if err != nil {
-		return "", errors.New("oidc: seal: " + err.Error())
-	}
-	return obj.CompactSerialize()
+	return token, nil
 }
 
 // Open checks and decrypts a value made by [Sealer.Seal] for purpose, and returns its
@@ -112,30 +103,25 @@ func (s *Sealer) Open(purpose, token string, now time.Time) ([]byte, error) {
 	if len(token) > maxSealedSize {
 		return nil, errorf(ErrInvalid, "%d bytes is longer than any value we seal", len(token))
 	}
-	if !canonicalDirJWE(token) {
-		return nil, errorf(ErrInvalid, "not in the form we seal")
-	}
-	obj, err := jose.ParseEncryptedCompact(token,
-		[]jose.KeyAlgorithm{jose.DIRECT}, []jose.ContentEncryption{jose.A256GCM})
-	if err != nil {
-		return nil, errorf(ErrInvalid, "not a dir/A256GCM compact JWE")
-	}
-	key, ok := s.keys[obj.Header.KeyID]
-	if !ok {
+	header, payload, err := jose.DecryptDirA256GCM(token, func(kid string) ([]byte, bool) {
+		key, ok := s.keys[kid]
+		return key, ok
+	})
+	switch {
+	case errors.Is(err, jose.ErrUnknownKeyID):
 		return nil, errorf(ErrInvalid, "sealed with an unknown key id (removed, or never ours)")
-	}
-	if _, zipped := obj.Header.ExtraHeaders[jose.HeaderKey("zip")]; zipped {
-		return nil, errorf(ErrInvalid, "compressed values are never sealed by us")
-	}
-	payload, err := obj.Decrypt(key)
-	if err != nil {
+	case errors.Is(err, jose.ErrDecrypt):
 		return nil, errorf(ErrInvalid, "does not decrypt: tampered with or truncated")
+	case err != nil:
+		// jose.DecryptDirA256GCM reads only the exact shape Seal writes (strict
+		// base64url, an empty encrypted key, no "zip"), so each value has one spelling.
+		return nil, errorf(ErrInvalid, "not in the form we seal (a dir/A256GCM compact JWE)")
 	}
 	// From here on the header is authentic: it was part of the authenticated data.
-	if got, _ := obj.Header.ExtraHeaders[headerPurpose].(string); got != purpose {
+	if got, _ := headerValue(header, headerPurpose).(string); got != purpose {
 		return nil, errorf(ErrInvalid, "sealed for another purpose")
 	}
-	exp, ok := headerSeconds(obj.Header.ExtraHeaders[headerExpiry])
+	exp, ok := headerSeconds(headerValue(header, headerExpiry))
 	if !ok {
 		return nil, errorf(ErrInvalid, "no expiry")
 	}
@@ -145,26 +131,19 @@ func (s *Sealer) Open(purpose, token string, now time.Time) ([]byte, error) {
 	return payload, nil
 }
 
-// canonicalDirJWE reports whether token has the exact shape Seal produces: five parts,
-// the second (the encrypted key, unused by "dir" and not authenticated) empty, and every
-// part strict unpadded base64url. go-jose alone would accept a non-empty encrypted key
-// and stray trailing bits, letting one sealed value be written in many ways; with this
-// check each value has exactly one spelling.
-func canonicalDirJWE(token string) bool {
-	parts := strings.Split(token, ".")
-	if len(parts) != 5 || parts[1] != "" {
-		return false
+// headerValue decodes a header member as encoding/json decodes into an any (numbers as
+// float64), or nil when it is absent.
+func headerValue(h jose.Header, name string) any {
+	raw, ok := h.Member(name)
+	if !ok {
+		return nil
 	}
-	for _, p := range parts {
-		if _, err := strictBase64.DecodeString(p); err != nil {
-			return false
-		}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
 	}
-	return true
+	return v
 }
-
-// strictBase64 is unpadded base64url that refuses non-zero trailing bits.
-var strictBase64 = base64.RawURLEncoding.Strict()
 
 // headerSeconds reads a whole number of seconds from a decoded JSON header value.
 func headerSeconds(v any) (int64, bool) {

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/exeunt/exeunt/core/jose"
 )
 
 // maxTokenSize bounds any JWS this package parses. ID tokens with many group claims reach
@@ -39,7 +39,7 @@ func NewSigner(keys []SigningKey) (*Signer, error) {
 		return nil, errorf(ErrKey, "no signing key: at least one is needed")
 	}
 	s := &Signer{current: keys[0], public: make(map[string]*ecdsa.PublicKey, len(keys))}
-	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(keys))}
+	published := make([]jose.JSONWebKey, 0, len(keys))
 	for i, k := range keys {
 		if k.KID == "" {
 			return nil, errorf(ErrKey, "signing key %d has an empty kid", i)
@@ -52,12 +52,12 @@ func NewSigner(keys []SigningKey) (*Signer, error) {
 		}
 		pub := &k.Key.PublicKey
 		s.public[k.KID] = pub
-		set.Keys = append(set.Keys, jose.JSONWebKey{
-			Key: pub, KeyID: k.KID, Algorithm: string(jose.ES256), Use: "sig",
+		published = append(published, jose.JSONWebKey{
+			Key: pub, KeyID: k.KID, Algorithm: jose.ES256, Use: "sig",
 		})
 	}
 	var err error
-	if s.jwks, err = json.Marshal(set); err != nil {
+	if s.jwks, err = jose.MarshalPublicJWKS(published); err != nil {
 		return nil, errorf(ErrKey, "cannot publish the signing keys: %v", err)
 	}
 	return s, nil
@@ -78,17 +78,11 @@ func (s *Signer) Sign(typ string, claims any) (string, error) {
 	if !bytes.HasPrefix(payload, []byte("{")) {
 		return "", errors.New("oidc: sign: claims must serialize to a JSON object")
 	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: s.current.Key, KeyID: s.current.KID}},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+	token, err := jose.SignES256(s.current.Key, s.current.KID, typ, payload)
 	if err != nil {
 		return "", errors.New("oidc: sign: " + err.Error())
 	}
-	obj, err := signer.Sign(payload)
-	if err != nil {
-		return "", errors.New("oidc: sign: " + err.Error())
-	}
-	return obj.CompactSerialize()
+	return token, nil
 }
 
 // PublicJWKS is the JSON Web Key Set of every key ({"keys":[...]}), public parts only,
@@ -106,11 +100,11 @@ func (s *Signer) PublicJWKS() []byte { return bytes.Clone(s.jwks) }
 // VerifyOwn does NOT check expiry or any claim: callers decide, because RP-Initiated
 // Logout accepts an expired id_token_hint while an assertion must be current.
 func (s *Signer) VerifyOwn(token string, wantTyp string) (payload []byte, err error) {
-	obj, err := parseJWS(token, []jose.SignatureAlgorithm{jose.ES256})
+	obj, err := parseJWS(token, []string{jose.ES256})
 	if err != nil {
 		return nil, err
 	}
-	h := obj.Signatures[0].Header
+	h := obj.Header
 	pub, ok := s.public[h.KeyID]
 	if !ok {
 		return nil, errorf(ErrUnknownKey, "kid %s is not one of our signing keys", quote(h.KeyID))
@@ -120,7 +114,7 @@ func (s *Signer) VerifyOwn(token string, wantTyp string) (payload []byte, err er
 		return nil, errorf(ErrSignature, "token signed with kid %s does not verify", quote(h.KeyID))
 	}
 	if wantTyp != "" {
-		got := headerType(h)
+		got := h.Type
 		if !typeIs(got, wantTyp) {
 			return nil, errorf(ErrType, "typ is %s, want %s", quote(got), quote(wantTyp))
 		}

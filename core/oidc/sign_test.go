@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	cjose "github.com/exeunt/exeunt/core/jose"
 )
 
 func signingKey(t testing.TB, kid string) SigningKey {
@@ -167,7 +169,7 @@ func TestPublicJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	token, _ := s.Sign("JWT", map[string]any{"sub": "a"})
-	obj, err := parseJWS(token, []jose.SignatureAlgorithm{jose.ES256})
+	obj, err := parseJWS(token, []string{cjose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
