@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +266,25 @@ func BenchmarkOpen1KiB(b *testing.B) {
 		if _, err := s.Open("session", token, testNow); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestOpensWhatGoJoseSealed: cookies and logoutIds sealed before core/jose replaced
+// go-jose (sealRaw seals as Seal did then) still open, for their purpose only, and what
+// Seal makes now go-jose still opens (core/jose's TestJWEAgreesWithGoJose).
+func TestOpensWhatGoJoseSealed(t *testing.T) {
+	key := sealingKey("k1", 1)
+	s := newSealer(t, sealingKey("k2", 2), key)
+	exp := testNow.Add(time.Hour)
+	old := sealRaw(t, jose.A256GCM, key.Secret, "k1", map[string]any{"exeunt_purpose": "session", "exp": exp.Unix()}, []byte(`{"sid":"s1"}`))
+	got, err := s.Open("session", old, testNow)
+	if err != nil || string(got) != `{"sid":"s1"}` {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := s.Open("logout", old, testNow); !errors.Is(err, ErrInvalid) {
+		t.Errorf("opened for another purpose: %v", err)
+	}
+	if _, err := s.Open("session", old, exp); !errors.Is(err, ErrExpired) {
+		t.Errorf("opened after expiry: %v", err)
 	}
 }
