@@ -157,14 +157,14 @@ func badJWKs(tb testing.TB) []string {
 	offCurve[31] ^= 1
 	big := bytes.Repeat([]byte{0xff}, 4097/8+2)
 	out := []string{
-		ec("P-256", x, offCurve),                    // not on the curve
-		ec("P-256", x[1:], y),                       // x too short
-		ec("P-256", append([]byte{0}, x...), y),     // x too long
-		ec("P-384", x, y),                           // coordinates of the wrong size for the curve
+		ec("P-256", x, offCurve),                        // not on the curve
+		ec("P-256", x[1:], y),                           // x too short
+		ec("P-256", append([]byte{0}, x...), y),         // x too long
+		ec("P-384", x, y),                               // coordinates of the wrong size for the curve
 		ec("P-256", make([]byte, 32), make([]byte, 32)), // (0, 0)
 		ec("secp256k1", x, y),
 		`{"kty":"EC","crv":"P-256","x":"` + encodePart(x) + `"}`,
-		`{"kty":"RSA","n":"` + encodePart(big) + `","e":"AQAB"}`, // over 4096 bits
+		`{"kty":"RSA","n":"` + encodePart(big) + `","e":"AQAB"}`,           // over 4096 bits
 		`{"kty":"RSA","n":"` + encodePart(k.rsa.N.Bytes()) + `","e":"AQ"}`, // e = 1
 		`{"kty":"RSA","n":"` + encodePart(k.rsa.N.Bytes()) + `"}`,
 		`{"kty":"OKP","crv":"Ed25519","x":"` + encodePart(make([]byte, 31)) + `"}`,
