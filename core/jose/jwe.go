@@ -30,14 +30,14 @@ func EncryptDirA256GCM(key []byte, kid string, extra map[string]any, plaintext [
 	}
 	header := make(map[string]any, len(extra)+3)
 	for k, v := range extra {
+		if k == "alg" || k == "enc" || k == "kid" {
+			return "", errors.New(`jose: extra header members must not be "alg", "enc" or "kid"`)
+		}
 		header[k] = v
 	}
 	header["alg"], header["enc"] = "dir", "A256GCM"
 	if kid != "" {
 		header["kid"] = kid
-	}
-	if len(header) != len(extra)+2+min(len(kid), 1) {
-		return "", errors.New(`jose: extra header members must not be "alg", "enc" or "kid"`)
 	}
 	rawHeader, err := json.Marshal(header) // map keys are written sorted
 	if err != nil {
