@@ -145,17 +145,12 @@ func headerValue(h jose.Header, name string) any {
 	return v
 }
 
-// headerSeconds reads a whole number of seconds from a decoded JSON header value.
+// headerSeconds reads a whole number of seconds from a header value as [headerValue]
+// decodes it (a float64).
 func headerSeconds(v any) (int64, bool) {
-	switch n := v.(type) {
-	case float64:
-		if n != math.Trunc(n) || n < 0 || n > 1<<53 {
-			return 0, false
-		}
-		return int64(n), true
-	case json.Number:
-		i, err := n.Int64()
-		return i, err == nil && i >= 0
+	n, ok := v.(float64)
+	if !ok || n != math.Trunc(n) || n < 0 || n > 1<<53 {
+		return 0, false
 	}
-	return 0, false
+	return int64(n), true
 }
