@@ -40,7 +40,7 @@ func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
 
 	start := func() (*serve.Server, *serveLog) {
 		return serveShippedYAML(t, map[string]string{
-			"http://127.0.0.1:9080": peer.Issuer,
+			"http://127.0.0.1:9080":               peer.Issuer,
 			`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", "key_prefix": "/exeunt-serve/"}},`,
 		}, func(doc map[string]any) {
 			addCluster(t, doc, "etcd", "app1")
