@@ -81,6 +81,7 @@ type etcdBackend struct {
 	// follow in flight read, to write it there.
 	sharedStore Store
 	shareRead   map[string]int64
+	shareSince  int64 // the revision the follow in flight started from
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {

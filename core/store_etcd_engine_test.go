@@ -493,3 +493,38 @@ func TestEtcdVMsOfOneEnvoyShareOneFollow(t *testing.T) {
 		t.Fatalf("b alone made %d follows in 20 periods", follows)
 	}
 }
+
+// A VM whose copy ends before what shared data holds does not adopt the Envoy's follow:
+// G loaded before x was revoked, F loaded after (its load is its own, not in shared
+// data), F's next follow is stamped from there; G must follow etcd itself and see x.
+func TestEtcdVMBehindTheSharedFollowFollowsItself(t *testing.T) {
+	o := etcdOps{t, etcdAnswer(etcdURL(t))}
+	set := etcdTestSettings()
+	shared := NewMemoryStore()
+	vm := func() storePorts {
+		p, b, err := newEtcdPorts(set, func(s string) { t.Log(s) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.shared, b.sharedStore = localRevocations{shared}, shared
+		return p
+	}
+	other, _, err := newEtcdPorts(set, nil) // another replica
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	g := vm()
+	o.follow(g, t0)
+	if err := o.revoke(other, "x", t0); err != nil {
+		t.Fatal(err)
+	}
+	f := vm()
+	o.follow(f, t0)
+	at := t0.Add(set.FollowEvery)
+	o.follow(f, at) // leads, stamps from its own load's revision
+	o.follow(g, at)
+	if r, err := g.revocations.isRevoked("x", at); !r || err != nil {
+		t.Fatalf("a VM that loaded before x, after the Envoy's follow: x revoked %v, %v", r, err)
+	}
+}

@@ -86,7 +86,7 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 			b.checkStale(now)
 			return Continue()
 		}
-		b.shareRead = map[string]int64{}
+		b.shareRead, b.shareSince = map[string]int64{}, b.revision
 	}
 	b.following = true
 	return b.followFrom(now)
@@ -156,7 +156,7 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 		}
 		b.followed(started)
 		if b.shareRead != nil {
-			b.shareFollow(b.shareRead, started)
+			b.shareFollow(b.shareRead, b.shareSince, started)
 			b.shareRead = nil
 		}
 		return Continue()

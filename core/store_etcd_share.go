@@ -18,18 +18,21 @@ import (
 // follow started and the revision it reached. The other VMs adopt that stamp on their
 // ticks: it is what their staleness bound counts from.
 //
-// The stamp is published only once every revocation read is in shared data, so a VM that
-// adopts it misses nothing: what came before its own first load is in its own copy, what
-// came after is in shared data. A VM's first load (at start) is its own, and is not
-// written to shared data (every other VM has loaded it, or will, itself).
+// Shared data holds every revocation put after the stamp's base revision up to its
+// revision: the stamp is published only once what the follow read is there, and a follow
+// that starts past the stamp's revision (a gap shared data lacks) moves the base up to
+// where it started. A VM adopts a stamp only when its own copy reaches the base (its own
+// revision is at least the base), so it misses nothing: up to its revision its copy has
+// it, after it shared data has it. A VM that cannot adopt follows etcd itself. A VM's
+// first load (at start) is its own, and is not written to shared data.
 //
-// The one shared key per key prefix holds "<stamp ms> <revision> <claimed until ms>":
-// the claim keeps two VMs from following at once (it lapses after a call's timeout and a
-// period, should its VM never answer), compare-and-swap keeps the writes whole.
+// The one shared key per key prefix holds "<stamp ms> <revision> <base> <claimed until
+// ms>": the claim keeps two VMs from following at once (it lapses after a call's timeout
+// and a period, should its VM never answer), compare-and-swap keeps the writes whole.
 
 // followShare is the Envoy's follow state in shared data.
 type followShare struct {
-	stampMs, revision, claimedUntilMs int64
+	stampMs, revision, base, claimedUntilMs int64
 }
 
 func (b *etcdBackend) shareKey() string { return "exeunt/etcd-follow" + b.layout.Prefix() }
@@ -44,16 +47,17 @@ func (b *etcdBackend) readShare() (followShare, uint32, error) {
 	}
 	f := strings.Fields(string(raw))
 	var s followShare
-	if len(f) == 3 {
+	if len(f) == 4 {
 		s.stampMs, _ = strconv.ParseInt(f[0], 10, 64)
 		s.revision, _ = strconv.ParseInt(f[1], 10, 64)
-		s.claimedUntilMs, _ = strconv.ParseInt(f[2], 10, 64)
+		s.base, _ = strconv.ParseInt(f[2], 10, 64)
+		s.claimedUntilMs, _ = strconv.ParseInt(f[3], 10, 64)
 	}
 	return s, version, nil
 }
 
 func (b *etcdBackend) writeShare(s followShare, version uint32) error {
-	v := fmt.Sprintf("%d %d %d", s.stampMs, s.revision, s.claimedUntilMs)
+	v := fmt.Sprintf("%d %d %d %d", s.stampMs, s.revision, s.base, s.claimedUntilMs)
 	return b.sharedStore.Set(b.shareKey(), []byte(v), version)
 }
 
@@ -66,6 +70,9 @@ func (b *etcdBackend) leadFollow(now time.Time) bool {
 		return true // shared data unreadable: follow alone, as without sharing
 	}
 	if s.stampMs > b.lastFollow.UnixMilli() {
+		if b.revision < s.base {
+			return true // shared data lacks what came between this copy and the base
+		}
 		b.adopt(s)
 	}
 	nowMs := now.UnixMilli()
@@ -91,7 +98,7 @@ func (b *etcdBackend) adopt(s followShare) {
 // shareFollow writes the revocations a follow read to shared data, then stamps the
 // follow; started is when it started. A revocation that cannot be written leaves the
 // stamp as it was, so the other VMs go stale and follow themselves rather than miss it.
-func (b *etcdBackend) shareFollow(read map[string]int64, started time.Time) {
+func (b *etcdBackend) shareFollow(read map[string]int64, since int64, started time.Time) {
 	now := started
 	for sid, until := range read {
 		var err error
@@ -109,6 +116,13 @@ func (b *etcdBackend) shareFollow(read map[string]int64, started time.Time) {
 		}
 		if s.stampMs >= started.UnixMilli() && s.revision >= b.revision {
 			return
+		}
+		// Shared data now also holds (since, b.revision]: the base stays where it was when
+		// that joins what it held, else it moves up to since.
+		if s.stampMs == 0 || since > s.revision {
+			s.base = since
+		} else {
+			s.base = min(s.base, since)
 		}
 		s.stampMs, s.revision, s.claimedUntilMs = started.UnixMilli(), b.revision, 0
 		if err := b.writeShare(s, version); err == nil || !errors.Is(err, ErrConflict) {
