@@ -14,7 +14,9 @@ import (
 // read by core/etcdv3. Each port operation is one or a few calls, chained in continuation
 // style: the flows wait on etcd only where a port's contract says the answer must be
 // durable or atomic. The revocation check reads a local copy, which the backend keeps
-// current by following etcd by revision on ticks (store_etcd_follow.go).
+// current by following etcd by revision on ticks (store_etcd_follow.go); the VMs of one
+// Envoy share one follow, one read of the delivery queue and every revocation made
+// through shared data (store_etcd_share.go).
 //
 // How each port maps to etcd (keys under the configured prefix, one space per kind):
 //
@@ -30,8 +32,7 @@ import (
 // collects it some time after. RATIONALE.md ("Why etcd through its JSON gateway, and how
 // a replica follows it") says why.
 //
-// Not yet selectable in the configuration: newEtcdPorts is reached from tests only (the
-// e2e suite runs the ports' contracts on it against a real etcd).
+// Selected by the `store` setting (config_store.go: "store": {"backend": "etcd", ...}).
 
 // etcdSettings say how a VM reaches etcd.
 type etcdSettings struct {
@@ -65,6 +66,24 @@ type etcdBackend struct {
 	loaded     bool             // one follow completed
 	lastFollow time.Time        // when the last successful follow started
 	following  bool             // a follow is in flight
+
+	// The state the logs report changes of (store_etcd_follow.go): when follows began
+	// failing (zero while they succeed), and whether the copy going stale was logged.
+	unreachableSince time.Time
+	staleLogged      bool
+
+	metrics Metrics // the engine's (storePorts.useMetrics)
+
+	// shared, when not nil, is this Envoy's shared data (the local backend's
+	// revocations): a revocation etcd acknowledged is also written there, so that every
+	// VM of this Envoy refuses the session at once, not at its next follow.
+	shared revocations
+	// sharedStore, when not nil, is that shared data itself, through which the VMs of
+	// the Envoy share one follow (store_etcd_share.go); shareRead collects what the
+	// follow in flight read, to write it there.
+	sharedStore Store
+	shareRead   map[string]int64
+	shareSince  int64 // the revision the follow in flight started from
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {
@@ -78,7 +97,7 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 	if log == nil {
 		log = func(string) {}
 	}
-	b := &etcdBackend{set: set, layout: layout, log: log, leases: map[int64]int64{}, revoked: map[string]int64{}}
+	b := &etcdBackend{set: set, layout: layout, log: log, leases: map[int64]int64{}, revoked: map[string]int64{}, metrics: noMetrics{}}
 	return storePorts{
 		revocations: etcdRevocations{b},
 		claims:      etcdClaims{b},
@@ -87,6 +106,7 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 		deliveries:  etcdDeliveries{b},
 		follow:      b.follow,
 		followEvery: set.FollowEvery,
+		useMetrics:  func(m Metrics) { b.metrics = m },
 	}, b, nil
 }
 
@@ -124,6 +144,9 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 	return Decision{Call: &Call{Cluster: b.set.Cluster, Method: req.Method, Path: req.Path, Authority: b.set.Authority,
 		Headers: hs, Body: req.Body, Timeout: b.set.Timeout,
 		Then: func(r CallResult) Decision {
+			if r.Status == 0 || r.Status >= 500 { // no answer, or Envoy's (or etcd's) 5xx
+				b.metrics.Add(counterEtcdCallsFailed, 1)
+			}
 			if b.set.User != "" && r.Status != 200 && !freshToken {
 				// Any parser reads etcd's error body; only which error it is matters here.
 				_, perr := b.gw.ParseRange(r.Status, r.Body)

@@ -36,7 +36,13 @@ func (r etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	if now.Sub(b.lastFollow) > b.set.StaleAfter {
 		return false, errRevocationsStale
 	}
-	return b.revoked[sid] > now.UnixMilli(), nil
+	if b.revoked[sid] > now.UnixMilli() {
+		return true, nil
+	}
+	if b.shared != nil { // revoked by another VM of this Envoy since this VM's last follow
+		return b.shared.isRevoked(sid, now)
+	}
+	return false, nil
 }
 
 func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
@@ -51,10 +57,18 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 		if err != nil {
 			return then(fmt.Errorf("store etcd: cannot revoke sid=%s: %w", sid, err))
 		}
-		// Acknowledged by etcd: this VM refuses the session at once, the others on their
-		// next follow.
+		// Acknowledged by etcd: this VM refuses the session at once, the other VMs of this
+		// Envoy too (through shared data), the other replicas on their next follow.
 		b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
-		return then(nil)
+		if b.shared == nil {
+			return then(nil)
+		}
+		return b.shared.revoke(sid, until, now, func(err error) Decision {
+			if err != nil { // durable in etcd all the same: the other VMs follow it
+				b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
+			}
+			return then(nil)
+		})
 	})
 }
 
@@ -64,8 +78,28 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 	if b.following {
 		return Continue()
 	}
+	// After its own first load, a VM follows only when it leads the Envoy's follow
+	// (store_etcd_share.go); otherwise it has adopted another VM's.
+	b.shareRead = nil
+	if b.sharedStore != nil && b.loaded {
+		if !b.leadFollow(now) {
+			b.checkStale(now)
+			return Continue()
+		}
+		b.shareRead, b.shareSince = map[string]int64{}, b.revision
+	}
 	b.following = true
 	return b.followFrom(now)
+}
+
+// checkStale logs, once, that a VM that does not follow itself has a copy past its
+// staleness bound (the VM following for this Envoy cannot reach etcd).
+func (b *etcdBackend) checkStale(now time.Time) {
+	if b.loaded && !b.staleLogged && now.Sub(b.lastFollow) > b.set.StaleAfter {
+		b.staleLogged = true
+		b.log(fmt.Sprintf("exeunt: store etcd: no follow of etcd by this Envoy for over stale_after (%s): refusing signed-in requests (503) until etcd answers",
+			fmtDuration(b.set.StaleAfter)))
+	}
 }
 
 func (b *etcdBackend) followFrom(started time.Time) Decision {
@@ -81,9 +115,22 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 		if err == nil {
 			ch, err = etcdv3.ReadChanges(resp, since)
 		}
+		if since > 0 && (errors.Is(err, etcdv3.ErrBehindFollower) || errors.Is(err, etcdv3.ErrCompacted)) {
+			// Not the history this copy followed (etcd restored from a backup, say; a
+			// range by min_mod_revision never reads compacted history, so ErrCompacted
+			// is not expected): read everything again. The copy keeps what it has:
+			// revocations only ever end by themselves.
+			b.log(fmt.Sprintf("exeunt: store etcd: etcd cannot go on from revision %d (%v); reloading every revocation", since, err))
+			b.revision = 0
+			return b.followFrom(started)
+		}
 		if err != nil {
 			b.following = false
-			b.log(fmt.Sprintf("exeunt: store etcd: following the revocations from revision %d failed (the copy ages; past the staleness bound signed-in requests are refused): %v", since, err))
+			if b.shareRead != nil {
+				b.shareRead = nil
+				b.releaseFollow()
+			}
+			b.followFailed(started, since, err)
 			return Continue()
 		}
 		for _, kv := range ch.KVs {
@@ -93,6 +140,9 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 				continue // not a record of ours: ignored, never trusted
 			}
 			b.revoked[parts[0]] = max(b.revoked[parts[0]], until)
+			if b.shareRead != nil {
+				b.shareRead[parts[0]] = max(b.shareRead[parts[0]], until)
+			}
 		}
 		b.revision = ch.Revision
 		if ch.More {
@@ -104,7 +154,47 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 				delete(b.revoked, sid)
 			}
 		}
-		b.loaded, b.lastFollow, b.following = true, started, false
+		b.followed(started)
+		if b.shareRead != nil {
+			b.shareFollow(b.shareRead, b.shareSince, started)
+			b.shareRead = nil
+		}
 		return Continue()
 	})
+}
+
+// followed records a successful follow, logging the change of state it ends, if any:
+// the first load, or etcd reachable again.
+func (b *etcdBackend) followed(started time.Time) {
+	switch {
+	case !b.loaded:
+		b.log(fmt.Sprintf("exeunt: store etcd: revocations loaded at revision %d (%d in force); serving signed-in requests", b.revision, len(b.revoked)))
+	case !b.unreachableSince.IsZero() || b.staleLogged:
+		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s, caught up to revision %d", started.Sub(b.unreachableSince).Round(time.Millisecond), b.revision))
+	}
+	b.loaded, b.lastFollow, b.following = true, started, false
+	b.unreachableSince, b.staleLogged = time.Time{}, false
+}
+
+// followFailed counts a failed follow and logs a change of state: etcd unreachable (once,
+// when it starts), and the copy past its staleness bound (once, on the first failed follow
+// after it). Requests refused meanwhile are counted, never logged one by one.
+func (b *etcdBackend) followFailed(started time.Time, since int64, err error) {
+	b.metrics.Add(counterEtcdFollowFailures, 1)
+	if b.unreachableSince.IsZero() {
+		b.unreachableSince = started
+		if !b.loaded {
+			b.log(fmt.Sprintf("exeunt: store etcd: unreachable since %s, the revocations are not loaded: signed-in requests are refused (503) until they are: %v",
+				started.UTC().Format(time.RFC3339), err))
+			return
+		}
+		b.log(fmt.Sprintf("exeunt: store etcd: unreachable since %s (following from revision %d failed), serving from the copy of the revocations until %s, then refusing signed-in requests (503): %v",
+			started.UTC().Format(time.RFC3339), since, b.lastFollow.Add(b.set.StaleAfter).UTC().Format(time.RFC3339), err))
+		return
+	}
+	if b.loaded && !b.staleLogged && started.Sub(b.lastFollow) > b.set.StaleAfter {
+		b.staleLogged = true
+		b.log(fmt.Sprintf("exeunt: store etcd: still unreachable; the copy of the revocations is older than stale_after (%s): refusing signed-in requests (503) until etcd answers",
+			fmtDuration(b.set.StaleAfter)))
+	}
 }

@@ -34,25 +34,27 @@ type storePorts struct {
 	// Engine.OnTick), at least every followEvery. A local backend has nothing to follow.
 	follow      func(now time.Time) Decision
 	followEvery time.Duration
+	// useMetrics, when not nil, gives the backend the engine's counters.
+	useMetrics func(Metrics)
 }
 
-// backendLocal is the only backend so far: Proxy-Wasm shared data, shared by the VMs of
-// one Envoy (the Store the engine is given).
-const backendLocal = "local"
-
-// storeBackend is the backend cfg asks for. Every configuration is `local` today; issue
-// 14's `store` setting is read here.
-func (c *Config) storeBackend() string { return backendLocal }
-
-// newStorePorts is the one switch that picks the backend of every port. A fleet backend
-// (issue 14: etcd, through calls built with core/etcdv3) is one more case here, and
-// nothing else changes.
-func newStorePorts(cfg *Config, store Store) (storePorts, error) {
-	switch b := cfg.storeBackend(); b {
-	case backendLocal:
+// newStorePorts is the one switch that picks the backend of every port, by the `store`
+// setting (config_store.go): `local`, Proxy-Wasm shared data, shared by the VMs of one
+// Envoy (the Store the engine is given); or `etcd`, an etcd v3 cluster shared by a
+// fleet, through calls built with core/etcdv3 (store_etcd.go).
+func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, error) {
+	switch b := cfg.Store.Backend; b {
+	case StoreLocal:
 		return newLocalPorts(cfg, store), nil
+	case StoreEtcd:
+		p, b, err := newEtcdPorts(cfg.etcdSettings(), log)
+		if err == nil {
+			// The VMs of one Envoy share revocations at once, and one follow of etcd.
+			b.shared, b.sharedStore = localRevocations{store}, store
+		}
+		return p, err
 	default:
-		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q)", b, backendLocal)
+		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q, %q)", b, StoreLocal, StoreEtcd)
 	}
 }
 
@@ -61,7 +63,8 @@ func newStorePorts(cfg *Config, store Store) (storePorts, error) {
 //   - isRevoked is synchronous and reads only what this Envoy holds (for a fleet
 //     backend, a local cache kept current on ticks, at most a bounded time behind). An
 //     error means the answer is unknown: the caller refuses the session (fail closed).
-//     It must not allocate: it runs on every signed-in request.
+//     It runs on every signed-in request: it must not allocate beyond reading this
+//     Envoy's shared data (which copies a bucket only when it holds something).
 //   - revoke marks sid revoked until `until` (after which the session has ended anyway
 //     and the entry may go), then calls then(nil) only once the revocation is durable:
 //     every VM of this Envoy (for a fleet, every replica, within the backend's bound)
