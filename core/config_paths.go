@@ -123,7 +123,9 @@ func (cfg *Config) checkPathsDistinct() error {
 }
 
 // stripQuery drops a request path's query (and a fragment, which clients should not
-// send): paths are matched without them.
+// send): paths are matched without them, so a cache-busting "?t=123" still reaches an
+// endpoint. It is the only function that does this (engine.go's pathOnly was the same
+// function under another name).
 func stripQuery(p string) string {
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		return p[:i]

@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -145,7 +144,7 @@ func (e *Engine) requestHeaders(r Request, now time.Time) Decision {
 		}
 		// Classify and ownEndpoint read the same table (own_endpoints.go); should they
 		// ever disagree, the request is refused rather than passed.
-		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", pathOnly(r.Path))
+		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", stripQuery(r.Path))
 		return e.refuseUnowned(r)
 	case ClassPublic:
 		return Decision{RemoveHeaders: e.presentIdentityHeaders(r)}
@@ -272,7 +271,7 @@ func (e *Engine) requestURL(r Request) string {
 	}
 	u := scheme + "://" + r.Authority + r.Path
 	if len(u) > maxReturnURL {
-		u = scheme + "://" + r.Authority + pathOnly(r.Path)
+		u = scheme + "://" + r.Authority + stripQuery(r.Path)
 	}
 	if len(u) > maxReturnURL {
 		u = scheme + "://" + r.Authority + "/"
@@ -311,13 +310,4 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 func (e *Engine) OnRequestBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
 	e.now = now
 	return e.ownEndpointWithBody(r, body, tooLarge, now)
-}
-
-// pathOnly drops the query (and a fragment, which clients should not send), so that a
-// cache-busting "?t=123" still reaches the endpoint.
-func pathOnly(p string) string {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		return p[:i]
-	}
-	return p
 }

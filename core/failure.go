@@ -88,7 +88,7 @@ func (e *Engine) failJSON(f failure) Decision { return Respond(e.answer(f, asJSO
 // answerKindOf is how a request to an application is answered when it fails: as JSON
 // when the configuration says it is an API call, else as a page.
 func (e *Engine) answerKindOf(r Request) answerKind {
-	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
+	if e.cfg.IsAPIRequest(stripQuery(r.Path), r.Header("accept")) {
 		return asJSON
 	}
 	return asPage

@@ -188,7 +188,7 @@ func (s *ownEndpointSpec) allows(method string) bool {
 // ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
 // on its issuer's host, the others; Classify has checked the host.
 func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
-	ep, p := e.cfg.endpointAt(pathOnly(r.Path))
+	ep, p := e.cfg.endpointAt(stripQuery(r.Path))
 	if ep == noEndpoint {
 		return Decision{}, false
 	}
@@ -205,7 +205,7 @@ func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
 // ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
 // engine itself paused with ReadBody arrive here.
 func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
-	ep, p := e.cfg.endpointAt(pathOnly(r.Path))
+	ep, p := e.cfg.endpointAt(stripQuery(r.Path))
 	s := &ownEndpoints[ep]
 	reads := ep != noEndpoint && s.readBody != "" && r.Method == s.readBody
 	switch {
@@ -214,7 +214,7 @@ func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now 
 	case tooLarge:
 		return e.failJSON(jsonFailure(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
 	case !reads:
-		return e.failJSON(jsonFailure(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
+		return e.failJSON(jsonFailure(404, "invalid_request", "no endpoint takes a body at "+stripQuery(r.Path)))
 	}
 	return s.onBody(e, r, p, body, now)
 }
