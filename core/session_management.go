@@ -79,21 +79,21 @@ const maxCachedSessionStates = 10000
 // sessionStateHeaders is the session_state header of a signed-in request to client,
 // none when session management is off. The value is computed once per session, client
 // and origin (with its random salt) and reused for the session's lifetime.
-func (e *Engine) sessionStateHeaders(s *session, client *Client, r Request) []Header {
+func (e *Engine) sessionStateHeaders(s *session, client *Client, v *requestView) []Header {
 	if !e.cfg.Logout.SessionManagement {
 		return nil
 	}
-	o := requestOrigin(r)
+	o := v.requestOrigin()
 	key := s.SID + " " + client.ClientID + " " + o
-	v, ok := e.sessionStates[key]
+	state, ok := e.sessionStates[key]
 	if !ok {
 		if e.sessionStates == nil || len(e.sessionStates) >= maxCachedSessionStates {
 			e.sessionStates = map[string]string{}
 		}
-		v = sessionState(client.ClientID, o, browserState(s.SID), oidc.RandomID(12))
-		e.sessionStates[key] = v
+		state = sessionState(client.ClientID, o, browserState(s.SID), oidc.RandomID(12))
+		e.sessionStates[key] = state
 	}
-	return []Header{{Name: e.cfg.IdentityHeaders.SessionState, Value: v}}
+	return []Header{{Name: e.cfg.IdentityHeaders.SessionState, Value: state}}
 }
 
 // setBrowserState is the Set-Cookie of s's browser_state, expiring with the session's
@@ -200,10 +200,10 @@ func (e *Engine) checkSessionOrigins(c *Client) []string {
 // checkSessionEndpoint serves the check_session_iframe: a small page, the same for
 // every browser, whose script answers the apps' messages. Loading it also brings the
 // browser_state cookie up to date, when the browser sends its cookies along.
-func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
+func (e *Engine) checkSessionEndpoint(v *requestView, now time.Time) Decision {
 	resp := e.checkSessionPage()
-	cs := parseCookies(r.Headers)
-	if s, _, err := e.openSession(cs, now); err == nil {
+	cs := v.cookies()
+	if s, _, err := v.session(); err == nil {
 		resp.Headers = append(resp.Headers, e.updateBrowserState(&s, cs, false, now)...)
 	} else {
 		resp.Headers = append(resp.Headers, e.staleBrowserState(cs)...)

@@ -86,11 +86,11 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 // does not validate, from the logoutId cookie this browser got when it left (see
 // RATIONALE.md, "Why does the logoutId cookie stand in for a state that fails?"). When
 // neither validates: the error page and no redirect.
-func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision {
-	q := queryOf(r.Path)
-	cs := parseCookies(r.Headers)
+func (e *Engine) signoutCallback(p *Provider, v *requestView, now time.Time) Decision {
+	q := v.queryValues()
+	cs := v.cookies()
 	clear := e.deleteCookie(e.logoutCookieName())
-	lang := chooseLanguage("", r.Header("accept-language"))
+	lang := v.language()
 	state := q.Get("state")
 	done := func(ctx *logoutContext, err error) Decision {
 		if err != nil {
@@ -100,7 +100,7 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 			// Signed out here all the same; the provider may still hold its session.
 			e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
 		}
-		return Respond(e.showLoggedOut(chooseLanguage(ctx.UILocales, r.Header("accept-language")), ctx, now, clear))
+		return Respond(e.showLoggedOut(v.languageFor(ctx.UILocales), ctx, now, clear))
 	}
 	return e.callbackContext(p, state, now, func(ctx *logoutContext, err error) Decision {
 		if err == nil {
