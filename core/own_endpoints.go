@@ -100,8 +100,10 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		refused:   func(_ *Engine, v *requestView) Decision { return health(v.Method) },
 	},
 	endpointDiscovery: {
-		methods:   anyMethod,
-		onHeaders: func(e *Engine, _ *requestView, _ *Provider, _ time.Time) Decision { return Respond(e.discoveryDocument()) },
+		methods: anyMethod,
+		onHeaders: func(e *Engine, _ *requestView, _ *Provider, _ time.Time) Decision {
+			return Respond(e.discoveryDocument())
+		},
 	},
 	endpointJWKS: {
 		methods:   anyMethod,
@@ -137,8 +139,10 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		},
 	},
 	endpointCheckSession: {
-		methods:   getOrHead,
-		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision { return e.checkSessionEndpoint(v, now) },
+		methods: getOrHead,
+		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
+			return e.checkSessionEndpoint(v, now)
+		},
 		refused: func(e *Engine, v *requestView) Decision {
 			return e.failPage(v.language(), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, HEAD"}))
 		},
@@ -153,9 +157,11 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		},
 	},
 	endpointSignoutCallback: {
-		methods:   getOrHead,
-		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision { return e.signoutCallback(p, v, now) },
-		refused:   refusedAsPage,
+		methods: getOrHead,
+		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision {
+			return e.signoutCallback(p, v, now)
+		},
+		refused: refusedAsPage,
 	},
 	endpointFrontchannelLogout: {
 		methods: getOrHead,
