@@ -77,8 +77,8 @@ func (v *requestView) queryValues() url.Values {
 	return v.query
 }
 
-// requestOrigin is the request's origin as the browser sees it (requestOrigin).
-func (v *requestView) requestOrigin() string {
+// browserOrigin is the request's origin as the browser sees it (requestOrigin).
+func (v *requestView) browserOrigin() string {
 	if v.known&factOrigin == 0 {
 		v.computing(factOrigin)
 		v.origin = requestOrigin(v.Request)

@@ -83,7 +83,7 @@ func (e *Engine) sessionStateHeaders(s *session, client *Client, v *requestView)
 	if !e.cfg.Logout.SessionManagement {
 		return nil
 	}
-	o := v.requestOrigin()
+	o := v.browserOrigin()
 	key := s.SID + " " + client.ClientID + " " + o
 	state, ok := e.sessionStates[key]
 	if !ok {
