@@ -59,18 +59,11 @@ func sessionState(clientID, origin, browserState, salt string) string {
 	return hex.EncodeToString(sum[:]) + "." + salt
 }
 
-// requestOrigin is a request's origin as the browser sees it: scheme://host[:port],
-// lower case, without the scheme's default port.
+// requestOrigin is a request's origin as the browser sees it (originOf); "" for an
+// authority readHost refuses, which no client owns (such a request never gets here).
 func requestOrigin(r Request) string {
-	scheme := r.Scheme
-	if scheme == "" {
-		scheme = "https"
-	}
-	host := strings.ToLower(r.Authority)
-	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
-	return scheme + "://" + host
+	o, _ := originOf(r.Scheme, r.Authority)
+	return o
 }
 
 // maxCachedSessionStates bounds the per-VM cache; past it the cache starts over.
@@ -189,7 +182,7 @@ func (e *Engine) checkSessionOrigins(c *Client) []string {
 	}
 	for _, raw := range c.PostLogoutRedirectURIs {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			if o := origin(u); !slices.Contains(out, strings.TrimSuffix(o, ":"+u.Port())+":*") {
+			if o := origin(u); o != "" && !slices.Contains(out, strings.TrimSuffix(o, ":"+u.Port())+":*") {
 				add(o)
 			}
 		}

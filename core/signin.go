@@ -291,7 +291,7 @@ func (e *Engine) allowedReturn(raw string) bool {
 	if err != nil || u.User != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return false
 	}
-	if u.Scheme+"://"+strings.ToLower(u.Host) == e.cfg.IssuerOrigin {
+	if origin(u) == e.cfg.IssuerOrigin {
 		return true
 	}
 	return e.cfg.ClientFor(u.Host, u.EscapedPath()) != nil && (u.Scheme == "https" || !e.cfg.Cookie.Secure)
