@@ -6,9 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/exeunt/exeunt/core/oidc"
@@ -44,7 +41,7 @@ import (
 // cookies. Without the cookie the iframe answers "changed".
 
 // browserStateCookieName is the browser_state cookie's name.
-func (e *Engine) browserStateCookieName() string { return e.cfg.Cookie.Name + "-browser-state" }
+func (e *Engine) browserStateCookieName() string { return e.cfg.browserStateCookie }
 
 // browserState is the browser_state of an edge session: 43 base64url characters, a
 // one-way function of its sid.
@@ -159,37 +156,6 @@ type checkSessionConfig struct {
 	Clients map[string][]string `json:"clients"`
 }
 
-// checkSessionOrigins are the origins a client's pages may be at: each of its hosts
-// over https (and over http for local hosts, or any host when the cookie need not be
-// Secure), and the origins of its post-logout redirect URIs.
-func (e *Engine) checkSessionOrigins(c *Client) []string {
-	var out []string
-	add := func(o string) {
-		if !slices.Contains(out, o) {
-			out = append(out, o)
-		}
-	}
-	for _, h := range c.Hosts {
-		host, port, _ := splitHost(h) // checked when the configuration was read
-		name := h
-		if port == "" {
-			name += ":*"
-		}
-		add("https://" + name)
-		if isLocalHost(host) || !e.cfg.Cookie.Secure {
-			add("http://" + name)
-		}
-	}
-	for _, raw := range c.PostLogoutRedirectURIs {
-		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			if o := origin(u); o != "" && !slices.Contains(out, strings.TrimSuffix(o, ":"+u.Port())+":*") {
-				add(o)
-			}
-		}
-	}
-	return out
-}
-
 // checkSessionEndpoint serves the check_session_iframe: a small page, the same for
 // every browser, whose script answers the apps' messages. Loading it also brings the
 // browser_state cookie up to date, when the browser sends its cookies along.
@@ -208,7 +174,7 @@ func (e *Engine) checkSessionEndpoint(v *requestView, now time.Time) Decision {
 func (e *Engine) checkSessionPage() *Response {
 	c := checkSessionConfig{Cookie: e.browserStateCookieName(), Clients: map[string][]string{}}
 	for _, cl := range e.cfg.Clients {
-		c.Clients[cl.ClientID] = e.checkSessionOrigins(cl)
+		c.Clients[cl.ClientID] = e.cfg.checkSessionOrigins[cl.ClientID]
 	}
 	body, err := checkSessionHTML(c)
 	if err != nil {

@@ -44,7 +44,7 @@ func (e *Engine) afterSignOut(lang string, ctx *logoutContext, s *session, clear
 
 // logoutCookieName holds the logoutId while the browser is at the provider: some
 // providers drop the state parameter on the way back (seed 000).
-func (e *Engine) logoutCookieName() string { return e.cfg.Cookie.Name + "-logout" }
+func (e *Engine) logoutCookieName() string { return e.cfg.logoutCookie }
 
 // redirectToProviderLogout sends the browser to the provider's end session endpoint,
 // with the logoutId as state and in a short-lived cookie.
