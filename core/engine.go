@@ -146,11 +146,11 @@ func (e *Engine) requestHeaders(v *requestView) Decision {
 		// The own endpoints' handlers keep the view in continuations: they get a copy
 		// on the heap, so that this one stays on the stack (request_view.go).
 		own := *v
-		if d, ok := e.ownEndpoint(&own); ok {
-			return d
+		if c.endpoint != noEndpoint {
+			return e.ownEndpoint(&own, c.endpoint, c.provider)
 		}
-		// Classify and ownEndpoint read the same table (own_endpoints.go); should they
-		// ever disagree, the request is refused rather than passed.
+		// Classify reads own_endpoints.go's table and says which endpoint; should it
+		// ever not, the request is refused rather than passed.
 		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", own.pathOnly())
 		return e.refuseUnowned(&own)
 	case ClassPublic:

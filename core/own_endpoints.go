@@ -7,10 +7,12 @@ import (
 )
 
 // The endpoints Exeunt answers itself, in one table: which path is which endpoint
-// (endpointAt, which Classify asks too), which methods each answers, which method has
-// its body read first, and what answers each. Engine.ownEndpoint and
-// Engine.ownEndpointWithBody both dispatch through it, so the headers phase and the
-// body phase cannot disagree, and no handler checks its method again.
+// (endpointAt, the one switch on paths: Classify asks it once per request and its
+// Classification carries the answer to Engine.ownEndpoint; the body phase asks it
+// again), which methods each answers, which method has its body read first, and what
+// answers each. Engine.ownEndpoint and Engine.ownEndpointWithBody both dispatch
+// through it, so the headers phase and the body phase cannot disagree, and no handler
+// checks its method again (health gets only GET or HEAD, and says which it answers).
 
 // endpoint names one of Exeunt's own endpoints.
 type endpoint uint8
@@ -96,8 +98,8 @@ var (
 var ownEndpoints = [endpointCount]ownEndpointSpec{
 	endpointHealth: {
 		methods:   getOrHead,
-		onHeaders: func(_ *Engine, v *requestView, _ *Provider, _ time.Time) Decision { return health(v.Method) },
-		refused:   func(_ *Engine, v *requestView) Decision { return health(v.Method) },
+		onHeaders: func(_ *Engine, v *requestView, _ *Provider, _ time.Time) Decision { return health(v.Method == "HEAD") },
+		refused:   func(*Engine, *requestView) Decision { return healthRefused() },
 	},
 	endpointDiscovery: {
 		methods: anyMethod,
@@ -192,20 +194,17 @@ func (s *ownEndpointSpec) allows(method string) bool {
 }
 
 // ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
-// on its issuer's host, the others; Classify has checked the host.
-func (e *Engine) ownEndpoint(v *requestView) (Decision, bool) {
-	ep, p := e.cfg.endpointAt(v.pathOnly())
-	if ep == noEndpoint {
-		return Decision{}, false
-	}
+// on its issuer's host, the others; Classify has checked the host and said which
+// endpoint ep is (and p, whose).
+func (e *Engine) ownEndpoint(v *requestView, ep endpoint, p *Provider) Decision {
 	s := &ownEndpoints[ep]
 	switch {
 	case !s.allows(v.Method):
-		return s.refused(e, v), true
+		return s.refused(e, v)
 	case v.Method == s.readBody:
-		return Decision{ReadBody: true}, true
+		return Decision{ReadBody: true}
 	}
-	return s.onHeaders(e, v, p, v.now), true
+	return s.onHeaders(e, v, p, v.now)
 }
 
 // ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
