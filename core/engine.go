@@ -16,14 +16,11 @@ type Engine struct {
 	ports storePorts // everything else kept outside the cookie, by domain (store_ports.go)
 	log   func(string)
 
-	keys       *keyring
-	dev        *devPair // this VM's generated keys (dev_generate only)
-	providers  map[string]*providerView
-	assertions map[assertionKey]cachedAssertion
-	sessions   map[string]openedCookie // opened cookies, by the sealed value's last bytes (see unseal)
-	// sessionStates caches session_state values, by sid, client and origin.
-	sessionStates map[string]string
-	metrics       Metrics
+	keys    *keyring
+	dev     *devPair // this VM's generated keys (dev_generate only)
+	metrics Metrics
+
+	vmCaches // what this VM remembers to spare work, and may forget (vm_caches.go)
 
 	now          time.Time // the time of the latest call into the engine
 	nextDelivery time.Time // when this VM next has back-channel work; zero: none known
@@ -48,7 +45,7 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
-	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
+	e := &Engine{cfg: cfg, store: store, log: log, vmCaches: newVMCaches(), metrics: noMetrics{}}
 	var err error
 	if e.ports, err = newStorePorts(cfg, store); err != nil {
 		return nil, err
