@@ -63,11 +63,11 @@ type Classification struct {
 // backslashes, ";" parameters or percent-encoded characters that a proxy or an app
 // could decode differently is never public; it belongs to the client that owns the
 // path it would be read as, and otherwise to nobody.
-func (c *Config) Classify(r Request) Classification { return c.classify(r, stripQuery(r.Path)) }
+func (c *Config) Classify(r Request) Classification { return c.classify(&r, stripQuery(r.Path)) }
 
 // classify is Classify for a request whose path without the query is raw (the engine
 // has it in its requestView).
-func (c *Config) classify(r Request, raw string) Classification {
+func (c *Config) classify(r *Request, raw string) Classification {
 	if raw == c.healthPath {
 		return Classification{Class: ClassOwnEndpoint, Rule: "health_path", endpoint: endpointHealth}
 	}

@@ -104,8 +104,7 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 	if ctx.RedirectURI == "" {
 		ctx.State = "" // state only ever travels back on the redirect
 	}
-	opened, chunks, err := v.session()
-	s := &opened
+	s, chunks, err := v.session()
 	if err == errNoSession && e.cookieMayBeWithheld(v.Request) {
 		// A cross-site request (an app on another site POSTing its logout form) comes
 		// without the session cookie even when there is a session: nothing here says
@@ -227,8 +226,7 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	// Everything that may refuse the confirmation comes before its token is spent: a
 	// refused attempt (from another site, say) changes nothing, and the user's own
 	// click still works.
-	opened, chunks, err := v.session()
-	s := &opened
+	s, chunks, err := v.session()
 	switch {
 	case err == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// Our own form posts same-origin, with the cookie; this one came from another

@@ -127,17 +127,18 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 // rule (or sign-in is off). A request that goes on to an app loses Exeunt's own cookies on
 // the way (own_cookies.go).
 func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
-	v := e.newView(r, now)
+	var v requestView
+	e.initView(&v, r, now)
 	d := e.requestHeaders(&v)
 	if e.cfg.SignInEnabled() {
-		e.forwardedCookies(r, &d)
+		e.forwardedCookies(v.Headers, &d)
 	}
 	return d
 }
 
 func (e *Engine) requestHeaders(v *requestView) Decision {
 	e.now = v.now
-	c := e.cfg.classify(v.Request, v.pathOnly())
+	c := e.cfg.classify(&v.Request, v.pathOnly())
 	switch c.Class {
 	case ClassOwnEndpoint:
 		// The own endpoints' handlers keep the view in continuations: they get a copy
@@ -151,7 +152,7 @@ func (e *Engine) requestHeaders(v *requestView) Decision {
 		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", own.pathOnly())
 		return e.refuseUnowned(&own)
 	case ClassPublic:
-		return Decision{RemoveHeaders: e.presentIdentityHeaders(v.Request)}
+		return Decision{RemoveHeaders: e.presentIdentityHeaders(v.Headers)}
 	case ClassClient:
 		return e.withSession(v, c.Client, v.now)
 	}
@@ -167,12 +168,11 @@ func (e *Engine) requestHeaders(v *requestView) Decision {
 // sent to sign in and an API call gets 401.
 func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Decision {
 	cs := v.cookies()
-	opened, chunks, err := v.session()
-	s := &opened
+	s, chunks, err := v.session()
 	if err != nil {
 		return e.unauthenticated(v, client, cs, chunks, err, now)
 	}
-	d := Decision{RemoveHeaders: e.presentIdentityHeaders(v.Request)}
+	d := Decision{RemoveHeaders: e.presentIdentityHeaders(v.Headers)}
 	if client == nil {
 		d.SetHeaders = e.unsignedIdentityHeaders(s)
 	} else {
@@ -314,6 +314,7 @@ func (e *Engine) signinChoice(v *requestView, now time.Time) Decision {
 // is then nil).
 func (e *Engine) OnRequestBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
 	e.now = now
-	v := e.newView(r, now)
+	var v requestView
+	e.initView(&v, r, now)
 	return e.ownEndpointWithBody(&v, body, tooLarge)
 }

@@ -32,7 +32,7 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, v *requestView, now tim
 	opened, chunks, cookieErr := v.session()
 	var s *session // nil without a valid cookie
 	if cookieErr == nil {
-		s = &opened
+		s = opened
 	}
 
 	switch {

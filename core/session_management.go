@@ -163,7 +163,7 @@ func (e *Engine) checkSessionEndpoint(v *requestView, now time.Time) Decision {
 	resp := e.checkSessionPage()
 	cs := v.cookies()
 	if s, _, err := v.session(); err == nil {
-		resp.Headers = append(resp.Headers, e.updateBrowserState(&s, cs, false, now)...)
+		resp.Headers = append(resp.Headers, e.updateBrowserState(s, cs, false, now)...)
 	} else {
 		resp.Headers = append(resp.Headers, e.staleBrowserState(cs)...)
 	}
