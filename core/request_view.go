@@ -12,13 +12,14 @@ import (
 // it (OnRequestHeaders, OnRequestBody) and hands it down; flows ask the view, never the
 // functions behind it (stripQuery, queryOf, requestOrigin, chooseLanguage,
 // openSession), so that none of them runs twice for one request
-// (request_view_test.go counts, and checks that only this file calls them).
+// (request_view_test.go counts, and checks that only this file calls them, stripQuery
+// aside: configuration's helpers use it on paths of their own).
 //
 // A view lives on the stack of the engine call for the requests that go on to an app
 // (the signed-in benchmark stays at no allocation): a flow that keeps something for a
 // continuation (a Then, a store port's answer) takes the value out of the view first,
 // never the view itself. The own endpoints, whose handlers the dispatch table calls
-// through function values, get their own copy on the heap (own_endpoints.go).
+// through function values, get their own copy on the heap (Engine.requestHeaders).
 type requestView struct {
 	Request
 	e   *Engine
