@@ -43,6 +43,11 @@ type Classification struct {
 	// "public_path_prefixes[0]" or "clients[1].path_prefixes[0]", or a reason such as
 	// "unknown host" or "ambiguous path".
 	Rule string
+
+	// endpoint is which own endpoint (ClassOwnEndpoint), and provider whose, as
+	// endpointAt said: the engine dispatches on it without looking the path up again.
+	endpoint endpoint
+	provider *Provider
 }
 
 // Classify decides, in this order, whether a request is for one of Exeunt's own
@@ -58,18 +63,23 @@ type Classification struct {
 // backslashes, ";" parameters or percent-encoded characters that a proxy or an app
 // could decode differently is never public; it belongs to the client that owns the
 // path it would be read as, and otherwise to nobody.
-func (c *Config) Classify(r Request) Classification {
-	raw := stripQuery(r.Path)
+func (c *Config) Classify(r Request) Classification { return c.classify(&r, stripQuery(r.Path)) }
+
+// classify is Classify for a request whose path without the query is raw (the engine
+// has it in its requestView).
+func (c *Config) classify(r *Request, raw string) Classification {
 	if raw == c.healthPath {
-		return Classification{Class: ClassOwnEndpoint, Rule: "health_path"}
+		return Classification{Class: ClassOwnEndpoint, Rule: "health_path", endpoint: endpointHealth}
 	}
 	if !c.SignInEnabled() {
 		return Classification{Class: ClassPublic, Rule: "pass-through mode (sign-in is off)"}
 	}
 	h, hostOK := readHost(r.Scheme, r.Authority)
 	p := readPath(raw)
-	if hostOK && h.isOrigin(c.IssuerOrigin) && c.isOwnEndpoint(raw) {
-		return Classification{Class: ClassOwnEndpoint, Rule: "paths"}
+	if hostOK && h.isOrigin(c.IssuerOrigin) {
+		if ep, p := c.endpointAt(raw); ep != noEndpoint {
+			return Classification{Class: ClassOwnEndpoint, Rule: "paths", endpoint: ep, provider: p}
+		}
 	}
 	if p.clear {
 		for i, prefix := range c.PublicPathPrefixes {
@@ -102,13 +112,6 @@ func (c *Config) Classify(r Request) Classification {
 		return Classification{Class: ClassUnowned, Rule: "ambiguous path"}
 	}
 	return Classification{Class: ClassUnowned, Rule: "no client owns this host and path"}
-}
-
-// isOwnEndpoint reports whether Exeunt answers path itself on the issuer's origin (the
-// health path aside, which is answered on every host): own_endpoints.go's table says.
-func (c *Config) isOwnEndpoint(path string) bool {
-	ep, _ := c.endpointAt(path)
-	return ep != noEndpoint
 }
 
 // routeMatches matches a configured path prefix (of a client, a public rule, an API

@@ -81,6 +81,28 @@ func readHost(scheme, authority string) (requestHost, bool) {
 	return requestHost{scheme: scheme, name: name, port: port}, true
 }
 
+// originOf is the one origin normaliser: the origin of a scheme and authority as
+// browsers serialise it (RFC 6454 §6.2: scheme://host[:port], in lower case, without
+// the scheme's default port), read as readHost reads a request's. ok is false when
+// readHost refuses the authority: no request can come from there. Every origin Exeunt
+// spells (the issuer's, a configured URL's, a request's) comes from here, and
+// requestHost.isOrigin compares a request with one of them without spelling its own.
+func originOf(scheme, authority string) (o string, ok bool) {
+	h, ok := readHost(scheme, authority)
+	if !ok {
+		return "", false
+	}
+	return h.origin(), true
+}
+
+// origin spells the host's origin (originOf).
+func (h requestHost) origin() string {
+	if h.port == defaultPorts[h.scheme] {
+		return h.scheme + "://" + h.name
+	}
+	return h.scheme + "://" + h.name + ":" + h.port
+}
+
 // isOrigin reports whether the host is the origin o, spelt as Config.IssuerOrigin
 // spells one (scheme://host, with the port unless it is the scheme's default), without
 // building the host's own spelling (this runs on every request).

@@ -66,6 +66,10 @@ type Config struct {
 	publicByHost        map[string][]route       // clients' public path prefixes, longest first
 	landings            map[string][]landingPage // by path
 	identityHeaderNames []string
+	// Derived for the sign-out flows (precomputeLogout).
+	logoutCookie        string              // the logoutId cookie's name
+	browserStateCookie  string              // the browser_state cookie's name
+	checkSessionOrigins map[string][]string // by client_id: the origins its pages are at
 }
 
 // HealthPath is the request path the filter answers itself with a health report.
@@ -240,6 +244,7 @@ func (cfg *Config) precompute() {
 	}
 	cfg.precomputeAccess()
 	cfg.identityHeaderNames = cfg.IdentityHeaders.names()
+	cfg.precomputeLogout()
 }
 
 // checkHealthPath accepts what Envoy could ever match against a request's :path: an

@@ -278,6 +278,9 @@ func readFrontchannel(o *jsonObject, c *Client) error {
 func (c *Client) ownsOrigin(u *url.URL) bool {
 	o := origin(u)
 	for _, r := range c.PostLogoutRedirectURIs {
+		if o == "" {
+			break // no request comes from there (checkURL refuses such a URL first)
+		}
 		if pu, err := url.Parse(r); err == nil && origin(pu) == o {
 			return true
 		}
@@ -288,7 +291,7 @@ func (c *Client) ownsOrigin(u *url.URL) bool {
 	}
 	port := u.Port()
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		port = defaultPorts[u.Scheme]
 	}
 	for _, h := range c.Hosts {
 		hh, hp, _ := splitHost(h)

@@ -3,7 +3,10 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -174,4 +177,47 @@ func readBoundedInt(o *jsonObject, name string, v *int, lo, hi int) error {
 	}
 	*v = i
 	return nil
+}
+
+// precomputeLogout derives, once, what the sign-out flows would otherwise derive on
+// every request: the names of the logoutId and browser_state cookies, and the origins
+// each client's pages may post to the check_session_iframe from.
+func (cfg *Config) precomputeLogout() {
+	cfg.logoutCookie = cfg.Cookie.Name + "-logout"
+	cfg.browserStateCookie = cfg.Cookie.Name + "-browser-state"
+	cfg.checkSessionOrigins = make(map[string][]string, len(cfg.Clients))
+	for _, c := range cfg.Clients {
+		cfg.checkSessionOrigins[c.ClientID] = cfg.clientPageOrigins(c)
+	}
+}
+
+// clientPageOrigins are the origins a client's pages may be at: each of its hosts
+// over https (and over http for local hosts, or any host when the cookie need not be
+// Secure), and the origins of its post-logout redirect URIs.
+func (cfg *Config) clientPageOrigins(c *Client) []string {
+	var out []string
+	add := func(o string) {
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	for _, h := range c.Hosts {
+		host, port, _ := splitHost(h) // checked when the configuration was read
+		name := h
+		if port == "" {
+			name += ":*"
+		}
+		add("https://" + name)
+		if isLocalHost(host) || !cfg.Cookie.Secure {
+			add("http://" + name)
+		}
+	}
+	for _, raw := range c.PostLogoutRedirectURIs {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			if o := origin(u); o != "" && !slices.Contains(out, strings.TrimSuffix(o, ":"+u.Port())+":*") {
+				add(o)
+			}
+		}
+	}
+	return out
 }

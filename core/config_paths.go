@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"net/url"
-	"strings"
 )
 
 // discoverySuffix is where OpenID Connect Discovery 1.0 (section 4) looks for an
@@ -123,10 +122,17 @@ func (cfg *Config) checkPathsDistinct() error {
 }
 
 // stripQuery drops a request path's query (and a fragment, which clients should not
-// send): paths are matched without them.
+// send): paths are matched without them, so a cache-busting "?t=123" still reaches an
+// endpoint. It is the only function that does this (engine.go's pathOnly was the same
+// function under another name).
+//
+// A byte loop rather than strings.IndexAny, which builds its set of characters on
+// every call: this runs on every request.
 func stripQuery(p string) string {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		return p[:i]
+	for i := 0; i < len(p); i++ {
+		if p[i] == '?' || p[i] == '#' {
+			return p[:i]
+		}
 	}
 	return p
 }

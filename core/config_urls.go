@@ -77,20 +77,10 @@ func checkURL(s string, r urlRules) (*url.URL, string) {
 	return u, ""
 }
 
-// origin is a URL's scheme, host and port as browsers compare them: host in lower case,
-// the scheme's default port left out.
+// origin is a URL's origin (originOf), "" for a URL no request could come from.
 func origin(u *url.URL) string {
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
-		port = ""
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		host += ":" + port
-	}
-	return u.Scheme + "://" + host
+	o, _ := originOf(u.Scheme, u.Host)
+	return o
 }
 
 // splitHost splits a configured "host" or "host:port" (IPv6 in brackets) into its host

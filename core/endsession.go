@@ -23,9 +23,9 @@ type endSessionParams = url.Values
 
 // endSessionPost handles a POSTed end session request: a logout request from an app,
 // or the confirmation of the logout prompt (which carries logout_id and csrf).
-func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision {
-	lang := chooseLanguage("", r.Header("accept-language"))
-	if !isFormContentType(r.Header("content-type")) {
+func (e *Engine) endSessionPost(v *requestView, body []byte, now time.Time) Decision {
+	lang := v.language()
+	if !isFormContentType(v.Header("content-type")) {
 		return e.failPage(lang, pageFailure(415, "invalid_request"))
 	}
 	params, err := url.ParseQuery(string(body))
@@ -33,18 +33,18 @@ func (e *Engine) endSessionPost(r Request, body []byte, now time.Time) Decision 
 		return e.failPage(lang, pageFailure(400, "invalid_request"))
 	}
 	if params.Has("logout_id") {
-		return e.confirmLogout(r, params, now)
+		return e.confirmLogout(v, params, now)
 	}
-	return e.endSession(r, params, now)
+	return e.endSession(v, params, now)
 }
 
 // endSession validates a logout request and acts on it.
-func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) Decision {
+func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Time) Decision {
 	if name, limit := overLimit(params, endSessionLimited...); name != "" {
 		e.metrics.Add(counterLogoutRejected, 1)
-		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
+		return Respond(e.tooLongPage(v.language(), name, limit))
 	}
-	lang := chooseLanguage(params.Get("ui_locales"), r.Header("accept-language"))
+	lang := v.languageFor(params.Get("ui_locales"))
 	fail := func(status int, reason string) Decision {
 		e.metrics.Add(counterLogoutRejected, 1)
 		return e.failPage(lang, pageFailure(status, reason))
@@ -104,10 +104,8 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 	if ctx.RedirectURI == "" {
 		ctx.State = "" // state only ever travels back on the redirect
 	}
-	cs := parseCookies(r.Headers)
-	opened, chunks, err := e.openSession(cs, now)
-	s := &opened
-	if err == errNoSession && e.cookieMayBeWithheld(r) {
+	s, chunks, err := v.session()
+	if err == errNoSession && e.cookieMayBeWithheld(v.Request) {
 		// A cross-site request (an app on another site POSTing its logout form) comes
 		// without the session cookie even when there is a session: nothing here says
 		// whether this browser is signed in. Ask on Exeunt's own page; its form is a
@@ -205,19 +203,19 @@ func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Deci
 
 // confirmLogout handles the prompt's POST: the context must be valid, the token bound
 // to it and unused, and the browser's session the one the prompt was shown for.
-func (e *Engine) confirmLogout(r Request, params endSessionParams, now time.Time) Decision {
-	lang := chooseLanguage("", r.Header("accept-language"))
+func (e *Engine) confirmLogout(v *requestView, params endSessionParams, now time.Time) Decision {
+	lang := v.language()
 	return e.decodeLogoutID(params.Get("logout_id"), now, func(ctx *logoutContext, err error) Decision {
 		if err != nil {
 			return e.failPage(lang, pageFailure(400, "context_invalid"))
 		}
-		return e.confirmLogoutOf(r, params, ctx, now)
+		return e.confirmLogoutOf(v, params, ctx, now)
 	})
 }
 
 // confirmLogoutOf goes on with confirmLogout once its context is known.
-func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logoutContext, now time.Time) Decision {
-	lang := chooseLanguage(ctx.UILocales, r.Header("accept-language"))
+func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *logoutContext, now time.Time) Decision {
+	lang := v.languageFor(ctx.UILocales)
 	var tok csrfClaims
 	payload, err := e.keys.sealer.Open(csrfPurpose, params.Get("csrf"), now)
 	if err == nil {
@@ -232,12 +230,11 @@ func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logout
 	// Everything that may refuse the confirmation comes before its token is spent: a
 	// refused attempt (from another site, say) changes nothing, and the user's own
 	// click still works.
-	opened, chunks, err := e.openSession(parseCookies(r.Headers), now)
-	s := &opened
+	s, chunks, err := v.session()
 	switch {
 	case err == errStoreUnavailable:
 		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
-	case err == errNoSession && e.cookieMayBeWithheld(r):
+	case err == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// Our own form posts same-origin, with the cookie; this one came from another
 		// site, without it: whether a session lives on is unknown, so claim nothing.
 		return e.failPage(lang, pageFailure(403, "cross_site"))
@@ -248,7 +245,7 @@ func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logout
 		// session they confirmed for. Such a prompt is bound to no session, so its
 		// form is accepted only from Exeunt's own origin: a page of a sibling site
 		// (same-site, so the cookie comes along) cannot replay one it obtained.
-		if site := r.Header("sec-fetch-site"); site != "" && site != "same-origin" {
+		if site := v.Header("sec-fetch-site"); site != "" && site != "same-origin" {
 			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		ctx.SID, ctx.Sub, ctx.IdP = s.SID, s.Sub, s.IdP

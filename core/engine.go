@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -17,20 +16,20 @@ type Engine struct {
 	ports storePorts // everything else kept outside the cookie, by domain (store_ports.go)
 	log   func(string)
 
-	keys       *keyring
-	dev        *devPair // this VM's generated keys (dev_generate only)
-	providers  map[string]*providerView
-	assertions map[assertionKey]cachedAssertion
-	sessions   map[string]openedCookie // opened cookies, by the sealed value's last bytes (see unseal)
-	// sessionStates caches session_state values, by sid, client and origin.
-	sessionStates map[string]string
-	metrics       Metrics
+	keys    *keyring
+	dev     *devPair // this VM's generated keys (dev_generate only)
+	metrics Metrics
+
+	vmCaches // what this VM remembers to spare work, and may forget (vm_caches.go)
 
 	now          time.Time // the time of the latest call into the engine
 	nextDelivery time.Time // when this VM next has back-channel work; zero: none known
 	unqueued     []*Call   // deliveries that could not be queued, for the next tick
 	// queueUnreadable: the last claim of due deliveries failed (logged once).
 	queueUnreadable bool
+
+	// onFact, when set (by tests only), hears each request fact a requestView computes.
+	onFact func(viewFacts)
 }
 
 // UseMetrics makes the engine count what it does into m (by default nothing is counted).
@@ -51,7 +50,7 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	if log == nil {
 		log = func(string) {}
 	}
-	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
+	e := &Engine{cfg: cfg, store: store, log: log, vmCaches: newVMCaches(), metrics: noMetrics{}}
 	var err error
 	if e.ports, err = newStorePorts(cfg, store, log); err != nil {
 		return nil, err
@@ -133,57 +132,61 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 // rule (or sign-in is off). A request that goes on to an app loses Exeunt's own cookies on
 // the way (own_cookies.go).
 func (e *Engine) OnRequestHeaders(r Request, now time.Time) Decision {
-	d := e.requestHeaders(r, now)
+	var v requestView
+	e.initView(&v, r, now)
+	d := e.requestHeaders(&v)
 	if e.cfg.SignInEnabled() {
-		e.forwardedCookies(r, &d)
+		e.forwardedCookies(v.Headers, &d)
 	}
 	return d
 }
 
-func (e *Engine) requestHeaders(r Request, now time.Time) Decision {
-	e.now = now
-	c := e.cfg.Classify(r)
+func (e *Engine) requestHeaders(v *requestView) Decision {
+	e.now = v.now
+	c := e.cfg.classify(&v.Request, v.pathOnly())
 	switch c.Class {
 	case ClassOwnEndpoint:
-		if d, ok := e.ownEndpoint(r, now); ok {
-			return d
+		// The own endpoints' handlers keep the view in continuations: they get a copy
+		// on the heap, so that this one stays on the stack (request_view.go).
+		own := *v
+		if c.endpoint != noEndpoint {
+			return e.ownEndpoint(&own, c.endpoint, c.provider)
 		}
-		// Classify and ownEndpoint read the same table (own_endpoints.go); should they
-		// ever disagree, the request is refused rather than passed.
-		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", pathOnly(r.Path))
-		return e.refuseUnowned(r)
+		// Classify reads own_endpoints.go's table and says which endpoint; should it
+		// ever not, the request is refused rather than passed.
+		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", own.pathOnly())
+		return e.refuseUnowned(&own)
 	case ClassPublic:
-		return Decision{RemoveHeaders: e.presentIdentityHeaders(r)}
+		return Decision{RemoveHeaders: e.presentIdentityHeaders(v.Headers)}
 	case ClassClient:
-		return e.withSession(r, c.Client, now)
+		return e.withSession(v, c.Client, v.now)
 	}
 	if e.cfg.UnownedRequests == UnownedSignIn {
-		return e.withSession(r, nil, now)
+		return e.withSession(v, nil, v.now)
 	}
-	return e.refuseUnowned(r)
+	return e.refuseUnowned(v)
 }
 
 // withSession lets a request continue only with a valid session, with the identity
 // headers for client (and its signed assertion), or for no client (client nil: the
 // identity without an assertion, see UnownedSignIn). Without a session, the browser is
 // sent to sign in and an API call gets 401.
-func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision {
-	cs := parseCookies(r.Headers)
-	opened, chunks, err := e.openSession(cs, now)
-	s := &opened
+func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Decision {
+	cs := v.cookies()
+	s, chunks, err := v.session()
 	if err == errStoreUnavailable {
-		return e.storeUnavailable(r)
+		return e.storeUnavailable(v)
 	} else if err != nil {
-		return e.unauthenticated(r, client, cs, chunks, err, now)
+		return e.unauthenticated(v, client, cs, chunks, err, now)
 	}
-	d := Decision{RemoveHeaders: e.presentIdentityHeaders(r)}
+	d := Decision{RemoveHeaders: e.presentIdentityHeaders(v.Headers)}
 	if client == nil {
 		d.SetHeaders = e.unsignedIdentityHeaders(s)
 	} else {
 		if d.SetHeaders, err = e.identityHeaders(s, client, now); err != nil {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(500, "internal").logged("exeunt: signing an assertion: "+err.Error()))
+			return e.failPage(v.language(), pageFailure(500, "internal").logged("exeunt: signing an assertion: "+err.Error()))
 		}
-		d.SetHeaders = append(d.SetHeaders, e.sessionStateHeaders(s, client, r)...)
+		d.SetHeaders = append(d.SetHeaders, e.sessionStateHeaders(s, client, v)...)
 	}
 	// Record the client the first time this session visits it (only such clients are
 	// told of a sign-out), and renew the idle window; otherwise the cookie stays as is.
@@ -224,11 +227,11 @@ func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
 // refuseUnowned answers a request that no rule covers (unowned_requests "refuse"): 404,
 // since no application is configured at that address, as a page for a browser and as
 // JSON for an API call. It never reaches an upstream.
-func (e *Engine) refuseUnowned(r Request) Decision {
+func (e *Engine) refuseUnowned(v *requestView) Decision {
 	e.metrics.Add(counterUnownedRefused, 1)
 	f := pageFailure(404, "no_app")
 	f.oauth, f.description = "not_found", "no application behind this proxy is configured for this host and path"
-	return Respond(e.answer(f, e.answerKindOf(r), chooseLanguage("", r.Header("accept-language"))))
+	return Respond(e.answer(f, e.answerKindOf(v), v.language()))
 }
 
 // unauthenticated answers a request that needs a session but has no valid one (client
@@ -236,17 +239,17 @@ func (e *Engine) refuseUnowned(r Request) Decision {
 // requests get 401, browsers are sent to sign in (at the client's default provider, the
 // only one, or the user's choice). A cookie that was present but is no longer valid
 // (expired, revoked, tampered) is cleared on the way.
-func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks int, why error, now time.Time) Decision {
+func (e *Engine) unauthenticated(v *requestView, client *Client, cs cookies, chunks int, why error, now time.Time) Decision {
 	var clear []Header
 	if why != errNoSession {
 		clear = e.clearSessionCookies(max(chunks, 1))
 	}
 	clear = append(clear, e.staleBrowserState(cs)...)
-	if e.answerKindOf(r) == asJSON {
+	if e.answerKindOf(v) == asJSON {
 		return e.failJSON(jsonFailure(401, "login_required", "sign in first: this API needs a signed-in browser session").
 			withHeaders(Header{Name: "www-authenticate", Value: `Bearer error="login_required"`}).withHeaders(clear...))
 	}
-	returnURL := e.requestURL(r)
+	returnURL := e.requestURL(v)
 	var p *Provider
 	if client != nil {
 		p = client.DefaultProvider
@@ -261,7 +264,7 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 			{Name: "cache-control", Value: "no-store"},
 		}})
 	} else {
-		d = e.startSignIn(p, returnURL, cs, chooseLanguage("", r.Header("accept-language")), now)
+		d = e.startSignIn(p, returnURL, cs, v.language(), now)
 	}
 	if d.Response != nil {
 		d.Response.Headers = append(d.Response.Headers, clear...)
@@ -272,14 +275,15 @@ func (e *Engine) unauthenticated(r Request, client *Client, cs cookies, chunks i
 // requestURL is the absolute URL of the request, where the user returns after signing
 // in. It rides in the sign-in flow cookie, so it is bounded like a `return` parameter
 // (limits.go): a longer one loses its query, and if that is not enough, its path.
-func (e *Engine) requestURL(r Request) string {
+func (e *Engine) requestURL(v *requestView) string {
+	r := &v.Request
 	scheme := r.Scheme
 	if scheme == "" {
 		scheme = "https"
 	}
 	u := scheme + "://" + r.Authority + r.Path
 	if len(u) > maxReturnURL {
-		u = scheme + "://" + r.Authority + pathOnly(r.Path)
+		u = scheme + "://" + r.Authority + v.pathOnly()
 	}
 	if len(u) > maxReturnURL {
 		u = scheme + "://" + r.Authority + "/"
@@ -288,10 +292,10 @@ func (e *Engine) requestURL(r Request) string {
 }
 
 // signinChoice shows the providers to choose from, or starts sign-in at the chosen one.
-func (e *Engine) signinChoice(r Request, now time.Time) Decision {
-	q := queryOf(r.Path)
+func (e *Engine) signinChoice(v *requestView, now time.Time) Decision {
+	q := v.queryValues()
 	if name, limit := overLimit(q, "return", "provider"); name != "" {
-		return Respond(e.tooLongPage(chooseLanguage("", r.Header("accept-language")), name, limit))
+		return Respond(e.tooLongPage(v.language(), name, limit))
 	}
 	ret := q.Get("return")
 	if !e.allowedReturn(ret) {
@@ -300,9 +304,9 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 	if scheme := q.Get("provider"); scheme != "" {
 		p := e.cfg.Provider(scheme)
 		if p == nil {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(400, "unknown_provider", scheme))
+			return e.failPage(v.language(), pageFailure(400, "unknown_provider", scheme))
 		}
-		return e.startSignIn(p, ret, parseCookies(r.Headers), chooseLanguage("", r.Header("accept-language")), now)
+		return e.startSignIn(p, ret, v.cookies(), v.language(), now)
 	}
 	data := choicePageData{Lang: "en", Title: "Sign in"}
 	for _, p := range e.cfg.Providers {
@@ -317,14 +321,7 @@ func (e *Engine) signinChoice(r Request, now time.Time) Decision {
 // is then nil).
 func (e *Engine) OnRequestBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
 	e.now = now
-	return e.ownEndpointWithBody(r, body, tooLarge, now)
-}
-
-// pathOnly drops the query (and a fragment, which clients should not send), so that a
-// cache-busting "?t=123" still reaches the endpoint.
-func pathOnly(p string) string {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		return p[:i]
-	}
-	return p
+	var v requestView
+	e.initView(&v, r, now)
+	return e.ownEndpointWithBody(&v, body, tooLarge)
 }

@@ -87,8 +87,8 @@ func (e *Engine) failJSON(f failure) Decision { return Respond(e.answer(f, asJSO
 
 // answerKindOf is how a request to an application is answered when it fails: as JSON
 // when the configuration says it is an API call, else as a page.
-func (e *Engine) answerKindOf(r Request) answerKind {
-	if e.cfg.IsAPIRequest(pathOnly(r.Path), r.Header("accept")) {
+func (e *Engine) answerKindOf(v *requestView) answerKind {
+	if e.cfg.IsAPIRequest(v.pathOnly(), v.Header("accept")) {
 		return asJSON
 	}
 	return asPage

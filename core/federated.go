@@ -24,15 +24,14 @@ const logoutTokenSkew = 2 * time.Minute
 func logoutTokenID(iss, jti string) string { return indexKey(iss, jti) }
 
 // providerFrontchannelLogout answers a provider's front-channel logout iframe.
-func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Time) Decision {
-	lang := chooseLanguage("", r.Header("accept-language"))
-	q := queryOf(r.Path)
+func (e *Engine) providerFrontchannelLogout(p *Provider, v *requestView, now time.Time) Decision {
+	lang := v.language()
+	q := v.queryValues()
 	iss, psid := q.Get("iss"), q.Get("sid")
-	cs := parseCookies(r.Headers)
-	opened, chunks, cookieErr := e.openSession(cs, now)
+	opened, chunks, cookieErr := v.session()
 	var s *session // nil without a valid cookie
 	if cookieErr == nil {
-		s = &opened
+		s = opened
 	}
 	if cookieErr == errStoreUnavailable {
 		return e.failPage(lang, storeUnavailableFailure("unavailable"))
@@ -66,7 +65,7 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 		// (the prompt refuses to be framed), and nothing ends.
 		e.logf("exeunt: front-channel logout at %s without iss and sid: asking the user to confirm", p.FrontchannelLogoutPath)
 		return e.showPrompt(lang, &logoutContext{ID: oidc.RandomID(16), SID: s.SID, Sub: s.Sub, IdP: s.IdP, Clients: s.Clients, Prompt: true}, now)
-	case cookieErr == errNoSession && e.cookieMayBeWithheld(r):
+	case cookieErr == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// No iss and sid, and a cross-site request that would not carry the cookie:
 		// nothing to go on, and "signed out" would be a guess.
 		e.logf("exeunt: front-channel logout at %s without iss and sid, and without the cookie: nothing ended", p.FrontchannelLogoutPath)
@@ -116,8 +115,8 @@ func containsRecord(rs []sessionRecord, sid string) bool {
 // providerBackchannelLogout acts on a provider's logout token (Back-Channel Logout 1.0
 // §2.6–2.8): 200 once the sessions it names have ended, 400 with an OAuth-style error
 // for a token that does not validate, changing nothing.
-func (e *Engine) providerBackchannelLogout(p *Provider, r Request, body []byte, now time.Time) Decision {
-	if !isFormContentType(r.Header("content-type")) {
+func (e *Engine) providerBackchannelLogout(p *Provider, v *requestView, body []byte, now time.Time) Decision {
+	if !isFormContentType(v.Header("content-type")) {
 		return e.failJSON(jsonFailure(400, "invalid_request", "send the logout token as application/x-www-form-urlencoded"))
 	}
 	form, err := url.ParseQuery(string(body))

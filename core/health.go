@@ -3,30 +3,27 @@ package core
 // health answers the health check. It reports that the filter is loaded, configured and
 // answering, which is what a load balancer probing through Envoy needs to know; it says
 // nothing about the upstreams. The answer must never be cached, or a probe could be
-// told "ok" by a cache after the filter is gone.
-func health(method string) Decision {
-	switch method {
-	case "GET":
-		return Respond(&Response{
-			Status: 200,
-			Headers: []Header{
-				{Name: "content-type", Value: "application/json"},
-				{Name: "cache-control", Value: "no-store"},
-			},
-			Body: []byte(`{"status":"ok"}`),
-		})
-	case "HEAD":
-		// Same headers as GET, no body (RFC 9110, section 9.3.2).
-		return Respond(&Response{
-			Status: 200,
-			Headers: []Header{
-				{Name: "content-type", Value: "application/json"},
-				{Name: "cache-control", Value: "no-store"},
-			},
-		})
+// told "ok" by a cache after the filter is gone. The endpoint table (own_endpoints.go)
+// lets only GET and HEAD through; head says which.
+func health(head bool) Decision {
+	r := &Response{
+		Status: 200,
+		Headers: []Header{
+			{Name: "content-type", Value: "application/json"},
+			{Name: "cache-control", Value: "no-store"},
+		},
+		Body: []byte(`{"status":"ok"}`),
 	}
-	// The path belongs to the filter, so other methods are refused here rather than
-	// passed to an upstream that knows nothing about it.
+	if head {
+		r.Body = nil // same headers as GET, no body (RFC 9110, section 9.3.2)
+	}
+	return Respond(r)
+}
+
+// healthRefused answers another method at the health path: the path belongs to the
+// filter, so the request is refused here rather than passed to an upstream that knows
+// nothing about it.
+func healthRefused() Decision {
 	return Respond(&Response{
 		Status: 405,
 		Headers: []Header{

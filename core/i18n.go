@@ -296,15 +296,23 @@ func plural(lang string, n int) string {
 // honoured), then to "en". It returns one of languages. A tag matches a language by
 // its primary subtag, as RFC 4647 lookup does ("fr-CA" is served "fr").
 func chooseLanguage(uiLocales, acceptLanguage string) string {
-	for _, tag := range strings.Fields(uiLocales) {
-		if l := supportedLanguage(tag); l != "" {
-			return l
-		}
+	if l := uiLanguage(uiLocales); l != "" {
+		return l
 	}
 	if l := fromAcceptLanguage(acceptLanguage); l != "" {
 		return l
 	}
 	return languages[0]
+}
+
+// uiLanguage is the first supported language of ui_locales, or "".
+func uiLanguage(uiLocales string) string {
+	for _, tag := range strings.Fields(uiLocales) {
+		if l := supportedLanguage(tag); l != "" {
+			return l
+		}
+	}
+	return ""
 }
 
 // supportedLanguage is the supported language of a BCP 47 tag, or "".

@@ -74,10 +74,10 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 // presentIdentityHeaders lists the identity headers a request carries: whatever the
 // client sent under those names is stripped, signed in or not, so nobody can pose as
 // someone else by sending them.
-func (e *Engine) presentIdentityHeaders(r Request) []string {
+func (e *Engine) presentIdentityHeaders(headers []Header) []string {
 	var out []string
 	for _, name := range e.cfg.IdentityHeaderNames() {
-		for _, h := range r.Headers {
+		for _, h := range headers {
 			if h.Name == name {
 				out = append(out, name)
 				break

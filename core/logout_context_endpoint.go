@@ -10,8 +10,8 @@ import (
 // equivalent of IdentityServer's GetLogoutContextAsync, for teams that build their own
 // logout pages. It tells what the page should show (the prompt, or the signed-out state
 // with the front-channel iframes and the way back to the app), never who the user is.
-func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
-	q := queryOf(r.Path)
+func (e *Engine) logoutContextEndpoint(v *requestView, now time.Time) Decision {
+	q := v.queryValues()
 	id := q.Get("logoutId")
 	if id == "" {
 		id = q.Get("logout_id")
@@ -23,18 +23,18 @@ func (e *Engine) logoutContextEndpoint(r Request, now time.Time) Decision {
 		if err != nil {
 			return e.failJSON(jsonFailure(404, "invalid_request", "no valid logout context for this logoutId: it expired, was altered or never existed"))
 		}
-		return e.logoutContextOf(r, id, ctx, now)
+		return e.logoutContextOf(v, id, ctx, now)
 	})
 }
 
 // logoutContextOf answers logoutContextEndpoint once the context is known.
-func (e *Engine) logoutContextOf(r Request, id string, ctx *logoutContext, now time.Time) Decision {
+func (e *Engine) logoutContextOf(v *requestView, id string, ctx *logoutContext, now time.Time) Decision {
 	// Anyone may hold a logoutId: it travels in the provider's URLs (state) and logs.
 	// What only the user's own pages may learn (the app's state and way back, the
 	// front-channel URLs with the edge sid) comes only to the browser the context
 	// belongs to: the one holding the logoutId cookie Exeunt set with it, or the live
 	// session it names.
-	own := e.ownsLogoutContext(r, id, ctx, now)
+	own := e.ownsLogoutContext(v, id, ctx, now)
 	type frame struct {
 		ClientID string `json:"client_id"`
 		URL      string `json:"url"`
@@ -73,14 +73,14 @@ func (e *Engine) logoutContextOf(r Request, id string, ctx *logoutContext, now t
 // ownsLogoutContext reports whether the request comes from the browser ctx belongs to:
 // it carries the logoutId cookie with this very id (set when the browser left for the
 // provider's sign-out), or a session cookie of the session ctx names.
-func (e *Engine) ownsLogoutContext(r Request, id string, ctx *logoutContext, now time.Time) bool {
-	cs := parseCookies(r.Headers)
+func (e *Engine) ownsLogoutContext(v *requestView, id string, ctx *logoutContext, now time.Time) bool {
+	cs := v.cookies()
 	if c, ok := cookieValue(cs, e.logoutCookieName()); ok && subtle.ConstantTimeCompare([]byte(c), []byte(id)) == 1 {
 		return true
 	}
 	if ctx.SID == "" {
 		return false
 	}
-	s, _, err := e.openSession(cs, now)
+	s, _, err := v.session()
 	return err == nil && subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) == 1
 }

@@ -35,17 +35,17 @@ func (e *Engine) isOwnCookie(name string) bool {
 	return false
 }
 
-// forwardedCookies changes d, a decision that lets r go on to an app, so that the app
-// receives r's cookies without Exeunt's own. Only requests that carry one of them are
+// forwardedCookies changes d, a decision that lets a request go on to an app, so that
+// the app receives the cookies among its headers without Exeunt's own. Only requests that carry one of them are
 // touched; when the kept cookies lie together in one Cookie header (the usual case:
 // browsers list them by path, then age), the new header is a slice of the old one, so
 // a signed-in request costs no copy.
-func (e *Engine) forwardedCookies(r Request, d *Decision) {
+func (e *Engine) forwardedCookies(headers []Header, d *Decision) {
 	if e.cfg.Cookie.ForwardToApps || !d.Continues() {
 		return
 	}
 	n, only := 0, ""
-	for _, h := range r.Headers {
+	for _, h := range headers {
 		if h.Name == "cookie" {
 			n, only = n+1, h.Value
 		}
@@ -62,7 +62,7 @@ func (e *Engine) forwardedCookies(r Request, d *Decision) {
 	default: // several Cookie headers (HTTP/2 may split them): joined into one
 		own := false
 		var b strings.Builder
-		for _, h := range r.Headers {
+		for _, h := range headers {
 			if h.Name != "cookie" {
 				continue
 			}
@@ -188,7 +188,7 @@ func (e *Engine) FilterResponseCookies(r Request, setCookies []string, now time.
 			keep, dropped = append(keep, setCookies[:i]...), true
 		}
 		e.metrics.Add(counterOwnCookieDropped, 1)
-		e.logf("exeunt: dropped a Set-Cookie for Exeunt's cookie %q from the upstream's answer to %s %s%s", name, r.Method, r.Authority, pathOnly(r.Path))
+		e.logf("exeunt: dropped a Set-Cookie for Exeunt's cookie %q from the upstream's answer to %s %s%s", name, r.Method, r.Authority, stripQuery(r.Path))
 	}
 	if !dropped {
 		return setCookies, false

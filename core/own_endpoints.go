@@ -7,10 +7,12 @@ import (
 )
 
 // The endpoints Exeunt answers itself, in one table: which path is which endpoint
-// (endpointAt, which Classify asks too), which methods each answers, which method has
-// its body read first, and what answers each. Engine.ownEndpoint and
-// Engine.ownEndpointWithBody both dispatch through it, so the headers phase and the
-// body phase cannot disagree, and no handler checks its method again.
+// (endpointAt, the one switch on paths: Classify asks it once per request and its
+// Classification carries the answer to Engine.ownEndpoint; the body phase asks it
+// again), which methods each answers, which method has its body read first, and what
+// answers each. Engine.ownEndpoint and Engine.ownEndpointWithBody both dispatch
+// through it, so the headers phase and the body phase cannot disagree, and no handler
+// checks its method again (health gets only GET or HEAD, and says which it answers).
 
 // endpoint names one of Exeunt's own endpoints.
 type endpoint uint8
@@ -75,13 +77,13 @@ type ownEndpointSpec struct {
 	// readBody is the method whose body is read before answering, by onBody ("": none).
 	readBody string
 	// onHeaders answers an allowed method other than readBody, from the headers alone.
-	onHeaders func(e *Engine, r Request, p *Provider, now time.Time) Decision
+	onHeaders func(e *Engine, v *requestView, p *Provider, now time.Time) Decision
 	// onBody answers readBody once the body has arrived.
-	onBody func(e *Engine, r Request, p *Provider, body []byte, now time.Time) Decision
+	onBody func(e *Engine, v *requestView, p *Provider, body []byte, now time.Time) Decision
 	// refused answers another method: 405, as a page or as JSON by the endpoint's kind.
-	refused func(e *Engine, r Request) Decision
+	refused func(e *Engine, v *requestView) Decision
 	// tooLarge answers a body over MaxRequestBody (nil: an OAuth-style 413).
-	tooLarge func(e *Engine, r Request) Decision
+	tooLarge func(e *Engine, v *requestView) Decision
 }
 
 var (
@@ -96,89 +98,95 @@ var (
 var ownEndpoints = [endpointCount]ownEndpointSpec{
 	endpointHealth: {
 		methods:   getOrHead,
-		onHeaders: func(_ *Engine, r Request, _ *Provider, _ time.Time) Decision { return health(r.Method) },
-		refused:   func(_ *Engine, r Request) Decision { return health(r.Method) },
+		onHeaders: func(_ *Engine, v *requestView, _ *Provider, _ time.Time) Decision { return health(v.Method == "HEAD") },
+		refused:   func(*Engine, *requestView) Decision { return healthRefused() },
 	},
 	endpointDiscovery: {
-		methods:   anyMethod,
-		onHeaders: func(e *Engine, _ Request, _ *Provider, _ time.Time) Decision { return Respond(e.discoveryDocument()) },
+		methods: anyMethod,
+		onHeaders: func(e *Engine, _ *requestView, _ *Provider, _ time.Time) Decision {
+			return Respond(e.discoveryDocument())
+		},
 	},
 	endpointJWKS: {
 		methods:   anyMethod,
-		onHeaders: func(e *Engine, _ Request, _ *Provider, _ time.Time) Decision { return Respond(e.jwksDocument()) },
+		onHeaders: func(e *Engine, _ *requestView, _ *Provider, _ time.Time) Decision { return Respond(e.jwksDocument()) },
 	},
 	endpointSigninChoice: {
 		methods:   anyMethod,
-		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision { return e.signinChoice(r, now) },
+		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision { return e.signinChoice(v, now) },
 	},
 	endpointEndSession: {
 		methods:  getHeadOrPost,
 		readBody: "POST",
-		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision {
-			return e.endSession(r, queryOf(r.Path), now)
+		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
+			return e.endSession(v, v.queryValues(), now)
 		},
-		onBody: func(e *Engine, r Request, _ *Provider, body []byte, now time.Time) Decision {
-			return e.endSessionPost(r, body, now)
+		onBody: func(e *Engine, v *requestView, _ *Provider, body []byte, now time.Time) Decision {
+			return e.endSessionPost(v, body, now)
 		},
-		refused: func(e *Engine, r Request) Decision {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, POST"}))
+		refused: func(e *Engine, v *requestView) Decision {
+			return e.failPage(v.language(), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, POST"}))
 		},
-		tooLarge: func(e *Engine, r Request) Decision {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(413, "body_too_large"))
+		tooLarge: func(e *Engine, v *requestView) Decision {
+			return e.failPage(v.language(), pageFailure(413, "body_too_large"))
 		},
 	},
 	endpointLogoutContext: {
 		methods: getOrHead,
-		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision {
-			return e.logoutContextEndpoint(r, now)
+		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
+			return e.logoutContextEndpoint(v, now)
 		},
-		refused: func(e *Engine, _ Request) Decision {
+		refused: func(e *Engine, _ *requestView) Decision {
 			return e.failJSON(jsonFailure(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...").withHeaders(Header{Name: "allow", Value: "GET"}))
 		},
 	},
 	endpointCheckSession: {
-		methods:   getOrHead,
-		onHeaders: func(e *Engine, r Request, _ *Provider, now time.Time) Decision { return e.checkSessionEndpoint(r, now) },
-		refused: func(e *Engine, r Request) Decision {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, HEAD"}))
+		methods: getOrHead,
+		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
+			return e.checkSessionEndpoint(v, now)
+		},
+		refused: func(e *Engine, v *requestView) Decision {
+			return e.failPage(v.language(), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, HEAD"}))
 		},
 	},
 	endpointSignInCallback: {
 		methods: onlyGet,
-		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision {
-			return e.signInCallback(p, r, parseCookies(r.Headers), now)
+		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision {
+			return e.signInCallback(p, v, now)
 		},
-		refused: func(e *Engine, r Request) Decision {
-			return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "signin_callback_only").withRetry(e.cfg.IssuerOrigin+"/"))
+		refused: func(e *Engine, v *requestView) Decision {
+			return e.failPage(v.language(), pageFailure(405, "signin_callback_only").withRetry(e.cfg.IssuerOrigin+"/"))
 		},
 	},
 	endpointSignoutCallback: {
-		methods:   getOrHead,
-		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision { return e.signoutCallback(p, r, now) },
-		refused:   refusedAsPage,
+		methods: getOrHead,
+		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision {
+			return e.signoutCallback(p, v, now)
+		},
+		refused: refusedAsPage,
 	},
 	endpointFrontchannelLogout: {
 		methods: getOrHead,
-		onHeaders: func(e *Engine, r Request, p *Provider, now time.Time) Decision {
-			return e.providerFrontchannelLogout(p, r, now)
+		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision {
+			return e.providerFrontchannelLogout(p, v, now)
 		},
 		refused: refusedAsPage,
 	},
 	endpointBackchannelLogout: {
 		methods:  onlyPost,
 		readBody: "POST",
-		onBody: func(e *Engine, r Request, p *Provider, body []byte, now time.Time) Decision {
-			return e.providerBackchannelLogout(p, r, body, now)
+		onBody: func(e *Engine, v *requestView, p *Provider, body []byte, now time.Time) Decision {
+			return e.providerBackchannelLogout(p, v, body, now)
 		},
-		refused: func(e *Engine, _ Request) Decision {
+		refused: func(e *Engine, _ *requestView) Decision {
 			return e.failJSON(jsonFailure(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field").withHeaders(Header{Name: "allow", Value: "POST"}))
 		},
 	},
 }
 
 // refusedAsPage is the translated 405 page, without an Allow header.
-func refusedAsPage(e *Engine, r Request) Decision {
-	return e.failPage(chooseLanguage("", r.Header("accept-language")), pageFailure(405, "method_not_allowed"))
+func refusedAsPage(e *Engine, v *requestView) Decision {
+	return e.failPage(v.language(), pageFailure(405, "method_not_allowed"))
 }
 
 func (s *ownEndpointSpec) allows(method string) bool {
@@ -186,35 +194,32 @@ func (s *ownEndpointSpec) allows(method string) bool {
 }
 
 // ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
-// on its issuer's host, the others; Classify has checked the host.
-func (e *Engine) ownEndpoint(r Request, now time.Time) (Decision, bool) {
-	ep, p := e.cfg.endpointAt(pathOnly(r.Path))
-	if ep == noEndpoint {
-		return Decision{}, false
-	}
+// on its issuer's host, the others; Classify has checked the host and said which
+// endpoint ep is (and p, whose).
+func (e *Engine) ownEndpoint(v *requestView, ep endpoint, p *Provider) Decision {
 	s := &ownEndpoints[ep]
 	switch {
-	case !s.allows(r.Method):
-		return s.refused(e, r), true
-	case r.Method == s.readBody:
-		return Decision{ReadBody: true}, true
+	case !s.allows(v.Method):
+		return s.refused(e, v)
+	case v.Method == s.readBody:
+		return Decision{ReadBody: true}
 	}
-	return s.onHeaders(e, r, p, now), true
+	return s.onHeaders(e, v, p, v.now)
 }
 
 // ownEndpointWithBody answers the own endpoints that take a form body. Only requests the
 // engine itself paused with ReadBody arrive here.
-func (e *Engine) ownEndpointWithBody(r Request, body []byte, tooLarge bool, now time.Time) Decision {
-	ep, p := e.cfg.endpointAt(pathOnly(r.Path))
+func (e *Engine) ownEndpointWithBody(v *requestView, body []byte, tooLarge bool) Decision {
+	ep, p := e.cfg.endpointAt(v.pathOnly())
 	s := &ownEndpoints[ep]
-	reads := ep != noEndpoint && s.readBody != "" && r.Method == s.readBody
+	reads := ep != noEndpoint && s.readBody != "" && v.Method == s.readBody
 	switch {
 	case tooLarge && reads && s.tooLarge != nil:
-		return s.tooLarge(e, r)
+		return s.tooLarge(e, v)
 	case tooLarge:
 		return e.failJSON(jsonFailure(413, "invalid_request", "the request body is larger than "+strconv.Itoa(MaxRequestBody)+" bytes"))
 	case !reads:
-		return e.failJSON(jsonFailure(404, "invalid_request", "no endpoint takes a body at "+pathOnly(r.Path)))
+		return e.failJSON(jsonFailure(404, "invalid_request", "no endpoint takes a body at "+v.pathOnly()))
 	}
-	return s.onBody(e, r, p, body, now)
+	return s.onBody(e, v, p, body, v.now)
 }

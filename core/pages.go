@@ -193,7 +193,7 @@ func (e *Engine) signOutTargets() []string {
 	var out []string
 	add := func(raw string) {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			if o := origin(u); o != e.cfg.IssuerOrigin && !slices.Contains(out, o) {
+			if o := origin(u); o != "" && o != e.cfg.IssuerOrigin && !slices.Contains(out, o) {
 				out = append(out, o)
 			}
 		}
@@ -245,7 +245,7 @@ func (e *Engine) loggedOutPage(lang string, d loggedOutData) *Response {
 	pol := policy{embedded: d.Embedded, script: len(d.Frames) > 0 || d.AutoRedirect}
 	for _, f := range d.Frames {
 		if u, err := url.Parse(f.URL); err == nil && u.Host != "" {
-			if o := origin(u); !slices.Contains(pol.frameSrc, o) {
+			if o := origin(u); o != "" && !slices.Contains(pol.frameSrc, o) {
 				pol.frameSrc = append(pol.frameSrc, o)
 			}
 		}

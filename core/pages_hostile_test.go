@@ -88,6 +88,7 @@ func TestGoldenHostileCheckSessionPage(t *testing.T) {
 	e.cfg.Clients[0].ClientID = hostileText
 	e.cfg.Clients[0].Hosts = []string{"a.example.test"}
 	e.cfg.Clients[0].PostLogoutRedirectURIs = []string{"https://x.example.test/\u2029</script><!--"}
+	e.cfg.precomputeLogout() // what ParseConfig derives from the fields changed above
 	resp := e.checkSessionPage()
 	if resp.Status != 200 {
 		t.Fatalf("rendering failed: %s", resp.Body)

@@ -6,9 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/exeunt/exeunt/core/oidc"
@@ -44,7 +41,7 @@ import (
 // cookies. Without the cookie the iframe answers "changed".
 
 // browserStateCookieName is the browser_state cookie's name.
-func (e *Engine) browserStateCookieName() string { return e.cfg.Cookie.Name + "-browser-state" }
+func (e *Engine) browserStateCookieName() string { return e.cfg.browserStateCookie }
 
 // browserState is the browser_state of an edge session: 43 base64url characters, a
 // one-way function of its sid.
@@ -59,18 +56,11 @@ func sessionState(clientID, origin, browserState, salt string) string {
 	return hex.EncodeToString(sum[:]) + "." + salt
 }
 
-// requestOrigin is a request's origin as the browser sees it: scheme://host[:port],
-// lower case, without the scheme's default port.
+// requestOrigin is a request's origin as the browser sees it (originOf); "" for an
+// authority readHost refuses, which no client owns (such a request never gets here).
 func requestOrigin(r Request) string {
-	scheme := r.Scheme
-	if scheme == "" {
-		scheme = "https"
-	}
-	host := strings.ToLower(r.Authority)
-	if (scheme == "https" && strings.HasSuffix(host, ":443")) || (scheme == "http" && strings.HasSuffix(host, ":80")) {
-		host = host[:strings.LastIndexByte(host, ':')]
-	}
-	return scheme + "://" + host
+	o, _ := originOf(r.Scheme, r.Authority)
+	return o
 }
 
 // maxCachedSessionStates bounds the per-VM cache; past it the cache starts over.
@@ -79,21 +69,21 @@ const maxCachedSessionStates = 10000
 // sessionStateHeaders is the session_state header of a signed-in request to client,
 // none when session management is off. The value is computed once per session, client
 // and origin (with its random salt) and reused for the session's lifetime.
-func (e *Engine) sessionStateHeaders(s *session, client *Client, r Request) []Header {
+func (e *Engine) sessionStateHeaders(s *session, client *Client, v *requestView) []Header {
 	if !e.cfg.Logout.SessionManagement {
 		return nil
 	}
-	o := requestOrigin(r)
+	o := v.browserOrigin()
 	key := s.SID + " " + client.ClientID + " " + o
-	v, ok := e.sessionStates[key]
+	state, ok := e.sessionStates[key]
 	if !ok {
 		if e.sessionStates == nil || len(e.sessionStates) >= maxCachedSessionStates {
 			e.sessionStates = map[string]string{}
 		}
-		v = sessionState(client.ClientID, o, browserState(s.SID), oidc.RandomID(12))
-		e.sessionStates[key] = v
+		state = sessionState(client.ClientID, o, browserState(s.SID), oidc.RandomID(12))
+		e.sessionStates[key] = state
 	}
-	return []Header{{Name: e.cfg.IdentityHeaders.SessionState, Value: v}}
+	return []Header{{Name: e.cfg.IdentityHeaders.SessionState, Value: state}}
 }
 
 // setBrowserState is the Set-Cookie of s's browser_state, expiring with the session's
@@ -166,45 +156,14 @@ type checkSessionConfig struct {
 	Clients map[string][]string `json:"clients"`
 }
 
-// checkSessionOrigins are the origins a client's pages may be at: each of its hosts
-// over https (and over http for local hosts, or any host when the cookie need not be
-// Secure), and the origins of its post-logout redirect URIs.
-func (e *Engine) checkSessionOrigins(c *Client) []string {
-	var out []string
-	add := func(o string) {
-		if !slices.Contains(out, o) {
-			out = append(out, o)
-		}
-	}
-	for _, h := range c.Hosts {
-		host, port, _ := splitHost(h) // checked when the configuration was read
-		name := h
-		if port == "" {
-			name += ":*"
-		}
-		add("https://" + name)
-		if isLocalHost(host) || !e.cfg.Cookie.Secure {
-			add("http://" + name)
-		}
-	}
-	for _, raw := range c.PostLogoutRedirectURIs {
-		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			if o := origin(u); !slices.Contains(out, strings.TrimSuffix(o, ":"+u.Port())+":*") {
-				add(o)
-			}
-		}
-	}
-	return out
-}
-
 // checkSessionEndpoint serves the check_session_iframe: a small page, the same for
 // every browser, whose script answers the apps' messages. Loading it also brings the
 // browser_state cookie up to date, when the browser sends its cookies along.
-func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
+func (e *Engine) checkSessionEndpoint(v *requestView, now time.Time) Decision {
 	resp := e.checkSessionPage()
-	cs := parseCookies(r.Headers)
-	if s, _, err := e.openSession(cs, now); err == nil {
-		resp.Headers = append(resp.Headers, e.updateBrowserState(&s, cs, false, now)...)
+	cs := v.cookies()
+	if s, _, err := v.session(); err == nil {
+		resp.Headers = append(resp.Headers, e.updateBrowserState(s, cs, false, now)...)
 	} else if err != errStoreUnavailable { // unknown is no change to report
 		resp.Headers = append(resp.Headers, e.staleBrowserState(cs)...)
 	}
@@ -215,7 +174,7 @@ func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
 func (e *Engine) checkSessionPage() *Response {
 	c := checkSessionConfig{Cookie: e.browserStateCookieName(), Clients: map[string][]string{}}
 	for _, cl := range e.cfg.Clients {
-		c.Clients[cl.ClientID] = e.checkSessionOrigins(cl)
+		c.Clients[cl.ClientID] = e.cfg.checkSessionOrigins[cl.ClientID]
 	}
 	body, err := checkSessionHTML(c)
 	if err != nil {

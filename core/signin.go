@@ -126,10 +126,10 @@ func (e *Engine) evictFlowCookies(cs cookies) []Header {
 func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p.CallbackPath }
 
 // signInCallback handles the authorization response at /signin-{scheme}.
-func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Time) Decision {
-	q := queryOf(r.Path)
+func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Decision {
+	q, cs := v.queryValues(), v.cookies()
 	state := q.Get("state")
-	lang := chooseLanguage("", r.Header("accept-language"))
+	lang := v.language()
 	fail := func(status int, reason string, args ...any) Decision {
 		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.cfg.IssuerOrigin+"/"))
 	}
@@ -175,12 +175,12 @@ func (e *Engine) signInCallback(p *Provider, r Request, cs cookies, now time.Tim
 		if err != nil || !fresh {
 			return fail(400, "signin_replayed")
 		}
-		return e.withProvider(p, now, func(v *providerView, err error) Decision {
+		return e.withProvider(p, now, func(pv *providerView, err error) Decision {
 			if err != nil {
 				e.logf("exeunt: provider %s: %v", p.Scheme, err)
 				return fail(502, "signin_unreachable", p.DisplayName)
 			}
-			return Decision{Call: e.exchangeCode(p, v, flow, code, clearFlow, cs, lang, now)}
+			return Decision{Call: e.exchangeCode(p, pv, flow, code, clearFlow, cs, lang, now)}
 		})
 	})
 }
@@ -290,7 +290,7 @@ func (e *Engine) allowedReturn(raw string) bool {
 	if err != nil || u.User != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return false
 	}
-	if u.Scheme+"://"+strings.ToLower(u.Host) == e.cfg.IssuerOrigin {
+	if origin(u) == e.cfg.IssuerOrigin {
 		return true
 	}
 	return e.cfg.ClientFor(u.Host, u.EscapedPath()) != nil && (u.Scheme == "https" || !e.cfg.Cookie.Secure)

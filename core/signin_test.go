@@ -157,6 +157,8 @@ type browser struct {
 	idp *fakeIdP
 	jar map[string]string
 	now time.Time
+	// beforeBody, when set, runs between the engine's headers and body phases.
+	beforeBody func()
 }
 
 func newBrowser(t testing.TB) *browser {
@@ -190,6 +192,9 @@ func (b *browser) send(method, rawURL string, body []byte, headers ...Header) De
 	req := Request{Method: method, Path: u.RequestURI(), Authority: u.Host, Scheme: u.Scheme, Headers: hs}
 	d := b.e.OnRequestHeaders(req, b.now)
 	if d.ReadBody {
+		if b.beforeBody != nil {
+			b.beforeBody()
+		}
 		d = b.e.OnRequestBody(req, body, len(body) > MaxRequestBody, b.now)
 	}
 	for d.Call != nil {

@@ -45,7 +45,7 @@ func (e *Engine) afterSignOut(lang string, ctx *logoutContext, s *session, clear
 
 // logoutCookieName holds the logoutId while the browser is at the provider: some
 // providers drop the state parameter on the way back (seed 000).
-func (e *Engine) logoutCookieName() string { return e.cfg.Cookie.Name + "-logout" }
+func (e *Engine) logoutCookieName() string { return e.cfg.logoutCookie }
 
 // redirectToProviderLogout sends the browser to the provider's end session endpoint,
 // with the logoutId as state and in a short-lived cookie.
@@ -87,11 +87,11 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 // does not validate, from the logoutId cookie this browser got when it left (see
 // RATIONALE.md, "Why does the logoutId cookie stand in for a state that fails?"). When
 // neither validates: the error page and no redirect.
-func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision {
-	q := queryOf(r.Path)
-	cs := parseCookies(r.Headers)
+func (e *Engine) signoutCallback(p *Provider, v *requestView, now time.Time) Decision {
+	q := v.queryValues()
+	cs := v.cookies()
 	clear := e.deleteCookie(e.logoutCookieName())
-	lang := chooseLanguage("", r.Header("accept-language"))
+	lang := v.language()
 	state := q.Get("state")
 	done := func(ctx *logoutContext, err error) Decision {
 		if err != nil {
@@ -101,7 +101,7 @@ func (e *Engine) signoutCallback(p *Provider, r Request, now time.Time) Decision
 			// Signed out here all the same; the provider may still hold its session.
 			e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
 		}
-		return Respond(e.showLoggedOut(chooseLanguage(ctx.UILocales, r.Header("accept-language")), ctx, now, clear))
+		return Respond(e.showLoggedOut(v.languageFor(ctx.UILocales), ctx, now, clear))
 	}
 	return e.callbackContext(p, state, now, func(ctx *logoutContext, err error) Decision {
 		if err == nil {

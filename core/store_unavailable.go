@@ -17,9 +17,9 @@ func storeUnavailableFailure(reason string) failure {
 }
 
 // storeUnavailable answers a request to an app whose session cannot be checked.
-func (e *Engine) storeUnavailable(r Request) Decision {
+func (e *Engine) storeUnavailable(v *requestView) Decision {
 	e.metrics.Add(counterStoreUnavailableRefusals, 1)
-	return Respond(e.answer(storeUnavailableFailure("store_unavailable"), e.answerKindOf(r), chooseLanguage("", r.Header("accept-language"))))
+	return Respond(e.answer(storeUnavailableFailure("store_unavailable"), e.answerKindOf(v), v.language()))
 }
 
 // Start returns the background work to begin with when a VM starts, before its first

@@ -1,0 +1,23 @@
+package core
+
+// vmCaches are what one VM remembers between requests to spare itself work: parsed
+// provider metadata and keys, signed assertions, opened session cookies and
+// session_state values. None is shared with another VM or kept in the store; each is
+// bounded (it starts over when full) and keyed by what it was derived from (the store's
+// version, the assertion's subject and audience with its expiry checked, the whole
+// sealed value), so dropping one costs time only (a session_state then gets a fresh
+// salt, as it does when its cache starts over). They are apart from the Engine's
+// configuration, keys, store and scheduling state so that it is clear what an Engine
+// may forget; the Engine embeds them, so its methods read e.providers as before.
+type vmCaches struct {
+	providers  map[string]*providerView         // by provider scheme (provider_meta.go)
+	assertions map[assertionKey]cachedAssertion // signed assertions (identity.go, hint.go)
+	sessions   map[string]openedCookie          // opened cookies, by the sealed value's last bytes (session.go's unseal)
+	// sessionStates caches session_state values, by sid, client and origin
+	// (session_management.go); made on first use.
+	sessionStates map[string]string
+}
+
+func newVMCaches() vmCaches {
+	return vmCaches{providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}}
+}
