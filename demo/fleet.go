@@ -25,7 +25,9 @@ const EtcdCluster = "exeunt_etcd"
 
 // Fleet says how [FleetConfig] turns an envoy.yaml into a fleet's.
 type Fleet struct {
-	// EtcdAddr is etcd's client address, 127.0.0.1:PORT (its HTTP/JSON gateway).
+	// EtcdAddr is etcd's client address, 127.0.0.1:PORT (its HTTP/JSON gateway). Empty:
+	// no store setting and no etcd cluster (each replica on its own local store; the
+	// benchmarks compare the two).
 	EtcdAddr string
 	// Keys are the keys every replica gets: a fleet's replicas must seal and sign with the
 	// same keys (keys.dev_generate would make each replica its own). See [GenerateKeys].
@@ -86,13 +88,17 @@ func FleetConfig(raw []byte, f Fleet) ([]byte, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
-	host, port, err := net.SplitHostPort(f.EtcdAddr)
-	if err != nil {
-		return nil, fmt.Errorf("etcd address %q: %w", f.EtcdAddr, err)
-	}
-	portNum, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, fmt.Errorf("etcd address %q: %w", f.EtcdAddr, err)
+	var host string
+	var portNum int
+	if f.EtcdAddr != "" {
+		var port string
+		var err error
+		if host, port, err = net.SplitHostPort(f.EtcdAddr); err == nil {
+			portNum, err = strconv.Atoi(port)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("etcd address %q: %w", f.EtcdAddr, err)
+		}
 	}
 	zeroPort := func(addr any) {
 		if a, ok := addr.(map[string]any); ok {
@@ -134,12 +140,14 @@ func FleetConfig(raw []byte, f Fleet) ([]byte, error) {
 					if err := json.Unmarshal([]byte(value), &plugin); err != nil {
 						return nil, fmt.Errorf("Exeunt's configuration is not JSON: %w", err)
 					}
-					etcd := map[string]any{}
-					for k, v := range f.Etcd {
-						etcd[k] = v
+					if f.EtcdAddr != "" {
+						etcd := map[string]any{}
+						for k, v := range f.Etcd {
+							etcd[k] = v
+						}
+						etcd["cluster"] = EtcdCluster
+						plugin["store"] = map[string]any{"backend": "etcd", "etcd": etcd}
 					}
-					etcd["cluster"] = EtcdCluster
-					plugin["store"] = map[string]any{"backend": "etcd", "etcd": etcd}
 					plugin["keys"] = f.Keys.object()
 					for k, v := range f.Plugin {
 						plugin[k] = v
@@ -156,6 +164,9 @@ func FleetConfig(raw []byte, f Fleet) ([]byte, error) {
 	}
 	if found == 0 {
 		return nil, errors.New("no Exeunt filter (a wasm filter with root_id exeunt) in any listener")
+	}
+	if f.EtcdAddr == "" {
+		return yaml.Marshal(doc)
 	}
 	clusters, _ := sr["clusters"].([]any)
 	sr["clusters"] = append(clusters, map[string]any{
