@@ -201,7 +201,7 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 
 	var addrs []string
 	for _, r := range f.replicas {
-		r.start(bin)
+		r.start(t, bin)
 		addrs = append(addrs, r.currentAddr())
 	}
 	f.front = demo.NewFront(addrs...)
@@ -233,8 +233,7 @@ var listenerLineRE = regexp.MustCompile(`^listener main: http://([0-9.:]+)/`)
 
 // start runs the replica's hostsim serve and waits until it printed its listener's address
 // (hostsim serve prints it once the plugin has started on every VM).
-func (r *replica) start(bin string) {
-	t := r.f.t
+func (r *replica) start(t testing.TB, bin string) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "-c", r.f.cfgPath, "--vms", "2", "--base-dir", "..", "--log-level", "info")
 	if d := os.Getenv("HOSTSIM_CACHE_DIR"); d != "" {
@@ -300,6 +299,13 @@ func (r *replica) currentAddr() string {
 	return r.addr
 }
 
+// running says whether the replica's process is up.
+func (r *replica) running() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cmd != nil
+}
+
 // kill ends the replica with SIGKILL (a crash: nothing is flushed, no goodbye) and waits
 // for it to be gone.
 func (r *replica) kill() {
@@ -315,10 +321,10 @@ func (r *replica) kill() {
 }
 
 // restart starts the replica again after kill, on a new port behind the same pinned front.
-func (r *replica) restart() {
-	r.f.t.Helper()
+func (r *replica) restart(t testing.TB) {
+	t.Helper()
 	r.kill()
-	r.start(hostsimBinary(r.f.t))
+	r.start(t, hostsimBinary(t))
 	for i, o := range r.f.replicas {
 		if o == r {
 			r.f.front.SetBackend(i, r.currentAddr())
