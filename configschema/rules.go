@@ -1,5 +1,7 @@
 package configschema
 
+import "strings"
+
 // What the parser checks that neither its field table nor docs/configuration.md states
 // in a form a schema can use. Each rule says what the parser does, in schema terms; the
 // tests hold every rule to the parser: each field rule's samples, and a bad
@@ -119,6 +121,32 @@ var fieldRules = map[string]rule{
 		good:   []any{"Connexion à l’intranet", string(make100("é"))},
 		bad:    []any{"", "a\nb", string(make100("é")) + "x"},
 	},
+	"store.etcd.cluster": {
+		schema: map[string]any{"minLength": 1, "maxLength": 255, "pattern": visiblePattern},
+		good:   []any{"outbound|2379||etcd.example.test"},
+		bad:    []any{"", "two words", strings.Repeat("e", 256)},
+	},
+	"store.etcd.authority": {
+		schema: map[string]any{"minLength": 1, "maxLength": 255, "pattern": visiblePattern},
+		good:   []any{"etcd.example.test:2379"},
+		bad:    []any{"", "a b", strings.Repeat("e", 256)},
+	},
+	"store.etcd.key_prefix": {
+		// core/etcdv3.NewLayout: "/" ... "/", of letters, digits, ".", "_", "-", no "//".
+		schema: map[string]any{"maxLength": 128, "pattern": `^/([A-Za-z0-9._-]+/)+$`},
+		good:   []any{"/fleet-1/", "/a/b.c_d/"},
+		bad:    []any{"", "/", "exeunt", "/exeunt", "/a//b/", "/a b/", "/" + strings.Repeat("a", 127) + "/"},
+	},
+	"store.etcd.username": {
+		schema: map[string]any{"minLength": 1, "maxLength": 128, "pattern": `^[^\x00-\x1f\x7f]*$`},
+		good:   []any{"exeunt-fleet"},
+		bad:    []any{"", "a\nb", strings.Repeat("u", 129)},
+	},
+	"store.etcd.password": {
+		schema: map[string]any{"minLength": 1, "maxLength": 256},
+		good:   []any{"any bytes at all: \t"},
+		bad:    []any{"", strings.Repeat("p", 257)},
+	},
 }
 
 func make100(s string) []rune {
@@ -214,6 +242,16 @@ var objectRules = map[string]map[string]any{
 				"else": nonEmpty("backchannel_cluster"),
 			},
 		},
+	},
+	// The etcd settings exactly with the etcd backend (config_store.go, readStore).
+	"store": {
+		"if":   map[string]any{"required": []any{"backend"}, "properties": map[string]any{"backend": map[string]any{"const": "etcd"}}},
+		"then": map[string]any{"required": []any{"etcd"}},
+		"else": map[string]any{"properties": map[string]any{"etcd": forbidden}},
+	},
+	// etcd's user and password authentication takes both.
+	"store.etcd": {
+		"dependentRequired": map[string]any{"username": []any{"password"}, "password": []any{"username"}},
 	},
 	"cookie": {
 		"allOf": []any{

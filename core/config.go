@@ -56,6 +56,8 @@ type Config struct {
 	PublicPathPrefixes []string
 	// UnownedRequests is what happens to a request no rule covers (ClassUnowned).
 	UnownedRequests Unowned
+	// Store is where state kept outside the cookie lives (config_store.go).
+	Store StoreSettings
 
 	providerByScheme    map[string]*Provider
 	providerByPath      map[string]providerRoute
@@ -78,7 +80,7 @@ func (c *Config) SignInEnabled() bool { return c.Issuer != "" }
 var signInFields = []string{"issuer", "providers", "clients"}
 
 // signInOnlyFields configure sign-in and mean nothing without it.
-var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api", "ui", "logout", "public_path_prefixes", "unowned_requests"}
+var signInOnlyFields = []string{"paths", "cookie", "session", "keys", "assertion_lifetime", "api", "ui", "logout", "public_path_prefixes", "unowned_requests", "store"}
 
 // ParseConfig turns the plugin configuration (a JSON object, as given in envoy.yaml) into
 // a Config. Zero bytes, or only whitespace, means pass-through mode with every default.
@@ -100,6 +102,7 @@ func parseConfig(data []byte, rec *fieldRecorder) (*Config, error) {
 		API:               API{AcceptJSON: true},
 		UI:                defaultUI(),
 		Logout:            defaultLogout(),
+		Store:             defaultStore(),
 	}
 	if len(strings.TrimSpace(string(data))) != 0 {
 		obj, err := readTopObject(data)
@@ -134,6 +137,7 @@ func (cfg *Config) read(obj *jsonObject) error {
 		cfg.readLogout,
 		cfg.readPublicPathPrefixes,
 		cfg.readUnownedRequests,
+		cfg.readStore,
 	} {
 		if err := read(obj); err != nil {
 			return err

@@ -45,7 +45,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "object field", in: `{"health_path": {}}`,
 			err: `exeunt configuration: field "health_path": must be a string, not an object`},
 		{name: "unknown field", in: `{"health_pth": "/h"}`,
-			err: `exeunt configuration: field "health_pth": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests)`},
+			err: `exeunt configuration: field "health_pth": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
 		{name: "repeated field", in: `{"health_path": "/a", "health_path": "/b"}`,
 			err: `exeunt configuration: field "health_path": appears more than once; keep only one`},
 		{name: "array", in: `[]`,
@@ -141,7 +141,7 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 // exampleConfig is testdata/example-config.json, the complete example of
-// docs/configuration.md, as a JSON tree for tests to edit.
+// docs/configuration.md, as a JSON tree for tests to edit, without its store setting.
 func exampleConfig(t testing.TB) map[string]any {
 	t.Helper()
 	data, err := os.ReadFile("testdata/example-config.json")
@@ -152,6 +152,9 @@ func exampleConfig(t testing.TB) map[string]any {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
+	// The complete example shows the etcd store's settings; the engines of the tests
+	// keep the default, local store unless a test sets one (config_store_test.go).
+	delete(m, "store")
 	return m
 }
 
@@ -457,7 +460,7 @@ func TestSignInNeedsEverything(t *testing.T) {
 		{name: "keys without sign-in", raw: `{"health_path": "/h", "keys": {"dev_generate": true}}`,
 			err: `exeunt configuration: field "keys": has no effect while sign-in is off; configure issuer, providers and clients to turn sign-in on, or remove it`},
 		{name: "unknown field before missing ones", raw: `{"isuer": "https://auth.example.test", "providers": []}`,
-			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests)`},
+			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
 	})
 }
 

@@ -28,7 +28,8 @@
 // contract, in continuation style on [Decision] and [Call], so that a synchronous backend
 // answers at once and an asynchronous one (etcd, through calls) fits the same flows.
 // Proxy-Wasm shared data's hashed buckets are the `local` backend (store_local*.go);
-// newStorePorts picks the backend.
+// an etcd v3 cluster shared by a fleet is the `etcd` backend (store_etcd*.go);
+// newStorePorts picks the backend by the `store` setting (config_store.go).
 //
 // This package imports only the standard library, go-jose and its own packages
 // (core/exchange, core/oidc); it must never import the Proxy-Wasm SDK.

@@ -48,7 +48,7 @@ func NewEngine(cfg *Config, store Store, log func(string)) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, store: store, log: log, providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}, metrics: noMetrics{}}
 	var err error
-	if e.ports, err = newStorePorts(cfg, store); err != nil {
+	if e.ports, err = newStorePorts(cfg, store, log); err != nil {
 		return nil, err
 	}
 	if !cfg.SignInEnabled() {

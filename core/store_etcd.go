@@ -30,8 +30,7 @@ import (
 // collects it some time after. RATIONALE.md ("Why etcd through its JSON gateway, and how
 // a replica follows it") says why.
 //
-// Not yet selectable in the configuration: newEtcdPorts is reached from tests only (the
-// e2e suite runs the ports' contracts on it against a real etcd).
+// Selected by the `store` setting (config_store.go: "store": {"backend": "etcd", ...}).
 
 // etcdSettings say how a VM reaches etcd.
 type etcdSettings struct {

@@ -36,23 +36,19 @@ type storePorts struct {
 	followEvery time.Duration
 }
 
-// backendLocal is the only backend so far: Proxy-Wasm shared data, shared by the VMs of
-// one Envoy (the Store the engine is given).
-const backendLocal = "local"
-
-// storeBackend is the backend cfg asks for. Every configuration is `local` today; issue
-// 14's `store` setting is read here.
-func (c *Config) storeBackend() string { return backendLocal }
-
-// newStorePorts is the one switch that picks the backend of every port. A fleet backend
-// (issue 14: etcd, through calls built with core/etcdv3) is one more case here, and
-// nothing else changes.
-func newStorePorts(cfg *Config, store Store) (storePorts, error) {
-	switch b := cfg.storeBackend(); b {
-	case backendLocal:
+// newStorePorts is the one switch that picks the backend of every port, by the `store`
+// setting (config_store.go): `local`, Proxy-Wasm shared data, shared by the VMs of one
+// Envoy (the Store the engine is given); or `etcd`, an etcd v3 cluster shared by a
+// fleet, through calls built with core/etcdv3 (store_etcd.go).
+func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, error) {
+	switch b := cfg.Store.Backend; b {
+	case StoreLocal:
 		return newLocalPorts(cfg, store), nil
+	case StoreEtcd:
+		p, _, err := newEtcdPorts(cfg.etcdSettings(), log)
+		return p, err
 	default:
-		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q)", b, backendLocal)
+		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q, %q)", b, StoreLocal, StoreEtcd)
 	}
 }
 

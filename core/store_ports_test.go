@@ -93,7 +93,7 @@ func revokeNow(t *testing.T, e *Engine, sid string, expires int64, now time.Time
 // useStore makes e a VM sharing store with another: the raw store and every port.
 func (e *Engine) useStore(store Store) {
 	e.store = store
-	ports, err := newStorePorts(e.cfg, store)
+	ports, err := newStorePorts(e.cfg, store, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -50,6 +50,11 @@ func check(data []byte) (problems []string, configs int) {
 					fmt.Sprintf("clients[%d].backchannel_cluster", i), c.BackchannelCluster))
 			}
 		}
+		if e := cfg.Store.Etcd; e != nil && !ex.Clusters[e.Cluster] {
+			problems = append(problems, prefix+fmt.Sprintf(
+				"exeunt configuration: field %q: no cluster named %q in this Envoy configuration; define it under static_resources.clusters (the filter reaches etcd through it)",
+				"store.etcd.cluster", e.Cluster))
+		}
 	}
 	return problems, len(ex.Configs)
 }

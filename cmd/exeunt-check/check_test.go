@@ -137,3 +137,12 @@ func TestNothingToCheckIsAProblem(t *testing.T) {
 		t.Fatalf("missing file: exit %d, %s", code, out)
 	}
 }
+
+func TestAnEtcdClusterEnvoyDoesNotHaveIsAProblem(t *testing.T) {
+	yaml := strings.Replace(repoFile(t, "envoy.yaml"), `"issuer": "http://localhost:10000",`,
+		`"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd_gateway"}},`, 1)
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+	if code != 1 || !strings.Contains(out, `field "store.etcd.cluster": no cluster named "etcd_gateway"`) {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}

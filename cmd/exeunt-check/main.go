@@ -10,7 +10,8 @@
 // in OnPluginStart, so the verdict is the filter's: a configuration it passes starts, and
 // a problem is printed as the filter would log it, naming the field. An Envoy bootstrap
 // is also read as Envoy reads it (its schema, its references), and the clusters the
-// configuration names (providers[].cluster, clients[].backchannel_cluster) must be
+// configuration names (providers[].cluster, clients[].backchannel_cluster,
+// store.etcd.cluster) must be
 // defined in it: the filter cannot see Envoy's clusters at start, and a missing one would
 // only fail the first sign-in. The exit status is 0 when every file is fine, 1 when any
 // has a problem, 2 for a usage error.
