@@ -221,6 +221,18 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 	return f
 }
 
+// firstLine is a page's <title>, or its first 200 bytes.
+func firstLine(body string) string {
+	if _, rest, ok := strings.Cut(body, "<title>"); ok {
+		title, _, _ := strings.Cut(rest, "</title>")
+		return title
+	}
+	if len(body) > 200 {
+		return body[:200]
+	}
+	return body
+}
+
 func lastLines(s string, n int) string {
 	lines := strings.SplitAfter(s, "\n")
 	if len(lines) > n {
@@ -529,11 +541,11 @@ func (b *fleetBrowser) signIn(r *replica, login string) string {
 	if cb := b.get(r, back.String()); cb.status != http.StatusFound {
 		b.t.Fatalf("the callback at replica %s: %d %s", r.name, cb.status, cb.body)
 	}
-	sid, ok := b.app(r, "app1")
-	if !ok {
-		b.t.Fatalf("app1 at replica %s after signing in: refused", r.name)
+	res := b.get(r, "/app1/")
+	if res.status != http.StatusOK {
+		b.t.Fatalf("app1 at replica %s after signing in: %d %s", r.name, res.status, firstLine(res.body))
 	}
-	return sid
+	return b.f.app1.last().Get("x-exeunt-sid")
 }
 
 // app requests /<name>/ at replica r: ok when the app answered, with the sid it received.
