@@ -46,6 +46,9 @@ type fleetOptions struct {
 	replicas int            // default 2
 	etcd     map[string]any // more of store.etcd (follow_period, stale_after, ...)
 	local    bool           // no store setting: each replica on its own local store (benchmarks)
+	// etcdVia, when set, is given etcd's address and returns the one the replicas' etcd
+	// cluster reaches instead (a counting proxy in front of etcd, for the benchmarks).
+	etcdVia func(etcdAddr string) string
 }
 
 type fleet struct {
@@ -182,6 +185,9 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 		etcdSettings[k] = v
 	}
 	etcdAddr := f.etcd.Addr
+	if o.etcdVia != nil {
+		etcdAddr = o.etcdVia(etcdAddr)
+	}
 	if o.local {
 		etcdAddr = ""
 	}
@@ -360,7 +366,7 @@ type fleetApp struct {
 }
 
 func newFleetApp(t testing.TB, name string) *fleetApp {
-	a := &fleetApp{name: name, got: make(chan string, 256)}
+	a := &fleetApp{name: name, got: make(chan string, 1024)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -394,13 +400,23 @@ func (a *fleetApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "failing on purpose", http.StatusServiceUnavailable)
 			return
 		}
-		a.got <- tok
+		select {
+		case a.got <- tok:
+		default: // nobody waits for tokens (the benchmarks count tokens instead)
+		}
 		return
 	}
 	a.mu.Lock()
 	a.seen = append(a.seen, r.Header.Clone())
 	a.mu.Unlock()
 	io.WriteString(w, "hello from "+a.name+" "+r.Header.Get("x-exeunt-sub"))
+}
+
+// tokensSoFar are the logout tokens accepted so far.
+func (a *fleetApp) tokensSoFar() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.tokens...)
 }
 
 func (a *fleetApp) setFailing(v bool) {
