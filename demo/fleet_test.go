@@ -39,7 +39,7 @@ func TestFleetConfigOfTheShippedEnvoyYAML(t *testing.T) {
 			Backend string         `json:"backend"`
 			Etcd    map[string]any `json:"etcd"`
 		} `json:"store"`
-		Keys map[string]any `json:"keys"`
+		Keys map[string]any         `json:"keys"`
 		UI   struct{ Title string } `json:"ui"`
 	}
 	var raw []byte

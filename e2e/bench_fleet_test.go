@@ -151,7 +151,10 @@ type countingProxy struct {
 func newCountingProxy(tb testing.TB, target string) *countingProxy {
 	p := &countingProxy{}
 	rp := &httputil.ReverseProxy{
-		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(&url.URL{Scheme: "http", Host: target}); r.Out.Host = r.In.Host },
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(&url.URL{Scheme: "http", Host: target})
+			r.Out.Host = r.In.Host
+		},
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -242,4 +245,3 @@ func BenchmarkFleetBackchannelDelivery(b *testing.B) {
 		b.ReportMetric(float64(answered.Milliseconds()), "ms-100-signouts-answered")
 	}
 }
-

@@ -360,8 +360,8 @@ type fleetApp struct {
 	mu      sync.Mutex
 	failing bool
 	seen    []http.Header // the headers of each app request
-	tokens  []string // logout tokens accepted
-	refused int      // deliveries answered 503
+	tokens  []string      // logout tokens accepted
+	refused int           // deliveries answered 503
 	got     chan string
 }
 

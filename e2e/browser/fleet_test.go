@@ -125,4 +125,3 @@ func replicaStatus(t *testing.T, addr, host, pageURL, cookie string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
-
