@@ -100,9 +100,12 @@ func (e *Engine) deliverDue(now time.Time) Decision {
 	e.unqueued = nil
 	lease := now.UnixMilli() + (e.cfg.Logout.BackchannelTimeout + 2*time.Second).Milliseconds()
 	return e.ports.deliveries.claimDue(now, max(0, maxDeliveriesPerTick-len(unqueued)), lease, func(claimed []deliveryClaim, next int64, err error) Decision {
-		if err != nil {
-			e.logf("exeunt: back-channel: %v", err)
+		// Logged when the queue becomes unreadable, not on every tick while it stays so
+		// (the store's own log says when it is back).
+		if err != nil && !e.queueUnreadable {
+			e.logf("exeunt: back-channel: %v (logged once until the queue is read again)", err)
 		}
+		e.queueUnreadable = err != nil
 		calls := unqueued
 		for _, cl := range claimed {
 			if c := e.deliveryCall(cl.jobID, cl.job, cl.item, now); c != nil {

@@ -28,12 +28,19 @@ const (
 	counterUnownedRefused = "exeunt.request.unowned_refused"
 	// An upstream's Set-Cookie for one of Exeunt's own cookies was dropped.
 	counterOwnCookieDropped = "exeunt.response.own_cookie_dropped"
+	// A request needing a session was refused (503) because the store could not say
+	// whether its session was signed out (an etcd store not loaded yet, or stale).
+	counterStoreUnavailableRefusals = "exeunt.store.unavailable_refusals"
+	// The etcd store: a follow of the revocations failed; a call got no answer or a 5xx.
+	counterEtcdFollowFailures = "exeunt.store.etcd.follow_failures"
+	counterEtcdCallsFailed    = "exeunt.store.etcd.calls_failed"
 )
 
 // counterNames lists the counters above, for tests and documentation.
 var counterNames = []string{
 	counterLogoutRPInitiated, counterLogoutProviderFrontchannel, counterLogoutProviderBackchannel,
 	counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
+	counterStoreUnavailableRefusals, counterEtcdFollowFailures, counterEtcdCallsFailed,
 }
 
 // logoutCounter is the counter of sessions ended by trigger.

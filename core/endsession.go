@@ -116,6 +116,10 @@ func (e *Engine) endSession(r Request, params endSessionParams, now time.Time) D
 		ctx.Prompt = true
 		return e.showPrompt(lang, ctx, now)
 	}
+	if err == errStoreUnavailable {
+		// Whether this session is still alive is unknown, and ending it would fail too.
+		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
+	}
 	if err != nil {
 		// Already signed out is not an error: show the logged-out page (with the way
 		// back to the app when it was validated), and drop a dead cookie.
@@ -231,6 +235,8 @@ func (e *Engine) confirmLogoutOf(r Request, params endSessionParams, ctx *logout
 	opened, chunks, err := e.openSession(parseCookies(r.Headers), now)
 	s := &opened
 	switch {
+	case err == errStoreUnavailable:
+		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
 	case err == errNoSession && e.cookieMayBeWithheld(r):
 		// Our own form posts same-origin, with the cookie; this one came from another
 		// site, without it: whether a session lives on is unknown, so claim nothing.

@@ -29,6 +29,8 @@ type Engine struct {
 	now          time.Time // the time of the latest call into the engine
 	nextDelivery time.Time // when this VM next has back-channel work; zero: none known
 	unqueued     []*Call   // deliveries that could not be queued, for the next tick
+	// queueUnreadable: the last claim of due deliveries failed (logged once).
+	queueUnreadable bool
 }
 
 // UseMetrics makes the engine count what it does into m (by default nothing is counted).
@@ -37,6 +39,9 @@ func (e *Engine) UseMetrics(m Metrics) {
 		m = noMetrics{}
 	}
 	e.metrics = m
+	if e.ports.useMetrics != nil {
+		e.ports.useMetrics(m)
+	}
 }
 
 // NewEngine returns an Engine for cfg, which must come from ParseConfig, keeping its
@@ -166,7 +171,9 @@ func (e *Engine) withSession(r Request, client *Client, now time.Time) Decision 
 	cs := parseCookies(r.Headers)
 	opened, chunks, err := e.openSession(cs, now)
 	s := &opened
-	if err != nil {
+	if err == errStoreUnavailable {
+		return e.storeUnavailable(r)
+	} else if err != nil {
 		return e.unauthenticated(r, client, cs, chunks, err, now)
 	}
 	d := Decision{RemoveHeaders: e.presentIdentityHeaders(r)}

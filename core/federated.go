@@ -35,6 +35,9 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, r Request, now time.Tim
 	if cookieErr == nil {
 		s = &opened
 	}
+	if cookieErr == errStoreUnavailable {
+		return e.failPage(lang, storeUnavailableFailure("unavailable"))
+	}
 
 	switch {
 	case iss != "" || psid != "":

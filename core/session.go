@@ -67,13 +67,23 @@ func (e *Engine) openSession(cs cookies, now time.Time) (session, int, error) {
 	if !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
 		return session{}, chunks, oidc.ErrExpired
 	}
-	if e.revoked(s.SID, now) {
+	// Every request checks revocation: a stolen or lingering cookie is worthless once
+	// its session ended. When the store cannot answer (a fleet store not loaded yet, or
+	// past its staleness bound) the session is not used: fail closed, but without
+	// claiming it ended (errStoreUnavailable: a 503, the cookie kept).
+	if found, err := e.ports.revocations.isRevoked(s.SID, now); err != nil {
+		return session{}, chunks, errStoreUnavailable
+	} else if found {
 		return session{}, chunks, errRevoked
 	}
 	return s, chunks, nil
 }
 
-var errRevoked = errors.New("session was signed out")
+var (
+	errRevoked = errors.New("session was signed out")
+	// errStoreUnavailable: the store cannot say whether the session was signed out.
+	errStoreUnavailable = errors.New("the session store cannot say whether the session was signed out")
+)
 
 // maxCachedSessions bounds the per-VM cache of opened cookies; past it the cache starts
 // over.
@@ -178,13 +188,4 @@ func (e *Engine) cookie(name, value string, maxAge int) setCookie {
 
 func (e *Engine) deleteCookie(name string) Header {
 	return e.cookie(name, "", -1).header()
-}
-
-// revoked reports whether the session was signed out (every request checks: a stolen
-// or lingering cookie is worthless once its session ended). When the store cannot answer,
-// the session is treated as signed out: failing closed is the only safe answer for an
-// authentication filter.
-func (e *Engine) revoked(sid string, now time.Time) bool {
-	found, err := e.ports.revocations.isRevoked(sid, now)
-	return found || err != nil
 }

@@ -205,7 +205,7 @@ func (e *Engine) checkSessionEndpoint(r Request, now time.Time) Decision {
 	cs := parseCookies(r.Headers)
 	if s, _, err := e.openSession(cs, now); err == nil {
 		resp.Headers = append(resp.Headers, e.updateBrowserState(&s, cs, false, now)...)
-	} else {
+	} else if err != errStoreUnavailable { // unknown is no change to report
 		resp.Headers = append(resp.Headers, e.staleBrowserState(cs)...)
 	}
 	return Respond(resp)

@@ -15,10 +15,11 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
 		if err != nil {
-			// The cookie is cleared below, but a copy of it elsewhere would still work:
-			// say so, and let the user try again rather than pretend.
+			// Not durable, so not done: the session lives on (the cookie is kept, so
+			// that the user can try again and is not told "signed out" by an empty
+			// browser), and the page says so.
 			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
-			return e.failPage(lang, pageFailure(503, "unavailable").withHeaders(clear...))
+			return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
 		}
 		return e.afterSignOut(lang, ctx, s, clear, now)
 	})

@@ -64,6 +64,13 @@ type etcdBackend struct {
 	loaded     bool             // one follow completed
 	lastFollow time.Time        // when the last successful follow started
 	following  bool             // a follow is in flight
+
+	// The state the logs report changes of (store_etcd_follow.go): when follows began
+	// failing (zero while they succeed), and whether the copy going stale was logged.
+	unreachableSince time.Time
+	staleLogged      bool
+
+	metrics Metrics // the engine's (storePorts.useMetrics)
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {
@@ -77,7 +84,7 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 	if log == nil {
 		log = func(string) {}
 	}
-	b := &etcdBackend{set: set, layout: layout, log: log, leases: map[int64]int64{}, revoked: map[string]int64{}}
+	b := &etcdBackend{set: set, layout: layout, log: log, leases: map[int64]int64{}, revoked: map[string]int64{}, metrics: noMetrics{}}
 	return storePorts{
 		revocations: etcdRevocations{b},
 		claims:      etcdClaims{b},
@@ -86,6 +93,7 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 		deliveries:  etcdDeliveries{b},
 		follow:      b.follow,
 		followEvery: set.FollowEvery,
+		useMetrics:  func(m Metrics) { b.metrics = m },
 	}, b, nil
 }
 
@@ -123,6 +131,9 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 	return Decision{Call: &Call{Cluster: b.set.Cluster, Method: req.Method, Path: req.Path, Authority: b.set.Authority,
 		Headers: hs, Body: req.Body, Timeout: b.set.Timeout,
 		Then: func(r CallResult) Decision {
+			if r.Status == 0 || r.Status >= 500 { // no answer, or Envoy's (or etcd's) 5xx
+				b.metrics.Add(counterEtcdCallsFailed, 1)
+			}
 			if b.set.User != "" && r.Status != 200 && !freshToken {
 				// Any parser reads etcd's error body; only which error it is matters here.
 				_, perr := b.gw.ParseRange(r.Status, r.Body)

@@ -81,9 +81,18 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 		if err == nil {
 			ch, err = etcdv3.ReadChanges(resp, since)
 		}
+		if since > 0 && (errors.Is(err, etcdv3.ErrBehindFollower) || errors.Is(err, etcdv3.ErrCompacted)) {
+			// Not the history this copy followed (etcd restored from a backup, say; a
+			// range by min_mod_revision never reads compacted history, so ErrCompacted
+			// is not expected): read everything again. The copy keeps what it has:
+			// revocations only ever end by themselves.
+			b.log(fmt.Sprintf("exeunt: store etcd: etcd cannot go on from revision %d (%v); reloading every revocation", since, err))
+			b.revision = 0
+			return b.followFrom(started)
+		}
 		if err != nil {
 			b.following = false
-			b.log(fmt.Sprintf("exeunt: store etcd: following the revocations from revision %d failed (the copy ages; past the staleness bound signed-in requests are refused): %v", since, err))
+			b.followFailed(started, since, err)
 			return Continue()
 		}
 		for _, kv := range ch.KVs {
@@ -104,7 +113,43 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 				delete(b.revoked, sid)
 			}
 		}
-		b.loaded, b.lastFollow, b.following = true, started, false
+		b.followed(started)
 		return Continue()
 	})
+}
+
+// followed records a successful follow, logging the change of state it ends, if any:
+// the first load, or etcd reachable again.
+func (b *etcdBackend) followed(started time.Time) {
+	switch {
+	case !b.loaded:
+		b.log(fmt.Sprintf("exeunt: store etcd: revocations loaded at revision %d (%d in force); serving signed-in requests", b.revision, len(b.revoked)))
+	case !b.unreachableSince.IsZero():
+		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s, caught up to revision %d", started.Sub(b.unreachableSince).Round(time.Millisecond), b.revision))
+	}
+	b.loaded, b.lastFollow, b.following = true, started, false
+	b.unreachableSince, b.staleLogged = time.Time{}, false
+}
+
+// followFailed counts a failed follow and logs a change of state: etcd unreachable (once,
+// when it starts), and the copy past its staleness bound (once, on the first failed follow
+// after it). Requests refused meanwhile are counted, never logged one by one.
+func (b *etcdBackend) followFailed(started time.Time, since int64, err error) {
+	b.metrics.Add(counterEtcdFollowFailures, 1)
+	if b.unreachableSince.IsZero() {
+		b.unreachableSince = started
+		if !b.loaded {
+			b.log(fmt.Sprintf("exeunt: store etcd: unreachable since %s, the revocations are not loaded: signed-in requests are refused (503) until they are: %v",
+				started.UTC().Format(time.RFC3339), err))
+			return
+		}
+		b.log(fmt.Sprintf("exeunt: store etcd: unreachable since %s (following from revision %d failed), serving from the copy of the revocations until %s, then refusing signed-in requests (503): %v",
+			started.UTC().Format(time.RFC3339), since, b.lastFollow.Add(b.set.StaleAfter).UTC().Format(time.RFC3339), err))
+		return
+	}
+	if b.loaded && !b.staleLogged && started.Sub(b.lastFollow) > b.set.StaleAfter {
+		b.staleLogged = true
+		b.log(fmt.Sprintf("exeunt: store etcd: still unreachable; the copy of the revocations is older than stale_after (%s): refusing signed-in requests (503) until etcd answers",
+			fmtDuration(b.set.StaleAfter)))
+	}
 }

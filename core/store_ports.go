@@ -34,6 +34,8 @@ type storePorts struct {
 	// Engine.OnTick), at least every followEvery. A local backend has nothing to follow.
 	follow      func(now time.Time) Decision
 	followEvery time.Duration
+	// useMetrics, when not nil, gives the backend the engine's counters.
+	useMetrics func(Metrics)
 }
 
 // newStorePorts is the one switch that picks the backend of every port, by the `store`

@@ -21,6 +21,7 @@ type scripted struct {
 	onSetCookies func(core.Request, []string) ([]string, bool)
 	onBody       func(r core.Request, body []byte, tooLarge bool) core.Decision
 	onTick       func() []*core.Call
+	onStart      func() []*core.Call
 	tick         time.Duration
 }
 
@@ -33,6 +34,12 @@ func (s *scripted) OnTick(time.Time) []*core.Call {
 		return nil
 	}
 	return s.onTick()
+}
+func (s *scripted) Start(time.Time) []*core.Call {
+	if s.onStart == nil {
+		return nil
+	}
+	return s.onStart()
 }
 func (s *scripted) TickPeriod() time.Duration { return s.tick }
 func (s *scripted) FilterResponseCookies(r core.Request, sc []string, _ time.Time) ([]string, bool) {
@@ -444,5 +451,33 @@ func TestBackgroundAnswersRetickTheirOwnPlugin(t *testing.T) {
 	}
 	if second.asked != 1 { // once, at its own start
 		t.Fatalf("the second plugin's engine was asked for its tick period %d times, want once (at its start)", second.asked)
+	}
+}
+
+// The engine's start work leaves from the plugin start, before any tick, as background
+// calls (their answers reach the engine), and the tick period is the engine's from the
+// start.
+func TestStartCallsLeaveAtPluginStart(t *testing.T) {
+	var answered []string
+	host := startScripted(t, &scripted{
+		tick: 250 * time.Millisecond,
+		onStart: func() []*core.Call {
+			return []*core.Call{{Cluster: "etcd", Method: "POST", Path: "/v3/kv/range", Authority: "etcd",
+				Then: func(r core.CallResult) core.Decision {
+					answered = append(answered, r.Header("x-n"))
+					return core.Continue()
+				}}}
+		},
+	})
+	calls := host.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+	if len(calls) != 1 || calls[0].Upstream != "etcd" || headerOf(calls[0].Headers, ":path") != "/v3/kv/range" {
+		t.Fatalf("calls after plugin start, before any tick: %+v", calls)
+	}
+	host.CallOnHttpCallResponse(calls[0].CalloutID, [][2]string{{":status", "200"}, {"x-n", "1"}}, nil, []byte("{}"))
+	if strings.Join(answered, ",") != "1" {
+		t.Fatalf("the start call's answer reached the engine %q", answered)
+	}
+	if p := host.GetTickPeriod(); p != 250 {
+		t.Fatalf("tick period %d ms, want the engine's 250", p)
 	}
 }

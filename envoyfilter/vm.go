@@ -18,6 +18,7 @@ import (
 type engine interface {
 	OnRequestHeaders(r core.Request, now time.Time) core.Decision
 	OnRequestBody(r core.Request, body []byte, tooLarge bool, now time.Time) core.Decision
+	Start(now time.Time) []*core.Call
 	OnTick(now time.Time) []*core.Call
 	TickPeriod() time.Duration
 	FilterResponseCookies(r core.Request, setCookies []string, now time.Time) (keep []string, dropped bool)
@@ -123,6 +124,11 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	p.registerWakeQueue()
+	// The engine's start work (a fleet store's first follow, deliveries already due)
+	// leaves now rather than at the first tick.
+	for _, c := range e.Start(time.Now()) {
+		p.runInBackground(c)
+	}
 	return types.OnPluginStartStatusOK
 }
 

@@ -62,6 +62,11 @@ type Changes struct {
 	More bool
 }
 
+// ErrBehindFollower: etcd is at a revision older than the one the follower has reached,
+// so it is not the store the follower followed (restored from a backup, or a new cluster
+// behind the same address). The follower reloads: [ChangesSince] from 0.
+var ErrBehindFollower = errors.New("etcdv3: etcd is behind the follower")
+
 // ErrPageTooSmall: more keys changed at one revision (one transaction) than a page of
 // changes holds, so no page boundary falls between revisions.
 var ErrPageTooSmall = errors.New("etcdv3: one revision changed more keys than the page limit: raise the limit")
@@ -79,7 +84,7 @@ func ReadChanges(resp *RangeResponse, since int64) (Changes, error) {
 	}
 	if !resp.More {
 		if resp.Header.Revision < since {
-			return Changes{}, fmt.Errorf("etcdv3: etcd answered at revision %d, before %d: it is not the etcd the follower followed (restored from a backup?): reload", resp.Header.Revision, since)
+			return Changes{}, fmt.Errorf("%w: etcd answered at revision %d, before %d: it is not the etcd the follower followed (restored from a backup?): reload", ErrBehindFollower, resp.Header.Revision, since)
 		}
 		return Changes{KVs: kvs, Revision: resp.Header.Revision}, nil
 	}
