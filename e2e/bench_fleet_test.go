@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,6 +60,28 @@ func directStatus(tb testing.TB, client *http.Client, r *replica, path, cookie s
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// signOutStatus sends the end session request for hint to replica r and returns the status
+// (0 when it got no answer); safe from any goroutine.
+func signOutStatus(client *http.Client, r *replica, cookie, hint string) int {
+	st, _ := signOutAnswer(client, r, cookie, hint)
+	return st
+}
+
+// signOutAnswer is signOutStatus with the page's title.
+func signOutAnswer(client *http.Client, r *replica, cookie, hint string) (int, string) {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+r.currentAddr()+"/connect/endsession?"+url.Values{"id_token_hint": {hint}, "client_id": {"app1"}}.Encode(), nil)
+	req.Host = r.f.host
+	req.Header.Set("accept", "text/html")
+	req.Header.Set("cookie", "__Host-exeunt="+cookie)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, firstLine(string(body))
 }
 
 // directSignOut sends the end session request for hint to replica r and checks it was
@@ -200,12 +225,34 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		time.Sleep(500 * time.Millisecond)
 		before = proxy.count.Load()
 		start := time.Now()
+		// One goroutine per sign-out, started at the rate: a sign-out waits for etcd's
+		// acknowledgements (tens of milliseconds), so one client in turn could not reach it.
 		tick := time.NewTicker(time.Second / rate)
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		var mu sync.Mutex
+		statuses := map[string]int{}
 		for j, s := range sessions {
 			<-tick.C
-			directSignOut(b, client, f.replicas[j%2], s.cookie, s.hint)
+			wg.Add(1)
+			go func(r *replica, s session) {
+				defer wg.Done()
+				if st, title := signOutAnswer(client, r, s.cookie, s.hint); st != http.StatusFound {
+					failed.Add(1)
+					mu.Lock()
+					statuses[fmt.Sprint(st, " ", title)]++
+					mu.Unlock()
+				}
+			}(f.replicas[j%2], s)
 		}
 		tick.Stop()
+		wg.Wait()
+		if n := failed.Load(); n > 0 {
+			// Reported, not fatal: under overload a sign-out etcd did not acknowledge in
+			// time is refused (503, the user still signed in), which is the promise.
+			b.Logf("%d sign-outs were not answered 302: %v", n, statuses)
+		}
+		b.ReportMetric(float64(failed.Load()), "signouts-not-302")
 		elapsed := time.Since(start)
 		busy := float64(proxy.count.Load()-before) / elapsed.Seconds() / float64(len(f.replicas))
 		b.ReportMetric(idle, "idle-etcd-req/s/replica")
