@@ -85,16 +85,18 @@ var (
 	hostsimBinErr  error
 )
 
-// hostsimBinary builds cmd/hostsim once per test binary.
+// hostsimBinary builds cmd/hostsim once per test binary, to build/fleet-hostsim.
 func hostsimBinary(t testing.TB) string {
 	t.Helper()
 	hostsimBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "exeunt-fleet-hostsim-")
+		// Into build/ (not a temporary directory, which nothing would remove): rebuilt by
+		// every test binary, so it is never older than the source.
+		abs, err := filepath.Abs(filepath.Join("..", "build", "fleet-hostsim"))
 		if err != nil {
 			hostsimBinErr = err
 			return
 		}
-		hostsimBin = filepath.Join(dir, "hostsim")
+		hostsimBin = abs
 		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 		if _, err := os.Stat(goBin); err != nil {
 			goBin = "go"

@@ -20,7 +20,8 @@ import (
 // TestFleetDemoAcrossTwoReplicas runs the demo as `make run DEMO_FLAGS=-replicas 2` does (a
 // local etcd, two replicas of envoy.yaml on it with shared keys, the round-robin front on the
 // port the browser uses), signs in and out through the front in the browser, and checks each
-// replica directly: both served the session, and both refuse it once signed out.
+// replica directly: both served the session, and both refuse it once signed out; then the
+// same for a sign-out on the provider's own pages.
 func TestFleetDemoAcrossTwoReplicas(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -87,6 +88,28 @@ func TestFleetDemoAcrossTwoReplicas(t *testing.T) {
 	// And through the front the browser is sent to sign in again.
 	must(t, ctx, chromedp.Navigate(app2.URL))
 	waitForLocation(t, ctx, "the provider", on(provider))
+
+	// Sign-out at the provider: its logout token reaches whichever replica the front picks,
+	// and the session ends on both; App One is told over its back channel.
+	ctx = newTab(t, 60*time.Second)
+	must(t, ctx, chromedp.Navigate(app1.URL))
+	waitForLocation(t, ctx, "the provider's login form", on(provider))
+	login(t, ctx, "fleet-erin")
+	must(t, ctx, chromedp.WaitVisible(chromedp.CSS("#user")))
+	sid := text(t, ctx, "#sid")
+	cookie = sessionCookie(t, ctx)
+	must(t, ctx, chromedp.Navigate(d.ProviderIssuer+"/session/end"))
+	must(t, ctx, chromedp.Click(chromedp.CSS(`button[name="logout"][value="yes"]`)))
+	waitForEvent(t, app1, "back-channel", sid, 10*time.Second)
+	signedOut = time.Now()
+	for i, r := range d.Replicas {
+		for replicaStatus(t, r.ListenerAddr, issuer.Host, app1.URL, cookie) == http.StatusOK {
+			if time.Since(signedOut) > time.Second {
+				t.Fatalf("replica %d still accepts the session %s after App One was told of the provider's sign-out", i+1, time.Since(signedOut).Round(time.Millisecond))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 // sessionCookie is Exeunt's session cookie in the tab.
