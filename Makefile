@@ -84,6 +84,7 @@ bench: deps wasm build/wazero
 	go test ./e2e/ -run '^$$' -bench 'ModuleLoad' -benchtime 3x
 	go test ./e2e/ -run '^$$' -bench 'Logout' -benchtime 50x -count 3
 	go test ./e2e/ -run '^$$' -bench 'ModuleSize' -benchtime 1x -v
+	go test ./e2e/ -run '^$$' -bench 'EtcdRequestsPerVM' -benchtime 2x
 	go test ./e2e/ -run '^$$' -bench 'FleetSignedInRequest' -benchtime 5000x -count 3 -timeout 20m
 	go test ./e2e/ -run '^$$' -bench 'FleetSignOutToRefusal|FleetEtcdRequests|FleetBackchannelDelivery' -benchtime 1x -v -timeout 20m
 	@ls -l build/exeunt.wasm build/noop.wasm build/headersonly.wasm | awk '{print $$9": "$$5" bytes"}'

@@ -71,6 +71,11 @@ type etcdBackend struct {
 	staleLogged      bool
 
 	metrics Metrics // the engine's (storePorts.useMetrics)
+
+	// shared, when not nil, is this Envoy's shared data (the local backend's
+	// revocations): a revocation etcd acknowledged is also written there, so that every
+	// VM of this Envoy refuses the session at once, not at its next follow.
+	shared revocations
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {

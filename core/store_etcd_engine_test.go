@@ -45,8 +45,14 @@ func (l *logLines) count(s string) int {
 // setting.
 func etcdEngineEnv(t *testing.T, m map[string]any, logs *logLines) *signoutEnv {
 	t.Helper()
+	return etcdEngineEnvOn(t, m, logs, NewMemoryStore())
+}
+
+// etcdEngineEnvOn is etcdEngineEnv for a VM of the Envoy whose shared data is shared.
+func etcdEngineEnvOn(t *testing.T, m map[string]any, logs *logLines, shared Store) *signoutEnv {
+	t.Helper()
 	cfg := configFrom(t, m)
-	e, err := NewEngine(cfg, NewMemoryStore(), func(s string) { logs.log(s); t.Log(s) })
+	e, err := NewEngine(cfg, shared, func(s string) { logs.log(s); t.Log(s) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +238,33 @@ func TestEtcdEngineStartRestartAndOutage(t *testing.T) {
 	r.tick()
 	if len(r.apps.tokens["app1"]) != 1 {
 		t.Fatalf("app1's logout tokens: %d", len(r.apps.tokens["app1"]))
+	}
+}
+
+// Two VMs of one Envoy (one shared data): a sign-out on one is refused on the other at
+// once, before the other's next follow (the revocation is also written to shared data).
+func TestEtcdEngineVMsOfOneEnvoySeeASignOutAtOnce(t *testing.T) {
+	etcdFlows.url, etcdFlows.t = etcdURL(t), t
+	defer func() { etcdFlows.url = "" }()
+	m := etcdStoreConfig()
+	shared := NewMemoryStore()
+	a := etcdEngineEnvOn(t, m, &logLines{}, shared)
+	b := etcdEngineEnvOn(t, m, &logLines{}, shared)
+	a.start()
+	b.start()
+	a.signIn("https://exeunt.test/app1/")
+	b.now, b.jar = a.now, a.jar
+	hint := headerValue(a.app1("text/html").SetHeaders, "x-exeunt-assertion")
+	if !b.app1("text/html").Continues() {
+		t.Fatal("the session does not serve on the other VM: the test shows nothing")
+	}
+	old := a.jar["__Host-exeunt"]
+	if d := a.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}})); d.Response == nil || d.Response.Status == 503 {
+		t.Fatalf("sign-out: %+v", d.Response)
+	}
+	b.jar = map[string]string{"__Host-exeunt": old}
+	if d := b.app1("text/html"); d.Response == nil || d.Response.Status != 302 {
+		t.Fatalf("the other VM of this Envoy, before its next follow: %+v", d)
 	}
 }
 

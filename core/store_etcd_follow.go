@@ -36,7 +36,13 @@ func (r etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	if now.Sub(b.lastFollow) > b.set.StaleAfter {
 		return false, errRevocationsStale
 	}
-	return b.revoked[sid] > now.UnixMilli(), nil
+	if b.revoked[sid] > now.UnixMilli() {
+		return true, nil
+	}
+	if b.shared != nil { // revoked by another VM of this Envoy since this VM's last follow
+		return b.shared.isRevoked(sid, now)
+	}
+	return false, nil
 }
 
 func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
@@ -51,10 +57,18 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 		if err != nil {
 			return then(fmt.Errorf("store etcd: cannot revoke sid=%s: %w", sid, err))
 		}
-		// Acknowledged by etcd: this VM refuses the session at once, the others on their
-		// next follow.
+		// Acknowledged by etcd: this VM refuses the session at once, the other VMs of this
+		// Envoy too (through shared data), the other replicas on their next follow.
 		b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
-		return then(nil)
+		if b.shared == nil {
+			return then(nil)
+		}
+		return b.shared.revoke(sid, until, now, func(err error) Decision {
+			if err != nil { // durable in etcd all the same: the other VMs follow it
+				b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
+			}
+			return then(nil)
+		})
 	})
 }
 

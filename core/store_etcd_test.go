@@ -349,7 +349,8 @@ func TestEtcdStoreFailsClosedWithoutAnswer(t *testing.T) {
 	}
 }
 
-// The per-request check reads only the VM's copy, without allocating.
+// The per-request check reads only the VM's copy (and this Envoy's shared data), without
+// allocating beyond what reading shared data costs.
 func TestEtcdIsRevokedDoesNotAllocate(t *testing.T) {
 	p, b, err := newEtcdPorts(etcdTestSettings(), nil)
 	if err != nil {
@@ -368,6 +369,28 @@ func TestEtcdIsRevokedDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("isRevoked allocates %v times", allocs)
+	}
+	// With this Envoy's shared data behind the copy, as the store setting makes it, the
+	// check costs what the local backend's own costs (reading a bucket of shared data
+	// copies it when it holds something; an empty one costs nothing), and no more.
+	local := localRevocations{NewMemoryStore()}
+	b.shared = local
+	local.revoke("s3", now.Add(time.Hour), now, func(error) Decision { return Continue() })
+	sids = append(sids, "s3")
+	etcdAllocs := testing.AllocsPerRun(100, func() {
+		for _, sid := range sids {
+			if r, err := p.revocations.isRevoked(sid, now); err != nil || r != (sid != "s2") {
+				t.Fatalf("isRevoked(%s) = %v, %v", sid, r, err)
+			}
+		}
+	})
+	localAllocs := testing.AllocsPerRun(100, func() {
+		for _, sid := range sids[1:] { // s1 is in the etcd copy only
+			local.isRevoked(sid, now)
+		}
+	})
+	if etcdAllocs > localAllocs {
+		t.Fatalf("isRevoked with shared data allocates %v times, the local backend's %v", etcdAllocs, localAllocs)
 	}
 }
 

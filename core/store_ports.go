@@ -47,7 +47,10 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 	case StoreLocal:
 		return newLocalPorts(cfg, store), nil
 	case StoreEtcd:
-		p, _, err := newEtcdPorts(cfg.etcdSettings(), log)
+		p, b, err := newEtcdPorts(cfg.etcdSettings(), log)
+		if err == nil {
+			b.shared = localRevocations{store} // the VMs of one Envoy share revocations at once
+		}
 		return p, err
 	default:
 		return storePorts{}, fmt.Errorf("store: unknown backend %q (known: %q, %q)", b, StoreLocal, StoreEtcd)
@@ -59,7 +62,8 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 //   - isRevoked is synchronous and reads only what this Envoy holds (for a fleet
 //     backend, a local cache kept current on ticks, at most a bounded time behind). An
 //     error means the answer is unknown: the caller refuses the session (fail closed).
-//     It must not allocate: it runs on every signed-in request.
+//     It runs on every signed-in request: it must not allocate beyond reading this
+//     Envoy's shared data (which copies a bucket only when it holds something).
 //   - revoke marks sid revoked until `until` (after which the session has ended anyway
 //     and the entry may go), then calls then(nil) only once the revocation is durable:
 //     every VM of this Envoy (for a fleet, every replica, within the backend's bound)

@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/exeunt/exeunt/e2e/etcdpeer"
+	"github.com/exeunt/exeunt/e2e/oidcpeer"
+	"github.com/exeunt/exeunt/hostsim/serve"
+)
+
+// TestServeOnEtcdKeepsSignOutsAcrossARestart runs the shipped envoy.yaml in `hostsim
+// serve` with build/exeunt.wasm and the store on a real etcd (an `etcd` cluster added
+// beside the others, `store.backend` "etcd"), the real provider and a stand-in app: sign
+// in, sign out, and the old cookie is refused; the server is then restarted (closed and
+// started again on the same envoy.yaml: new VMs, new shared data, as a new process), and
+// the old cookie is still refused there while a fresh sign-in works.
+func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
+	wasmFile(t, "exeunt.wasm")
+	etcd := etcdpeer.Start(t, etcdpeer.Config{})
+	peer := oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
+		ID: "exeunt", Secret: "demo-secret-not-for-production", RedirectURIs: []string{"http://localhost:10000/signin-oidc"}}}})
+	var assertion atomic.Value
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assertion.Store(r.Header.Get("X-Exeunt-Assertion"))
+		fmt.Fprintf(w, "APP PAGE %s", r.URL.Path)
+	}))
+	defer app.Close()
+	etcdAddr := strings.TrimPrefix(etcd.URL, "http://")
+
+	start := func() (*serve.Server, *serveLog) {
+		return serveShippedYAML(t, map[string]string{
+			"http://127.0.0.1:9080":               peer.Issuer,
+			`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", "key_prefix": "/exeunt-serve/"}},`,
+		}, func(doc map[string]any) {
+			addCluster(t, doc, "etcd", "app1")
+			pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(),
+				"app2": app.Listener.Addr().String(), "etcd": etcdAddr})
+		})
+	}
+	s, logw := start()
+	b := &serveBrowser{t: t, addr: s.ListenerAddr("main"), jar: map[string]string{}}
+	idp, _ := cookiejar.New(nil)
+
+	b.signIn(peer, idp)
+	if res, body := b.get("/app1/"); res.StatusCode != 200 || !strings.HasPrefix(body, "APP PAGE") {
+		t.Fatalf("signed in: %d %.200q\nlog:\n%s", res.StatusCode, body, logw)
+	}
+	old := b.jar["__Host-exeunt"]
+	hint, _ := assertion.Load().(string)
+	res, _ := b.get("/connect/endsession?" + url.Values{"id_token_hint": {hint}}.Encode())
+	if res.StatusCode/100 != 2 && res.StatusCode/100 != 3 || b.jar["__Host-exeunt"] != "" {
+		t.Fatalf("sign-out: %d, cookie %q\nlog:\n%s", res.StatusCode, b.jar["__Host-exeunt"], logw)
+	}
+	b.jar["__Host-exeunt"] = old
+	if res, body := b.get("/app1/"); res.StatusCode != 302 || !strings.HasPrefix(res.Header.Get("Location"), peer.Issuer+"/auth?") {
+		t.Fatalf("the signed-out cookie: %d %.200q", res.StatusCode, body)
+	}
+
+	// Restart. The first follow leaves at plugin start; until it is back, a session is
+	// answered 503 (never the app's page).
+	s.Close()
+	s, logw = start()
+	b.addr = s.ListenerAddr("main")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, body := b.get("/app1/")
+		if strings.Contains(body, "APP PAGE") {
+			t.Fatalf("a signed-out cookie reached the app after a restart\nlog:\n%s", logw)
+		}
+		if res.StatusCode == 503 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if res.StatusCode != 302 || !strings.HasPrefix(res.Header.Get("Location"), peer.Issuer+"/auth?") {
+			t.Fatalf("the signed-out cookie after a restart: %d %.200q\nlog:\n%s", res.StatusCode, body, logw)
+		}
+		break
+	}
+	delete(b.jar, "__Host-exeunt")
+	b.signIn(peer, idp)
+	if res, body := b.get("/app1/"); res.StatusCode != 200 || !strings.HasPrefix(body, "APP PAGE") {
+		t.Fatalf("a fresh sign-in after the restart: %d %.200q\nlog:\n%s", res.StatusCode, body, logw)
+	}
+	if !strings.Contains(logw.String(), "store etcd: revocations loaded at revision") {
+		t.Errorf("no VM logged loading the revocations:\n%s", logw)
+	}
+}
+
+// addCluster adds a copy of envoy.yaml's cluster like, named name.
+func addCluster(t *testing.T, doc map[string]any, name, like string) {
+	t.Helper()
+	sr, _ := doc["static_resources"].(map[string]any)
+	clusters, _ := sr["clusters"].([]any)
+	for _, c := range clusters {
+		c, _ := c.(map[string]any)
+		if c["name"] != like {
+			continue
+		}
+		cp := map[string]any{}
+		for k, v := range c {
+			cp[k] = v
+		}
+		cp["name"] = name
+		cp["load_assignment"] = map[string]any{"cluster_name": name}
+		sr["clusters"] = append(clusters, cp)
+		return
+	}
+	t.Fatalf("envoy.yaml has no cluster %s", like)
+}
+
+// serveBrowser sends a browser's requests for http://localhost:10000 to a hostsim serve
+// listener, keeping Exeunt's cookies (Go's cookie jar keeps Secure cookies to https; a
+// browser keeps them for localhost).
+type serveBrowser struct {
+	t    *testing.T
+	addr string
+	jar  map[string]string
+}
+
+func (b *serveBrowser) client() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{Proxy: nil, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, b.addr)
+		}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+// get requests path (or a whole http://localhost:10000 URL) with the cookies, and keeps
+// the cookies the answer sets.
+func (b *serveBrowser) get(path string) (*http.Response, string) {
+	b.t.Helper()
+	u := path
+	if strings.HasPrefix(path, "/") {
+		u = "http://localhost:10000" + path
+	}
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	for k, v := range b.jar {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	res, err := b.client().Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, c := range res.Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.jar, c.Name)
+		} else {
+			b.jar[c.Name] = c.Value
+		}
+	}
+	return res, string(body)
+}
+
+// signIn signs alice in from App One's page, through the provider.
+func (b *serveBrowser) signIn(peer *oidcpeer.Peer, idp http.CookieJar) {
+	b.t.Helper()
+	res, body := b.get("/app1/")
+	if res.StatusCode != 302 {
+		b.t.Fatalf("App One signed out: %d %.200q", res.StatusCode, body)
+	}
+	back, err := peer.Login(idp, res.Header.Get("Location"), "alice")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if res, body := b.get(back.String()); res.StatusCode != 302 || b.jar["__Host-exeunt"] == "" {
+		b.t.Fatalf("the sign-in callback: %d %.200q", res.StatusCode, body)
+	}
+}
