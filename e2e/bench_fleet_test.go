@@ -169,12 +169,34 @@ func BenchmarkFleetSignOutToRefusal(b *testing.B) {
 // countingProxy is an HTTP proxy in front of etcd that counts the requests through it:
 // measurement, not a stand-in (etcd answers every request).
 type countingProxy struct {
-	addr  string
-	count atomic.Int64
+	addr   string
+	count  atomic.Int64
+	mu     sync.Mutex
+	byPath map[string]int64
+}
+
+// snapshot is the count by path so far.
+func (p *countingProxy) snapshot() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range p.byPath {
+		out[k] = v
+	}
+	return out
+}
+
+// since is the count by path since an earlier snapshot.
+func (p *countingProxy) since(before map[string]int64) map[string]int64 {
+	out := p.snapshot()
+	for k, v := range before {
+		out[k] -= v
+	}
+	return out
 }
 
 func newCountingProxy(tb testing.TB, target string) *countingProxy {
-	p := &countingProxy{}
+	p := &countingProxy{byPath: map[string]int64{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(&url.URL{Scheme: "http", Host: target})
@@ -189,6 +211,9 @@ func newCountingProxy(tb testing.TB, target string) *countingProxy {
 	p.addr = ln.Addr().String()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.count.Add(1)
+		p.mu.Lock()
+		p.byPath[r.URL.Path]++
+		p.mu.Unlock()
 		rp.ServeHTTP(w, r)
 	})}
 	go srv.Serve(ln)
@@ -224,6 +249,7 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		delivered := len(f.app1.tokensSoFar())
 		time.Sleep(500 * time.Millisecond)
 		before = proxy.count.Load()
+		paths := proxy.snapshot()
 		start := time.Now()
 		// One goroutine per sign-out, started at the rate: a sign-out waits for etcd's
 		// acknowledgements (tens of milliseconds), so one client in turn could not reach it.
@@ -261,7 +287,8 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		// What one sign-out adds (its writes, and its delivery's claim and finish when
 		// that fell in the window): the requests above idle, over the sign-outs.
 		b.ReportMetric((busy-idle)*float64(len(f.replicas))*elapsed.Seconds()/float64(len(sessions)), "etcd-req/signout")
-		b.Logf("%d sign-outs in %s; %d logout tokens delivered by then", len(sessions), elapsed.Round(time.Millisecond), len(f.app1.tokensSoFar())-delivered)
+		b.Logf("%d sign-outs in %s; %d logout tokens delivered by then; etcd requests by path meanwhile: %v",
+			len(sessions), elapsed.Round(time.Millisecond), len(f.app1.tokensSoFar())-delivered, proxy.since(paths))
 	}
 }
 
