@@ -76,6 +76,12 @@ type etcdBackend struct {
 	// revocations): a revocation etcd acknowledged is also written there, so that every
 	// VM of this Envoy refuses the session at once, not at its next follow.
 	shared revocations
+	// sharedStore, when not nil, is that shared data itself, through which the VMs of
+	// the Envoy share one follow (store_etcd_share.go); shareRead collects what the
+	// follow in flight read, to write it there.
+	sharedStore Store
+	shareRead   map[string]int64
+	shareSince  int64 // the revision the follow in flight started from
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {

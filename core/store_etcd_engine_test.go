@@ -425,3 +425,106 @@ func TestEtcdEngineWithoutEtcdRefusesSessionsOnly(t *testing.T) {
 		t.Fatal("the cookie does not serve on the local store: the test shows nothing")
 	}
 }
+
+// The VMs of one Envoy share one follow: after their own first loads, one VM per follow
+// period follows etcd and writes what it read to shared data; the other adopts it, and
+// refuses a session revoked on another replica without following etcd itself.
+func TestEtcdVMsOfOneEnvoyShareOneFollow(t *testing.T) {
+	url := etcdURL(t)
+	follows := 0
+	answer := etcdAnswer(url)
+	o := etcdOps{t, func(tb testing.TB, c *Call) CallResult {
+		if strings.Contains(string(c.Body), `"min_mod_revision"`) {
+			follows++
+		}
+		return answer(tb, c)
+	}}
+	set := etcdTestSettings()
+	shared := NewMemoryStore()
+	vm := func() storePorts {
+		p, b, err := newEtcdPorts(set, func(s string) { t.Log(s) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.shared, b.sharedStore = localRevocations{shared}, shared
+		return p
+	}
+	a, b := vm(), vm()
+	other, _, err := newEtcdPorts(set, nil) // another replica
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	o.follow(a, t0)
+	o.follow(b, t0)
+	if follows != 2 {
+		t.Fatalf("%d first loads, want one per VM", follows)
+	}
+	if err := o.revoke(other, "x", t0); err != nil {
+		t.Fatal(err)
+	}
+	follows = 0
+	const ticks = 8
+	at := t0
+	for i := 0; i < ticks; i++ {
+		at = at.Add(set.FollowEvery)
+		o.follow(a, at)
+		o.follow(b, at)
+	}
+	if follows != ticks {
+		t.Fatalf("two VMs ticking %d times made %d follows, want one per period (%d)", ticks, follows, ticks)
+	}
+	// b never followed after its first load: it knows of x through a's follow.
+	if r, err := b.revocations.isRevoked("x", at); !r || err != nil {
+		t.Fatalf("the VM that did not follow: x revoked %v, %v", r, err)
+	}
+	// and its copy is as fresh as a's last follow: well within stale_after (3s), though
+	// its own last follow was 2s ago.
+	if _, err := b.revocations.isRevoked("y", at.Add(2*time.Second)); err != nil {
+		t.Fatalf("the VM that adopted the Envoy's follows: %v", err)
+	}
+	// a stops (its worker is stuck): b takes the follow over once a's claim lapses.
+	follows = 0
+	for i := 0; i < 20; i++ {
+		at = at.Add(set.FollowEvery)
+		o.follow(b, at)
+	}
+	if follows < 15 {
+		t.Fatalf("b alone made %d follows in 20 periods", follows)
+	}
+}
+
+// A VM whose copy ends before what shared data holds does not adopt the Envoy's follow:
+// G loaded before x was revoked, F loaded after (its load is its own, not in shared
+// data), F's next follow is stamped from there; G must follow etcd itself and see x.
+func TestEtcdVMBehindTheSharedFollowFollowsItself(t *testing.T) {
+	o := etcdOps{t, etcdAnswer(etcdURL(t))}
+	set := etcdTestSettings()
+	shared := NewMemoryStore()
+	vm := func() storePorts {
+		p, b, err := newEtcdPorts(set, func(s string) { t.Log(s) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.shared, b.sharedStore = localRevocations{shared}, shared
+		return p
+	}
+	other, _, err := newEtcdPorts(set, nil) // another replica
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	g := vm()
+	o.follow(g, t0)
+	if err := o.revoke(other, "x", t0); err != nil {
+		t.Fatal(err)
+	}
+	f := vm()
+	o.follow(f, t0)
+	at := t0.Add(set.FollowEvery)
+	o.follow(f, at) // leads, stamps from its own load's revision
+	o.follow(g, at)
+	if r, err := g.revocations.isRevoked("x", at); !r || err != nil {
+		t.Fatalf("a VM that loaded before x, after the Envoy's follow: x revoked %v, %v", r, err)
+	}
+}

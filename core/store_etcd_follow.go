@@ -78,8 +78,28 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 	if b.following {
 		return Continue()
 	}
+	// After its own first load, a VM follows only when it leads the Envoy's follow
+	// (store_etcd_share.go); otherwise it has adopted another VM's.
+	b.shareRead = nil
+	if b.sharedStore != nil && b.loaded {
+		if !b.leadFollow(now) {
+			b.checkStale(now)
+			return Continue()
+		}
+		b.shareRead, b.shareSince = map[string]int64{}, b.revision
+	}
 	b.following = true
 	return b.followFrom(now)
+}
+
+// checkStale logs, once, that a VM that does not follow itself has a copy past its
+// staleness bound (the VM following for this Envoy cannot reach etcd).
+func (b *etcdBackend) checkStale(now time.Time) {
+	if b.loaded && !b.staleLogged && now.Sub(b.lastFollow) > b.set.StaleAfter {
+		b.staleLogged = true
+		b.log(fmt.Sprintf("exeunt: store etcd: no follow of etcd by this Envoy for over stale_after (%s): refusing signed-in requests (503) until etcd answers",
+			fmtDuration(b.set.StaleAfter)))
+	}
 }
 
 func (b *etcdBackend) followFrom(started time.Time) Decision {
@@ -106,6 +126,10 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 		}
 		if err != nil {
 			b.following = false
+			if b.shareRead != nil {
+				b.shareRead = nil
+				b.releaseFollow()
+			}
 			b.followFailed(started, since, err)
 			return Continue()
 		}
@@ -116,6 +140,9 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 				continue // not a record of ours: ignored, never trusted
 			}
 			b.revoked[parts[0]] = max(b.revoked[parts[0]], until)
+			if b.shareRead != nil {
+				b.shareRead[parts[0]] = max(b.shareRead[parts[0]], until)
+			}
 		}
 		b.revision = ch.Revision
 		if ch.More {
@@ -128,6 +155,10 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 			}
 		}
 		b.followed(started)
+		if b.shareRead != nil {
+			b.shareFollow(b.shareRead, b.shareSince, started)
+			b.shareRead = nil
+		}
 		return Continue()
 	})
 }
@@ -138,7 +169,7 @@ func (b *etcdBackend) followed(started time.Time) {
 	switch {
 	case !b.loaded:
 		b.log(fmt.Sprintf("exeunt: store etcd: revocations loaded at revision %d (%d in force); serving signed-in requests", b.revision, len(b.revoked)))
-	case !b.unreachableSince.IsZero():
+	case !b.unreachableSince.IsZero() || b.staleLogged:
 		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s, caught up to revision %d", started.Sub(b.unreachableSince).Round(time.Millisecond), b.revision))
 	}
 	b.loaded, b.lastFollow, b.following = true, started, false

@@ -49,7 +49,8 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 	case StoreEtcd:
 		p, b, err := newEtcdPorts(cfg.etcdSettings(), log)
 		if err == nil {
-			b.shared = localRevocations{store} // the VMs of one Envoy share revocations at once
+			// The VMs of one Envoy share revocations at once, and one follow of etcd.
+			b.shared, b.sharedStore = localRevocations{store}, store
 		}
 		return p, err
 	default:

@@ -1,0 +1,141 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// One follow per Envoy, not per VM (issue 14: shared data becomes the cache). Every VM
+// (Envoy worker) of an Envoy on the etcd store could follow etcd itself, and did: an
+// Envoy with N workers then polled etcd N times per follow period, each poll a read of
+// the whole revocation space. Instead, after its own first load, a VM follows only when
+// the Envoy's last follow is a follow period old and no other VM of the Envoy is at it;
+// the follower writes what it read to the Envoy's shared data (the revocations every
+// VM's check reads after its own copy) and then stamps, in shared data, the time its
+// follow started and the revision it reached. The other VMs adopt that stamp on their
+// ticks: it is what their staleness bound counts from.
+//
+// Shared data holds every revocation put after the stamp's base revision up to its
+// revision: the stamp is published only once what the follow read is there, and a follow
+// that starts past the stamp's revision (a gap shared data lacks) moves the base up to
+// where it started. A VM adopts a stamp only when its own copy reaches the base (its own
+// revision is at least the base), so it misses nothing: up to its revision its copy has
+// it, after it shared data has it. A VM that cannot adopt follows etcd itself. A VM's
+// first load (at start) is its own, and is not written to shared data.
+//
+// The one shared key per key prefix holds "<stamp ms> <revision> <base> <claimed until
+// ms>": the claim keeps two VMs from following at once (it lapses after a call's timeout
+// and a period, should its VM never answer), compare-and-swap keeps the writes whole.
+
+// followShare is the Envoy's follow state in shared data.
+type followShare struct {
+	stampMs, revision, base, claimedUntilMs int64
+}
+
+func (b *etcdBackend) shareKey() string { return "exeunt/etcd-follow" + b.layout.Prefix() }
+
+func (b *etcdBackend) readShare() (followShare, uint32, error) {
+	raw, version, err := b.sharedStore.Get(b.shareKey())
+	if errors.Is(err, ErrNotFound) {
+		return followShare{}, 0, nil
+	}
+	if err != nil {
+		return followShare{}, 0, err
+	}
+	f := strings.Fields(string(raw))
+	var s followShare
+	if len(f) == 4 {
+		s.stampMs, _ = strconv.ParseInt(f[0], 10, 64)
+		s.revision, _ = strconv.ParseInt(f[1], 10, 64)
+		s.base, _ = strconv.ParseInt(f[2], 10, 64)
+		s.claimedUntilMs, _ = strconv.ParseInt(f[3], 10, 64)
+	}
+	return s, version, nil
+}
+
+func (b *etcdBackend) writeShare(s followShare, version uint32) error {
+	v := fmt.Sprintf("%d %d %d %d", s.stampMs, s.revision, s.base, s.claimedUntilMs)
+	return b.sharedStore.Set(b.shareKey(), []byte(v), version)
+}
+
+// leadFollow says whether this VM should follow now: it adopts a newer stamp of the
+// Envoy's, and claims the follow when the Envoy's last one is a period old and no other
+// VM holds it.
+func (b *etcdBackend) leadFollow(now time.Time) bool {
+	s, version, err := b.readShare()
+	if err != nil {
+		return true // shared data unreadable: follow alone, as without sharing
+	}
+	if s.stampMs > b.lastFollow.UnixMilli() {
+		if b.revision < s.base {
+			return true // shared data lacks what came between this copy and the base
+		}
+		b.adopt(s)
+	}
+	nowMs := now.UnixMilli()
+	if nowMs-s.stampMs < b.set.FollowEvery.Milliseconds() || s.claimedUntilMs > nowMs {
+		return false
+	}
+	s.claimedUntilMs = nowMs + (b.set.Timeout + b.set.FollowEvery).Milliseconds()
+	return b.writeShare(s, version) == nil // a conflict: another VM claimed it first
+}
+
+// adopt takes another VM's follow as this VM's: the revocations it read are in shared
+// data, so this copy is as fresh as its stamp.
+func (b *etcdBackend) adopt(s followShare) {
+	at := time.UnixMilli(s.stampMs)
+	if !b.unreachableSince.IsZero() || b.staleLogged {
+		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s (followed by another worker), caught up to revision %d",
+			at.Sub(b.unreachableSince).Round(time.Millisecond), s.revision))
+	}
+	b.lastFollow, b.revision = at, max(b.revision, s.revision)
+	b.unreachableSince, b.staleLogged = time.Time{}, false
+}
+
+// shareFollow writes the revocations a follow read to shared data, then stamps the
+// follow; started is when it started. A revocation that cannot be written leaves the
+// stamp as it was, so the other VMs go stale and follow themselves rather than miss it.
+func (b *etcdBackend) shareFollow(read map[string]int64, since int64, started time.Time) {
+	now := started
+	for sid, until := range read {
+		var err error
+		b.shared.revoke(sid, time.UnixMilli(until), now, func(e error) Decision { err = e; return Continue() })
+		if err != nil {
+			b.log(fmt.Sprintf("exeunt: store etcd: cannot share the revocations with this Envoy's other workers (they will follow etcd themselves): %v", err))
+			b.releaseFollow()
+			return
+		}
+	}
+	for attempt := 0; attempt < 10; attempt++ {
+		s, version, err := b.readShare()
+		if err != nil {
+			return
+		}
+		if s.stampMs >= started.UnixMilli() && s.revision >= b.revision {
+			return
+		}
+		// Shared data now also holds (since, b.revision]: the base stays where it was when
+		// that joins what it held, else it moves up to since.
+		if s.stampMs == 0 || since > s.revision {
+			s.base = since
+		} else {
+			s.base = min(s.base, since)
+		}
+		s.stampMs, s.revision, s.claimedUntilMs = started.UnixMilli(), b.revision, 0
+		if err := b.writeShare(s, version); err == nil || !errors.Is(err, ErrConflict) {
+			return
+		}
+	}
+}
+
+// releaseFollow drops this VM's claim after a failed follow, so that another VM may try
+// on its next tick.
+func (b *etcdBackend) releaseFollow() {
+	if s, version, err := b.readShare(); err == nil && s.claimedUntilMs != 0 {
+		s.claimedUntilMs = 0
+		_ = b.writeShare(s, version)
+	}
+}
