@@ -31,6 +31,9 @@ type Engine struct {
 	unqueued     []*Call   // deliveries that could not be queued, for the next tick
 	// queueUnreadable: the last claim of due deliveries failed (logged once).
 	queueUnreadable bool
+	// claimingUntil: a claim of due deliveries is waiting for the store until then (see
+	// deliverDue); zero: none.
+	claimingUntil time.Time
 }
 
 // UseMetrics makes the engine count what it does into m (by default nothing is counted).
