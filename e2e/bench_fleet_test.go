@@ -205,6 +205,34 @@ func newCountingProxy(tb testing.TB, target string) *countingProxy {
 			r.SetURL(&url.URL{Scheme: "http", Host: target})
 			r.Out.Host = r.In.Host
 		},
+		// A transaction's outcome is counted too: "kv/txn <space> failed" when its
+		// compare did not hold (another replica changed the record first).
+		ModifyResponse: func(resp *http.Response) error {
+			if resp.Request.URL.Path != "/v3/kv/txn" || resp.StatusCode != http.StatusOK {
+				return nil
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Succeeded bool `json:"succeeded"`
+			}
+			if json.Unmarshal(body, &out) == nil && !out.Succeeded {
+				p.mu.Lock()
+				p.byPath["/v3/kv/txn failed"]++
+				p.mu.Unlock()
+			}
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			p.mu.Lock()
+			p.byPath["proxy error (the replica gave up or etcd did not answer)"]++
+			p.mu.Unlock()
+			w.WriteHeader(http.StatusBadGateway)
+		},
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -321,6 +349,7 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		b.ReportMetric(float64(failed.Load()), "signouts-not-302")
 		elapsed := time.Since(start)
 		busy := float64(proxy.count.Load()-before) / elapsed.Seconds() / float64(len(f.replicas))
+		window := proxy.since(paths)
 		// Then until every logout token is delivered (at most 2 minutes: reported, not fatal,
 		// since on an overloaded machine etcd's answers time out and deliveries wait).
 		for len(f.app1.tokensSoFar())-delivered < len(sessions) && time.Since(start) < 2*time.Minute {
@@ -328,6 +357,7 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(f.app1.tokensSoFar())-delivered), "tokens-delivered")
 		b.ReportMetric(time.Since(start).Seconds(), "s-until-delivered")
+		b.Logf("etcd requests by path from the first sign-out until then: %v", proxy.since(paths))
 		b.ReportMetric(idle, "idle-etcd-req/s/replica")
 		b.ReportMetric(busy, "signout-etcd-req/s/replica")
 		b.ReportMetric(float64(len(sessions))/elapsed.Seconds(), "signouts/s")
@@ -335,7 +365,7 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		// that fell in the window): the requests above idle, over the sign-outs.
 		b.ReportMetric((busy-idle)*float64(len(f.replicas))*elapsed.Seconds()/float64(len(sessions)), "etcd-req/signout")
 		b.Logf("%d sign-outs in %s; %d logout tokens delivered by then; etcd requests by path meanwhile: %v",
-			len(sessions), elapsed.Round(time.Millisecond), len(f.app1.tokensSoFar())-delivered, proxy.since(paths))
+			len(sessions), elapsed.Round(time.Millisecond), len(f.app1.tokensSoFar())-delivered, window)
 	}
 }
 
