@@ -350,6 +350,7 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		elapsed := time.Since(start)
 		busy := float64(proxy.count.Load()-before) / elapsed.Seconds() / float64(len(f.replicas))
 		window := proxy.since(paths)
+		deliveredInWindow := len(f.app1.tokensSoFar()) - delivered
 		// Then until every logout token is delivered (at most 2 minutes: reported, not fatal,
 		// since on an overloaded machine etcd's answers time out and deliveries wait).
 		for len(f.app1.tokensSoFar())-delivered < len(sessions) && time.Since(start) < 2*time.Minute {
@@ -365,7 +366,7 @@ func BenchmarkFleetEtcdRequests(b *testing.B) {
 		// that fell in the window): the requests above idle, over the sign-outs.
 		b.ReportMetric((busy-idle)*float64(len(f.replicas))*elapsed.Seconds()/float64(len(sessions)), "etcd-req/signout")
 		b.Logf("%d sign-outs in %s; %d logout tokens delivered by then; etcd requests by path meanwhile: %v",
-			len(sessions), elapsed.Round(time.Millisecond), len(f.app1.tokensSoFar())-delivered, window)
+			len(sessions), elapsed.Round(time.Millisecond), deliveredInWindow, window)
 	}
 }
 
