@@ -14,7 +14,9 @@ import (
 // read by core/etcdv3. Each port operation is one or a few calls, chained in continuation
 // style: the flows wait on etcd only where a port's contract says the answer must be
 // durable or atomic. The revocation check reads a local copy, which the backend keeps
-// current by following etcd by revision on ticks (store_etcd_follow.go).
+// current by following etcd by revision on ticks (store_etcd_follow.go); the VMs of one
+// Envoy share one follow, one read of the delivery queue and every revocation made
+// through shared data (store_etcd_share.go).
 //
 // How each port maps to etcd (keys under the configured prefix, one space per kind):
 //

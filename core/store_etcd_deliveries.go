@@ -31,6 +31,7 @@ func (d etcdDeliveries) enqueue(job deliveryJob, now time.Time, then func(error)
 		if err != nil {
 			return then(fmt.Errorf("store etcd: cannot queue the deliveries of sid=%s: %w", job.SID, err))
 		}
+		b.queueRead(0, 0) // this Envoy's next tick reads the queue (store_etcd_share.go)
 		return then(nil)
 	})
 }
@@ -45,6 +46,9 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, the
 		return then(nil, 0, err)
 	}
 	nowMs := now.UnixMilli()
+	if next, recent := b.queueReadRecently(now); recent {
+		return then(nil, next, nil) // another VM of this Envoy read it within the period
+	}
 	return b.rangeKeys(etcdv3.RangeRequest{Key: key, RangeEnd: end}, func(resp *etcdv3.RangeResponse, err error) Decision {
 		if err != nil {
 			return then(nil, 0, fmt.Errorf("store etcd: cannot read the delivery queue: %w", err))
@@ -62,6 +66,9 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, the
 		var step func(i int) Decision
 		step = func(i int) Decision {
 			if i == len(resp.Kvs) {
+				if firstErr == nil {
+					b.queueRead(nowMs, next)
+				}
 				return then(out, next, firstErr)
 			}
 			if len(out) >= limit {

@@ -528,3 +528,48 @@ func TestEtcdVMBehindTheSharedFollowFollowsItself(t *testing.T) {
 		t.Fatalf("a VM that loaded before x, after the Envoy's follow: x revoked %v, %v", r, err)
 	}
 }
+
+// The VMs of one Envoy read the delivery queue once per period between them, and a job
+// queued by one is read by the next tick of any.
+func TestEtcdVMsOfOneEnvoyShareQueueReads(t *testing.T) {
+	answer := etcdAnswer(etcdURL(t))
+	reads := 0
+	o := etcdOps{t, func(tb testing.TB, c *Call) CallResult {
+		if c.Path == "/v3/kv/range" && !strings.Contains(string(c.Body), `"min_mod_revision"`) {
+			reads++
+		}
+		return answer(tb, c)
+	}}
+	set := etcdTestSettings()
+	shared := NewMemoryStore()
+	vm := func() storePorts {
+		p, b, err := newEtcdPorts(set, func(s string) { t.Log(s) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.shared, b.sharedStore = localRevocations{shared}, shared
+		return p
+	}
+	a, b := vm(), vm()
+	at := time.Now()
+	const ticks = 6
+	for i := 0; i < ticks; i++ {
+		at = at.Add(set.FollowEvery)
+		for _, p := range []storePorts{a, b, a, b} {
+			if got, err := o.claimDue(p, at); len(got) != 0 || err != nil {
+				t.Fatalf("an empty queue: %v, %v", got, err)
+			}
+		}
+	}
+	if reads != ticks {
+		t.Fatalf("two VMs ticking twice each per period read the queue %d times in %d periods, want once a period", reads, ticks)
+	}
+	job := deliveryJob{Sub: "u", SID: "e1", Trigger: "test", Deadline: at.Add(time.Hour).Unix(),
+		Items: []deliveryItem{{Client: "app1", Due: at.UnixMilli()}}}
+	if err := o.run(func(then func(error) Decision) Decision { return a.deliveries.enqueue(job, at, then) }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := o.claimDue(b, at); len(got) != 1 || err != nil {
+		t.Fatalf("the other VM's next tick after a job was queued: %v, %v", got, err)
+	}
+}

@@ -139,3 +139,52 @@ func (b *etcdBackend) releaseFollow() {
 		_ = b.writeShare(s, version)
 	}
 }
+
+// The delivery queue is read the same way: once per follow period per Envoy rather than
+// on every VM's tick. After reading the queue, a VM stamps in shared data when it did
+// and when the earliest item it saw falls due ("<read ms> <next due ms>"); another VM
+// skips its own read while that stamp is less than a period old and nothing is due yet.
+// A job queued by this Envoy clears the stamp, so the next tick reads the queue at once;
+// anything else (a retry rescheduled, a job queued by another replica) waits at most a
+// period, as it would for the tick that reads it.
+
+func (b *etcdBackend) queueKey() string { return "exeunt/etcd-queue" + b.layout.Prefix() }
+
+// queueReadRecently reports, with sharing on, whether another VM of this Envoy read the
+// queue less than a period ago and nothing was due then; next is when something is.
+func (b *etcdBackend) queueReadRecently(now time.Time) (next int64, recent bool) {
+	if b.sharedStore == nil {
+		return 0, false
+	}
+	raw, _, err := b.sharedStore.Get(b.queueKey())
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(raw))
+	if len(f) != 2 {
+		return 0, false
+	}
+	readMs, err1 := strconv.ParseInt(f[0], 10, 64)
+	next, err2 := strconv.ParseInt(f[1], 10, 64)
+	nowMs := now.UnixMilli()
+	if err1 != nil || err2 != nil || nowMs-readMs >= b.set.FollowEvery.Milliseconds() || readMs > nowMs || (next != 0 && next <= nowMs) {
+		return 0, false
+	}
+	return next, true
+}
+
+// queueRead stamps a read of the queue (readMs 0: read it at the next tick).
+func (b *etcdBackend) queueRead(readMs, next int64) {
+	if b.sharedStore == nil {
+		return
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		_, version, err := b.sharedStore.Get(b.queueKey())
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return
+		}
+		if err := b.sharedStore.Set(b.queueKey(), []byte(fmt.Sprintf("%d %d", readMs, next)), version); !errors.Is(err, ErrConflict) {
+			return
+		}
+	}
+}

@@ -55,6 +55,20 @@ func TestServeTheShippedEnvoyYAML(t *testing.T) {
 // the test.
 func serveShippedYAML(t *testing.T, replace map[string]string, edit func(doc map[string]any)) (*serve.Server, *serveLog) {
 	t.Helper()
+	cfg := shippedYAMLFile(t, replace, edit)
+	logw := &serveLog{}
+	s, err := serve.Start(context.Background(), serve.Options{ConfigPath: cfg, BaseDir: "..", VMs: 2, Log: logw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, logw
+}
+
+// shippedYAMLFile writes the repository's envoy.yaml, changed as for serveShippedYAML, to
+// a temporary file and returns its path.
+func shippedYAMLFile(t *testing.T, replace map[string]string, edit func(doc map[string]any)) string {
+	t.Helper()
 	raw, err := os.ReadFile("../envoy.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -79,13 +93,7 @@ func serveShippedYAML(t *testing.T, replace map[string]string, edit func(doc map
 	if err := os.WriteFile(cfg, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logw := &serveLog{}
-	s, err := serve.Start(context.Background(), serve.Options{ConfigPath: cfg, BaseDir: "..", VMs: 2, Log: logw})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, logw
+	return cfg
 }
 
 // 0, so that the test takes free ones.

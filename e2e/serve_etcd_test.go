@@ -9,24 +9,34 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/exeunt/exeunt/e2e/etcdpeer"
+	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 	"github.com/exeunt/exeunt/e2e/oidcpeer"
-	"github.com/exeunt/exeunt/hostsim/serve"
 )
 
 // TestServeOnEtcdKeepsSignOutsAcrossARestart runs the shipped envoy.yaml in `hostsim
-// serve` with build/exeunt.wasm and the store on a real etcd (an `etcd` cluster added
-// beside the others, `store.backend` "etcd"), the real provider and a stand-in app: sign
-// in, sign out, and the old cookie is refused; the server is then restarted (closed and
-// started again on the same envoy.yaml: new VMs, new shared data, as a new process), and
-// the old cookie is still refused there while a fresh sign-in works.
+// serve` (the build/hostsim command, as a process, 2 VMs) with build/exeunt.wasm and the
+// store on a real etcd (an `etcd` cluster added beside the others, `store.backend`
+// "etcd"), the real provider and a stand-in app: sign in, sign out, and the old cookie is
+// refused; the process is then killed (SIGKILL) and started again on the same envoy.yaml,
+// and the old cookie is still refused there while a fresh sign-in works.
 func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
 	wasmFile(t, "exeunt.wasm")
+	hostsimBin, err := filepath.Abs("../build/hostsim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(hostsimBin); err != nil {
+		t.Fatalf("%v: build it with `make wasm` (scripts/build-wasm.sh builds build/hostsim)", err)
+	}
 	etcd := etcdpeer.Start(t, etcdpeer.Config{})
 	peer := oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
 		ID: "exeunt", Secret: "demo-secret-not-for-production", RedirectURIs: []string{"http://localhost:10000/signin-oidc"}}}})
@@ -36,64 +46,106 @@ func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
 		fmt.Fprintf(w, "APP PAGE %s", r.URL.Path)
 	}))
 	defer app.Close()
-	etcdAddr := strings.TrimPrefix(etcd.URL, "http://")
+	cfg := shippedYAMLFile(t, map[string]string{
+		"http://127.0.0.1:9080":               peer.Issuer,
+		`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", "key_prefix": "/exeunt-serve/"}},`,
+	}, func(doc map[string]any) {
+		addCluster(t, doc, "etcd", "app1")
+		pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(),
+			"app2": app.Listener.Addr().String(), "etcd": strings.TrimPrefix(etcd.URL, "http://")})
+	})
 
-	start := func() (*serve.Server, *serveLog) {
-		return serveShippedYAML(t, map[string]string{
-			"http://127.0.0.1:9080":               peer.Issuer,
-			`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", "key_prefix": "/exeunt-serve/"}},`,
-		}, func(doc map[string]any) {
-			addCluster(t, doc, "etcd", "app1")
-			pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(),
-				"app2": app.Listener.Addr().String(), "etcd": etcdAddr})
-		})
-	}
-	s, logw := start()
-	b := &serveBrowser{t: t, addr: s.ListenerAddr("main"), jar: map[string]string{}}
+	cache := t.TempDir() // the restart reuses the first start's compiled module
+	proc := startServeProcess(t, hostsimBin, cfg, cache)
+	b := &serveBrowser{t: t, addr: proc.addr, jar: map[string]string{}}
 	idp, _ := cookiejar.New(nil)
-
 	b.signIn(peer, idp)
 	if res, body := b.get("/app1/"); res.StatusCode != 200 || !strings.HasPrefix(body, "APP PAGE") {
-		t.Fatalf("signed in: %d %.200q\nlog:\n%s", res.StatusCode, body, logw)
+		t.Fatalf("signed in: %d %.200q\nlog:\n%s", res.StatusCode, body, proc.out)
 	}
 	old := b.jar["__Host-exeunt"]
 	hint, _ := assertion.Load().(string)
 	res, _ := b.get("/connect/endsession?" + url.Values{"id_token_hint": {hint}}.Encode())
 	if res.StatusCode/100 != 2 && res.StatusCode/100 != 3 || b.jar["__Host-exeunt"] != "" {
-		t.Fatalf("sign-out: %d, cookie %q\nlog:\n%s", res.StatusCode, b.jar["__Host-exeunt"], logw)
+		t.Fatalf("sign-out: %d, cookie %q\nlog:\n%s", res.StatusCode, b.jar["__Host-exeunt"], proc.out)
 	}
 	b.jar["__Host-exeunt"] = old
-	if res, body := b.get("/app1/"); res.StatusCode != 302 || !strings.HasPrefix(res.Header.Get("Location"), peer.Issuer+"/auth?") {
-		t.Fatalf("the signed-out cookie: %d %.200q", res.StatusCode, body)
+	for i := 0; i < 4; i++ { // each VM (requests spread over both): refused at once
+		if res, body := b.get("/app1/"); res.StatusCode != 302 || !strings.HasPrefix(res.Header.Get("Location"), peer.Issuer+"/auth?") {
+			t.Fatalf("the signed-out cookie: %d %.200q", res.StatusCode, body)
+		}
 	}
 
-	// Restart. The first follow leaves at plugin start; until it is back, a session is
-	// answered 503 (never the app's page).
-	s.Close()
-	s, logw = start()
-	b.addr = s.ListenerAddr("main")
+	// kill -9 and start again. The first follow leaves at plugin start; until it is
+	// back, a session is answered 503 (never the app's page).
+	proc.kill()
+	proc = startServeProcess(t, hostsimBin, cfg, cache)
+	b.addr = proc.addr
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		res, body := b.get("/app1/")
 		if strings.Contains(body, "APP PAGE") {
-			t.Fatalf("a signed-out cookie reached the app after a restart\nlog:\n%s", logw)
+			t.Fatalf("a signed-out cookie reached the app after a restart\nlog:\n%s", proc.out)
 		}
 		if res.StatusCode == 503 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
 		if res.StatusCode != 302 || !strings.HasPrefix(res.Header.Get("Location"), peer.Issuer+"/auth?") {
-			t.Fatalf("the signed-out cookie after a restart: %d %.200q\nlog:\n%s", res.StatusCode, body, logw)
+			t.Fatalf("the signed-out cookie after a restart: %d %.200q\nlog:\n%s", res.StatusCode, body, proc.out)
 		}
 		break
 	}
 	delete(b.jar, "__Host-exeunt")
 	b.signIn(peer, idp)
 	if res, body := b.get("/app1/"); res.StatusCode != 200 || !strings.HasPrefix(body, "APP PAGE") {
-		t.Fatalf("a fresh sign-in after the restart: %d %.200q\nlog:\n%s", res.StatusCode, body, logw)
+		t.Fatalf("a fresh sign-in after the restart: %d %.200q\nlog:\n%s", res.StatusCode, body, proc.out)
 	}
-	if !strings.Contains(logw.String(), "store etcd: revocations loaded at revision") {
-		t.Errorf("no VM logged loading the revocations:\n%s", logw)
+	if !strings.Contains(proc.out.String(), "store etcd: revocations loaded at revision") {
+		t.Errorf("no VM logged loading the revocations:\n%s", proc.out)
+	}
+}
+
+// serveProcess is `hostsim serve` running as a process.
+type serveProcess struct {
+	cmd  *exec.Cmd
+	addr string // the listener main's host:port
+	out  *syncbuf.Buffer
+}
+
+// startServeProcess runs `hostsim serve -c cfg --vms 2` from the repository root (where
+// envoy.yaml's relative module path resolves), with its compiled modules cached in cache,
+// and waits until it prints its listener.
+func startServeProcess(t *testing.T, bin, cfg, cache string) *serveProcess {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "-c", cfg, "--vms", "2", "--cache-dir", cache)
+	cmd.Dir = ".."
+	out := &syncbuf.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProcess{cmd: cmd, out: out}
+	t.Cleanup(p.kill)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(out.String(), "\n") {
+			if rest, ok := strings.CutPrefix(line, "listener main: http://"); ok {
+				p.addr = strings.TrimSuffix(rest, "/")
+				return p
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("hostsim serve printed no listener in 60 s:\n%s", out)
+	return nil
+}
+
+// kill ends the process at once (SIGKILL), as a crash would.
+func (p *serveProcess) kill() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
 	}
 }
 
