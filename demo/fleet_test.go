@@ -3,6 +3,8 @@ package demo
 import (
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -93,5 +95,27 @@ func TestFrontRoundRobinKeepsTheHost(t *testing.T) {
 		if len(hs) != 2 || hs[0] != "localhost:10000" || hs[1] != "localhost:10000" {
 			t.Errorf("replica %d saw hosts %q, want two requests for localhost:10000", i+1, hs)
 		}
+	}
+}
+
+// docs/fleet.md's Envoy cluster for etcd is valid for Envoy's schema (the same check
+// envoy.yaml gets), with its TLS settings where a real Envoy reads them.
+func TestTheFleetDocsEtcdClusterLoads(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "fleet.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !strings.HasPrefix(block, "  clusters:\n") {
+		t.Fatal("docs/fleet.md no longer starts its first yaml block with `  clusters:`: update this test")
+	}
+	cfg, err := envoyconfig.Load([]byte("static_resources:\n" + block))
+	if err != nil {
+		t.Fatalf("docs/fleet.md's cluster does not load: %v", err)
+	}
+	cl, ok := cfg.Cluster("exeunt_etcd")
+	if !ok || len(cl.Endpoints) != 3 || cl.TLS == nil {
+		t.Fatalf("docs/fleet.md's cluster: %+v", cl)
 	}
 }
