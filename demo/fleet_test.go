@@ -3,10 +3,10 @@ package demo
 import (
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
