@@ -169,14 +169,21 @@ func TestFleet(t *testing.T) {
 // (docs/fleet.md): while etcd is down a sign-out is refused with a clear error and the
 // session is not reported as ended; signed-in requests are served from each replica's copy
 // of the revocations until stale_after (4 s here), then refused with 503; once etcd is back
-// everything catches up and nothing acknowledged before is lost.
+// everything catches up and nothing acknowledged before is lost (a revocation, a delivery
+// still being retried).
 func fleetEtcdOutage(t *testing.T, f *fleet) {
 	A, B := f.replicas[0], f.replicas[1]
-	ended := f.browser(t) // signed out before the outage: must stay signed out
-	ended.signIn(A, "fleet-u7a")
+	// Signed out before the outage, its logout token not yet delivered (app1 fails until
+	// etcd is back): the session must stay signed out, and the token must arrive after.
+	f.app1.setFailing(true)
+	defer f.app1.setFailing(false)
+	ended := f.browser(t)
+	endedSID := ended.signIn(A, "fleet-u7a")
 	endedCookie := ended.cookie()
+	refusals := f.app1.refusals()
 	ended.endSession(A, url.Values{"id_token_hint": {ended.assertion(A)}, "client_id": {"app1"}})
 	f.waitRefused(t, B, ended, endedCookie, time.Now(), signOutBound)
+	waitFor(t, 10*time.Second, "a first delivery attempt before the outage", func() bool { return f.app1.refusals() > refusals })
 
 	b := f.browser(t)
 	b.signIn(A, "fleet-u7b")
@@ -231,6 +238,9 @@ func fleetEtcdOutage(t *testing.T, f *fleet) {
 	if ended.acceptedWith(A, endedCookie) || ended.acceptedWith(B, endedCookie) {
 		t.Fatal("a session ended before the outage is accepted after it: a revocation was lost")
 	}
+	// The delivery queued before the outage is still there: app1 gets its token.
+	f.app1.setFailing(false)
+	f.checkFleetLogoutToken(t, f.app1.waitToken(t, endedSID, 30*time.Second), "app1", endedSID, "fleet-u7a")
 	// And signing out works again, everywhere.
 	b.endSession(B, url.Values{"id_token_hint": {hint}, "client_id": {"app1"}})
 	f.waitRefused(t, A, b, cookie, time.Now(), signOutBound)
