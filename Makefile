@@ -99,4 +99,15 @@ DEMO_FLAGS ?=
 run: wasm
 	@testpeers/install.sh
 	go build -o build/demo ./cmd/demo
-	@build/demo -c envoy.yaml $(DEMO_FLAGS)
+	@build/demo -c envoy.yaml $(DEMO_FLAGS) $(DEMO_NUMBERS)
+
+# `make run DEMO_FLAGS=-replicas 2`, written without quotes, makes the 2 a goal of its own:
+# with run, goals that are plain numbers are handed to the demo after DEMO_FLAGS instead
+# (`make run DEMO_FLAGS="-replicas 2"` works too).
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+DEMO_NUMBERS := $(shell printf '%s\n' $(MAKECMDGOALS) | grep -E '^[0-9]+$$')
+ifneq ($(DEMO_NUMBERS),)
+$(DEMO_NUMBERS):
+	@:
+endif
+endif
