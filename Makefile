@@ -85,6 +85,8 @@ bench: deps wasm build/wazero
 	go test ./e2e/ -run '^$$' -bench 'Logout' -benchtime 50x -count 3
 	go test ./e2e/ -run '^$$' -bench 'ModuleSize' -benchtime 1x -v
 	go test ./e2e/ -run '^$$' -bench 'EtcdRequestsPerVM' -benchtime 2x
+	go test ./e2e/ -run '^$$' -bench 'FleetSignedInRequest' -benchtime 5000x -count 3 -timeout 20m
+	go test ./e2e/ -run '^$$' -bench 'FleetSignOutToRefusal|FleetEtcdRequests|FleetBackchannelDelivery' -benchtime 1x -v -timeout 20m
 	@ls -l build/exeunt.wasm build/noop.wasm build/headersonly.wasm | awk '{print $$9": "$$5" bytes"}'
 	@printf 'build/exeunt.wasm gzipped: %s bytes\n' "$$(gzip -9c build/exeunt.wasm | wc -c)"
 	@node -e 'for (const f of process.argv.slice(1)) console.log(f + " WASI imports: " + WebAssembly.Module.imports(new WebAssembly.Module(require("fs").readFileSync(f))).filter(i => i.module !== "env").map(i => i.name).join(" "))' build/exeunt.wasm build/noop.wasm
@@ -97,4 +99,15 @@ DEMO_FLAGS ?=
 run: wasm
 	@testpeers/install.sh
 	go build -o build/demo ./cmd/demo
-	@build/demo -c envoy.yaml $(DEMO_FLAGS)
+	@build/demo -c envoy.yaml $(DEMO_FLAGS) $(DEMO_NUMBERS)
+
+# `make run DEMO_FLAGS=-replicas 2`, written without quotes, makes the 2 a goal of its own:
+# with run, goals that are plain numbers are handed to the demo after DEMO_FLAGS instead
+# (`make run DEMO_FLAGS="-replicas 2"` works too).
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+DEMO_NUMBERS := $(shell printf '%s\n' $(MAKECMDGOALS) | grep -E '^[0-9]+$$')
+ifneq ($(DEMO_NUMBERS),)
+$(DEMO_NUMBERS):
+	@:
+endif
+endif

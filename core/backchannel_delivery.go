@@ -95,11 +95,23 @@ func (e *Engine) enqueueBackchannel(sid, sub string, clients []string, trigger s
 
 // deliverDue claims the deliveries due now; the Decision's Background holds their
 // calls (and its Call, if any, the queue's own request that leads to them).
+//
+// One claim at a time per VM: on an asynchronous store (etcd) a claim is a chain of calls
+// that can outlast several urgent ticks, and a tick that started another each time would
+// pile chains up, each fighting the others (and the other VMs) over the same jobs, until
+// the store's answers time out and nothing is delivered. A claim still unanswered when its
+// leases would have run out no longer holds the next one back.
 func (e *Engine) deliverDue(now time.Time) Decision {
+	if now.Before(e.claimingUntil) {
+		return Continue()
+	}
 	unqueued := e.unqueued
 	e.unqueued = nil
-	lease := now.UnixMilli() + (e.cfg.Logout.BackchannelTimeout + 2*time.Second).Milliseconds()
+	leaseFor := e.cfg.Logout.BackchannelTimeout + 2*time.Second
+	lease := now.UnixMilli() + leaseFor.Milliseconds()
+	e.claimingUntil = now.Add(leaseFor)
 	return e.ports.deliveries.claimDue(now, max(0, maxDeliveriesPerTick-len(unqueued)), lease, func(claimed []deliveryClaim, next int64, err error) Decision {
+		e.claimingUntil = time.Time{}
 		// Logged when the queue becomes unreadable, not on every tick while it stays so
 		// (the store's own log says when it is back).
 		if err != nil && !e.queueUnreadable {

@@ -30,6 +30,9 @@ type Engine struct {
 
 	// onFact, when set (by tests only), hears each request fact a requestView computes.
 	onFact func(viewFacts)
+	// claimingUntil: a claim of due deliveries is waiting for the store until then (see
+	// deliverDue); zero: none.
+	claimingUntil time.Time
 }
 
 // UseMetrics makes the engine count what it does into m (by default nothing is counted).

@@ -11,6 +11,11 @@
 //   - hostsim serve (package hostsim/serve) with envoy.yaml: build/exeunt.wasm in front of the
 //     apps, as Envoy would run it.
 //
+// With Options.Replicas 2 or more it runs a fleet instead of one hostsim serve: a local etcd
+// (package demo/etcd), that many replicas of the configuration made a fleet's ([FleetConfig]:
+// the store on etcd, shared keys) and a round-robin [Front] on the listener's address, so the
+// browser sees one origin whichever replica answers (fleet.go, fleet_run.go).
+//
 // Everything the demo needs is in envoy.yaml: change the file and the demo follows, or says
 // what it cannot run.
 package demo
@@ -56,6 +61,11 @@ type Options struct {
 	// WithoutProxy starts the provider and the apps only: a real Envoy serves the
 	// configuration (`envoy -c envoy.yaml`).
 	WithoutProxy bool
+	// Replicas, when 2 or more, runs a fleet: a local etcd, that many replicas of hostsim
+	// serve with the configuration made a fleet's (FleetConfig: the store on etcd, shared
+	// keys, free ports), and a round-robin front (Front) on the listener's address. 0 or 1:
+	// one hostsim serve, as without a fleet.
+	Replicas int
 }
 
 // Demo is a running demo.
@@ -70,9 +80,12 @@ type Demo struct {
 	Apps []*App
 	// ConfigPath is the Envoy configuration being served (with FreePorts, a rewritten copy).
 	ConfigPath string
-	// ListenerAddr is where hostsim serves Exeunt's listener; AdminAddr its admin interface
-	// ("" when the configuration has none).
+	// ListenerAddr is where hostsim serves Exeunt's listener (with Replicas, the front);
+	// AdminAddr its admin interface ("" when the configuration has none, or with Replicas).
 	ListenerAddr, AdminAddr string
+	// Replicas are the fleet's replicas (Options.Replicas > 1), and EtcdURL its etcd.
+	Replicas []Replica
+	EtcdURL  string
 
 	proxy    proxy
 	provider *idp.Provider
@@ -233,9 +246,25 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 		d.ListenerAddr = listenerAddr
 		return d, nil
 	}
-	d.proxy, err = startProxy(ctx, opts, d.ConfigPath, dir, logw)
-	if err != nil {
-		return d, fmt.Errorf("demo: hostsim serve: %w", err)
+	if opts.Replicas > 1 {
+		if d.tmp == "" {
+			if d.tmp, err = os.MkdirTemp("", "exeunt-demo-"); err != nil {
+				return d, fmt.Errorf("demo: %w", err)
+			}
+		}
+		f, err := startFleet(ctx, opts, d.ConfigPath, dir, d.tmp, p.listener.Name, listenerAddr, logw)
+		if err != nil {
+			return d, fmt.Errorf("demo: fleet: %w", err)
+		}
+		d.proxy, d.EtcdURL = f, f.etcd.URL
+		for _, r := range f.replicas {
+			d.Replicas = append(d.Replicas, Replica{ListenerAddr: r.ListenerAddr(p.listener.Name), AdminAddr: r.AdminAddr()})
+		}
+	} else {
+		d.proxy, err = startProxy(ctx, opts, d.ConfigPath, dir, logw)
+		if err != nil {
+			return d, fmt.Errorf("demo: hostsim serve: %w", err)
+		}
 	}
 	d.ListenerAddr = d.proxy.ListenerAddr(p.listener.Name)
 	d.AdminAddr = d.proxy.AdminAddr()

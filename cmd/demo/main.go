@@ -3,7 +3,13 @@
 // provider (oidc-provider v9 from testpeers/), and the apps (package demo/app). It prints the
 // address to open, logs what happens, and stops everything on Ctrl-C.
 //
-//	go run ./cmd/demo [-c envoy.yaml] [-vms N] [-free-ports] [-log-level info] [-provider-debug] [-envoy]
+//	go run ./cmd/demo [-c envoy.yaml] [-vms N] [-replicas N] [-free-ports] [-log-level info] [-provider-debug] [-envoy]
+//
+// With -replicas 2 (or more) it runs a fleet, as production runs several Envoys behind a load
+// balancer: a local etcd (the installed etcd binary, a temporary data directory, loopback
+// ports, stopped on exit), that many replicas of hostsim serve with the same envoy.yaml (the
+// store set to etcd, shared keys), and a round-robin front on the configuration's listener
+// port, so the browser sees one origin. docs/fleet.md says how to deploy one.
 //
 // With -envoy it starts the provider and the apps only, for a real Envoy to serve the same
 // configuration.
@@ -36,6 +42,7 @@ func run() int {
 	free := flag.Bool("free-ports", false, "serve on free ports instead of those in the configuration (when they are taken)")
 	logLevel := flag.String("log-level", "info", "hostsim's log level: trace, debug, info, warn, error or critical")
 	providerDebug := flag.Bool("provider-debug", false, "log every event of the demo provider")
+	replicas := flag.Int("replicas", 1, "run a fleet: this many replicas of hostsim serve sharing a local etcd, behind a round-robin front")
 	envoy := flag.Bool("envoy", false, "start the provider and the apps only, for a real Envoy to serve the configuration (envoy -c envoy.yaml)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: demo [flags]\n\nRuns Exeunt with a demo OpenID Provider and two demo apps on this machine.\n\n")
@@ -44,6 +51,10 @@ func run() int {
 	flag.Parse()
 	if flag.NArg() > 0 {
 		flag.Usage()
+		return 2
+	}
+	if *replicas < 1 || (*replicas > 1 && *envoy) {
+		fmt.Fprintln(os.Stderr, "demo: -replicas must be 1 or more, and works with hostsim serve only (not with -envoy)")
 		return 2
 	}
 
@@ -58,13 +69,15 @@ func run() int {
 	defer stop()
 	if *envoy {
 		fmt.Fprintln(os.Stderr, "demo: starting the demo provider and the apps...")
+	} else if *replicas > 1 {
+		fmt.Fprintf(os.Stderr, "demo: starting the demo provider, the apps, etcd and %d replicas of Exeunt (hostsim serve) behind a front...\n", *replicas)
 	} else {
 		fmt.Fprintln(os.Stderr, "demo: starting the demo provider, the apps and Exeunt (hostsim serve)...")
 	}
 	d, err := demo.Start(ctx, demo.Options{
 		ConfigPath: *configPath, Dir: wd, FreePorts: *free, VMs: *vms,
 		Log: os.Stderr, LogLevel: *logLevel, CacheDir: cacheDir, ProviderDebug: *providerDebug,
-		WithoutProxy: *envoy,
+		WithoutProxy: *envoy, Replicas: *replicas,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -81,7 +94,17 @@ func run() int {
 	if *envoy {
 		fmt.Printf("\nThe demo provider and apps are running. Start Envoy from this folder:\n\n  envoy -c %s\n\nthen open %s\n\n", d.ConfigPath, d.URL)
 	} else {
+		if len(d.Replicas) > 0 {
+			fmt.Println()
+			for i, r := range d.Replicas {
+				fmt.Printf("replica %d: http://%s/\n", i+1, r.ListenerAddr)
+			}
+			fmt.Printf("etcd: %s\n", d.EtcdURL)
+		}
 		fmt.Printf("\nExeunt is running. Open %s\n\n", d.URL)
+		if len(d.Replicas) > 0 {
+			fmt.Printf("  The front at %s sends each request to the next replica in turn.\n", d.ListenerAddr)
+		}
 	}
 	fmt.Printf("  Sign in at the demo provider with any login and any password, visit both apps,\n")
 	fmt.Printf("  then sign out from either and watch each app being told.\n\n")

@@ -18,5 +18,7 @@
 // `make deps`). A missing binary, or an etcd that does not come up, fails the test: it is
 // never skipped.
 //
-// The package uses the standard library only.
+// The process itself is run by package demo/etcd, which the demo's fleet (`make run
+// DEMO_FLAGS=-replicas 2`) uses too; this package binds it to a test. Both use the standard
+// library only.
 package etcdpeer

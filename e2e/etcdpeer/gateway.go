@@ -26,7 +26,7 @@ func (p *Peer) Post(path string, body []byte, token string) (status int, respBod
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
-	resp, err := p.client.Do(req)
+	resp, err := p.HTTPClient().Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

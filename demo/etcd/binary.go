@@ -1,4 +1,4 @@
-package etcdpeer
+package etcd
 
 import (
 	"errors"

@@ -1,14 +1,14 @@
 //go:build linux
 
-package etcdpeer
+package etcd
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// dieWithParent has the kernel kill etcd when the test process dies, however it dies, so no
-// etcd outlives the test that started it (etcd does not watch its stdin, as the provider
+// dieWithParent has the kernel kill etcd when the process that started it dies, however it
+// dies, so no etcd outlives its test or demo (etcd does not watch its stdin, as the provider
 // peers do).
 func dieWithParent(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -1,14 +1,14 @@
 //go:build !linux
 
-package etcdpeer
+package etcd
 
 import (
 	"os"
 	"os/exec"
 )
 
-// dieWithParent: only Linux can tie a child's life to its parent's; elsewhere the test's
-// cleanup is what stops etcd.
+// dieWithParent: only Linux can tie a child's life to its parent's; elsewhere
+// [Server.Kill] (a test's cleanup, the demo's Close) is what stops etcd.
 func dieWithParent(*exec.Cmd) {}
 
 // terminate asks etcd to stop (an interrupt where the platform has one).

@@ -1,0 +1,151 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/exeunt/exeunt/demo/etcd"
+	"github.com/exeunt/exeunt/hostsim/serve"
+)
+
+// Replica is one replica of a fleet demo (Options.Replicas > 1).
+type Replica struct {
+	// ListenerAddr is where the replica serves Exeunt's listener (the front sends requests
+	// there); AdminAddr its admin interface ("" when the configuration has none).
+	ListenerAddr, AdminAddr string
+}
+
+// fleetProxy is the demo's fleet: a local etcd, the replicas (each a hostsim serve of the
+// fleet's configuration, with its own shared data, as separate Envoys have) and the
+// round-robin front on the listener's configured address.
+type fleetProxy struct {
+	etcd     *etcd.Server
+	replicas []*serve.Server
+	front    *http.Server
+	addr     string
+}
+
+func (f *fleetProxy) ListenerAddr(string) string { return f.addr }
+
+func (f *fleetProxy) AdminAddr() string { return "" }
+
+func (f *fleetProxy) Close() error {
+	var errs []error
+	if f.front != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := f.front.Shutdown(ctx); err != nil {
+			f.front.Close()
+		}
+		cancel()
+	}
+	for i, r := range f.replicas {
+		if err := r.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("replica %d: %w", i+1, err))
+		}
+	}
+	if f.etcd != nil {
+		f.etcd.Stop()
+	}
+	return errors.Join(errs...)
+}
+
+// startFleet starts etcd in tmp, opts.Replicas replicas of the configuration at cfgPath made
+// a fleet's (FleetConfig, with fresh shared keys), and the front on frontAddr.
+func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, frontAddr string, logw io.Writer) (*fleetProxy, error) {
+	f := &fleetProxy{}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+		}
+	}()
+	var err error
+	f.etcd, err = etcd.Start(etcd.Config{DataDir: filepath.Join(tmp, "etcd")})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(logw, "demo: etcd %s at %s (data in %s)\n", f.etcd.Version, f.etcd.URL, f.etcd.DataDir)
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := GenerateKeys()
+	if err != nil {
+		return nil, err
+	}
+	fleetYAML, err := FleetConfig(raw, Fleet{EtcdAddr: f.etcd.Addr, Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+	}
+	fleetPath := filepath.Join(tmp, "fleet-envoy.yaml")
+	if err := os.WriteFile(fleetPath, fleetYAML, 0o600); err != nil {
+		return nil, err
+	}
+	var addrs []string
+	for i := 0; i < opts.Replicas; i++ {
+		s, err := serve.Start(ctx, serve.Options{
+			ConfigPath: fleetPath, VMs: opts.VMs, BaseDir: dir,
+			Log: &prefixWriter{prefix: []byte(fmt.Sprintf("[replica %d] ", i+1)), w: logw}, LogLevel: opts.LogLevel, CacheDir: opts.CacheDir,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("replica %d: %w", i+1, err)
+		}
+		f.replicas = append(f.replicas, s)
+		addr := s.ListenerAddr(listener)
+		if addr == "" {
+			return nil, fmt.Errorf("replica %d does not serve listener %q", i+1, listener)
+		}
+		addrs = append(addrs, addr)
+	}
+	l, err := net.Listen("tcp", frontAddr)
+	if err != nil {
+		return nil, fmt.Errorf("the front at %s: %w", frontAddr, err)
+	}
+	f.addr = l.Addr().String()
+	f.front = &http.Server{Handler: NewFront(addrs...), ReadHeaderTimeout: 10 * time.Second}
+	go f.front.Serve(l)
+	ok = true
+	return f, nil
+}
+
+// prefixWriter starts every line with prefix.
+type prefixWriter struct {
+	mu     sync.Mutex
+	prefix []byte
+	w      io.Writer
+	mid    bool // the last write ended inside a line
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(b)
+	var out []byte
+	for len(b) > 0 {
+		if !p.mid {
+			out = append(out, p.prefix...)
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			out = append(out, b...)
+			p.mid = true
+			break
+		}
+		out = append(out, b[:i+1]...)
+		b = b[i+1:]
+		p.mid = false
+	}
+	if _, err := p.w.Write(out); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
