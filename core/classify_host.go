@@ -32,12 +32,12 @@ func readHost(scheme, authority string) (requestHost, bool) {
 	if scheme == "" {
 		scheme = "https"
 	}
-	scheme = strings.ToLower(scheme)
+	scheme = lowerASCII(scheme)
 	def, known := defaultPorts[scheme]
 	if !known || authority == "" {
 		return requestHost{}, false
 	}
-	a := strings.ToLower(authority)
+	a := lowerASCII(authority)
 	name, port := a, ""
 	if strings.HasPrefix(a, "[") {
 		end := strings.IndexByte(a, ']')
@@ -79,6 +79,24 @@ func readHost(scheme, authority string) (requestHost, bool) {
 		return requestHost{}, false
 	}
 	return requestHost{scheme: scheme, name: name, port: port}, true
+}
+
+// lowerASCII lower-cases A to Z only, as Envoy does (absl::AsciiStrToLower).
+// strings.ToLower would also map the Kelvin sign U+212A to "k" and U+0130 to "i",
+// making a Host that Envoy routes as some other name read as one a client owns.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // originOf is the one origin normaliser: the origin of a scheme and authority as

@@ -37,6 +37,12 @@ func TestOriginOf(t *testing.T) {
 		{"https", "[fe80::1%25eth0]", ""},
 		{"ftp", "exeunt.test", ""},
 		{"https", "exeunt.test/x", ""},
+		// Envoy lower-cases ASCII only (absl::AsciiStrToLower): the Kelvin sign and the
+		// dotted capital I, which Unicode lower-cases to "k" and "i", are bytes no host
+		// name has, not another spelling of "k.test" or "i.test".
+		{"https", "\u212a.test", ""},
+		{"https", "\u0130.test", ""},
+		{"https", "[::\u212a]", ""},
 	} {
 		got, ok := originOf(c.scheme, c.authority)
 		if got != c.want || ok != (c.want != "") {

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -241,3 +243,45 @@ func TestProviderFrontchannelForAnotherSessionNeverSaysSignedOut(t *testing.T) {
 		t.Fatal("the live session's cookie was cleared")
 	}
 }
+
+// Anyone can POST to /backchannel-{scheme}, and a logout token naming a key the cached
+// key set lacks makes Exeunt fetch the provider's discovery document and keys again
+// (the provider may have rotated them). Without a bound, every such request is two
+// calls to the provider, made by Exeunt for whoever asks: a stream of them right after
+// the keys were fetched costs the provider nothing more.
+func TestUnknownKeyIDsDoNotMakeEachRequestFetchTheProvidersKeys(t *testing.T) {
+	b := newBrowser(t)
+	b.signIn("https://exeunt.test/app1/")
+	jwksFetches := func() int {
+		n := 0
+		for _, c := range b.idp.calls {
+			if c == "GET /jwks" {
+				n++
+			}
+		}
+		return n
+	}
+	before := jwksFetches()
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: other, KeyID: "not-a-provider-key"}},
+		(&jose.SignerOptions{}).WithType("logout+jwt"))
+	for i := 0; i < 5; i++ {
+		tok, _ := jwt.Signed(signer).Claims(map[string]any{"iss": b.idp.issuer, "aud": "exeunt", "iat": b.now.Unix(),
+			"exp": b.now.Add(time.Minute).Unix(), "jti": oidcRandom(i), "sid": "idp-sid-1",
+			"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}}).Serialize()
+		d := b.send("POST", "https://exeunt.test/backchannel-oidc", []byte(url.Values{"logout_token": {tok}}.Encode()),
+			Header{Name: "content-type", Value: "application/x-www-form-urlencoded"})
+		if d.Response == nil || d.Response.Status != 400 {
+			t.Fatalf("a logout token signed with another key: %+v", d.Response)
+		}
+	}
+	if got := jwksFetches() - before; got > 0 {
+		t.Errorf("%d key set fetches for 5 forged logout tokens right after the keys were fetched; want none", got)
+	}
+	// The session the forged tokens named lives on.
+	if d := b.request("GET", "https://exeunt.test/app1/"); !d.Continues() {
+		t.Fatalf("the session ended: %+v", d)
+	}
+}
+
+func oidcRandom(i int) string { return "jti-" + string(rune('a'+i)) }

@@ -1,8 +1,11 @@
 package core
 
 import (
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
 )
 
 // assertionClaims is the identity assertion passed to an app (a JWS signed by Exeunt;
@@ -85,4 +88,23 @@ func (e *Engine) presentIdentityHeaders(headers []Header) []string {
 		}
 	}
 	return out
+}
+
+// headerSafeClaims refuses an ID token whose sub, name or email could not travel as a
+// request header value (RFC 9110 §5.5): each becomes one of the identity headers, and
+// a line break in a name the user chose at the provider would add a header of their
+// choosing on the way to the app (x-exeunt-sub: admin) wherever what a filter sets is
+// not checked again, or get the request rejected. Control characters other than the
+// tab are refused;
+// Unicode (obs-text to HTTP) passes. The sign-in fails rather than altering the value:
+// an identity passed on must be the provider's, exactly.
+func headerSafeClaims(tok *oidc.IDToken) error {
+	for _, c := range [...]struct{ name, value string }{{"sub", tok.Subject}, {"name", tok.Name}, {"email", tok.Email}} {
+		for i := 0; i < len(c.value); i++ {
+			if b := c.value[i]; (b < 0x20 && b != '\t') || b == 0x7f {
+				return fmt.Errorf("claim %q holds a control character (0x%02x), which no request header may carry", c.name, b)
+			}
+		}
+	}
+	return nil
 }

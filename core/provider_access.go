@@ -55,18 +55,33 @@ func errProviderKeys(err error) error {
 	return fmt.Errorf("%w: %v", errNoProviderCopy, err)
 }
 
+// keyRefetchEvery bounds the refetches an unknown key causes: at most one per this
+// interval after the last fetch (good or failed), for the whole Envoy (the state is in
+// the store). Anyone can POST a logout token naming any kid to /backchannel-{scheme};
+// without the bound each one made Exeunt call the provider twice (discovery and JWKS).
+// A provider that rotates publishes its new key before signing with it, and the copy is
+// refreshed every metaRefreshEvery anyway: a token signed with a key published less
+// than this after the last fetch waits for the next one.
+const keyRefetchEvery = 10 * time.Second
+
+// keyRefetchDue says whether an unknown key may make the provider's keys be fetched
+// again now.
+func keyRefetchDue(st providerState, now time.Time) bool {
+	return now.Unix()-max(st.FetchedAt, st.FailedAt) >= int64(keyRefetchEvery/time.Second)
+}
+
 // verifyProviderToken runs verify with p's keys, getting them first if none are known.
 // When verify fails with oidc.ErrUnknownKey the provider may have rotated its keys: they
 // are fetched once more and verify runs once more, unless they were fetched for this
-// very request. then gets verify's last outcome, or an error wrapping
-// errNoProviderCopy when no keys could be had.
+// very request or less than keyRefetchEvery ago. then gets verify's last outcome, or
+// an error wrapping errNoProviderCopy when no keys could be had.
 func (e *Engine) verifyProviderToken(p *Provider, now time.Time, verify func(*jose.JSONWebKeySet) error, then func(error) Decision) Decision {
 	return e.ensureProvider(p, now, func(v *providerView, fetched bool, err error) Decision {
 		if err != nil {
 			return then(errProviderKeys(err))
 		}
 		err = verify(v.keys)
-		if err == nil || fetched || !errors.Is(err, oidc.ErrUnknownKey) {
+		if err == nil || fetched || !errors.Is(err, oidc.ErrUnknownKey) || !keyRefetchDue(v.state, now) {
 			return then(err)
 		}
 		return Decision{Call: e.fetchProvider(p, now, func(fetchErr error) Decision {

@@ -119,6 +119,7 @@ func TestVerifyProviderTokenRefetchesOnceOnAnUnknownKey(t *testing.T) {
 		wantVerify int      // times verify ran
 		wantErr    error    // nil: verified
 		wantNoCopy bool     // the error says no keys could be had
+		fresh      bool     // the cached copy was fetched just now (else a minute before)
 	}{
 		{name: "known key", cached: []string{"k1"}, now: []string{"k1"}, kid: "k1", wantJWKS: 0, wantVerify: 1},
 		{name: "rotated: one refetch, then verified", cached: []string{"k1"}, now: []string{"k2"}, kid: "k2", wantJWKS: 1, wantVerify: 2},
@@ -128,6 +129,7 @@ func TestVerifyProviderTokenRefetchesOnceOnAnUnknownKey(t *testing.T) {
 		{name: "no copy: fetched, verified", now: []string{"k1"}, kid: "k1", wantJWKS: 1, wantVerify: 1},
 		{name: "no copy: fetched for this request, not refetched", now: []string{"k1"}, kid: "k2", wantJWKS: 1, wantVerify: 1, wantErr: oidc.ErrUnknownKey},
 		{name: "no copy and provider down", down: true, kid: "k1", wantJWKS: 0, wantVerify: 0, wantNoCopy: true},
+		{name: "unknown key right after a fetch: no refetch", cached: []string{"k1"}, now: []string{"k2"}, kid: "k2", fresh: true, wantJWKS: 0, wantVerify: 1, wantErr: oidc.ErrUnknownKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := mustEngine(t, signinConfig(t))
@@ -135,7 +137,11 @@ func TestVerifyProviderTokenRefetchesOnceOnAnUnknownKey(t *testing.T) {
 			p := e.cfg.Providers[0]
 			now := time.Now()
 			if tc.cached != nil {
-				idp.run(e.withProvider(p, now, func(*providerView, error) Decision { return Continue() }))
+				fetchedAt := now.Add(-time.Minute)
+				if tc.fresh {
+					fetchedAt = now
+				}
+				idp.run(e.withProvider(p, fetchedAt, func(*providerView, error) Decision { return Continue() }))
 				idp.calls = nil
 			}
 			idp.kids, idp.down = tc.now, tc.down

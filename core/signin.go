@@ -248,6 +248,9 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 		tok, err = verifier.Verify(rawIDToken, keys, flow.Nonce, now)
 		return err
 	}, func(err error) Decision {
+		if err == nil {
+			err = headerSafeClaims(tok)
+		}
 		if err != nil {
 			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow).
 				logged(fmt.Sprintf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)))

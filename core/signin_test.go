@@ -512,3 +512,36 @@ func TestReturnURLsStayOnOurOrigins(t *testing.T) {
 		}
 	}
 }
+
+// An ID token's sub, name and email become request headers to the apps: a value with
+// a line break (or another control character) would split into a header of the user's
+// choosing (x-exeunt-sub: admin) on the way upstream, or make Envoy reject the request.
+// Such a token signs nobody in; anything printable, Unicode and tabs included, passes.
+func TestIDTokenClaimsThatCannotBeHeadersSignNobodyIn(t *testing.T) {
+	bad := map[string][2]string{
+		"name with CRLF":  {"name", "Alice\r\nx-exeunt-sub: admin"},
+		"name with LF":    {"name", "Alice\nx-exeunt-sub: admin"},
+		"sub with CR":     {"sub", "alice\rbob"},
+		"email with NUL":  {"email", "alice@example.test\x00"},
+		"name with DEL":   {"name", "Alice\x7f"},
+		"sub with escape": {"sub", "alice\x1b[31m"},
+	}
+	for name, claim := range bad {
+		t.Run(name, func(t *testing.T) {
+			b := newBrowser(t)
+			b.idp.mutate = func(c map[string]any) { c[claim[0]] = claim[1] }
+			back := b.idp.authorize(t, location(t, b.request("GET", "https://exeunt.test/app1/")))
+			errorStatus(t, b.request("GET", back), 400, "could not be verified")
+			if _, ok := b.jar["__Host-exeunt"]; ok {
+				t.Fatal("a session cookie was set")
+			}
+		})
+	}
+	b := newBrowser(t)
+	b.idp.mutate = func(c map[string]any) { c["name"] = "Zoë\tÜnal (エグ)" }
+	b.signIn("https://exeunt.test/app1/")
+	d := b.request("GET", "https://exeunt.test/app1/")
+	if !d.Continues() || headerValue(d.SetHeaders, "x-exeunt-name") != "Zoë\tÜnal (エグ)" {
+		t.Fatalf("a printable name: %+v", d)
+	}
+}

@@ -10,8 +10,14 @@ import (
 // be re-spelled and still verify.
 var b64 = base64.RawURLEncoding.Strict()
 
-// decodePart decodes one part of a compact serialization, strictly.
+// decodePart decodes one part of a compact serialization, strictly. encoding/base64
+// skips CR and LF even in Strict mode, so a part holding one is refused here: with it a
+// signature or a sealed value's IV, ciphertext or tag could be re-spelled (the signing
+// input and the additional data cover only the header and payload as written).
 func decodePart(s string) ([]byte, bool) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, false
+	}
 	b, err := b64.DecodeString(s)
 	return b, err == nil
 }

@@ -12,7 +12,8 @@ import (
 // Every known difference between this package and go-jose v4.1.8 (the library it
 // replaced), each as a test that fails if either side changes. Stricter here:
 //
-//   - base64url with non-zero trailing bits (another spelling of the same bytes);
+//   - base64url with non-zero trailing bits, or with CR or LF in it (which
+//     encoding/base64 skips): other spellings of the same bytes;
 //   - "crit", "b64" and "zip" in a JWS header (go-jose understands "b64" in "crit", and
 //     ignores "zip" in a JWS);
 //   - "typ" that is not a string (go-jose keeps it as an extra header; core/oidc read it
@@ -48,6 +49,10 @@ func TestStricterThanGoJose(t *testing.T) {
 		key   any
 	}{
 		{"non-canonical base64 in the signature", nonCanonical, ecPub},
+		// encoding/base64 skips CR and LF even in Strict mode: the same signature
+		// spelled with line breaks, which the signing input does not cover.
+		{"line break in the signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "\n" + parts[2][10:], ecPub},
+		{"carriage return in the signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "\r" + parts[2][10:], ecPub},
 		{"crit b64", rawSign(t, ES256, k.p256, `{"alg":"ES256","b64":true,"crit":["b64"]}`, `{}`), ecPub},
 		{"zip in a JWS", rawSign(t, ES256, k.p256, `{"alg":"ES256","zip":"DEF"}`, `{}`), ecPub},
 		{"typ a number", rawSign(t, ES256, k.p256, `{"alg":"ES256","typ":5}`, `{}`), ecPub},
@@ -71,6 +76,7 @@ func TestStricterThanGoJose(t *testing.T) {
 		"JWE with an encrypted key": sp[0] + ".AAAA." + strings.Join(sp[2:], "."),
 		"JWE with non-canonical base64": strings.Join(sp[:4], ".") + "." + sp[4][:len(sp[4])-1] +
 			flipLowBit(sp[4][len(sp[4])-1:]),
+		"JWE with a line break in the tag": strings.Join(sp[:4], ".") + "." + sp[4][:5] + "\n" + sp[4][5:],
 	} {
 		if _, _, err := DecryptDirA256GCM(tok, func(string) ([]byte, bool) { return key, true }); err == nil {
 			t.Errorf("%s: opened", name)

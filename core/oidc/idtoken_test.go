@@ -243,3 +243,32 @@ func BenchmarkVerifyIDTokenRS256(b *testing.B) {
 		}
 	}
 }
+
+// encoding/json fills a field from any member whose name equals the field's tag
+// ignoring case (Unicode folding: "SUB", "Sub", and "ſub" with U+017F all fill "sub"),
+// the last one winning. A claims set that also carries such a variant of a claim Exeunt
+// reads would have that claim read from a member the provider did not mean as it
+// (a custom claim a user can name, say): it is refused, as a repeated name is.
+func TestClaimNamesAreMatchedExactly(t *testing.T) {
+	k := keys(t)
+	v := idVerifier()
+	for name, claims := range map[string]map[string]any{
+		"sub then a folded variant": with(idClaims(), "ſub", "victim"),
+		"sid then a folded variant": with(idClaims(), "ſid", "someone-elses-session"),
+		"only an upper-case SUB":    with(with(idClaims(), "sub", nil), "SUB", "victim"),
+		"Nonce beside nonce":        with(idClaims(), "Nonce", "x"),
+	} {
+		tok, err := v.Verify(sign(t, jose.RS256, k.rsa, "rsa-1", "JWT", claims), providerJWKS(t), testNonce, testNow)
+		if err == nil {
+			t.Errorf("%s: accepted, sub %q sid %q", name, tok.Subject, tok.SID)
+		}
+	}
+	lv := &LogoutTokenVerifier{Issuer: testIssuer, ClientID: testClientID, Leeway: 30 * time.Second}
+	if tok, err := lv.Verify(sign(t, jose.RS256, k.rsa, "rsa-1", "logout+jwt", with(logoutClaims(), "ſid", "x")), providerJWKS(t), testNow); err == nil {
+		t.Errorf("logout token with a folded sid accepted, sid %q", tok.SID)
+	}
+	// Other claims, whatever their case, are not read and do not matter.
+	if _, err := v.Verify(sign(t, jose.RS256, k.rsa, "rsa-1", "JWT", with(idClaims(), "Groups", []string{"a"}, "groups", []string{"b"})), providerJWKS(t), testNonce, testNow); err != nil {
+		t.Errorf("claims not read by Exeunt: %v", err)
+	}
+}

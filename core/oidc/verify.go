@@ -2,7 +2,9 @@ package oidc
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/exeunt/exeunt/core/jose"
 )
@@ -89,6 +91,9 @@ func decodeClaims(payload []byte, dest any) error {
 	if err := jose.CheckUniqueMembers(payload); err != nil {
 		return errorf(ErrMalformed, "claims are not one JSON object with distinct member names: %v", err)
 	}
+	if err := checkExactClaimNames(payload, dest); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(payload, dest); err != nil {
 		if te, ok := err.(*json.UnmarshalTypeError); ok {
 			return errorf(ErrMalformed, "claim %q has the wrong type (%s)", te.Field, te.Value)
@@ -106,6 +111,35 @@ func checkIssuerAudience(iss string, aud audience, wantIssuer, clientID string) 
 	}
 	if !aud.Contains(clientID) {
 		return errorf(ErrAudience, "aud does not contain client_id %s", quote(clientID))
+	}
+	return nil
+}
+
+// checkExactClaimNames refuses a claims set with a member whose name is not, but folds
+// to, the name of a claim dest reads ("SUB", "Sub" or "ſub" for "sub"). encoding/json
+// matches names ignoring case, with Unicode folding, and keeps the last match: such a
+// member (a custom claim whose name a user chose, say) would be read as the claim.
+// dest is a pointer to a struct whose fields carry json tags.
+func checkExactClaimNames(payload []byte, dest any) error {
+	t := reflect.TypeOf(dest)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &members); err != nil {
+		return errorf(ErrMalformed, "claims are not a JSON object")
+	}
+	st := t.Elem()
+	for i := 0; i < st.NumField(); i++ {
+		claim, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
+		if claim == "" || claim == "-" {
+			continue
+		}
+		for name := range members {
+			if name != claim && strings.EqualFold(name, claim) {
+				return errorf(ErrMalformed, "claim %s is a variant of %q: claim names are matched exactly", quote(name), claim)
+			}
+		}
 	}
 	return nil
 }
