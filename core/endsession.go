@@ -256,7 +256,12 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	}
 	sessionErr := err
 	return e.ports.claims.claim(claimPromptToken, tok.JTI, time.Unix(ctx.Expires, 0), now, func(fresh bool, err error) Decision {
-		if err != nil || !fresh {
+		if err != nil {
+			// Not known to be used, and nothing done: the user is still signed in.
+			e.logf("exeunt: sign-out: the store cannot say whether this prompt was used: %v", err)
+			return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
+		}
+		if !fresh {
 			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		if sessionErr != nil {

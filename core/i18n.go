@@ -81,6 +81,8 @@ var catalogs = map[string]map[string]string{
 		"err.store_unavailable.text":        "Your session cannot be checked right now: the session store is not reachable yet. Please try again in a moment.",
 		"err.signout_unavailable.title":     "Sign-out not completed",
 		"err.signout_unavailable.text":      "You could not be signed out right now: the session store is not reachable. You are still signed in. Please try again in a moment.",
+		"err.signin_unavailable.title":      "Sign-in not completed",
+		"err.signin_unavailable.text":       "You could not be signed in right now: the session store is not reachable. Please try again in a moment.",
 		"err.cross_site.title":              "Sign-out not confirmed",
 		"err.cross_site.text":               "This confirmation came from another site, so your browser did not send your session with it, and nothing was changed. If you want to sign out, start again from the application.",
 		"err.signin_unreachable.title":      "Sign-in is unavailable",
@@ -181,6 +183,8 @@ var catalogs = map[string]map[string]string{
 		"err.store_unavailable.text":        "Votre session ne peut pas être vérifiée pour le moment : le stockage des sessions n'est pas encore joignable. Veuillez réessayer dans un instant.",
 		"err.signout_unavailable.title":     "Déconnexion non effectuée",
 		"err.signout_unavailable.text":      "Vous n'avez pas pu être déconnecté pour le moment : le stockage des sessions est injoignable. Vous êtes toujours connecté. Veuillez réessayer dans un instant.",
+		"err.signin_unavailable.title":      "Connexion non effectuée",
+		"err.signin_unavailable.text":       "Vous n'avez pas pu être connecté pour le moment : le stockage des sessions est injoignable. Veuillez réessayer dans un instant.",
 		"err.cross_site.title":              "Déconnexion non confirmée",
 		"err.cross_site.text":               "Cette confirmation vient d'un autre site : votre navigateur n'a donc pas envoyé votre session avec elle, et rien n'a été modifié. Si vous voulez vous déconnecter, recommencez depuis l'application.",
 		"err.signin_unreachable.title":      "Connexion indisponible",
@@ -226,7 +230,7 @@ var errorReasons = []string{
 	"invalid_request", "invalid_redirect_uri", "invalid_hint", "client_mismatch", "unknown_client",
 	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
 	"provider_state", "server_error", "unavailable", "no_app", "param_too_long", "provider_unavailable",
-	"cross_site", "store_unavailable", "signout_unavailable",
+	"cross_site", "store_unavailable", "signout_unavailable", "signin_unavailable",
 	// sign-in (their English texts are the ones the sign-in pages had before they were
 	// translated)
 	"signin_unreachable",

@@ -172,7 +172,14 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 	// The state is single-use: a replayed callback (from history, a proxy log, an
 	// attacker) is refused before anything is sent to the provider.
 	return e.ports.claims.claim(claimSignInState, state, now.Add(flowLifetime), now, func(fresh bool, err error) Decision {
-		if err != nil || !fresh {
+		if err != nil {
+			// Whether this state was used is unknown (the store did not answer): no
+			// session, and no claim that it was replayed. The flow cookie stays, so
+			// reloading the callback once the store is back can still complete it.
+			e.logf("exeunt: sign-in: the store cannot say whether this sign-in's state was used: %v", err)
+			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.cfg.IssuerOrigin+"/"))
+		}
+		if !fresh {
 			return fail(400, "signin_replayed")
 		}
 		return e.withProvider(p, now, func(pv *providerView, err error) Decision {
