@@ -226,6 +226,11 @@ type loggedOutData struct {
 	AutoRedirect bool                // go to ReturnURL by itself once the frames are done
 	Frames       []frontchannelFrame // one hidden iframe per client to notify
 	Embedded     bool                // inside a provider's iframe: frames and a status only
+	// ProviderStillSignedIn names the provider whose session could not be ended (it could
+	// not be reached, or the sign-out could not be handed to it): the page says so, and
+	// does not return to the app by itself, where the provider would sign the user
+	// straight back in. "" when the provider's session was ended or is not ours to end.
+	ProviderStillSignedIn string
 }
 
 // loggedOutPage says the user is signed out, links back to the app, and loads one

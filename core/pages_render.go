@@ -137,6 +137,11 @@ func writeLoggedOutContent(w *htmlWriter, p *page, d loggedOutData) {
 		w.raw("\n<h1>")
 		w.text(p.Heading)
 		w.raw("</h1>")
+		if d.ProviderStillSignedIn != "" {
+			w.raw("\n<p class=\"status\">")
+			w.text(w.t("out.provider_kept", d.ProviderStillSignedIn))
+			w.raw("</p>")
+		}
 	}
 	if len(d.Frames) > 0 {
 		// The script fills the data-* texts in ("%d" is left for it) once the frames

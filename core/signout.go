@@ -37,7 +37,7 @@ func (e *Engine) afterSignOut(lang string, ctx *logoutContext, s *session, clear
 		if err != nil {
 			// Signed out here; the provider cannot be reached to sign out there too.
 			e.logf("exeunt: sign-out: provider %s unreachable, signed out locally only", p.Scheme)
-			return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+			return Respond(e.showLoggedOutHere(lang, ctx, p, now, clear...))
 		}
 		return e.redirectToProviderLogout(p, v, lang, ctx, s, clear, now)
 	})
@@ -68,8 +68,8 @@ func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang str
 	base := endpoint + sep + q.Encode() + "&state="
 	return e.encodeLogoutID(ctx, len(base), now, func(id string, err error) Decision {
 		if err != nil {
-			e.logf("exeunt: sign-out: cannot keep the logout context: %v", err)
-			return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+			e.logf("exeunt: sign-out: cannot keep the logout context, so the provider %s was not asked to sign out: %v", p.Scheme, err)
+			return Respond(e.showLoggedOutHere(lang, ctx, p, now, clear...))
 		}
 		c := e.cookie(e.logoutCookieName(), id, int(time.Unix(ctx.Expires, 0).Sub(now)/time.Second))
 		// The provider's redirect back is a cross-site top-level GET: Lax cookies go
@@ -138,6 +138,24 @@ func (e *Engine) callbackContext(p *Provider, id string, now time.Time, then fun
 // validated post_logout_redirect_uri with state) and one front-channel iframe per
 // visited client that has a frontchannel_logout_uri.
 func (e *Engine) showLoggedOut(lang string, ctx *logoutContext, now time.Time, extra ...Header) *Response {
+	resp := e.loggedOutPage(lang, e.loggedOutData(ctx))
+	resp.Headers = append(resp.Headers, extra...)
+	return resp
+}
+
+// showLoggedOutHere is showLoggedOut when the edge session ended but the provider p's
+// could not be (it is unreachable, or the logout context that brings the browser back
+// could not be kept): the page says so rather than claim a complete sign-out.
+func (e *Engine) showLoggedOutHere(lang string, ctx *logoutContext, p *Provider, now time.Time, extra ...Header) *Response {
+	d := e.loggedOutData(ctx)
+	d.ProviderStillSignedIn, d.AutoRedirect = p.DisplayName, false
+	resp := e.loggedOutPage(lang, d)
+	resp.Headers = append(resp.Headers, extra...)
+	return resp
+}
+
+// loggedOutData is what the signed-out page shows for ctx.
+func (e *Engine) loggedOutData(ctx *logoutContext) loggedOutData {
 	d := loggedOutData{AutoRedirect: e.cfg.Logout.AutomaticRedirect}
 	if c := e.cfg.Client(ctx.ClientID); c != nil {
 		d.ClientName = c.Name
@@ -146,9 +164,7 @@ func (e *Engine) showLoggedOut(lang string, ctx *logoutContext, now time.Time, e
 		}
 	}
 	d.Frames = e.frontchannelFrames(ctx.Clients, ctx.SID)
-	resp := e.loggedOutPage(lang, d)
-	resp.Headers = append(resp.Headers, extra...)
-	return resp
+	return d
 }
 
 // frontchannelFrames lists the iframes that tell each visited client with a
