@@ -159,6 +159,11 @@ func (cfg *Config) read(obj *jsonObject) error {
 	if err := cfg.checkKeysPresent(obj); err != nil {
 		return err
 	}
+	if cfg.Keys.DevGenerate && cfg.Store.Backend == StoreEtcd {
+		// Generated keys are one Envoy's: every other replica would refuse its cookies,
+		// assertions and logoutIds.
+		return &ConfigError{Field: "keys.dev_generate", Problem: `must not be true with store.backend "etcd": each replica would generate its own keys and refuse the others' cookies; give keys.sealing and keys.signing, the same on every replica`}
+	}
 	if err := cfg.checkPublicRules(); err != nil {
 		return err
 	}

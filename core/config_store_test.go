@@ -48,6 +48,8 @@ func TestStoreSetting(t *testing.T) {
 				is(t, "Password", s.Password, secret)
 			}},
 
+		{name: "generated keys in a fleet", edits: []edit{set("store", etcdStoreSetting(map[string]any{"cluster": "etcd"})), set("keys", map[string]any{"dev_generate": true})},
+			err: `exeunt configuration: field "keys.dev_generate": must not be true with store.backend "etcd": each replica would generate its own keys and refuse the others' cookies; give keys.sealing and keys.signing, the same on every replica`},
 		{name: "unknown backend", edits: []edit{set("store", map[string]any{"backend": "consul"})},
 			err: f + `backend": must be "local" (the default) or "etcd", not "consul"`},
 		{name: "backend not a string", edits: []edit{set("store", map[string]any{"backend": true})},

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exeunt/exeunt/demo"
 	"github.com/exeunt/exeunt/e2e/etcdpeer"
 	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 	"github.com/exeunt/exeunt/e2e/oidcpeer"
@@ -46,7 +48,18 @@ func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
 		fmt.Fprintf(w, "APP PAGE %s", r.URL.Path)
 	}))
 	defer app.Close()
+	// Configured keys, as a fleet has (generated ones are refused with etcd, and would
+	// change with the restart, making the old cookie unreadable rather than revoked).
+	keys, err := demo.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysJSON, _ := json.Marshal(map[string]any{
+		"sealing": []any{map[string]any{"kid": keys.SealingKID, "secret": keys.SealingSecret}},
+		"signing": []any{map[string]any{"kid": keys.SigningKID, "private_key_pem": keys.SigningPEM}},
+	})
 	cfg := shippedYAMLFile(t, map[string]string{
+		`"keys": { "dev_generate": true }`:    `"keys": ` + string(keysJSON),
 		"http://127.0.0.1:9080":               peer.Issuer,
 		`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", "key_prefix": "/exeunt-serve/"}},`,
 	}, func(doc map[string]any) {
