@@ -19,17 +19,21 @@ type IdentityHeaders struct {
 	// SessionState is the session_state of OpenID Connect Session Management 1.0, sent
 	// only with Logout.SessionManagement (stripped from requests in any case).
 	SessionState string
+	// EmailVerified is "true" or "false", the provider's email_verified (false when the
+	// provider did not send it), sent exactly when Email is.
+	EmailVerified string
 }
 
 func defaultIdentityHeaders() IdentityHeaders {
 	return IdentityHeaders{
-		Sub:          "x-exeunt-sub",
-		Email:        "x-exeunt-email",
-		Name:         "x-exeunt-name",
-		IDP:          "x-exeunt-idp",
-		SID:          "x-exeunt-sid",
-		Assertion:    "x-exeunt-assertion",
-		SessionState: "x-exeunt-session-state",
+		Sub:           "x-exeunt-sub",
+		Email:         "x-exeunt-email",
+		EmailVerified: "x-exeunt-email-verified",
+		Name:          "x-exeunt-name",
+		IDP:           "x-exeunt-idp",
+		SID:           "x-exeunt-sid",
+		Assertion:     "x-exeunt-assertion",
+		SessionState:  "x-exeunt-session-state",
 	}
 }
 
@@ -41,6 +45,7 @@ func (h *IdentityHeaders) fields() []namedString {
 	return []namedString{
 		{"sub", &h.Sub},
 		{"email", &h.Email},
+		{"email_verified", &h.EmailVerified},
 		{"name", &h.Name},
 		{"idp", &h.IDP},
 		{"sid", &h.SID},

@@ -8,14 +8,15 @@ func TestIdentityHeaders(t *testing.T) {
 		{name: "defaults", edits: []edit{del("identity_headers")},
 			check: func(t *testing.T, c *Config) {
 				is(t, "IdentityHeaderNames()", c.IdentityHeaderNames(), []string{
-					"x-exeunt-sub", "x-exeunt-email", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-exeunt-assertion", "x-exeunt-session-state"})
+					"x-exeunt-sub", "x-exeunt-email", "x-exeunt-email-verified", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-exeunt-assertion", "x-exeunt-session-state"})
 			}},
-		{name: "some renamed, lower-cased", edits: []edit{set("identity_headers", map[string]any{"sub": "X-User", "assertion": "x-id-token"})},
+		{name: "some renamed, lower-cased", edits: []edit{set("identity_headers", map[string]any{"sub": "X-User", "assertion": "x-id-token", "email_verified": "X-Email-Verified"})},
 			check: func(t *testing.T, c *Config) {
 				is(t, "IdentityHeaders", c.IdentityHeaders, IdentityHeaders{
-					Sub: "x-user", Email: "x-exeunt-email", Name: "x-exeunt-name", IDP: "x-exeunt-idp", SID: "x-exeunt-sid", Assertion: "x-id-token", SessionState: "x-exeunt-session-state"})
+					Sub: "x-user", Email: "x-exeunt-email", Name: "x-exeunt-name", IDP: "x-exeunt-idp", SID: "x-exeunt-sid", Assertion: "x-id-token", SessionState: "x-exeunt-session-state",
+					EmailVerified: "x-email-verified"})
 				is(t, "IdentityHeaderNames()", c.IdentityHeaderNames(), []string{
-					"x-user", "x-exeunt-email", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-id-token", "x-exeunt-session-state"})
+					"x-user", "x-exeunt-email", "x-email-verified", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-id-token", "x-exeunt-session-state"})
 			}},
 
 		{name: "empty", edits: []edit{set("identity_headers.email", "")},
@@ -41,6 +42,10 @@ func TestIdentityHeaders(t *testing.T) {
 		{name: "renamed onto a default", raw: `{"identity_headers": {"email": "x-exeunt-sid"}}`,
 			err: h + `sid": is "x-exeunt-sid", the same header as identity_headers.email; each needs its own`},
 		{name: "unknown header field", edits: []edit{set("identity_headers.groups", "x-groups")},
-			err: h + `groups": unknown field; remove it or fix its spelling (known fields: sub, email, name, idp, sid, assertion, session_state)`},
+			err: h + `groups": unknown field; remove it or fix its spelling (known fields: sub, email, email_verified, name, idp, sid, assertion, session_state)`},
+		{name: "email_verified empty", edits: []edit{set("identity_headers.email_verified", "")},
+			err: h + `email_verified": must not be empty (remove the field for the default)`},
+		{name: "email_verified onto email", edits: []edit{set("identity_headers.email_verified", "X-Exeunt-Email")},
+			err: h + `email_verified": is "x-exeunt-email", the same header as identity_headers.email; each needs its own`},
 	})
 }

@@ -366,9 +366,10 @@ func TestExampleConfig(t *testing.T) {
 	is(t, "IdentityHeaders", cfg.IdentityHeaders, IdentityHeaders{
 		Sub: "x-exeunt-sub", Email: "x-exeunt-email", Name: "x-exeunt-name",
 		IDP: "x-exeunt-idp", SID: "x-exeunt-sid", Assertion: "x-exeunt-assertion", SessionState: "x-exeunt-session-state",
+		EmailVerified: "x-exeunt-email-verified",
 	})
 	is(t, "IdentityHeaderNames()", cfg.IdentityHeaderNames(), []string{
-		"x-exeunt-sub", "x-exeunt-email", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-exeunt-assertion", "x-exeunt-session-state",
+		"x-exeunt-sub", "x-exeunt-email", "x-exeunt-email-verified", "x-exeunt-name", "x-exeunt-idp", "x-exeunt-sid", "x-exeunt-assertion", "x-exeunt-session-state",
 	})
 	is(t, "API", cfg.API, API{PathPrefixes: []string{"/api/"}, AcceptJSON: true})
 }
@@ -431,7 +432,7 @@ func TestPassThroughMode(t *testing.T) {
 		if p, kind := cfg.ProviderPathFor("/signin-oidc"); p != nil || kind != NoProviderPath {
 			t.Errorf("ParseConfig(%q).ProviderPathFor = %v, %v", in, p, kind)
 		}
-		if len(cfg.IdentityHeaderNames()) != 7 {
+		if len(cfg.IdentityHeaderNames()) != 8 {
 			t.Errorf("ParseConfig(%q).IdentityHeaderNames() = %v: identity headers are stripped in every mode", in, cfg.IdentityHeaderNames())
 		}
 	}

@@ -218,9 +218,7 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 func (e *Engine) unsignedIdentityHeaders(s *session) []Header {
 	h := e.cfg.IdentityHeaders
 	out := []Header{{Name: h.Sub, Value: s.Sub}, {Name: h.IDP, Value: s.IdP}, {Name: h.SID, Value: s.SID}}
-	if s.Email != "" {
-		out = append(out, Header{Name: h.Email, Value: s.Email})
-	}
+	out = appendEmailHeaders(out, h, s)
 	if s.Name != "" {
 		out = append(out, Header{Name: h.Name, Value: s.Name})
 	}

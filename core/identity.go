@@ -21,6 +21,10 @@ type assertionClaims struct {
 	AuthTime int64  `json:"auth_time"`
 	Iat      int64  `json:"iat"`
 	Exp      int64  `json:"exp"`
+
+	// EmailVerified is present exactly when Email is: an app must not link accounts by
+	// an email the provider did not verify (see docs/security-model.md).
+	EmailVerified *bool `json:"email_verified,omitempty"`
 }
 
 // assertionKey names a cached assertion: one per session and client.
@@ -55,15 +59,17 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	}
 	claims := assertionClaims{Iss: e.cfg.Issuer, Aud: client.ClientID, Sub: s.Sub, SID: s.SID,
 		IdP: s.IdP, Email: s.Email, Name: s.Name, AuthTime: s.AuthTime, Iat: now.Unix(), Exp: exp.Unix()}
+	if s.Email != "" {
+		verified := s.EmailVerified // a copy: a pointer into s would move every session to the heap
+		claims.EmailVerified = &verified
+	}
 	tok, err := e.keys.signer.Sign("JWT", claims)
 	if err != nil {
 		return nil, err
 	}
 	h := e.cfg.IdentityHeaders
 	out := []Header{{Name: h.Sub, Value: s.Sub}, {Name: h.IDP, Value: s.IdP}, {Name: h.SID, Value: s.SID}, {Name: h.Assertion, Value: tok}}
-	if s.Email != "" {
-		out = append(out, Header{Name: h.Email, Value: s.Email})
-	}
+	out = appendEmailHeaders(out, h, s)
 	if s.Name != "" {
 		out = append(out, Header{Name: h.Name, Value: s.Name})
 	}
@@ -72,6 +78,21 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	}
 	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out), token: tok}
 	return e.assertions[key].headers, nil
+}
+
+// appendEmailHeaders adds the email and whether the provider verified it, both or
+// neither: an email reaches an app only with its email_verified beside it, so an app
+// that links accounts by email can tell an address anyone could have typed in at the
+// provider from one the provider checked.
+func appendEmailHeaders(out []Header, h IdentityHeaders, s *session) []Header {
+	if s.Email == "" {
+		return out
+	}
+	verified := "false"
+	if s.EmailVerified {
+		verified = "true"
+	}
+	return append(out, Header{Name: h.Email, Value: s.Email}, Header{Name: h.EmailVerified, Value: verified})
 }
 
 // presentIdentityHeaders lists the identity headers a request carries: whatever the

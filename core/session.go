@@ -28,6 +28,11 @@ type session struct {
 	Expires  int64    `json:"exp"`  // absolute end, Unix seconds
 	Seen     int64    `json:"seen"` // start of the current idle window
 	Clients  []string `json:"clients,omitempty"`
+
+	// EmailVerified is the provider's email_verified ("ev": the cookie stays compact). A
+	// cookie sealed before the field existed, or a provider that never sends the claim
+	// (Entra ID), reads as false: not verified.
+	EmailVerified bool `json:"ev,omitempty"`
 }
 
 const sessionPurpose = "session"

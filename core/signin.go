@@ -270,7 +270,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time) Decision {
 
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
-		IDToken: rawIDToken, Email: tok.Email, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
+		IDToken: rawIDToken, Email: tok.Email, EmailVerified: tok.EmailVerified, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
 		Expires: now.Add(e.cfg.Session.AbsoluteLifetime).Unix()}
 	s.AuthTime = s.Created
 	if !tok.AuthTime.IsZero() {
