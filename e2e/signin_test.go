@@ -203,7 +203,8 @@ func TestFullSignInAgainstARealProviderThenTwoApps(t *testing.T) {
 	}
 	// 4. Both apps receive the identity, never a forged one.
 	for _, app := range []string{"app1", "app2"} {
-		resp := e.get("https://exeunt.test/"+app+"/", hostsim.Pair{Name: "x-exeunt-sub", Value: "mallory"})
+		resp := e.get("https://exeunt.test/"+app+"/", hostsim.Pair{Name: "x-exeunt-sub", Value: "mallory"},
+			hostsim.Pair{Name: "x-exeunt-email-verified", Value: "forged"})
 		if resp.Status != 200 || string(resp.Body) != "hello from "+app {
 			t.Fatalf("%s: %d %s", app, resp.Status, resp.Body)
 		}
@@ -213,6 +214,10 @@ func TestFullSignInAgainstARealProviderThenTwoApps(t *testing.T) {
 		}
 		if h.Get("x-exeunt-idp") != "oidc" || h.Get("x-exeunt-sid") == "" {
 			t.Fatalf("%s received %v", app, h)
+		}
+		// The provider says email_verified: true; the forged value never arrives.
+		if got := h.Values("x-exeunt-email-verified"); h.Get("x-exeunt-email") != "alice@example.test" || len(got) != 1 || got[0] != "true" {
+			t.Fatalf("%s received x-exeunt-email %q, x-exeunt-email-verified %q", app, h.Get("x-exeunt-email"), got)
 		}
 		e.checkAssertion(h.Get("x-exeunt-assertion"), app, h.Get("x-exeunt-sid"))
 	}
@@ -250,11 +255,13 @@ func (e *signinEnv) checkAssertion(tok, aud, sid string) {
 		e.t.Fatalf("assertion claims: %v", err)
 	}
 	var extra struct {
-		SID string `json:"sid"`
-		IdP string `json:"idp"`
+		SID           string `json:"sid"`
+		IdP           string `json:"idp"`
+		Email         string `json:"email"`
+		EmailVerified *bool  `json:"email_verified"`
 	}
 	parsed.Claims(keys[0].Key, &extra)
-	if extra.SID != sid || extra.IdP != "oidc" {
+	if extra.SID != sid || extra.IdP != "oidc" || extra.Email != "alice@example.test" || extra.EmailVerified == nil || !*extra.EmailVerified {
 		e.t.Fatalf("assertion sid/idp = %+v", extra)
 	}
 }
