@@ -75,6 +75,8 @@ type pluginConfig struct {
 		IdP       string `json:"idp"`
 		SID       string `json:"sid"`
 		Assertion string `json:"assertion"`
+
+		EmailVerified string `json:"email_verified"`
 	} `json:"identity_headers"`
 }
 
@@ -149,6 +151,7 @@ func makePlan(cfg *envoyconfig.Config) (*plan, error) {
 		Sub: orDefault(h.Sub, app.DefaultHeaders.Sub), Email: orDefault(h.Email, app.DefaultHeaders.Email),
 		Name: orDefault(h.Name, app.DefaultHeaders.Name), IdP: orDefault(h.IdP, app.DefaultHeaders.IdP),
 		SID: orDefault(h.SID, app.DefaultHeaders.SID), Assertion: orDefault(h.Assertion, app.DefaultHeaders.Assertion),
+		EmailVerified: orDefault(h.EmailVerified, app.DefaultHeaders.EmailVerified),
 	}
 	seen := map[string]string{}
 	for i, c := range pc.Clients {

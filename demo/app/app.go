@@ -80,12 +80,16 @@ type Config struct {
 // Headers are the request headers Exeunt passes the identity in.
 type Headers struct {
 	Sub, Email, Name, IdP, SID, Assertion string
+	// EmailVerified is "true" or "false" beside Email: an app links accounts by email
+	// only when it is "true" (docs/security-model.md).
+	EmailVerified string
 }
 
 // DefaultHeaders are Exeunt's default identity header names.
 var DefaultHeaders = Headers{
 	Sub: "x-exeunt-sub", Email: "x-exeunt-email", Name: "x-exeunt-name",
 	IdP: "x-exeunt-idp", SID: "x-exeunt-sid", Assertion: "x-exeunt-assertion",
+	EmailVerified: "x-exeunt-email-verified",
 }
 
 // Link is a link to another app.
@@ -372,6 +376,7 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 	id := identity{
 		Sub: r.Header.Get(h.Sub), Email: r.Header.Get(h.Email), Name: r.Header.Get(h.Name),
 		IdP: r.Header.Get(h.IdP), SID: r.Header.Get(h.SID), Assertion: r.Header.Get(h.Assertion),
+		EmailVerified: r.Header.Get(h.EmailVerified),
 	}
 	data := homeData{pageData: a.pageData(), Path: r.URL.RequestURI(), ID: id, Headers: h, SignoutPath: a.paths.signout}
 	if id.Sub != "" {

@@ -102,13 +102,14 @@ func TestHomeShowsTheIdentityAndVerifiesTheAssertion(t *testing.T) {
 		"sid": "sid-1", "idp": "oidc", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()})
 	req := httptest.NewRequest("GET", "/app1/dashboard?tab=2", nil)
 	for k, v := range map[string]string{"x-exeunt-sub": "alice", "x-exeunt-name": "User alice", "x-exeunt-email": "alice@example.test",
-		"x-exeunt-idp": "oidc", "x-exeunt-sid": "sid-1", "x-exeunt-assertion": assertion} {
+		"x-exeunt-email-verified": "false", "x-exeunt-idp": "oidc", "x-exeunt-sid": "sid-1", "x-exeunt-assertion": assertion} {
 		req.Header.Set(k, v)
 	}
 	rec := do(a, req)
 	body := rec.Body.String()
 	if rec.Code != 200 || !strings.Contains(body, `<span id="user">User alice</span>`) || !strings.Contains(body, "✓ Verified") ||
-		!strings.Contains(body, "/app1/dashboard?tab=2") || !strings.Contains(body, `action="/app1/signout"`) {
+		!strings.Contains(body, "/app1/dashboard?tab=2") || !strings.Contains(body, `action="/app1/signout"`) ||
+		!strings.Contains(body, `<code>x-exeunt-email-verified</code></th><td id="email-verified">false</td>`) {
 		t.Fatalf("%d\n%s", rec.Code, body)
 	}
 

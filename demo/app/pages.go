@@ -16,7 +16,7 @@ type pageData struct {
 }
 
 type identity struct {
-	Sub, Email, Name, IdP, SID, Assertion string
+	Sub, Email, Name, IdP, SID, Assertion, EmailVerified string
 }
 
 type homeData struct {
@@ -160,7 +160,8 @@ request headers; the app itself keeps no session. You asked for <code>{{.Path}}<
 <tr><th><code>{{.Headers.Sub}}</code></th><td id="sub">{{.ID.Sub}}</td></tr>
 <tr><th><code>{{.Headers.Name}}</code></th><td id="name">{{.ID.Name}}</td></tr>
 <tr><th><code>{{.Headers.Email}}</code></th><td id="email">{{.ID.Email}}</td></tr>
-<tr><th><code>{{.Headers.IdP}}</code></th><td id="idp">{{.ID.IdP}}</td></tr>
+{{if .ID.Email}}<tr><th><code>{{.Headers.EmailVerified}}</code></th><td id="email-verified">{{.ID.EmailVerified}}</td></tr>
+{{end}}<tr><th><code>{{.Headers.IdP}}</code></th><td id="idp">{{.ID.IdP}}</td></tr>
 <tr><th><code>{{.Headers.SID}}</code></th><td id="sid" class="mono">{{.ID.SID}}</td></tr>
 </table>
 </section>

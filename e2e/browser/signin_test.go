@@ -67,7 +67,7 @@ func TestSignInThenBothApps(t *testing.T) {
 func checkSignedInPage(t *testing.T, ctx context.Context, login string) {
 	t.Helper()
 	for sel, want := range map[string]string{
-		"#user": "User " + login, "#sub": login, "#email": login + "@example.test", "#idp": "oidc",
+		"#user": "User " + login, "#sub": login, "#email": login + "@example.test", "#email-verified": "true", "#idp": "oidc",
 	} {
 		if got := text(t, ctx, sel); got != want {
 			t.Errorf("%s = %q, want %q", sel, got, want)
