@@ -79,17 +79,23 @@ func parseBucket(raw string, now time.Time) []mapEntry {
 	return out
 }
 
+// formatBucket writes entries into one buffer of the size they need (a store write of a
+// bucket is on every sign-out's path: BENCHMARKS.md, "Issue 15: the cost of a sign-out").
 func formatBucket(entries []mapEntry) []byte {
-	var b strings.Builder
+	size := 0
 	for _, e := range entries {
-		b.WriteString(e.id)
-		b.WriteByte(' ')
-		b.WriteString(strconv.FormatInt(e.until, 10))
-		b.WriteByte(' ')
-		b.WriteString(e.value)
-		b.WriteByte('\n')
+		size += len(e.id) + len(e.value) + 22 // two spaces, a newline, up to 19 digits
 	}
-	return []byte(b.String())
+	b := make([]byte, 0, size)
+	for _, e := range entries {
+		b = append(b, e.id...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, e.until, 10)
+		b = append(b, ' ')
+		b = append(b, e.value...)
+		b = append(b, '\n')
+	}
+	return b
 }
 
 // get returns the live value of id. It scans the bucket in place, without building

@@ -9,7 +9,8 @@
 //   - public JWKs of those key types, read from a provider's JWK Set and written for our own
 //     keys: [ParseJWK], [MarshalPublicJWKS];
 //   - compact JWE with "alg":"dir" and "enc":"A256GCM" only (what core/oidc seals cookies
-//     and URL values with): [EncryptDirA256GCM], [DecryptDirA256GCM].
+//     and URL values with): [EncryptDirA256GCM], [DecryptDirA256GCM], and the same with a
+//     key prepared once, [A256GCMKey] and [DecryptDir].
 //
 // Nothing else: no JSON serialization, no HMAC, no key wrapping, no compression, no
 // embedded keys or certificate chains, no crypto/x509. It replaced github.com/go-jose/go-jose/v4

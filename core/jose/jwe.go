@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -23,16 +24,75 @@ const (
 // EncryptDirA256GCM encrypts plaintext with key as a compact JWE (RFC 7516 §7.1) with
 // "alg":"dir" and "enc":"A256GCM": the protected header holds "alg", "enc", "kid" and the
 // members of extra (which must not name those three), written with their names sorted, as
-// go-jose wrote them; the encrypted key is empty, the IV random.
+// go-jose wrote them; the encrypted key is empty, the IV random. A caller that encrypts
+// with one key again and again keeps an [A256GCMKey] instead.
 func EncryptDirA256GCM(key []byte, kid string, extra map[string]any, plaintext []byte) (string, error) {
-	if len(key) != A256GCMKeySize {
-		return "", fmt.Errorf("jose: A256GCM needs a %d-byte key", A256GCMKeySize)
+	k, err := NewA256GCMKey(key)
+	if err != nil {
+		return "", err
+	}
+	return k.EncryptDir(kid, extra, plaintext)
+}
+
+// A256GCMKey is an A256GCM key with its AES key schedule and GCM tables computed once:
+// making them costs more than sealing a short value, and a key seals many. It is safe for
+// concurrent use (cipher.AEAD keeps no state between calls).
+type A256GCMKey struct{ aead cipher.AEAD }
+
+// NewA256GCMKey prepares key, which must be [A256GCMKeySize] bytes.
+func NewA256GCMKey(key []byte) (*A256GCMKey, error) {
+	aead, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	return &A256GCMKey{aead: aead}, nil
+}
+
+// EncryptDir is [EncryptDirA256GCM] with k.
+func (k *A256GCMKey) EncryptDir(kid string, extra map[string]any, plaintext []byte) (string, error) {
+	rawHeader, err := dirHeader(kid, extra)
+	if err != nil {
+		return "", err
+	}
+	var iv [gcmIVSize]byte
+	if _, err := rand.Read(iv[:]); err != nil {
+		return "", fmt.Errorf("jose: %v", err)
+	}
+	// The five parts are encoded into one buffer: header, empty key, IV, ciphertext, tag.
+	enc := b64.EncodedLen
+	hLen := enc(len(rawHeader))
+	out := make([]byte, hLen+2+enc(gcmIVSize)+1+enc(len(plaintext))+1+enc(gcmTagSize))
+	b64.Encode(out, rawHeader)
+	protected := out[:hLen]
+	sealed := k.aead.Seal(nil, iv[:], plaintext, protected)
+	ciphertext, tag := sealed[:len(plaintext)], sealed[len(plaintext):]
+	i := hLen
+	out[i], out[i+1] = '.', '.'
+	i += 2
+	b64.Encode(out[i:], iv[:])
+	i += enc(gcmIVSize)
+	out[i] = '.'
+	i++
+	b64.Encode(out[i:], ciphertext)
+	i += enc(len(ciphertext))
+	out[i] = '.'
+	b64.Encode(out[i+1:], tag)
+	return string(out), nil
+}
+
+// dirHeader writes the protected header of [EncryptDirA256GCM]: "alg", "enc", "kid" (when
+// not empty) and extra's members, as json.Marshal writes a map (names sorted).
+func dirHeader(kid string, extra map[string]any) ([]byte, error) {
+	for k := range extra {
+		if k == "alg" || k == "enc" || k == "kid" {
+			return nil, errors.New(`jose: extra header members must not be "alg", "enc" or "kid"`)
+		}
+	}
+	if b, ok := plainDirHeader(kid, extra); ok {
+		return b, nil
 	}
 	header := make(map[string]any, len(extra)+3)
 	for k, v := range extra {
-		if k == "alg" || k == "enc" || k == "kid" {
-			return "", errors.New(`jose: extra header members must not be "alg", "enc" or "kid"`)
-		}
 		header[k] = v
 	}
 	header["alg"], header["enc"] = "dir", "A256GCM"
@@ -41,20 +101,95 @@ func EncryptDirA256GCM(key []byte, kid string, extra map[string]any, plaintext [
 	}
 	rawHeader, err := json.Marshal(header) // map keys are written sorted
 	if err != nil {
-		return "", fmt.Errorf("jose: header: %v", err)
+		return nil, fmt.Errorf("jose: header: %v", err)
 	}
-	aead, err := newGCM(key)
-	if err != nil {
-		return "", err
+	return rawHeader, nil
+}
+
+// plainDirHeader writes the header without encoding/json's reflection when every name
+// and string value is plain (printable ASCII that json.Marshal writes as it is) and every
+// other value an int64 or int, and at most eight members: the byte-for-byte same document
+// json.Marshal writes for the map (held to it by TestDirHeaderAsJSONMarshal). Otherwise it
+// returns false and the caller marshals the map.
+func plainDirHeader(kid string, extra map[string]any) ([]byte, bool) {
+	var namesArr [8]string
+	names := append(namesArr[:0], "alg", "enc")
+	if kid != "" {
+		names = append(names, "kid")
 	}
-	iv := make([]byte, gcmIVSize)
-	if _, err := rand.Read(iv); err != nil {
-		return "", fmt.Errorf("jose: %v", err)
+	if len(names)+len(extra) > len(namesArr) {
+		return nil, false
 	}
-	protected := encodePart(rawHeader)
-	sealed := aead.Seal(nil, iv, plaintext, []byte(protected))
-	ciphertext, tag := sealed[:len(plaintext)], sealed[len(plaintext):]
-	return protected + ".." + encodePart(iv) + "." + encodePart(ciphertext) + "." + encodePart(tag), nil
+	for k := range extra {
+		names = append(names, k)
+	}
+	for i := 1; i < len(names); i++ { // insertion sort: a handful of names
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	size := 2
+	for _, n := range names {
+		size += len(n) + 6 + 20
+	}
+	size += len(kid)
+	for _, v := range extra {
+		if s, ok := v.(string); ok {
+			size += len(s)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, n := range names {
+		if !plainJSONString(n) {
+			return nil, false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, n...)
+		b = append(b, '"', ':')
+		var v any
+		switch n {
+		case "alg":
+			v = "dir"
+		case "enc":
+			v = "A256GCM"
+		case "kid":
+			v = kid
+		default:
+			v = extra[n]
+		}
+		switch v := v.(type) {
+		case string:
+			if !plainJSONString(v) {
+				return nil, false
+			}
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		default:
+			return nil, false
+		}
+	}
+	return append(b, '}'), true
+}
+
+// plainJSONString: json.Marshal writes s between quotes as it is (no escapes, and none of
+// the HTML characters it escapes).
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // DecryptDirA256GCM checks and decrypts token, a compact JWE as [EncryptDirA256GCM]
@@ -66,6 +201,28 @@ func EncryptDirA256GCM(key []byte, kid string, extra map[string]any, plaintext [
 // that does not authenticate with [ErrDecrypt]. The header is authentic only when the
 // error is nil.
 func DecryptDirA256GCM(token string, keyFor func(kid string) ([]byte, bool)) (Header, []byte, error) {
+	return decryptDir(token, func(kid string) (cipher.AEAD, error) {
+		key, ok := keyFor(kid)
+		if !ok {
+			return nil, ErrUnknownKeyID
+		}
+		return newGCM(key)
+	})
+}
+
+// DecryptDir is [DecryptDirA256GCM] with prepared keys: keyFor returns the key for a
+// "kid", or false.
+func DecryptDir(token string, keyFor func(kid string) (*A256GCMKey, bool)) (Header, []byte, error) {
+	return decryptDir(token, func(kid string) (cipher.AEAD, error) {
+		k, ok := keyFor(kid)
+		if !ok || k == nil {
+			return nil, ErrUnknownKeyID
+		}
+		return k.aead, nil
+	})
+}
+
+func decryptDir(token string, aeadFor func(kid string) (cipher.AEAD, error)) (Header, []byte, error) {
 	if len(token) > MaxCompactSize {
 		return Header{}, nil, fmt.Errorf("%w: %d bytes is longer than %d", ErrMalformed, len(token), MaxCompactSize)
 	}
@@ -92,11 +249,7 @@ func DecryptDirA256GCM(token string, keyFor func(kid string) ([]byte, bool)) (He
 	if len(raw[2]) != gcmIVSize || len(raw[4]) != gcmTagSize {
 		return Header{}, nil, fmt.Errorf("%w: IV or tag of the wrong size", ErrMalformed)
 	}
-	key, ok := keyFor(h.KeyID)
-	if !ok {
-		return Header{}, nil, ErrUnknownKeyID
-	}
-	aead, err := newGCM(key)
+	aead, err := aeadFor(h.KeyID)
 	if err != nil {
 		return Header{}, nil, err
 	}

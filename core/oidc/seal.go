@@ -38,6 +38,9 @@ type SealingKey struct {
 type Sealer struct {
 	current SealingKey
 	keys    map[string][]byte
+	// prepared holds each key's AES-GCM state, made once: making it costs more than
+	// sealing a logoutId (BENCHMARKS.md, "Issue 15: the cost of a sign-out").
+	prepared map[string]*jose.A256GCMKey
 }
 
 // NewSealer makes a Sealer from keys: the first key seals, every key opens. To rotate, put
@@ -47,7 +50,7 @@ func NewSealer(keys []SealingKey) (*Sealer, error) {
 	if len(keys) == 0 {
 		return nil, errorf(ErrKey, "no sealing key: at least one is needed")
 	}
-	s := &Sealer{keys: make(map[string][]byte, len(keys))}
+	s := &Sealer{keys: make(map[string][]byte, len(keys)), prepared: make(map[string]*jose.A256GCMKey, len(keys))}
 	for i, k := range keys {
 		if k.KID == "" {
 			return nil, errorf(ErrKey, "sealing key %d has an empty kid", i)
@@ -62,6 +65,11 @@ func NewSealer(keys []SealingKey) (*Sealer, error) {
 			return nil, errorf(ErrKey, "sealing key id %s is used twice", quote(k.KID))
 		}
 		s.keys[k.KID] = append([]byte(nil), k.Secret...)
+		prepared, err := jose.NewA256GCMKey(s.keys[k.KID])
+		if err != nil {
+			return nil, errorf(ErrKey, "sealing key %s: %v", quote(k.KID), err)
+		}
+		s.prepared[k.KID] = prepared
 	}
 	s.current = SealingKey{KID: keys[0].KID, Secret: s.keys[keys[0].KID]}
 	return s, nil
@@ -83,7 +91,7 @@ func (s *Sealer) Seal(purpose string, payload []byte, now, expiry time.Time) (st
 	if exp <= now.Unix() {
 		return "", errors.New("oidc: seal: expiry must be at least one second after now")
 	}
-	token, err := jose.EncryptDirA256GCM(s.current.Secret, s.current.KID,
+	token, err := s.prepared[s.current.KID].EncryptDir(s.current.KID,
 		map[string]any{headerPurpose: purpose, headerExpiry: exp}, payload)
 	if err != nil {
 		return "", errors.New("oidc: seal: " + err.Error())
@@ -103,8 +111,8 @@ func (s *Sealer) Open(purpose, token string, now time.Time) ([]byte, error) {
 	if len(token) > maxSealedSize {
 		return nil, errorf(ErrInvalid, "%d bytes is longer than any value we seal", len(token))
 	}
-	header, payload, err := jose.DecryptDirA256GCM(token, func(kid string) ([]byte, bool) {
-		key, ok := s.keys[kid]
+	header, payload, err := jose.DecryptDir(token, func(kid string) (*jose.A256GCMKey, bool) {
+		key, ok := s.prepared[kid]
 		return key, ok
 	})
 	switch {
@@ -113,7 +121,7 @@ func (s *Sealer) Open(purpose, token string, now time.Time) ([]byte, error) {
 	case errors.Is(err, jose.ErrDecrypt):
 		return nil, errorf(ErrInvalid, "does not decrypt: tampered with or truncated")
 	case err != nil:
-		// jose.DecryptDirA256GCM reads only the exact shape Seal writes (strict
+		// jose.DecryptDir reads only the exact shape Seal writes (strict
 		// base64url, an empty encrypted key, no "zip"), so each value has one spelling.
 		return nil, errorf(ErrInvalid, "not in the form we seal (a dir/A256GCM compact JWE)")
 	}
