@@ -16,7 +16,7 @@ import (
 // TestAnUnknownClusterIsLoggedOncePerVM serves envoy.yaml with the store on etcd through a
 // cluster the Envoy configuration does not define (an operator's typo in store.etcd.cluster,
 // which the filter cannot see: Envoy refuses each call with BadArgument). Every follow of
-// etcd, every tick, is such a call: the log says so once per VM, naming the settings that
+// etcd, every tick, is such a call: the log says so at most once per VM, naming the settings that
 // name clusters, instead of once per call (about 40 lines a second here).
 func TestAnUnknownClusterIsLoggedOncePerVM(t *testing.T) {
 	wasmFile(t, "exeunt.wasm")
@@ -51,8 +51,10 @@ func TestAnUnknownClusterIsLoggedOncePerVM(t *testing.T) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) == 0 || len(lines) > 2 {
-		t.Fatalf("%d log lines about the refused cluster, want 1 or 2 (one per VM):\n%s", len(lines), strings.Join(lines, "\n"))
+	// At most one per VM: the 2 workers' and the canary VM's (hostsim, as Envoy, first
+	// starts the plugin in a canary VM to check its configuration).
+	if len(lines) == 0 || len(lines) > 3 {
+		t.Fatalf("%d log lines about the refused cluster, want 1 to 3 (one per VM):\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	if !strings.Contains(lines[0], "store.etcd.cluster") {
 		t.Errorf("the log line does not say which settings name clusters: %s", lines[0])

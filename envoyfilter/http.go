@@ -236,10 +236,22 @@ func dispatch(c *core.Call, then func(core.Decision)) {
 		then(c.Then(r))
 	})
 	if err != nil {
-		proxywasm.LogErrorf("exeunt: HTTP call to cluster %q refused by the host: %v", c.Cluster, err)
+		if !refusedClusters[c.Cluster] {
+			refusedClusters[c.Cluster] = true
+			proxywasm.LogErrorf("exeunt: HTTP call to cluster %q refused by the host: %v; "+
+				"does this Envoy define a cluster of that name? The filter's configuration names it "+
+				"(store.etcd.cluster, a provider's cluster or a client's backchannel_cluster). "+
+				"Further refusals for this cluster are not logged by this VM", c.Cluster, err)
+		}
 		then(c.Then(core.CallResult{}))
 	}
 }
+
+// refusedClusters are the clusters whose calls the host refused (Envoy does so for a
+// cluster it does not define), logged once each: a cluster the store follows every tick
+// would otherwise log a line per tick. The VM's module instance holds its own set; the
+// failures themselves still reach core, which counts and handles them.
+var refusedClusters = map[string]bool{}
 
 func callResult(numHeaders, bodySize int) core.CallResult {
 	if numHeaders == 0 {
