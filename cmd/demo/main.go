@@ -97,7 +97,12 @@ func run() int {
 		if len(d.Replicas) > 0 {
 			fmt.Println()
 			for i, r := range d.Replicas {
-				fmt.Printf("replica %d: http://%s/\n", i+1, r.ListenerAddr)
+				if r.AdminAddr != "" {
+					// Each replica has its own admin interface (its counters, exeunt.store.*).
+					fmt.Printf("replica %d: http://%s/  (admin http://%s/stats)\n", i+1, r.ListenerAddr, r.AdminAddr)
+				} else {
+					fmt.Printf("replica %d: http://%s/\n", i+1, r.ListenerAddr)
+				}
 			}
 			fmt.Printf("etcd: %s\n", d.EtcdURL)
 		}
