@@ -66,7 +66,8 @@ func GenerateKeys() (Keys, error) {
 	}, nil
 }
 
-func (k Keys) object() map[string]any {
+// Object is k as the plugin's "keys" object.
+func (k Keys) Object() map[string]any {
 	return map[string]any{
 		"sealing": []any{map[string]any{"kid": k.SealingKID, "secret": k.SealingSecret}},
 		"signing": []any{map[string]any{"kid": k.SigningKID, "private_key_pem": k.SigningPEM}},
@@ -148,7 +149,7 @@ func FleetConfig(raw []byte, f Fleet) ([]byte, error) {
 						etcd["cluster"] = EtcdCluster
 						plugin["store"] = map[string]any{"backend": "etcd", "etcd": etcd}
 					}
-					plugin["keys"] = f.Keys.object()
+					plugin["keys"] = f.Keys.Object()
 					for k, v := range f.Plugin {
 						plugin[k] = v
 					}

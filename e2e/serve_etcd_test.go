@@ -54,10 +54,7 @@ func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keysJSON, _ := json.Marshal(map[string]any{
-		"sealing": []any{map[string]any{"kid": keys.SealingKID, "secret": keys.SealingSecret}},
-		"signing": []any{map[string]any{"kid": keys.SigningKID, "private_key_pem": keys.SigningPEM}},
-	})
+	keysJSON, _ := json.Marshal(keys.Object())
 	cfg := shippedYAMLFile(t, map[string]string{
 		`"keys": { "dev_generate": true }`:    `"keys": ` + string(keysJSON),
 		"http://127.0.0.1:9080":               peer.Issuer,

@@ -2,17 +2,13 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/exeunt/exeunt/demo"
 )
 
 func runCheck(t *testing.T, stdin string, args ...string) (int, string) {
@@ -149,32 +145,14 @@ func TestAnEtcdClusterEnvoyDoesNotHaveIsAProblem(t *testing.T) {
 	yaml := strings.Replace(repoFile(t, "envoy.yaml"), `"issuer": "http://localhost:10000",`,
 		`"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd_gateway"}},`, 1)
 	// A fleet's replicas share configured keys (generated ones are refused with etcd).
-	yaml = strings.Replace(yaml, `"keys": { "dev_generate": true }`, `"keys": `+fleetKeys(t), 1)
+	keys, err := demo.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysJSON, _ := json.Marshal(keys.Object())
+	yaml = strings.Replace(yaml, `"keys": { "dev_generate": true }`, `"keys": `+string(keysJSON), 1)
 	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
 	if code != 1 || !strings.Contains(out, `field "store.etcd.cluster": no cluster named "etcd_gateway"`) {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
-}
-
-// fleetKeys is a "keys" object with a fresh sealing and signing key, as JSON.
-func fleetKeys(t *testing.T) string {
-	t.Helper()
-	secret := make([]byte, 32)
-	rand.Read(secret)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := json.Marshal(map[string]any{
-		"sealing": []any{map[string]any{"kid": "s1", "secret": base64.RawURLEncoding.EncodeToString(secret)}},
-		"signing": []any{map[string]any{"kid": "k1", "private_key_pem": string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(keys)
 }
