@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/exeunt/exeunt/demo/app"
@@ -117,7 +118,23 @@ type proxy interface {
 
 // Start starts the demo and returns once Exeunt answers through the listener. On error,
 // whatever was started is stopped.
-func Start(ctx context.Context, opts Options) (d *Demo, err error) {
+//
+// With FreePorts, a port is picked free but used a moment later, and another process (a
+// test running beside, an outgoing connection given that ephemeral port) can take it in
+// between: then the whole start is tried again with new ports, up to three times.
+func Start(ctx context.Context, opts Options) (*Demo, error) {
+	for attempt := 1; ; attempt++ {
+		d, err := start(ctx, opts)
+		if err == nil || !opts.FreePorts || attempt == 3 || !errors.Is(err, syscall.EADDRINUSE) {
+			return d, err
+		}
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "demo: a port picked free was taken before it was used; picking ports again (%v)\n", err)
+		}
+	}
+}
+
+func start(ctx context.Context, opts Options) (d *Demo, err error) {
 	logw := opts.Log
 	if logw == nil {
 		logw = io.Discard
@@ -261,10 +278,13 @@ func Start(ctx context.Context, opts Options) (d *Demo, err error) {
 			d.Replicas = append(d.Replicas, Replica{ListenerAddr: r.ListenerAddr(p.listener.Name), AdminAddr: r.AdminAddr()})
 		}
 	} else {
-		d.proxy, err = startProxy(ctx, opts, d.ConfigPath, dir, logw)
+		// Assigned only on success: a nil *serve.Server in the interface would not be nil,
+		// and Close would call it.
+		px, err := startProxy(ctx, opts, d.ConfigPath, dir, logw)
 		if err != nil {
 			return d, fmt.Errorf("demo: hostsim serve: %w", err)
 		}
+		d.proxy = px
 	}
 	d.ListenerAddr = d.proxy.ListenerAddr(p.listener.Name)
 	d.AdminAddr = d.proxy.AdminAddr()

@@ -2,12 +2,16 @@ package demo
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/exeunt/exeunt/hostsim/envoyconfig"
@@ -152,5 +156,42 @@ func TestStartServesTheDemo(t *testing.T) {
 	}
 	if _, err := client.Get(d.ProviderIssuer); err == nil {
 		t.Fatal("the provider still answers after Close")
+	}
+}
+
+// TestStartWithItsListenerTakenFailsCleanly holds the listener's port while the demo starts:
+// Start returns hostsim's "already in use" error (EADDRINUSE, which a FreePorts start retries
+// on) and stops what it started. It used to panic in Close on the failed hostsim.
+func TestStartWithItsListenerTakenFailsCleanly(t *testing.T) {
+	root, _ := filepath.Abs("..")
+	if _, err := os.Stat(filepath.Join(root, "build", "exeunt.wasm")); err != nil {
+		t.Fatal("build/exeunt.wasm is missing: run `make test` (or `make wasm`) first")
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, mapping, err := freePorts(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", mapping[10000]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	path := filepath.Join(t.TempDir(), "envoy.yaml")
+	if err := os.WriteFile(path, moved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	d, err := Start(context.Background(), Options{ConfigPath: path, Dir: root, VMs: 1,
+		Log: &syncWriter{w: &log}, CacheDir: os.Getenv("HOSTSIM_CACHE_DIR")})
+	if err == nil {
+		d.Close()
+		t.Fatalf("the demo started on a listener port another process holds\n%s", log.String())
+	}
+	if d != nil || !errors.Is(err, syscall.EADDRINUSE) || !strings.Contains(err.Error(), "already in use") {
+		t.Fatalf("Start = %v, %v; want no demo and hostsim's EADDRINUSE error", d, err)
 	}
 }

@@ -171,7 +171,9 @@ func listen(field, addr string) (net.Listener, error) {
 		return ln, nil
 	}
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("%s: %s is already in use: another process (another hostsim or Envoy?) listens there; stop it, or choose another port_value (0 picks a free port)", field, addr)
+		// %w keeps EADDRINUSE visible to callers that pick ports themselves (the demo's
+		// FreePorts), so they can pick again.
+		return nil, fmt.Errorf("%s: %s is already in use: another process (another hostsim or Envoy?) listens there; stop it, or choose another port_value (0 picks a free port): %w", field, addr, syscall.EADDRINUSE)
 	}
 	return nil, fmt.Errorf("%s: cannot listen on %s: %v", field, addr, err)
 }
