@@ -64,33 +64,29 @@ func retryDelay(n int) time.Duration {
 	return min(d, maxRetryDelay)
 }
 
-// enqueueBackchannel queues the logout tokens for the clients the session visited that
-// take them, then goes on with next. Clients without a backchannel_logout_uri are not
-// notified this way; a client the session never visited is never notified.
-func (e *Engine) enqueueBackchannel(sid, sub string, clients []string, trigger string, now time.Time, next func() Decision) Decision {
+// backchannelJob is the job of an ended session: one item for each client it visited
+// that takes logout tokens (a client the session never visited is never notified). Its
+// id in the queue is the session's sid (revocations.end), so that ending a session twice
+// cannot queue it twice.
+func (e *Engine) backchannelJob(sid, sub string, clients []string, trigger string, now time.Time) deliveryJob {
 	job := deliveryJob{Sub: sub, SID: sid, Trigger: trigger, Deadline: now.Add(e.cfg.Logout.BackchannelDeadline).Unix()}
 	for _, id := range clients {
 		if c := e.cfg.Client(id); c != nil && c.BackchannelLogoutURI != "" {
 			job.Items = append(job.Items, deliveryItem{Client: id, Due: now.UnixMilli()})
 		}
 	}
-	if len(job.Items) == 0 {
-		return next()
-	}
-	return e.ports.deliveries.enqueue(job, now, func(err error) Decision {
-		if err != nil {
-			// Nothing may be lost: without the queue the first attempts go out from
-			// here and now, without retries.
-			e.logf("exeunt: back-channel: cannot queue the notifications of sid=%s (%v); sending once without retries", sid, err)
-			for _, it := range job.Items {
-				if c := e.deliveryCall("", job, it, now); c != nil {
-					e.unqueued = append(e.unqueued, c)
-				}
-			}
+	return job
+}
+
+// sendUnqueued sends a job the store could not queue: nothing may be lost, so the first
+// attempts go out from here and now, without retries.
+func (e *Engine) sendUnqueued(job deliveryJob, err error, now time.Time) {
+	e.logf("exeunt: back-channel: cannot queue the notifications of sid=%s (%v); sending once without retries", job.SID, err)
+	for _, it := range job.Items {
+		if c := e.deliveryCall("", job, it, now); c != nil {
+			e.unqueued = append(e.unqueued, c)
 		}
-		e.nextDelivery = now
-		return next()
-	})
+	}
 }
 
 // deliverDue claims the deliveries due now; the Decision's Background holds their

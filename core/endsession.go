@@ -118,6 +118,15 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		// Whether this session is still alive is unknown, and ending it would fail too.
 		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
 	}
+	// A cookie that opens, of a session that has ended (an earlier sign-out whose answer
+	// was lost, applied by the store late; another trigger): the sign-out goes on as for
+	// a live session, and completes the browser's part instead of ending it again.
+	revoked := false
+	if err == errRevoked {
+		if rs, ok := e.revokedSession(v); ok {
+			s, err, revoked = rs, nil, true
+		}
+	}
 	if err != nil {
 		// Already signed out is not an error: show the logged-out page (with the way
 		// back to the app when it was validated), and drop a dead cookie.
@@ -138,6 +147,9 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 	if !proven || e.cfg.Logout.Prompt == LogoutPromptAlways {
 		ctx.Prompt = true
 		return e.showPrompt(lang, ctx, now)
+	}
+	if revoked {
+		return e.completeSignOut(lang, ctx, s, chunks, now)
 	}
 	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
 }
@@ -231,6 +243,12 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	// refused attempt (from another site, say) changes nothing, and the user's own
 	// click still works.
 	s, chunks, err := v.session()
+	revoked := false // the cookie's session has ended already (see endSession)
+	if err == errRevoked {
+		if rs, ok := e.revokedSession(v); ok {
+			s, err, revoked = rs, nil, true
+		}
+	}
 	switch {
 	case err == errStoreUnavailable:
 		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
@@ -255,14 +273,28 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 		return e.failPage(lang, pageFailure(400, "csrf"))
 	}
 	sessionErr := err
-	return e.ports.claims.claim(claimPromptToken, tok.JTI, time.Unix(ctx.Expires, 0), now, func(fresh bool, err error) Decision {
+	// The token is spent on this session (its owner): a repeat of the same confirmation
+	// for the same session (the first's answer lost to a timeout after the store applied
+	// the claim) goes on; the token stays refused for any other session.
+	owner := ""
+	if err == nil {
+		owner = s.SID
+	}
+	return e.ports.claims.claimAs(claimPromptToken, tok.JTI, owner, time.Unix(ctx.Expires, 0), now, func(fresh bool, err error) Decision {
 		if err != nil {
-			// Not known to be used, and nothing done: the user is still signed in.
 			e.logf("exeunt: sign-out: the store cannot say whether this prompt was used: %v", err)
+			if revoked { // ended already: "still signed in" would be false
+				return e.failPage(lang, pageFailure(503, "unavailable").withHeaders(Header{Name: "retry-after", Value: "1"}))
+			}
+			// Nothing ended (the claim comes first): the user is still signed in.
 			return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
 		}
 		if !fresh {
 			return e.failPage(lang, pageFailure(400, "csrf"))
+		}
+		if revoked {
+			ctx.Clients = s.Clients
+			return e.completeSignOut(lang, ctx, s, chunks, now)
 		}
 		if sessionErr != nil {
 			// Signed out in the meantime (another tab, the provider): done already.

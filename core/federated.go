@@ -186,6 +186,11 @@ func (e *Engine) backchannelEnd(p *Provider, records []sessionRecord, jti string
 		}
 	}
 	return e.endSessions(records, triggerProviderBackchannel, now, each, func(failed *sessionRecord, err error) Decision {
+		if errors.Is(err, errOutcomeUnknown) {
+			// It may still be applied, with its notices; a retry finds it done.
+			e.logf("exeunt: back-channel logout: ending sid=%s not confirmed by the store: %v", failed.SID, err)
+			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the store did not confirm the sign-out in time; retry later"))
+		}
 		if err != nil {
 			e.logf("exeunt: back-channel logout: cannot revoke sid=%s: %v", failed.SID, err)
 			return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the session could not be ended right now; retry later"))

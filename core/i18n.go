@@ -82,6 +82,8 @@ var catalogs = map[string]map[string]string{
 		"err.store_unavailable.text":        "Your session cannot be checked right now: the session store is not reachable yet. Please try again in a moment.",
 		"err.signout_unavailable.title":     "Sign-out not completed",
 		"err.signout_unavailable.text":      "You could not be signed out right now: the session store is not reachable. You are still signed in. Please try again in a moment.",
+		"err.signout_unconfirmed.title":     "Sign-out not confirmed",
+		"err.signout_unconfirmed.text":      "Your sign-out could not be confirmed: the session store did not answer in time, and it may still take effect. Please try again: signing out again completes it either way.",
 		"err.signin_unavailable.title":      "Sign-in not completed",
 		"err.signin_unavailable.text":       "You could not be signed in right now: the session store is not reachable. Please try again in a moment.",
 		"err.cross_site.title":              "Sign-out not confirmed",
@@ -185,6 +187,8 @@ var catalogs = map[string]map[string]string{
 		"err.store_unavailable.text":        "Votre session ne peut pas être vérifiée pour le moment : le stockage des sessions n'est pas encore joignable. Veuillez réessayer dans un instant.",
 		"err.signout_unavailable.title":     "Déconnexion non effectuée",
 		"err.signout_unavailable.text":      "Vous n'avez pas pu être déconnecté pour le moment : le stockage des sessions est injoignable. Vous êtes toujours connecté. Veuillez réessayer dans un instant.",
+		"err.signout_unconfirmed.title":     "Déconnexion non confirmée",
+		"err.signout_unconfirmed.text":      "Votre déconnexion n'a pas pu être confirmée : le stockage des sessions n'a pas répondu à temps, et elle peut encore prendre effet. Veuillez réessayer : une nouvelle déconnexion la termine dans tous les cas.",
 		"err.signin_unavailable.title":      "Connexion non effectuée",
 		"err.signin_unavailable.text":       "Vous n'avez pas pu être connecté pour le moment : le stockage des sessions est injoignable. Veuillez réessayer dans un instant.",
 		"err.cross_site.title":              "Déconnexion non confirmée",
@@ -232,7 +236,7 @@ var errorReasons = []string{
 	"invalid_request", "invalid_redirect_uri", "invalid_hint", "client_mismatch", "unknown_client",
 	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
 	"provider_state", "server_error", "unavailable", "no_app", "param_too_long", "provider_unavailable",
-	"cross_site", "store_unavailable", "signout_unavailable", "signin_unavailable",
+	"cross_site", "store_unavailable", "signout_unavailable", "signout_unconfirmed", "signin_unavailable",
 	// sign-in (their English texts are the ones the sign-in pages had before they were
 	// translated)
 	"signin_unreachable",

@@ -63,48 +63,54 @@ func (e *Engine) recordVisit(s *session, now time.Time, d Decision) Decision {
 	})
 }
 
-// revokeSession ends an edge session everywhere: the revocations (checked on every
-// request, by every VM) and the index (so it is not ended twice). until is when the
-// session would have ended anyway: after that the revocation entry can go. then(nil)
-// once the revocation is durable.
-func (e *Engine) revokeSession(sid string, expires int64, now time.Time, then func(error) Decision) Decision {
+// revocationEnd is how long a revocation of a session ending at expires is kept: until
+// the session would have ended anyway (after that the entry can go), at least a minute.
+func revocationEnd(expires int64, now time.Time) time.Time {
 	until := time.Unix(expires, 0)
 	if !until.After(now) {
 		until = now.Add(time.Minute)
 	}
-	return e.ports.revocations.revoke(sid, until, now, func(err error) Decision {
-		if err != nil {
-			return then(err)
-		}
-		return e.ports.sessions.forget(sid, now, func(err error) Decision {
-			if err != nil {
-				e.logf("exeunt: session index: cannot drop sid=%s: %v", sid, err)
-			}
-			return then(nil)
-		})
-	})
+	return until
+}
+
+// revokeSession ends an edge session everywhere that notifies nobody: the revocations
+// (checked on every request, by every VM) and the index. then(nil) once durable.
+func (e *Engine) revokeSession(sid string, expires int64, now time.Time, then func(error) Decision) Decision {
+	return e.ports.revocations.end(sid, revocationEnd(expires, now), deliveryJob{}, now, func(_ ended, err error) Decision { return then(err) })
 }
 
 // endSessions is the one "end sessions" step of every sign-out trigger: for each record
-// in turn it revokes the session (durably), counts and logs it, queues its back-channel
-// notifications, and calls each. It stops at the first revocation that fails, calling
-// done with that record; done(nil, nil) when all ended.
+// in turn it ends the session in one durable, atomic and idempotent step of the store
+// (revocations.end: the revocation, the index record dropped, and its back-channel
+// notifications queued), counts and logs it, and calls each. It stops at the first that
+// fails, calling done with that record (errors.Is(err, errOutcomeUnknown) when the store
+// may still apply it); done(nil, nil) when all ended. A session found revoked already is
+// ended: whoever revoked it queued its notices, so none are queued again.
 func (e *Engine) endSessions(recs []sessionRecord, trigger string, now time.Time, each func(sessionRecord), done func(failed *sessionRecord, err error) Decision) Decision {
 	if len(recs) == 0 {
 		return done(nil, nil)
 	}
 	rec := recs[0]
-	return e.revokeSession(rec.SID, rec.Expires, now, func(err error) Decision {
+	job := e.backchannelJob(rec.SID, rec.Sub, rec.Clients, trigger, now)
+	return e.ports.revocations.end(rec.SID, revocationEnd(rec.Expires, now), job, now, func(r ended, err error) Decision {
 		if err != nil {
 			return done(&rec, err)
 		}
-		e.metrics.Add(logoutCounter(trigger), 1)
-		e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, trigger)
-		return e.enqueueBackchannel(rec.SID, rec.Sub, rec.Clients, trigger, now, func() Decision {
-			if each != nil {
-				each(rec)
+		if r.already {
+			e.logf("exeunt: sid=%s was signed out already (trigger=%s found it so): its notices were queued then, none now", rec.SID, trigger)
+		} else {
+			e.metrics.Add(logoutCounter(trigger), 1)
+			e.logf("exeunt: signed out sid=%s idp=%s trigger=%s", rec.SID, rec.IdP, trigger)
+			if r.unqueued != nil {
+				e.sendUnqueued(job, r.unqueued, now)
 			}
-			return e.endSessions(recs[1:], trigger, now, each, done)
-		})
+			if len(job.Items) > 0 {
+				e.nextDelivery = now
+			}
+		}
+		if each != nil {
+			each(rec)
+		}
+		return e.endSessions(recs[1:], trigger, now, each, done)
 	})
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -14,6 +15,14 @@ import (
 func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
+		if errors.Is(err, errOutcomeUnknown) {
+			// The store may still apply it (a hung etcd, a partition): neither "signed
+			// out" nor "still signed in" would be known to be true. The cookie is kept: a
+			// retry ends the session if it is not, and finishes the browser's part
+			// either way (completeSignOut).
+			e.logf("exeunt: sign-out: sid=%s not confirmed by the store (it may still apply it): %v", s.SID, err)
+			return e.failPage(lang, signoutUnconfirmedFailure())
+		}
 		if err != nil {
 			// Not durable, so not done: the session lives on (the cookie is kept, so
 			// that the user can try again and is not told "signed out" by an empty
@@ -23,6 +32,32 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 		}
 		return e.afterSignOut(lang, ctx, s, clear, now)
 	})
+}
+
+// completeSignOut does the browser's part of a sign-out whose session has ended already
+// (the cookie opens, but its session is revoked): an earlier attempt whose answer was
+// lost (the store applied it late, and queued its back-channel notices with it), or an
+// end by another trigger. The browser still gets what only it can do: the front-channel
+// iframes, the provider's end session endpoint, and the signed-out page.
+func (e *Engine) completeSignOut(lang string, ctx *logoutContext, s *session, chunks int, now time.Time) Decision {
+	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
+	e.logf("exeunt: sign-out: sid=%s had ended already; completing the browser's part", s.SID)
+	return e.afterSignOut(lang, ctx, s, clear, now)
+}
+
+// revokedSession opens the request's session cookie when openSession refused it as
+// revoked (errRevoked): the session this browser held, which has ended. ok false when the
+// cookie does not open, or has expired.
+func (e *Engine) revokedSession(v *requestView) (*session, bool) {
+	raw, _, ok := joinCookie(v.cookies(), e.cfg.Cookie.Name)
+	if !ok {
+		return nil, false
+	}
+	s, err := e.unseal(raw, v.now)
+	if err != nil || !v.now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
+		return nil, false
+	}
+	return &s, true
 }
 
 // afterSignOut sends the browser on once the edge session has ended.

@@ -174,10 +174,13 @@ func (b *etcdBackend) authenticate(then func(error) Decision) Decision {
 	})
 }
 
+// put and txn are the writes: a failure that may still be applied wraps errOutcomeUnknown
+// (store_etcd_outcome.go). An err from call means nothing was sent.
 func (b *etcdBackend) put(op etcdv3.PutRequest, then func(error) Decision) Decision {
 	return b.call(op, func(status int, body []byte, err error) Decision {
 		if err == nil {
 			_, err = b.gw.ParsePut(status, body)
+			err = writeOutcome(status, body, err)
 		}
 		return then(err)
 	})
@@ -198,6 +201,7 @@ func (b *etcdBackend) txn(op etcdv3.TxnRequest, then func(*etcdv3.TxnResponse, e
 		var resp *etcdv3.TxnResponse
 		if err == nil {
 			resp, err = b.gw.ParseTxn(status, body)
+			err = writeOutcome(status, body, err)
 		}
 		return then(resp, err)
 	})

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -68,6 +69,69 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 				b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
 			}
 			return then(nil)
+		})
+	})
+}
+
+// end is one transaction: if revoked/<sid> does not exist, put it, delete session/<sid>
+// and put delivery/<sid> (the job, on a lease of its own), all at one revision; else do
+// nothing. So a sign-out whose answer was lost is either wholly applied (late, maybe: then
+// its notices are queued too, and any replica's tick delivers them) or not at all, and
+// repeating it never queues twice.
+func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+	b := r.b
+	revKey, err := b.key("revoked", sid)
+	var recKey, jobKey []byte
+	if err == nil {
+		recKey, err = b.key("session", sid)
+	}
+	if err == nil {
+		jobKey, err = b.key("delivery", sid)
+	}
+	if err != nil {
+		return then(ended{}, err)
+	}
+	var already bool
+	write := func(lease, jobLease int64, done func(error) Decision) Decision {
+		ops := []etcdv3.TxnOp{{Put: &etcdv3.PutRequest{Key: revKey, Value: untilValue(until, nil), Lease: lease}},
+			{DeleteRange: &etcdv3.DeleteRangeRequest{Key: recKey}}}
+		if jobLease != 0 {
+			raw, _ := json.Marshal(job)
+			ops = append(ops, etcdv3.TxnOp{Put: &etcdv3.PutRequest{Key: jobKey, Value: raw, Lease: jobLease}})
+		}
+		op := etcdv3.TxnRequest{Compare: []etcdv3.Compare{{Key: revKey, Target: etcdv3.TargetCreate, Result: etcdv3.Equal, Number: 0}}, Success: ops}
+		return b.txn(op, func(resp *etcdv3.TxnResponse, err error) Decision {
+			if err == nil {
+				already = !resp.Succeeded
+			}
+			return done(err)
+		})
+	}
+	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
+		if len(job.Items) == 0 {
+			return write(lease, 0, done)
+		}
+		return b.withLease(job.keepUntil(b.set.BackchannelTimeout), now, func(jobLease int64, done func(error) Decision) Decision {
+			return write(lease, jobLease, done)
+		}, done)
+	}, func(err error) Decision {
+		if err != nil {
+			return then(ended{}, fmt.Errorf("store etcd: cannot end sid=%s: %w", sid, err))
+		}
+		// Revoked in etcd (by this call or before): this VM refuses the session at once,
+		// the other VMs of this Envoy too, the other replicas on their next follow.
+		b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
+		if !already && len(job.Items) > 0 {
+			b.queueRead(0, 0) // this Envoy's next tick reads the queue
+		}
+		if b.shared == nil {
+			return then(ended{already: already}, nil)
+		}
+		return b.shared.revoke(sid, until, now, func(err error) Decision {
+			if err != nil {
+				b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
+			}
+			return then(ended{already: already}, nil)
 		})
 	})
 }

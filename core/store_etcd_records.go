@@ -28,6 +28,12 @@ func (c etcdClaims) claimKey(kind claimKind, id string) ([]byte, error) {
 // whose key the lease has not collected yet is taken over by a compare-and-swap on the
 // mod_revision read, so two late claimers still cannot both win.
 func (c etcdClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
+	return c.claimAs(kind, id, "", until, now, then)
+}
+
+// claimAs keeps the owner in the claim's value (after its end): a claim standing with the
+// same owner is fresh again for it.
+func (c etcdClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
 	b := c.b
 	key, err := c.claimKey(kind, id)
 	if err != nil {
@@ -35,7 +41,7 @@ func (c etcdClaims) claim(kind claimKind, id string, until, now time.Time, then 
 	}
 	var fresh bool
 	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
-		value := untilValue(until, nil)
+		value := untilValue(until, []byte(owner))
 		return b.txn(etcdv3.CreateIfAbsent(key, value, lease), func(resp *etcdv3.TxnResponse, err error) Decision {
 			if err != nil || resp.Succeeded {
 				fresh = err == nil
@@ -44,8 +50,10 @@ func (c etcdClaims) claim(kind claimKind, id string, until, now time.Time, then 
 			cur := resp.Current()
 			rev := int64(0)
 			if cur != nil {
-				if end, _, ok := readUntilValue(cur.Value); !ok || end > now.UnixMilli() {
-					return done(nil) // claimed before, and not ended
+				if end, by, ok := readUntilValue(cur.Value); !ok || end > now.UnixMilli() {
+					// Claimed before, and not ended: fresh only for the same owner's repeat.
+					fresh = ok && owner != "" && string(by) == owner
+					return done(nil)
 				}
 				rev = cur.ModRevision
 			}

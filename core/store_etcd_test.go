@@ -2,8 +2,10 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -61,7 +63,7 @@ func etcdAnswer(url string) func(testing.TB, *Call) CallResult {
 		client.Timeout = c.Timeout
 		resp, err := client.Do(req)
 		if err != nil {
-			return CallResult{}
+			return envoyLocalReply(err)
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
@@ -70,6 +72,21 @@ func etcdAnswer(url string) func(testing.TB, *Call) CallResult {
 		}
 		return CallResult{Status: resp.StatusCode, Body: body}
 	}
+}
+
+// envoyLocalReply is what Envoy's router answers a callout that got no response (as
+// hostsim/upstream_failure.go reproduces it): 503 with a connect-failure reason when no
+// connection could be made, 504 when the call's timeout ended first, else (a connection
+// cut after the request went out) the empty answer of a reset.
+func envoyLocalReply(err error) CallResult {
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return CallResult{Status: 503, Body: []byte("upstream connect error or disconnect/reset before headers. reset reason: remote connection failure, transport failure reason: delayed connect error: Connection refused")}
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return CallResult{Status: 504, Body: []byte("upstream request timeout")}
+	}
+	return CallResult{}
 }
 
 func etcdURL(t *testing.T) string {
@@ -373,7 +390,7 @@ func TestEtcdIsRevokedDoesNotAllocate(t *testing.T) {
 	// With this Envoy's shared data behind the copy, as the store setting makes it, the
 	// check costs what the local backend's own costs (reading a bucket of shared data
 	// copies it when it holds something; an empty one costs nothing), and no more.
-	local := localRevocations{NewMemoryStore()}
+	local := localRevocations{store: NewMemoryStore()}
 	b.shared = local
 	local.revoke("s3", now.Add(time.Hour), now, func(error) Decision { return Continue() })
 	sids = append(sids, "s3")

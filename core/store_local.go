@@ -56,7 +56,7 @@ const maxContextBucketBytes = 16 << 10
 
 func newLocalPorts(cfg *Config, store Store) storePorts {
 	return storePorts{
-		revocations: localRevocations{store},
+		revocations: localRevocations{store: store, timeout: cfg.Logout.BackchannelTimeout},
 		claims:      localClaims{store},
 		sessions:    localSessions{store},
 		contexts:    localContexts{store},
@@ -65,7 +65,10 @@ func newLocalPorts(cfg *Config, store Store) storePorts {
 }
 
 // localRevocations: a revocation is durable once written to shared data.
-type localRevocations struct{ store Store }
+type localRevocations struct {
+	store   Store
+	timeout time.Duration // the back-channel timeout, for job.keepUntil
+}
 
 func (r localRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	return revokedSessions.contains(r.store, sid, now)
@@ -74,6 +77,31 @@ func (r localRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 func (r localRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
 	_, err := revokedSessions.add(r.store, sid, until, now)
 	return then(err)
+}
+
+// end writes the revocation, then (only when this call made it) drops the record and
+// queues the job under the sid. Shared data answers at once and never "maybe", so the
+// steps need no transaction: a failure is known where it happens. Revoked before: nothing
+// else is done (whoever revoked it queued its notices).
+func (r localRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+	added, err := revokedSessions.add(r.store, sid, until, now)
+	if err != nil {
+		return then(ended{}, err)
+	}
+	if !added {
+		return then(ended{already: true}, nil)
+	}
+	// A record left behind (a failed delete) only lets a provider's later sign-out find
+	// the session, which end then reports as ended already.
+	_ = sessionRecords.update(r.store, sid, now, func(string, bool) mapUpdate { return mapUpdate{delete: true} })
+	if len(job.Items) == 0 {
+		return then(ended{}, nil)
+	}
+	raw, _ := json.Marshal(job)
+	if err := deliveries.put(r.store, sid, string(raw), job.keepUntil(r.timeout), now); err != nil {
+		return then(ended{unqueued: err}, nil)
+	}
+	return then(ended{}, nil)
 }
 
 // localClaims: compare-and-swap on the bucket makes a claim atomic between VMs.
@@ -93,6 +121,20 @@ func (c localClaims) claim(kind claimKind, id string, until, now time.Time, then
 	set, key := claimSet(kind, id)
 	fresh, err := set.add(c.store, key, until, now)
 	return then(fresh, err)
+}
+
+// claimAs keeps the owner as the claim's value: the same owner's claim again is fresh.
+func (c localClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
+	set, key := claimSet(kind, id)
+	fresh := false
+	err := set.entries.update(c.store, key, now, func(old string, found bool) mapUpdate {
+		fresh = !found || (owner != "" && old == owner) // the last run counts
+		if found {
+			return mapUpdate{keep: true}
+		}
+		return mapUpdate{value: owner, until: until}
+	})
+	return then(fresh && err == nil, err)
 }
 
 func (c localClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {

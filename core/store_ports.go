@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -50,7 +51,7 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 		p, b, err := newEtcdPorts(cfg.etcdSettings(), log)
 		if err == nil {
 			// The VMs of one Envoy share revocations at once, and one follow of etcd.
-			b.shared, b.sharedStore = localRevocations{store}, store
+			b.shared, b.sharedStore = localRevocations{store: store}, store
 		}
 		return p, err
 	default:
@@ -71,10 +72,33 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 //     refuses the session from then on, and a restart does not undo it. then(err) when
 //     that cannot be promised; the session must then not be reported as ended.
 //   - Revoking twice is harmless.
+//   - end is the sign-out's one durable step: it revokes sid until `until`, drops its
+//     record from the session index, and queues job (unless it has no items) under a
+//     key of its own (the sid), as ONE atomic step: all of it or none. It is idempotent:
+//     when sid is revoked already (by an earlier end whose answer was lost, or another
+//     trigger), it changes nothing and says so (ended.already), since whoever revoked
+//     it queued its notices with it. then(err) when it cannot be promised; errors.Is(err,
+//     errOutcomeUnknown) when the store may still apply it later (a timeout): the caller
+//     must not say it did not happen, and a later end finds it done or does it.
+//     ended.unqueued (a backend that cannot make the queue part of the step: local,
+//     whose writes cannot time out) says the revocation holds but the job could not be
+//     queued: the caller sends the notices once without retries.
 type revocations interface {
 	isRevoked(sid string, now time.Time) (bool, error)
 	revoke(sid string, until, now time.Time, then func(error) Decision) Decision
+	end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision
 }
+
+// ended is what revocations.end did.
+type ended struct {
+	already  bool  // sid was revoked before: nothing written, nothing queued now
+	unqueued error // revoked, but job not queued (local backend only)
+}
+
+// errOutcomeUnknown: a write the store did not answer in time (or answered with "maybe"):
+// it may or may not have been made, and may still be. Repeating an idempotent write is
+// the way to learn which.
+var errOutcomeUnknown = errors.New("the store did not answer in time: the change may or may not have been made, and may still be")
 
 // claimKind is the space a single-use value belongs to; the same id in two kinds are
 // two claims.
@@ -96,8 +120,12 @@ const (
 //   - claimed reports whether id is claimed, claiming nothing; its answer may be stale
 //     by the time it is used (the caller claims afterwards).
 //   - Ids are opaque strings without spaces or newlines, at most a few hundred bytes.
+//   - claimAs is claim for a use by owner (not empty): a claim made before by the same
+//     owner counts as fresh too, so that a use whose answer was lost (a timeout, after
+//     which the store applied it) can be repeated by the same owner, never by another.
 type claims interface {
 	claim(kind claimKind, id string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
+	claimAs(kind claimKind, id, owner string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision
 }
 

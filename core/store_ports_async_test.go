@@ -51,11 +51,17 @@ func (d deferredRevocations) isRevoked(sid string, now time.Time) (bool, error) 
 func (d deferredRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.revocations.revoke(sid, until, now, then) })
 }
+func (d deferredRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+	return later(func() Decision { return d.inner.revocations.end(sid, until, job, now, then) })
+}
 
 type deferredClaims struct{ deferredPorts }
 
 func (d deferredClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
 	return later(func() Decision { return d.inner.claims.claim(kind, id, until, now, then) })
+}
+func (d deferredClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
+	return later(func() Decision { return d.inner.claims.claimAs(kind, id, owner, until, now, then) })
 }
 func (d deferredClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
 	return later(func() Decision { return d.inner.claims.claimed(kind, id, now, then) })

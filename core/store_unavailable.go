@@ -16,6 +16,17 @@ func storeUnavailableFailure(reason string) failure {
 	return f
 }
 
+// signoutUnconfirmedFailure is the 503 of a sign-out whose durable step the store did
+// not confirm in time (errOutcomeUnknown): it may still be applied, so the page neither
+// says "signed out" nor "still signed in", and asks to try again, which completes it
+// (ending a session is idempotent, and a retry with the ended session's cookie finishes
+// the browser's part: endsession.go).
+func signoutUnconfirmedFailure() failure {
+	f := pageFailure(503, "signout_unconfirmed").withHeaders(Header{Name: "retry-after", Value: "1"})
+	f.oauth, f.description = "temporarily_unavailable", "the session store did not confirm the sign-out in time; it may still take effect; try again"
+	return f
+}
+
 // storeUnavailable answers a request to an app whose session cannot be checked.
 func (e *Engine) storeUnavailable(v *requestView) Decision {
 	e.metrics.Add(counterStoreUnavailableRefusals, 1)

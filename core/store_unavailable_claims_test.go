@@ -17,6 +17,10 @@ func (unansweredClaims) claim(_ claimKind, _ string, _, _ time.Time, then func(b
 	return then(false, errClaimsDown)
 }
 
+func (unansweredClaims) claimAs(_ claimKind, _, _ string, _, _ time.Time, then func(bool, error) Decision) Decision {
+	return then(false, errClaimsDown)
+}
+
 // A claim the store cannot answer is not a replay: the page says to try again (503), never
 // "already used", nothing happens, and once the store answers again the same attempt
 // completes (the sign-in's flow cookie and the prompt's token were kept unspent).
