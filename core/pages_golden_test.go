@@ -77,6 +77,7 @@ var goldenPages = []pageCase{
 	{"error-context-invalid", func(e *Engine, lang string) *Response { return e.page(lang, pageFailure(400, "context_invalid")) }},
 	{"error-csrf", func(e *Engine, lang string) *Response { return e.page(lang, pageFailure(400, "csrf")) }},
 	{"error-no-app", func(e *Engine, lang string) *Response { return e.page(lang, pageFailure(404, "no_app")) }},
+	{"error-signout-unconfirmed", func(e *Engine, lang string) *Response { return e.page(lang, signoutUnconfirmedFailure()) }},
 	{"error-signin", func(e *Engine, lang string) *Response {
 		// A sign-in flow's error page (translated since issue 13).
 		return e.page(lang, pageFailure(502, "signin_unreachable", "Example IdP").withRetry("https://auth.example.test/"))
