@@ -500,3 +500,94 @@ func storeBackground(t testing.TB, calls []*Call) {
 		}
 	}
 }
+
+// TestEtcdWritesAppliedLate: a write whose answer is lost and that etcd applies later (a
+// hung member, a partition holding the request): the test's transport holds the
+// transaction, answers it as Envoy does when the call's timeout ends (504), and sends it to
+// the real etcd afterwards. The backend must call that outcome unknown (never "not done"),
+// and both writes the flows repeat must be idempotent: a sign-out's end (found ended, its
+// job queued once, by the late write) and a prompt token's claim (fresh again for the same
+// owner only). A write that never reached etcd (Envoy's connect failure) is not unknown.
+func TestEtcdWritesAppliedLate(t *testing.T) {
+	send := etcdAnswer(etcdURL(t))
+	var held []*Call
+	holding, refusing := false, false
+	answer := func(t testing.TB, c *Call) CallResult {
+		switch {
+		case refusing:
+			return envoyLocalReply(&net.OpError{Op: "dial", Err: errors.New("connection refused")})
+		case holding && c.Path == "/v3/kv/txn":
+			held = append(held, c)
+			return CallResult{Status: 504, Body: []byte("upstream request timeout")}
+		}
+		return send(t, c)
+	}
+	applyHeld := func() {
+		holding = false
+		for _, c := range held {
+			if r := send(t, c); r.Status != 200 {
+				t.Fatalf("the held write, sent late: %d %s", r.Status, r.Body)
+			}
+		}
+		held = nil
+	}
+	o := etcdOps{t: t, answer: answer}
+	a, b := twoEtcdReplicas(t, etcdTestSettings())
+	now := time.Now()
+	o.follow(a, now)
+	o.follow(b, now)
+	job := deliveryJob{Sub: "u", SID: "late1", Trigger: "test", Deadline: now.Add(time.Hour).Unix(),
+		Items: []deliveryItem{{Client: "app1", Due: now.UnixMilli()}}}
+	end := func(p storePorts) (ended, error) {
+		var got ended
+		err := o.run(func(then func(error) Decision) Decision {
+			return p.revocations.end(job.SID, now.Add(time.Hour), job, now, func(r ended, err error) Decision { got = r; return then(err) })
+		})
+		return got, err
+	}
+
+	holding = true
+	if _, err := end(a); !errors.Is(err, errOutcomeUnknown) || len(held) != 1 {
+		t.Fatalf("an end whose answer was lost: %v (%d held), want errOutcomeUnknown", err, len(held))
+	}
+	applyHeld()
+	o.follow(b, now)
+	if r, err := b.revocations.isRevoked("late1", now); !r || err != nil {
+		t.Fatalf("the late end is not followed: %v, %v", r, err)
+	}
+	claimed, err := o.claimDue(b, now)
+	if err != nil || len(claimed) != 1 || claimed[0].jobID != "late1" {
+		t.Fatalf("the late end's job: %+v, %v", claimed, err)
+	}
+	if r, err := end(a); err != nil || !r.already {
+		t.Fatalf("the retry: %+v, %v, want found ended", r, err)
+	}
+	if claimed, err := o.claimDue(a, now.Add(10*time.Second)); err != nil || len(claimed) != 1 {
+		t.Fatalf("after the retry the queue holds %+v (%v), want the one job", claimed, err)
+	}
+
+	claimAs := func(p storePorts, owner string) (bool, error) {
+		var fresh bool
+		err := o.run(func(then func(error) Decision) Decision {
+			return p.claims.claimAs(claimPromptToken, "late-token", owner, now.Add(time.Minute), now, func(f bool, err error) Decision { fresh = f; return then(err) })
+		})
+		return fresh, err
+	}
+	holding = true
+	if _, err := claimAs(a, "late1"); !errors.Is(err, errOutcomeUnknown) {
+		t.Fatalf("a claim whose answer was lost: %v, want errOutcomeUnknown", err)
+	}
+	applyHeld()
+	if fresh, err := claimAs(b, "late1"); !fresh || err != nil {
+		t.Fatalf("the same owner's repeat of a claim applied late: %v, %v", fresh, err)
+	}
+	if fresh, err := claimAs(b, "someone-else"); fresh || err != nil {
+		t.Fatalf("another owner's claim of it: %v, %v", fresh, err)
+	}
+
+	refusing = true
+	job.SID = "late2"
+	if _, err := end(a); err == nil || errors.Is(err, errOutcomeUnknown) {
+		t.Fatalf("an end that never reached etcd: %v, want a known failure", err)
+	}
+}

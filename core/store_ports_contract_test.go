@@ -171,6 +171,100 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		}
 	})
 
+	t.Run("claimAs", func(t *testing.T) {
+		a, b := newVMs()
+		claimAs := func(p storePorts, owner string) bool {
+			var fresh, ran bool
+			settle(t, &ran, p.claims.claimAs(claimPromptToken, "t1", owner, now.Add(time.Minute), now, func(f bool, err error) Decision {
+				ran, fresh = true, f
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return fresh
+		}
+		if !claimAs(a, "s1") {
+			t.Fatal("a first claim is not fresh")
+		}
+		if !claimAs(b, "s1") {
+			t.Fatal("the same owner's repeat (from another VM) is not fresh")
+		}
+		if claimAs(b, "s2") || claimAs(a, "") {
+			t.Fatal("a claim by another owner, or by none, is fresh")
+		}
+	})
+
+	t.Run("end", func(t *testing.T) {
+		a, b := newVMs()
+		follow(t, a, now)
+		follow(t, b, now)
+		exp := now.Add(time.Hour)
+		rec := sessionRecord{SID: "e9", Sub: "u", IdP: "oidc", Iss: "https://idp", PSID: "p9", Expires: exp.Unix()}
+		ran := false
+		settle(t, &ran, a.sessions.index(rec, now, func(err error) Decision { ran = true; return done() }))
+		job := deliveryJob{Sub: "u", SID: "e9", Trigger: "test", Deadline: now.Add(time.Hour).Unix(),
+			Items: []deliveryItem{{Client: "app1", Due: now.UnixMilli()}}}
+		end := func(p storePorts, sid string, job deliveryJob) ended {
+			var got ended
+			ran := false
+			settle(t, &ran, p.revocations.end(sid, exp, job, now, func(r ended, err error) Decision {
+				ran, got = true, r
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return got
+		}
+		if r := end(a, "e9", job); r.already || r.unqueued != nil {
+			t.Fatalf("a first end: %+v", r)
+		}
+		if r, err := a.revocations.isRevoked("e9", now); !r || err != nil {
+			t.Fatalf("ended, but the VM that ended it does not refuse it: %v, %v", r, err)
+		}
+		follow(t, b, now)
+		if r, err := b.revocations.isRevoked("e9", now); !r || err != nil {
+			t.Fatalf("ended, but another VM (after its next follow) does not refuse it: %v, %v", r, err)
+		}
+		ran = false
+		settle(t, &ran, b.sessions.find("https://idp", "p9", "", now, func(recs []sessionRecord, err error) Decision {
+			ran = true
+			if len(recs) != 0 || err != nil {
+				t.Fatalf("the ended session is still in the index: %v, %v", recs, err)
+			}
+			return done()
+		}))
+		claim := func(p storePorts) []deliveryClaim {
+			var out []deliveryClaim
+			ran := false
+			settle(t, &ran, p.deliveries.claimDue(now, 10, now.UnixMilli()+5000, func(cl []deliveryClaim, _ int64, err error) Decision {
+				ran, out = true, cl
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return out
+		}
+		if cl := claim(b); len(cl) != 1 || cl[0].jobID != "e9" || cl[0].item.Client != "app1" {
+			t.Fatalf("the job queued with the end: %+v", cl)
+		}
+		// Ending it again (a retry whose first answer was lost) changes nothing: the job
+		// is not queued again (its item stays leased by the claim above).
+		if r := end(b, "e9", job); !r.already {
+			t.Fatalf("a second end: %+v, want already", r)
+		}
+		if cl := claim(a); len(cl) != 0 {
+			t.Fatalf("a second end queued again: %+v", cl)
+		}
+		if r := end(a, "e10", deliveryJob{SID: "e10"}); r.already {
+			t.Fatal("another session's end found it ended")
+		} else if cl := claim(a); len(cl) != 0 {
+			t.Fatalf("an end without notices queued %+v", cl)
+		}
+	})
+
 	t.Run("sessionIndex", func(t *testing.T) {
 		a, b := newVMs()
 		exp := now.Add(time.Hour).Unix()
