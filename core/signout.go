@@ -39,10 +39,17 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 // lost (the store applied it late, and queued its back-channel notices with it), or an
 // end by another trigger. The browser still gets what only it can do: the front-channel
 // iframes, the provider's end session endpoint, and the signed-out page.
+//
+// The provider is asked without id_token_hint (its client_id says who asks): a cookie
+// whose session has ended must stay worthless, and the hint would hand whoever holds it
+// the provider's ID token, which the sealed cookie keeps from them. The provider may then
+// ask the user to confirm.
 func (e *Engine) completeSignOut(lang string, ctx *logoutContext, s *session, chunks int, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	e.logf("exeunt: sign-out: sid=%s had ended already; completing the browser's part", s.SID)
-	return e.afterSignOut(lang, ctx, s, clear, now)
+	ended := *s
+	ended.IDToken = ""
+	return e.afterSignOut(lang, ctx, &ended, clear, now)
 }
 
 // revokedSession opens the request's session cookie when openSession refused it as

@@ -81,6 +81,9 @@ func TestASignOutTheStoreDidNotConfirmIsTruthfulAndARetryCompletesIt(t *testing.
 	if _, ok := s.jar[s.e.cfg.Cookie.Name]; ok {
 		t.Fatal("the retry left the session cookie")
 	}
+	if q := mustQuery(t, to); q.Has("id_token_hint") || q.Get("client_id") != "exeunt" {
+		t.Fatalf("the retry asks the provider with %v: want client_id, no id_token_hint (an ended session's cookie reveals no token)", q)
+	}
 	state := mustQuery(t, to).Get("state")
 	page := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(state))
 	if page.Response == nil || page.Response.Status != 200 {

@@ -69,6 +69,9 @@ func TestFleetSignOutEtcdDidNotConfirm(t *testing.T) {
 
 	// The retry, at the other replica: the provider, then the signed-out page.
 	toProvider := b.endSession(B, q)
+	if u, _ := url.Parse(toProvider); u.Query().Has("id_token_hint") || u.Query().Get("client_id") == "" {
+		t.Errorf("the retry asks the provider with %q: want its client_id and no id_token_hint (an ended session's cookie reveals no token)", toProvider)
+	}
 	if _, ok := b.jar["__Host-exeunt"]; ok {
 		t.Error("the retry did not clear the session cookie")
 	}
