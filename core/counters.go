@@ -20,6 +20,9 @@ const (
 	counterLogoutRPInitiated          = "exeunt.logout." + triggerRPInitiated
 	counterLogoutProviderFrontchannel = "exeunt.logout." + triggerProviderFrontchannel
 	counterLogoutProviderBackchannel  = "exeunt.logout." + triggerProviderBackchannel
+	// A session's end the store did not confirm in time (errOutcomeUnknown): it may have
+	// been applied later (then its notices went out with it), and is not counted above.
+	counterLogoutUnconfirmed = "exeunt.logout.unconfirmed"
 	// A logout request to the end session endpoint was refused as invalid.
 	counterLogoutRejected = "exeunt.logout.rejected"
 	// A request parameter was over its size limit (limits.go).
@@ -39,7 +42,7 @@ const (
 // counterNames lists the counters above, for tests and documentation.
 var counterNames = []string{
 	counterLogoutRPInitiated, counterLogoutProviderFrontchannel, counterLogoutProviderBackchannel,
-	counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
+	counterLogoutUnconfirmed, counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
 	counterStoreUnavailableRefusals, counterEtcdFollowFailures, counterEtcdCallsFailed,
 }
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/base64"
 	"strings"
 	"time"
@@ -94,6 +95,9 @@ func (e *Engine) endSessions(recs []sessionRecord, trigger string, now time.Time
 	job := e.backchannelJob(rec.SID, rec.Sub, rec.Clients, trigger, now)
 	return e.ports.revocations.end(rec.SID, revocationEnd(rec.Expires, now), job, now, func(r ended, err error) Decision {
 		if err != nil {
+			if errors.Is(err, errOutcomeUnknown) {
+				e.metrics.Add(counterLogoutUnconfirmed, 1)
+			}
 			return done(&rec, err)
 		}
 		if r.already {

@@ -59,6 +59,9 @@ func TestASignOutTheStoreDidNotConfirmIsTruthfulAndARetryCompletesIt(t *testing.
 	if sessionCookieSet(s, d.Response) {
 		t.Fatal("the unconfirmed sign-out changed the session cookie (the retry needs it)")
 	}
+	if s.metrics.get(counterLogoutUnconfirmed) != 1 || s.metrics.get(counterLogoutRPInitiated) != 0 {
+		t.Fatalf("counted %d unconfirmed, %d rp_initiated; want 1, 0", s.metrics.get(counterLogoutUnconfirmed), s.metrics.get(counterLogoutRPInitiated))
+	}
 
 	// The store did apply it: the session is refused (checked without the browser, whose
 	// cookie an app request would clear), and its notices went with it.
