@@ -2,8 +2,8 @@ package core
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"time"
 )
