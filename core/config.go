@@ -68,6 +68,7 @@ type Config struct {
 	identityHeaderNames []string
 	// Derived for the sign-out flows (precomputeLogout).
 	logoutCookie        string              // the logoutId cookie's name
+	unconfirmedCookie   string              // the cookie that marks a sign-out the store did not confirm
 	browserStateCookie  string              // the browser_state cookie's name
 	checkSessionOrigins map[string][]string // by client_id: the origins its pages are at
 }

@@ -185,6 +185,7 @@ func readBoundedInt(o *jsonObject, name string, v *int, lo, hi int) error {
 func (cfg *Config) precomputeLogout() {
 	cfg.logoutCookie = cfg.Cookie.Name + "-logout"
 	cfg.browserStateCookie = cfg.Cookie.Name + "-browser-state"
+	cfg.unconfirmedCookie = cfg.Cookie.Name + "-unconfirmed"
 	cfg.checkSessionOrigins = make(map[string][]string, len(cfg.Clients))
 	for _, c := range cfg.Clients {
 		cfg.checkSessionOrigins[c.ClientID] = cfg.clientPageOrigins(c)

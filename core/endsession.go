@@ -115,8 +115,10 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		return e.showPrompt(lang, ctx, now)
 	}
 	if err == errStoreUnavailable {
-		// Whether this session is still alive is unknown, and ending it would fail too.
-		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
+		// Whether this session is still alive is unknown (the copy of the revocations is
+		// not loaded, or stale), and ending it would fail too: the page says the session
+		// cannot be checked, not that the user is still signed in.
+		return e.failPage(lang, storeUnavailableFailure("store_unavailable"))
 	}
 	// A cookie that opens, of a session that has ended (an earlier sign-out whose answer
 	// was lost, applied by the store late; another trigger): the sign-out goes on as for
@@ -149,9 +151,9 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		return e.showPrompt(lang, ctx, now)
 	}
 	if revoked {
-		return e.completeSignOut(lang, ctx, s, chunks, now)
+		return e.completeSignOut(v, lang, ctx, s, chunks, now)
 	}
-	return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
+	return e.signOut(v, lang, ctx, s, chunks, triggerRPInitiated, now)
 }
 
 // endSessionParamNames are the parameters of RP-Initiated Logout 1.0 §2.
@@ -250,8 +252,8 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 		}
 	}
 	switch {
-	case err == errStoreUnavailable:
-		return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
+	case err == errStoreUnavailable: // as in endSession
+		return e.failPage(lang, storeUnavailableFailure("store_unavailable"))
 	case err == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// Our own form posts same-origin, with the cookie; this one came from another
 		// site, without it: whether a session lives on is unknown, so claim nothing.
@@ -286,15 +288,16 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 			if revoked { // ended already: "still signed in" would be false
 				return e.failPage(lang, pageFailure(503, "unavailable").withHeaders(Header{Name: "retry-after", Value: "1"}))
 			}
-			// Nothing ended (the claim comes first): the user is still signed in.
-			return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
+			// Nothing ended here (the claim comes first): still signed in, unless an
+			// earlier attempt was not confirmed.
+			return e.failPage(lang, e.signOutNotDone(v, s.SID))
 		}
 		if !fresh {
 			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		if revoked {
 			ctx.Clients = s.Clients
-			return e.completeSignOut(lang, ctx, s, chunks, now)
+			return e.completeSignOut(v, lang, ctx, s, chunks, now)
 		}
 		if sessionErr != nil {
 			// Signed out in the meantime (another tab, the provider): done already.
@@ -302,6 +305,6 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 			return Respond(e.showLoggedOut(lang, ctx, now))
 		}
 		ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
-		return e.signOut(lang, ctx, s, chunks, triggerRPInitiated, now)
+		return e.signOut(v, lang, ctx, s, chunks, triggerRPInitiated, now)
 	})
 }

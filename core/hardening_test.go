@@ -54,7 +54,7 @@ func TestIsOwnCookie(t *testing.T) {
 	e := mustEngine(t, signinConfig(t))
 	for name, want := range map[string]bool{
 		"__Host-exeunt": true, "__Host-exeunt.1": true, "__Host-exeunt.12": true, "__Host-exeunt-logout": true,
-		"__Host-exeunt-browser-state": true, "__Host-exeunt-flow-abcdefgh": true,
+		"__Host-exeunt-browser-state": true, "__Host-exeunt-flow-abcdefgh": true, "__Host-exeunt-unconfirmed": true,
 		"__Host-exeunt.": false, "__Host-exeunt.1a": false, "__Host-exeuntx": false, "__Host-exeunt-other": false,
 		"__host-exeunt": false, "session": false, "": false, "__Host-exeun": false,
 	} {

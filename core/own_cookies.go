@@ -6,7 +6,7 @@ import (
 )
 
 // Exeunt's own cookies are the session cookie and its chunks, the sign-in flow
-// cookies, the logoutId cookie and browser_state; all are named after the session
+// cookies, the logoutId cookie, browser_state and the unconfirmed sign-out marker; all are named after the session
 // cookie (Cookie.Name). None is any app's business:
 //   - on the way in, they are removed from requests forwarded to apps (unless
 //     cookie.forward_to_apps keeps them), so that an app, its logs or anything it
@@ -22,7 +22,7 @@ func (e *Engine) isOwnCookie(name string) bool {
 		return false
 	}
 	switch rest := name[len(base):]; {
-	case rest == "", rest == "-logout", rest == "-browser-state", strings.HasPrefix(rest, "-flow-"):
+	case rest == "", rest == "-logout", rest == "-browser-state", rest == "-unconfirmed", strings.HasPrefix(rest, "-flow-"):
 		return true
 	case rest[0] == '.': // a chunk: name.1, name.2, ...
 		for i := 1; i < len(rest); i++ {

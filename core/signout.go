@@ -12,8 +12,9 @@ import (
 // that has one (seeds 000 to 002), else straight to the logged-out page. The edge
 // session ends first, before the browser leaves, so a user who never comes back from
 // the provider is signed out here all the same.
-func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
+func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
+	clear = append(clear, e.clearUnconfirmed(v)...)
 	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
 		if errors.Is(err, errOutcomeUnknown) {
 			// The store may still apply it (a hung etcd, a partition): neither "signed
@@ -21,14 +22,14 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 			// retry ends the session if it is not, and finishes the browser's part
 			// either way (completeSignOut).
 			e.logf("exeunt: sign-out: sid=%s not confirmed by the store (it may still apply it): %v", s.SID, err)
-			return e.failPage(lang, signoutUnconfirmedFailure())
+			return e.failPage(lang, signoutUnconfirmedFailure().withHeaders(e.markUnconfirmed(s, now)))
 		}
 		if err != nil {
 			// Not durable, so not done: the session lives on (the cookie is kept, so
 			// that the user can try again and is not told "signed out" by an empty
 			// browser), and the page says so.
 			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
-			return e.failPage(lang, storeUnavailableFailure("signout_unavailable"))
+			return e.failPage(lang, e.signOutNotDone(v, s.SID))
 		}
 		return e.afterSignOut(lang, ctx, s, clear, now)
 	})
@@ -44,12 +45,45 @@ func (e *Engine) signOut(lang string, ctx *logoutContext, s *session, chunks int
 // whose session has ended must stay worthless, and the hint would hand whoever holds it
 // the provider's ID token, which the sealed cookie keeps from them. The provider may then
 // ask the user to confirm.
-func (e *Engine) completeSignOut(lang string, ctx *logoutContext, s *session, chunks int, now time.Time) Decision {
+func (e *Engine) completeSignOut(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
+	clear = append(clear, e.clearUnconfirmed(v)...)
 	e.logf("exeunt: sign-out: sid=%s had ended already; completing the browser's part", s.SID)
 	ended := *s
 	ended.IDToken = ""
 	return e.afterSignOut(lang, ctx, &ended, clear, now)
+}
+
+// The unconfirmed mark: a cookie (name-unconfirmed) set with the "not confirmed" page,
+// holding a hash of the session's sid, until the session would end. A later attempt of
+// the same browser for the same session that fails outright (etcd refuses, or cannot be
+// reached) must not say "still signed in": the earlier attempt may still be applied by
+// etcd (committed to its log by a member that then stopped, say). It goes with the
+// sign-out that completes.
+
+func unconfirmedMark(sid string) string { return indexKey("unconfirmed", sid) }
+
+// markUnconfirmed sets the mark for s.
+func (e *Engine) markUnconfirmed(s *session, now time.Time) Header {
+	return e.cookie(e.cfg.unconfirmedCookie, unconfirmedMark(s.SID), int(max(1, s.Expires-now.Unix()))).header()
+}
+
+// clearUnconfirmed deletes the mark, when the request carries one.
+func (e *Engine) clearUnconfirmed(v *requestView) []Header {
+	if _, ok := cookieValue(v.cookies(), e.cfg.unconfirmedCookie); !ok {
+		return nil
+	}
+	return []Header{e.deleteCookie(e.cfg.unconfirmedCookie)}
+}
+
+// signOutNotDone is the failure of a sign-out of sid that this request did not make:
+// "still signed in", unless this browser saw an attempt for sid that the store did not
+// confirm, which may still take effect: then "not confirmed" again.
+func (e *Engine) signOutNotDone(v *requestView, sid string) failure {
+	if mark, ok := cookieValue(v.cookies(), e.cfg.unconfirmedCookie); ok && mark == unconfirmedMark(sid) {
+		return signoutUnconfirmedFailure()
+	}
+	return storeUnavailableFailure("signout_unavailable")
 }
 
 // revokedSession opens the request's session cookie when openSession refused it as

@@ -84,6 +84,9 @@ func TestASignOutTheStoreDidNotConfirmIsTruthfulAndARetryCompletesIt(t *testing.
 	if _, ok := s.jar[s.e.cfg.Cookie.Name]; ok {
 		t.Fatal("the retry left the session cookie")
 	}
+	if _, ok := s.jar[s.e.cfg.Cookie.Name+"-unconfirmed"]; ok {
+		t.Fatal("the retry left the unconfirmed mark")
+	}
 	if q := mustQuery(t, to); q.Has("id_token_hint") || q.Get("client_id") != "exeunt" {
 		t.Fatalf("the retry asks the provider with %v: want client_id, no id_token_hint (an ended session's cookie reveals no token)", q)
 	}
@@ -171,4 +174,70 @@ func mustQuery(t *testing.T, raw string) url.Values {
 		t.Fatal(err)
 	}
 	return u.Query()
+}
+
+// pendingRevocations leave the write pending (not applied yet) and report it unknown;
+// refusingRevocations report a known refusal (etcd refused, or could not be reached).
+type pendingRevocations struct{ revocations }
+
+func (pendingRevocations) end(_ string, _ time.Time, _ deliveryJob, _ time.Time, then func(ended, error) Decision) Decision {
+	return then(ended{}, fmt.Errorf("test: %w", errOutcomeUnknown))
+}
+
+type refusingRevocations struct{ revocations }
+
+func (refusingRevocations) end(_ string, _ time.Time, _ deliveryJob, _ time.Time, then func(ended, error) Decision) Decision {
+	return then(ended{}, fmt.Errorf("test: etcd refused"))
+}
+
+// After a sign-out the store did not confirm, this browser's next attempt for the same
+// session that fails outright does not say "still signed in" (the first may still be
+// applied): the unconfirmed mark says so. Another session's mark does not count, and the
+// sign-out that completes deletes the mark.
+func TestAnUnconfirmedSignOutIsRememberedUntilOneCompletes(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	hint, sid := s.signedIn()
+	mark := s.e.cfg.Cookie.Name + "-unconfirmed"
+	signOut := func(r revocations) *Response {
+		working := s.e.ports.revocations
+		s.e.ports.revocations = r
+		defer func() { s.e.ports.revocations = working }()
+		return s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}})).Response
+	}
+	if r := signOut(pendingRevocations{s.e.ports.revocations}); r.Status != 503 || s.jar[mark] != unconfirmedMark(sid) {
+		t.Fatalf("the unconfirmed sign-out: %d, mark %q", r.Status, s.jar[mark])
+	}
+	r := signOut(refusingRevocations{s.e.ports.revocations})
+	if body := string(r.Body); r.Status != 503 || strings.Contains(body, "still signed in") || !strings.Contains(body, "could not be confirmed") {
+		t.Fatalf("refused after an unconfirmed attempt: want 'not confirmed', got %d\n%s", r.Status, body)
+	}
+	s.jar[mark] = unconfirmedMark("another-session")
+	if r := signOut(refusingRevocations{s.e.ports.revocations}); !strings.Contains(string(r.Body), "You are still signed in") {
+		t.Fatalf("another session's mark counted:\n%s", r.Body)
+	}
+	s.jar[mark] = unconfirmedMark(sid)
+	if to := location(t, s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}}))); !strings.HasPrefix(to, "https://idp.test/logout?") {
+		t.Fatalf("the sign-out once the store answers: %s", to)
+	}
+	if _, ok := s.jar[mark]; ok {
+		t.Fatal("the completed sign-out left the unconfirmed mark")
+	}
+}
+
+// staleRevocations cannot say whether a session was revoked (a fleet copy past
+// stale_after).
+type staleRevocations struct{ revocations }
+
+func (staleRevocations) isRevoked(string, time.Time) (bool, error) { return false, errRevocationsStale }
+
+// With the copy of the revocations stale, a sign-out is refused without claiming the user
+// is still signed in: a sign-out made elsewhere may be what the copy lacks.
+func TestASignOutWithAStaleCopyClaimsNothing(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	hint, _ := s.signedIn()
+	s.e.ports.revocations = staleRevocations{s.e.ports.revocations}
+	r := s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}})).Response
+	if body := string(r.Body); r.Status != 503 || strings.Contains(body, "still signed in") || !strings.Contains(body, "cannot be checked") || sessionCookieSet(s, r) {
+		t.Fatalf("a sign-out with a stale copy: want a 503 saying the session cannot be checked, the cookie kept; got %d\n%s", r.Status, body)
+	}
 }

@@ -8,8 +8,8 @@ import "time"
 // that need one get a 503 that says to try again, cookies are kept, and nothing is
 // claimed. Public paths and Exeunt's endpoints that need no session answer as usual.
 
-// storeUnavailableFailure is the 503 for reason (store_unavailable for a request to an
-// app, signout_unavailable for a sign-out that cannot be made durable).
+// storeUnavailableFailure is the 503 for reason (store_unavailable for a request whose
+// session cannot be checked, signout_unavailable for a sign-out that cannot be made durable).
 func storeUnavailableFailure(reason string) failure {
 	f := pageFailure(503, reason).withHeaders(Header{Name: "retry-after", Value: "1"})
 	f.oauth, f.description = "temporarily_unavailable", "the session store is not reachable yet; try again in a moment"

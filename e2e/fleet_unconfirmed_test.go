@@ -56,6 +56,9 @@ func TestFleetSignOutEtcdDidNotConfirm(t *testing.T) {
 	if b.jar["__Host-exeunt"] != cookie {
 		t.Error("the unconfirmed sign-out changed the session cookie (the retry needs it)")
 	}
+	if b.jar["__Host-exeunt-unconfirmed"] == "" {
+		t.Error("the unconfirmed sign-out set no unconfirmed mark")
+	}
 	if hold.count() == 0 {
 		t.Fatal("no write was held: the test did not play what it says")
 	}
@@ -74,6 +77,9 @@ func TestFleetSignOutEtcdDidNotConfirm(t *testing.T) {
 	}
 	if _, ok := b.jar["__Host-exeunt"]; ok {
 		t.Error("the retry did not clear the session cookie")
+	}
+	if _, ok := b.jar["__Host-exeunt-unconfirmed"]; ok {
+		t.Error("the retry did not clear the unconfirmed mark")
 	}
 	back, err := f.peer.ConfirmLogout(b.idpJar, toProvider)
 	if err != nil {
