@@ -151,7 +151,10 @@ func derValidBitString(c []byte) bool {
 	return unused <= 7 && !(len(c) == 1 && unused > 0) && c[len(c)-1]&(1<<unused-1) == 0
 }
 
-// derAppend appends an element with a definite, minimal length.
+// derAppend appends an element with a definite, minimal length. Not inlined: its nine
+// inlined copies in marshalPKCS8 were 9 KB of the module.
+//
+//go:noinline
 func derAppend(b []byte, tag byte, content []byte) []byte {
 	b = append(b, tag)
 	n := len(content)
