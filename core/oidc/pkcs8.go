@@ -12,10 +12,11 @@ import (
 // (PKCS #8, RFC 5208 §5; SEC 1 ECPrivateKey, RFC 5915 §3) with the few DER rules they need
 // (der.go), rather than with crypto/x509 or encoding/asn1: crypto/x509 brings package net
 // and its init, which needs a WASI import (path_filestat_get) that older Envoys do not
-// provide; encoding/asn1's reflection-driven Unmarshal and Marshal were about 250 KB of the
+// provide; encoding/asn1's reflection-driven Unmarshal and Marshal were about 220 KB of the
 // module for these two structures (BENCHMARKS.md, "Issue 15: module size, continued").
 // What is read is what encoding/asn1 read into the structures below, never more: a key
-// encoding/asn1 refused is refused (pkcs8_test.go holds the two to that with a fuzz test).
+// encoding/asn1 refused is refused (FuzzPKCS8AgainstASN1, in pkcs8_ref_test.go, holds the
+// two to that).
 //
 //	PrivateKeyInfo ::= SEQUENCE {                 -- RFC 5208 §5; trailing members (attributes,
 //	  version INTEGER,                             -- RFC 5958's publicKey) are not read
