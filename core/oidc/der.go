@@ -20,55 +20,64 @@ const (
 	derSequence    byte = 0x30
 	derExplicit0   byte = 0xa0 // [0], context-specific, constructed
 	derExplicit1   byte = 0xa1 // [1]
+	derConstructed byte = 0x20 // the constructed bit of an identifier octet
 )
 
 // derReadAny reads one element from the front of b: the first identifier octet (a tag
 // number above 30 is read and checked, then known only by that octet's 0x1f), the
 // contents and what follows. ok is false when b does not start with a whole element.
 func derReadAny(b []byte) (tag byte, content, rest []byte, ok bool) {
-	if len(b) < 2 {
+	tag, length, b, ok := derHeader(b)
+	if !ok || length > len(b) {
 		return 0, nil, nil, false
+	}
+	return tag, b[:length], b[length:], true
+}
+
+// derHeader reads an element's identifier and length octets from the front of b: its
+// first identifier octet, the length of its contents and what follows the header (which
+// may be shorter than that length).
+func derHeader(b []byte) (tag byte, length int, rest []byte, ok bool) {
+	if len(b) < 2 {
+		return 0, 0, nil, false
 	}
 	tag, b = b[0], b[1:]
 	if tag&0x1f == 0x1f {
 		// High tag number form: base 128, minimal, at least 31 (§8.1.2.4).
 		n, used, ok := derBase128(b)
 		if !ok || n < 0x1f {
-			return 0, nil, nil, false
+			return 0, 0, nil, false
 		}
 		b = b[used:]
 	}
 	if len(b) == 0 {
-		return 0, nil, nil, false
+		return 0, 0, nil, false
 	}
 	first := b[0]
 	b = b[1:]
-	length := int(first)
+	length = int(first)
 	if first&0x80 != 0 {
 		// Long form: no indefinite length, no leading zeros, not below 128.
 		count := int(first & 0x7f)
 		if count == 0 {
-			return 0, nil, nil, false
+			return 0, 0, nil, false
 		}
 		length = 0
 		for i := 0; i < count; i++ {
 			if len(b) == 0 || length >= 1<<23 {
-				return 0, nil, nil, false
+				return 0, 0, nil, false
 			}
 			length = length<<8 | int(b[0])
 			b = b[1:]
 			if length == 0 {
-				return 0, nil, nil, false
+				return 0, 0, nil, false
 			}
 		}
 		if length < 0x80 {
-			return 0, nil, nil, false
+			return 0, 0, nil, false
 		}
 	}
-	if length > len(b) {
-		return 0, nil, nil, false
-	}
-	return tag, b[:length], b[length:], true
+	return tag, length, b, true
 }
 
 // derRead reads one element with the identifier octet want from the front of b.

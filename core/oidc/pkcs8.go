@@ -143,32 +143,54 @@ func parseSEC1(der []byte, curveID []byte) (*ecdsa.PrivateKey, error) {
 		return nil, errNotPrivate
 	}
 	// The optional members: [0] the curve, then [1] the public key (read only to refuse a
-	// malformed one, as encoding/asn1 did). An element with another tag ends the members
-	// read; anything after them is not read.
+	// malformed one, as encoding/asn1 did). An element is a member when its class and
+	// number are the member's and it is constructed or empty (an empty one is refused
+	// below, as encoding/asn1 refuses it); an element with another tag ends the members
+	// read, and anything after them is not read.
 	var namedCurveID []byte
 	for _, member := range []byte{derExplicit0, derExplicit1} {
 		if len(k) == 0 {
 			break
 		}
-		t, wrapped, after, ok := derReadAny(k)
-		if !ok || len(wrapped) == 0 && len(after) == 0 {
-			// (encoding/asn1 refuses an empty last element where an explicit member may be.)
+		// Whether the next element is the member is decided on its header alone, as
+		// encoding/asn1 decided it (which refused a header that ends the structure).
+		t, length, body, ok := derHeader(k)
+		if !ok || len(body) == 0 {
 			return nil, errNotPrivate
 		}
-		if t != member {
+		if t&^derConstructed != member&^derConstructed || t&derConstructed == 0 && length > 0 {
 			continue
 		}
-		var inner []byte
+		_, wrapped, after, ok := derReadAny(k)
+		if !ok {
+			return nil, errNotPrivate
+		}
+		want := derOID
+		if member == derExplicit1 {
+			want = derBitString
+		}
+		// Inside, encoding/asn1 took an element of another type as the member being
+		// absent (and went on with the same element as the next member); the element of
+		// the member's type must fill the wrapper exactly.
+		innerTag, _, _, ok := derHeader(wrapped)
+		if !ok {
+			return nil, errNotPrivate
+		}
+		if innerTag != want {
+			continue
+		}
+		inner, rest, ok := derRead(wrapped, want)
+		if !ok || len(rest) != 0 {
+			return nil, errNotPrivate
+		}
 		switch member {
 		case derExplicit0:
-			inner, rest, ok = derRead(wrapped, derOID)
-			ok = ok && derValidOID(inner)
+			ok = derValidOID(inner)
 			namedCurveID = inner
 		case derExplicit1:
-			inner, rest, ok = derRead(wrapped, derBitString)
-			ok = ok && derValidBitString(inner)
+			ok = derValidBitString(inner)
 		}
-		if !ok || len(rest) != 0 {
+		if !ok {
 			return nil, errNotPrivate
 		}
 		k = after

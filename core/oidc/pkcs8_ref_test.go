@@ -15,9 +15,11 @@ import (
 // FuzzPKCS8AgainstASN1 holds der.go's reading of PKCS #8 and SEC 1 keys to what
 // encoding/asn1 read before (refPKCS8, refSEC1 below, the code it replaced): whatever is
 // read is read alike, a key asn1 refused is refused, and a non-EC key is named alike. The
-// DER reader may refuse malformed encodings asn1 let through (a truncated or empty element
-// after an ECPrivateKey's private key, an explicit member with bytes after its contents):
-// it is never more permissive. `go test ./core/oidc/ -run '^$' -fuzz FuzzPKCS8AgainstASN1`.
+// DER reader refuses one kind of malformed encoding asn1 let through: an explicit [0] or
+// [1] member of an ECPrivateKey whose contents are not exactly one element (asn1 never
+// checked the wrapper's own length). It is never more permissive. The corpus in
+// testdata/fuzz holds a case it once got wrong (an empty primitive [0], which asn1 refused).
+// `go test ./core/oidc/ -run '^$' -fuzz FuzzPKCS8AgainstASN1`.
 func FuzzPKCS8AgainstASN1(f *testing.F) {
 	for _, curve := range []elliptic.Curve{elliptic.P224(), elliptic.P256(), elliptic.P384(), elliptic.P521()} {
 		key, _ := ecdsa.GenerateKey(curve, rand.Reader)
