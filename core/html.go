@@ -34,9 +34,18 @@ type htmlWriter struct {
 }
 
 // raw writes markup as it is; only ever called with constants and fixed assets.
+//
+// raw and text are not inlined: the pages call them about a hundred times, and each
+// inlined copy (strings.Builder's append and its checks) was wasm code of its own, about
+// 53 KB of the module in all for calls that are not on any hot path (RATIONALE.md, "Issue
+// 15: module size, continued").
+//
+//go:noinline
 func (w *htmlWriter) raw(s string) { w.b.WriteString(s) }
 
 // text writes s escaped for HTML text, <title> text or a double-quoted attribute value.
+//
+//go:noinline
 func (w *htmlWriter) text(s string) { writeEscapedHTML(&w.b, s) }
 
 // url writes s as a whole double-quoted URL attribute value.

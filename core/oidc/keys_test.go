@@ -113,4 +113,15 @@ func TestGenerateKeysNeedKID(t *testing.T) {
 	if k := signingKey(t, "x"); k.Key.Curve != elliptic.P256() || !strings.EqualFold(k.KID, "x") {
 		t.Error("GenerateSigningKey did not make a P-256 key named x")
 	}
+	// Generated from crypto/ecdh's scalar: two keys differ, and each one's public key is
+	// its scalar's (an ECDSA signature made with it verifies).
+	k1, k2 := signingKey(t, "x"), signingKey(t, "x")
+	if k1.Key.Equal(k2.Key) {
+		t.Error("two generated signing keys are equal")
+	}
+	digest := make([]byte, 32)
+	sig, err := ecdsa.SignASN1(rand.Reader, k1.Key, digest)
+	if err != nil || !ecdsa.VerifyASN1(&k1.Key.PublicKey, digest, sig) {
+		t.Errorf("a generated key's signature does not verify: %v", err)
+	}
 }
