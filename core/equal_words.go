@@ -1,0 +1,53 @@
+package core
+
+import "unsafe"
+
+// Comparing long strings in a Go guest.
+//
+// On GOARCH=wasm, Go's string comparison (runtime.memequal, internal/bytealg's
+// equal_wasm.s) compares one byte per loop turn, its loop variables kept in the Wasm
+// globals that stand for Go's registers: comparing a 1.5 KB session cookie costs
+// 3.5-7 µs under wazero, against 0.8 µs eight bytes at a time (BENCHMARKS.md, "Issue
+// 15: the signed-in request's own work"). sameLong compares whole strings the faster
+// way on wasm and with == elsewhere, where memequal is already word-wide; the answer
+// is the same either way (equal_words_test.go holds wordsEqual to ==).
+
+// sameLong reports whether a and b are equal; for strings of hundreds of bytes
+// compared on every request (the session cookie against the VM's cache).
+func sameLong(a, b string) bool {
+	if wordCompare {
+		return wordsEqual(a, b)
+	}
+	return a == b
+}
+
+// wordsEqual is a == b, eight bytes per step. Wasm and the 64-bit platforms Go's
+// tests run on load unaligned words; the conversion is exempt from checkptr's
+// alignment check (go test -race), which would otherwise flag it.
+//
+//go:nocheckptr
+func wordsEqual(a, b string) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	p, q := unsafe.Pointer(unsafe.StringData(a)), unsafe.Pointer(unsafe.StringData(b))
+	if p == q {
+		return true
+	}
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if *(*uint64)(unsafe.Add(p, i)) != *(*uint64)(unsafe.Add(q, i)) {
+			return false
+		}
+	}
+	for ; i < n; i++ {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

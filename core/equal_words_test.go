@@ -1,0 +1,72 @@
+package core
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestWordsEqual holds wordsEqual to == on every length around the word size, at every
+// alignment of either string, with a difference at each position.
+func TestWordsEqual(t *testing.T) {
+	base := []byte(strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", 4))
+	for n := 0; n <= 40; n++ {
+		for offA := 0; offA < 8; offA++ {
+			for offB := 0; offB < 8; offB++ {
+				a := string(base[offA : offA+n])
+				bb := append(make([]byte, offB), base[offA:offA+n]...)
+				b := string(bb[offB:])
+				if !wordsEqual(a, b) || !sameLong(a, b) {
+					t.Fatalf("n=%d offsets %d/%d: equal strings compared unequal", n, offA, offB)
+				}
+				for i := 0; i < n; i++ {
+					c := []byte(b)
+					c[i] ^= 0x20
+					if got, want := wordsEqual(a, string(c)), a == string(c); got != want {
+						t.Fatalf("n=%d offsets %d/%d, byte %d changed: wordsEqual %v, == %v", n, offA, offB, i, got, want)
+					}
+				}
+			}
+		}
+		if n > 0 && wordsEqual(string(base[:n]), string(base[:n-1])) {
+			t.Fatalf("n=%d: strings of different lengths compared equal", n)
+		}
+	}
+	if !wordsEqual("", "") || wordsEqual("", "a") {
+		t.Fatal("empty strings")
+	}
+}
+
+func FuzzWordsEqual(f *testing.F) {
+	f.Add("a sealed value", "a sealed value")
+	f.Add("0123456789abcdef", "0123456789abcdeF")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := wordsEqual(a, b), a == b; got != want {
+			t.Fatalf("wordsEqual(%q, %q) = %v, == says %v", a, b, got, want)
+		}
+	})
+}
+
+// TestSessionCacheNeedsTheWholeValue: a value that ends like a cookie this VM opened
+// but differs before its last bytes is not served from the cache; it is opened (and
+// refused, its seal broken). The cache's key is only the value's end.
+func TestSessionCacheNeedsTheWholeValue(t *testing.T) {
+	b := newBrowser(t)
+	b.signIn("https://exeunt.test/app1/")
+	name := b.e.cfg.Cookie.Name
+	good := b.jar[name]
+	if d := b.request("GET", "https://exeunt.test/app1/page"); !d.Continues() {
+		t.Fatalf("the signed-in request was not let through: %+v", d)
+	}
+	for _, i := range []int{0, len(good) / 2, len(good) - sessionCacheKeyLen - 1} {
+		forged := []byte(good)
+		forged[i] ^= 1 // base64url to base64url: 'A' <-> 'B', '0' <-> '1', ...
+		b.jar[name] = string(forged)
+		if d := b.request("GET", "https://exeunt.test/app1/page"); d.Continues() {
+			t.Fatalf("a value changed at byte %d of %d but ending like the cached one was let through", i, len(good))
+		}
+	}
+	b.jar[name] = good
+	if d := b.request("GET", "https://exeunt.test/app1/page"); !d.Continues() {
+		t.Fatalf("the genuine cookie was refused after the forged ones: %+v", d)
+	}
+}
