@@ -62,8 +62,8 @@ type Config struct {
 	providerByScheme    map[string]*Provider
 	providerByPath      map[string]providerRoute
 	clientByID          map[string]*Client
-	routesByHost        map[string][]route       // clients' path prefixes, longest first
-	publicByHost        map[string][]route       // clients' public path prefixes, longest first
+	routesByHost        hostTable                // clients' path prefixes, longest first
+	publicByHost        hostTable                // clients' public path prefixes, longest first
 	landings            map[string][]landingPage // by path
 	identityHeaderNames []string
 	// Derived for the sign-out flows (precomputeLogout).

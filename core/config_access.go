@@ -78,7 +78,7 @@ func readPublicPrefixes(o *jsonObject) ([]string, error) {
 // public prefix must lie on paths that client owns or that no client owns; a global
 // one must not cover a client's path prefix.
 func (cfg *Config) checkPublicRules() error {
-	owners := hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" })
+	owners := hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" }).byHost
 	for i, p := range cfg.PublicPathPrefixes {
 		for ci, c := range cfg.Clients {
 			for j, prefix := range c.PathPrefixes {
