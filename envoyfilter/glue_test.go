@@ -2,6 +2,7 @@ package envoyfilter
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -479,5 +480,29 @@ func TestStartCallsLeaveAtPluginStart(t *testing.T) {
 	}
 	if p := host.GetTickPeriod(); p != 250 {
 		t.Fatalf("tick period %d ms, want the engine's 250", p)
+	}
+}
+
+// TestToRequestOverThePairs: headers written over the pairs slice come out whole and in
+// order, wherever the pseudo-headers sit among them, and the pairs' own strings are
+// not copied.
+func TestToRequestOverThePairs(t *testing.T) {
+	pairs := [][2]string{
+		{"accept", "text/html"}, {":method", "GET"}, {"cookie", "a=1"}, {":path", "/app1/page"},
+		{":authority", "exeunt.test"}, {"X-Upper", "v"}, {":scheme", "https"}, {":unknown", "dropped"}, {"last", "z"},
+	}
+	r := toRequest(pairs)
+	if r.Method != "GET" || r.Path != "/app1/page" || r.Authority != "exeunt.test" || r.Scheme != "https" {
+		t.Fatalf("pseudo-headers: %+v", r)
+	}
+	want := []core.Header{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: "a=1"}, {Name: "x-upper", Value: "v"}, {Name: "last", Value: "z"}}
+	if !slices.Equal(r.Headers, want) {
+		t.Fatalf("headers %v, want %v", r.Headers, want)
+	}
+	if cap(r.Headers) != len(r.Headers) {
+		t.Fatalf("headers have capacity %d past their length %d: an append would write over what follows", cap(r.Headers), len(r.Headers))
+	}
+	if got := toRequest(nil); got.Headers != nil || got.Method != "" {
+		t.Fatalf("no pairs: %+v", got)
 	}
 }

@@ -2,9 +2,11 @@ package envoyfilter
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -280,10 +282,12 @@ func callResult(numHeaders, bodySize int) core.CallResult {
 // toRequest turns the host's header pairs into a core.Request. Nothing is copied: the
 // pairs' strings point into the one buffer the host filled for this call, which is
 // the guest's own (see own), and Envoy's header names are lower-case already, so
-// strings.ToLower returns them as they are.
+// strings.ToLower returns them as they are. Nor is anything allocated: the headers are
+// written over the pairs slice itself (see pairsAsHeaders), which the caller gives up.
 func toRequest(pairs [][2]string) core.Request {
-	r := core.Request{Headers: make([]core.Header, 0, len(pairs))}
-	for _, p := range pairs {
+	var r core.Request
+	headers := pairsAsHeaders(pairs)[:0]
+	for _, p := range pairs { // p is read before headers[len(headers)] is written: never ahead of it
 		name, value := strings.ToLower(p[0]), p[1]
 		switch name {
 		case ":method":
@@ -296,9 +300,30 @@ func toRequest(pairs [][2]string) core.Request {
 			r.Scheme = value
 		default:
 			if !strings.HasPrefix(name, ":") {
-				r.Headers = append(r.Headers, core.Header{Name: name, Value: value})
+				headers = append(headers, core.Header{Name: name, Value: value})
 			}
 		}
 	}
+	r.Headers = slices.Clip(headers)
 	return r
 }
+
+// pairsAsHeaders reads a slice of the SDK's [2]string header pairs as a slice of
+// core.Header over the same array: both are two strings, name then value (checked
+// below, at compile time). Turning the pairs into headers then needs no second slice,
+// an allocation per request that a Go guest pays dearly for (BENCHMARKS.md, "Issue 15:
+// the signed-in request's own work").
+func pairsAsHeaders(pairs [][2]string) []core.Header {
+	if len(pairs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*core.Header)(unsafe.Pointer(unsafe.SliceData(pairs))), len(pairs))
+}
+
+// The layout pairsAsHeaders relies on: the same size, Name first and Value second.
+// Any other layout makes one of these indexes non-zero, which does not compile.
+var (
+	_ = [1]struct{}{}[unsafe.Sizeof(core.Header{})-unsafe.Sizeof([2]string{})]
+	_ = [1]struct{}{}[unsafe.Offsetof(core.Header{}.Name)]
+	_ = [1]struct{}{}[unsafe.Offsetof(core.Header{}.Value)-unsafe.Sizeof("")]
+)
