@@ -162,6 +162,19 @@ func (h *httpContext) filterSetCookies() {
 	}
 }
 
+// OnHttpStreamDone (proxy_on_log, the stream's last callback before proxy_on_delete)
+// hands the context back to the plugin context for the next stream, unless an HTTP
+// call made for it may still answer: the SDK calls such an answer back until
+// proxy_on_delete, and the callback (resume) would then act on another stream.
+func (h *httpContext) OnHttpStreamDone() {
+	if h.state == held || h.plugin == nil || len(h.plugin.idle) >= maxIdleContexts {
+		return
+	}
+	p := h.plugin
+	*h = httpContext{} // nothing of this stream outlives it
+	p.idle = append(p.idle, h)
+}
+
 // apply carries out a decision and returns the action for the callback in progress.
 // Background calls are handed to the plugin context last (with the SDK's emulator its
 // wake-up runs at once, in the middle of this callback).
