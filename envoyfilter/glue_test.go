@@ -508,28 +508,38 @@ func TestToRequestOverThePairs(t *testing.T) {
 }
 
 // TestHttpContextReuse: a context whose stream has ended serves the next stream with
-// nothing of the last one; a context with an HTTP call outstanding is never reused, as
-// the call's answer is still delivered to it.
+// nothing of the last one; a context whose response has not ended, or with an HTTP call
+// outstanding, is never reused, as callbacks of its own stream may still reach it.
 func TestHttpContextReuse(t *testing.T) {
 	p := &pluginContext{}
 	h1 := p.NewHttpContext(1).(*httpContext)
 	h1.state, h1.req.Path, h1.ended = flowing, "/first", true
 	h1.responseHeaders = []core.Header{{Name: "set-cookie", Value: "a=1"}}
+	h1.OnHttpStreamDone() // logged mid-stream: the response has not ended
+	if h := p.NewHttpContext(9).(*httpContext); h == h1 {
+		t.Fatal("a context was reused before its response ended")
+	}
+	h1.OnHttpResponseBody(10, false)
+	h1.OnHttpStreamDone()
+	if len(p.idle) != 0 {
+		t.Fatal("a context was kept for reuse before the response's end of stream")
+	}
+	h1.OnHttpResponseBody(0, true)
 	h1.OnHttpStreamDone()
 	h2 := p.NewHttpContext(2).(*httpContext)
 	if h2 != h1 {
 		t.Fatal("an ended stream's context was not reused")
 	}
-	if h2.plugin != p || h2.req.Path != "" || h2.ended || h2.state != flowing || h2.responseHeaders != nil || h2.bodySize != 0 {
+	if h2.plugin != p || h2.req.Path != "" || h2.ended || h2.state != flowing || h2.responseHeaders != nil || h2.bodySize != 0 || h2.responseEnded {
 		t.Fatalf("a reused context kept the last stream's state: %+v", h2)
 	}
-	h2.state = held
+	h2.state, h2.responseEnded = held, true
 	h2.OnHttpStreamDone()
 	if h3 := p.NewHttpContext(3).(*httpContext); h3 == h2 {
 		t.Fatal("a context waiting for an HTTP call's answer was reused")
 	}
 	for i := 0; i < 2*maxIdleContexts; i++ {
-		(&httpContext{plugin: p}).OnHttpStreamDone()
+		(&httpContext{plugin: p, responseEnded: true}).OnHttpStreamDone()
 	}
 	if len(p.idle) != maxIdleContexts {
 		t.Fatalf("%d idle contexts kept, want at most %d", len(p.idle), maxIdleContexts)

@@ -29,6 +29,9 @@ type httpContext struct {
 
 	// responseHeaders are added to the upstream's response (a refreshed cookie).
 	responseHeaders []core.Header
+	// responseEnded is set once the response has ended (end of stream on its headers or
+	// body, or its trailers): only then may the context serve another stream.
+	responseEnded bool
 }
 
 // requestState is where the request stands between callbacks.
@@ -112,7 +115,8 @@ func (h *httpContext) body() []byte {
 // one of Exeunt's own cookies (core decides which; an app must not plant a session),
 // then with the headers the engine added (a refreshed session cookie). Responses the
 // filter sent itself (answered) are its own and left alone.
-func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
+	h.responseEnded = endOfStream
 	if h.engine != nil && h.state == flowing {
 		h.filterSetCookies()
 	}
@@ -162,12 +166,33 @@ func (h *httpContext) filterSetCookies() {
 	}
 }
 
-// OnHttpStreamDone (proxy_on_log, the stream's last callback before proxy_on_delete)
-// hands the context back to the plugin context for the next stream, unless an HTTP
-// call made for it may still answer: the SDK calls such an answer back until
-// proxy_on_delete, and the callback (resume) would then act on another stream.
+func (h *httpContext) OnHttpResponseBody(_ int, endOfStream bool) types.Action {
+	if endOfStream {
+		h.responseEnded = true
+	}
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpResponseTrailers(int) types.Action {
+	h.responseEnded = true
+	return types.ActionContinue
+}
+
+// OnHttpStreamDone (proxy_on_log) hands the context back to the plugin context for the
+// next stream, once nothing of this stream can reach it again but proxy_on_done and
+// proxy_on_delete, which the SDK does not pass on for HTTP contexts:
+//   - the response has ended. Envoy calls proxy_on_log once, when the stream is
+//     complete (source/extensions/common/wasm/context.cc, Context::log, returns early
+//     until stream_info.requestComplete(): "log may be called multiple times due to
+//     mid-request logging", envoyproxy/envoy b40935a); should a host ever log a stream
+//     before its response ends, the context is simply not reused;
+//   - no HTTP call made for it can still answer (held): the SDK calls such an answer
+//     back until proxy_on_delete, and the callback (resume) would act on another stream.
+//
+// A stream that never gets here (no log, a local answer whose response never passes
+// this filter) leaves its context to the collector, as before.
 func (h *httpContext) OnHttpStreamDone() {
-	if h.state == held || h.plugin == nil || len(h.plugin.idle) >= maxIdleContexts {
+	if !h.responseEnded || h.state == held || h.plugin == nil || len(h.plugin.idle) >= maxIdleContexts {
 		return
 	}
 	p := h.plugin
