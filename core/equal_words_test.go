@@ -9,7 +9,7 @@ import (
 // alignment of either string, with a difference at each position.
 func TestWordsEqual(t *testing.T) {
 	base := []byte(strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", 4))
-	for n := 0; n <= 40; n++ {
+	for n := 0; n <= 80; n++ { // the 32-byte loop, the 8-byte loop and the bytes left
 		for offA := 0; offA < 8; offA++ {
 			for offB := 0; offB < 8; offB++ {
 				a := string(base[offA : offA+n])
