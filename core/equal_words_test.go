@@ -70,3 +70,59 @@ func TestSessionCacheNeedsTheWholeValue(t *testing.T) {
 		t.Fatalf("the genuine cookie was refused after the forged ones: %+v", d)
 	}
 }
+
+// TestWordsIndex holds wordsIndex to strings.IndexByte: every length to 100, every
+// alignment, the byte at every position, first of several, and bytes that differ from
+// it by one bit or by the high bit (which the haszero test must not mistake for it).
+func TestWordsIndex(t *testing.T) {
+	buf := make([]byte, 120)
+	for _, c := range []byte{';', '=', 0, 0x80, 0xff, 'A'} {
+		for n := 0; n <= 100; n++ {
+			for off := 0; off < 8; off++ {
+				s := buf[off : off+n]
+				for i := range s {
+					s[i] = "abcdefghij0123456789-_~."[i%24] // never c... unless c is one of them
+					if s[i] == c {
+						s[i] = c ^ 0x01
+					}
+				}
+				if got, want := wordsIndex(string(s), c), strings.IndexByte(string(s), c); got != want {
+					t.Fatalf("c=%#x n=%d off=%d, none present: %d, want %d", c, n, off, got, want)
+				}
+				for pos := 0; pos < n; pos++ {
+					saved := s[pos]
+					s[pos] = c
+					if pos+3 < n {
+						s[pos+3] = c // a second one after it
+					}
+					str := string(s)
+					if got, want := wordsIndex(str, c), strings.IndexByte(str, c); got != want {
+						t.Fatalf("c=%#x n=%d off=%d at %d: %d, want %d", c, n, off, pos, got, want)
+					}
+					s[pos] = saved
+					if pos+3 < n {
+						s[pos+3] = "abcdefghij0123456789-_~."[(pos+3)%24]
+						if s[pos+3] == c {
+							s[pos+3] = c ^ 0x01
+						}
+					}
+				}
+				for i := range s { // neighbours of c only: c^0x80, c-1, c+1
+					s[i] = []byte{c ^ 0x80, c - 1, c + 1}[i%3]
+				}
+				if got, want := wordsIndex(string(s), c), strings.IndexByte(string(s), c); got != want {
+					t.Fatalf("c=%#x n=%d off=%d, neighbours only: %d, want %d", c, n, off, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzWordsIndex(f *testing.F) {
+	f.Add("__Host-exeunt=abc; other=1", byte(';'))
+	f.Fuzz(func(t *testing.T, s string, c byte) {
+		if got, want := wordsIndex(s, c), strings.IndexByte(s, c); got != want {
+			t.Fatalf("wordsIndex(%q, %q) = %d, want %d", s, c, got, want)
+		}
+	})
+}
