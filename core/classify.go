@@ -92,7 +92,7 @@ func (c *Config) classify(r *Request, raw string) Classification {
 		return Classification{Class: ClassUnowned, Rule: "unknown host"}
 	}
 	if p.clear {
-		for _, l := range c.landings[raw] {
+		for _, l := range c.landingsAt(raw) {
 			// A landing is public on the client's own paths or on nobody's, never on
 			// another client's: a post-logout URI cannot open someone else's page.
 			if h.isOrigin(l.origin) {
@@ -112,6 +112,15 @@ func (c *Config) classify(r *Request, raw string) Classification {
 		return Classification{Class: ClassUnowned, Rule: "ambiguous path"}
 	}
 	return Classification{Class: ClassUnowned, Rule: "no client owns this host and path"}
+}
+
+// landingsAt is landings[raw], without the lookup when no landing page's path has that
+// length (nearly every request: see lengthSet).
+func (c *Config) landingsAt(raw string) []landingPage {
+	if !c.landingLengths.mayHave(raw) {
+		return nil
+	}
+	return c.landings[raw]
 }
 
 // routeMatches matches a configured path prefix (of a client, a public rule, an API

@@ -14,8 +14,19 @@ type requestHost struct {
 	port   string // always set: the authority's port, or the scheme's default
 }
 
-// defaultPorts are the ports a URL leaves out, by scheme.
-var defaultPorts = map[string]string{"http": "80", "https": "443"}
+// defaultPort is the port a URL leaves out for a scheme (ok false: not http or https).
+// A switch rather than a map: it runs on every request, and a map lookup in a Go guest
+// hashes the key and calls the runtime (BENCHMARKS.md, "Issue 15: the signed-in
+// request's own work").
+func defaultPort(scheme string) (port string, ok bool) {
+	switch scheme {
+	case "http":
+		return "80", true
+	case "https":
+		return "443", true
+	}
+	return "", false
+}
 
 // readHost reads a request's scheme and :authority. ok is false when the authority is
 // not a plain host[:port] in canonical form: empty, with user info, a port that is not
@@ -33,7 +44,7 @@ func readHost(scheme, authority string) (requestHost, bool) {
 		scheme = "https"
 	}
 	scheme = lowerASCII(scheme)
-	def, known := defaultPorts[scheme]
+	def, known := defaultPort(scheme)
 	if !known || authority == "" {
 		return requestHost{}, false
 	}
@@ -115,7 +126,7 @@ func originOf(scheme, authority string) (o string, ok bool) {
 
 // origin spells the host's origin (originOf).
 func (h requestHost) origin() string {
-	if h.port == defaultPorts[h.scheme] {
+	if def, _ := defaultPort(h.scheme); h.port == def {
 		return h.scheme + "://" + h.name
 	}
 	return h.scheme + "://" + h.name + ":" + h.port
@@ -135,7 +146,7 @@ func (h requestHost) isOrigin(o string) bool {
 	if rest, ok = strings.CutPrefix(rest, h.name); !ok {
 		return false
 	}
-	if h.port == defaultPorts[h.scheme] {
+	if def, _ := defaultPort(h.scheme); h.port == def {
 		return rest == ""
 	}
 	return len(rest) == len(h.port)+1 && rest[0] == ':' && rest[1:] == h.port
@@ -145,14 +156,26 @@ func (h requestHost) isOrigin(o string) bool {
 // "host:port", lower case): the entries for this host and port first, then those for the
 // host on any port; within each, the first matching prefix (tables are sorted longest
 // first).
-func (h requestHost) lookup(table map[string][]route, path string) *route {
-	if path == "" {
+func (h requestHost) lookup(table hostTable, path string) *route {
+	if path == "" || len(table.byHost) == 0 {
 		return nil
 	}
-	if r := matchRoute(table[h.name+":"+h.port], path); r != nil {
-		return r
+	// The "host:port" key is spelt only when some entry has a port: building it is a
+	// string concatenation per lookup, and most configurations name hosts alone.
+	if table.withPorts {
+		if r := matchRoute(table.byHost[h.name+":"+h.port], path); r != nil {
+			return r
+		}
 	}
-	return matchRoute(table[h.name], path)
+	return matchRoute(table.byHost[h.name], path)
+}
+
+// hostTable is a host-keyed route table: keys as configured ("host" or "host:port",
+// lower case), each host's routes longest prefix first. withPorts says whether any key
+// has a port.
+type hostTable struct {
+	byHost    map[string][]route
+	withPorts bool
 }
 
 func matchRoute(routes []route, path string) *route {

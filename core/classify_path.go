@@ -69,7 +69,7 @@ func pathIsClear(p string) bool {
 		switch {
 		case b <= ' ' || b >= 0x7f || b == '\\' || b == ';':
 			return false
-		case b == '/' && (strings.HasPrefix(p[i+1:], "/") || dotSegment(p[i+1:]) > 0):
+		case b == '/' && (i+1 < len(p) && p[i+1] == '/' || dotSegment(p[i+1:]) > 0):
 			return false
 		}
 	}
@@ -114,10 +114,13 @@ func isReserved(c byte) bool { return strings.IndexByte(":/?#[]@!$&'()*+,;=", c)
 // dotSegment returns the length of a "." or ".." segment at the start of rest (the
 // path after a "/"), or 0 when there is none.
 func dotSegment(rest string) int {
-	for _, seg := range []string{"..", "."} {
-		if strings.HasPrefix(rest, seg) && (len(rest) == len(seg) || rest[len(seg)] == '/') {
-			return len(seg)
-		}
+	switch {
+	case len(rest) == 0 || rest[0] != '.':
+		return 0
+	case len(rest) == 1 || rest[1] == '/':
+		return 1 // "."
+	case rest[1] == '.' && (len(rest) == 2 || rest[2] == '/'):
+		return 2 // ".."
 	}
 	return 0
 }

@@ -61,10 +61,12 @@ type Config struct {
 
 	providerByScheme    map[string]*Provider
 	providerByPath      map[string]providerRoute
+	providerPathLengths lengthSet // of providerByPath's keys
 	clientByID          map[string]*Client
-	routesByHost        map[string][]route       // clients' path prefixes, longest first
-	publicByHost        map[string][]route       // clients' public path prefixes, longest first
+	routesByHost        hostTable                // clients' path prefixes, longest first
+	publicByHost        hostTable                // clients' public path prefixes, longest first
 	landings            map[string][]landingPage // by path
+	landingLengths      lengthSet                // of landings' keys
 	identityHeaderNames []string
 	// Derived for the sign-out flows (precomputeLogout).
 	logoutCookie        string              // the logoutId cookie's name
@@ -238,10 +240,12 @@ func (cfg *Config) readIssuer(obj *jsonObject) error {
 func (cfg *Config) precompute() {
 	cfg.providerByScheme = make(map[string]*Provider, len(cfg.Providers))
 	cfg.providerByPath = make(map[string]providerRoute, 4*len(cfg.Providers))
+	cfg.providerPathLengths = lengthSet{}
 	for _, p := range cfg.Providers {
 		cfg.providerByScheme[p.Scheme] = p
 		for i, f := range p.pathFields() {
 			cfg.providerByPath[*f.value] = providerRoute{p, ProviderCallback + ProviderPath(i)}
+			cfg.providerPathLengths.add(*f.value)
 		}
 	}
 	cfg.clientByID = make(map[string]*Client, len(cfg.Clients))

@@ -78,7 +78,7 @@ func readPublicPrefixes(o *jsonObject) ([]string, error) {
 // public prefix must lie on paths that client owns or that no client owns; a global
 // one must not cover a client's path prefix.
 func (cfg *Config) checkPublicRules() error {
-	owners := hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" })
+	owners := hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" }).byHost
 	for i, p := range cfg.PublicPathPrefixes {
 		for ci, c := range cfg.Clients {
 			for j, prefix := range c.PathPrefixes {
@@ -143,6 +143,7 @@ func (cfg *Config) precomputeAccess() {
 	cfg.routesByHost = hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" })
 	cfg.publicByHost = hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PublicPathPrefixes, "public_path_prefixes" })
 	cfg.landings = map[string][]landingPage{}
+	cfg.landingLengths = lengthSet{}
 	add := func(c *Client, rule, raw string) {
 		u, err := url.Parse(raw)
 		if raw == "" || err != nil {
@@ -157,6 +158,7 @@ func (cfg *Config) precomputeAccess() {
 			return // no request can ever match it as a clear path
 		}
 		cfg.landings[path] = append(cfg.landings[path], landingPage{origin(u), c, rule})
+		cfg.landingLengths.add(path)
 	}
 	for i, c := range cfg.Clients {
 		add(c, fmt.Sprintf("clients[%d].frontchannel_logout_uri", i), c.FrontchannelLogoutURI)

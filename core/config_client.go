@@ -81,20 +81,25 @@ type route struct {
 
 // hostRoutes builds a host-keyed route table: for each of a client's hosts, the
 // prefixes prefixes(i, c) gives (named by their field), longest first.
-func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) map[string][]route {
-	m := map[string][]route{}
+func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) hostTable {
+	t := hostTable{byHost: map[string][]route{}}
 	for i, c := range clients {
 		list, field := prefixes(c)
 		for _, h := range c.Hosts {
 			for j, p := range list {
-				m[h] = append(m[h], route{p, c, fmt.Sprintf("clients[%d].%s[%d]", i, field, j)})
+				t.byHost[h] = append(t.byHost[h], route{p, c, fmt.Sprintf("clients[%d].%s[%d]", i, field, j)})
 			}
 		}
 	}
-	for _, routes := range m {
+	for h, routes := range t.byHost {
 		slices.SortStableFunc(routes, func(a, b route) int { return cmp.Compare(len(b.prefix), len(a.prefix)) })
+		// Any colon counts (an IPv6 host has some without a port): a table wrongly
+		// marked withPorts only spells one key too many.
+		if strings.Contains(h, ":") {
+			t.withPorts = true
+		}
 	}
-	return m
+	return t
 }
 
 // prefixMatches is RFC 6265's cookie path-match: a prefix matches itself and what lies
@@ -291,7 +296,7 @@ func (c *Client) ownsOrigin(u *url.URL) bool {
 	}
 	port := u.Port()
 	if port == "" {
-		port = defaultPorts[u.Scheme]
+		port, _ = defaultPort(u.Scheme)
 	}
 	for _, h := range c.Hosts {
 		hh, hp, _ := splitHost(h)

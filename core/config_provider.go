@@ -96,7 +96,11 @@ type providerRoute struct {
 // ProviderPathFor says whether a request path (query ignored) is one of a provider's
 // paths, and which: (nil, NoProviderPath) when it is none.
 func (c *Config) ProviderPathFor(path string) (*Provider, ProviderPath) {
-	r := c.providerByPath[stripQuery(path)]
+	path = stripQuery(path)
+	if !c.providerPathLengths.mayHave(path) {
+		return nil, NoProviderPath
+	}
+	r := c.providerByPath[path]
 	return r.provider, r.kind
 }
 

@@ -28,7 +28,7 @@ func cookieValue(cs cookies, name string) (string, bool) {
 		}
 		for v := h.Value; v != ""; {
 			part := v
-			if i := strings.IndexByte(v, ';'); i >= 0 {
+			if i := indexLong(v, ';'); i >= 0 { // the header holds the 1.5 KB session cookie
 				part, v = v[:i], v[i+1:]
 			} else {
 				v = ""

@@ -99,7 +99,7 @@ func (e *Engine) keptSpan(v string) (kept string, own bool) {
 	start, end, runs := -1, -1, 0
 	inRun := false
 	for pos := 0; pos < len(v); {
-		next := strings.IndexByte(v[pos:], ';')
+		next := indexLong(v[pos:], ';') // past the 1.5 KB session cookie
 		stop := len(v)
 		if next >= 0 {
 			stop = pos + next

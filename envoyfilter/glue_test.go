@@ -2,6 +2,7 @@ package envoyfilter
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -479,5 +480,68 @@ func TestStartCallsLeaveAtPluginStart(t *testing.T) {
 	}
 	if p := host.GetTickPeriod(); p != 250 {
 		t.Fatalf("tick period %d ms, want the engine's 250", p)
+	}
+}
+
+// TestToRequestOverThePairs: headers written over the pairs slice come out whole and in
+// order, wherever the pseudo-headers sit among them, and the pairs' own strings are
+// not copied.
+func TestToRequestOverThePairs(t *testing.T) {
+	pairs := [][2]string{
+		{"accept", "text/html"}, {":method", "GET"}, {"cookie", "a=1"}, {":path", "/app1/page"},
+		{":authority", "exeunt.test"}, {"X-Upper", "v"}, {":scheme", "https"}, {":unknown", "dropped"}, {"last", "z"},
+	}
+	r := toRequest(pairs)
+	if r.Method != "GET" || r.Path != "/app1/page" || r.Authority != "exeunt.test" || r.Scheme != "https" {
+		t.Fatalf("pseudo-headers: %+v", r)
+	}
+	want := []core.Header{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: "a=1"}, {Name: "x-upper", Value: "v"}, {Name: "last", Value: "z"}}
+	if !slices.Equal(r.Headers, want) {
+		t.Fatalf("headers %v, want %v", r.Headers, want)
+	}
+	if cap(r.Headers) != len(r.Headers) {
+		t.Fatalf("headers have capacity %d past their length %d: an append would write over what follows", cap(r.Headers), len(r.Headers))
+	}
+	if got := toRequest(nil); got.Headers != nil || got.Method != "" {
+		t.Fatalf("no pairs: %+v", got)
+	}
+}
+
+// TestHttpContextReuse: a context whose stream has ended serves the next stream with
+// nothing of the last one; a context whose response has not ended, or with an HTTP call
+// outstanding, is never reused, as callbacks of its own stream may still reach it.
+func TestHttpContextReuse(t *testing.T) {
+	p := &pluginContext{}
+	h1 := p.NewHttpContext(1).(*httpContext)
+	h1.state, h1.req.Path, h1.ended = flowing, "/first", true
+	h1.responseHeaders = []core.Header{{Name: "set-cookie", Value: "a=1"}}
+	h1.OnHttpStreamDone() // logged mid-stream: the response has not ended
+	if h := p.NewHttpContext(9).(*httpContext); h == h1 {
+		t.Fatal("a context was reused before its response ended")
+	}
+	h1.OnHttpResponseBody(10, false)
+	h1.OnHttpStreamDone()
+	if len(p.idle) != 0 {
+		t.Fatal("a context was kept for reuse before the response's end of stream")
+	}
+	h1.OnHttpResponseBody(0, true)
+	h1.OnHttpStreamDone()
+	h2 := p.NewHttpContext(2).(*httpContext)
+	if h2 != h1 {
+		t.Fatal("an ended stream's context was not reused")
+	}
+	if h2.plugin != p || h2.req.Path != "" || h2.ended || h2.state != flowing || h2.responseHeaders != nil || h2.bodySize != 0 || h2.responseEnded {
+		t.Fatalf("a reused context kept the last stream's state: %+v", h2)
+	}
+	h2.state, h2.responseEnded = held, true
+	h2.OnHttpStreamDone()
+	if h3 := p.NewHttpContext(3).(*httpContext); h3 == h2 {
+		t.Fatal("a context waiting for an HTTP call's answer was reused")
+	}
+	for i := 0; i < 2*maxIdleContexts; i++ {
+		(&httpContext{plugin: p, responseEnded: true}).OnHttpStreamDone()
+	}
+	if len(p.idle) != maxIdleContexts {
+		t.Fatalf("%d idle contexts kept, want at most %d", len(p.idle), maxIdleContexts)
 	}
 }

@@ -2,9 +2,11 @@ package envoyfilter
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -27,6 +29,9 @@ type httpContext struct {
 
 	// responseHeaders are added to the upstream's response (a refreshed cookie).
 	responseHeaders []core.Header
+	// responseEnded is set once the response has ended (end of stream on its headers or
+	// body, or its trailers): only then may the context serve another stream.
+	responseEnded bool
 }
 
 // requestState is where the request stands between callbacks.
@@ -110,7 +115,8 @@ func (h *httpContext) body() []byte {
 // one of Exeunt's own cookies (core decides which; an app must not plant a session),
 // then with the headers the engine added (a refreshed session cookie). Responses the
 // filter sent itself (answered) are its own and left alone.
-func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
+	h.responseEnded = endOfStream
 	if h.engine != nil && h.state == flowing {
 		h.filterSetCookies()
 	}
@@ -158,6 +164,40 @@ func (h *httpContext) filterSetCookies() {
 			proxywasm.LogErrorf("exeunt: cannot add back a set-cookie header: %v", err)
 		}
 	}
+}
+
+func (h *httpContext) OnHttpResponseBody(_ int, endOfStream bool) types.Action {
+	if endOfStream {
+		h.responseEnded = true
+	}
+	return types.ActionContinue
+}
+
+func (h *httpContext) OnHttpResponseTrailers(int) types.Action {
+	h.responseEnded = true
+	return types.ActionContinue
+}
+
+// OnHttpStreamDone (proxy_on_log) hands the context back to the plugin context for the
+// next stream, once nothing of this stream can reach it again but proxy_on_done and
+// proxy_on_delete, which the SDK does not pass on for HTTP contexts:
+//   - the response has ended. Envoy calls proxy_on_log once, when the stream is
+//     complete (source/extensions/common/wasm/context.cc, Context::log, returns early
+//     until stream_info.requestComplete(): "log may be called multiple times due to
+//     mid-request logging", envoyproxy/envoy b40935a); should a host ever log a stream
+//     before its response ends, the context is simply not reused;
+//   - no HTTP call made for it can still answer (held): the SDK calls such an answer
+//     back until proxy_on_delete, and the callback (resume) would act on another stream.
+//
+// A stream that never gets here (no log, a local answer whose response never passes
+// this filter) leaves its context to the collector, as before.
+func (h *httpContext) OnHttpStreamDone() {
+	if !h.responseEnded || h.state == held || h.plugin == nil || len(h.plugin.idle) >= maxIdleContexts {
+		return
+	}
+	p := h.plugin
+	*h = httpContext{} // nothing of this stream outlives it
+	p.idle = append(p.idle, h)
 }
 
 // apply carries out a decision and returns the action for the callback in progress.
@@ -280,10 +320,12 @@ func callResult(numHeaders, bodySize int) core.CallResult {
 // toRequest turns the host's header pairs into a core.Request. Nothing is copied: the
 // pairs' strings point into the one buffer the host filled for this call, which is
 // the guest's own (see own), and Envoy's header names are lower-case already, so
-// strings.ToLower returns them as they are.
+// strings.ToLower returns them as they are. Nor is anything allocated: the headers are
+// written over the pairs slice itself (see pairsAsHeaders), which the caller gives up.
 func toRequest(pairs [][2]string) core.Request {
-	r := core.Request{Headers: make([]core.Header, 0, len(pairs))}
-	for _, p := range pairs {
+	var r core.Request
+	headers := pairsAsHeaders(pairs)[:0]
+	for _, p := range pairs { // p is read before headers[len(headers)] is written: never ahead of it
 		name, value := strings.ToLower(p[0]), p[1]
 		switch name {
 		case ":method":
@@ -296,9 +338,30 @@ func toRequest(pairs [][2]string) core.Request {
 			r.Scheme = value
 		default:
 			if !strings.HasPrefix(name, ":") {
-				r.Headers = append(r.Headers, core.Header{Name: name, Value: value})
+				headers = append(headers, core.Header{Name: name, Value: value})
 			}
 		}
 	}
+	r.Headers = slices.Clip(headers)
 	return r
 }
+
+// pairsAsHeaders reads a slice of the SDK's [2]string header pairs as a slice of
+// core.Header over the same array: both are two strings, name then value (checked
+// below, at compile time). Turning the pairs into headers then needs no second slice,
+// an allocation per request that a Go guest pays dearly for (BENCHMARKS.md, "Issue 15:
+// the signed-in request's own work").
+func pairsAsHeaders(pairs [][2]string) []core.Header {
+	if len(pairs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*core.Header)(unsafe.Pointer(unsafe.SliceData(pairs))), len(pairs))
+}
+
+// The layout pairsAsHeaders relies on: the same size, Name first and Value second.
+// Any other layout makes one of these indexes non-zero, which does not compile.
+var (
+	_ = [1]struct{}{}[unsafe.Sizeof(core.Header{})-unsafe.Sizeof([2]string{})]
+	_ = [1]struct{}{}[unsafe.Offsetof(core.Header{}.Name)]
+	_ = [1]struct{}{}[unsafe.Offsetof(core.Header{}.Value)-unsafe.Sizeof("")]
+)

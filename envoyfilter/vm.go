@@ -78,6 +78,12 @@ type pluginContext struct {
 
 	// tick is the tick period last set with the host.
 	tick time.Duration
+
+	// idle are HTTP contexts whose streams have ended, reused by the next streams: an
+	// httpContext is the one allocation of its size per request, and in a Go guest an
+	// allocation and the collection it leads to cost more than the request's own
+	// decision does (BENCHMARKS.md, "Issue 15: the signed-in request's own work").
+	idle []*httpContext
 }
 
 // retick follows the engine's wish for the tick period: short while it has
@@ -145,8 +151,19 @@ func (p *pluginContext) OnTick() {
 }
 
 func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	if n := len(p.idle); n > 0 {
+		h := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		*h = httpContext{plugin: p, engine: p.engine}
+		return h
+	}
 	return &httpContext{plugin: p, engine: p.engine}
 }
+
+// maxIdleContexts bounds the HTTP contexts a plugin context keeps for reuse: about the
+// streams one worker has open at once.
+const maxIdleContexts = 64
 
 // Background calls.
 //
