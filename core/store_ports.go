@@ -96,6 +96,10 @@ const (
 //   - claimed reports whether id is claimed, claiming nothing; its answer may be stale
 //     by the time it is used (the caller claims afterwards).
 //   - Ids are opaque strings without spaces or newlines, at most a few hundred bytes.
+//   - A backend may bound how many claims of a kind it keeps, forgetting first those that
+//     expire soonest (the local one bounds sign-in states and prompt tokens, which anyone
+//     can mint): a forgotten claim only lets a replay reach a check behind it (the
+//     provider's single-use code, a session already signed out).
 type claims interface {
 	claim(kind claimKind, id string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision
