@@ -42,7 +42,9 @@ const RootID = "exeunt"
 // Gateway its config as the JSON given, so both are checked as JSON.
 func Extract(data []byte) (*Extracted, error) {
 	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] == '{' {
+	// JSON that is not an object ([...], "...", null, a number) is a configuration too,
+	// which the parser refuses with its own message; YAML would report a Go type.
+	if len(trimmed) == 0 || trimmed[0] == '{' || json.Valid(trimmed) {
 		return &Extracted{Configs: []Found{{Config: data}}}, nil
 	}
 	var probe map[string]any

@@ -83,7 +83,7 @@ var fieldRules = map[string]rule{
 	"providers[].frontchannel_logout_path": pathRule,
 	"providers[].backchannel_logout_path":  pathRule,
 	"clients":                              {schema: map[string]any{"minItems": 1}, bad: []any{[]any{}}},
-	"clients[].client_id":                  {schema: map[string]any{"minLength": 1, "pattern": `^[^\x00-\x1f\x7f]*$`}, bad: []any{"", "a\x7fb"}},
+	"clients[].client_id":                  {schema: map[string]any{"minLength": 1, "maxLength": 256, "pattern": `^[^\x00-\x1f\x7f]*$`}, good: []any{strings.Repeat("c", 256)}, bad: []any{"", "a\x7fb", strings.Repeat("c", 257)}},
 	"clients[].name":                       {schema: map[string]any{"minLength": 1, "pattern": `^[^\x00-\x1f\x7f]*$`}, good: []any{"Åpp Øne"}, bad: []any{""}},
 	"clients[].hosts": {
 		schema: map[string]any{"minItems": 1, "items": pattern(`^[^/*]+$`)},

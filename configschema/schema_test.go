@@ -243,6 +243,9 @@ func TestParserAndSchemaAgree(t *testing.T) {
 			pcfg, perr := core.ParseConfig(cfg)
 			serr := schemaErr(sch, cfg)
 			checked++
+			if perr != nil && serr == nil && leftToTheParser(perr) {
+				continue
+			}
 			if (perr == nil) != (serr == nil) {
 				t.Errorf("%s: the parser says %v, the schema says %v", m, perr, firstLine(serr))
 				continue
@@ -279,6 +282,15 @@ func TestParserAndSchemaAgree(t *testing.T) {
 		}
 	}
 	t.Logf("%d fields, %d changes, parser and schema agree on each", len(tab.fields), checked)
+}
+
+// leftToTheParser reports a rule between values that a JSON Schema cannot state, which
+// only the parser applies: that the session cookie reaches the issuer's callbacks and
+// every client (core/config_cookie_reach.go). The complete example shares a cookie.domain
+// between auth.example.test and app1.example.test, so removing it (or the cookie object)
+// is refused by the parser alone.
+func leftToTheParser(err error) bool {
+	return strings.Contains(err.Error(), "no sign-in could complete")
 }
 
 func firstLine(err error) string {
@@ -399,7 +411,7 @@ var badConfigs = []struct {
 	{"__Host- cookie not Secure", []mutation{{path: "cookie.secure", value: false}}, "cookie.secure"},
 	{"default (__Host-) cookie not Secure", []mutation{{path: "cookie.name", remove: true}, {path: "cookie.secure", value: false}}, "cookie.secure"},
 	{"__Host- cookie on a path", []mutation{{path: "cookie.name", value: "__host-x"}, {path: "cookie.path", value: "/app"}}, "cookie.path"},
-	{"__Host- cookie with a domain", []mutation{{path: "cookie.domain", value: "example.test"}}, "cookie.domain"},
+	{"__Host- cookie with a domain", []mutation{{path: "cookie.name", value: "__Host-exeunt"}, {path: "cookie.domain", value: "example.test"}}, "cookie.domain"},
 	{"__Secure- cookie not Secure", []mutation{{path: "cookie.name", value: "__Secure-x"}, {path: "cookie.secure", value: false}}, "cookie.secure"},
 	{"etcd backend without its settings", []mutation{{path: "store.etcd", remove: true}}, "store.etcd"},
 	{"etcd settings with the local backend", []mutation{{path: "store.backend", value: "local"}}, "store.etcd"},

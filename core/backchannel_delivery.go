@@ -164,14 +164,15 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 }
 
 // deliveryResult records the outcome of one attempt: done on 200/204 (any 2xx), given
-// up on a 4xx (or another final answer), retried later on no answer or a 5xx until the
-// deadline. The Decision is the queue's (for a background call).
+// up on a 4xx (or another final answer), retried later on no answer, a 5xx or a refusal
+// that only means "not now" (temporaryRefusal) until the deadline. The Decision is the
+// queue's (for a background call).
 func (e *Engine) deliveryResult(jobID string, job deliveryJob, c *Client, attempt, status int, now time.Time) Decision {
 	switch {
 	case status >= 200 && status < 300:
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelSent), 1)
 		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
-	case status != 0 && status < 500:
+	case status != 0 && status < 500 && !temporaryRefusal(status):
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
 		e.logf("exeunt: back-channel: %s refused the logout token of sid=%s with HTTP %d; not retried", c.ClientID, job.SID, status)
 		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
@@ -207,6 +208,12 @@ func (e *Engine) finishDelivery(jobID, clientID string, now time.Time, change fu
 		return Continue()
 	})
 }
+
+// temporaryRefusal reports the 4xx answers that say "not now" rather than "never", so
+// that Back-Channel Logout's "retry only recoverable failures" retries them: 408 Request
+// Timeout (RFC 9110 §15.5.9), 425 Too Early (RFC 8470) and 429 Too Many Requests (RFC
+// 6585 §4), which a client's rate limiter or gateway sends under load.
+func temporaryRefusal(status int) bool { return status == 408 || status == 425 || status == 429 }
 
 func statusText(status int) string {
 	if status == 0 {

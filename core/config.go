@@ -20,6 +20,8 @@ const DefaultHealthPath = "/exeunt/healthz"
 // required.
 type Config struct {
 	healthPath string
+	// skipCookieReach: parsed without checkCookieReach (parseConfigReaching).
+	skipCookieReach bool
 
 	// Issuer is Exeunt's own issuer URL, verbatim: the "iss" of every assertion and
 	// logout token it signs, and the base of its discovery document. "" in pass-through
@@ -99,7 +101,16 @@ func ParseConfig(data []byte) (*Config, error) { return parseConfig(data, nil) }
 // parseConfig is ParseConfig, recording the fields it reads in rec when rec is not nil
 // (see ConfigFields).
 func parseConfig(data []byte, rec *fieldRecorder) (*Config, error) {
+	return parseConfigReaching(data, rec, true)
+}
+
+// parseConfigReaching is parseConfig, with checkCookieReach applied only when
+// checkReach is true. Only tests of host matching (the classifier, check session
+// origins) parse with false: they list hosts no single cookie could reach, which
+// ParseConfig refuses (config_cookie_reach.go).
+func parseConfigReaching(data []byte, rec *fieldRecorder, checkReach bool) (*Config, error) {
 	cfg := &Config{
+		skipCookieReach:   !checkReach,
 		healthPath:        DefaultHealthPath,
 		Paths:             defaultPaths(""),
 		Cookie:            defaultCookie(),
@@ -170,7 +181,13 @@ func (cfg *Config) read(obj *jsonObject) error {
 	if err := cfg.checkPublicRules(); err != nil {
 		return err
 	}
-	return cfg.checkPathsDistinct()
+	if err := cfg.checkPathsDistinct(); err != nil {
+		return err
+	}
+	if cfg.skipCookieReach {
+		return nil
+	}
+	return cfg.checkCookieReach()
 }
 
 // checkMode enforces all-or-nothing: sign-in needs issuer, providers and clients

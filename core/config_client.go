@@ -147,6 +147,10 @@ func (cfg *Config) readClient(o *jsonObject) (*Client, error) {
 	if c.ClientID, err = requiredString(o, "client_id", `the id apps use for themselves, such as "app1"`); err != nil {
 		return nil, err
 	}
+	if limit := paramLimits["client_id"]; len(c.ClientID) > limit {
+		// Apps name themselves by it at the end session endpoint, which takes no longer.
+		return nil, o.fieldError("client_id", fmt.Sprintf("is %d bytes long; keep it to at most %d (the end session endpoint refuses a longer client_id)", len(c.ClientID), limit))
+	}
 	if c.Name, err = optionalText(o, "name", c.ClientID); err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func TestClients(t *testing.T) {
 			cl := c.Client("app1")
 			is(t, "session required", []bool{cl.FrontchannelLogoutSessionRequired, cl.BackchannelLogoutSessionRequired}, []bool{false, false})
 		}},
-		{name: "hosts lower-cased", edits: []edit{set("clients[0].hosts", []any{"APP1.example.test", "App1.Example.Test:8443", "[::1]:8080", "10.0.0.1"})},
+		{name: "hosts lower-cased", edits: []edit{set("clients[0].hosts", []any{"APP1.example.test", "App1.Example.Test:8443", "[::1]:8080", "10.0.0.1"})}, unreached: true,
 			check: func(t *testing.T, c *Config) {
 				is(t, "Hosts", c.Clients[0].Hosts, []string{"app1.example.test", "app1.example.test:8443", "[::1]:8080", "10.0.0.1"})
 			}},
@@ -69,7 +69,7 @@ func TestClients(t *testing.T) {
 		}},
 		{name: "front-channel over http on a local host", edits: []edit{
 			set("clients[0].hosts", []any{"localhost:3000"}), set("clients[0].frontchannel_logout_uri", "http://localhost:3000/fc"),
-		}},
+		}, unreached: true},
 		{name: "back-channel over http", edits: []edit{set("clients[0].backchannel_logout_uri", "http://app1.internal:8080/bc")},
 			check: func(t *testing.T, c *Config) {
 				is(t, "BackchannelLogoutURI", c.Clients[0].BackchannelLogoutURI, "http://app1.internal:8080/bc")
@@ -169,13 +169,14 @@ func TestClients(t *testing.T) {
 }
 
 func TestClientFor(t *testing.T) {
-	cfg, err := ParseConfig(configWith(t,
+	// Hosts no one cookie could reach (an IPv6 literal beside DNS names), to test matching.
+	cfg, err := parseConfigReaching(configWith(t,
 		set("clients[0].hosts", []any{"app1.example.test", "shared.example.test"}),
 		set("clients[0].public_path_prefixes", []any{}), // "/static/" would cover app2's "/static/app2/"
 		appendTo("clients", map[string]any{"client_id": "app2", "hosts": []any{"shared.example.test"}, "path_prefixes": []any{"/app2", "/static/app2/"}}),
 		appendTo("clients", map[string]any{"client_id": "app2-admin", "hosts": []any{"shared.example.test"}, "path_prefixes": []any{"/app2/admin"}}),
 		appendTo("clients", map[string]any{"client_id": "alt", "hosts": []any{"shared.example.test:8443", "[::1]:8080", "127.0.0.1"}, "path_prefixes": []any{"/alt/"}}),
-	))
+	), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // object is read as {}), with what its getter knows.
 func TestConfigFieldsRecordsTheParsersReads(t *testing.T) {
 	probe := `{
-		"issuer": "https://auth.example.test",
+		"issuer": "https://app1.example.test",
 		"providers": [{"scheme": "oidc", "issuer": "https://idp.example.test", "client_id": "exeunt", "cluster": "idp"}],
 		"clients": [{"client_id": "app1", "hosts": ["app1.example.test"]}],
 		"keys": {"dev_generate": true}

@@ -137,6 +137,12 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		if err != errNoSession {
 			clear = e.clearSessionCookies(max(chunks, 1))
 		}
+		if p := e.endedUnsignedOut(hint, err, now); p != nil {
+			// The session ended without a sign-out (its cookie expired or is gone):
+			// its provider was never asked, and would sign the user straight back in.
+			ctx.SID, ctx.Sub, ctx.IdP = hint.SID, hint.Sub, p.Scheme
+			return e.afterSignOut(lang, ctx, &session{SID: hint.SID, Sub: hint.Sub, IdP: p.Scheme}, clear, now)
+		}
 		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
 	}
 	ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients = s.SID, s.Sub, s.IdP, s.Clients
@@ -154,6 +160,28 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		return e.completeSignOut(v, lang, ctx, s, chunks, now)
 	}
 	return e.signOut(v, lang, ctx, s, chunks, triggerRPInitiated, now)
+}
+
+// endedUnsignedOut returns the provider to sign out at when a verified hint names a
+// session that ended here without a sign-out: the browser's cookie did not open (err:
+// expired, absent, unreadable; not errRevoked), and the hint's sid is not revoked, so
+// no sign-out of it ever ran, and none asked its provider to end the provider's own
+// session. Signing the browser out there is what the app asked for; the provider asks
+// the user to confirm (no id_token_hint: the provider's ID token was in the cookie).
+// nil when the session was signed out (that sign-out went to the provider), when the
+// store cannot say, or when the hint names no configured provider.
+func (e *Engine) endedUnsignedOut(hint *assertionClaims, err error, now time.Time) *Provider {
+	if hint == nil || hint.SID == "" || err == errRevoked {
+		return nil
+	}
+	p := e.cfg.Provider(hint.IdP)
+	if p == nil {
+		return nil
+	}
+	if revoked, rerr := e.ports.revocations.isRevoked(hint.SID, now); rerr != nil || revoked {
+		return nil
+	}
+	return p
 }
 
 // endSessionParamNames are the parameters of RP-Initiated Logout 1.0 §2.

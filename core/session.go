@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,7 +86,9 @@ func (e *Engine) openSession(cs cookies, now time.Time) (session, int, error) {
 }
 
 var (
-	errRevoked = errors.New("session was signed out")
+	// errSessionTooLarge: the sealed session needs more cookies than joinCookie reads.
+	errSessionTooLarge = errors.New("the session is too large for its cookies")
+	errRevoked         = errors.New("session was signed out")
 	// errStoreUnavailable: the store cannot say whether the session was signed out.
 	errStoreUnavailable = errors.New("the session store cannot say whether the session was signed out")
 )
@@ -158,6 +161,11 @@ func (e *Engine) sessionCookies(s *session, now time.Time, oldChunks int) ([]Hea
 	base := e.cookie(e.cfg.Cookie.Name, sealed, int(time.Unix(s.Expires, 0).Sub(now)/time.Second))
 	var out []Header
 	set := chunkCookie(base)
+	if len(set) > maxChunks {
+		// joinCookie would not read it back: the browser would carry a session that is
+		// never found, and be sent to sign in again and again.
+		return nil, fmt.Errorf("%w: %d bytes sealed, %d cookies; at most %d are read back", errSessionTooLarge, len(sealed), len(set), maxChunks)
+	}
 	for _, c := range set {
 		out = append(out, c.header())
 	}

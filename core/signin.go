@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -278,6 +279,17 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 	}
 	_, oldChunks, _ := joinCookie(cs, e.cfg.Cookie.Name)
 	cookies, err := e.sessionCookies(s, now, oldChunks)
+	if errors.Is(err, errSessionTooLarge) && s.IDToken != "" {
+		// The provider's ID token is kept only for id_token_hint at sign-out; without it
+		// the sign-out there names the client instead (redirectToProviderLogout).
+		e.logf("exeunt: sign-in at provider %s: its ID token (%d bytes) makes the session too large for its cookies; kept without it (sign-out at the provider will send client_id only)", p.Scheme, len(s.IDToken))
+		s.IDToken = ""
+		cookies, err = e.sessionCookies(s, now, oldChunks)
+	}
+	if errors.Is(err, errSessionTooLarge) {
+		e.logf("exeunt: sign-in at provider %s refused: %v (its claims are too large)", p.Scheme, err)
+		return e.failPage(lang, pageFailure(502, "signin_bad_answer").withHeaders(clearFlow))
+	}
 	if err != nil {
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))

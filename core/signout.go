@@ -173,11 +173,14 @@ func (e *Engine) signoutCallback(p *Provider, v *requestView, now time.Time) Dec
 		if err != nil {
 			return e.failPage(lang, pageFailure(400, "provider_state").withHeaders(clear))
 		}
+		lang := v.languageFor(ctx.UILocales)
 		if errCode := q.Get("error"); errCode != "" {
-			// Signed out here all the same; the provider may still hold its session.
+			// Signed out here all the same; the provider says it may still hold its
+			// session, so the page says so rather than claim a complete sign-out.
 			e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
+			return Respond(e.showLoggedOutHere(lang, ctx, p, now, clear))
 		}
-		return Respond(e.showLoggedOut(v.languageFor(ctx.UILocales), ctx, now, clear))
+		return Respond(e.showLoggedOut(lang, ctx, now, clear))
 	}
 	return e.callbackContext(p, state, now, func(ctx *logoutContext, err error) Decision {
 		if err == nil {

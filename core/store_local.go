@@ -20,8 +20,13 @@ import (
 var (
 	// revokedSessions marks edge sessions signed out; every request checks it.
 	revokedSessions = newExpiringSet("exeunt/revoked/", 1024)
-	// usedStates holds sign-in states and (prefixed "csrf:") prompt tokens used.
-	usedStates = newExpiringSet("exeunt/used-state/", 256)
+	// usedStates holds sign-in states and (prefixed "csrf:") prompt tokens used, at most
+	// maxClaimBucketBytes a bucket: anyone can mint sign-in states to claim.
+	usedStates = func() expiringSet {
+		s := newExpiringSet("exeunt/used-state/", 256)
+		s.entries.maxBucketBytes = maxClaimBucketBytes
+		return s
+	}()
 	// usedLogoutTokens holds the provider logout tokens acted on (prefixed "jti:").
 	usedLogoutTokens = newExpiringSet("exeunt/used-jti/", 256)
 
@@ -53,6 +58,10 @@ var (
 )
 
 const maxContextBucketBytes = 16 << 10
+
+// maxClaimBucketBytes bounds each bucket of usedStates: 2 MiB in all, some 40,000 claims
+// of about 50 bytes, more than ten minutes of 60 sign-ins a second.
+const maxClaimBucketBytes = 8 << 10
 
 func newLocalPorts(cfg *Config, store Store) storePorts {
 	return storePorts{

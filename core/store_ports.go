@@ -123,6 +123,11 @@ const (
 //   - claimAs is claim for a use by owner (not empty): a claim made before by the same
 //     owner counts as fresh too, so that a use whose answer was lost (a timeout, after
 //     which the store applied it) can be repeated by the same owner, never by another.
+
+//   - A backend may bound how many claims of a kind it keeps, forgetting first those that
+//     expire soonest (the local one bounds sign-in states and prompt tokens, which anyone
+//     can mint): a forgotten claim only lets a replay reach a check behind it (the
+//     provider's single-use code, a session already signed out).
 type claims interface {
 	claim(kind claimKind, id string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimAs(kind claimKind, id, owner string, until, now time.Time, then func(fresh bool, err error) Decision) Decision

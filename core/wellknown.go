@@ -13,7 +13,7 @@ func (e *Engine) discoveryDocument() *Response {
 		"id_token_signing_alg_values_supported": []string{"ES256"},
 		"subject_types_supported":               []string{"public"},
 		"response_types_supported":              []string{"id_token"},
-		"claims_supported":                      []string{"iss", "aud", "sub", "sid", "idp", "email", "name", "auth_time", "iat", "exp"},
+		"claims_supported":                      []string{"iss", "aud", "sub", "sid", "idp", "email", "email_verified", "name", "auth_time", "iat", "exp"},
 		"end_session_endpoint":                  e.cfg.IssuerOrigin + e.cfg.Paths.EndSession,
 		"frontchannel_logout_supported":         true,
 		"frontchannel_logout_session_supported": true,

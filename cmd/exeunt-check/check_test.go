@@ -97,6 +97,19 @@ func TestBareJSONFromStdinAndFiles(t *testing.T) {
 	}
 }
 
+// A JSON document that is not an object (a list, a string, null) is a configuration the
+// filter refuses with its own message ("must be a JSON object"), not YAML that found
+// nothing, nor a Go type name (it said "cannot unmarshal array into Go value of type
+// configschema.kubeObject" and "no plugin configuration found").
+func TestJSONThatIsNotAnObjectGetsTheFiltersMessage(t *testing.T) {
+	for _, doc := range []string{`[1, 2]`, `"exeunt"`, `null`, ` 12 `} {
+		code, out := runCheck(t, doc, "-")
+		if code != 1 || !strings.Contains(out, "-: exeunt configuration: must be a JSON object") {
+			t.Errorf("%s: exit %d, %q", doc, code, out)
+		}
+	}
+}
+
 func TestKubernetesYAML(t *testing.T) {
 	doc := `apiVersion: v1
 kind: ConfigMap
