@@ -137,10 +137,12 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		if err != errNoSession {
 			clear = e.clearSessionCookies(max(chunks, 1))
 		}
-		if p := e.endedUnsignedOut(hint, err, now); p != nil {
-			// The session ended without a sign-out (its cookie expired or is gone):
+		if p := e.endedUnsignedOut(v, hint, err, now); p != nil {
+			// The session ended without a sign-out (its cookie expired or is gone), or
+			// its sign-out never got this far (unconfirmed, then the cookie was lost):
 			// its provider was never asked, and would sign the user straight back in.
 			ctx.SID, ctx.Sub, ctx.IdP = hint.SID, hint.Sub, p.Scheme
+			clear = append(clear, e.clearUnconfirmed(v)...)
 			return e.afterSignOut(lang, ctx, &session{SID: hint.SID, Sub: hint.Sub, IdP: p.Scheme}, clear, now)
 		}
 		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
@@ -170,12 +172,24 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 // the user to confirm (no id_token_hint: the provider's ID token was in the cookie).
 // nil when the session was signed out (that sign-out went to the provider), when the
 // store cannot say, or when the hint names no configured provider.
-func (e *Engine) endedUnsignedOut(hint *assertionClaims, err error, now time.Time) *Provider {
-	if hint == nil || hint.SID == "" || err == errRevoked {
+//
+// Except when this browser holds the unconfirmed mark of the hint's session: its
+// sign-out was "not confirmed" (the store applied it late, say), and the browser then
+// lost the cookie that would have let a retry finish it (an app request clears a revoked
+// session's cookie). That sign-out never reached the provider either, so the browser
+// goes there, as completeSignOut would have sent it.
+func (e *Engine) endedUnsignedOut(v *requestView, hint *assertionClaims, err error, now time.Time) *Provider {
+	if hint == nil || hint.SID == "" {
 		return nil
 	}
 	p := e.cfg.Provider(hint.IdP)
 	if p == nil {
+		return nil
+	}
+	if mark, ok := cookieValue(v.cookies(), e.cfg.unconfirmedCookie); ok && mark == unconfirmedMark(hint.SID) {
+		return p
+	}
+	if err == errRevoked {
 		return nil
 	}
 	if revoked, rerr := e.ports.revocations.isRevoked(hint.SID, now); rerr != nil || revoked {
@@ -315,6 +329,13 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 			e.logf("exeunt: sign-out: the store cannot say whether this prompt was used: %v", err)
 			if revoked { // ended already: "still signed in" would be false
 				return e.failPage(lang, pageFailure(503, "unavailable").withHeaders(Header{Name: "retry-after", Value: "1"}))
+			}
+			if sessionErr != nil {
+				// This browser holds no session (none, expired, unreadable): there was
+				// nothing of it to end, so "still signed in" would be false whatever
+				// the claim's fate, and the answer is the one a fresh claim gets.
+				ctx.SignedOut, ctx.Prompt = true, false
+				return Respond(e.showLoggedOut(lang, ctx, now))
 			}
 			// Nothing ended here (the claim comes first): still signed in, unless an
 			// earlier attempt was not confirmed.
