@@ -539,9 +539,33 @@ func TestHttpContextReuse(t *testing.T) {
 		t.Fatal("a context waiting for an HTTP call's answer was reused")
 	}
 	for i := 0; i < 2*maxIdleContexts; i++ {
-		(&httpContext{plugin: p, responseEnded: true}).OnHttpStreamDone()
+		(&httpContext{plugin: p, ended: true, responseEnded: true}).OnHttpStreamDone()
 	}
 	if len(p.idle) != maxIdleContexts {
 		t.Fatalf("%d idle contexts kept, want at most %d", len(p.idle), maxIdleContexts)
+	}
+}
+
+// Found in review: a context whose response has ended but whose request has not (an
+// upstream that answered before the body was all sent, a local answer while the body was
+// still coming) may still get that request's body or trailers, on the old stream's id,
+// from a host that logs it before the end (Envoy's Context::log guard is Envoy's alone).
+// Reused then, the next stream's context would take them: it is not reused.
+func TestHttpContextReuseWaitsForBothDirections(t *testing.T) {
+	p := &pluginContext{}
+	h1 := p.NewHttpContext(1).(*httpContext)
+	h1.state = flowing
+	h1.OnHttpResponseBody(0, true) // the response ended; the request has not
+	h1.OnHttpStreamDone()
+	if h := p.NewHttpContext(2).(*httpContext); h == h1 {
+		t.Fatal("a context was reused while its request could still send body or trailers")
+	}
+	h1.OnHttpRequestTrailers(0) // the request's end, on its own context
+	if h1.plugin != p || !h1.ended {
+		t.Fatalf("the old stream's trailers reached a context that is not its own: %+v", h1)
+	}
+	h1.OnHttpStreamDone()
+	if h := p.NewHttpContext(3).(*httpContext); h != h1 {
+		t.Fatal("a context whose request and response both ended was not reused")
 	}
 }

@@ -181,18 +181,27 @@ func (h *httpContext) OnHttpResponseTrailers(int) types.Action {
 // OnHttpStreamDone (proxy_on_log) hands the context back to the plugin context for the
 // next stream, once nothing of this stream can reach it again but proxy_on_done and
 // proxy_on_delete, which the SDK does not pass on for HTTP contexts:
-//   - the response has ended. Envoy calls proxy_on_log once, when the stream is
-//     complete (source/extensions/common/wasm/context.cc, Context::log, returns early
-//     until stream_info.requestComplete(): "log may be called multiple times due to
-//     mid-request logging", envoyproxy/envoy b40935a); should a host ever log a stream
-//     before its response ends, the context is simply not reused;
+//   - the request and the response have both ended. Envoy calls proxy_on_log once,
+//     when the stream is complete (source/extensions/common/wasm/context.cc,
+//     Context::log, returns early until stream_info.requestComplete(): "log may be
+//     called multiple times due to mid-request logging", envoyproxy/envoy b40935a);
+//     should a host ever log a stream before then, the context is simply not reused.
+//     Both directions, not the response alone: a response can end before its request
+//     (an upstream's early answer, a local reply while the body still comes), and a
+//     host logging there would still owe the request's body or trailers to this
+//     context, under the old stream's id;
 //   - no HTTP call made for it can still answer (held): the SDK calls such an answer
 //     back until proxy_on_delete, and the callback (resume) would act on another stream.
 //
 // A stream that never gets here (no log, a local answer whose response never passes
-// this filter) leaves its context to the collector, as before.
+// this filter, a request that never ended) leaves its context to the collector, as
+// before. What stays assumed of the host: it logs a stream at most once after both
+// ends (Envoy's connection manager logs DownstreamEnd once, as its stream completes;
+// conn_manager_impl.cc was not read for this at b40935a). A second log of
+// an old stream after its context went to a new one would hand the new stream's context
+// back while it lives; the guest cannot tell the two apart (the SDK passes no id).
 func (h *httpContext) OnHttpStreamDone() {
-	if !h.responseEnded || h.state == held || h.plugin == nil || len(h.plugin.idle) >= maxIdleContexts {
+	if !h.responseEnded || !h.ended || h.state == held || h.plugin == nil || len(h.plugin.idle) >= maxIdleContexts {
 		return
 	}
 	p := h.plugin
