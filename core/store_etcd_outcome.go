@@ -26,7 +26,7 @@ func writeOutcome(status int, body []byte, err error) error {
 }
 
 // notApplied reports the answers that show a write was not made: etcd's own refusal
-// (anything but its "maybe"), and the local replies Envoy's router sends when it could not
+// (etcdRefused, and not its Unavailable class), and the local replies Envoy's router sends when it could not
 // connect to the cluster at all (the texts hostsim's upstream_failure.go reproduces from
 // Envoy's router: "no healthy upstream", and "upstream connect error or disconnect/reset
 // before headers. reset reason: " followed by a connect-phase reason). A reset reason of
@@ -37,7 +37,7 @@ func notApplied(status int, body []byte, err error) bool {
 		return false
 	}
 	if !e.NotEtcd {
-		return !errors.Is(err, etcdv3.ErrUnavailable)
+		return etcdRefused(e.Code) && !errors.Is(err, etcdv3.ErrUnavailable)
 	}
 	if status != 503 {
 		return false
@@ -50,4 +50,21 @@ func notApplied(status int, body []byte, err error) bool {
 	return ok && (strings.HasPrefix(reason, "connection failure") || strings.HasPrefix(reason, "remote connection failure") ||
 		strings.HasPrefix(reason, "local connection failure") || strings.HasPrefix(reason, "connection timeout") ||
 		strings.HasPrefix(reason, "overflow"))
+}
+
+// etcdRefused reports the gRPC codes with which etcd refuses a request it did not carry
+// out: a bad or unauthorised request, a lease or key it lacks, a quota. Any other code
+// says nothing of the write: Unavailable and DeadlineExceeded (a proposal not yet
+// committed), Canceled (a proposal whose context ended, "etcdserver: request canceled";
+// or the gateway's own connection to its member closing as the member stops, "grpc: the
+// client connection is closing", after the request may have gone in), Unknown and
+// Internal (what the gateway answers for an error it cannot place), DataLoss.
+func etcdRefused(c etcdv3.Code) bool {
+	switch c {
+	case etcdv3.CodeInvalidArgument, etcdv3.CodeNotFound, etcdv3.CodeAlreadyExists, etcdv3.CodePermissionDenied,
+		etcdv3.CodeResourceExhausted, etcdv3.CodeFailedPrecondition, etcdv3.CodeOutOfRange, etcdv3.CodeUnimplemented,
+		etcdv3.CodeUnauthenticated:
+		return true
+	}
+	return false
 }
