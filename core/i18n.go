@@ -78,6 +78,8 @@ var catalogs = map[string]map[string]string{
 		"err.param_too_long.text":           "The parameter %s is longer than this address accepts (at most %d characters). Nothing was changed.",
 		"err.provider_unavailable.title":    "Sign-in is unavailable",
 		"err.provider_unavailable.text":     "The identity provider could not complete the sign-in right now. Please try again in a moment.",
+		"err.ambiguous_session.title":       "Two sessions in this browser",
+		"err.ambiguous_session.text":        "This browser sent two different sessions for this site, and neither can be used: one of them may not be yours. Clear this site's cookies in your browser, then sign in again.",
 		"err.store_unavailable.title":       "Temporarily unavailable",
 		"err.store_unavailable.text":        "Your session cannot be checked right now: the session store is not reachable yet. Please try again in a moment.",
 		"err.signout_unavailable.title":     "Sign-out not completed",
@@ -183,6 +185,8 @@ var catalogs = map[string]map[string]string{
 		"err.param_too_long.text":           "Le paramètre %s est plus long que ce que cette adresse accepte (%d caractères au plus). Rien n'a été modifié.",
 		"err.provider_unavailable.title":    "Connexion indisponible",
 		"err.provider_unavailable.text":     "Le fournisseur d'identité ne peut pas terminer la connexion pour le moment. Veuillez réessayer dans un instant.",
+		"err.ambiguous_session.title":       "Deux sessions dans ce navigateur",
+		"err.ambiguous_session.text":        "Ce navigateur a envoyé deux sessions différentes pour ce site, et aucune ne peut être utilisée : l'une d'elles n'est peut-être pas la vôtre. Effacez les cookies de ce site dans votre navigateur, puis reconnectez-vous.",
 		"err.store_unavailable.title":       "Service momentanément indisponible",
 		"err.store_unavailable.text":        "Votre session ne peut pas être vérifiée pour le moment : le stockage des sessions n'est pas encore joignable. Veuillez réessayer dans un instant.",
 		"err.signout_unavailable.title":     "Déconnexion non effectuée",
@@ -236,7 +240,7 @@ var errorReasons = []string{
 	"invalid_request", "invalid_redirect_uri", "invalid_hint", "client_mismatch", "unknown_client",
 	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
 	"provider_state", "server_error", "unavailable", "no_app", "param_too_long", "provider_unavailable",
-	"cross_site", "store_unavailable", "signout_unavailable", "signout_unconfirmed", "signin_unavailable",
+	"cross_site", "store_unavailable", "ambiguous_session", "signout_unavailable", "signout_unconfirmed", "signin_unavailable",
 	// sign-in (their English texts are the ones the sign-in pages had before they were
 	// translated)
 	"signin_unreachable",
