@@ -120,3 +120,32 @@ func TestSessionCandidatesAreBounded(t *testing.T) {
 		t.Fatalf("%d candidates, %d claimed; want %d and 8", len(cands), claimed, maxSessionCandidates)
 	}
 }
+
+// Two seals of one session (what a change of cookie.domain or cookie.path leaves: the
+// re-seal lands beside the old cookie) are one session: used, and both ended by its
+// sign-out.
+func TestTwoSealsOfOneSessionAreOneSession(t *testing.T) {
+	b := newBrowser(t)
+	b.signIn("https://exeunt.test/app1/")
+	name := b.e.cfg.Cookie.Name
+	old := b.jar[name]
+	d := b.request("GET", "https://exeunt.test/app2/") // a first visit: the session is re-sealed
+	sid, hint := headerValue(d.SetHeaders, "x-exeunt-sid"), headerValue(d.SetHeaders, "x-exeunt-assertion")
+	renewed := b.jar[name]
+	if renewed == old || sid == "" {
+		t.Fatal("setup: the visit did not re-seal the session")
+	}
+	both := name + "=" + old + "; " + name + "=" + renewed
+	if d := withCookie(b, "GET", "https://exeunt.test/app1/", both); !d.Continues() || headerValue(d.SetHeaders, "x-exeunt-sid") != sid {
+		t.Fatalf("two seals of one session: %+v", d.Response)
+	}
+	if d := withCookie(b, "GET", "https://exeunt.test/app1/", name+"="+old); !d.Continues() {
+		t.Fatal("setup: the older seal alone does not open")
+	}
+	withCookie(b, "GET", endSessionURL(url.Values{"id_token_hint": {hint}}), both)
+	for _, v := range []string{old, renewed} {
+		if d := withCookie(b, "GET", "https://exeunt.test/app1/", name+"="+v); d.Continues() {
+			t.Fatal("a seal of the signed-out session still opens")
+		}
+	}
+}
