@@ -19,28 +19,51 @@ func parseCookies(headers []Header) cookies { return cookies(headers) }
 
 // cookieValue returns the value of the first cookie called name, unquoted.
 func cookieValue(cs cookies, name string) (string, bool) {
+	s := cookieScan{cs: cs, name: name}
+	return s.next()
+}
+
+// cookieScan reads, one after the other, the values of every cookie called name: a
+// browser sends several of one name when they differ in Domain or Path (longer paths
+// first, RFC 6265 §5.4), and the first is not necessarily the one Exeunt set
+// (sessionCandidates).
+type cookieScan struct {
+	cs   cookies
+	name string
+	h    int    // the Cookie header being read, an index in cs
+	rest string // what is left of it to read
+}
+
+// next returns the value of the next cookie called name, unquoted.
+func (s *cookieScan) next() (string, bool) {
+	name := s.name
 	if name == "" {
 		return "", false
 	}
-	for _, h := range cs {
-		if h.Name != "cookie" {
+	for {
+		if s.rest == "" {
+			for s.h < len(s.cs) && s.cs[s.h].Name != "cookie" {
+				s.h++
+			}
+			if s.h >= len(s.cs) {
+				return "", false
+			}
+			s.rest = s.cs[s.h].Value
+			s.h++
 			continue
 		}
-		for v := h.Value; v != ""; {
-			part := v
-			if i := indexLong(v, ';'); i >= 0 { // the header holds the 1.5 KB session cookie
-				part, v = v[:i], v[i+1:]
-			} else {
-				v = ""
-			}
-			part = strings.TrimSpace(part) // looks at the ends only
-			if len(part) <= len(name) || part[len(name)] != '=' || part[:len(name)] != name {
-				continue
-			}
-			return strings.Trim(part[len(name)+1:], `"`), true
+		part := s.rest
+		if i := indexLong(part, ';'); i >= 0 { // the header holds the 1.5 KB session cookie
+			part, s.rest = part[:i], part[i+1:]
+		} else {
+			s.rest = ""
 		}
+		part = strings.TrimSpace(part) // looks at the ends only
+		if len(part) <= len(name) || part[len(name)] != '=' || part[:len(name)] != name {
+			continue
+		}
+		return strings.Trim(part[len(name)+1:], `"`), true
 	}
-	return "", false
 }
 
 // setCookie is a Set-Cookie header to send.

@@ -114,6 +114,11 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		ctx.Prompt = true
 		return e.showPrompt(lang, ctx, now)
 	}
+	if err == errAmbiguousSession {
+		// Two sessions, neither used: signing one out, or neither, and saying "signed
+		// out" would both claim too much.
+		return e.ambiguousSession(v)
+	}
 	if err == errStoreUnavailable {
 		// Whether this session is still alive is unknown (the copy of the revocations is
 		// not loaded, or stale), and ending it would fail too: the page says the session
@@ -296,6 +301,8 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	switch {
 	case err == errStoreUnavailable: // as in endSession
 		return e.failPage(lang, storeUnavailableFailure("store_unavailable"))
+	case err == errAmbiguousSession: // as in endSession
+		return e.ambiguousSession(v)
 	case err == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// Our own form posts same-origin, with the cookie; this one came from another
 		// site, without it: whether a session lives on is unknown, so claim nothing.

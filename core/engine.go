@@ -179,6 +179,8 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 	s, chunks, err := v.session()
 	if err == errStoreUnavailable {
 		return e.storeUnavailable(v)
+	} else if err == errAmbiguousSession {
+		return e.ambiguousSession(v)
 	} else if err != nil {
 		return e.unauthenticated(v, client, cs, chunks, err, now)
 	}

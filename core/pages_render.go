@@ -145,9 +145,13 @@ func writeLoggedOutContent(w *htmlWriter, p *page, d loggedOutData) {
 	}
 	if len(d.Frames) > 0 {
 		// The script fills the data-* texts in ("%d" is left for it) once the frames
-		// have loaded or the wait is over.
+		// have loaded or the wait is over. A frame's load event fires for any answer,
+		// an app's 500 or the browser's network error page as well as a sign-out, and a
+		// page cannot read a cross-origin frame's status (nor does Front-Channel Logout
+		// 1.0 define an answer to read): "done" says each app was asked to sign out,
+		// never that they signed out (RATIONALE.md).
 		w.raw("\n<p id=\"exeunt-status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-done=\"")
-		w.text(w.t("out.done"))
+		w.text(w.t("out.notified"))
 		w.raw("\" data-late-one=\"")
 		w.text(w.t("out.late.one"))
 		w.raw("\" data-late-other=\"")

@@ -62,10 +62,21 @@ var errNoSession = errors.New("no session cookie")
 // The session comes back by value: a pointer to it would be a heap allocation on every
 // signed-in request.
 func (e *Engine) openSession(cs cookies, now time.Time) (session, int, error) {
-	raw, chunks, ok := joinCookie(cs, e.cfg.Cookie.Name)
+	// The usual request carries one session cookie, unchunked: it is opened alone.
+	// More than one, or a chunked one, is tried copy by copy (openAmong).
+	sc := cookieScan{cs: cs, name: e.cfg.Cookie.Name}
+	raw, ok := sc.next()
 	if !ok {
-		return session{}, chunks, errNoSession
+		return session{}, 0, errNoSession
 	}
+	if _, more := sc.next(); more || isChunked(raw) {
+		return e.openAmong(cs, now)
+	}
+	return e.openSealed(raw, 1, now)
+}
+
+// openSealed opens one sealed session value that took chunks cookies.
+func (e *Engine) openSealed(raw string, chunks int, now time.Time) (session, int, error) {
 	s, err := e.unseal(raw, now)
 	if err != nil {
 		return session{}, chunks, err

@@ -90,15 +90,16 @@ func (e *Engine) signOutNotDone(v *requestView, sid string) failure {
 // revoked (errRevoked): the session this browser held, which has ended. ok false when the
 // cookie does not open, or has expired.
 func (e *Engine) revokedSession(v *requestView) (*session, bool) {
-	raw, _, ok := joinCookie(v.cookies(), e.cfg.Cookie.Name)
-	if !ok {
-		return nil, false
+	// Of several cookies of the name, one that opens: given errRevoked, none that opens
+	// is alive (openSession would have used it), so it is a signed-out one.
+	cands, _ := sessionCandidates(v.cookies(), e.cfg.Cookie.Name)
+	for _, c := range cands {
+		s, err := e.unseal(c.raw, v.now)
+		if err == nil && v.now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
+			return &s, true
+		}
 	}
-	s, err := e.unseal(raw, v.now)
-	if err != nil || !v.now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
-		return nil, false
-	}
-	return &s, true
+	return nil, false
 }
 
 // afterSignOut sends the browser on once the edge session has ended.
