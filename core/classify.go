@@ -71,6 +71,9 @@ func (c *Config) classify(r *Request, raw string) Classification {
 	if raw == c.healthPath {
 		return Classification{Class: ClassOwnEndpoint, Rule: "health_path", endpoint: endpointHealth}
 	}
+	if raw == c.readyPath {
+		return Classification{Class: ClassOwnEndpoint, Rule: "ready_path", endpoint: endpointReady}
+	}
 	if !c.SignInEnabled() {
 		return Classification{Class: ClassPublic, Rule: "pass-through mode (sign-in is off)"}
 	}
