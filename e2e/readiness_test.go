@@ -19,8 +19,8 @@ import (
 
 // TestServeReadinessTellsTheTruthOnEtcd runs the shipped envoy.yaml in `hostsim serve` (a
 // process, 2 VMs) with build/exeunt.wasm and the store on a real etcd, and probes it as a
-// load balancer and an orchestrator would, each probe on a new connection (so both VMs
-// answer some): the readiness check (/exeunt/readyz) says 503, with the reason, exactly
+// load balancer and an orchestrator would (hostsim gives each stream the next VM in turn,
+// so every run of 6 probes is answered by both VMs): the readiness check (/exeunt/readyz) says 503, with the reason, exactly
 // while a signed-in request gets the store's 503 (its copy of the revocations older than
 // stale_after with etcd killed; not loaded yet after a restart with etcd still down), and
 // 200 once signed-in requests are served again; the health check (/exeunt/healthz, liveness)
@@ -61,7 +61,7 @@ func TestServeReadinessTellsTheTruthOnEtcd(t *testing.T) {
 	b := &serveBrowser{t: t, addr: proc.addr, jar: map[string]string{}}
 
 	// until waits (at most 15 s) for 6 probes in a row of path to answer status with a body
-	// containing want; each probe is a new connection.
+	// containing want.
 	until := func(path string, status int, want string) {
 		t.Helper()
 		deadline, inARow := time.Now().Add(15*time.Second), 0
