@@ -43,7 +43,14 @@ const RootID = "exeunt"
 func Extract(data []byte) (*Extracted, error) {
 	trimmed := bytes.TrimSpace(data)
 	// JSON that is not an object ([...], "...", null, a number) is a configuration too,
-	// which the parser refuses with its own message; YAML would report a Go type.
+	// which the parser refuses with its own message; YAML would report a Go type. So is
+	// JSON behind a UTF-8 byte order mark, which the parser refuses with a message that
+	// says so, as the filter does at start (Envoy hands it the bytes as they are).
+	if rest, ok := bytes.CutPrefix(trimmed, []byte("\xef\xbb\xbf")); ok {
+		if rest = bytes.TrimSpace(rest); len(rest) == 0 || rest[0] == '{' || json.Valid(rest) {
+			return &Extracted{Configs: []Found{{Config: data}}}, nil
+		}
+	}
 	if len(trimmed) == 0 || trimmed[0] == '{' || json.Valid(trimmed) {
 		return &Extracted{Configs: []Found{{Config: data}}}, nil
 	}

@@ -55,6 +55,7 @@ var pathListRule = rule{
 // no rule of its own.
 var fieldRules = map[string]rule{
 	"health_path": pathRule,
+	"ready_path":  pathRule,
 	"paths.*":     pathRule,
 	"providers":   {schema: map[string]any{"minItems": 1}, bad: []any{[]any{}}},
 	"providers[].scheme": {

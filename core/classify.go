@@ -9,7 +9,7 @@ const (
 	// ClassUnowned: no rule covers the request. What happens to it is the top-level
 	// setting unowned_requests (refused by default, never passed to the app signed out).
 	ClassUnowned Class = iota
-	// ClassOwnEndpoint: one of Exeunt's own endpoints (the health path on any host, the
+	// ClassOwnEndpoint: one of Exeunt's own endpoints (the health and readiness paths on any host, the
 	// others on the issuer's origin), answered by the filter itself.
 	ClassOwnEndpoint
 	// ClassPublic: a declared public rule covers it (a public path prefix, global or of
@@ -70,6 +70,9 @@ func (c *Config) Classify(r Request) Classification { return c.classify(&r, stri
 func (c *Config) classify(r *Request, raw string) Classification {
 	if raw == c.healthPath {
 		return Classification{Class: ClassOwnEndpoint, Rule: "health_path", endpoint: endpointHealth}
+	}
+	if raw == c.readyPath {
+		return Classification{Class: ClassOwnEndpoint, Rule: "ready_path", endpoint: endpointReady}
 	}
 	if !c.SignInEnabled() {
 		return Classification{Class: ClassPublic, Rule: "pass-through mode (sign-in is off)"}

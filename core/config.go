@@ -10,6 +10,10 @@ import (
 // say otherwise.
 const DefaultHealthPath = "/exeunt/healthz"
 
+// DefaultReadyPath is where the readiness check answers when the configuration does not
+// say otherwise (health.go says how it differs from the health check).
+const DefaultReadyPath = "/exeunt/readyz"
+
 // Config is the plugin configuration, validated and precomputed. Build one with
 // [ParseConfig] and share it freely: it is immutable. Its exported fields are there to be
 // read; treat them, and every slice, map and pointer they hold, as read-only.
@@ -20,6 +24,7 @@ const DefaultHealthPath = "/exeunt/healthz"
 // required.
 type Config struct {
 	healthPath string
+	readyPath  string
 	// skipCookieReach: parsed without checkCookieReach (parseConfigReaching).
 	skipCookieReach bool
 
@@ -80,6 +85,9 @@ type Config struct {
 // HealthPath is the request path the filter answers itself with a health report.
 func (c *Config) HealthPath() string { return c.healthPath }
 
+// ReadyPath is the request path the filter answers itself with a readiness report.
+func (c *Config) ReadyPath() string { return c.readyPath }
+
 // SignInEnabled reports whether sign-in is configured (issuer, providers, clients and
 // keys). When it is not, the filter is in pass-through mode: it answers the health path
 // and lets everything else through untouched.
@@ -112,6 +120,7 @@ func parseConfigReaching(data []byte, rec *fieldRecorder, checkReach bool) (*Con
 	cfg := &Config{
 		skipCookieReach:   !checkReach,
 		healthPath:        DefaultHealthPath,
+		readyPath:         DefaultReadyPath,
 		Paths:             defaultPaths(""),
 		Cookie:            defaultCookie(),
 		Session:           defaultSession(),
@@ -141,6 +150,7 @@ func parseConfigReaching(data []byte, rec *fieldRecorder, checkReach bool) (*Con
 func (cfg *Config) read(obj *jsonObject) error {
 	for _, read := range []func(*jsonObject) error{
 		cfg.readHealthPath,
+		cfg.readReadyPath,
 		cfg.readIssuer,
 		cfg.readPaths,
 		cfg.readProviders,
@@ -237,6 +247,29 @@ func (cfg *Config) readHealthPath(obj *jsonObject) error {
 		return obj.fieldError("health_path", problem)
 	}
 	cfg.healthPath = s
+	return nil
+}
+
+// readReadyPath reads ready_path, which must differ from health_path (given or not): only
+// one of the two could answer a path they shared.
+func (cfg *Config) readReadyPath(obj *jsonObject) error {
+	s, ok, err := obj.optionalString("ready_path")
+	if err != nil {
+		return err
+	}
+	if ok {
+		if problem := checkPath(s, DefaultReadyPath); problem != "" {
+			return obj.fieldError("ready_path", problem)
+		}
+		cfg.readyPath = s
+	}
+	if cfg.readyPath == cfg.healthPath {
+		field := "ready_path"
+		if !ok {
+			field = "health_path"
+		}
+		return obj.fieldError(field, fmt.Sprintf("is %q, the same path as the other of health_path and ready_path (default %q); the two must be distinct", cfg.readyPath, DefaultReadyPath))
+	}
 	return nil
 }
 

@@ -125,6 +125,11 @@ func (cfg *Config) readClients(obj *jsonObject) error {
 			if other.ClientID == c.ClientID {
 				return o.fieldError("client_id", fmt.Sprintf("%q is already the client_id of clients[%d]; each client needs its own", c.ClientID, j))
 			}
+			if seg := clientMetricSegment(c.ClientID); seg == clientMetricSegment(other.ClientID) {
+				return o.fieldError("client_id", fmt.Sprintf(
+					"%q and the client_id %q of clients[%d] would share their counters (exeunt.client.%s.*: every character outside letters, digits, \"_\" and \"-\" is counted as \"_\"); give one of them an id that differs in a letter, digit, \"_\" or \"-\"",
+					c.ClientID, other.ClientID, j, seg))
+			}
 		}
 		for hi, h := range c.Hosts {
 			for _, p := range c.PathPrefixes {

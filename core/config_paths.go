@@ -97,7 +97,7 @@ func (cfg *Config) checkPathsDistinct() error {
 	if err := cfg.checkSessionPath(); err != nil {
 		return err
 	}
-	owner := map[string]string{cfg.healthPath: "health_path"}
+	owner := map[string]string{cfg.healthPath: "health_path", cfg.readyPath: "ready_path"}
 	claim := func(field, path string) error {
 		if other, taken := owner[path]; taken {
 			return &ConfigError{Field: field, Problem: fmt.Sprintf(

@@ -45,7 +45,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "object field", in: `{"health_path": {}}`,
 			err: `exeunt configuration: field "health_path": must be a string, not an object`},
 		{name: "unknown field", in: `{"health_pth": "/h"}`,
-			err: `exeunt configuration: field "health_pth": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
+			err: `exeunt configuration: field "health_pth": unknown field; remove it or fix its spelling (known fields: health_path, ready_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
 		{name: "repeated field", in: `{"health_path": "/a", "health_path": "/b"}`,
 			err: `exeunt configuration: field "health_path": appears more than once; keep only one`},
 		{name: "array", in: `[]`,
@@ -464,7 +464,7 @@ func TestSignInNeedsEverything(t *testing.T) {
 		{name: "keys without sign-in", raw: `{"health_path": "/h", "keys": {"dev_generate": true}}`,
 			err: `exeunt configuration: field "keys": has no effect while sign-in is off; configure issuer, providers and clients to turn sign-in on, or remove it`},
 		{name: "unknown field before missing ones", raw: `{"isuer": "https://auth.example.test", "providers": []}`,
-			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
+			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, ready_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
 	})
 }
 

@@ -74,15 +74,21 @@ var clientCounterEvents = []string{
 	clientFrontchannelRendered, clientFrontchannelUnsent,
 }
 
-// clientCounter names a per-client counter in Envoy's style. Client ids are the
-// configuration's; anything outside [A-Za-z0-9_-] becomes "_" so a name stays one
-// dotted segment.
+// clientCounter names a per-client counter in Envoy's style.
 func clientCounter(clientID, event string) string {
+	return "exeunt.client." + clientMetricSegment(clientID) + "." + event
+}
+
+// clientMetricSegment is a client id as one dotted segment of a counter's name: anything
+// outside [A-Za-z0-9_-] becomes "_". So "a.b" and "a_b" would share their counters;
+// readClients refuses such a pair at start (naming the second client_id) rather than
+// escape "_" too, which would rename the counters of every id that has one.
+func clientMetricSegment(clientID string) string {
 	b := []byte(clientID)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
 			b[i] = '_'
 		}
 	}
-	return "exeunt.client." + string(b) + "." + event
+	return string(b)
 }

@@ -118,3 +118,45 @@ func fromTheList(arg ast.Expr) bool {
 	}
 	return false
 }
+
+// Every client of a configuration that starts has counters of its own: ids that differ
+// only where the counter name says "_" are refused (config_client.go), and ids that differ
+// in a letter, digit, "_" or "-" (or in case) are accepted with distinct names.
+func TestClientCountersAreUnambiguous(t *testing.T) {
+	m := signoutConfigMap()
+	clients := m["clients"].([]any)
+	first := clients[0].(map[string]any)
+	var ids []string
+	for i, id := range []string{"app_1", "app-1", "App_1", "app1"} {
+		c := map[string]any{}
+		for k, v := range first {
+			c[k] = v
+		}
+		c["client_id"], c["path_prefixes"] = id, []any{"/p" + string(rune('a'+i)) + "/"}
+		delete(c, "public_path_prefixes")
+		clients = append(clients, c)
+		ids = append(ids, id)
+	}
+	m["clients"] = clients[1:]
+	cfg, err := ParseConfig([]byte(mustJSON(m)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, c := range cfg.Clients {
+		name := clientCounter(c.ClientID, clientBackchannelSent)
+		if other, dup := seen[name]; dup {
+			t.Fatalf("%q and %q share %s", other, c.ClientID, name)
+		}
+		seen[name] = c.ClientID
+	}
+	for _, id := range ids {
+		if seen[clientCounter(id, clientBackchannelSent)] != id {
+			t.Fatalf("%q has no counters of its own: %v", id, seen)
+		}
+	}
+	m["clients"] = append(m["clients"].([]any), map[string]any{"client_id": "app.1", "hosts": first["hosts"], "path_prefixes": []any{"/q/"}})
+	if _, err := ParseConfig([]byte(mustJSON(m))); err == nil || !strings.Contains(err.Error(), `"app.1" and the client_id "app_1"`) {
+		t.Fatalf("app.1 beside app_1: %v", err)
+	}
+}

@@ -1,5 +1,25 @@
 package core
 
+import (
+	"errors"
+	"time"
+)
+
+// Two checks, because a restart cures one failure and not the other. The health check
+// (health_path) is liveness: the filter is loaded, configured and answering; it stays
+// 200 while etcd is out, since restarting Envoy brings etcd back no sooner and a
+// restarted replica would only have to load the revocations again. The readiness check
+// (ready_path) says whether this VM would serve a signed-in request now: on the etcd
+// store, 503 with the reason until its first load of the revocations and whenever its
+// copy is older than stale_after, exactly when such requests get the store's 503
+// (store_unavailable.go), and 200 otherwise. A load balancer probes ready_path to take a
+// replica out of rotation while it refuses everyone; an orchestrator restarts on
+// health_path only.
+//
+// Each VM (Envoy worker) has its own copy and answers for itself: a probe is answered by
+// the worker its connection landed on. The workers of one Envoy share one follow of
+// etcd (store_etcd_share.go), so they go stale and recover together, within a tick.
+
 // health answers the health check. It reports that the filter is loaded, configured and
 // answering, which is what a load balancer probing through Envoy needs to know; it says
 // nothing about the upstreams. The answer must never be cached, or a probe could be
@@ -20,7 +40,43 @@ func health(head bool) Decision {
 	return Respond(r)
 }
 
-// healthRefused answers another method at the health path: the path belongs to the
+// readiness answers the readiness check at now; head as for health.
+func (e *Engine) readiness(head bool, now time.Time) Decision {
+	status, body := 200, `{"status":"ready"}`
+	var err error
+	if e.ports.ready != nil && e.cfg.SignInEnabled() {
+		err = e.ports.ready(now)
+	}
+	if err != nil {
+		status, body = 503, `{"status":"unavailable","reason":"`+notReadyReason(err)+`"}`
+	}
+	r := &Response{
+		Status: status,
+		Headers: []Header{
+			{Name: "content-type", Value: "application/json"},
+			{Name: "cache-control", Value: "no-store"},
+		},
+		Body: []byte(body),
+	}
+	if head {
+		r.Body = nil
+	}
+	return Respond(r)
+}
+
+// notReadyReason is the readiness check's reason for err, in words for an operator (a
+// fixed text: nothing from etcd's answers is echoed).
+func notReadyReason(err error) string {
+	switch {
+	case errors.Is(err, errRevocationsNotLoaded):
+		return "the revocations have not been loaded from etcd yet; signed-in requests get 503"
+	case errors.Is(err, errRevocationsStale):
+		return "the copy of the revocations is older than store.etcd.stale_after (etcd unreachable?); signed-in requests get 503"
+	}
+	return "the session store cannot be checked; signed-in requests get 503"
+}
+
+// healthRefused answers another method at the health or readiness path: the path belongs to the
 // filter, so the request is refused here rather than passed to an upstream that knows
 // nothing about it.
 func healthRefused() Decision {

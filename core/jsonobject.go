@@ -24,6 +24,9 @@ type jsonObject struct {
 
 // readTopObject reads a whole document that must be exactly one JSON object.
 func readTopObject(data []byte) (*jsonObject, error) {
+	if i := bytes.Index(data, utf8BOM); i >= 0 && len(bytes.TrimSpace(data[:i])) == 0 {
+		return nil, &ConfigError{Problem: bomProblem}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	obj, err := readObject(dec, "")
 	if err != nil {
@@ -34,6 +37,19 @@ func readTopObject(data []byte) (*jsonObject, error) {
 	}
 	return obj, nil
 }
+
+// utf8BOM is U+FEFF, the byte order mark, in UTF-8.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// bomProblem refuses a configuration that starts with a byte order mark, which editors on
+// Windows put in front of files saved as "UTF-8 with BOM". JSON forbids it (RFC 8259,
+// section 8.1: "Implementations MUST NOT add a byte order mark"; a parser may ignore one,
+// but encoding/json, like most, does not) and Envoy does not strip it: the plugin gets the
+// StringValue's bytes as they are (source/extensions/common/wasm/plugin.cc, anyToBytes).
+// Without this, the message would be encoding/json's "invalid character 'ï'", which names
+// neither the problem nor the fix. Refused, not skipped: exeunt-check must refuse exactly
+// what the filter refuses at start, and this is the filter's own parser.
+const bomProblem = "starts with a UTF-8 byte order mark (the bytes EF BB BF, U+FEFF), which JSON does not allow and Envoy passes to the filter unchanged; save the configuration as UTF-8 without a byte order mark (in many editors: encoding \"UTF-8\", not \"UTF-8 with BOM\")"
 
 func readObject(dec *json.Decoder, path string) (*jsonObject, error) {
 	tok, err := dec.Token()

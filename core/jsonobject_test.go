@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestNestedJSON checks that the strict reader is as strict inside objects and lists as
 // at the top, and names the field by its full path.
@@ -27,4 +30,24 @@ func TestNestedJSON(t *testing.T) {
 		{name: "invalid UTF-16 escape kept", raw: `{"health_path": "/\ud800"}`,
 			err: `exeunt configuration: field "health_path": must contain only visible ASCII characters; percent-encode anything else (byte 0xef at offset 1)`},
 	})
+}
+
+// A configuration saved as "UTF-8 with BOM" is refused with a message that names the
+// byte order mark (encoding/json said only "invalid character 'ï' looking for beginning
+// of value"); so is one whose BOM follows blank lines, or that is nothing but one.
+func TestByteOrderMarkIsNamed(t *testing.T) {
+	want := "exeunt configuration: " + bomProblem
+	for _, raw := range []string{"\xef\xbb\xbf{\"health_path\": \"/h\"}", "\n \xef\xbb\xbf{}", "\xef\xbb\xbf", "\xef\xbb\xbf[1]"} {
+		_, err := ParseConfig([]byte(raw))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: got %v, want %s", raw, err, want)
+		}
+	}
+	if !strings.Contains(bomProblem, "byte order mark") {
+		t.Fatal("the message does not name the byte order mark")
+	}
+	// A BOM inside a string value is the value's business (here: not visible ASCII).
+	if _, err := ParseConfig([]byte("{\"health_path\": \"/\xef\xbb\xbf\"}")); err == nil || strings.Contains(err.Error(), "byte order mark") {
+		t.Errorf("a BOM inside a value: %v", err)
+	}
 }

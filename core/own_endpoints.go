@@ -20,6 +20,7 @@ type endpoint uint8
 const (
 	noEndpoint                 endpoint = iota // not one of Exeunt's paths
 	endpointHealth                             // health_path, on any host
+	endpointReady                              // ready_path, on any host
 	endpointDiscovery                          // paths.discovery
 	endpointJWKS                               // paths.jwks
 	endpointSigninChoice                       // paths.signin_choice
@@ -40,6 +41,8 @@ func (c *Config) endpointAt(path string) (endpoint, *Provider) {
 	switch path {
 	case c.healthPath:
 		return endpointHealth, nil
+	case c.readyPath:
+		return endpointReady, nil
 	case c.Paths.Discovery:
 		return endpointDiscovery, nil
 	case c.Paths.JWKS:
@@ -100,6 +103,13 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		methods:   getOrHead,
 		onHeaders: func(_ *Engine, v *requestView, _ *Provider, _ time.Time) Decision { return health(v.Method == "HEAD") },
 		refused:   func(*Engine, *requestView) Decision { return healthRefused() },
+	},
+	endpointReady: {
+		methods: getOrHead,
+		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
+			return e.readiness(v.Method == "HEAD", now)
+		},
+		refused: func(*Engine, *requestView) Decision { return healthRefused() },
 	},
 	endpointDiscovery: {
 		methods: anyMethod,

@@ -21,6 +21,7 @@ func expectedEndpoints(cfg *Config) map[endpoint]expectedEndpoint {
 	getHead := []string{"GET", "HEAD"}
 	return map[endpoint]expectedEndpoint{
 		endpointHealth:             {cfg.HealthPath(), nil, getHead, ""},
+		endpointReady:              {cfg.ReadyPath(), nil, getHead, ""},
 		endpointDiscovery:          {cfg.Paths.Discovery, nil, nil, ""},
 		endpointJWKS:               {cfg.Paths.JWKS, nil, nil, ""},
 		endpointSigninChoice:       {cfg.Paths.SigninChoice, nil, nil, ""},

@@ -106,6 +106,7 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 		deliveries:  etcdDeliveries{b},
 		follow:      b.follow,
 		followEvery: set.FollowEvery,
+		ready:       b.ready,
 		useMetrics:  func(m Metrics) { b.metrics = m },
 	}, b, nil
 }

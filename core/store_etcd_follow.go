@@ -31,11 +31,8 @@ type etcdRevocations struct{ b *etcdBackend }
 // elsewhere is no answer.
 func (r etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	b := r.b
-	if !b.loaded {
-		return false, errRevocationsNotLoaded
-	}
-	if now.Sub(b.lastFollow) > b.set.StaleAfter {
-		return false, errRevocationsStale
+	if err := b.ready(now); err != nil {
+		return false, err
 	}
 	if b.revoked[sid] > now.UnixMilli() {
 		return true, nil
@@ -44,6 +41,18 @@ func (r etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 		return b.shared.isRevoked(sid, now)
 	}
 	return false, nil
+}
+
+// ready is why this VM cannot check a session now, or nil when it can: isRevoked's
+// refusal, and the readiness check's answer (health.go), from one place.
+func (b *etcdBackend) ready(now time.Time) error {
+	if !b.loaded {
+		return errRevocationsNotLoaded
+	}
+	if now.Sub(b.lastFollow) > b.set.StaleAfter {
+		return errRevocationsStale
+	}
+	return nil
 }
 
 func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {

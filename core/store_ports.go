@@ -35,6 +35,10 @@ type storePorts struct {
 	// Engine.OnTick), at least every followEvery. A local backend has nothing to follow.
 	follow      func(now time.Time) Decision
 	followEvery time.Duration
+	// ready, when not nil, says whether this VM can check sessions now (nil error), or
+	// why not: the same answer revocations.isRevoked gives every signed-in request. A
+	// local backend is always ready.
+	ready func(now time.Time) error
 	// useMetrics, when not nil, gives the backend the engine's counters.
 	useMetrics func(Metrics)
 }

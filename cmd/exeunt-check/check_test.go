@@ -110,6 +110,28 @@ func TestJSONThatIsNotAnObjectGetsTheFiltersMessage(t *testing.T) {
 	}
 }
 
+// A configuration saved with a UTF-8 byte order mark gets the filter's own message, which
+// names it (it was "no plugin configuration found"; the filter said "invalid character
+// 'ï'"); a bootstrap's plugin configuration that starts with one is refused the same way.
+func TestAByteOrderMarkIsNamed(t *testing.T) {
+	for _, doc := range []string{"\xef\xbb\xbf{\"health_path\": \"/h\"}\n", "\xef\xbb\xbf\n[1]"} {
+		code, out := runCheck(t, doc, "-")
+		if code != 1 || !strings.Contains(out, "-: exeunt configuration: starts with a UTF-8 byte order mark") {
+			t.Errorf("%q: exit %d, %q", doc, code, out)
+		}
+	}
+	yaml := repoFile(t, "envoy.yaml")
+	i := strings.Index(yaml, `"issuer": "http://localhost:10000"`)
+	j := strings.LastIndex(yaml[:i], "{")
+	if i < 0 || j < 0 {
+		t.Fatal("envoy.yaml's plugin configuration not found: update the test")
+	}
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml[:j]+"\ufeff"+yaml[j:]))
+	if code != 1 || !strings.Contains(out, "exeunt configuration: starts with a UTF-8 byte order mark") {
+		t.Errorf("a BOM at the start of envoy.yaml's plugin configuration: exit %d, %q", code, out)
+	}
+}
+
 func TestKubernetesYAML(t *testing.T) {
 	doc := `apiVersion: v1
 kind: ConfigMap
