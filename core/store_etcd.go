@@ -148,6 +148,9 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 			if r.Status == 0 || r.Status >= 500 { // no answer, or Envoy's (or etcd's) 5xx
 				b.metrics.Add(counterEtcdCallsFailed, 1)
 			}
+			if r.NotSent {
+				return then(0, nil, errCallNotSent)
+			}
 			if b.set.User != "" && r.Status != 200 && !freshToken {
 				// Any parser reads etcd's error body; only which error it is matters here.
 				_, perr := b.gw.ParseRange(r.Status, r.Body)

@@ -16,6 +16,11 @@ import (
 // never reached etcd, or that etcd refused it, says it was not made. A flow must not tell a
 // user "not done" for the first kind (errOutcomeUnknown): only "not confirmed".
 
+// errCallNotSent is the failure of a call the host refused to dispatch (Envoy refuses a
+// cluster it does not define): the write never left, so it was not made.
+var errCallNotSent = errors.New("store etcd: the host refused to send the call to etcd's cluster " +
+	"(does this Envoy define the cluster store.etcd.cluster names?)")
+
 // writeOutcome wraps err, the failure of a write whose HTTP answer was status and body,
 // with errOutcomeUnknown unless the answer shows the write was not made.
 func writeOutcome(status int, body []byte, err error) error {
@@ -25,13 +30,17 @@ func writeOutcome(status int, body []byte, err error) error {
 	return fmt.Errorf("%w: %w", errOutcomeUnknown, err)
 }
 
-// notApplied reports the answers that show a write was not made: etcd's own refusal
+// notApplied reports the answers that show a write was not made: a call the host
+// refused to send (errCallNotSent), etcd's own refusal
 // (etcdRefused, and not its Unavailable class), and the local replies Envoy's router sends when it could not
 // connect to the cluster at all (the texts hostsim's upstream_failure.go reproduces from
 // Envoy's router: "no healthy upstream", and "upstream connect error or disconnect/reset
 // before headers. reset reason: " followed by a connect-phase reason). A reset reason of
 // "connection termination" is not among them: the request may have gone out first.
 func notApplied(status int, body []byte, err error) bool {
+	if errors.Is(err, errCallNotSent) {
+		return true
+	}
 	var e *etcdv3.Error
 	if !errors.As(err, &e) {
 		return false

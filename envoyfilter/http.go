@@ -271,7 +271,8 @@ func respond(r *core.Response) {
 
 // dispatch makes an HTTP call for the engine and hands the decision its result leads
 // to to then. A call the host refuses (an unknown cluster) is answered at once as a
-// failed call, so the engine's error handling covers it too.
+// failed call that was not sent (NotSent), so the engine's error handling covers it too
+// and knows nothing left: a write in it was not made.
 func dispatch(c *core.Call, then func(core.Decision)) {
 	headers := make([][2]string, 0, 3+len(c.Headers))
 	headers = append(headers, [2]string{":method", c.Method}, [2]string{":path", c.Path}, [2]string{":authority", c.Authority})
@@ -279,7 +280,7 @@ func dispatch(c *core.Call, then func(core.Decision)) {
 		headers = append(headers, [2]string{hd.Name, hd.Value})
 	}
 	timeout := uint32(c.Timeout / time.Millisecond)
-	_, err := proxywasm.DispatchHttpCall(c.Cluster, headers, c.Body, nil, timeout, func(numHeaders, bodySize, _ int) {
+	_, err := dispatchHttpCall(c.Cluster, headers, c.Body, nil, timeout, func(numHeaders, bodySize, _ int) {
 		r := callResult(numHeaders, bodySize)
 		r.At = time.Now()
 		then(c.Then(r))
@@ -292,9 +293,13 @@ func dispatch(c *core.Call, then func(core.Decision)) {
 				"(store.etcd.cluster, a provider's cluster or a client's backchannel_cluster). "+
 				"Further refusals for this cluster are not logged by this VM", c.Cluster, err)
 		}
-		then(c.Then(core.CallResult{}))
+		then(c.Then(core.CallResult{NotSent: true}))
 	}
 }
+
+// dispatchHttpCall is the SDK's; a test replaces it to have a call refused, which the
+// SDK's emulator never does (Envoy refuses a cluster it does not define).
+var dispatchHttpCall = proxywasm.DispatchHttpCall
 
 // refusedClusters are the clusters whose calls the host refused (Envoy does so for a
 // cluster it does not define), logged once each: a cluster the store follows every tick

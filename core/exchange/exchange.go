@@ -66,7 +66,8 @@ type Metrics interface {
 
 // Call is an HTTP request the filter makes through an Envoy cluster on the engine's
 // behalf (the engine performs no I/O itself). Then receives the result; when the call
-// failed (timeout, connection refused, unknown cluster) the result's Status is 0.
+// failed (timeout, connection refused, unknown cluster) the result's Status is 0, and
+// NotSent says whether it never left.
 type Call struct {
 	Cluster   string
 	Method    string
@@ -83,6 +84,11 @@ type CallResult struct {
 	Status  int // 0: the call failed before any answer
 	Headers []Header
 	Body    []byte
+	// NotSent: the host refused to dispatch the call (Envoy does for a cluster it does not
+	// define), so nothing left and nothing can be applied late; Status is 0. A call that
+	// was dispatched and then failed (timeout, reset) leaves it false: its outcome is
+	// unknown.
+	NotSent bool
 	// At is when the answer arrived, set by the glue; zero means "unknown", and the
 	// engine then uses the time the call was made.
 	At time.Time
