@@ -191,7 +191,7 @@ func (e *Engine) endedUnsignedOut(v *requestView, hint *assertionClaims, err err
 	if p == nil {
 		return nil
 	}
-	if mark, ok := cookieValue(v.cookies(), e.cfg.unconfirmedCookie); ok && mark == unconfirmedMark(hint.SID) {
+	if e.hasUnconfirmedMark(v, hint.SID, now) {
 		return p
 	}
 	if err == errRevoked {
@@ -346,7 +346,7 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 			}
 			// Nothing ended here (the claim comes first): still signed in, unless an
 			// earlier attempt was not confirmed.
-			return e.failPage(lang, e.signOutNotDone(v, s.SID))
+			return e.failPage(lang, e.signOutNotDone(v, s.SID, now))
 		}
 		if !fresh {
 			return e.failPage(lang, pageFailure(400, "csrf"))

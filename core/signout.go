@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/url"
 	"strings"
@@ -22,14 +23,14 @@ func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *ses
 			// retry ends the session if it is not, and finishes the browser's part
 			// either way (completeSignOut).
 			e.logf("exeunt: sign-out: sid=%s not confirmed by the store (it may still apply it): %v", s.SID, err)
-			return e.failPage(lang, signoutUnconfirmedFailure().withHeaders(e.markUnconfirmed(s, now)))
+			return e.failPage(lang, signoutUnconfirmedFailure().withHeaders(e.markUnconfirmed(s, now)...))
 		}
 		if err != nil {
 			// Not durable, so not done: the session lives on (the cookie is kept, so
 			// that the user can try again and is not told "signed out" by an empty
 			// browser), and the page says so.
 			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
-			return e.failPage(lang, e.signOutNotDone(v, s.SID))
+			return e.failPage(lang, e.signOutNotDone(v, s.SID, now))
 		}
 		return e.afterSignOut(lang, ctx, s, clear, now)
 	})
@@ -55,17 +56,47 @@ func (e *Engine) completeSignOut(v *requestView, lang string, ctx *logoutContext
 }
 
 // The unconfirmed mark: a cookie (name-unconfirmed) set with the "not confirmed" page,
-// holding a hash of the session's sid, until the session would end. A later attempt of
-// the same browser for the same session that fails outright (etcd refuses, or cannot be
-// reached) must not say "still signed in": the earlier attempt may still be applied by
-// etcd (committed to its log by a member that then stopped, say). It goes with the
-// sign-out that completes.
+// holding the session's sid sealed for that use, until the session would end. A later
+// attempt of the same browser for the same session that fails outright (etcd refuses, or
+// cannot be reached) must not say "still signed in": the earlier attempt may still be
+// applied by etcd (committed to its log by a member that then stopped, say). It goes
+// with the sign-out that completes. Sealed, not hashed: whoever knows a sid could make a
+// hash of it, and a mark sends a revoked session's hint to the provider
+// (endedUnsignedOut); only Exeunt's sealing keys make one that opens.
 
-func unconfirmedMark(sid string) string { return indexKey("unconfirmed", sid) }
+const unconfirmedPurpose = "unconfirmed"
 
-// markUnconfirmed sets the mark for s.
-func (e *Engine) markUnconfirmed(s *session, now time.Time) Header {
-	return e.cookie(e.cfg.unconfirmedCookie, unconfirmedMark(s.SID), int(max(1, s.Expires-now.Unix()))).header()
+// sealUnconfirmed is the mark's value for sid, opening until until.
+func (e *Engine) sealUnconfirmed(sid string, until, now time.Time) (string, error) {
+	return e.keys.sealer.Seal(unconfirmedPurpose, []byte(sid), now, until)
+}
+
+// isUnconfirmedMark reports whether raw is a mark for sid that Exeunt sealed and that has
+// not expired; sid is compared in constant time.
+func (e *Engine) isUnconfirmedMark(raw, sid string, now time.Time) bool {
+	if sid == "" {
+		return false
+	}
+	payload, err := e.keys.sealer.Open(unconfirmedPurpose, raw, now)
+	return err == nil && subtle.ConstantTimeCompare(payload, []byte(sid)) == 1
+}
+
+// hasUnconfirmedMark reports whether the request carries the mark of sid.
+func (e *Engine) hasUnconfirmedMark(v *requestView, sid string, now time.Time) bool {
+	raw, ok := cookieValue(v.cookies(), e.cfg.unconfirmedCookie)
+	return ok && e.isUnconfirmedMark(raw, sid, now)
+}
+
+// markUnconfirmed sets the mark for s (none when it cannot be sealed, which is logged:
+// the page still says "not confirmed", only a later attempt's page may then not).
+func (e *Engine) markUnconfirmed(s *session, now time.Time) []Header {
+	until := max(s.Expires, now.Unix()+1)
+	sealed, err := e.sealUnconfirmed(s.SID, time.Unix(until, 0), now)
+	if err != nil {
+		e.logf("exeunt: sign-out: cannot seal the unconfirmed mark of sid=%s: %v", s.SID, err)
+		return nil
+	}
+	return []Header{e.cookie(e.cfg.unconfirmedCookie, sealed, int(until-now.Unix())).header()}
 }
 
 // clearUnconfirmed deletes the mark, when the request carries one.
@@ -79,8 +110,8 @@ func (e *Engine) clearUnconfirmed(v *requestView) []Header {
 // signOutNotDone is the failure of a sign-out of sid that this request did not make:
 // "still signed in", unless this browser saw an attempt for sid that the store did not
 // confirm, which may still take effect: then "not confirmed" again.
-func (e *Engine) signOutNotDone(v *requestView, sid string) failure {
-	if mark, ok := cookieValue(v.cookies(), e.cfg.unconfirmedCookie); ok && mark == unconfirmedMark(sid) {
+func (e *Engine) signOutNotDone(v *requestView, sid string, now time.Time) failure {
+	if e.hasUnconfirmedMark(v, sid, now) {
 		return signoutUnconfirmedFailure()
 	}
 	return storeUnavailableFailure("signout_unavailable")

@@ -54,7 +54,7 @@ func TestAnUnconfirmedSignOutWhoseCookieWasLostStillReachesTheProvider(t *testin
 		t.Fatalf("the unconfirmed sign-out: %+v", r)
 	}
 	s.e.ports.revocations = working
-	if s.jar[mark] != unconfirmedMark(sid) {
+	if !s.e.isUnconfirmedMark(s.jar[mark], sid, s.now) {
 		t.Fatal("no unconfirmed mark")
 	}
 	if s.signedInStill() { // the app request finds the session revoked and clears its cookie

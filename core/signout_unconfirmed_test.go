@@ -204,18 +204,19 @@ func TestAnUnconfirmedSignOutIsRememberedUntilOneCompletes(t *testing.T) {
 		defer func() { s.e.ports.revocations = working }()
 		return s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}})).Response
 	}
-	if r := signOut(pendingRevocations{s.e.ports.revocations}); r.Status != 503 || s.jar[mark] != unconfirmedMark(sid) {
+	if r := signOut(pendingRevocations{s.e.ports.revocations}); r.Status != 503 || !s.e.isUnconfirmedMark(s.jar[mark], sid, s.now) {
 		t.Fatalf("the unconfirmed sign-out: %d, mark %q", r.Status, s.jar[mark])
 	}
 	r := signOut(refusingRevocations{s.e.ports.revocations})
 	if body := string(r.Body); r.Status != 503 || strings.Contains(body, "still signed in") || !strings.Contains(body, "could not be confirmed") {
 		t.Fatalf("refused after an unconfirmed attempt: want 'not confirmed', got %d\n%s", r.Status, body)
 	}
-	s.jar[mark] = unconfirmedMark("another-session")
+	kept := s.jar[mark]
+	s.jar[mark] = s.sealedMark("another-session")
 	if r := signOut(refusingRevocations{s.e.ports.revocations}); !strings.Contains(string(r.Body), "You are still signed in") {
 		t.Fatalf("another session's mark counted:\n%s", r.Body)
 	}
-	s.jar[mark] = unconfirmedMark(sid)
+	s.jar[mark] = kept
 	if to := location(t, s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}}))); !strings.HasPrefix(to, "https://idp.test/logout?") {
 		t.Fatalf("the sign-out once the store answers: %s", to)
 	}
@@ -240,4 +241,14 @@ func TestASignOutWithAStaleCopyClaimsNothing(t *testing.T) {
 	if body := string(r.Body); r.Status != 503 || strings.Contains(body, "still signed in") || !strings.Contains(body, "cannot be checked") || sessionCookieSet(s, r) {
 		t.Fatalf("a sign-out with a stale copy: want a 503 saying the session cannot be checked, the cookie kept; got %d\n%s", r.Status, body)
 	}
+}
+
+// sealedMark is an unconfirmed mark for sid as Exeunt would set it.
+func (s *signoutEnv) sealedMark(sid string) string {
+	s.t.Helper()
+	m, err := s.e.sealUnconfirmed(sid, s.now.Add(time.Hour), s.now)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return m
 }
