@@ -97,7 +97,7 @@ func (e *Engine) frontchannelEnd(lang string, records []sessionRecord, s *sessio
 			e.logf("exeunt: front-channel logout names another session than this browser's: asking the user to confirm")
 			return e.showPrompt(lang, &logoutContext{ID: oidc.RandomID(16), SID: s.SID, Sub: s.Sub, IdP: s.IdP, Clients: s.Clients, Prompt: true}, now)
 		}
-		resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames})
+		resp := e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: frames, Ended: len(records) > 0})
 		resp.Headers = append(resp.Headers, clear...)
 		return Respond(resp)
 	})

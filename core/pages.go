@@ -226,6 +226,9 @@ type loggedOutData struct {
 	AutoRedirect bool                // go to ReturnURL by itself once the frames are done
 	Frames       []frontchannelFrame // one hidden iframe per client to notify
 	Embedded     bool                // inside a provider's iframe: frames and a status only
+	// Ended says, on an embedded page, whether a session ended here: a provider's iframe
+	// may name a session that had already ended or that this Exeunt never had.
+	Ended bool
 	// ProviderStillSignedIn names the provider whose session could not be ended (it could
 	// not be reached, or the sign-out could not be handed to it): the page says so, and
 	// does not return to the app by itself, where the provider would sign the user

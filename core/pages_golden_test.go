@@ -116,6 +116,9 @@ var goldenPages = []pageCase{
 		return e.loggedOutPage(lang, loggedOutData{Embedded: true, Frames: twoFrames})
 	}},
 	{"loggedout-embedded-0-frames", func(e *Engine, lang string) *Response {
+		return e.loggedOutPage(lang, loggedOutData{Embedded: true, Ended: true})
+	}},
+	{"loggedout-embedded-none-ended", func(e *Engine, lang string) *Response {
 		return e.loggedOutPage(lang, loggedOutData{Embedded: true})
 	}},
 }

@@ -162,8 +162,14 @@ func writeLoggedOutContent(w *htmlWriter, p *page, d loggedOutData) {
 		w.text(w.t("out.noscript"))
 		w.raw("</p></noscript>")
 	} else if p.Embedded {
+		// Only what happened here: the session ended (apps with a back-channel are
+		// told by the queue, later), or none was found to end.
 		w.raw("\n<p class=\"status\">")
-		w.text(w.t("out.done"))
+		if d.Ended {
+			w.text(w.t("out.ended"))
+		} else {
+			w.text(w.t("out.none_ended"))
+		}
 		w.raw("</p>")
 	}
 	if !p.Embedded {
