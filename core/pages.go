@@ -234,6 +234,9 @@ type loggedOutData struct {
 	// does not return to the app by itself, where the provider would sign the user
 	// straight back in. "" when the provider's session was ended or is not ours to end.
 	ProviderStillSignedIn string
+	// ProviderCannotSignOut, with ProviderStillSignedIn, says why: the provider offers
+	// no end session endpoint, so its session was never asked to end.
+	ProviderCannotSignOut bool
 }
 
 // loggedOutPage says the user is signed out, links back to the app, and loads one

@@ -139,7 +139,11 @@ func writeLoggedOutContent(w *htmlWriter, p *page, d loggedOutData) {
 		w.raw("</h1>")
 		if d.ProviderStillSignedIn != "" {
 			w.raw("\n<p class=\"status\">")
-			w.text(w.t("out.provider_kept", d.ProviderStillSignedIn))
+			if d.ProviderCannotSignOut {
+				w.text(w.t("out.provider_noend", d.ProviderStillSignedIn))
+			} else {
+				w.text(w.t("out.provider_kept", d.ProviderStillSignedIn))
+			}
 			w.raw("</p>")
 		}
 	}

@@ -160,7 +160,14 @@ func (e *Engine) logoutCookieName() string { return e.cfg.logoutCookie }
 func (e *Engine) redirectToProviderLogout(p *Provider, v *providerView, lang string, ctx *logoutContext, s *session, clear []Header, now time.Time) Decision {
 	endpoint := v.endpoints(p).EndSessionEndpoint
 	if endpoint == "" {
-		return Respond(e.showLoggedOut(lang, ctx, now, clear...))
+		// Signed out here only: the provider's session lives on, and the page says so
+		// (and does not go back to the app by itself, where the provider would sign the
+		// user straight back in).
+		d := e.loggedOutData(ctx)
+		d.ProviderStillSignedIn, d.ProviderCannotSignOut, d.AutoRedirect = p.DisplayName, true, false
+		resp := e.loggedOutPage(lang, d)
+		resp.Headers = append(resp.Headers, clear...)
+		return Respond(resp)
 	}
 	q := url.Values{"post_logout_redirect_uri": {e.cfg.IssuerOrigin + p.SignoutCallbackPath}, "client_id": {p.ClientID}}
 	if p.LogoutHint == LogoutHintIDToken && s.IDToken != "" {
