@@ -269,7 +269,8 @@ func start(ctx context.Context, opts Options) (d *Demo, err error) {
 				return d, fmt.Errorf("demo: %w", err)
 			}
 		}
-		f, err := startFleet(ctx, opts, d.ConfigPath, dir, d.tmp, p.listener.Name, listenerAddr, logw)
+		check := FrontCheck{Path: p.ready, Host: p.host, Log: logw}
+		f, err := startFleet(ctx, opts, d.ConfigPath, dir, d.tmp, p.listener.Name, listenerAddr, check, logw)
 		if err != nil {
 			return d, fmt.Errorf("demo: fleet: %w", err)
 		}

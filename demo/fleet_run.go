@@ -30,6 +30,7 @@ type Replica struct {
 type fleetProxy struct {
 	etcd     *etcd.Server
 	replicas []*serve.Server
+	balancer *Front
 	front    *http.Server
 	addr     string
 }
@@ -47,6 +48,9 @@ func (f *fleetProxy) Close() error {
 		}
 		cancel()
 	}
+	if f.balancer != nil {
+		f.balancer.Close()
+	}
 	for i, r := range f.replicas {
 		if err := r.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("replica %d: %w", i+1, err))
@@ -59,8 +63,10 @@ func (f *fleetProxy) Close() error {
 }
 
 // startFleet starts etcd in tmp, opts.Replicas replicas of the configuration at cfgPath made
-// a fleet's (FleetConfig, with fresh shared keys), and the front on frontAddr.
-func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, frontAddr string, logw io.Writer) (*fleetProxy, error) {
+// a fleet's (FleetConfig, with fresh shared keys), and the front on frontAddr, which probes
+// the replicas as check says. It returns once every replica is ready, so that the front's
+// first probes put them all in rotation.
+func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, frontAddr string, check FrontCheck, logw io.Writer) (*fleetProxy, error) {
 	f := &fleetProxy{}
 	ok := false
 	defer func() {
@@ -106,15 +112,43 @@ func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, 
 		}
 		addrs = append(addrs, addr)
 	}
+	for i, addr := range addrs {
+		if err := waitReplicaReady(ctx, addr, check); err != nil {
+			return nil, fmt.Errorf("replica %d: %w", i+1, err)
+		}
+	}
 	l, err := net.Listen("tcp", frontAddr)
 	if err != nil {
 		return nil, fmt.Errorf("the front at %s: %w", frontAddr, err)
 	}
 	f.addr = l.Addr().String()
-	f.front = &http.Server{Handler: NewFront(addrs...), ReadHeaderTimeout: 10 * time.Second}
+	f.balancer = NewFront(check, addrs...)
+	f.front = &http.Server{Handler: f.balancer, ReadHeaderTimeout: 10 * time.Second}
 	go f.front.Serve(l)
 	ok = true
 	return f, nil
+}
+
+// waitReplicaReady waits until the replica at addr answers its readiness path 200 (it has
+// loaded the revocations from etcd), at most 30 s.
+func waitReplicaReady(ctx context.Context, addr string, check FrontCheck) error {
+	check = check.withDefaults()
+	client := &http.Client{Timeout: check.Timeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		last := askReady(ctx, client, addr, check)
+		if last == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after 30s: %s answered %s", check.Path, last)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // prefixWriter starts every line with prefix.
