@@ -275,6 +275,7 @@ func start(ctx context.Context, opts Options) (d *Demo, err error) {
 			return d, fmt.Errorf("demo: fleet: %w", err)
 		}
 		d.proxy, d.EtcdURL = f, f.etcd.URL
+		go d.watchEtcd(f.etcd)
 		for _, r := range f.replicas {
 			d.Replicas = append(d.Replicas, Replica{ListenerAddr: r.ListenerAddr(p.listener.Name), AdminAddr: r.AdminAddr()})
 		}
@@ -338,8 +339,8 @@ func (d *Demo) fail(err error) {
 	})
 }
 
-// Failed is closed when a part of the demo stopped on its own (the provider exited, an app
-// could not serve); Err then says which.
+// Failed is closed when a part of the demo stopped on its own (the provider or a fleet's
+// etcd exited, an app could not serve); Err then says which.
 func (d *Demo) Failed() <-chan struct{} { return d.failed }
 
 // Err is why the demo failed, once Failed is closed.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -127,6 +128,42 @@ func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, 
 	go f.front.Serve(l)
 	ok = true
 	return f, nil
+}
+
+// watchEtcd fails the demo when its etcd exits on its own (killed, crashed): the replicas
+// would keep running without it, refusing every signed-in request once their copy of the
+// sign-outs is older than stale_after, and nothing would say why. A stop by Close is not
+// a failure.
+func (d *Demo) watchEtcd(srv *etcd.Server) {
+	exited := srv.Exited()
+	if exited == nil {
+		return // stopped already: Close is under way
+	}
+	select {
+	case <-exited:
+		select {
+		case <-d.closing:
+			return
+		default:
+		}
+		how := "exited"
+		if err := srv.ExitError(); err != nil {
+			how = fmt.Sprintf("exited (%v)", err)
+		}
+		d.fail(fmt.Errorf("the demo's etcd (%s) %s: the replicas cannot share sign-outs without it, "+
+			"and refuse signed-in requests (503) once their copy is older than stale_after. etcd's last output:\n%s",
+			srv.URL, how, lastLines(srv.Output(), 6)))
+	case <-d.closing:
+	}
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // waitReplicaReady waits until the replica at addr answers its readiness path 200 (it has
