@@ -14,7 +14,9 @@
 // With Options.Replicas 2 or more it runs a fleet instead of one hostsim serve: a local etcd
 // (package demo/etcd), that many replicas of the configuration made a fleet's ([FleetConfig]:
 // the store on etcd, shared keys) and a round-robin [Front] on the listener's address, so the
-// browser sees one origin whichever replica answers (fleet.go, fleet_run.go).
+// browser sees one origin whichever replica answers (fleet.go, fleet_run.go). The front
+// sends requests only to replicas whose readiness check answers 200 (front.go); the demo
+// fails (Failed, Err) when its etcd exits on its own.
 //
 // Everything the demo needs is in envoy.yaml: change the file and the demo follows, or says
 // what it cannot run.
