@@ -101,7 +101,7 @@ func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, 
 	for i := 0; i < opts.Replicas; i++ {
 		s, err := serve.Start(ctx, serve.Options{
 			ConfigPath: fleetPath, VMs: opts.VMs, BaseDir: dir,
-			Log: &prefixWriter{prefix: []byte(fmt.Sprintf("[replica %d] ", i+1)), w: logw}, LogLevel: opts.LogLevel, CacheDir: opts.CacheDir,
+			Log: &prefixWriter{prefix: []byte(fmt.Sprintf("[replica %d] ", i+1)), w: logw, drop: isProbeOK}, LogLevel: opts.LogLevel, CacheDir: opts.CacheDir,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("replica %d: %w", i+1, err)
@@ -114,7 +114,7 @@ func startFleet(ctx context.Context, opts Options, cfgPath, dir, tmp, listener, 
 		addrs = append(addrs, addr)
 	}
 	for i, addr := range addrs {
-		if err := waitReplicaReady(ctx, addr, check); err != nil {
+		if err := waitReplicaReady(ctx, addr, check, f.etcd); err != nil {
 			return nil, fmt.Errorf("replica %d: %w", i+1, err)
 		}
 	}
@@ -146,15 +146,19 @@ func (d *Demo) watchEtcd(srv *etcd.Server) {
 			return
 		default:
 		}
-		how := "exited"
-		if err := srv.ExitError(); err != nil {
-			how = fmt.Sprintf("exited (%v)", err)
-		}
 		d.fail(fmt.Errorf("the demo's etcd (%s) %s: the replicas cannot share sign-outs without it, "+
-			"and refuse signed-in requests (503) once their copy is older than stale_after. etcd's last output:\n%s",
-			srv.URL, how, lastLines(srv.Output(), 6)))
+			"and refuse signed-in requests (503) once their copy is older than stale_after\n  etcd's last output:\n    %s",
+			srv.URL, howExited(srv), strings.ReplaceAll(lastLines(srv.Output(), 6), "\n", "\n    ")))
 	case <-d.closing:
 	}
+}
+
+// howExited says how etcd's process ended: "exited (signal: killed)".
+func howExited(srv *etcd.Server) string {
+	if err := srv.ExitError(); err != nil {
+		return fmt.Sprintf("exited (%v)", err)
+	}
+	return "exited"
 }
 
 // lastLines is the last n lines of s.
@@ -167,8 +171,8 @@ func lastLines(s string, n int) string {
 }
 
 // waitReplicaReady waits until the replica at addr answers its readiness path 200 (it has
-// loaded the revocations from etcd), at most 30 s.
-func waitReplicaReady(ctx context.Context, addr string, check FrontCheck) error {
+// loaded the revocations from etcd), at most 30 s, and no longer once etcd has exited.
+func waitReplicaReady(ctx context.Context, addr string, check FrontCheck, srv *etcd.Server) error {
 	check = check.withDefaults()
 	client := &http.Client{Timeout: check.Timeout, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	deadline := time.Now().Add(30 * time.Second)
@@ -183,16 +187,28 @@ func waitReplicaReady(ctx context.Context, addr string, check FrontCheck) error 
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-srv.Exited():
+			return fmt.Errorf("not ready: %s answered %s, and the demo's etcd (%s) %s", check.Path, last, srv.URL, howExited(srv))
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-// prefixWriter starts every line with prefix.
+// isProbeOK says whether an access-log line is a readiness probe of the front's that was
+// answered 200: one a second with two replicas, which would bury the requests a user makes.
+// The front logs each replica entering or leaving the rotation instead, and failed probes
+// stay in the log.
+func isProbeOK(line []byte) bool {
+	return bytes.Contains(line, []byte(`"`+ProbeUserAgent+`"`)) && bytes.Contains(line, []byte(`HTTP/1.1" 200 `))
+}
+
+// prefixWriter starts every line with prefix, and leaves out the whole lines (written in one
+// piece) that drop, when set, matches.
 type prefixWriter struct {
 	mu     sync.Mutex
 	prefix []byte
 	w      io.Writer
+	drop   func(line []byte) bool
 	mid    bool // the last write ended inside a line
 }
 
@@ -211,9 +227,16 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 			p.mid = true
 			break
 		}
-		out = append(out, b[:i+1]...)
+		if p.mid || p.drop == nil || !p.drop(b[:i+1]) {
+			out = append(out, b[:i+1]...)
+		} else {
+			out = out[:len(out)-len(p.prefix)]
+		}
 		b = b[i+1:]
 		p.mid = false
+	}
+	if len(out) == 0 {
+		return n, nil
 	}
 	if _, err := p.w.Write(out); err != nil {
 		return 0, err

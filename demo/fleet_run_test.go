@@ -2,12 +2,15 @@ package demo
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/exeunt/exeunt/demo/etcd"
 )
 
 // TestFleetDemoStopsWhenItsEtcdDies kills the fleet demo's etcd from outside, as a crash or
@@ -63,5 +66,35 @@ func TestFleetDemoStopsWhenItsEtcdDies(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // time for a watcher that took the stop for a failure
 	if err := d.Err(); err != nil {
 		t.Fatalf("a fleet demo closed normally reports %v", err)
+	}
+}
+
+// While the demo starts, it waits for each replica to be ready; if etcd dies then, the wait
+// ends at once with an error that says so, instead of probing for 30 s.
+func TestReplicaWaitEndsWhenEtcdDies(t *testing.T) {
+	srv, err := etcd.Start(etcd.Config{DataDir: filepath.Join(t.TempDir(), "etcd")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Kill()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nowhere := l.Addr().String()
+	l.Close() // a replica that never answers
+	done := make(chan error, 1)
+	go func() { done <- waitReplicaReady(context.Background(), nowhere, FrontCheck{}, srv) }()
+	time.Sleep(200 * time.Millisecond)
+	if err := syscall.Kill(srv.PID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "the demo's etcd ("+srv.URL+") exited (signal: killed)") {
+			t.Fatalf("waitReplicaReady = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the wait for a replica went on after etcd died")
 	}
 }

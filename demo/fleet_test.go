@@ -149,3 +149,22 @@ func waitFront(t *testing.T, f *Front, want ...bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// The replicas' log lines get their replica's prefix; the front's probes answered 200 are
+// left out, a failed probe and a user's own request for the readiness path are not.
+func TestReplicaLogLeavesOutSuccessfulProbes(t *testing.T) {
+	var out strings.Builder
+	w := &prefixWriter{prefix: []byte("[replica 1] "), w: &out, drop: isProbeOK}
+	probe := func(status string) string {
+		return `[t] "GET /exeunt/readyz HTTP/1.1" ` + status + ` - 0 18 0 - "127.0.0.1" "` + ProbeUserAgent + `" "id" "localhost:10000" "-"` + "\n"
+	}
+	user := `[t] "GET /exeunt/readyz HTTP/1.1" 200 - 0 18 0 - "127.0.0.1" "curl/8.0" "id" "localhost:10000" "-"` + "\n"
+	io.WriteString(w, "started\n"+probe("200"))
+	io.WriteString(w, probe("200"))
+	io.WriteString(w, probe("503")+user+"half a ")
+	io.WriteString(w, "line\n")
+	want := "[replica 1] started\n[replica 1] " + probe("503") + "[replica 1] " + user + "[replica 1] half a line\n"
+	if out.String() != want {
+		t.Fatalf("log:\n%s\nwant:\n%s", out.String(), want)
+	}
+}

@@ -16,6 +16,11 @@ import (
 // DefaultReadyPath is Exeunt's ready_path when its configuration sets none.
 const DefaultReadyPath = "/exeunt/readyz"
 
+// ProbeUserAgent is the User-Agent of the front's readiness probes: the demo leaves their
+// successful answers out of its log (isProbeOK), as an Envoy access log's
+// not_health_check_filter leaves out its health checker's.
+const ProbeUserAgent = "exeunt-demo-front-health-check"
+
 // FrontCheck is the front's active health check of the replicas: what docs/fleet.md ("Health
 // and readiness checks") tells operators to configure on their load balancer. Every
 // Interval each replica's readiness path is asked on a new connection (Envoy's
@@ -248,6 +253,7 @@ func askReady(ctx context.Context, client *http.Client, addr string, check Front
 	if check.Host != "" {
 		req.Host = check.Host
 	}
+	req.Header.Set("User-Agent", ProbeUserAgent)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err.Error()

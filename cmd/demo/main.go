@@ -129,7 +129,7 @@ func run() int {
 	case <-ctx.Done():
 		fmt.Fprintln(os.Stderr, "\ndemo: stopping...")
 	case <-d.Failed():
-		fmt.Fprintf(os.Stderr, "demo: %v; stopping\n", d.Err())
+		fmt.Fprintf(os.Stderr, "demo: %v\ndemo: stopping\n", d.Err())
 	}
 	if err := d.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
