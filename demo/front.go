@@ -17,15 +17,16 @@ import (
 const DefaultReadyPath = "/exeunt/readyz"
 
 // ProbeUserAgent is the User-Agent of the front's readiness probes: the demo leaves their
-// successful answers out of its log (isProbeOK), as an Envoy access log's
-// not_health_check_filter leaves out its health checker's.
+// successful answers out of its log (isProbeOK), as an Envoy access log can leave out
+// health-check requests (not_health_check_filter).
 const ProbeUserAgent = "exeunt-demo-front-health-check"
 
 // FrontCheck is the front's active health check of the replicas: what docs/fleet.md ("Health
 // and readiness checks") tells operators to configure on their load balancer. Every
 // Interval each replica's readiness path is asked on a new connection (Envoy's
 // reuse_connection: false, so the probes spread over the replica's workers); a replica is
-// in rotation while it answers 200. The zero value is fleet.md's Envoy health check.
+// in rotation while it answers 200. The zero value probes with the interval, timeout and
+// thresholds of fleet.md's Envoy health check.
 type FrontCheck struct {
 	// Path is the readiness path probed (Exeunt's ready_path); default DefaultReadyPath.
 	Path string
@@ -97,7 +98,7 @@ type backend struct {
 	index      int
 	addr       string // host:port of its listener
 	ready      bool   // in rotation
-	checked    bool   // a probe of addr has finished (Envoy's first_check_ is !checked)
+	checked    bool   // a probe of addr has finished
 	oks, fails int    // probes in a row that answered 200 / that failed
 	kick       chan struct{}
 }
