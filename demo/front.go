@@ -78,7 +78,10 @@ func (c FrontCheck) withDefaults() FrontCheck {
 // ([FrontCheck]) and sends requests only to replicas that answered it 200: a replica that
 // refuses signed-in requests (before its first load of the revocations from etcd, or once
 // its copy is older than stale_after) is out of rotation. When no replica is ready it
-// answers 503 itself, with a short plain page that says so. A ready replica that does not
+// answers 503 itself, with a short plain page that says so. (Envoy differs there: below its
+// healthy_panic_threshold, 50% by default, it balances over every host whatever its health,
+// and the replicas answer their own 503 to signed-in requests; with the threshold at 0 it
+// answers 503 "no healthy upstream", as this front does.) A ready replica that does not
 // answer gets 502 for that request; the front does not retry elsewhere (a sign-out must not
 // be sent twice).
 type Front struct {
