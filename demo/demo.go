@@ -14,7 +14,9 @@
 // With Options.Replicas 2 or more it runs a fleet instead of one hostsim serve: a local etcd
 // (package demo/etcd), that many replicas of the configuration made a fleet's ([FleetConfig]:
 // the store on etcd, shared keys) and a round-robin [Front] on the listener's address, so the
-// browser sees one origin whichever replica answers (fleet.go, fleet_run.go).
+// browser sees one origin whichever replica answers (fleet.go, fleet_run.go). The front
+// sends requests only to replicas whose readiness check answers 200 (front.go); the demo
+// fails (Failed, Err) when its etcd exits on its own.
 //
 // Everything the demo needs is in envoy.yaml: change the file and the demo follows, or says
 // what it cannot run.
@@ -269,11 +271,13 @@ func start(ctx context.Context, opts Options) (d *Demo, err error) {
 				return d, fmt.Errorf("demo: %w", err)
 			}
 		}
-		f, err := startFleet(ctx, opts, d.ConfigPath, dir, d.tmp, p.listener.Name, listenerAddr, logw)
+		check := FrontCheck{Path: p.ready, Host: p.host, Log: logw}
+		f, err := startFleet(ctx, opts, d.ConfigPath, dir, d.tmp, p.listener.Name, listenerAddr, check, logw)
 		if err != nil {
 			return d, fmt.Errorf("demo: fleet: %w", err)
 		}
 		d.proxy, d.EtcdURL = f, f.etcd.URL
+		go d.watchEtcd(f.etcd)
 		for _, r := range f.replicas {
 			d.Replicas = append(d.Replicas, Replica{ListenerAddr: r.ListenerAddr(p.listener.Name), AdminAddr: r.AdminAddr()})
 		}
@@ -337,8 +341,8 @@ func (d *Demo) fail(err error) {
 	})
 }
 
-// Failed is closed when a part of the demo stopped on its own (the provider exited, an app
-// could not serve); Err then says which.
+// Failed is closed when a part of the demo stopped on its own (the provider or a fleet's
+// etcd exited, an app could not serve); Err then says which.
 func (d *Demo) Failed() <-chan struct{} { return d.failed }
 
 // Err is why the demo failed, once Failed is closed.

@@ -2,13 +2,16 @@ package demo
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/exeunt/exeunt/hostsim/envoyconfig"
 )
@@ -67,19 +70,28 @@ func TestFleetConfigOfTheShippedEnvoyYAML(t *testing.T) {
 	}
 }
 
-// The front sends requests to the replicas in turn, with the browser's Host.
+// The front sends requests to the (ready) replicas in turn, with the browser's Host.
 func TestFrontRoundRobinKeepsTheHost(t *testing.T) {
+	var mu sync.Mutex
 	var hosts [2][]string
 	var backends []string
 	for i := range hosts {
 		i := i
 		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == DefaultReadyPath {
+				return // the front's probe: ready
+			}
+			mu.Lock()
 			hosts[i] = append(hosts[i], r.Host)
+			mu.Unlock()
 		}))
 		defer s.Close()
 		backends = append(backends, strings.TrimPrefix(s.URL, "http://"))
 	}
-	front := httptest.NewServer(NewFront(backends...))
+	balancer := NewFront(FrontCheck{Interval: 50 * time.Millisecond}, backends...)
+	defer balancer.Close()
+	waitFront(t, balancer, true, true)
+	front := httptest.NewServer(balancer)
 	defer front.Close()
 	for i := 0; i < 4; i++ {
 		req, _ := http.NewRequest("GET", front.URL+"/app1/", nil)
@@ -91,6 +103,8 @@ func TestFrontRoundRobinKeepsTheHost(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	for i, hs := range hosts {
 		if len(hs) != 2 || hs[0] != "localhost:10000" || hs[1] != "localhost:10000" {
 			t.Errorf("replica %d saw hosts %q, want two requests for localhost:10000", i+1, hs)
@@ -117,5 +131,40 @@ func TestTheFleetDocsEtcdClusterLoads(t *testing.T) {
 	cl, ok := cfg.Cluster("exeunt_etcd")
 	if !ok || len(cl.Endpoints) != 3 || cl.TLS == nil {
 		t.Fatalf("docs/fleet.md's cluster: %+v", cl)
+	}
+}
+
+// waitFront waits (at most 10 s) until the front's rotation is want.
+func waitFront(t *testing.T, f *Front, want ...bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := f.Ready()
+		if fmt.Sprint(got) == fmt.Sprint(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the front's replicas in rotation: %v, want %v", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The replicas' log lines get their replica's prefix; the front's probes answered 200 are
+// left out, a failed probe and a user's own request for the readiness path are not.
+func TestReplicaLogLeavesOutSuccessfulProbes(t *testing.T) {
+	var out strings.Builder
+	w := &prefixWriter{prefix: []byte("[replica 1] "), w: &out, drop: isProbeOK}
+	probe := func(status string) string {
+		return `[t] "GET /exeunt/readyz HTTP/1.1" ` + status + ` - 0 18 0 - "127.0.0.1" "` + ProbeUserAgent + `" "id" "localhost:10000" "-"` + "\n"
+	}
+	user := `[t] "GET /exeunt/readyz HTTP/1.1" 200 - 0 18 0 - "127.0.0.1" "curl/8.0" "id" "localhost:10000" "-"` + "\n"
+	io.WriteString(w, "started\n"+probe("200"))
+	io.WriteString(w, probe("200"))
+	io.WriteString(w, probe("503")+user+"half a ")
+	io.WriteString(w, "line\n")
+	want := "[replica 1] started\n[replica 1] " + probe("503") + "[replica 1] " + user + "[replica 1] half a line\n"
+	if out.String() != want {
+		t.Fatalf("log:\n%s\nwant:\n%s", out.String(), want)
 	}
 }

@@ -21,6 +21,7 @@ type plan struct {
 	origin   string // the issuer's scheme://host[:port]
 	host     string // the issuer's host[:port], as browsers send it in Host
 	health   string // Exeunt's health path
+	ready    string // Exeunt's readiness path (ready_path)
 
 	provider providerPlan
 	apps     []appPlan
@@ -48,6 +49,7 @@ type appPlan struct {
 type pluginConfig struct {
 	Issuer     string `json:"issuer"`
 	HealthPath string `json:"health_path"`
+	ReadyPath  string `json:"ready_path"`
 	Providers  []struct {
 		Scheme                string `json:"scheme"`
 		Issuer                string `json:"issuer"`
@@ -122,6 +124,10 @@ func makePlan(cfg *envoyconfig.Config) (*plan, error) {
 	p.health = pc.HealthPath
 	if p.health == "" {
 		p.health = "/exeunt/healthz"
+	}
+	p.ready = pc.ReadyPath
+	if p.ready == "" {
+		p.ready = DefaultReadyPath
 	}
 
 	if len(pc.Providers) != 1 {

@@ -212,10 +212,12 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 		r.start(t, bin)
 		addrs = append(addrs, r.currentAddr())
 	}
-	f.front = demo.NewFront(addrs...)
+	// The front probes the replicas' readiness as docs/fleet.md's load balancer does, more
+	// often (a restarted replica is back in rotation sooner).
+	f.front = demo.NewFront(demo.FrontCheck{Host: f.host, Interval: 250 * time.Millisecond}, addrs...)
 	frontSrv := &http.Server{Handler: f.front}
 	go frontSrv.Serve(frontLn)
-	t.Cleanup(func() { frontSrv.Close() })
+	t.Cleanup(func() { frontSrv.Close(); f.front.Close() })
 	t.Cleanup(func() {
 		for _, r := range f.replicas {
 			r.kill()

@@ -9,7 +9,9 @@
 // balancer: a local etcd (the installed etcd binary, a temporary data directory, loopback
 // ports, stopped on exit), that many replicas of hostsim serve with the same envoy.yaml (the
 // store set to etcd, shared keys), and a round-robin front on the configuration's listener
-// port, so the browser sees one origin. docs/fleet.md says how to deploy one.
+// port, so the browser sees one origin. The front probes each replica's readiness path, as
+// the load balancer in docs/fleet.md does, and sends requests to ready replicas only; if
+// etcd exits on its own, the demo says so and stops. docs/fleet.md says how to deploy one.
 //
 // With -envoy it starts the provider and the apps only, for a real Envoy to serve the same
 // configuration.
@@ -108,7 +110,7 @@ func run() int {
 		}
 		fmt.Printf("\nExeunt is running. Open %s\n\n", d.URL)
 		if len(d.Replicas) > 0 {
-			fmt.Printf("  The front at %s sends each request to the next replica in turn.\n", d.ListenerAddr)
+			fmt.Printf("  The front at %s sends each request to the next ready replica in turn.\n", d.ListenerAddr)
 		}
 	}
 	fmt.Printf("  Sign in at the demo provider with any login and any password, visit both apps,\n")
@@ -127,7 +129,7 @@ func run() int {
 	case <-ctx.Done():
 		fmt.Fprintln(os.Stderr, "\ndemo: stopping...")
 	case <-d.Failed():
-		fmt.Fprintf(os.Stderr, "demo: %v; stopping\n", d.Err())
+		fmt.Fprintf(os.Stderr, "demo: %v\ndemo: stopping\n", d.Err())
 	}
 	if err := d.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)

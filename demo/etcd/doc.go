@@ -7,6 +7,7 @@
 //	defer srv.Kill()
 //	srv.Stop()        // the store is down: requests fail to connect
 //	err = srv.Restart() // back on the same ports, with everything it had acknowledged
+//	<-srv.Exited()      // closed when the process exits, however it ends (the demo watches it)
 //
 // [Start] returns once etcd answers /health with "true". On Linux the kernel kills etcd if
 // the process that started it dies first. A missing binary is an error that says how to

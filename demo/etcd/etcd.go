@@ -64,6 +64,8 @@ type Server struct {
 	mu      sync.Mutex
 	cmd     *exec.Cmd
 	exited  chan struct{}
+	exitMu  sync.Mutex
+	exitErr error // how the last process ended, set before its exited is closed
 }
 
 // Start runs a fresh single-member etcd on free loopback ports in cfg.DataDir and waits until
@@ -155,6 +157,9 @@ func (s *Server) launch() error {
 		started <- nil
 		err := cmd.Wait()
 		fmt.Fprintf(s.output, "--- etcd: exited (%v)\n", err)
+		s.exitMu.Lock()
+		s.exitErr = err
+		s.exitMu.Unlock()
 		close(exited)
 	}()
 	if err := <-started; err != nil {
@@ -239,6 +244,33 @@ func (s *Server) Restart() error {
 		return fmt.Errorf("etcd restart: %w\n%s", err, s.output.String())
 	}
 	return nil
+}
+
+// Exited is closed when the etcd process running now exits, however it ends: [Server.Stop],
+// [Server.Kill], or on its own (killed by another process, crashed). It is nil when etcd
+// is not running. After [Server.Restart], call it again for the new process.
+func (s *Server) Exited() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exited
+}
+
+// ExitError is how the last etcd process ended, as os/exec reports it ("signal: killed",
+// "exit status 1"; nil for a clean exit, or before any process ended).
+func (s *Server) ExitError() error {
+	s.exitMu.Lock()
+	defer s.exitMu.Unlock()
+	return s.exitErr
+}
+
+// PID is the etcd process's id, 0 when etcd is not running.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
 }
 
 // Running says whether the etcd process is up (it may still be starting).
