@@ -1,20 +1,12 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/exeunt/exeunt/demo"
-	"github.com/exeunt/exeunt/e2e/etcdpeer"
-	"github.com/exeunt/exeunt/e2e/oidcpeer"
 )
 
 // TestServeReadinessTellsTheTruthOnEtcd runs the shipped envoy.yaml in `hostsim serve` (a
@@ -26,36 +18,8 @@ import (
 // 200 once signed-in requests are served again; the health check (/exeunt/healthz, liveness)
 // stays 200 throughout, since a restart would not bring etcd back.
 func TestServeReadinessTellsTheTruthOnEtcd(t *testing.T) {
-	wasmFile(t, "exeunt.wasm")
-	hostsimBin, err := filepath.Abs("../build/hostsim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(hostsimBin); err != nil {
-		t.Fatalf("%v: build it with `make wasm` (scripts/build-wasm.sh builds build/hostsim)", err)
-	}
-	etcd := etcdpeer.Start(t, etcdpeer.Config{})
-	peer := oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
-		ID: "exeunt", Secret: "demo-secret-not-for-production", RedirectURIs: []string{"http://localhost:10000/signin-oidc"}}}})
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "APP PAGE %s", r.URL.Path)
-	}))
-	defer app.Close()
-	keys, err := demo.GenerateKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keysJSON, _ := json.Marshal(keys.Object())
-	cfg := shippedYAMLFile(t, map[string]string{
-		`"keys": { "dev_generate": true }`: `"keys": ` + string(keysJSON),
-		"http://127.0.0.1:9080":            peer.Issuer,
-		`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", ` +
-			`"key_prefix": "/exeunt-ready/", "timeout": "500ms", "follow_period": "250ms", "stale_after": "1s"}},`,
-	}, func(doc map[string]any) {
-		addCluster(t, doc, "etcd", "app1")
-		pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(),
-			"app2": app.Listener.Addr().String(), "etcd": strings.TrimPrefix(etcd.URL, "http://")})
-	})
+	hostsimBin, etcd, peer, cfg := serveOnEtcdSetup(t, `"key_prefix": "/exeunt-ready/", "timeout": "500ms", "follow_period": "250ms", "stale_after": "1s"`,
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "APP PAGE %s", r.URL.Path) }))
 	cache := t.TempDir()
 	proc := startServeProcess(t, hostsimBin, cfg, cache)
 	b := &serveBrowser{t: t, addr: proc.addr, jar: map[string]string{}}

@@ -31,39 +31,12 @@ import (
 // refused; the process is then killed (SIGKILL) and started again on the same envoy.yaml,
 // and the old cookie is still refused there while a fresh sign-in works.
 func TestServeOnEtcdKeepsSignOutsAcrossARestart(t *testing.T) {
-	wasmFile(t, "exeunt.wasm")
-	hostsimBin, err := filepath.Abs("../build/hostsim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(hostsimBin); err != nil {
-		t.Fatalf("%v: build it with `make wasm` (scripts/build-wasm.sh builds build/hostsim)", err)
-	}
-	etcd := etcdpeer.Start(t, etcdpeer.Config{})
-	peer := oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
-		ID: "exeunt", Secret: "demo-secret-not-for-production", RedirectURIs: []string{"http://localhost:10000/signin-oidc"}}}})
 	var assertion atomic.Value
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assertion.Store(r.Header.Get("X-Exeunt-Assertion"))
 		fmt.Fprintf(w, "APP PAGE %s", r.URL.Path)
-	}))
-	defer app.Close()
-	// Configured keys, as a fleet has (generated ones are refused with etcd, and would
-	// change with the restart, making the old cookie unreadable rather than revoked).
-	keys, err := demo.GenerateKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keysJSON, _ := json.Marshal(keys.Object())
-	cfg := shippedYAMLFile(t, map[string]string{
-		`"keys": { "dev_generate": true }`:    `"keys": ` + string(keysJSON),
-		"http://127.0.0.1:9080":               peer.Issuer,
-		`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", "key_prefix": "/exeunt-serve/"}},`,
-	}, func(doc map[string]any) {
-		addCluster(t, doc, "etcd", "app1")
-		pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": app.Listener.Addr().String(),
-			"app2": app.Listener.Addr().String(), "etcd": strings.TrimPrefix(etcd.URL, "http://")})
 	})
+	hostsimBin, _, peer, cfg := serveOnEtcdSetup(t, `"key_prefix": "/exeunt-serve/"`, app)
 
 	cache := t.TempDir() // the restart reuses the first start's compiled module
 	proc := startServeProcess(t, hostsimBin, cfg, cache)
@@ -121,6 +94,44 @@ type serveProcess struct {
 	cmd  *exec.Cmd
 	addr string // the listener main's host:port
 	out  *syncbuf.Buffer
+}
+
+// serveOnEtcdSetup is what the tests that run `hostsim serve` as a process on a real etcd
+// share: build/hostsim, a real etcd (returned, to stop and restart) and the real provider, app answering for both apps,
+// and a copy of the shipped envoy.yaml with configured keys (as a fleet has: generated
+// ones are refused with etcd, and would change with a restart, making an old cookie
+// unreadable rather than revoked), an `etcd` cluster and the store on it with etcdSettings
+// (the members of store.etcd after "cluster").
+func serveOnEtcdSetup(t *testing.T, etcdSettings string, app http.Handler) (hostsimBin string, etcd *etcdpeer.Peer, peer *oidcpeer.Peer, cfg string) {
+	t.Helper()
+	wasmFile(t, "exeunt.wasm")
+	hostsimBin, err := filepath.Abs("../build/hostsim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(hostsimBin); err != nil {
+		t.Fatalf("%v: build it with `make wasm` (scripts/build-wasm.sh builds build/hostsim)", err)
+	}
+	etcd = etcdpeer.Start(t, etcdpeer.Config{})
+	peer = oidcpeer.Start(t, "v9", oidcpeer.Config{Clients: []oidcpeer.Client{{
+		ID: "exeunt", Secret: "demo-secret-not-for-production", RedirectURIs: []string{"http://localhost:10000/signin-oidc"}}}})
+	appServer := httptest.NewServer(app)
+	t.Cleanup(appServer.Close)
+	keys, err := demo.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysJSON, _ := json.Marshal(keys.Object())
+	cfg = shippedYAMLFile(t, map[string]string{
+		`"keys": { "dev_generate": true }`:    `"keys": ` + string(keysJSON),
+		"http://127.0.0.1:9080":               peer.Issuer,
+		`"issuer": "http://localhost:10000",`: `"issuer": "http://localhost:10000", "store": {"backend": "etcd", "etcd": {"cluster": "etcd", ` + etcdSettings + `}},`,
+	}, func(doc map[string]any) {
+		addCluster(t, doc, "etcd", "app1")
+		pointClusters(t, doc, map[string]string{"demo_idp": peer.Addr, "app1": appServer.Listener.Addr().String(),
+			"app2": appServer.Listener.Addr().String(), "etcd": strings.TrimPrefix(etcd.URL, "http://")})
+	})
+	return hostsimBin, etcd, peer, cfg
 }
 
 // startServeProcess runs `hostsim serve -c cfg --vms 2` from the repository root (where
