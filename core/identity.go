@@ -95,20 +95,54 @@ func appendEmailHeaders(out []Header, h IdentityHeaders, s *session) []Header {
 	return append(out, Header{Name: h.Email, Value: s.Email}, Header{Name: h.EmailVerified, Value: verified})
 }
 
-// presentIdentityHeaders lists the identity headers a request carries: whatever the
-// client sent under those names is stripped, signed in or not, so nobody can pose as
-// someone else by sending them.
+// presentIdentityHeaders lists the request's headers that an app could read as one of
+// the identity headers: whatever the client sent under those names is stripped, signed
+// in or not, so nobody can pose as someone else by sending them. A name counts when it
+// is an identity header's ignoring case and taking "_" for "-" (identityHeaderSpelling):
+// Envoy passes names with "_" on by default (headers_with_underscores_action ALLOW), and
+// an app server that reads headers as CGI variables (WSGI, Rack, PHP) reads x_exeunt_sub
+// as HTTP_X_EXEUNT_SUB, as it reads x-exeunt-sub, whichever copy it keeps. The names are
+// listed as the request spells them, each once, for the glue to remove.
 func (e *Engine) presentIdentityHeaders(headers []Header) []string {
 	var out []string
-	for _, name := range e.cfg.IdentityHeaderNames() {
-		for _, h := range headers {
-			if h.Name == name {
-				out = append(out, name)
+	names := e.cfg.IdentityHeaderNames()
+	for _, h := range headers {
+		for _, name := range names {
+			if identityHeaderSpelling(h.Name, name) && !slices.Contains(out, h.Name) {
+				out = append(out, h.Name)
 				break
 			}
 		}
 	}
 	return out
+}
+
+// identityHeaderSpelling reports whether a request header's name reads as the identity
+// header name (lower case, as configured) to an app: the same letters in any case, with
+// "_" and "-" interchangeable.
+func identityHeaderSpelling(got, name string) bool {
+	if len(got) != len(name) {
+		return false
+	}
+	if got == name {
+		return true
+	}
+	for i := 0; i < len(got); i++ {
+		a, b := got[i], name[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if a == '_' {
+			a = '-'
+		}
+		if b == '_' {
+			b = '-'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 // headerSafeClaims refuses an ID token whose sub, name or email could not travel as a
