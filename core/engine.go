@@ -208,11 +208,24 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 		}
 	}
 	d.ResponseHeaders = append(d.ResponseHeaders, e.updateBrowserState(s, cs, len(d.ResponseHeaders) > 0, now)...)
+	if len(d.ResponseHeaders) > 0 {
+		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer)
+	}
 	if fresh {
 		return e.recordVisit(s, now, d)
 	}
 	return d
 }
+
+// uncacheableAnswer replaces the Cache-Control of an app's answer that the engine adds a
+// Set-Cookie to (a re-sealed session, browser_state): Set-Cookie alone does not keep a
+// shared cache (a CDN, a caching proxy in front of Envoy) from storing the answer and
+// serving it, cookie included, to other users (RFC 9111's security considerations), so
+// the app's "public, max-age" on a protected asset would hand one user's session to the
+// next. ASP.NET Core's cookie authentication does the same when it renews its cookie.
+// Only these answers lose the app's caching: the first visit to each client and one
+// answer per half idle window.
+var uncacheableAnswer = Header{Name: "cache-control", Value: "private, no-store"}
 
 // unsignedIdentityHeaders are the identity headers for a request no client owns
 // (unowned_requests "sign_in"): who is signed in, without the signed assertion, which

@@ -32,7 +32,8 @@ type Response struct {
 //     and hand it to the engine's OnRequestBody, which returns the next Decision;
 //   - none of these: let the request continue to the upstream, after removing the
 //     request headers in RemoveHeaders and setting those in SetHeaders, and add
-//     ResponseHeaders to the upstream's response (a refreshed session cookie, say).
+//     ResponseHeaders to the upstream's response (a refreshed session cookie, say); a
+//     cache-control among them replaces the upstream's own instead of joining it.
 //
 // Whatever the case, the calls in Background are made at once and in parallel, without
 // holding up the request: back-channel logout notifications, say. Their Then is called
