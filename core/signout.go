@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/exeunt/exeunt/core/oidc"
 )
 
 // signOut ends the edge session of a validated, confirmed logout and sends the browser
@@ -213,6 +215,9 @@ func (e *Engine) signoutCallback(p *Provider, v *requestView, now time.Time) Dec
 			return e.failPage(lang, pageFailure(400, "provider_state").withHeaders(clear))
 		}
 		lang := v.languageFor(ctx.UILocales)
+		if d, ok := e.stillSignedIn(v, lang, now); ok {
+			return d
+		}
 		if errCode := q.Get("error"); errCode != "" {
 			// Signed out here all the same; the provider says it may still hold its
 			// session, so the page says so rather than claim a complete sign-out.
@@ -236,6 +241,30 @@ func (e *Engine) signoutCallback(p *Provider, v *requestView, now time.Time) Dec
 			return done(ctx, err)
 		})
 	})
+}
+
+// stillSignedIn answers a sign-out callback that comes from a browser still holding a
+// live session: the context's own session has ended (a signed-out context names a
+// revoked one), so this is another, and "You are signed out" would be false. That
+// happens when the user signed in again before the page came back or was reloaded, and
+// when anyone opens a link to someone's callback (a logoutId opens for anyone who holds
+// it until it expires): such a link must not tell a signed-in user they are signed out.
+// The user is asked whether to sign out, as the provider's front-channel endpoint asks
+// when it names another session than this browser's. ok is false when the browser holds
+// no live session (the callback goes on), true with the answer otherwise: the prompt, or
+// the failure when the store cannot say or the cookies name two sessions.
+func (e *Engine) stillSignedIn(v *requestView, lang string, now time.Time) (Decision, bool) {
+	s, _, err := v.session()
+	switch err {
+	case nil:
+		e.logf("exeunt: sign-out callback in a browser still signed in to another session: asking the user to confirm")
+		return e.showPrompt(lang, &logoutContext{ID: oidc.RandomID(16), SID: s.SID, Sub: s.Sub, IdP: s.IdP, Clients: s.Clients, Prompt: true}, now), true
+	case errStoreUnavailable:
+		return e.failPage(lang, storeUnavailableFailure("store_unavailable")), true
+	case errAmbiguousSession:
+		return e.ambiguousSession(v), true
+	}
+	return Decision{}, false
 }
 
 // callbackContext opens a logoutId that came back to p's sign-out callback: it must
