@@ -101,21 +101,39 @@ func appendEmailHeaders(out []Header, h IdentityHeaders, s *session) []Header {
 // is an identity header's ignoring case and taking "_" for "-" (identityHeaderSpelling):
 // Envoy passes names with "_" on by default (headers_with_underscores_action ALLOW), and
 // an app server that reads headers as CGI variables (WSGI, Rack, PHP) reads x_exeunt_sub
-// as HTTP_X_EXEUNT_SUB, as it reads x-exeunt-sub, whichever copy it keeps. The names are
-// listed as the request spells them, each once, for the glue to remove.
+// as HTTP_X_EXEUNT_SUB, as it reads x-exeunt-sub, whichever copy it keeps. The headers
+// some frameworks take for the request's path are stripped too (pathOverrideHeaders).
+// The names are listed as the request spells them, each once, for the glue to remove.
 func (e *Engine) presentIdentityHeaders(headers []Header) []string {
 	var out []string
 	names := e.cfg.IdentityHeaderNames()
 	for _, h := range headers {
-		for _, name := range names {
-			if identityHeaderSpelling(h.Name, name) && !slices.Contains(out, h.Name) {
-				out = append(out, h.Name)
-				break
-			}
+		if (spelledAsOneOf(h.Name, names) || spelledAsOneOf(h.Name, pathOverrideHeaders)) && !slices.Contains(out, h.Name) {
+			out = append(out, h.Name)
 		}
 	}
 	return out
 }
+
+// spelledAsOneOf reports whether a request header's name reads as one of names to an app
+// (identityHeaderSpelling).
+func spelledAsOneOf(got string, names []string) bool {
+	for _, n := range names {
+		if identityHeaderSpelling(got, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathOverrideHeaders are request headers that some app frameworks read as the request's
+// path in place of the request line: Symfony's HttpFoundation and Zend Framework did
+// (CVE-2018-14773), and code written for IIS's URL Rewrite module does. Exeunt decides on
+// :path, so a request to a public path carrying "X-Original-URL: /app1/admin" would reach
+// such an app's admin page without a session: a public rule must mean the same path to
+// the filter and to the app (docs/security-model.md). No browser sends them; a proxy in
+// front of Envoy that sets them for its app must be behind the filter, not before it.
+var pathOverrideHeaders = []string{"x-original-url", "x-rewrite-url"}
 
 // identityHeaderSpelling reports whether a request header's name reads as the identity
 // header name (lower case, as configured) to an app: the same letters in any case, with

@@ -28,3 +28,21 @@ func TestIdentityHeadersAreStrippedInEverySpellingAnAppReadsAlike(t *testing.T) 
 		t.Fatalf("continues %v, removes %q, want %q", d.Continues(), d.RemoveHeaders, want)
 	}
 }
+
+// The headers some frameworks read as the request's path are stripped from every request
+// passed on, public or signed in, in any spelling: a public path must not lead such an
+// app to another page.
+func TestPathOverrideHeadersAreStripped(t *testing.T) {
+	m := signinConfigMap()
+	m["public_path_prefixes"] = []string{"/public/"}
+	e := mustEngine(t, configFrom(t, m))
+	d := e.OnRequestHeaders(Request{Method: "GET", Scheme: "https", Authority: "exeunt.test", Path: "/public/x", Headers: []Header{
+		{Name: "x-original-url", Value: "/app1/admin"},
+		{Name: "x_rewrite_url", Value: "/app1/admin"},
+		{Name: "x-original-uri", Value: "kept"},
+	}}, e.now)
+	want := []string{"x-original-url", "x_rewrite_url"}
+	if !d.Continues() || !slices.Equal(d.RemoveHeaders, want) {
+		t.Fatalf("continues %v, removes %q, want %q", d.Continues(), d.RemoveHeaders, want)
+	}
+}
