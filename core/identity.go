@@ -128,7 +128,7 @@ func spelledAsOneOf(got string, names []string) bool {
 
 // pathOverrideHeaders are request headers that some app frameworks read as the request's
 // path in place of the request line: Symfony's HttpFoundation and Zend Framework did
-// (CVE-2018-14773), and code written for IIS's URL Rewrite module does. Exeunt decides on
+// until 2018 (CVE-2018-14773, ZF2018-01), and code written for IIS's URL Rewrite module does. Exeunt decides on
 // :path, so a request to a public path carrying "X-Original-URL: /app1/admin" would reach
 // such an app's admin page without a session: a public rule must mean the same path to
 // the filter and to the app (docs/security-model.md). No browser sends them; a proxy in
