@@ -160,7 +160,7 @@ func (e *Engine) requestHeaders(v *requestView) Decision {
 		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", own.pathOnly())
 		return e.refuseUnowned(&own)
 	case ClassPublic:
-		return Decision{RemoveHeaders: e.presentIdentityHeaders(v.Headers)}
+		return Decision{RemoveHeaders: e.strippedHeaders(v.Headers)}
 	case ClassClient:
 		return e.withSession(v, c.Client, v.now)
 	}
@@ -184,7 +184,7 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 	} else if err != nil {
 		return e.unauthenticated(v, client, cs, chunks, err, now)
 	}
-	d := Decision{RemoveHeaders: e.presentIdentityHeaders(v.Headers)}
+	d := Decision{RemoveHeaders: e.strippedHeaders(v.Headers)}
 	if client == nil {
 		d.SetHeaders = e.unsignedIdentityHeaders(s)
 	} else {

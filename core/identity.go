@@ -95,16 +95,16 @@ func appendEmailHeaders(out []Header, h IdentityHeaders, s *session) []Header {
 	return append(out, Header{Name: h.Email, Value: s.Email}, Header{Name: h.EmailVerified, Value: verified})
 }
 
-// presentIdentityHeaders lists the request's headers that an app could read as one of
-// the identity headers: whatever the client sent under those names is stripped, signed
+// strippedHeaders lists the request's headers that an app could read as one of the
+// identity headers: whatever the client sent under those names is stripped, signed
 // in or not, so nobody can pose as someone else by sending them. A name counts when it
-// is an identity header's ignoring case and taking "_" for "-" (identityHeaderSpelling):
+// is an identity header's ignoring case and taking "_" for "-" (readAlikeByApps):
 // Envoy passes names with "_" on by default (headers_with_underscores_action ALLOW), and
 // an app server that reads headers as CGI variables (WSGI, Rack, PHP) reads x_exeunt_sub
 // as HTTP_X_EXEUNT_SUB, as it reads x-exeunt-sub, whichever copy it keeps. The headers
 // some frameworks take for the request's path are stripped too (pathOverrideHeaders).
 // The names are listed as the request spells them, each once, for the glue to remove.
-func (e *Engine) presentIdentityHeaders(headers []Header) []string {
+func (e *Engine) strippedHeaders(headers []Header) []string {
 	var out []string
 	names := e.cfg.IdentityHeaderNames()
 	for _, h := range headers {
@@ -116,10 +116,10 @@ func (e *Engine) presentIdentityHeaders(headers []Header) []string {
 }
 
 // spelledAsOneOf reports whether a request header's name reads as one of names to an app
-// (identityHeaderSpelling).
+// (readAlikeByApps).
 func spelledAsOneOf(got string, names []string) bool {
 	for _, n := range names {
-		if identityHeaderSpelling(got, n) {
+		if readAlikeByApps(got, n) {
 			return true
 		}
 	}
@@ -128,17 +128,16 @@ func spelledAsOneOf(got string, names []string) bool {
 
 // pathOverrideHeaders are request headers that some app frameworks read as the request's
 // path in place of the request line: Symfony's HttpFoundation and Zend Framework did
-// until 2018 (CVE-2018-14773, ZF2018-01), and code written for IIS's URL Rewrite module does. Exeunt decides on
-// :path, so a request to a public path carrying "X-Original-URL: /app1/admin" would reach
-// such an app's admin page without a session: a public rule must mean the same path to
-// the filter and to the app (docs/security-model.md). No browser sends them; a proxy in
-// front of Envoy that sets them for its app must be behind the filter, not before it.
+// until 2018 (CVE-2018-14773, ZF2018-01), and code written for IIS's URL Rewrite module
+// does. Exeunt decides on :path, so a request to a public path carrying "X-Original-URL:
+// /app1/admin" would reach such an app's admin page without a session: a public rule
+// must mean the same path to the filter and to the app (docs/security-model.md). No
+// browser sends them; a proxy that sets them for its app belongs behind the filter.
 var pathOverrideHeaders = []string{"x-original-url", "x-rewrite-url"}
 
-// identityHeaderSpelling reports whether a request header's name reads as the identity
-// header name (lower case, as configured) to an app: the same letters in any case, with
-// "_" and "-" interchangeable.
-func identityHeaderSpelling(got, name string) bool {
+// readAlikeByApps reports whether a request header's name reads as name (lower case, as
+// configured) to an app: the same letters in any case, with "_" and "-" interchangeable.
+func readAlikeByApps(got, name string) bool {
 	if len(got) != len(name) {
 		return false
 	}
