@@ -28,6 +28,8 @@ func check(data []byte) (problems []string, configs int) {
 		if f.Where != "" {
 			prefix = f.Where + ": "
 		}
+		// How the filter is installed (its wasm filter's own settings): each names its place.
+		problems = append(problems, f.Problems...)
 		cfg, err := core.ParseConfig(f.Config)
 		if err != nil {
 			problems = append(problems, prefix+err.Error())

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Exeunt's wasm filter failing open lets every request through when its VM fails, and
+// without allow_on_headers_stop_iteration the flows that read a body hang (docs/install.md):
+// exeunt-check passed both ("ok").
+func TestAWasmFilterThatFailsOpenOrCannotReadBodiesIsAProblem(t *testing.T) {
+	const where = "http_filters[0](envoy.filters.http.wasm).typed_config.config."
+	yaml := repoFile(t, "envoy.yaml")
+	if !strings.Contains(yaml, "fail_open: false") || !strings.Contains(yaml, "allow_on_headers_stop_iteration: true") {
+		t.Fatal("envoy.yaml no longer sets fail_open: false and allow_on_headers_stop_iteration: true: update the test")
+	}
+	for _, c := range []struct{ name, from, to, want string }{
+		{"fail_open", "fail_open: false", "fail_open: true", where + "fail_open: must be false for Exeunt"},
+		{"failure_policy", "fail_open: false", "failure_policy: FAIL_OPEN", where + "fail_open: must be false for Exeunt"},
+		{"no allow_on_headers_stop_iteration", "allow_on_headers_stop_iteration: true", "", where + "allow_on_headers_stop_iteration: must be true for Exeunt"},
+		{"allow_on_headers_stop_iteration false", "allow_on_headers_stop_iteration: true", "allow_on_headers_stop_iteration: false", where + "allow_on_headers_stop_iteration: must be true for Exeunt"},
+	} {
+		code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", strings.Replace(yaml, c.from, c.to, 1)))
+		if code != 1 || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, output:\n%s", c.name, code, out)
+		}
+	}
+	// failure_policy wins over fail_open, as in Envoy.
+	closed := strings.Replace(yaml, "fail_open: false", "fail_open: true\n                failure_policy: FAIL_CLOSED", 1)
+	if code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", closed)); code != 0 {
+		t.Errorf("fail_open with failure_policy FAIL_CLOSED: exit %d, output:\n%s", code, out)
+	}
+}
+
+func TestKubernetesFilterSettingsThatFailOpenOrCannotReadBodiesAreProblems(t *testing.T) {
+	ef := repoFile(t, "examples/istio/envoyfilter.yaml")
+	wp := repoFile(t, "examples/istio/wasmplugin.yaml")
+	eep := repoFile(t, "examples/envoy-gateway/envoyextensionpolicy.yaml")
+	for _, c := range []struct{ name, doc, from, to, want string }{
+		{"EnvoyFilter fail_open", ef, "fail_open: false", "fail_open: true",
+			"EnvoyFilter istio-ingress/exeunt spec.configPatches[1].patch.value.typed_config.config.fail_open: must be false"},
+		{"EnvoyFilter failurePolicy", ef, "fail_open: false", "failurePolicy: FAIL_OPEN",
+			"EnvoyFilter istio-ingress/exeunt spec.configPatches[1].patch.value.typed_config.config.fail_open: must be false"},
+		{"EnvoyFilter without allow_on_headers_stop_iteration", ef, "allow_on_headers_stop_iteration: true", "",
+			"EnvoyFilter istio-ingress/exeunt spec.configPatches[1].patch.value.typed_config.config.allow_on_headers_stop_iteration: must be true"},
+		{"WasmPlugin FAIL_OPEN", wp, "failStrategy: FAIL_CLOSE", "failStrategy: FAIL_OPEN",
+			"WasmPlugin istio-ingress/exeunt spec.failStrategy: must not be FAIL_OPEN"},
+		{"EnvoyExtensionPolicy failOpen", eep, "failOpen: false", "failOpen: true",
+			"EnvoyExtensionPolicy default/exeunt spec.wasm[0].failOpen: must be false"},
+	} {
+		if !strings.Contains(c.doc, c.from) {
+			t.Fatalf("%s: the example no longer has %q: update the test", c.name, c.from)
+		}
+		code, out := runCheck(t, "", writeTemp(t, "k.yaml", strings.Replace(c.doc, c.from, c.to, 1)))
+		if code != 1 || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, output:\n%s", c.name, code, out)
+		}
+	}
+}
+
+// The filter answers under any root_id; exeunt-check looks for "exeunt". A bootstrap whose
+// filter has another one was told only that none has "exeunt", not which it found.
+func TestAWasmFilterWithAnotherRootIDIsNamed(t *testing.T) {
+	yaml := strings.Replace(repoFile(t, "envoy.yaml"), "root_id: exeunt", "root_id: auth", 1)
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+	if code != 1 || !strings.Contains(out, `http_filters[0](envoy.filters.http.wasm) with root_id "auth"`) {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
