@@ -283,6 +283,17 @@ func readFrontchannel(o *jsonObject, c *Client) error {
 	}
 	c.FrontchannelLogoutURI = s
 	c.FrontchannelLogoutSessionRequired = required || !given
+	// Exeunt adds iss and sid (frontchannelURL): a URI that carries either already would
+	// give the app two of them, and an app that reads the first would act on the wrong one.
+	if c.FrontchannelLogoutSessionRequired {
+		q, _ := url.ParseQuery(u.RawQuery)
+		for _, name := range []string{"iss", "sid"} {
+			if _, ok := q[name]; ok {
+				return o.fieldError("frontchannel_logout_uri", fmt.Sprintf(
+					"already has %q in its query; Exeunt adds iss and sid itself (frontchannel_logout_session_required): remove it", name))
+			}
+		}
+	}
 	return nil
 }
 
