@@ -252,6 +252,13 @@ func readPostLogoutRedirectURIs(o *jsonObject, c *Client) error {
 		if slices.Contains(uris[:i], u) {
 			return o.fieldError(indexed("post_logout_redirect_uris", i), "is listed twice")
 		}
+		// returnURL adds the request's state: a second one would come back beside it.
+		if pu, err := url.Parse(u); err == nil {
+			if q, _ := url.ParseQuery(pu.RawQuery); q.Has("state") {
+				return o.fieldError(indexed("post_logout_redirect_uris", i),
+					`already has "state" in its query; Exeunt adds the state the app sends when it signs out: remove it`)
+			}
+		}
 	}
 	c.PostLogoutRedirectURIs = uris
 	return nil

@@ -22,3 +22,15 @@ func TestAFrontchannelURIThatCarriesIssOrSidIsRefused(t *testing.T) {
 		{name: "other names", edits: []edit{set("clients[0].frontchannel_logout_uri", "https://app1.example.test/fc?session=1&issuer=x")}},
 	})
 }
+
+// RP-Initiated Logout 1.0 §3: Exeunt passes the request's state to the app in the
+// post_logout_redirect_uri's query. A registered URI that already names state was
+// accepted, and the app came back to "?state=abc&state=<its own>": one reading the first
+// state found a mismatch on every sign-out.
+func TestAPostLogoutRedirectURIThatCarriesStateIsRefused(t *testing.T) {
+	runConfigCases(t, []configCase{
+		{name: "state in the query", edits: []edit{set("clients[0].post_logout_redirect_uris", []any{"https://app1.example.test/signed-out", "https://app1.example.test/out?x=1&state=abc"})},
+			err: `exeunt configuration: field "clients[0].post_logout_redirect_uris[1]": already has "state" in its query; Exeunt adds the state the app sends when it signs out: remove it`},
+		{name: "other names", edits: []edit{set("clients[0].post_logout_redirect_uris", []any{"https://app1.example.test/out?states=1&x=state"})}},
+	})
+}
