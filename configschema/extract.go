@@ -84,8 +84,13 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 				others = append(others, fmt.Sprintf("%s with root_id %q", f.Path, f.Wasm.RootID))
 				continue
 			}
-			out.Configs = append(out.Configs, Found{Where: f.Path, Config: f.Wasm.Configuration,
-				Problems: pluginProblems(f.Path+".typed_config.config", f.Wasm.FailOpen, f.Wasm.AllowOnHeadersStopIteration)})
+			problems := pluginProblems(f.Path+".typed_config.config", f.Wasm.FailOpen, f.Wasm.AllowOnHeadersStopIteration)
+			// The filter refuses to start so (envoyfilter's OnPluginStart): pass-through
+			// mode beside a VM configuration is a configuration one level too deep.
+			if len(bytes.TrimSpace(f.Wasm.Configuration)) == 0 && len(f.Wasm.VMConfiguration) > 0 {
+				problems = append(problems, f.Path+".typed_config.config.vm_config.configuration: Exeunt does not read the VM's configuration, and its own (config.configuration) is empty, so the filter would refuse to start: move the configuration to config.configuration")
+			}
+			out.Configs = append(out.Configs, Found{Where: f.Path, Config: f.Wasm.Configuration, Problems: problems})
 		}
 	}
 	if len(out.Configs) == 0 {

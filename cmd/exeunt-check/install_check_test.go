@@ -67,3 +67,28 @@ func TestAWasmFilterWithAnotherRootIDIsNamed(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
+
+// Exeunt's configuration one level too deep (vm_config.configuration) leaves the plugin's
+// empty: the filter refuses to start so (it passed everything through before), and
+// exeunt-check said "ok".
+func TestAConfigurationInTheVMConfigurationIsAProblem(t *testing.T) {
+	yaml := repoFile(t, "envoy.yaml")
+	const open = "                configuration:\n                  \"@type\": type.googleapis.com/google.protobuf.StringValue\n"
+	i, j := strings.Index(yaml, open), strings.Index(yaml, "                # Fail closed")
+	k := strings.Index(yaml, "                vm_config:\n")
+	if i < 0 || j < i || k < 0 || k > i {
+		t.Fatal("envoy.yaml's plugin configuration not found: update the test")
+	}
+	var moved strings.Builder
+	for _, line := range strings.SplitAfter(yaml[i:j], "\n") {
+		if strings.TrimSpace(line) != "" {
+			moved.WriteString("  " + line)
+		}
+	}
+	at := k + len("                vm_config:\n")
+	out := yaml[:at] + moved.String() + yaml[at:i] + yaml[j:]
+	code, got := runCheck(t, "", writeTemp(t, "envoy.yaml", out))
+	if code != 1 || !strings.Contains(got, "typed_config.config.vm_config.configuration: Exeunt does not read the VM's configuration") {
+		t.Fatalf("exit %d, output:\n%s", code, got)
+	}
+}
