@@ -42,13 +42,14 @@ func TestTheShippedFilesPass(t *testing.T) {
 	for _, dir := range []string{"../../examples/istio", "../../examples/envoy-gateway"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		for _, f := range m {
-			if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("kind: WasmPlugin")) || bytes.Contains(b, []byte("kind: EnvoyExtensionPolicy")) {
+			if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("kind: WasmPlugin")) || bytes.Contains(b, []byte("kind: EnvoyExtensionPolicy")) ||
+				bytes.Contains(b, []byte("kind: EnvoyFilter")) {
 				files = append(files, f)
 			}
 		}
 	}
-	if len(files) < 3 {
-		t.Fatalf("found %v; want envoy.yaml and the Istio and Envoy Gateway examples", files)
+	if len(files) < 4 {
+		t.Fatalf("found %v; want envoy.yaml and the Istio (WasmPlugin, EnvoyFilter) and Envoy Gateway examples", files)
 	}
 	for _, f := range files {
 		if code, out := runCheck(t, "", f); code != 0 || !strings.Contains(out, ": ok (") {
