@@ -83,7 +83,7 @@ func TestEnvoyYAMLIsReadAsEnvoyReadsIt(t *testing.T) {
 }
 
 func TestBareJSONFromStdinAndFiles(t *testing.T) {
-	if code, out := runCheck(t, `{"health_path": "/healthz"}`, "-"); code != 0 || out != "-: ok (1 plugin configuration)\n" {
+	if code, out := runCheck(t, `{"health_path": "/healthz"}`, "-"); code != 0 || out != "-: ok (1 plugin configuration, in pass-through mode: it signs nobody in)\n" {
 		t.Errorf("good JSON: exit %d, %q", code, out)
 	}
 	code, out := runCheck(t, `{"issuer": "https://auth.example.test", "cookie": {"same_site": "sometimes"}}`, "-")

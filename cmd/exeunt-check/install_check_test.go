@@ -92,3 +92,17 @@ func TestAConfigurationInTheVMConfigurationIsAProblem(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", code, got)
 	}
 }
+
+// A configuration without issuer, providers and clients is valid and lets every request
+// through; exeunt-check's "ok" did not say so, so an Istio WasmPlugin that lost its
+// pluginConfig passed CI as if it signed users in.
+func TestPassThroughModeIsNamedInTheVerdict(t *testing.T) {
+	doc := "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: exeunt, namespace: istio-system}\nspec:\n  url: oci://registry.example.test/exeunt:v1\n"
+	code, out := runCheck(t, "", writeTemp(t, "wasmplugin.yaml", doc))
+	if code != 0 || !strings.Contains(out, "ok (1 plugin configuration, in pass-through mode: it signs nobody in)") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	if code, out := runCheck(t, "", "../../envoy.yaml"); code != 0 || strings.Contains(out, "pass-through") {
+		t.Fatalf("envoy.yaml signs users in: exit %d, output:\n%s", code, out)
+	}
+}

@@ -50,7 +50,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		problems, checked := check(data)
+		problems, checked, passThrough := check(data)
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "%s: %s\n", name, p)
 		}
@@ -58,7 +58,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s)\n", name, checked, plural(checked))
+		// Pass-through mode is valid, and lets every request through: the verdict says so.
+		note := ""
+		switch {
+		case passThrough == 1 && checked == 1:
+			note = ", in pass-through mode: it signs nobody in"
+		case passThrough > 0:
+			note = fmt.Sprintf(", %d in pass-through mode: they sign nobody in", passThrough)
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s%s)\n", name, checked, plural(checked), note)
 	}
 	return status
 }
