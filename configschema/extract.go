@@ -20,6 +20,10 @@ type Found struct {
 	Where string
 	// Config is the configuration as the filter receives it.
 	Config []byte
+	// Problems are what is wrong with how the filter is installed around that
+	// configuration (its wasm filter's own settings), each naming its place in the file;
+	// the configuration itself is for core.ParseConfig to judge.
+	Problems []string
 }
 
 // Extracted is what a file holds: the plugin configurations and, for an Envoy
@@ -70,18 +74,53 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 	for _, c := range cfg.Clusters {
 		out.Clusters[c.Name] = true
 	}
+	var others []string
 	for _, l := range cfg.Listeners {
 		for _, f := range l.HTTPFilters {
-			if f.Wasm != nil && f.Wasm.RootID == RootID {
-				out.Configs = append(out.Configs, Found{Where: f.Path, Config: f.Wasm.Configuration})
+			if f.Wasm == nil {
+				continue
 			}
+			if f.Wasm.RootID != RootID {
+				others = append(others, fmt.Sprintf("%s with root_id %q", f.Path, f.Wasm.RootID))
+				continue
+			}
+			problems := pluginProblems(f.Path+".typed_config.config", f.Wasm.FailOpen, f.Wasm.AllowOnHeadersStopIteration)
+			// The filter refuses to start so (envoyfilter's OnPluginStart): pass-through
+			// mode beside a VM configuration is a configuration one level too deep.
+			if len(bytes.TrimSpace(f.Wasm.Configuration)) == 0 && len(f.Wasm.VMConfiguration) > 0 {
+				problems = append(problems, f.Path+".typed_config.config.vm_config.configuration: Exeunt does not read the VM's configuration, and its own (config.configuration) is empty, so the filter would refuse to start: move the configuration to config.configuration")
+			}
+			out.Configs = append(out.Configs, Found{Where: f.Path, Config: f.Wasm.Configuration, Problems: problems})
 		}
 	}
 	if len(out.Configs) == 0 {
-		return nil, fmt.Errorf("no wasm filter with root_id %q in this Envoy configuration", RootID)
+		if len(others) == 0 {
+			return nil, fmt.Errorf("no wasm filter with root_id %q in this Envoy configuration: add Exeunt's wasm filter to a listener's http_filters (see envoy.yaml)", RootID)
+		}
+		return nil, fmt.Errorf("no wasm filter with root_id %q in this Envoy configuration (found %s): exeunt-check checks the wasm filter whose root_id is %q, so give Exeunt's filter that root_id", RootID, strings.Join(others, "; "), RootID)
 	}
 	return out, nil
 }
+
+// pluginProblems returns what is wrong with the settings of Exeunt's wasm filter
+// (envoy.extensions.wasm.v3.PluginConfig at config) for an authentication filter that
+// reads request bodies.
+func pluginProblems(config string, failOpen, allowStopIteration bool) []string {
+	var problems []string
+	if failOpen {
+		problems = append(problems, config+".fail_open: must be false for Exeunt (or failure_policy FAIL_CLOSED): "+failOpenRisk+"; leave fail_open out or set it to false")
+	}
+	if !allowStopIteration {
+		problems = append(problems, config+".allow_on_headers_stop_iteration: must be true for Exeunt: "+stopIterationNeed)
+	}
+	return problems
+}
+
+// Why each setting matters, as problems say it.
+const (
+	failOpenRisk      = "failing open, a VM that fails to start or crashes lets every request reach the apps without a session and without the identity headers being stripped"
+	stopIterationNeed = "without it Envoy never hands the filter a request body, so the end session endpoint by POST, the sign-out confirmation and back-channel logout hang until the stream times out (docs/install.md, \"Envoy and request bodies\")"
+)
 
 // documents splits a YAML stream at its "---" lines.
 func documents(data []byte) [][]byte {
@@ -129,30 +168,44 @@ func kubernetes(data []byte) (*Extracted, error) {
 		case o.Kind == "WasmPlugin" && strings.HasPrefix(o.APIVersion, "extensions.istio.io/"):
 			var spec struct {
 				PluginConfig json.RawMessage `json:"pluginConfig"`
+				FailStrategy string          `json:"failStrategy"`
 			}
 			if err := json.Unmarshal(o.Spec, &spec); err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
-			out.Configs = append(out.Configs, Found{Where: name + " spec.pluginConfig", Config: spec.PluginConfig})
+			found := Found{Where: name + " spec.pluginConfig", Config: spec.PluginConfig}
+			// Istio's default is FAIL_CLOSE; FAIL_OPEN is the one that lets requests through.
+			if spec.FailStrategy == "FAIL_OPEN" {
+				found.Problems = append(found.Problems, name+" spec.failStrategy: must not be FAIL_OPEN for Exeunt: "+failOpenRisk+"; use FAIL_CLOSE (Istio's default)")
+			}
+			out.Configs = append(out.Configs, found)
 		case o.Kind == "EnvoyFilter" && strings.HasPrefix(o.APIVersion, "networking.istio.io/"):
 			found, err := envoyFilterConfigs(o.Spec)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			for _, f := range found {
-				out.Configs = append(out.Configs, Found{Where: name + " " + f.Where, Config: f.Config})
+				for j, p := range f.Problems {
+					f.Problems[j] = name + " " + p
+				}
+				out.Configs = append(out.Configs, Found{Where: name + " " + f.Where, Config: f.Config, Problems: f.Problems})
 			}
 		case o.Kind == "EnvoyExtensionPolicy" && strings.HasPrefix(o.APIVersion, "gateway.envoyproxy.io/"):
 			var spec struct {
 				Wasm []struct {
-					Config json.RawMessage `json:"config"`
+					Config   json.RawMessage `json:"config"`
+					FailOpen bool            `json:"failOpen"`
 				} `json:"wasm"`
 			}
 			if err := json.Unmarshal(o.Spec, &spec); err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			for j, w := range spec.Wasm {
-				out.Configs = append(out.Configs, Found{Where: fmt.Sprintf("%s spec.wasm[%d].config", name, j), Config: w.Config})
+				found := Found{Where: fmt.Sprintf("%s spec.wasm[%d].config", name, j), Config: w.Config}
+				if w.FailOpen {
+					found.Problems = append(found.Problems, fmt.Sprintf("%s spec.wasm[%d].failOpen: must be false for Exeunt: %s; leave it out or set it to false", name, j, failOpenRisk))
+				}
+				out.Configs = append(out.Configs, found)
 			}
 		}
 	}
@@ -172,8 +225,16 @@ func envoyFilterConfigs(spec json.RawMessage) ([]Found, error) {
 					TypedConfig struct {
 						Type   string `json:"@type"`
 						Config struct {
-							RootID        string `json:"root_id"`
-							Configuration *struct {
+							RootID                      string `json:"root_id"`
+							FailOpen                    bool   `json:"fail_open"`
+							FailurePolicy               string `json:"failure_policy"`
+							AllowOnHeadersStopIteration bool   `json:"allow_on_headers_stop_iteration"`
+							// Envoy reads a patch as protobuf JSON, which takes the
+							// lowerCamelCase spelling of each field too.
+							FailOpenCamel                    bool   `json:"failOpen"`
+							FailurePolicyCamel               string `json:"failurePolicy"`
+							AllowOnHeadersStopIterationCamel bool   `json:"allowOnHeadersStopIteration"`
+							Configuration                    *struct {
 								Type  string `json:"@type"`
 								Value string `json:"value"`
 							} `json:"configuration"`
@@ -200,7 +261,16 @@ func envoyFilterConfigs(spec json.RawMessage) ([]Found, error) {
 			}
 			cfg = []byte(c.Value)
 		}
-		out = append(out, Found{Where: where, Config: cfg})
+		c := tc.Config
+		failOpen := c.FailOpen || c.FailOpenCamel
+		switch c.FailurePolicy + c.FailurePolicyCamel {
+		case "FAIL_OPEN":
+			failOpen = true
+		case "FAIL_CLOSED":
+			failOpen = false
+		}
+		problems := pluginProblems(fmt.Sprintf("spec.configPatches[%d].patch.value.typed_config.config", i), failOpen, c.AllowOnHeadersStopIteration || c.AllowOnHeadersStopIterationCamel)
+		out = append(out, Found{Where: where, Config: cfg, Problems: problems})
 	}
 	return out, nil
 }

@@ -252,6 +252,13 @@ func readPostLogoutRedirectURIs(o *jsonObject, c *Client) error {
 		if slices.Contains(uris[:i], u) {
 			return o.fieldError(indexed("post_logout_redirect_uris", i), "is listed twice")
 		}
+		// returnURL adds the request's state: a second one would come back beside it.
+		if pu, err := url.Parse(u); err == nil {
+			if queryNames(pu.RawQuery, "state") {
+				return o.fieldError(indexed("post_logout_redirect_uris", i),
+					`already has "state" in its query; Exeunt adds the state the app sends when it signs out: remove it`)
+			}
+		}
 	}
 	c.PostLogoutRedirectURIs = uris
 	return nil
@@ -283,6 +290,16 @@ func readFrontchannel(o *jsonObject, c *Client) error {
 	}
 	c.FrontchannelLogoutURI = s
 	c.FrontchannelLogoutSessionRequired = required || !given
+	// Exeunt adds iss and sid (frontchannelURL): a URI that carries either already would
+	// give the app two of them, and an app that reads the first would act on the wrong one.
+	if c.FrontchannelLogoutSessionRequired {
+		for _, name := range []string{"iss", "sid"} {
+			if queryNames(u.RawQuery, name) {
+				return o.fieldError("frontchannel_logout_uri", fmt.Sprintf(
+					"already has %q in its query; Exeunt adds iss and sid itself (frontchannel_logout_session_required): remove it", name))
+			}
+		}
+	}
 	return nil
 }
 
@@ -366,4 +383,17 @@ func (cfg *Config) readDefaultProvider(o *jsonObject, c *Client) error {
 		return o.fieldError("default_provider", fmt.Sprintf("names provider %q, but no provider is configured", s))
 	}
 	return o.fieldError("default_provider", fmt.Sprintf("names no provider; use the scheme of one: %s", strings.Join(schemes, ", ")))
+}
+
+// queryNames tells whether a raw query has a parameter called name, splitting at "&" and
+// also at ";", which some applications' parsers still take as a separator (Go's
+// url.ParseQuery skips such pairs instead).
+func queryNames(rawQuery, name string) bool {
+	for _, pair := range strings.FieldsFunc(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil && k == name || key == name {
+			return true
+		}
+	}
+	return false
 }

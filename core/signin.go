@@ -227,6 +227,12 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 					Error string `json:"error"`
 				}
 				_ = json.Unmarshal(r.Body, &oe)
+				if check := tokenRefusalOfExeunt(r.Status, oe.Error); check != "" {
+					// RFC 6749 §5.2: the provider refuses Exeunt itself, not this sign-in;
+					// starting again fails the same way until the configuration changes.
+					e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s: the provider refuses Exeunt's own registration, so no sign-in can complete; %s", p.Scheme, r.Status, oe.Error, check)
+					return fail(502, "signin_misconfigured")
+				}
 				e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s", p.Scheme, r.Status, oe.Error)
 				if r.Status < 400 || r.Status >= 500 {
 					// The provider failed (a 5xx, or an answer a token endpoint never
@@ -337,4 +343,20 @@ func isBase64URL(s string) bool {
 		}
 	}
 	return true
+}
+
+// tokenRefusalOfExeunt tells, for a token endpoint's error answer, whether the provider
+// refused Exeunt's client rather than this one sign-in (RFC 6749 §5.2), and then what
+// to check; "" otherwise (invalid_grant: a code expired or already used, which a new
+// start fixes).
+func tokenRefusalOfExeunt(status int, code string) string {
+	switch {
+	case code == "invalid_client" || status == 401:
+		return "check this provider's client_id and client_secret against Exeunt's registration at the provider"
+	case code == "unauthorized_client" || code == "unsupported_grant_type":
+		return "Exeunt's registration at the provider (its client_id) must allow the authorization code grant"
+	case code == "invalid_scope":
+		return "check this provider's scopes: the provider does not grant one of them to Exeunt's client"
+	}
+	return ""
 }

@@ -71,8 +71,10 @@ type fakeIdP struct {
 	mutate  func(claims map[string]any) // changes the next ID token's claims
 	signAlg jose.SignatureAlgorithm
 	calls   []string
-	// tokenStatus, when not 0, is the token endpoint's answer (a failing provider).
+	// tokenStatus, when not 0, is the token endpoint's answer (a failing provider), with
+	// tokenBody as its body when given.
 	tokenStatus int
+	tokenBody   string
 }
 
 type fakeGrant struct{ nonce, challenge, redirect string }
@@ -100,6 +102,9 @@ func (f *fakeIdP) answer(c *Call) CallResult {
 		b, _ := json.Marshal(set)
 		return CallResult{Status: 200, Body: b}
 	case c.Path == "/token" && f.tokenStatus != 0:
+		if f.tokenBody != "" {
+			return CallResult{Status: f.tokenStatus, Body: []byte(f.tokenBody)}
+		}
 		return CallResult{Status: f.tokenStatus, Body: []byte("<html>upstream connect error</html>")}
 	case c.Path == "/token":
 		form, _ := url.ParseQuery(string(c.Body))

@@ -1,6 +1,7 @@
 package envoyfilter
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -36,6 +37,15 @@ type vmContext struct {
 	// requestHeaders reads the request headers from the host (nil: the SDK's
 	// proxywasm.GetHttpRequestHeaders). Tests make it fail, which the emulator never does.
 	requestHeaders func() ([][2]string, error)
+	// vmConfigured: the host gave the VM a configuration (vm_config.configuration), which
+	// Exeunt does not read; see OnPluginStart.
+	vmConfigured bool
+}
+
+// OnVMStart notes whether the VM was given a configuration of its own.
+func (v *vmContext) OnVMStart(vmConfigurationSize int) types.OnVMStartStatus {
+	v.vmConfigured = vmConfigurationSize > 0
+	return types.OnVMStartStatusOK
 }
 
 func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
@@ -43,7 +53,9 @@ func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
 	if read == nil {
 		read = proxywasm.GetHttpRequestHeaders
 	}
-	return &pluginContext{newEngine: v.newEngine, requestHeaders: read}
+	// The host creates the root context before it starts the VM (proxy_on_context_create,
+	// then proxy_on_vm_start), so the plugin reads the flag when it starts, not now.
+	return &pluginContext{newEngine: v.newEngine, requestHeaders: read, vmConfigured: &v.vmConfigured}
 }
 
 // newCoreEngine parses the plugin configuration and starts a core.Engine on it, with
@@ -57,6 +69,10 @@ func newCoreEngine(config []byte) (engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.SignInEnabled() {
+		// Said at start, so that a configuration that lost its sign-in settings is seen.
+		proxywasm.LogWarn("exeunt: pass-through mode: no issuer, providers or clients are configured, so nobody is signed in and every request passes without a session (identity headers are still stripped; health_path and ready_path are answered)")
+	}
 	e.UseMetrics(newCounters())
 	return e, nil
 }
@@ -68,6 +84,7 @@ type pluginContext struct {
 	newEngine      func([]byte) (engine, error)
 	requestHeaders func() ([][2]string, error)
 	engine         engine // nil until OnPluginStart has accepted the configuration
+	vmConfigured   *bool  // the VM has a configuration of its own (vmContext.vmConfigured)
 
 	// wakeQueue is this plugin context's own shared queue (if haveQueue): enqueuing to
 	// it makes the host call OnQueueReady on this context, from where background calls
@@ -115,6 +132,14 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) { // not found: no configuration, all defaults
 		proxywasm.LogCriticalf("exeunt configuration: cannot read the plugin configuration from the host: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	// An empty plugin configuration is pass-through mode, every request let through. Beside
+	// a VM configuration it is almost surely Exeunt's configuration written one level too
+	// deep in envoy.yaml: refuse to start (Envoy then fails closed) rather than pass
+	// everything.
+	if p.vmConfigured != nil && *p.vmConfigured && len(bytes.TrimSpace(data)) == 0 {
+		proxywasm.LogCritical("exeunt configuration: the plugin configuration (config.configuration of the wasm filter) is empty, but the VM has one (config.vm_config.configuration), which Exeunt does not read: move Exeunt's configuration to config.configuration (Istio WasmPlugin: spec.pluginConfig; Envoy Gateway: spec.wasm[].config); for pass-through mode, remove vm_config.configuration")
 		return types.OnPluginStartStatusFailed
 	}
 	e, err := p.newEngine(data)

@@ -8,9 +8,10 @@ import (
 	"github.com/exeunt/exeunt/core"
 )
 
-// check returns the problems found in one file, each naming where it is, and how many
-// plugin configurations the file holds.
-func check(data []byte) (problems []string, configs int) {
+// check returns the problems found in one file, each naming where it is, how many
+// plugin configurations the file holds, and how many of them are in pass-through mode
+// (they sign nobody in).
+func check(data []byte) (problems []string, configs, passThrough int) {
 	ex, err := configschema.Extract(data)
 	if err != nil {
 		// An Envoy bootstrap's errors are joined, one per problem.
@@ -19,19 +20,24 @@ func check(data []byte) (problems []string, configs int) {
 			for _, e := range joined.Unwrap() {
 				problems = append(problems, e.Error())
 			}
-			return problems, 0
+			return problems, 0, 0
 		}
-		return []string{err.Error()}, 0
+		return []string{err.Error()}, 0, 0
 	}
 	for _, f := range ex.Configs {
 		prefix := ""
 		if f.Where != "" {
 			prefix = f.Where + ": "
 		}
+		// How the filter is installed (its wasm filter's own settings): each names its place.
+		problems = append(problems, f.Problems...)
 		cfg, err := core.ParseConfig(f.Config)
 		if err != nil {
 			problems = append(problems, prefix+err.Error())
 			continue
+		}
+		if !cfg.SignInEnabled() {
+			passThrough++
 		}
 		if ex.Clusters == nil {
 			continue
@@ -56,5 +62,5 @@ func check(data []byte) (problems []string, configs int) {
 				"store.etcd.cluster", e.Cluster))
 		}
 	}
-	return problems, len(ex.Configs)
+	return problems, len(ex.Configs), passThrough
 }

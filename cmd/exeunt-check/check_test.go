@@ -42,13 +42,14 @@ func TestTheShippedFilesPass(t *testing.T) {
 	for _, dir := range []string{"../../examples/istio", "../../examples/envoy-gateway"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		for _, f := range m {
-			if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("kind: WasmPlugin")) || bytes.Contains(b, []byte("kind: EnvoyExtensionPolicy")) {
+			if b, _ := os.ReadFile(f); bytes.Contains(b, []byte("kind: WasmPlugin")) || bytes.Contains(b, []byte("kind: EnvoyExtensionPolicy")) ||
+				bytes.Contains(b, []byte("kind: EnvoyFilter")) {
 				files = append(files, f)
 			}
 		}
 	}
-	if len(files) < 3 {
-		t.Fatalf("found %v; want envoy.yaml and the Istio and Envoy Gateway examples", files)
+	if len(files) < 4 {
+		t.Fatalf("found %v; want envoy.yaml and the Istio (WasmPlugin, EnvoyFilter) and Envoy Gateway examples", files)
 	}
 	for _, f := range files {
 		if code, out := runCheck(t, "", f); code != 0 || !strings.Contains(out, ": ok (") {
@@ -82,7 +83,7 @@ func TestEnvoyYAMLIsReadAsEnvoyReadsIt(t *testing.T) {
 }
 
 func TestBareJSONFromStdinAndFiles(t *testing.T) {
-	if code, out := runCheck(t, `{"health_path": "/healthz"}`, "-"); code != 0 || out != "-: ok (1 plugin configuration)\n" {
+	if code, out := runCheck(t, `{"health_path": "/healthz"}`, "-"); code != 0 || out != "-: ok (1 plugin configuration, in pass-through mode: it signs nobody in)\n" {
 		t.Errorf("good JSON: exit %d, %q", code, out)
 	}
 	code, out := runCheck(t, `{"issuer": "https://auth.example.test", "cookie": {"same_site": "sometimes"}}`, "-")

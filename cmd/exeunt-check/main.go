@@ -13,7 +13,9 @@
 // configuration names (providers[].cluster, clients[].backchannel_cluster,
 // store.etcd.cluster) must be
 // defined in it: the filter cannot see Envoy's clusters at start, and a missing one would
-// only fail the first sign-in. The exit status is 0 when every file is fine, 1 when any
+// only fail the first sign-in. Exeunt's wasm filter itself must fail closed and, where
+// the file can say so (a bootstrap, an Istio EnvoyFilter), set
+// allow_on_headers_stop_iteration, or the flows that read a body hang. The exit status is 0 when every file is fine, 1 when any
 // has a problem, 2 for a usage error.
 package main
 
@@ -48,7 +50,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		problems, checked := check(data)
+		problems, checked, passThrough := check(data)
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "%s: %s\n", name, p)
 		}
@@ -56,7 +58,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s)\n", name, checked, plural(checked))
+		// Pass-through mode is valid, and lets every request through: the verdict says so.
+		note := ""
+		switch {
+		case passThrough == 1 && checked == 1:
+			note = ", in pass-through mode: it signs nobody in"
+		case passThrough > 0:
+			note = fmt.Sprintf(", %d in pass-through mode: they sign nobody in", passThrough)
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s%s)\n", name, checked, plural(checked), note)
 	}
 	return status
 }

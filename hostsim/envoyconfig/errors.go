@@ -71,7 +71,30 @@ func nameOf(m protoreflect.Message) string {
 var protoNoise = regexp.MustCompile(`^proto:[\s\x{a0}]+|\s*\(line \d+:\d+\):?`)
 
 func protoMessage(err error) string {
-	return strings.TrimSpace(protoNoise.ReplaceAllString(err.Error(), ""))
+	return shortenValue(strings.TrimSpace(protoNoise.ReplaceAllString(err.Error(), "")))
+}
+
+// protoValue is protojson's "invalid value for KIND field NAME: VALUE" (its decoder's
+// wording), split so that VALUE can be left out.
+var protoValue = regexp.MustCompile(`(?s)^(invalid value for (\w+) field \w+: )(.*)$`)
+
+// longValue is the longest value an error still quotes. A longer one (a whole plugin
+// configuration typed BytesValue, an inline certificate or key) is not shown: it is
+// unreadable in one line and may carry secrets that would end up in logs.
+const longValue = 64
+
+// shortenValue replaces a long quoted value in protojson's message by its length, and
+// says how a bytes field is written, the usual reason text fails there.
+func shortenValue(msg string) string {
+	m := protoValue.FindStringSubmatch(msg)
+	if m == nil || len(m[3]) <= longValue {
+		return msg
+	}
+	out := m[1] + fmt.Sprintf("a value of %d bytes (not shown: it may hold secrets)", len(m[3]))
+	if m[2] == "bytes" {
+		out += "; a bytes field is written in base64 (give text as a google.protobuf.StringValue)"
+	}
+	return out
 }
 
 // The interfaces of the errors that protoc-gen-validate generates: one per field, nested
