@@ -34,8 +34,8 @@ endif
 
 wasm: $(WASM)
 
-build/exeunt.wasm: $(WASM_INPUTS)
-	scripts/build-wasm.sh ./cmd/exeunt $@
+build/exeunt.wasm: $(WASM_INPUTS) scripts/binaryen/package.json scripts/binaryen/package-lock.json
+	scripts/build-wasm.sh -O ./cmd/exeunt $@
 
 build/noop.wasm: $(WASM_INPUTS)
 	scripts/build-wasm.sh ./cmd/noop $@

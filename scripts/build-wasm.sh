@@ -2,8 +2,14 @@
 # Builds Go main packages written on github.com/tetratelabs/proxy-wasm-go-sdk into
 # Proxy-Wasm modules with the standard Go toolchain.
 #
-#   scripts/build-wasm.sh PACKAGE OUTPUT [PACKAGE OUTPUT ...]
-#   scripts/build-wasm.sh ./cmd/exeunt build/exeunt.wasm ./cmd/noop build/noop.wasm
+#   scripts/build-wasm.sh [-O] PACKAGE OUTPUT [PACKAGE OUTPUT ...]
+#   scripts/build-wasm.sh -O ./cmd/exeunt build/exeunt.wasm
+#   scripts/build-wasm.sh ./cmd/noop build/noop.wasm
+#
+# -O runs Binaryen's wasm-opt -Oz over each module after the Go build (the Makefile asks it
+# for build/exeunt.wasm only, the module we ship: RATIONALE.md, "The module goes through
+# wasm-opt after the Go build"). wasm-opt comes from npm, pinned in scripts/binaryen's
+# package-lock.json, and is installed there on first use.
 #
 # The SDK only exports its callbacks and imports its host functions under TinyGo, so
 # the files in _bridge/ are added to its proxywasm/internal package at build time
@@ -22,8 +28,13 @@ required_exports=(proxy_abi_version_0_2_0 proxy_on_memory_allocate)
 
 die() { echo "build-wasm: $*" >&2; exit 1; }
 
+optimize=0
+if [ "${1:-}" = "-O" ]; then
+  optimize=1
+  shift
+fi
 if [ $# -eq 0 ] || [ $(($# % 2)) -ne 0 ]; then
-  die "usage: scripts/build-wasm.sh PACKAGE OUTPUT [PACKAGE OUTPUT ...] (e.g. ./cmd/exeunt build/exeunt.wasm)"
+  die "usage: scripts/build-wasm.sh [-O] PACKAGE OUTPUT [PACKAGE OUTPUT ...] (e.g. -O ./cmd/exeunt build/exeunt.wasm)"
 fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -71,6 +82,26 @@ cat >"$build/overlay.json.tmp.$$" <<JSON
 JSON
 replace_file "$build/overlay.json"
 
+# wasm-opt, for -O: `npm ci` in scripts/binaryen when its node_modules is missing or older
+# than the lock file, under a lock, since builds may run at the same time in this tree.
+wasm_opt="$root/scripts/binaryen/node_modules/.bin/wasm-opt"
+if [ "$optimize" = 1 ]; then
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+    die "-O needs node and npm (Node.js 20 or later) to install and run Binaryen's wasm-opt; e.g. apt-get install nodejs npm"
+  (
+    flock 9
+    stamp="$root/scripts/binaryen/node_modules/.exeunt-installed"
+    if [ ! -f "$stamp" ] || [ "$root/scripts/binaryen/package-lock.json" -nt "$stamp" ] ||
+      [ "$root/scripts/binaryen/package.json" -nt "$stamp" ]; then
+      echo "build-wasm: npm ci in scripts/binaryen (Binaryen's wasm-opt)" >&2
+      (cd "$root/scripts/binaryen" && npm ci --no-audit --no-fund --loglevel=error) ||
+        die "npm ci failed in scripts/binaryen: wasm-opt is needed for -O"
+      touch "$stamp"
+    fi
+  ) 9>"$build/binaryen.lock"
+  [ -x "$wasm_opt" ] || die "wasm-opt is missing at $wasm_opt after npm ci in scripts/binaryen"
+fi
+
 # `hostsim check` (cmd/hostsim) inspects a module properly: ABI version, the callbacks an
 # HTTP filter needs, and that it compiles. It is built natively, once per run; should it
 # not build (it is work in progress in the same tree), the name check below still runs.
@@ -95,6 +126,21 @@ while [ $# -gt 0 ]; do
     -buildmode=c-shared -trimpath -o "$tmp" "$pkg"; then
     rm -f "$tmp"
     die "go build of $pkg failed"
+  fi
+  if [ "$optimize" = 1 ]; then
+    # -Oz: Binaryen's size-first pipeline; it changes what the module does in no way a
+    # program can observe (no --ignore-implicit-traps, no --traps-never-happen). -g keeps the
+    # name section, so a trap still names Go's functions. The features are exactly those Go
+    # emits for GOARCH=wasm (sign extension, saturating float-to-int, bulk memory's
+    # memory.copy and memory.fill) and nothing else, so wasm-opt can bring in no instruction
+    # the Go build did not already need: the same engines load the output.
+    if ! "$wasm_opt" -Oz -g --mvp-features --enable-mutable-globals --enable-sign-ext \
+      --enable-nontrapping-float-to-int --enable-bulk-memory "$tmp" -o "$tmp.opt"; then
+      rm -f "$tmp" "$tmp.opt"
+      die "wasm-opt failed on $pkg's module"
+    fi
+    echo "build-wasm: wasm-opt -Oz: $(wc -c <"$tmp") -> $(wc -c <"$tmp.opt") bytes" >&2
+    mv -f "$tmp.opt" "$tmp"
   fi
   for name in "${required_exports[@]}"; do
     if [ "$(LC_ALL=C grep -a -c -F "$name" "$tmp" || true)" = 0 ]; then
