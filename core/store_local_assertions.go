@@ -44,12 +44,12 @@ const maxSharedAssertionBytes = 4 << 10
 // configuration sharing this Envoy's shared data) is never found: not adopted, and a
 // hint equal to it is verified in full.
 func signerID(k oidc.SigningKey) ([32]byte, error) {
-	pub, err := k.Key.PublicKey.ECDH()
+	point, err := k.Key.PublicKey.Bytes()
 	if err != nil {
 		return [32]byte{}, err
 	}
 	b := append([]byte(k.KID), 0)
-	return sha256.Sum256(append(b, pub.Bytes()...)), nil
+	return sha256.Sum256(append(b, point...)), nil
 }
 
 // sharedAssertionID is the entry's id for a session and client under the current
