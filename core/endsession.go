@@ -210,8 +210,8 @@ var endSessionParamNames = map[string]bool{"id_token_hint": true, "logout_hint":
 // verifyHint checks an id_token_hint: signed by one of our keys (ES256 only; "none"
 // and every other algorithm refused), issued by us. Expiry is deliberately not checked.
 // A hint that is exactly an assertion this VM signed and still caches (or another VM
-// of this Envoy signed and still shares) is ours by its bytes, and its signature is not checked again (ownAssertion, hint.go); the issuer
-// is checked either way.
+// of this Envoy signed and still shares) is ours by its bytes, and its signature is not
+// checked again (ownAssertion, hint.go); the issuer is checked either way.
 func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
 	c, own := e.ownAssertion(raw)
 	if !own {
