@@ -37,6 +37,13 @@ const (
 	// The etcd store: a follow of the revocations failed; a call got no answer or a 5xx.
 	counterEtcdFollowFailures = "exeunt.store.etcd.follow_failures"
 	counterEtcdCallsFailed    = "exeunt.store.etcd.calls_failed"
+	// Identity assertions: signed by this VM (none cached, none shared by another VM of
+	// this Envoy), or adopted from another VM through shared data (identity.go).
+	counterAssertionSigned  = "exeunt.assertion.signed"
+	counterAssertionAdopted = "exeunt.assertion.adopted"
+	// An id_token_hint that no VM of this Envoy holds as its own: its ES256 signature was
+	// verified (hint.go, endsession.go's verifyHint).
+	counterHintVerified = "exeunt.hint.verified"
 )
 
 // counterNames lists the counters above, for tests and documentation.
@@ -44,6 +51,7 @@ var counterNames = []string{
 	counterLogoutRPInitiated, counterLogoutProviderFrontchannel, counterLogoutProviderBackchannel,
 	counterLogoutUnconfirmed, counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
 	counterStoreUnavailableRefusals, counterEtcdFollowFailures, counterEtcdCallsFailed,
+	counterAssertionSigned, counterAssertionAdopted, counterHintVerified,
 }
 
 // logoutCounter is the counter of sessions ended by trigger.

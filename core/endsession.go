@@ -209,12 +209,13 @@ var endSessionParamNames = map[string]bool{"id_token_hint": true, "logout_hint":
 
 // verifyHint checks an id_token_hint: signed by one of our keys (ES256 only; "none"
 // and every other algorithm refused), issued by us. Expiry is deliberately not checked.
-// A hint that is exactly an assertion this VM signed and still caches is ours by its
-// bytes, and its signature is not checked again (ownAssertion, hint.go); the issuer
-// is checked either way.
+// A hint that is exactly an assertion this VM signed and still caches (or another VM
+// of this Envoy signed and still shares) is ours by its bytes, and its signature is not
+// checked again (ownAssertion, hint.go); the issuer is checked either way.
 func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
 	c, own := e.ownAssertion(raw)
 	if !own {
+		e.metrics.Add(counterHintVerified, 1)
 		payload, err := e.keys.signer.VerifyOwn(raw, "")
 		if err != nil {
 			return nil, err

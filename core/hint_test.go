@@ -111,12 +111,12 @@ func TestHintFastPathOfAnotherSessionProvesNothing(t *testing.T) {
 func TestHintOfAnotherVMOrRenewedIsVerified(t *testing.T) {
 	s := newSignoutEnv(t, nil)
 	hint, _ := s.signedIn()
-	// Another VM of the same filter (same keys) has not signed it: verified the slow
-	// way, and accepted.
+	// Another Envoy of the same filter (same keys, shared data of its own) has not
+	// signed it: verified the slow way, and accepted. (Another VM of the same Envoy
+	// finds it in shared data: store_local_assertions_test.go.)
 	other := mustEngine(t, s.e.cfg)
-	other.store = s.e.store
 	if _, own := other.ownAssertion(hint); own {
-		t.Fatal("another VM took the hint as its own")
+		t.Fatal("another Envoy took the hint as its own")
 	}
 	if c, err := other.verifyHint(hint); err != nil || c.Aud != "app1" {
 		t.Fatalf("another VM refused a valid hint: %v", err)

@@ -46,26 +46,26 @@ const maxCachedAssertions = 10000
 // identityHeaders are the headers an app receives for a signed-in request. The signed
 // assertion in them, and the headers themselves, are cached per session and client and
 // reused while more than half the assertion's lifetime remains, so the common request
-// costs no signature and no allocation.
+// costs no signature and no allocation. On a miss, an assertion another VM of this
+// Envoy signed and shared is adopted when it is still as fresh (store_local_assertions.go);
+// only without one does this VM sign, and then shares what it signed. Shared data is
+// read only on that miss: a cached request makes no host call more.
 func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]Header, error) {
 	key := assertionKey{s.SID, client.ClientID}
-	life := e.cfg.AssertionLifetime
-	if c, ok := e.assertions[key]; ok && c.exp.Sub(now) > life/2 {
+	if c, ok := e.assertions[key]; ok && c.exp.Sub(now) > e.cfg.AssertionLifetime/2 {
 		return c.headers, nil
 	}
-	exp := now.Add(life)
-	if end := time.Unix(s.Expires, 0); end.Before(exp) {
-		exp = end
-	}
-	claims := assertionClaims{Iss: e.cfg.Issuer, Aud: client.ClientID, Sub: s.Sub, SID: s.SID,
-		IdP: s.IdP, Email: s.Email, Name: s.Name, AuthTime: s.AuthTime, Iat: now.Unix(), Exp: exp.Unix()}
-	if s.Email != "" {
-		verified := s.EmailVerified // a copy: a pointer into s would move every session to the heap
-		claims.EmailVerified = &verified
-	}
-	tok, err := e.keys.signer.Sign("JWT", claims)
-	if err != nil {
-		return nil, err
+	tok := e.sharedAssertion(s.SID, client.ClientID, now)
+	exp, adopted := e.adoptable(tok, s, client, now)
+	if adopted {
+		e.metrics.Add(counterAssertionAdopted, 1)
+	} else {
+		var err error
+		if tok, exp, err = e.signAssertion(s, client, now); err != nil {
+			return nil, err
+		}
+		e.metrics.Add(counterAssertionSigned, 1)
+		e.shareAssertion(s.SID, client.ClientID, tok, exp, now)
 	}
 	h := e.cfg.IdentityHeaders
 	out := []Header{{Name: h.Sub, Value: s.Sub}, {Name: h.IDP, Value: s.IdP}, {Name: h.SID, Value: s.SID}, {Name: h.Assertion, Value: tok}}
@@ -78,6 +78,49 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	}
 	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out), token: tok}
 	return e.assertions[key].headers, nil
+}
+
+// signAssertion signs s's assertion for client, valid for the assertion lifetime or
+// until the session ends, whichever comes first.
+func (e *Engine) signAssertion(s *session, client *Client, now time.Time) (string, time.Time, error) {
+	exp := now.Add(e.cfg.AssertionLifetime)
+	if end := time.Unix(s.Expires, 0); end.Before(exp) {
+		exp = end
+	}
+	claims := assertionClaims{Iss: e.cfg.Issuer, Aud: client.ClientID, Sub: s.Sub, SID: s.SID,
+		IdP: s.IdP, Email: s.Email, Name: s.Name, AuthTime: s.AuthTime, Iat: now.Unix(), Exp: exp.Unix()}
+	if s.Email != "" {
+		verified := s.EmailVerified // a copy: a pointer into s would move every session to the heap
+		claims.EmailVerified = &verified
+	}
+	tok, err := e.keys.signer.Sign("JWT", claims)
+	return tok, exp, err
+}
+
+// adoptable reports whether tok, an assertion shared by another VM (or "": none), is
+// one this VM may pass on for s and client: every claim the one it would sign now,
+// but for iat and exp, and its expiry under the same refresh rule as the cache's (more
+// than half the lifetime left) and no later than one signed here now would get. Its
+// signature is not checked: the entry was found under the id of this VM's current
+// signing key (sharedAssertionID), so a VM of this filter signed it with that key.
+func (e *Engine) adoptable(tok string, s *session, client *Client, now time.Time) (time.Time, bool) {
+	if tok == "" {
+		return time.Time{}, false
+	}
+	c, ok := assertionPayload(tok)
+	if !ok {
+		return time.Time{}, false
+	}
+	emailVerified := c.EmailVerified == nil
+	if s.Email != "" {
+		emailVerified = c.EmailVerified != nil && *c.EmailVerified == s.EmailVerified
+	}
+	same := c.Iss == e.cfg.Issuer && c.Aud == client.ClientID && c.Sub == s.Sub && c.SID == s.SID &&
+		c.IdP == s.IdP && c.Email == s.Email && c.Name == s.Name && c.AuthTime == s.AuthTime && emailVerified
+	life := e.cfg.AssertionLifetime
+	exp := time.Unix(c.Exp, 0)
+	fresh := exp.Sub(now) > life/2 && c.Exp <= s.Expires && !exp.After(now.Add(life))
+	return exp, same && fresh
 }
 
 // appendEmailHeaders adds the email and whether the provider verified it, both or

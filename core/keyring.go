@@ -13,6 +13,9 @@ import (
 type keyring struct {
 	sealer *oidc.Sealer
 	signer *oidc.Signer
+	// signerID names the key that signs, for assertions shared between VMs
+	// (store_local_assertions.go).
+	signerID [32]byte
 }
 
 func newKeyring(sealing []oidc.SealingKey, signing []oidc.SigningKey) (*keyring, error) {
@@ -24,7 +27,11 @@ func newKeyring(sealing []oidc.SealingKey, signing []oidc.SigningKey) (*keyring,
 	if err != nil {
 		return nil, err
 	}
-	return &keyring{sealer: sealer, signer: signer}, nil
+	id, err := signerID(signing[0]) // the first key signs (oidc.NewSigner)
+	if err != nil {
+		return nil, err
+	}
+	return &keyring{sealer: sealer, signer: signer, signerID: id}, nil
 }
 
 // configuredKeyring converts the configuration's keys.

@@ -2,7 +2,8 @@ package core
 
 // vmCaches are what one VM remembers between requests to spare itself work: parsed
 // provider metadata and keys, signed assertions, opened session cookies and
-// session_state values. None is shared with another VM or kept in the store; each is
+// session_state values. None is kept in the store (signed assertions are also shared
+// with the other VMs of the Envoy, through shared data: store_local_assertions.go); each is
 // bounded (it starts over when full) and keyed by what it was derived from (the store's
 // version, the assertion's subject and audience with its expiry checked, the whole
 // sealed value), so dropping one costs time only (a session_state then gets a fresh
