@@ -191,6 +191,9 @@ func (cfg *Config) read(obj *jsonObject) error {
 	if err := cfg.checkPublicRules(); err != nil {
 		return err
 	}
+	if err := cfg.checkLandingEntries(); err != nil {
+		return err
+	}
 	if err := cfg.checkPathsDistinct(); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 )
 
@@ -130,40 +129,14 @@ func sameHostKeys(h string, table map[string][]route) []string {
 	return keys
 }
 
-// landingPage is a client's front-channel logout URI or post-logout redirect URI: it
-// stays reachable signed out (the session has just ended when it is loaded).
-type landingPage struct {
-	origin string // as Config.IssuerOrigin spells one
-	client *Client
-	rule   string
-}
-
 // precomputeAccess builds the tables Classify reads.
 func (cfg *Config) precomputeAccess() {
 	cfg.routesByHost = hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PathPrefixes, "path_prefixes" })
 	cfg.publicByHost = hostRoutes(cfg.Clients, func(c *Client) ([]string, string) { return c.PublicPathPrefixes, "public_path_prefixes" })
 	cfg.landings = map[string][]landingPage{}
 	cfg.landingLengths = lengthSet{}
-	add := func(c *Client, rule, raw string) {
-		u, err := url.Parse(raw)
-		if raw == "" || err != nil {
-			return
-		}
-		_, ok := readHost(u.Scheme, u.Host)
-		path := u.EscapedPath()
-		if path == "" {
-			path = "/"
-		}
-		if !ok || !readPath(path).clear {
-			return // no request can ever match it as a clear path
-		}
-		cfg.landings[path] = append(cfg.landings[path], landingPage{origin(u), c, rule})
+	cfg.eachLanding(func(c *Client, rule, raw string, h requestHost, path string) {
+		cfg.landings[path] = append(cfg.landings[path], landingPage{h.origin(), c, rule})
 		cfg.landingLengths.add(path)
-	}
-	for i, c := range cfg.Clients {
-		add(c, fmt.Sprintf("clients[%d].frontchannel_logout_uri", i), c.FrontchannelLogoutURI)
-		for j, u := range c.PostLogoutRedirectURIs {
-			add(c, fmt.Sprintf("clients[%d].post_logout_redirect_uris[%d]", i, j), u)
-		}
-	}
+	})
 }

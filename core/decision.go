@@ -22,8 +22,28 @@ const MaxRequestBody = exchange.MaxRequestBody
 // Continue lets the request through untouched.
 func Continue() Decision { return exchange.Continue() }
 
-// Respond answers the request locally.
-func Respond(r *Response) Decision { return exchange.Respond(r) }
+// Respond answers the request locally. Every answer Exeunt makes itself leaves core
+// through here (pages, JSON errors, the discovery document and JWKS, the health and
+// logout-context endpoints, redirects, NotConfigured), never an app's response, so the
+// headers all of them carry are added here, once: ownAnswerHeaders.
+func Respond(r *Response) Decision { return exchange.Respond(withOwnAnswerHeaders(r)) }
+
+// ownAnswerHeaders go with every answer Exeunt makes itself. x-content-type-options:
+// nosniff keeps a browser from reading a JSON body (an error echoing no input, a
+// logout context, a JWKS) or a plain-text one as HTML or script when it is loaded by a
+// page or a tag: the content-type Exeunt sends is the only one that counts.
+var ownAnswerHeaders = []Header{{Name: "x-content-type-options", Value: "nosniff"}}
+
+// withOwnAnswerHeaders adds ownAnswerHeaders to r, each once: a response passed to
+// Respond twice, or built with one already, does not repeat it.
+func withOwnAnswerHeaders(r *Response) *Response {
+	for _, h := range ownAnswerHeaders {
+		if headerValue(r.Headers, h.Name) == "" {
+			r.Headers = append(r.Headers, h)
+		}
+	}
+	return r
+}
 
 // noMetrics is the engine's Metrics until UseMetrics gives it one: it counts nothing.
 type noMetrics struct{}

@@ -157,7 +157,7 @@ func (e *Engine) requestHeaders(v *requestView) Decision {
 		}
 		// Classify reads own_endpoints.go's table and says which endpoint; should it
 		// ever not, the request is refused rather than passed.
-		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", own.pathOnly())
+		e.logf("exeunt: %s was classified as an own endpoint that nothing answers; refused", logQuote(own.pathOnly()))
 		return e.refuseUnowned(&own)
 	case ClassPublic:
 		return Decision{RemoveHeaders: e.strippedHeaders(v.Headers)}

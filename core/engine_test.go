@@ -9,7 +9,8 @@ import (
 func TestEngineOnRequestHeaders(t *testing.T) {
 	noStore := Header{Name: "cache-control", Value: "no-store"}
 	json := Header{Name: "content-type", Value: "application/json"}
-	healthy := &Response{Status: 200, Headers: []Header{json, noStore}, Body: []byte(`{"status":"ok"}`)}
+	nosniff := Header{Name: "x-content-type-options", Value: "nosniff"} // every answer of Exeunt's own
+	healthy := &Response{Status: 200, Headers: []Header{json, noStore, nosniff}, Body: []byte(`{"status":"ok"}`)}
 
 	custom, err := ParseConfig([]byte(`{"health_path": "/ready"}`))
 	if err != nil {
@@ -29,9 +30,9 @@ func TestEngineOnRequestHeaders(t *testing.T) {
 		{"health GET", defaults, Request{Method: "GET", Path: "/exeunt/healthz"}, healthy},
 		{"health with query", defaults, Request{Method: "GET", Path: "/exeunt/healthz?probe=1"}, healthy},
 		{"health HEAD", defaults, Request{Method: "HEAD", Path: "/exeunt/healthz"},
-			&Response{Status: 200, Headers: []Header{json, noStore}}},
+			&Response{Status: 200, Headers: []Header{json, noStore, nosniff}}},
 		{"health POST", defaults, Request{Method: "POST", Path: "/exeunt/healthz"},
-			&Response{Status: 405, Headers: []Header{{Name: "allow", Value: "GET, HEAD"}, noStore}}},
+			&Response{Status: 405, Headers: []Header{{Name: "allow", Value: "GET, HEAD"}, noStore, nosniff}}},
 		{"configured health path", custom, Request{Method: "GET", Path: "/ready"}, healthy},
 		{"default path not served when configured elsewhere", custom, Request{Method: "GET", Path: "/exeunt/healthz"}, nil},
 		{"other path", defaults, Request{Method: "GET", Path: "/"}, nil},

@@ -188,7 +188,7 @@ func (e *Engine) FilterResponseCookies(r Request, setCookies []string, now time.
 			keep, dropped = append(keep, setCookies[:i]...), true
 		}
 		e.metrics.Add(counterOwnCookieDropped, 1)
-		e.logf("exeunt: dropped a Set-Cookie for Exeunt's cookie %q from the upstream's answer to %s %s%s", name, r.Method, r.Authority, stripQuery(r.Path))
+		e.logf("exeunt: dropped a Set-Cookie for Exeunt's cookie %s from the upstream's answer to %s", logQuote(name), logQuote(r.Method+" "+r.Authority+stripQuery(r.Path)))
 	}
 	if !dropped {
 		return setCookies, false

@@ -98,10 +98,10 @@ func pageHeaders(ui *UI, pol policy) []Header {
 	if !pol.embedded {
 		h = append(h, Header{Name: "x-frame-options", Value: "DENY"})
 	}
+	// x-content-type-options goes with every answer Exeunt makes (Respond).
 	return append(h,
 		Header{Name: "content-security-policy", Value: csp(ui, pol)},
 		Header{Name: "referrer-policy", Value: "no-referrer"},
-		Header{Name: "x-content-type-options", Value: "nosniff"},
 	)
 }
 

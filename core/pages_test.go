@@ -67,7 +67,7 @@ func TestPageHeaders(t *testing.T) {
 		e := pageEngine(t, themed)
 		for _, pc := range goldenPages {
 			for _, lang := range languages {
-				resp := pc.render(e, lang)
+				resp := Respond(pc.render(e, lang)).Response // as it leaves core
 				body := string(resp.Body)
 				embedded := strings.HasPrefix(pc.name, "loggedout-embedded")
 				t.Run(pc.name+"-"+lang+map[bool]string{true: "-themed"}[themed], func(t *testing.T) {

@@ -186,8 +186,8 @@ func (e *Engine) checkSessionPage() *Response {
 		{Name: "cache-control", Value: "no-store"},
 		{Name: "content-security-policy", Value: checkSessionPolicy},
 		{Name: "referrer-policy", Value: "no-referrer"},
-		{Name: "x-content-type-options", Value: "nosniff"},
-	}, Body: body}
+	}, Body: body} // and x-content-type-options, as every answer (Respond)
+
 }
 
 // checkSessionPath refuses, with session management on, a check_session_iframe outside

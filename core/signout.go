@@ -221,7 +221,7 @@ func (e *Engine) signoutCallback(p *Provider, v *requestView, now time.Time) Dec
 		if errCode := q.Get("error"); errCode != "" {
 			// Signed out here all the same; the provider says it may still hold its
 			// session, so the page says so rather than claim a complete sign-out.
-			e.logf("exeunt: sign-out: provider %s answered error=%q on the way back", p.Scheme, errCode)
+			e.logf("exeunt: sign-out: provider %s answered error=%s on the way back", p.Scheme, logQuote(errCode))
 			return Respond(e.showLoggedOutHere(lang, ctx, p, now, clear))
 		}
 		return Respond(e.showLoggedOut(lang, ctx, now, clear))

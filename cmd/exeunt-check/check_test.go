@@ -192,3 +192,15 @@ func TestAnEtcdClusterEnvoyDoesNotHaveIsAProblem(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
+
+// A logout landing page that is the app's entry page would serve that page to anyone
+// signed out (core/config_landing.go): exeunt-check says so before Envoy is started.
+func TestALandingPageOnTheEntryPageIsNamed(t *testing.T) {
+	yaml := strings.Replace(repoFile(t, "envoy.yaml"), `"post_logout_redirect_uris": ["http://localhost:10000/public/app1/signed-out"]`,
+		`"post_logout_redirect_uris": ["http://localhost:10000/public/app1/signed-out", "http://localhost:10000/app1/"]`, 1)
+	code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+	if code != 1 || !strings.Contains(out, `field "clients[0].post_logout_redirect_uris[1]": "http://localhost:10000/app1/" is the entry page of client "app1"`) ||
+		!strings.Contains(out, `such as "http://localhost:10000/app1/signed-out"`) {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
