@@ -419,7 +419,22 @@ const cases = ` + string(casesJSON) + `;
 const configText = ` + mustJSON(m[1]) + `;
 const script = ` + mustJSON(scripts[1]) + `;
 let listener = null;
-globalThis.window = { crypto: globalThis.crypto, addEventListener(type, f) { if (type === "message") { listener = f; } } };
+// The script answers after crypto.subtle's digest, which resolves on another thread: the
+// harness waits for every digest the script started to settle, then for the script's
+// own callbacks to run, instead of for a fixed time (20 ms was too short on a loaded machine).
+const pending = new Set();
+const subtle = new Proxy(globalThis.crypto.subtle, { get(target, key) {
+  const v = target[key];
+  if (typeof v !== "function") { return v; }
+  return (...args) => { const p = v.apply(target, args); pending.add(p); const done = () => pending.delete(p); p.then(done, done); return p; };
+} });
+const settled = async () => {
+  do {
+    await Promise.allSettled([...pending]);
+    await new Promise((r) => setTimeout(r, 0));
+  } while (pending.size > 0);
+};
+globalThis.window = { crypto: { subtle, getRandomValues: (a) => globalThis.crypto.getRandomValues(a) }, addEventListener(type, f) { if (type === "message") { listener = f; } } };
 globalThis.document = { cookie: "", getElementById(id) { return id === "exeunt-check-session" ? { textContent: configText } : null; } };
 (0, eval)(script);
 (async () => {
@@ -428,7 +443,7 @@ globalThis.document = { cookie: "", getElementById(id) { return id === "exeunt-c
     document.cookie = c.cookie;
     let answer = "none", to = "";
     listener({ data: c.data, origin: c.origin, source: { postMessage(a, o) { answer = a; to = o; } } });
-    await new Promise((r) => setTimeout(r, 20));
+    await settled();
     if (answer !== "none" && to !== c.origin) { answer = "posted to " + to; }
     out.push(answer);
   }
