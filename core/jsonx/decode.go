@@ -385,7 +385,9 @@ func (d *Decoder) quoted(want string) (string, bool, error) {
 	if s == "null" {
 		return "", false, nil
 	}
-	if !isNumber(s) {
+	// As encoding/json: what starts like a number goes to strconv (so "007" is 7 and "1e3"
+	// a type error), anything else is a misuse of ",string".
+	if s == "" || (s[0] != '-' && !isDigit(s[0])) {
 		return "", false, errors.New("json: invalid use of ,string struct tag, trying to unmarshal " + strconv.Quote(s) + " into " + want)
 	}
 	return s, true, nil

@@ -195,7 +195,7 @@ func (s *scanner) str() *SyntaxError {
 		case c == '\\':
 			s.i++
 			if s.i >= len(s.data) {
-				return s.fail("")
+				return s.failLiteral("in string escape code")
 			}
 			switch s.data[s.i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -204,7 +204,7 @@ func (s *scanner) str() *SyntaxError {
 				s.i++
 				for k := 0; k < 4; k++ {
 					if s.i >= len(s.data) || !isHex(s.data[s.i]) {
-						return s.fail(`in \u hexadecimal character escape`)
+						return s.failLiteral(`in \u hexadecimal character escape`)
 					}
 					s.i++
 				}

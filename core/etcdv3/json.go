@@ -1,0 +1,415 @@
+package etcdv3
+
+import "github.com/exeunt/exeunt/core/jsonx"
+
+// The gateway's JSON, read and written with core/jsonx (no reflection, no encoding/json in
+// the module): each message writes its members in the order of its fields with the
+// encoding/json tags they carry (which document the wire names, and which the tests'
+// encoding/json still reads), and reads the members it knows, by exact name, as the
+// gateway writes them (proto field names); others are skipped.
+
+// The requests.
+
+func (r RangeRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("key")
+	w.Bytes64(r.Key)
+	bytesOmitEmpty(w, "range_end", r.RangeEnd)
+	intStringOmitEmpty(w, "limit", r.Limit)
+	intStringOmitEmpty(w, "revision", r.Revision)
+	stringOmitEmpty(w, "sort_order", string(r.SortOrder))
+	stringOmitEmpty(w, "sort_target", string(r.SortTarget))
+	boolOmitEmpty(w, "serializable", r.Serializable)
+	boolOmitEmpty(w, "keys_only", r.KeysOnly)
+	boolOmitEmpty(w, "count_only", r.CountOnly)
+	intStringOmitEmpty(w, "min_mod_revision", r.MinModRevision)
+	intStringOmitEmpty(w, "max_mod_revision", r.MaxModRevision)
+	intStringOmitEmpty(w, "min_create_revision", r.MinCreateRevision)
+	intStringOmitEmpty(w, "max_create_revision", r.MaxCreateRevision)
+	w.ObjectEnd()
+}
+
+func (r PutRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("key")
+	w.Bytes64(r.Key)
+	bytesOmitEmpty(w, "value", r.Value)
+	intStringOmitEmpty(w, "lease", r.Lease)
+	boolOmitEmpty(w, "prev_kv", r.PrevKv)
+	w.ObjectEnd()
+}
+
+func (r DeleteRangeRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("key")
+	w.Bytes64(r.Key)
+	bytesOmitEmpty(w, "range_end", r.RangeEnd)
+	boolOmitEmpty(w, "prev_kv", r.PrevKv)
+	w.ObjectEnd()
+}
+
+func (r TxnRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	if len(r.Compare) > 0 {
+		w.Key("compare")
+		w.ArrayStart()
+		for _, c := range r.Compare {
+			c.EncodeJSON(w)
+		}
+		w.ArrayEnd()
+	}
+	for _, branch := range []struct {
+		name string
+		ops  []TxnOp
+	}{{"success", r.Success}, {"failure", r.Failure}} {
+		if len(branch.ops) == 0 {
+			continue
+		}
+		w.Key(branch.name)
+		w.ArrayStart()
+		for _, o := range branch.ops {
+			o.EncodeJSON(w)
+		}
+		w.ArrayEnd()
+	}
+	w.ObjectEnd()
+}
+
+func (o TxnOp) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	if o.Range != nil {
+		w.Key("request_range")
+		o.Range.EncodeJSON(w)
+	}
+	if o.Put != nil {
+		w.Key("request_put")
+		o.Put.EncodeJSON(w)
+	}
+	if o.DeleteRange != nil {
+		w.Key("request_delete_range")
+		o.DeleteRange.EncodeJSON(w)
+	}
+	w.ObjectEnd()
+}
+
+func (r LeaseGrantRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("TTL")
+	w.IntString(r.TTL)
+	intStringOmitEmpty(w, "ID", r.ID)
+	w.ObjectEnd()
+}
+
+func (r LeaseRevokeRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
+
+func (r LeaseKeepAliveRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
+
+func encodeLeaseID(w *jsonx.Writer, id int64) {
+	w.ObjectStart()
+	w.Key("ID")
+	w.IntString(id)
+	w.ObjectEnd()
+}
+
+func (r LeaseTimeToLiveRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("ID")
+	w.IntString(r.ID)
+	boolOmitEmpty(w, "keys", r.Keys)
+	w.ObjectEnd()
+}
+
+func (r AuthenticateRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("name")
+	w.String(r.Name)
+	w.Key("password")
+	w.String(r.Password)
+	w.ObjectEnd()
+}
+
+func (r CompactionRequest) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("revision")
+	w.IntString(r.Revision)
+	boolOmitEmpty(w, "physical", r.Physical)
+	w.ObjectEnd()
+}
+
+func bytesOmitEmpty(w *jsonx.Writer, name string, b []byte) {
+	if len(b) > 0 {
+		w.Key(name)
+		w.Bytes64(b)
+	}
+}
+
+func intStringOmitEmpty(w *jsonx.Writer, name string, n int64) {
+	if n != 0 {
+		w.Key(name)
+		w.IntString(n)
+	}
+}
+
+func stringOmitEmpty(w *jsonx.Writer, name, s string) {
+	if s != "" {
+		w.Key(name)
+		w.String(s)
+	}
+}
+
+func boolOmitEmpty(w *jsonx.Writer, name string, b bool) {
+	if b {
+		w.Key(name)
+		w.Bool(true)
+	}
+}
+
+// The answers.
+
+func (h *ResponseHeader) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "cluster_id":
+			return d.Uint64String(&h.ClusterID)
+		case "member_id":
+			return d.Uint64String(&h.MemberID)
+		case "revision":
+			return d.Int64String(&h.Revision)
+		case "raft_term":
+			return d.Uint64String(&h.RaftTerm)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (kv *KeyValue) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "key":
+			return d.Bytes(&kv.Key)
+		case "create_revision":
+			return d.Int64String(&kv.CreateRevision)
+		case "mod_revision":
+			return d.Int64String(&kv.ModRevision)
+		case "version":
+			return d.Int64String(&kv.Version)
+		case "value":
+			return d.Bytes(&kv.Value)
+		case "lease":
+			return d.Int64String(&kv.Lease)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+// decodeKeyValues reads a list of key-values as encoding/json reads it into a slice: null
+// makes it nil, [] empty.
+func decodeKeyValues(d *jsonx.Decoder, kvs *[]KeyValue) error {
+	if d.Null() {
+		*kvs = nil
+		return nil
+	}
+	out := []KeyValue{}
+	err := d.Array(func() error {
+		var kv KeyValue
+		err := kv.DecodeJSON(d)
+		out = append(out, kv)
+		return err
+	})
+	*kvs = out
+	return err
+}
+
+// decodePointer reads an object into *p, allocating it, or makes it nil on null.
+func decodePointer[T any, P interface {
+	*T
+	jsonx.Unmarshaler
+}](d *jsonx.Decoder, p *P) error {
+	if d.Null() {
+		*p = nil
+		return nil
+	}
+	if *p == nil {
+		*p = new(T)
+	}
+	return (*p).DecodeJSON(d)
+}
+
+func (r *RangeResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "kvs":
+			return decodeKeyValues(d, &r.Kvs)
+		case "more":
+			return d.Bool(&r.More)
+		case "count":
+			return d.Int64String(&r.Count)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *PutResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "prev_kv":
+			return decodePointer(d, &r.PrevKv)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *DeleteRangeResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "deleted":
+			return d.Int64String(&r.Deleted)
+		case "prev_kvs":
+			return decodeKeyValues(d, &r.PrevKvs)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *TxnResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "succeeded":
+			return d.Bool(&r.Succeeded)
+		case "responses":
+			if d.Null() {
+				r.Responses = nil
+				return nil
+			}
+			r.Responses = []TxnResponseOp{}
+			return d.Array(func() error {
+				var op TxnResponseOp
+				err := op.DecodeJSON(d)
+				r.Responses = append(r.Responses, op)
+				return err
+			})
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (o *TxnResponseOp) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "response_range":
+			return decodePointer(d, &o.Range)
+		case "response_put":
+			return decodePointer(d, &o.Put)
+		case "response_delete_range":
+			return decodePointer(d, &o.DeleteRange)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *LeaseGrantResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "ID":
+			return d.Int64String(&r.ID)
+		case "TTL":
+			return d.Int64String(&r.TTL)
+		case "error":
+			return d.String(&r.Error)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *LeaseRevokeResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return decodeHeaderOnly(d, &r.Header)
+}
+
+func (r *CompactionResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return decodeHeaderOnly(d, &r.Header)
+}
+
+func decodeHeaderOnly(d *jsonx.Decoder, h *ResponseHeader) error {
+	return d.Object(func(name string) error {
+		if name == "header" {
+			return h.DecodeJSON(d)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *LeaseKeepAliveResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "ID":
+			return d.Int64String(&r.ID)
+		case "TTL":
+			return d.Int64String(&r.TTL)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *LeaseTimeToLiveResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "ID":
+			return d.Int64String(&r.ID)
+		case "TTL":
+			return d.Int64String(&r.TTL)
+		case "grantedTTL":
+			return d.Int64String(&r.GrantedTTL)
+		case "keys":
+			if d.Null() {
+				r.Keys = nil
+				return nil
+			}
+			r.Keys = [][]byte{}
+			return d.Array(func() error {
+				var k []byte
+				err := d.Bytes(&k)
+				r.Keys = append(r.Keys, k)
+				return err
+			})
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+func (r *AuthenticateResponse) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "header":
+			return r.Header.DecodeJSON(d)
+		case "token":
+			return d.String(&r.Token)
+		}
+		d.Skip()
+		return nil
+	})
+}
