@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -344,4 +345,55 @@ func Indent(src []byte, prefix, indent string) []byte {
 		}
 	}
 	return dst
+}
+
+// Any writes v as json.Marshal writes the same value, for the types a decoded or
+// hand-built document holds: nil, bool, string, int, int64, float64, []string, []any and
+// map[string]any (names sorted). Another type is an error.
+func (w *Writer) Any(v any) {
+	switch v := v.(type) {
+	case nil:
+		w.Null()
+	case bool:
+		w.Bool(v)
+	case string:
+		w.String(v)
+	case int:
+		w.Int(int64(v))
+	case int64:
+		w.Int(v)
+	case float64:
+		w.Float(v)
+	case []string:
+		w.Strings(v)
+	case []any:
+		if v == nil {
+			w.Null()
+			return
+		}
+		w.ArrayStart()
+		for _, e := range v {
+			w.Any(e)
+		}
+		w.ArrayEnd()
+	case map[string]any:
+		if v == nil {
+			w.Null()
+			return
+		}
+		names := make([]string, 0, len(v))
+		for k := range v {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		w.ObjectStart()
+		for _, k := range names {
+			w.Key(k)
+			w.Any(v[k])
+		}
+		w.ObjectEnd()
+	default:
+		w.fail(errors.New("jsonx: cannot write a value of this type"))
+		w.Null()
+	}
 }

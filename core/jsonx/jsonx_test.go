@@ -113,6 +113,11 @@ func checkParse(t *testing.T, data []byte) {
 	if gotB, err := w.Bytes(); err != nil || !bytes.Equal(gotB, wantB) {
 		t.Fatalf("%q: written %q (%v), json.Marshal %q", data, gotB, err, wantB)
 	}
+	w = Writer{}
+	w.Any(gotV)
+	if gotB, err := w.Bytes(); err != nil || !bytes.Equal(gotB, wantB) {
+		t.Fatalf("%q: Any wrote %q (%v), json.Marshal %q", data, gotB, err, wantB)
+	}
 	if got, want := Indent(wantB, "", "  "), mustIndent(t, wantV); !bytes.Equal(got, want) {
 		t.Fatalf("%q: Indent %q, json.MarshalIndent %q", data, got, want)
 	}
