@@ -3,8 +3,9 @@ package core
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // ownAssertion recognizes an id_token_hint that is, byte for byte, an assertion this VM
@@ -30,7 +31,7 @@ func (e *Engine) ownAssertion(raw string) (*assertionClaims, bool) {
 		return nil, false
 	}
 	var c assertionClaims
-	if json.Unmarshal(plain, &c) != nil {
+	if jsonx.Unmarshal(plain, &c) != nil {
 		return nil, false
 	}
 	cached, found := e.assertions[assertionKey{c.SID, c.Aud}]

@@ -12,9 +12,14 @@ const maxDepth = 10000
 type SyntaxError struct {
 	msg    string
 	Offset int64
+	atEnd  bool
 }
 
 func (e *SyntaxError) Error() string { return e.msg }
+
+// AtEnd reports whether the document ended too early (it is cut off), rather than having
+// a wrong byte.
+func (e *SyntaxError) AtEnd() bool { return e.atEnd }
 
 // Valid reports whether data is exactly one JSON value, optionally surrounded by
 // whitespace, as json.Valid does.
@@ -61,16 +66,16 @@ func (s *scanner) ws() {
 // fail is the error for the byte at s.i in the given context, or the end of input.
 func (s *scanner) fail(context string) *SyntaxError {
 	if s.i >= len(s.data) {
-		return &SyntaxError{"unexpected end of JSON input", int64(len(s.data))}
+		return &SyntaxError{"unexpected end of JSON input", int64(len(s.data)), true}
 	}
-	return &SyntaxError{"invalid character " + quoteChar(s.data[s.i]) + " " + context, int64(s.i + 1)}
+	return &SyntaxError{"invalid character " + quoteChar(s.data[s.i]) + " " + context, int64(s.i + 1), false}
 }
 
 // failLiteral is fail inside a number or a literal, where encoding/json reads the end of
 // input as a space: "invalid character ' ' in numeric literal".
 func (s *scanner) failLiteral(context string) *SyntaxError {
 	if s.i >= len(s.data) {
-		return &SyntaxError{"invalid character ' ' " + context, int64(len(s.data))}
+		return &SyntaxError{"invalid character ' ' " + context, int64(len(s.data)), true}
 	}
 	return s.fail(context)
 }

@@ -1,0 +1,530 @@
+package core
+
+import (
+	"slices"
+
+	"github.com/exeunt/exeunt/core/jsonx"
+	"github.com/exeunt/exeunt/core/oidc"
+)
+
+// The JSON of Exeunt's own records, sealed values and answers, written and read with
+// core/jsonx (no reflection, no encoding/json in the module). Each writer puts the members
+// in the order of the type's fields, leaving out what the field's `json:",omitempty"` tag
+// says, so that the bytes are those encoding/json wrote (sealed cookies and stored records
+// of replicas not yet upgraded read the same; json_test.go holds each type to
+// json.Marshal). Readers match member names exactly: these records are only ever written
+// by Exeunt, with these names.
+
+// rawJSON is a JSON value kept as its bytes, as json.RawMessage (whose two methods it
+// has, for the tests' encoding/json): written compacted, read as it is, null included.
+type rawJSON []byte
+
+// MarshalJSON is json.RawMessage's.
+func (m rawJSON) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	return m, nil
+}
+
+// UnmarshalJSON is json.RawMessage's.
+func (m *rawJSON) UnmarshalJSON(data []byte) error {
+	*m = append((*m)[0:0], data...)
+	return nil
+}
+
+func putString(w *jsonx.Writer, name, s string) {
+	w.Key(name)
+	w.String(s)
+}
+
+func putStringOmit(w *jsonx.Writer, name, s string) {
+	if s != "" {
+		putString(w, name, s)
+	}
+}
+
+func putInt(w *jsonx.Writer, name string, n int64) {
+	w.Key(name)
+	w.Int(n)
+}
+
+func putIntOmit(w *jsonx.Writer, name string, n int64) {
+	if n != 0 {
+		putInt(w, name, n)
+	}
+}
+
+func putBoolOmit(w *jsonx.Writer, name string, b bool) {
+	if b {
+		w.Key(name)
+		w.Bool(true)
+	}
+}
+
+func putStringsOmit(w *jsonx.Writer, name string, list []string) {
+	if len(list) > 0 {
+		w.Key(name)
+		w.Strings(list)
+	}
+}
+
+// skip is the reader's answer to a member it does not know.
+func skip(d *jsonx.Decoder) error {
+	d.Skip()
+	return nil
+}
+
+func (s *session) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "sid", s.SID)
+	putString(w, "sub", s.Sub)
+	putString(w, "idp", s.IdP)
+	putString(w, "iss", s.Iss)
+	putStringOmit(w, "psid", s.PSID)
+	putStringOmit(w, "idt", s.IDToken)
+	putStringOmit(w, "email", s.Email)
+	putStringOmit(w, "name", s.Name)
+	putInt(w, "auth_time", s.AuthTime)
+	putInt(w, "iat", s.Created)
+	putInt(w, "exp", s.Expires)
+	putInt(w, "seen", s.Seen)
+	putStringsOmit(w, "clients", s.Clients)
+	putBoolOmit(w, "ev", s.EmailVerified)
+	w.ObjectEnd()
+}
+
+func (s *session) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "sid":
+			return d.String(&s.SID)
+		case "sub":
+			return d.String(&s.Sub)
+		case "idp":
+			return d.String(&s.IdP)
+		case "iss":
+			return d.String(&s.Iss)
+		case "psid":
+			return d.String(&s.PSID)
+		case "idt":
+			return d.String(&s.IDToken)
+		case "email":
+			return d.String(&s.Email)
+		case "name":
+			return d.String(&s.Name)
+		case "auth_time":
+			return d.Int64(&s.AuthTime)
+		case "iat":
+			return d.Int64(&s.Created)
+		case "exp":
+			return d.Int64(&s.Expires)
+		case "seen":
+			return d.Int64(&s.Seen)
+		case "clients":
+			return d.Strings(&s.Clients)
+		case "ev":
+			return d.Bool(&s.EmailVerified)
+		}
+		return skip(d)
+	})
+}
+
+func (r *sessionRecord) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "sid", r.SID)
+	putString(w, "sub", r.Sub)
+	putString(w, "idp", r.IdP)
+	putString(w, "iss", r.Iss)
+	putStringOmit(w, "psid", r.PSID)
+	putStringsOmit(w, "clients", r.Clients)
+	putInt(w, "exp", r.Expires)
+	w.ObjectEnd()
+}
+
+func (r *sessionRecord) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "sid":
+			return d.String(&r.SID)
+		case "sub":
+			return d.String(&r.Sub)
+		case "idp":
+			return d.String(&r.IdP)
+		case "iss":
+			return d.String(&r.Iss)
+		case "psid":
+			return d.String(&r.PSID)
+		case "clients":
+			return d.Strings(&r.Clients)
+		case "exp":
+			return d.Int64(&r.Expires)
+		}
+		return skip(d)
+	})
+}
+
+func (j *deliveryJob) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "sub", j.Sub)
+	putString(w, "sid", j.SID)
+	putString(w, "trigger", j.Trigger)
+	putInt(w, "deadline", j.Deadline)
+	w.Key("items")
+	if j.Items == nil {
+		w.Null()
+	} else {
+		w.ArrayStart()
+		for i := range j.Items {
+			it := &j.Items[i]
+			w.ObjectStart()
+			putString(w, "c", it.Client)
+			putIntOmit(w, "n", int64(it.Attempts))
+			putInt(w, "due", it.Due)
+			putIntOmit(w, "lease", it.Lease)
+			w.ObjectEnd()
+		}
+		w.ArrayEnd()
+	}
+	w.ObjectEnd()
+}
+
+func (j *deliveryJob) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "sub":
+			return d.String(&j.Sub)
+		case "sid":
+			return d.String(&j.SID)
+		case "trigger":
+			return d.String(&j.Trigger)
+		case "deadline":
+			return d.Int64(&j.Deadline)
+		case "items":
+			if d.Null() {
+				j.Items = nil
+				return nil
+			}
+			j.Items = []deliveryItem{}
+			return d.Array(func() error {
+				var it deliveryItem
+				err := d.Object(func(name string) error {
+					switch name {
+					case "c":
+						return d.String(&it.Client)
+					case "n":
+						return d.Int(&it.Attempts)
+					case "due":
+						return d.Int64(&it.Due)
+					case "lease":
+						return d.Int64(&it.Lease)
+					}
+					return skip(d)
+				})
+				j.Items = append(j.Items, it)
+				return err
+			})
+		}
+		return skip(d)
+	})
+}
+
+func (c *logoutContext) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "id", c.ID)
+	putStringOmit(w, "client_id", c.ClientID)
+	putStringOmit(w, "redirect_uri", c.RedirectURI)
+	putStringOmit(w, "state", c.State)
+	putStringOmit(w, "ui_locales", c.UILocales)
+	putStringOmit(w, "logout_hint", c.LogoutHint)
+	putStringOmit(w, "sid", c.SID)
+	putStringOmit(w, "sub", c.Sub)
+	putStringOmit(w, "idp", c.IdP)
+	putStringsOmit(w, "clients", c.Clients)
+	putBoolOmit(w, "prompt", c.Prompt)
+	putBoolOmit(w, "signed_out", c.SignedOut)
+	putInt(w, "exp", c.Expires)
+	w.ObjectEnd()
+}
+
+func (c *logoutContext) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "id":
+			return d.String(&c.ID)
+		case "client_id":
+			return d.String(&c.ClientID)
+		case "redirect_uri":
+			return d.String(&c.RedirectURI)
+		case "state":
+			return d.String(&c.State)
+		case "ui_locales":
+			return d.String(&c.UILocales)
+		case "logout_hint":
+			return d.String(&c.LogoutHint)
+		case "sid":
+			return d.String(&c.SID)
+		case "sub":
+			return d.String(&c.Sub)
+		case "idp":
+			return d.String(&c.IdP)
+		case "clients":
+			return d.Strings(&c.Clients)
+		case "prompt":
+			return d.Bool(&c.Prompt)
+		case "signed_out":
+			return d.Bool(&c.SignedOut)
+		case "exp":
+			return d.Int64(&c.Expires)
+		}
+		return skip(d)
+	})
+}
+
+func (f *flowState) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "state", f.State)
+	putString(w, "nonce", f.Nonce)
+	putString(w, "verifier", f.Verifier)
+	putString(w, "idp", f.Provider)
+	putString(w, "return", f.Return)
+	w.ObjectEnd()
+}
+
+func (f *flowState) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "state":
+			return d.String(&f.State)
+		case "nonce":
+			return d.String(&f.Nonce)
+		case "verifier":
+			return d.String(&f.Verifier)
+		case "idp":
+			return d.String(&f.Provider)
+		case "return":
+			return d.String(&f.Return)
+		}
+		return skip(d)
+	})
+}
+
+func (c *csrfClaims) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "ctx", c.Context)
+	putString(w, "jti", c.JTI)
+	w.ObjectEnd()
+}
+
+func (c *csrfClaims) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "ctx":
+			return d.String(&c.Context)
+		case "jti":
+			return d.String(&c.JTI)
+		}
+		return skip(d)
+	})
+}
+
+func (c assertionClaims) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "iss", c.Iss)
+	putString(w, "aud", c.Aud)
+	putString(w, "sub", c.Sub)
+	putString(w, "sid", c.SID)
+	putString(w, "idp", c.IdP)
+	putStringOmit(w, "email", c.Email)
+	putStringOmit(w, "name", c.Name)
+	putInt(w, "auth_time", c.AuthTime)
+	putInt(w, "iat", c.Iat)
+	putInt(w, "exp", c.Exp)
+	if c.EmailVerified != nil {
+		w.Key("email_verified")
+		w.Bool(*c.EmailVerified)
+	}
+	w.ObjectEnd()
+}
+
+func (c *assertionClaims) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "iss":
+			return d.String(&c.Iss)
+		case "aud":
+			return d.String(&c.Aud)
+		case "sub":
+			return d.String(&c.Sub)
+		case "sid":
+			return d.String(&c.SID)
+		case "idp":
+			return d.String(&c.IdP)
+		case "email":
+			return d.String(&c.Email)
+		case "name":
+			return d.String(&c.Name)
+		case "auth_time":
+			return d.Int64(&c.AuthTime)
+		case "iat":
+			return d.Int64(&c.Iat)
+		case "exp":
+			return d.Int64(&c.Exp)
+		case "email_verified":
+			if d.Null() {
+				c.EmailVerified = nil
+				return nil
+			}
+			if c.EmailVerified == nil {
+				c.EmailVerified = new(bool)
+			}
+			return d.Bool(c.EmailVerified)
+		}
+		return skip(d)
+	})
+}
+
+func (s *providerState) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	if s.Metadata != nil {
+		w.Key("metadata")
+		s.Metadata.EncodeJSON(w)
+	}
+	if len(s.JWKS) > 0 {
+		w.Key("jwks")
+		w.Raw(s.JWKS)
+	}
+	putIntOmit(w, "fetched_at", s.FetchedAt)
+	putIntOmit(w, "tried_at", s.TriedAt)
+	putIntOmit(w, "failed_at", s.FailedAt)
+	putStringOmit(w, "last_error", s.LastError)
+	w.ObjectEnd()
+}
+
+func (s *providerState) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "metadata":
+			if d.Null() {
+				s.Metadata = nil
+				return nil
+			}
+			if s.Metadata == nil {
+				s.Metadata = new(oidc.ProviderMetadata)
+			}
+			return s.Metadata.DecodeJSON(d)
+		case "jwks":
+			s.JWKS = d.Raw()
+			return nil
+		case "fetched_at":
+			return d.Int64(&s.FetchedAt)
+		case "tried_at":
+			return d.Int64(&s.TriedAt)
+		case "failed_at":
+			return d.Int64(&s.FailedAt)
+		case "last_error":
+			return d.String(&s.LastError)
+		}
+		return skip(d)
+	})
+}
+
+func (k *devKeys) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("sealing")
+	w.Strings(k.Sealing)
+	w.Key("signing")
+	w.Strings(k.Signing)
+	w.ObjectEnd()
+}
+
+func (k *devKeys) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "sealing":
+			return d.Strings(&k.Sealing)
+		case "signing":
+			return d.Strings(&k.Signing)
+		}
+		return skip(d)
+	})
+}
+
+func (c *checkSessionConfig) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putString(w, "cookie", c.Cookie)
+	w.Key("clients")
+	if c.Clients == nil {
+		w.Null()
+	} else {
+		ids := make([]string, 0, len(c.Clients))
+		for id := range c.Clients {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids) // as json.Marshal writes a map
+		w.ObjectStart()
+		for _, id := range ids {
+			w.Key(id)
+			w.Strings(c.Clients[id])
+		}
+		w.ObjectEnd()
+	}
+	w.ObjectEnd()
+}
+
+func (a *logoutContextAnswer) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	putStringOmit(w, "client_id", a.ClientID)
+	putStringOmit(w, "client_name", a.ClientName)
+	putStringOmit(w, "post_logout_redirect_uri", a.PostLogoutRedirectURI)
+	putStringOmit(w, "state", a.State)
+	putStringOmit(w, "ui_locales", a.UILocales)
+	w.Key("show_signout_prompt")
+	w.Bool(a.ShowSignoutPrompt)
+	w.Key("signed_out")
+	w.Bool(a.SignedOut)
+	w.Key("frontchannel_logout")
+	if a.FrontchannelLogout == nil {
+		w.Null()
+	} else {
+		w.ArrayStart()
+		for _, f := range a.FrontchannelLogout {
+			w.ObjectStart()
+			putString(w, "client_id", f.ClientID)
+			putString(w, "url", f.URL)
+			w.ObjectEnd()
+		}
+		w.ArrayEnd()
+	}
+	putInt(w, "expires_at", a.Expires)
+	putBoolOmit(w, "withheld", a.Withheld)
+	w.ObjectEnd()
+}
+
+// stringMember returns the string member name of the JSON object body, or "" when body is
+// not such an object or the member is absent or not a string: for a provider's error
+// answer, which is only logged.
+func stringMember(body []byte, name string) string {
+	s, err := stringMemberStrict(body, name)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// stringMemberStrict reads the string member name of the JSON object body as
+// json.Unmarshal read it into a struct with that one string field: an error when body is
+// not JSON, not an object (null is one, empty), or the member is not a string (null
+// reads as ""); of a repeated member, the last.
+func stringMemberStrict(body []byte, name string) (string, error) {
+	var s string
+	err := jsonx.Decode(body, func(d *jsonx.Decoder) error {
+		return d.Object(func(member string) error {
+			if member == name {
+				return d.String(&s)
+			}
+			return skip(d)
+		})
+	})
+	return s, err
+}
