@@ -14,6 +14,11 @@ import (
 // of replicas not yet upgraded read the same; json_test.go holds each type to
 // json.Marshal). Readers match member names exactly: these records are only ever written
 // by Exeunt, with these names.
+//
+// The put helpers and the DecodeJSON methods are marked //go:noinline, as are the
+// Writer's small methods and the DecodeJSON methods of core/oidc, core/jose and
+// core/etcdv3: a copy at each call site (for a DecodeJSON, of its closure) cost the module
+// about 70 KB (BENCHMARKS.md, "Issue 15: encoding/json out of the module").
 
 // rawJSON is a JSON value kept as its bytes, as json.RawMessage (whose two methods it
 // has, for the tests' encoding/json): written compacted, read as it is, null included.
@@ -33,28 +38,33 @@ func (m *rawJSON) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+//go:noinline
 func putString(w *jsonx.Writer, name, s string) {
 	w.Key(name)
 	w.String(s)
 }
 
+//go:noinline
 func putStringOmit(w *jsonx.Writer, name, s string) {
 	if s != "" {
 		putString(w, name, s)
 	}
 }
 
+//go:noinline
 func putInt(w *jsonx.Writer, name string, n int64) {
 	w.Key(name)
 	w.Int(n)
 }
 
+//go:noinline
 func putIntOmit(w *jsonx.Writer, name string, n int64) {
 	if n != 0 {
 		putInt(w, name, n)
 	}
 }
 
+//go:noinline
 func putBoolOmit(w *jsonx.Writer, name string, b bool) {
 	if b {
 		w.Key(name)
@@ -62,6 +72,7 @@ func putBoolOmit(w *jsonx.Writer, name string, b bool) {
 	}
 }
 
+//go:noinline
 func putStringsOmit(w *jsonx.Writer, name string, list []string) {
 	if len(list) > 0 {
 		w.Key(name)
@@ -94,6 +105,7 @@ func (s *session) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (s *session) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -142,6 +154,7 @@ func (r *sessionRecord) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (r *sessionRecord) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -189,6 +202,7 @@ func (j *deliveryJob) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (j *deliveryJob) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -247,6 +261,7 @@ func (c *logoutContext) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (c *logoutContext) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -291,6 +306,7 @@ func (f *flowState) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (f *flowState) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -316,6 +332,7 @@ func (c *csrfClaims) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (c *csrfClaims) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -347,6 +364,7 @@ func (c assertionClaims) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (c *assertionClaims) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -401,6 +419,7 @@ func (s *providerState) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (s *providerState) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -438,6 +457,7 @@ func (k *devKeys) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
+//go:noinline
 func (k *devKeys) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {

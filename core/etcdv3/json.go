@@ -166,6 +166,7 @@ func boolOmitEmpty(w *jsonx.Writer, name string, b bool) {
 
 // The answers.
 
+//go:noinline
 func (h *ResponseHeader) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -183,6 +184,7 @@ func (h *ResponseHeader) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (kv *KeyValue) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -237,6 +239,7 @@ func decodePointer[T any, P interface {
 	return (*p).DecodeJSON(d)
 }
 
+//go:noinline
 func (r *RangeResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -254,6 +257,7 @@ func (r *RangeResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *PutResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -267,6 +271,7 @@ func (r *PutResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *DeleteRangeResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -282,6 +287,7 @@ func (r *DeleteRangeResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *TxnResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -307,6 +313,7 @@ func (r *TxnResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (o *TxnResponseOp) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -322,6 +329,7 @@ func (o *TxnResponseOp) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *LeaseGrantResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -339,10 +347,12 @@ func (r *LeaseGrantResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *LeaseRevokeResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return decodeHeaderOnly(d, &r.Header)
 }
 
+//go:noinline
 func (r *CompactionResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return decodeHeaderOnly(d, &r.Header)
 }
@@ -357,6 +367,7 @@ func decodeHeaderOnly(d *jsonx.Decoder, h *ResponseHeader) error {
 	})
 }
 
+//go:noinline
 func (r *LeaseKeepAliveResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -372,6 +383,7 @@ func (r *LeaseKeepAliveResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *LeaseTimeToLiveResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -401,6 +413,7 @@ func (r *LeaseTimeToLiveResponse) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (r *AuthenticateResponse) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {

@@ -203,6 +203,7 @@ type streamError struct {
 	Message  string `json:"message"`
 }
 
+//go:noinline
 func (m *keepAliveMessage) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -216,6 +217,7 @@ func (m *keepAliveMessage) DecodeJSON(d *jsonx.Decoder) error {
 	})
 }
 
+//go:noinline
 func (e *streamError) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -236,6 +238,7 @@ type gatewayError struct {
 	Code    *int    `json:"code"`
 }
 
+//go:noinline
 func (e *gatewayError) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {

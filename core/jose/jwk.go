@@ -210,6 +210,8 @@ func (s *JSONWebKeySet) Key(kid string) []JSONWebKey {
 
 // DecodeJSON reads the members ParseJWK looks at, by their exact names (RFC 7517's
 // names are case-sensitive; go-jose's JSON fork matches them exactly too).
+//
+//go:noinline
 func (m *jwkMembers) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {

@@ -46,6 +46,8 @@ func (w *Writer) sep() {
 }
 
 // ObjectStart opens an object.
+//
+//go:noinline
 func (w *Writer) ObjectStart() {
 	w.sep()
 	w.buf = append(w.buf, '{')
@@ -53,12 +55,16 @@ func (w *Writer) ObjectStart() {
 }
 
 // ObjectEnd closes it.
+//
+//go:noinline
 func (w *Writer) ObjectEnd() {
 	w.buf = append(w.buf, '}')
 	w.comma = true
 }
 
 // ArrayStart opens an array.
+//
+//go:noinline
 func (w *Writer) ArrayStart() {
 	w.sep()
 	w.buf = append(w.buf, '[')
@@ -66,6 +72,8 @@ func (w *Writer) ArrayStart() {
 }
 
 // ArrayEnd closes it.
+//
+//go:noinline
 func (w *Writer) ArrayEnd() {
 	w.buf = append(w.buf, ']')
 	w.comma = true
@@ -86,18 +94,24 @@ func (w *Writer) String(s string) {
 }
 
 // Int writes n.
+//
+//go:noinline
 func (w *Writer) Int(n int64) {
 	w.sep()
 	w.buf = strconv.AppendInt(w.buf, n, 10)
 }
 
 // Uint writes n.
+//
+//go:noinline
 func (w *Writer) Uint(n uint64) {
 	w.sep()
 	w.buf = strconv.AppendUint(w.buf, n, 10)
 }
 
 // IntString writes n as a string, as encoding/json writes an int64 field tagged ",string".
+//
+//go:noinline
 func (w *Writer) IntString(n int64) {
 	w.sep()
 	w.buf = append(w.buf, '"')
@@ -106,12 +120,16 @@ func (w *Writer) IntString(n int64) {
 }
 
 // Bool writes true or false.
+//
+//go:noinline
 func (w *Writer) Bool(b bool) {
 	w.sep()
 	w.buf = strconv.AppendBool(w.buf, b)
 }
 
 // Null writes null.
+//
+//go:noinline
 func (w *Writer) Null() {
 	w.sep()
 	w.buf = append(w.buf, "null"...)

@@ -14,6 +14,8 @@ import (
 // did; claims sets and JOSE headers with a repeated name are refused before that.
 
 // DecodeJSON reads a discovery document's members (or the copy providerState keeps).
+//
+//go:noinline
 func (m *ProviderMetadata) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		switch name {
@@ -123,6 +125,7 @@ var idTokenClaimNames = []string{"iss", "sub", "aud", "azp", "nonce", "sid", "em
 
 func (c *idTokenClaims) claimNames() []string { return idTokenClaimNames }
 
+//go:noinline
 func (c *idTokenClaims) DecodeJSON(d *jsonx.Decoder) error {
 	r := claimReader{d: d}
 	return r.read(func(name string) error {
@@ -161,6 +164,7 @@ var logoutTokenClaimNames = []string{"iss", "sub", "sid", "aud", "iat", "exp", "
 
 func (c *logoutTokenClaims) claimNames() []string { return logoutTokenClaimNames }
 
+//go:noinline
 func (c *logoutTokenClaims) DecodeJSON(d *jsonx.Decoder) error {
 	r := claimReader{d: d}
 	return r.read(func(name string) error {
@@ -279,6 +283,7 @@ type jwksDocument struct {
 	Keys *[][]byte
 }
 
+//go:noinline
 func (j *jwksDocument) DecodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(name string) error {
 		if name != "keys" {
