@@ -25,7 +25,9 @@ func Decode(data []byte, read func(d *Decoder) error) error {
 	if err := checkValid(data); err != nil {
 		return err
 	}
-	return read(&Decoder{data: data})
+	d := &Decoder{data: data}
+	d.stack = d.stackArr[:0]
+	return read(d)
 }
 
 // Decoder reads the values of one valid JSON document in order: each reader method takes
@@ -35,6 +37,8 @@ type Decoder struct {
 	data  []byte
 	i     int
 	stack []string // the member names down to the value being read, for TypeError
+	// stackArr holds the first levels of stack, so that reading a record allocates none.
+	stackArr [6]string
 }
 
 // TypeError is a value of the wrong type for its reader, as json.UnmarshalTypeError:
@@ -288,9 +292,39 @@ func isNumber(s string) bool {
 	return sc.number() == nil && sc.i == len(s)
 }
 
+// smallInt reads the next value if it is a number of at most 18 digits with no fraction
+// or exponent, without allocating; ok false leaves the decoder where it was.
+func (d *Decoder) smallInt() (n int64, ok bool) {
+	if d.Kind() != '0' {
+		return 0, false
+	}
+	i, neg := d.i, false
+	if d.data[i] == '-' {
+		neg = true
+		i++
+	}
+	start := i
+	for i < len(d.data) && isDigit(d.data[i]) && i-start < 18 {
+		n = n*10 + int64(d.data[i]-'0')
+		i++
+	}
+	if i == start || (i < len(d.data) && (isDigit(d.data[i]) || d.data[i] == '.' || d.data[i] == 'e' || d.data[i] == 'E')) {
+		return 0, false
+	}
+	d.i = i
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // Int64 reads a whole number into *v.
 func (d *Decoder) Int64(v *int64) error {
 	if d.Null() {
+		return nil
+	}
+	if n, ok := d.smallInt(); ok {
+		*v = n
 		return nil
 	}
 	lit, ok := d.number()
@@ -307,8 +341,11 @@ func (d *Decoder) Int64(v *int64) error {
 
 // Int reads a whole number into *v.
 func (d *Decoder) Int(v *int) error {
-	var n int64
 	if d.Null() {
+		return nil
+	}
+	if n, ok := d.smallInt(); ok {
+		*v = int(n)
 		return nil
 	}
 	lit, ok := d.number()

@@ -17,7 +17,8 @@ type Marshaler interface {
 // Marshal returns what v writes, or the first error of its writing (a raw value that is not
 // JSON, a float that is NaN or infinite), as json.Marshal would fail.
 func Marshal(v Marshaler) ([]byte, error) {
-	var w Writer
+	// One allocation for the records Exeunt writes (a session is about 300 bytes).
+	w := Writer{buf: make([]byte, 0, 512)}
 	v.EncodeJSON(&w)
 	return w.Bytes()
 }

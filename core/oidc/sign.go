@@ -73,13 +73,15 @@ func (s *Signer) Sign(typ string, claims any) (string, error) {
 	if typ == "" {
 		return "", errors.New(`oidc: sign: empty "typ"`)
 	}
-	var w jsonx.Writer
+	var payload []byte
+	var err error
 	if m, ok := claims.(jsonx.Marshaler); ok {
-		m.EncodeJSON(&w)
+		payload, err = jsonx.Marshal(m)
 	} else {
+		var w jsonx.Writer
 		w.Any(claims)
+		payload, err = w.Bytes()
 	}
-	payload, err := w.Bytes()
 	if err != nil {
 		return "", errors.New("oidc: sign: claims do not serialize: " + err.Error())
 	}
