@@ -107,39 +107,22 @@ func (s *session) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (s *session) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "sid":
-			return d.String(&s.SID)
-		case "sub":
-			return d.String(&s.Sub)
-		case "idp":
-			return d.String(&s.IdP)
-		case "iss":
-			return d.String(&s.Iss)
-		case "psid":
-			return d.String(&s.PSID)
-		case "idt":
-			return d.String(&s.IDToken)
-		case "email":
-			return d.String(&s.Email)
-		case "name":
-			return d.String(&s.Name)
-		case "auth_time":
-			return d.Int64(&s.AuthTime)
-		case "iat":
-			return d.Int64(&s.Created)
-		case "exp":
-			return d.Int64(&s.Expires)
-		case "seen":
-			return d.Int64(&s.Seen)
-		case "clients":
-			return d.Strings(&s.Clients)
-		case "ev":
-			return d.Bool(&s.EmailVerified)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "sid", Into: &s.SID},
+		jsonx.Field{Name: "sub", Into: &s.Sub},
+		jsonx.Field{Name: "idp", Into: &s.IdP},
+		jsonx.Field{Name: "iss", Into: &s.Iss},
+		jsonx.Field{Name: "psid", Into: &s.PSID},
+		jsonx.Field{Name: "idt", Into: &s.IDToken},
+		jsonx.Field{Name: "email", Into: &s.Email},
+		jsonx.Field{Name: "name", Into: &s.Name},
+		jsonx.Field{Name: "auth_time", Into: &s.AuthTime},
+		jsonx.Field{Name: "iat", Into: &s.Created},
+		jsonx.Field{Name: "exp", Into: &s.Expires},
+		jsonx.Field{Name: "seen", Into: &s.Seen},
+		jsonx.Field{Name: "clients", Into: &s.Clients},
+		jsonx.Field{Name: "ev", Into: &s.EmailVerified},
+	)
 }
 
 func (r *sessionRecord) EncodeJSON(w *jsonx.Writer) {
@@ -156,25 +139,15 @@ func (r *sessionRecord) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (r *sessionRecord) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "sid":
-			return d.String(&r.SID)
-		case "sub":
-			return d.String(&r.Sub)
-		case "idp":
-			return d.String(&r.IdP)
-		case "iss":
-			return d.String(&r.Iss)
-		case "psid":
-			return d.String(&r.PSID)
-		case "clients":
-			return d.Strings(&r.Clients)
-		case "exp":
-			return d.Int64(&r.Expires)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "sid", Into: &r.SID},
+		jsonx.Field{Name: "sub", Into: &r.Sub},
+		jsonx.Field{Name: "idp", Into: &r.IdP},
+		jsonx.Field{Name: "iss", Into: &r.Iss},
+		jsonx.Field{Name: "psid", Into: &r.PSID},
+		jsonx.Field{Name: "clients", Into: &r.Clients},
+		jsonx.Field{Name: "exp", Into: &r.Expires},
+	)
 }
 
 func (j *deliveryJob) EncodeJSON(w *jsonx.Writer) {
@@ -263,37 +236,21 @@ func (c *logoutContext) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (c *logoutContext) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "id":
-			return d.String(&c.ID)
-		case "client_id":
-			return d.String(&c.ClientID)
-		case "redirect_uri":
-			return d.String(&c.RedirectURI)
-		case "state":
-			return d.String(&c.State)
-		case "ui_locales":
-			return d.String(&c.UILocales)
-		case "logout_hint":
-			return d.String(&c.LogoutHint)
-		case "sid":
-			return d.String(&c.SID)
-		case "sub":
-			return d.String(&c.Sub)
-		case "idp":
-			return d.String(&c.IdP)
-		case "clients":
-			return d.Strings(&c.Clients)
-		case "prompt":
-			return d.Bool(&c.Prompt)
-		case "signed_out":
-			return d.Bool(&c.SignedOut)
-		case "exp":
-			return d.Int64(&c.Expires)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "id", Into: &c.ID},
+		jsonx.Field{Name: "client_id", Into: &c.ClientID},
+		jsonx.Field{Name: "redirect_uri", Into: &c.RedirectURI},
+		jsonx.Field{Name: "state", Into: &c.State},
+		jsonx.Field{Name: "ui_locales", Into: &c.UILocales},
+		jsonx.Field{Name: "logout_hint", Into: &c.LogoutHint},
+		jsonx.Field{Name: "sid", Into: &c.SID},
+		jsonx.Field{Name: "sub", Into: &c.Sub},
+		jsonx.Field{Name: "idp", Into: &c.IdP},
+		jsonx.Field{Name: "clients", Into: &c.Clients},
+		jsonx.Field{Name: "prompt", Into: &c.Prompt},
+		jsonx.Field{Name: "signed_out", Into: &c.SignedOut},
+		jsonx.Field{Name: "exp", Into: &c.Expires},
+	)
 }
 
 func (f *flowState) EncodeJSON(w *jsonx.Writer) {
@@ -308,21 +265,13 @@ func (f *flowState) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (f *flowState) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "state":
-			return d.String(&f.State)
-		case "nonce":
-			return d.String(&f.Nonce)
-		case "verifier":
-			return d.String(&f.Verifier)
-		case "idp":
-			return d.String(&f.Provider)
-		case "return":
-			return d.String(&f.Return)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "state", Into: &f.State},
+		jsonx.Field{Name: "nonce", Into: &f.Nonce},
+		jsonx.Field{Name: "verifier", Into: &f.Verifier},
+		jsonx.Field{Name: "idp", Into: &f.Provider},
+		jsonx.Field{Name: "return", Into: &f.Return},
+	)
 }
 
 func (c *csrfClaims) EncodeJSON(w *jsonx.Writer) {
@@ -334,15 +283,10 @@ func (c *csrfClaims) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (c *csrfClaims) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "ctx":
-			return d.String(&c.Context)
-		case "jti":
-			return d.String(&c.JTI)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "ctx", Into: &c.Context},
+		jsonx.Field{Name: "jti", Into: &c.JTI},
+	)
 }
 
 func (c assertionClaims) EncodeJSON(w *jsonx.Writer) {
@@ -366,40 +310,19 @@ func (c assertionClaims) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (c *assertionClaims) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "iss":
-			return d.String(&c.Iss)
-		case "aud":
-			return d.String(&c.Aud)
-		case "sub":
-			return d.String(&c.Sub)
-		case "sid":
-			return d.String(&c.SID)
-		case "idp":
-			return d.String(&c.IdP)
-		case "email":
-			return d.String(&c.Email)
-		case "name":
-			return d.String(&c.Name)
-		case "auth_time":
-			return d.Int64(&c.AuthTime)
-		case "iat":
-			return d.Int64(&c.Iat)
-		case "exp":
-			return d.Int64(&c.Exp)
-		case "email_verified":
-			if d.Null() {
-				c.EmailVerified = nil
-				return nil
-			}
-			if c.EmailVerified == nil {
-				c.EmailVerified = new(bool)
-			}
-			return d.Bool(c.EmailVerified)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "iss", Into: &c.Iss},
+		jsonx.Field{Name: "aud", Into: &c.Aud},
+		jsonx.Field{Name: "sub", Into: &c.Sub},
+		jsonx.Field{Name: "sid", Into: &c.SID},
+		jsonx.Field{Name: "idp", Into: &c.IdP},
+		jsonx.Field{Name: "email", Into: &c.Email},
+		jsonx.Field{Name: "name", Into: &c.Name},
+		jsonx.Field{Name: "auth_time", Into: &c.AuthTime},
+		jsonx.Field{Name: "iat", Into: &c.Iat},
+		jsonx.Field{Name: "exp", Into: &c.Exp},
+		jsonx.Field{Name: "email_verified", Into: &c.EmailVerified},
+	)
 }
 
 func (s *providerState) EncodeJSON(w *jsonx.Writer) {
@@ -459,15 +382,10 @@ func (k *devKeys) EncodeJSON(w *jsonx.Writer) {
 
 //go:noinline
 func (k *devKeys) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "sealing":
-			return d.Strings(&k.Sealing)
-		case "signing":
-			return d.Strings(&k.Signing)
-		}
-		return skip(d)
-	})
+	return d.Fields(
+		jsonx.Field{Name: "sealing", Into: &k.Sealing},
+		jsonx.Field{Name: "signing", Into: &k.Signing},
+	)
 }
 
 func (c *checkSessionConfig) EncodeJSON(w *jsonx.Writer) {

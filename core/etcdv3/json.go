@@ -168,20 +168,12 @@ func boolOmitEmpty(w *jsonx.Writer, name string, b bool) {
 
 //go:noinline
 func (h *ResponseHeader) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "cluster_id":
-			return d.Uint64String(&h.ClusterID)
-		case "member_id":
-			return d.Uint64String(&h.MemberID)
-		case "revision":
-			return d.Int64String(&h.Revision)
-		case "raft_term":
-			return d.Uint64String(&h.RaftTerm)
-		}
-		d.Skip()
-		return nil
-	})
+	return d.Fields(
+		jsonx.Field{Name: "cluster_id", Into: jsonx.StringUint64(&h.ClusterID)},
+		jsonx.Field{Name: "member_id", Into: jsonx.StringUint64(&h.MemberID)},
+		jsonx.Field{Name: "revision", Into: jsonx.StringInt64(&h.Revision)},
+		jsonx.Field{Name: "raft_term", Into: jsonx.StringUint64(&h.RaftTerm)},
+	)
 }
 
 //go:noinline
@@ -331,20 +323,12 @@ func (o *TxnResponseOp) DecodeJSON(d *jsonx.Decoder) error {
 
 //go:noinline
 func (r *LeaseGrantResponse) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "header":
-			return r.Header.DecodeJSON(d)
-		case "ID":
-			return d.Int64String(&r.ID)
-		case "TTL":
-			return d.Int64String(&r.TTL)
-		case "error":
-			return d.String(&r.Error)
-		}
-		d.Skip()
-		return nil
-	})
+	return d.Fields(
+		jsonx.Field{Name: "header", Into: r.Header.DecodeJSON},
+		jsonx.Field{Name: "ID", Into: jsonx.StringInt64(&r.ID)},
+		jsonx.Field{Name: "TTL", Into: jsonx.StringInt64(&r.TTL)},
+		jsonx.Field{Name: "error", Into: &r.Error},
+	)
 }
 
 //go:noinline
@@ -369,18 +353,11 @@ func decodeHeaderOnly(d *jsonx.Decoder, h *ResponseHeader) error {
 
 //go:noinline
 func (r *LeaseKeepAliveResponse) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "header":
-			return r.Header.DecodeJSON(d)
-		case "ID":
-			return d.Int64String(&r.ID)
-		case "TTL":
-			return d.Int64String(&r.TTL)
-		}
-		d.Skip()
-		return nil
-	})
+	return d.Fields(
+		jsonx.Field{Name: "header", Into: r.Header.DecodeJSON},
+		jsonx.Field{Name: "ID", Into: jsonx.StringInt64(&r.ID)},
+		jsonx.Field{Name: "TTL", Into: jsonx.StringInt64(&r.TTL)},
+	)
 }
 
 //go:noinline
@@ -415,14 +392,8 @@ func (r *LeaseTimeToLiveResponse) DecodeJSON(d *jsonx.Decoder) error {
 
 //go:noinline
 func (r *AuthenticateResponse) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "header":
-			return r.Header.DecodeJSON(d)
-		case "token":
-			return d.String(&r.Token)
-		}
-		d.Skip()
-		return nil
-	})
+	return d.Fields(
+		jsonx.Field{Name: "header", Into: r.Header.DecodeJSON},
+		jsonx.Field{Name: "token", Into: &r.Token},
+	)
 }

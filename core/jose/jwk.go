@@ -213,41 +213,15 @@ func (s *JSONWebKeySet) Key(kid string) []JSONWebKey {
 //
 //go:noinline
 func (m *jwkMembers) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "kty":
-			return d.String(&m.Kty)
-		case "kid":
-			return d.String(&m.Kid)
-		case "alg":
-			return d.String(&m.Alg)
-		case "use":
-			return d.String(&m.Use)
-		case "crv":
-			return d.String(&m.Crv)
-		case "n":
-			return optionalString(d, &m.N)
-		case "e":
-			return optionalString(d, &m.E)
-		case "x":
-			return optionalString(d, &m.X)
-		case "y":
-			return optionalString(d, &m.Y)
-		}
-		d.Skip()
-		return nil
-	})
-}
-
-// optionalString reads a string into *p as encoding/json reads into a *string: null
-// makes it nil.
-func optionalString(d *jsonx.Decoder, p **string) error {
-	if d.Null() {
-		*p = nil
-		return nil
-	}
-	if *p == nil {
-		*p = new(string)
-	}
-	return d.String(*p)
+	return d.Fields(
+		jsonx.Field{Name: "kty", Into: &m.Kty},
+		jsonx.Field{Name: "kid", Into: &m.Kid},
+		jsonx.Field{Name: "alg", Into: &m.Alg},
+		jsonx.Field{Name: "use", Into: &m.Use},
+		jsonx.Field{Name: "crv", Into: &m.Crv},
+		jsonx.Field{Name: "n", Into: &m.N},
+		jsonx.Field{Name: "e", Into: &m.E},
+		jsonx.Field{Name: "x", Into: &m.X},
+		jsonx.Field{Name: "y", Into: &m.Y},
+	)
 }

@@ -17,34 +17,19 @@ import (
 //
 //go:noinline
 func (m *ProviderMetadata) DecodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(name string) error {
-		switch name {
-		case "issuer":
-			return d.String(&m.Issuer)
-		case "authorization_endpoint":
-			return d.String(&m.AuthorizationEndpoint)
-		case "token_endpoint":
-			return d.String(&m.TokenEndpoint)
-		case "jwks_uri":
-			return d.String(&m.JWKSURI)
-		case "end_session_endpoint":
-			return d.String(&m.EndSessionEndpoint)
-		case "frontchannel_logout_supported":
-			return d.Bool(&m.FrontchannelLogoutSupported)
-		case "frontchannel_logout_session_supported":
-			return d.Bool(&m.FrontchannelLogoutSessionSupported)
-		case "backchannel_logout_supported":
-			return d.Bool(&m.BackchannelLogoutSupported)
-		case "backchannel_logout_session_supported":
-			return d.Bool(&m.BackchannelLogoutSessionSupported)
-		case "id_token_signing_alg_values_supported":
-			return d.Strings(&m.IDTokenSigningAlgValuesSupported)
-		case "code_challenge_methods_supported":
-			return d.Strings(&m.CodeChallengeMethodsSupported)
-		}
-		d.Skip()
-		return nil
-	})
+	return d.Fields(
+		jsonx.Field{Name: "issuer", Into: &m.Issuer},
+		jsonx.Field{Name: "authorization_endpoint", Into: &m.AuthorizationEndpoint},
+		jsonx.Field{Name: "token_endpoint", Into: &m.TokenEndpoint},
+		jsonx.Field{Name: "jwks_uri", Into: &m.JWKSURI},
+		jsonx.Field{Name: "end_session_endpoint", Into: &m.EndSessionEndpoint},
+		jsonx.Field{Name: "frontchannel_logout_supported", Into: &m.FrontchannelLogoutSupported},
+		jsonx.Field{Name: "frontchannel_logout_session_supported", Into: &m.FrontchannelLogoutSessionSupported},
+		jsonx.Field{Name: "backchannel_logout_supported", Into: &m.BackchannelLogoutSupported},
+		jsonx.Field{Name: "backchannel_logout_session_supported", Into: &m.BackchannelLogoutSessionSupported},
+		jsonx.Field{Name: "id_token_signing_alg_values_supported", Into: &m.IDTokenSigningAlgValuesSupported},
+		jsonx.Field{Name: "code_challenge_methods_supported", Into: &m.CodeChallengeMethodsSupported},
+	)
 }
 
 // EncodeJSON writes the metadata as encoding/json wrote it from the fields' tags.
