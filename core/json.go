@@ -87,22 +87,22 @@ func skip(d *jsonx.Decoder) error {
 }
 
 func (s *session) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	putString(w, "sid", s.SID)
-	putString(w, "sub", s.Sub)
-	putString(w, "idp", s.IdP)
-	putString(w, "iss", s.Iss)
-	putStringOmit(w, "psid", s.PSID)
-	putStringOmit(w, "idt", s.IDToken)
-	putStringOmit(w, "email", s.Email)
-	putStringOmit(w, "name", s.Name)
-	putInt(w, "auth_time", s.AuthTime)
-	putInt(w, "iat", s.Created)
-	putInt(w, "exp", s.Expires)
-	putInt(w, "seen", s.Seen)
-	putStringsOmit(w, "clients", s.Clients)
-	putBoolOmit(w, "ev", s.EmailVerified)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "sid", From: &s.SID},
+		jsonx.Out{Name: "sub", From: &s.Sub},
+		jsonx.Out{Name: "idp", From: &s.IdP},
+		jsonx.Out{Name: "iss", From: &s.Iss},
+		jsonx.Out{Name: "psid", From: &s.PSID, OmitEmpty: true},
+		jsonx.Out{Name: "idt", From: &s.IDToken, OmitEmpty: true},
+		jsonx.Out{Name: "email", From: &s.Email, OmitEmpty: true},
+		jsonx.Out{Name: "name", From: &s.Name, OmitEmpty: true},
+		jsonx.Out{Name: "auth_time", From: &s.AuthTime},
+		jsonx.Out{Name: "iat", From: &s.Created},
+		jsonx.Out{Name: "exp", From: &s.Expires},
+		jsonx.Out{Name: "seen", From: &s.Seen},
+		jsonx.Out{Name: "clients", From: &s.Clients, OmitEmpty: true},
+		jsonx.Out{Name: "ev", From: &s.EmailVerified, OmitEmpty: true},
+	)
 }
 
 //go:noinline
@@ -126,15 +126,15 @@ func (s *session) DecodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *sessionRecord) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	putString(w, "sid", r.SID)
-	putString(w, "sub", r.Sub)
-	putString(w, "idp", r.IdP)
-	putString(w, "iss", r.Iss)
-	putStringOmit(w, "psid", r.PSID)
-	putStringsOmit(w, "clients", r.Clients)
-	putInt(w, "exp", r.Expires)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "sid", From: &r.SID},
+		jsonx.Out{Name: "sub", From: &r.Sub},
+		jsonx.Out{Name: "idp", From: &r.IdP},
+		jsonx.Out{Name: "iss", From: &r.Iss},
+		jsonx.Out{Name: "psid", From: &r.PSID, OmitEmpty: true},
+		jsonx.Out{Name: "clients", From: &r.Clients, OmitEmpty: true},
+		jsonx.Out{Name: "exp", From: &r.Expires},
+	)
 }
 
 //go:noinline
@@ -217,21 +217,21 @@ func (j *deliveryJob) DecodeJSON(d *jsonx.Decoder) error {
 }
 
 func (c *logoutContext) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	putString(w, "id", c.ID)
-	putStringOmit(w, "client_id", c.ClientID)
-	putStringOmit(w, "redirect_uri", c.RedirectURI)
-	putStringOmit(w, "state", c.State)
-	putStringOmit(w, "ui_locales", c.UILocales)
-	putStringOmit(w, "logout_hint", c.LogoutHint)
-	putStringOmit(w, "sid", c.SID)
-	putStringOmit(w, "sub", c.Sub)
-	putStringOmit(w, "idp", c.IdP)
-	putStringsOmit(w, "clients", c.Clients)
-	putBoolOmit(w, "prompt", c.Prompt)
-	putBoolOmit(w, "signed_out", c.SignedOut)
-	putInt(w, "exp", c.Expires)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "id", From: &c.ID},
+		jsonx.Out{Name: "client_id", From: &c.ClientID, OmitEmpty: true},
+		jsonx.Out{Name: "redirect_uri", From: &c.RedirectURI, OmitEmpty: true},
+		jsonx.Out{Name: "state", From: &c.State, OmitEmpty: true},
+		jsonx.Out{Name: "ui_locales", From: &c.UILocales, OmitEmpty: true},
+		jsonx.Out{Name: "logout_hint", From: &c.LogoutHint, OmitEmpty: true},
+		jsonx.Out{Name: "sid", From: &c.SID, OmitEmpty: true},
+		jsonx.Out{Name: "sub", From: &c.Sub, OmitEmpty: true},
+		jsonx.Out{Name: "idp", From: &c.IdP, OmitEmpty: true},
+		jsonx.Out{Name: "clients", From: &c.Clients, OmitEmpty: true},
+		jsonx.Out{Name: "prompt", From: &c.Prompt, OmitEmpty: true},
+		jsonx.Out{Name: "signed_out", From: &c.SignedOut, OmitEmpty: true},
+		jsonx.Out{Name: "exp", From: &c.Expires},
+	)
 }
 
 //go:noinline
@@ -254,13 +254,13 @@ func (c *logoutContext) DecodeJSON(d *jsonx.Decoder) error {
 }
 
 func (f *flowState) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	putString(w, "state", f.State)
-	putString(w, "nonce", f.Nonce)
-	putString(w, "verifier", f.Verifier)
-	putString(w, "idp", f.Provider)
-	putString(w, "return", f.Return)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "state", From: &f.State},
+		jsonx.Out{Name: "nonce", From: &f.Nonce},
+		jsonx.Out{Name: "verifier", From: &f.Verifier},
+		jsonx.Out{Name: "idp", From: &f.Provider},
+		jsonx.Out{Name: "return", From: &f.Return},
+	)
 }
 
 //go:noinline
@@ -275,10 +275,10 @@ func (f *flowState) DecodeJSON(d *jsonx.Decoder) error {
 }
 
 func (c *csrfClaims) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	putString(w, "ctx", c.Context)
-	putString(w, "jti", c.JTI)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "ctx", From: &c.Context},
+		jsonx.Out{Name: "jti", From: &c.JTI},
+	)
 }
 
 //go:noinline
@@ -290,22 +290,19 @@ func (c *csrfClaims) DecodeJSON(d *jsonx.Decoder) error {
 }
 
 func (c assertionClaims) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	putString(w, "iss", c.Iss)
-	putString(w, "aud", c.Aud)
-	putString(w, "sub", c.Sub)
-	putString(w, "sid", c.SID)
-	putString(w, "idp", c.IdP)
-	putStringOmit(w, "email", c.Email)
-	putStringOmit(w, "name", c.Name)
-	putInt(w, "auth_time", c.AuthTime)
-	putInt(w, "iat", c.Iat)
-	putInt(w, "exp", c.Exp)
-	if c.EmailVerified != nil {
-		w.Key("email_verified")
-		w.Bool(*c.EmailVerified)
-	}
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "iss", From: &c.Iss},
+		jsonx.Out{Name: "aud", From: &c.Aud},
+		jsonx.Out{Name: "sub", From: &c.Sub},
+		jsonx.Out{Name: "sid", From: &c.SID},
+		jsonx.Out{Name: "idp", From: &c.IdP},
+		jsonx.Out{Name: "email", From: &c.Email, OmitEmpty: true},
+		jsonx.Out{Name: "name", From: &c.Name, OmitEmpty: true},
+		jsonx.Out{Name: "auth_time", From: &c.AuthTime},
+		jsonx.Out{Name: "iat", From: &c.Iat},
+		jsonx.Out{Name: "exp", From: &c.Exp},
+		jsonx.Out{Name: "email_verified", From: &c.EmailVerified, OmitEmpty: true},
+	)
 }
 
 //go:noinline
@@ -372,12 +369,10 @@ func (s *providerState) DecodeJSON(d *jsonx.Decoder) error {
 }
 
 func (k *devKeys) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("sealing")
-	w.Strings(k.Sealing)
-	w.Key("signing")
-	w.Strings(k.Signing)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "sealing", From: &k.Sealing},
+		jsonx.Out{Name: "signing", From: &k.Signing},
+	)
 }
 
 //go:noinline

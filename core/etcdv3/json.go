@@ -11,41 +11,38 @@ import "github.com/exeunt/exeunt/core/jsonx"
 // The requests.
 
 func (r RangeRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("key")
-	w.Bytes64(r.Key)
-	bytesOmitEmpty(w, "range_end", r.RangeEnd)
-	intStringOmitEmpty(w, "limit", r.Limit)
-	intStringOmitEmpty(w, "revision", r.Revision)
-	stringOmitEmpty(w, "sort_order", string(r.SortOrder))
-	stringOmitEmpty(w, "sort_target", string(r.SortTarget))
-	boolOmitEmpty(w, "serializable", r.Serializable)
-	boolOmitEmpty(w, "keys_only", r.KeysOnly)
-	boolOmitEmpty(w, "count_only", r.CountOnly)
-	intStringOmitEmpty(w, "min_mod_revision", r.MinModRevision)
-	intStringOmitEmpty(w, "max_mod_revision", r.MaxModRevision)
-	intStringOmitEmpty(w, "min_create_revision", r.MinCreateRevision)
-	intStringOmitEmpty(w, "max_create_revision", r.MaxCreateRevision)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "key", From: &r.Key},
+		jsonx.Out{Name: "range_end", From: &r.RangeEnd, OmitEmpty: true},
+		jsonx.Out{Name: "limit", From: jsonx.StringInt64(&r.Limit), OmitEmpty: true},
+		jsonx.Out{Name: "revision", From: jsonx.StringInt64(&r.Revision), OmitEmpty: true},
+		jsonx.Out{Name: "sort_order", From: (*string)(&r.SortOrder), OmitEmpty: true},
+		jsonx.Out{Name: "sort_target", From: (*string)(&r.SortTarget), OmitEmpty: true},
+		jsonx.Out{Name: "serializable", From: &r.Serializable, OmitEmpty: true},
+		jsonx.Out{Name: "keys_only", From: &r.KeysOnly, OmitEmpty: true},
+		jsonx.Out{Name: "count_only", From: &r.CountOnly, OmitEmpty: true},
+		jsonx.Out{Name: "min_mod_revision", From: jsonx.StringInt64(&r.MinModRevision), OmitEmpty: true},
+		jsonx.Out{Name: "max_mod_revision", From: jsonx.StringInt64(&r.MaxModRevision), OmitEmpty: true},
+		jsonx.Out{Name: "min_create_revision", From: jsonx.StringInt64(&r.MinCreateRevision), OmitEmpty: true},
+		jsonx.Out{Name: "max_create_revision", From: jsonx.StringInt64(&r.MaxCreateRevision), OmitEmpty: true},
+	)
 }
 
 func (r PutRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("key")
-	w.Bytes64(r.Key)
-	bytesOmitEmpty(w, "value", r.Value)
-	intStringOmitEmpty(w, "lease", r.Lease)
-	boolOmitEmpty(w, "prev_kv", r.PrevKv)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "key", From: &r.Key},
+		jsonx.Out{Name: "value", From: &r.Value, OmitEmpty: true},
+		jsonx.Out{Name: "lease", From: jsonx.StringInt64(&r.Lease), OmitEmpty: true},
+		jsonx.Out{Name: "prev_kv", From: &r.PrevKv, OmitEmpty: true},
+	)
 }
 
 func (r DeleteRangeRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("key")
-	w.Bytes64(r.Key)
-	bytesOmitEmpty(w, "range_end", r.RangeEnd)
-	boolOmitEmpty(w, "prev_kv", r.PrevKv)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "key", From: &r.Key},
+		jsonx.Out{Name: "range_end", From: &r.RangeEnd, OmitEmpty: true},
+		jsonx.Out{Name: "prev_kv", From: &r.PrevKv, OmitEmpty: true},
+	)
 }
 
 func (r TxnRequest) EncodeJSON(w *jsonx.Writer) {
@@ -93,11 +90,10 @@ func (o TxnOp) EncodeJSON(w *jsonx.Writer) {
 }
 
 func (r LeaseGrantRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("TTL")
-	w.IntString(r.TTL)
-	intStringOmitEmpty(w, "ID", r.ID)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "TTL", From: jsonx.StringInt64(&r.TTL)},
+		jsonx.Out{Name: "ID", From: jsonx.StringInt64(&r.ID), OmitEmpty: true},
+	)
 }
 
 func (r LeaseRevokeRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
@@ -112,28 +108,24 @@ func encodeLeaseID(w *jsonx.Writer, id int64) {
 }
 
 func (r LeaseTimeToLiveRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("ID")
-	w.IntString(r.ID)
-	boolOmitEmpty(w, "keys", r.Keys)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "ID", From: jsonx.StringInt64(&r.ID)},
+		jsonx.Out{Name: "keys", From: &r.Keys, OmitEmpty: true},
+	)
 }
 
 func (r AuthenticateRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("name")
-	w.String(r.Name)
-	w.Key("password")
-	w.String(r.Password)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "name", From: &r.Name},
+		jsonx.Out{Name: "password", From: &r.Password},
+	)
 }
 
 func (r CompactionRequest) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("revision")
-	w.IntString(r.Revision)
-	boolOmitEmpty(w, "physical", r.Physical)
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "revision", From: jsonx.StringInt64(&r.Revision)},
+		jsonx.Out{Name: "physical", From: &r.Physical, OmitEmpty: true},
+	)
 }
 
 func bytesOmitEmpty(w *jsonx.Writer, name string, b []byte) {

@@ -74,3 +74,78 @@ type (
 	StringInt64  *int64
 	StringUint64 *uint64
 )
+
+// Out is one member a [Writer.Fields] writes: its name, where its value is, and whether
+// it is left out when empty (encoding/json's omitempty: "", 0, false, nil, no elements).
+// From is a *string, *int64, *int, *bool, *[]string, *[]byte (standard base64, nil as
+// null), **bool (nil as null), a [StringInt64] (written as a string, ",string"), or a
+// func(*Writer) that writes the value itself (never left out).
+type Out struct {
+	Name      string
+	From      any
+	OmitEmpty bool
+}
+
+// Fields writes an object of the fields, in order: one table per type instead of a call
+// per member, which is smaller in the module.
+//
+//go:noinline
+func (w *Writer) Fields(fields ...Out) {
+	w.ObjectStart()
+	for i := range fields {
+		f := &fields[i]
+		if f.OmitEmpty && isEmpty(f.From) {
+			continue
+		}
+		w.Key(f.Name)
+		switch p := f.From.(type) {
+		case *string:
+			w.String(*p)
+		case *int64:
+			w.Int(*p)
+		case *int:
+			w.Int(int64(*p))
+		case *bool:
+			w.Bool(*p)
+		case *[]string:
+			w.Strings(*p)
+		case *[]byte:
+			w.Bytes64(*p)
+		case **bool:
+			if *p == nil {
+				w.Null()
+			} else {
+				w.Bool(**p)
+			}
+		case StringInt64:
+			w.IntString(*p)
+		case func(*Writer):
+			p(w)
+		default:
+			panic("jsonx: Out.From of an unsupported type")
+		}
+	}
+	w.ObjectEnd()
+}
+
+func isEmpty(p any) bool {
+	switch p := p.(type) {
+	case *string:
+		return *p == ""
+	case *int64:
+		return *p == 0
+	case *int:
+		return *p == 0
+	case *bool:
+		return !*p
+	case *[]string:
+		return len(*p) == 0
+	case *[]byte:
+		return len(*p) == 0
+	case **bool:
+		return *p == nil
+	case StringInt64:
+		return *p == 0
+	}
+	return false
+}

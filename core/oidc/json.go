@@ -34,42 +34,19 @@ func (m *ProviderMetadata) DecodeJSON(d *jsonx.Decoder) error {
 
 // EncodeJSON writes the metadata as encoding/json wrote it from the fields' tags.
 func (m *ProviderMetadata) EncodeJSON(w *jsonx.Writer) {
-	w.ObjectStart()
-	w.Key("issuer")
-	w.String(m.Issuer)
-	w.Key("authorization_endpoint")
-	w.String(m.AuthorizationEndpoint)
-	w.Key("token_endpoint")
-	w.String(m.TokenEndpoint)
-	w.Key("jwks_uri")
-	w.String(m.JWKSURI)
-	if m.EndSessionEndpoint != "" {
-		w.Key("end_session_endpoint")
-		w.String(m.EndSessionEndpoint)
-	}
-	for _, b := range [...]struct {
-		name string
-		v    bool
-	}{
-		{"frontchannel_logout_supported", m.FrontchannelLogoutSupported},
-		{"frontchannel_logout_session_supported", m.FrontchannelLogoutSessionSupported},
-		{"backchannel_logout_supported", m.BackchannelLogoutSupported},
-		{"backchannel_logout_session_supported", m.BackchannelLogoutSessionSupported},
-	} {
-		if b.v {
-			w.Key(b.name)
-			w.Bool(true)
-		}
-	}
-	if len(m.IDTokenSigningAlgValuesSupported) > 0 {
-		w.Key("id_token_signing_alg_values_supported")
-		w.Strings(m.IDTokenSigningAlgValuesSupported)
-	}
-	if len(m.CodeChallengeMethodsSupported) > 0 {
-		w.Key("code_challenge_methods_supported")
-		w.Strings(m.CodeChallengeMethodsSupported)
-	}
-	w.ObjectEnd()
+	w.Fields(
+		jsonx.Out{Name: "issuer", From: &m.Issuer},
+		jsonx.Out{Name: "authorization_endpoint", From: &m.AuthorizationEndpoint},
+		jsonx.Out{Name: "token_endpoint", From: &m.TokenEndpoint},
+		jsonx.Out{Name: "jwks_uri", From: &m.JWKSURI},
+		jsonx.Out{Name: "end_session_endpoint", From: &m.EndSessionEndpoint, OmitEmpty: true},
+		jsonx.Out{Name: "frontchannel_logout_supported", From: &m.FrontchannelLogoutSupported, OmitEmpty: true},
+		jsonx.Out{Name: "frontchannel_logout_session_supported", From: &m.FrontchannelLogoutSessionSupported, OmitEmpty: true},
+		jsonx.Out{Name: "backchannel_logout_supported", From: &m.BackchannelLogoutSupported, OmitEmpty: true},
+		jsonx.Out{Name: "backchannel_logout_session_supported", From: &m.BackchannelLogoutSessionSupported, OmitEmpty: true},
+		jsonx.Out{Name: "id_token_signing_alg_values_supported", From: &m.IDTokenSigningAlgValuesSupported, OmitEmpty: true},
+		jsonx.Out{Name: "code_challenge_methods_supported", From: &m.CodeChallengeMethodsSupported, OmitEmpty: true},
+	)
 }
 
 // claimsReader is a claims set's JSON shape: it reads itself, and names the claims it
