@@ -18,8 +18,10 @@
 //     base64, raw values compacted; [Indent] is json.MarshalIndent's layout.
 //
 // What it does not do: reflection. Each type reads itself with a DecodeJSON method that
-// takes its members by name ([Decoder.Object]) and writes itself with an EncodeJSON method,
-// in the order encoding/json would (declared field order, omitempty, sorted map keys).
+// takes its members by name (a table, [Decoder.Fields], or [Decoder.Object] with a reader
+// per member) and writes itself with an EncodeJSON method ([Writer.Fields], or one call per
+// member), in the order encoding/json would (declared field order, omitempty, sorted map
+// keys).
 // Member names are matched exactly (encoding/json folds case); RATIONALE.md, "Issue 15:
 // JSON without encoding/json", says why that is safe for our own records and wanted for
 // a provider's. The differential tests and fuzz targets in this package hold it to
