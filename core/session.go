@@ -158,8 +158,8 @@ type openedCookie struct {
 // sessionCookies seals s into Set-Cookie headers, deleting chunks a previous, longer
 // cookie left behind (oldChunks is how many the request carried).
 func (e *Engine) sessionCookies(s *session, now time.Time, oldChunks int) ([]Header, error) {
-	// Marshal a copy: handing s itself to encoding/json would make every caller's
-	// session escape to the heap, an allocation on each signed-in request.
+	// Marshal a copy: handing s itself to jsonx.Marshal (an interface) would make every
+	// caller's session escape to the heap, an allocation on each signed-in request.
 	plain := *s
 	payload, err := jsonx.Marshal(&plain)
 	if err != nil {
