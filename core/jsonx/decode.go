@@ -39,6 +39,9 @@ type Decoder struct {
 	stack []string // the member names down to the value being read, for TypeError
 	// stackArr holds the first levels of stack, so that reading a record allocates none.
 	stackArr [6]string
+	// inAny counts the Any reads in progress: inside them no member name joins stack, as
+	// encoding/json names no field inside a value read into an interface.
+	inAny int
 }
 
 // TypeError is a value of the wrong type for its reader, as json.UnmarshalTypeError:
@@ -149,11 +152,17 @@ func (d *Decoder) Object(member func(name string) error) error {
 		name := d.str()
 		d.ws()
 		d.i++ // :
-		d.stack = append(d.stack, name)
-		err := member(name)
-		d.stack = d.stack[:len(d.stack)-1]
-		if err != nil {
-			return err
+		if d.inAny > 0 {
+			if err := member(name); err != nil {
+				return err
+			}
+		} else {
+			d.stack = append(d.stack, name)
+			err := member(name)
+			d.stack = d.stack[:len(d.stack)-1]
+			if err != nil {
+				return err
+			}
 		}
 		d.ws()
 		c := d.data[d.i]
@@ -465,6 +474,8 @@ func (d *Decoder) Any() (any, error) {
 		return d.str(), nil
 	case '{':
 		m := map[string]any{}
+		d.inAny++
+		defer func() { d.inAny-- }()
 		err := d.Object(func(name string) error {
 			v, err := d.Any()
 			m[name] = v
