@@ -48,6 +48,8 @@ func seeds(t testing.TB) [][]byte {
 		`{"a":1 "b":2}`, `[1 2]`, `{"a"}`, `{1:2}`, ``, ` `, `{} {}`, `"abc`, "\"a\x01\"", `"\x"`, `"\u12g4"`,
 		"\xef\xbb\xbf{}", `{"a":{"b":{"c":[[[]]]}}}`, `{"a":1,"a":2}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 		strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
+		// A number out of range inside objects read into an interface: no field is named.
+		strings.Repeat(`{"a":`, 3) + "1e400" + strings.Repeat("}", 3), `[{"a":[{"b":-1e999}]}]`,
 	} {
 		out = append(out, []byte(s))
 	}
