@@ -72,14 +72,6 @@ func putBoolOmit(w *jsonx.Writer, name string, b bool) {
 	}
 }
 
-//go:noinline
-func putStringsOmit(w *jsonx.Writer, name string, list []string) {
-	if len(list) > 0 {
-		w.Key(name)
-		w.Strings(list)
-	}
-}
-
 // skip is the reader's answer to a member it does not know.
 func skip(d *jsonx.Decoder) error {
 	d.Skip()

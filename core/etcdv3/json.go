@@ -135,27 +135,6 @@ func bytesOmitEmpty(w *jsonx.Writer, name string, b []byte) {
 	}
 }
 
-func intStringOmitEmpty(w *jsonx.Writer, name string, n int64) {
-	if n != 0 {
-		w.Key(name)
-		w.IntString(n)
-	}
-}
-
-func stringOmitEmpty(w *jsonx.Writer, name, s string) {
-	if s != "" {
-		w.Key(name)
-		w.String(s)
-	}
-}
-
-func boolOmitEmpty(w *jsonx.Writer, name string, b bool) {
-	if b {
-		w.Key(name)
-		w.Bool(true)
-	}
-}
-
 // The answers.
 
 //go:noinline
