@@ -1,13 +1,14 @@
 package core
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Logout is how sign-out behaves. Treat it as read-only.
@@ -162,14 +163,14 @@ func readBoundedInt(o *jsonObject, name string, v *int, lo, hi int) error {
 	if kind := rawKind(raw); kind != "a number" {
 		return o.fieldError(name, "must be a number, not "+kind)
 	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
+	var lit string
+	if err := jsonx.Decode(raw, func(d *jsonx.Decoder) error { return d.Number(&lit) }); err != nil {
 		return o.fieldError(name, "is not a valid JSON number: "+err.Error())
 	}
-	i, err := strconv.Atoi(n.String())
+	i, err := strconv.Atoi(lit)
 	switch {
 	case err != nil:
-		return o.fieldError(name, fmt.Sprintf("must be a whole number from %d to %d, not %s", lo, hi, n))
+		return o.fieldError(name, fmt.Sprintf("must be a whole number from %d to %d, not %s", lo, hi, lit))
 	case i < lo:
 		return o.fieldError(name, fmt.Sprintf("is %d; it must be at least %d", i, lo))
 	case i > hi:

@@ -57,7 +57,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "truncated", in: `{"health_path": "/h"`,
 			err: `exeunt configuration: is not valid JSON: it ends too early; check for a missing "}", "]" or quote`},
 		{name: "bad syntax", in: `{health_path: "/h"}`,
-			err: `exeunt configuration: is not valid JSON: invalid character 'h' (at offset 1)`},
+			err: `exeunt configuration: is not valid JSON: invalid character 'h' looking for beginning of object key string (at offset 1)`},
 		{name: "trailing data", in: `{} {}`,
 			err: `exeunt configuration: unexpected data after the closing }: the configuration must be exactly one JSON object`},
 	}

@@ -2,11 +2,12 @@ package core
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"net/url"
 	"time"
 
 	"github.com/exeunt/exeunt/core/oidc"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // The end session endpoint: OpenID Connect RP-Initiated Logout 1.0. An app sends the
@@ -221,7 +222,7 @@ func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
 			return nil, err
 		}
 		c = &assertionClaims{}
-		if err := json.Unmarshal(payload, c); err != nil {
+		if err := jsonx.Unmarshal(payload, c); err != nil {
 			return nil, err
 		}
 	}
@@ -249,7 +250,7 @@ func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Deci
 			e.logf("exeunt: end session: cannot keep the logout context: %v", err)
 			return e.failPage(lang, pageFailure(503, "unavailable"))
 		}
-		payload, _ := json.Marshal(csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
+		payload, _ := jsonx.Marshal(&csrfClaims{Context: ctx.ID, JTI: oidc.RandomID(16)})
 		token, err := e.keys.sealer.Seal(csrfPurpose, payload, now, exp)
 		if err != nil {
 			e.logf("exeunt: end session: cannot seal the confirmation token: %v", err)
@@ -281,7 +282,7 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	var tok csrfClaims
 	payload, err := e.keys.sealer.Open(csrfPurpose, params.Get("csrf"), now)
 	if err == nil {
-		err = json.Unmarshal(payload, &tok)
+		err = jsonx.Unmarshal(payload, &tok)
 	}
 	if err != nil || tok.JTI == "" || subtle.ConstantTimeCompare([]byte(tok.Context), []byte(ctx.ID)) != 1 {
 		return e.failPage(lang, pageFailure(400, "csrf"))

@@ -1,8 +1,9 @@
 package core
 
 import (
-	"encoding/json"
 	"slices"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // A failure is every error Exeunt answers itself, whichever flow finds it: one value,
@@ -63,7 +64,12 @@ func (e *Engine) answer(f failure, kind answerKind, lang string) *Response {
 		e.logf("%s", f.detail)
 	}
 	if kind == asJSON {
-		body, _ := json.Marshal(map[string]string{"error": f.oauth, "error_description": f.description})
+		var w jsonx.Writer // as json.Marshal wrote the map: names sorted
+		w.ObjectStart()
+		putString(&w, "error", f.oauth)
+		putString(&w, "error_description", f.description)
+		w.ObjectEnd()
+		body, _ := w.Bytes()
 		return &Response{Status: f.status, Body: body,
 			Headers: append([]Header{{Name: "content-type", Value: "application/json"}, {Name: "cache-control", Value: "no-store"}}, f.headers...)}
 	}

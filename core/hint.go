@@ -3,8 +3,9 @@ package core
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // ownAssertion recognizes an id_token_hint that is, byte for byte, an assertion this VM
@@ -51,7 +52,7 @@ func assertionPayload(raw string) (assertionClaims, bool) {
 	if err != nil {
 		return c, false
 	}
-	if json.Unmarshal(plain, &c) != nil {
+	if jsonx.Unmarshal(plain, &c) != nil {
 		return c, false
 	}
 	return c, true

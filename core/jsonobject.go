@@ -2,22 +2,23 @@ package core
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // jsonObject is one JSON object of the configuration, read strictly: its fields are
 // taken one by one with the typed getters, and rejectUnknown then reports any field
-// nobody asked for. encoding/json alone would silently keep the last of two repeated
-// keys and report unknown or mistyped fields without saying which object they are in.
+// nobody asked for. A plain JSON reader (encoding/json, core/jsonx's Unmarshal) would
+// silently keep the last of two repeated keys and report unknown or mistyped fields
+// without saying which object they are in.
 type jsonObject struct {
 	path   string // of this object: "" at the top, else e.g. "providers[0]" or "cookie"
 	keys   []string
-	values map[string]json.RawMessage
+	values map[string][]byte
 	known  []string       // the fields asked for, in the order asked, for rejectUnknown's hint
 	rec    *fieldRecorder // non-nil only for ConfigFields: see config_fields.go
 }
@@ -27,15 +28,23 @@ func readTopObject(data []byte) (*jsonObject, error) {
 	if i := bytes.Index(data, utf8BOM); i >= 0 && len(bytes.TrimSpace(data[:i])) == 0 {
 		return nil, &ConfigError{Problem: bomProblem}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	obj, err := readObject(dec, "")
-	if err != nil {
-		return nil, err
+	// What the document is, from its first byte, as long as that part is JSON: an array is
+	// named at once (whatever follows), another value once it is read whole.
+	start := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
+	if start < len(data) && data[start] == '[' {
+		return nil, notAnObject("", "an array")
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	end, err := jsonx.ValueEnd(data)
+	if err != nil {
+		return nil, syntaxError("", data, err)
+	}
+	if len(bytes.TrimLeft(data[end:], " \t\r\n")) > 0 {
+		if data[start] != '{' {
+			return nil, notAnObject("", rawKind(data[start:end]))
+		}
 		return nil, &ConfigError{Problem: "unexpected data after the closing }: the configuration must be exactly one JSON object"}
 	}
-	return obj, nil
+	return readObjectAt(data[start:end], "")
 }
 
 // utf8BOM is U+FEFF, the byte order mark, in UTF-8.
@@ -51,39 +60,39 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // what the filter refuses at start, and this is the filter's own parser.
 const bomProblem = "starts with a UTF-8 byte order mark (the bytes EF BB BF, U+FEFF), which JSON does not allow and Envoy passes to the filter unchanged; save the configuration as UTF-8 without a byte order mark (in many editors: encoding \"UTF-8\", not \"UTF-8 with BOM\")"
 
-func readObject(dec *json.Decoder, path string) (*jsonObject, error) {
-	tok, err := dec.Token()
+// readObjectAt reads raw, one JSON value known to be valid, as the object at path.
+func readObjectAt(raw []byte, path string) (*jsonObject, error) {
+	if kind := rawKind(raw); kind != "an object" {
+		return nil, notAnObject(path, kind)
+	}
+	obj := &jsonObject{path: path, values: map[string][]byte{}}
+	err := jsonx.Decode(raw, func(d *jsonx.Decoder) error {
+		return d.Object(func(key string) error {
+			value := d.Raw()
+			if _, dup := obj.values[key]; dup {
+				return obj.fieldError(key, "appears more than once; keep only one")
+			}
+			obj.keys = append(obj.keys, key)
+			obj.values[key] = value
+			return nil
+		})
+	})
 	if err != nil {
-		return nil, syntaxError(path, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		if path == "" {
-			return nil, &ConfigError{Problem: fmt.Sprintf(
-				`must be a JSON object such as {"health_path": %q}, not %s`, DefaultHealthPath, tokenKind(tok))}
+		var se *jsonx.SyntaxError
+		if errors.As(err, &se) {
+			return nil, syntaxError(path, raw, err)
 		}
-		return nil, &ConfigError{Field: path, Problem: "must be a JSON object ({...}), not " + tokenKind(tok)}
-	}
-	obj := &jsonObject{path: path, values: map[string]json.RawMessage{}}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, syntaxError(path, err)
-		}
-		key := tok.(string) // inside an object, the decoder only yields string keys here
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, syntaxError(path, err)
-		}
-		if _, dup := obj.values[key]; dup {
-			return nil, obj.fieldError(key, "appears more than once; keep only one")
-		}
-		obj.keys = append(obj.keys, key)
-		obj.values[key] = raw
-	}
-	if _, err := dec.Token(); err != nil { // the closing }
-		return nil, syntaxError(path, err)
+		return nil, err
 	}
 	return obj, nil
+}
+
+func notAnObject(path, kind string) error {
+	if path == "" {
+		return &ConfigError{Problem: fmt.Sprintf(
+			`must be a JSON object such as {"health_path": %q}, not %s`, DefaultHealthPath, kind)}
+	}
+	return &ConfigError{Field: path, Problem: "must be a JSON object ({...}), not " + kind}
 }
 
 // optionalString returns the field's string value and whether the field is present.
@@ -97,7 +106,7 @@ func (o *jsonObject) optionalString(name string) (string, bool, error) {
 		return "", false, o.fieldError(name, "must be a string, not "+kind)
 	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := jsonx.Decode(raw, func(d *jsonx.Decoder) error { return d.String(&s) }); err != nil {
 		return "", false, o.fieldError(name, "is not a valid JSON string: "+err.Error())
 	}
 	return s, true, nil
@@ -114,7 +123,7 @@ func (o *jsonObject) optionalBool(name string) (bool, bool, error) {
 		return false, false, o.fieldError(name, "must be true or false, not "+kind)
 	}
 	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
+	if err := jsonx.Decode(raw, func(d *jsonx.Decoder) error { return d.Bool(&b) }); err != nil {
 		return false, false, o.fieldError(name, "is not a valid JSON boolean: "+err.Error())
 	}
 	return b, true, nil
@@ -133,7 +142,7 @@ func (o *jsonObject) optionalStrings(name string) ([]string, bool, error) {
 		if kind := rawKind(raw); kind != "a string" {
 			return nil, false, o.fieldError(indexed(name, i), "must be a string, not "+kind)
 		}
-		if err := json.Unmarshal(raw, &out[i]); err != nil {
+		if err := jsonx.Decode(raw, func(d *jsonx.Decoder) error { return d.String(&out[i]) }); err != nil {
 			return nil, false, o.fieldError(indexed(name, i), "is not a valid JSON string: "+err.Error())
 		}
 	}
@@ -146,7 +155,7 @@ func (o *jsonObject) optionalObject(name string) (*jsonObject, bool, error) {
 	o.note(name, func(f *ConfigField) { f.Type = "object" })
 	raw, ok := o.take(name)
 	if !ok && o.rec != nil { // recording: read an absent object as {} to see its fields
-		raw, ok = json.RawMessage("{}"), true
+		raw, ok = []byte("{}"), true
 	}
 	if !ok {
 		return nil, false, nil
@@ -177,7 +186,7 @@ func (o *jsonObject) optionalObjects(name string) ([]*jsonObject, bool, error) {
 	return out, true, nil
 }
 
-func (o *jsonObject) optionalArray(name string) ([]json.RawMessage, bool, error) {
+func (o *jsonObject) optionalArray(name string) ([][]byte, bool, error) {
 	raw, ok := o.take(name)
 	if !ok {
 		return nil, false, nil
@@ -185,21 +194,22 @@ func (o *jsonObject) optionalArray(name string) ([]json.RawMessage, bool, error)
 	if kind := rawKind(raw); kind != "an array" {
 		return nil, false, o.fieldError(name, "must be a list ([...]), not "+kind)
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	var items [][]byte
+	err := jsonx.Decode(raw, func(d *jsonx.Decoder) error {
+		return d.Array(func() error {
+			items = append(items, d.Raw())
+			return nil
+		})
+	})
+	if err != nil {
 		return nil, false, o.fieldError(name, "is not a valid JSON list: "+err.Error())
 	}
 	return items, true, nil
 }
 
-// readObjectAt reads a nested object (already known to be valid JSON) found at path.
-func readObjectAt(raw json.RawMessage, path string) (*jsonObject, error) {
-	return readObject(json.NewDecoder(bytes.NewReader(raw)), path)
-}
-
 func indexed(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }
 
-func (o *jsonObject) take(name string) (json.RawMessage, bool) {
+func (o *jsonObject) take(name string) ([]byte, bool) {
 	o.note(name, nil)
 	o.known = append(o.known, name)
 	raw, ok := o.values[name]
@@ -234,40 +244,22 @@ func (o *jsonObject) fieldError(name, problem string) error {
 	return &ConfigError{Field: o.field(name), Problem: problem}
 }
 
-func syntaxError(path string, err error) error {
-	var se *json.SyntaxError
+// syntaxError is the error for data, found at path, that is not JSON: where it goes
+// wrong (the byte's offset in data, from 0), or that it is cut off.
+func syntaxError(path string, data []byte, err error) error {
+	var se *jsonx.SyntaxError
 	switch {
-	case errors.As(err, &se):
-		return &ConfigError{Field: path, Problem: fmt.Sprintf("is not valid JSON: %v (at offset %d)", se, se.Offset)}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &se) && se.AtEnd():
 		return &ConfigError{Field: path, Problem: `is not valid JSON: it ends too early; check for a missing "}", "]" or quote`}
+	case errors.As(err, &se):
+		return &ConfigError{Field: path, Problem: fmt.Sprintf("is not valid JSON: %v (at offset %d)", se, se.Offset-1)}
 	default:
 		return &ConfigError{Field: path, Problem: "is not valid JSON: " + err.Error()}
 	}
 }
 
-// tokenKind names what a json.Decoder token is, for error messages.
-func tokenKind(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			return "an array"
-		}
-		return fmt.Sprintf("%q", t.String())
-	case string:
-		return "a string"
-	case float64, json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("%T", tok)
-}
-
 // rawKind names the kind of a syntactically valid JSON value.
-func rawKind(raw json.RawMessage) string {
+func rawKind(raw []byte) string {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 {
 		return "nothing"

@@ -1,12 +1,13 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/exeunt/exeunt/core/oidc"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // keyring holds what seals cookies and signs tokens, for one VM.
@@ -92,7 +93,7 @@ func devKeyring(store Store, own *devPair) (*keyring, *devPair, error) {
 		case err != nil:
 			return nil, own, fmt.Errorf("reading generated keys from the store: %w", err)
 		default:
-			if err := json.Unmarshal(raw, &set); err != nil {
+			if err := jsonx.Unmarshal(raw, &set); err != nil {
 				return nil, own, fmt.Errorf("the generated keys in the store are corrupt: %w", err)
 			}
 		}
@@ -102,7 +103,7 @@ func devKeyring(store Store, own *devPair) (*keyring, *devPair, error) {
 		}
 		set.Sealing = append(set.Sealing, own.sealing)
 		set.Signing = append(set.Signing, own.signing)
-		b, _ := json.Marshal(set)
+		b, _ := jsonx.Marshal(&set)
 		if err := store.Set(devKeysKey, b, version); err != nil && !errors.Is(err, ErrConflict) {
 			return nil, own, fmt.Errorf("storing generated keys: %w", err)
 		}

@@ -1,12 +1,13 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/exeunt/exeunt/core/oidc"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // logoutContext is everything the pages after a logout request need, carried across
@@ -57,7 +58,7 @@ func (e *Engine) encodeLogoutID(ctx *logoutContext, urlLen int, now time.Time, t
 	if ctx.Expires == 0 {
 		ctx.Expires = now.Add(e.cfg.Logout.ContextLifetime).Unix()
 	}
-	payload, err := json.Marshal(ctx)
+	payload, err := jsonx.Marshal(ctx)
 	if err != nil {
 		return then("", err)
 	}
@@ -113,7 +114,7 @@ func (e *Engine) decodeLogoutID(id string, now time.Time, then func(*logoutConte
 // openLogoutContext parses and checks a context's payload.
 func (e *Engine) openLogoutContext(payload []byte, now time.Time) (*logoutContext, error) {
 	var ctx logoutContext
-	if err := json.Unmarshal(payload, &ctx); err != nil || ctx.ID == "" || now.Unix() >= ctx.Expires {
+	if err := jsonx.Unmarshal(payload, &ctx); err != nil || ctx.ID == "" || now.Unix() >= ctx.Expires {
 		return nil, errContextInvalid
 	}
 	// A context is only ever created after its client and redirect URI were validated;

@@ -2,8 +2,9 @@ package core
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"time"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // logoutContextEndpoint returns the logout context of a logoutId as JSON: the
@@ -35,24 +36,8 @@ func (e *Engine) logoutContextOf(v *requestView, id string, ctx *logoutContext, 
 	// belongs to: the one holding the logoutId cookie Exeunt set with it, or the live
 	// session it names.
 	own := e.ownsLogoutContext(v, id, ctx, now)
-	type frame struct {
-		ClientID string `json:"client_id"`
-		URL      string `json:"url"`
-	}
-	out := struct {
-		ClientID              string  `json:"client_id,omitempty"`
-		ClientName            string  `json:"client_name,omitempty"`
-		PostLogoutRedirectURI string  `json:"post_logout_redirect_uri,omitempty"`
-		State                 string  `json:"state,omitempty"`
-		UILocales             string  `json:"ui_locales,omitempty"`
-		ShowSignoutPrompt     bool    `json:"show_signout_prompt"`
-		SignedOut             bool    `json:"signed_out"`
-		FrontchannelLogout    []frame `json:"frontchannel_logout"`
-		Expires               int64   `json:"expires_at"`
-		// Withheld says the browser-bound fields were left out (see above).
-		Withheld bool `json:"withheld,omitempty"`
-	}{ClientID: ctx.ClientID, UILocales: ctx.UILocales,
-		ShowSignoutPrompt: ctx.Prompt, SignedOut: ctx.SignedOut, FrontchannelLogout: []frame{}, Expires: ctx.Expires, Withheld: !own}
+	out := logoutContextAnswer{ClientID: ctx.ClientID, UILocales: ctx.UILocales,
+		ShowSignoutPrompt: ctx.Prompt, SignedOut: ctx.SignedOut, FrontchannelLogout: []contextFrame{}, Expires: ctx.Expires, Withheld: !own}
 	if c := e.cfg.Client(ctx.ClientID); c != nil {
 		out.ClientName = c.Name
 	}
@@ -62,11 +47,12 @@ func (e *Engine) logoutContextOf(v *requestView, id string, ctx *logoutContext, 
 	if ctx.SignedOut && own {
 		for _, id := range ctx.Clients {
 			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
-				out.FrontchannelLogout = append(out.FrontchannelLogout, frame{ClientID: c.ClientID, URL: e.frontchannelURL(c, ctx.SID)})
+				out.FrontchannelLogout = append(out.FrontchannelLogout, contextFrame{ClientID: c.ClientID, URL: e.frontchannelURL(c, ctx.SID)})
 			}
 		}
 	}
-	body, _ := json.MarshalIndent(out, "", "  ")
+	compact, _ := jsonx.Marshal(&out)
+	body := jsonx.Indent(compact, "", "  ")
 	return Respond(&Response{Status: 200, Headers: []Header{{Name: "content-type", Value: "application/json"}, {Name: "cache-control", Value: "no-store"}}, Body: body})
 }
 
@@ -83,4 +69,25 @@ func (e *Engine) ownsLogoutContext(v *requestView, id string, ctx *logoutContext
 	}
 	s, _, err := v.session()
 	return err == nil && subtle.ConstantTimeCompare([]byte(s.SID), []byte(ctx.SID)) == 1
+}
+
+// logoutContextAnswer is logoutContextEndpoint's JSON (written by its EncodeJSON, json.go).
+type logoutContextAnswer struct {
+	ClientID              string         `json:"client_id,omitempty"`
+	ClientName            string         `json:"client_name,omitempty"`
+	PostLogoutRedirectURI string         `json:"post_logout_redirect_uri,omitempty"`
+	State                 string         `json:"state,omitempty"`
+	UILocales             string         `json:"ui_locales,omitempty"`
+	ShowSignoutPrompt     bool           `json:"show_signout_prompt"`
+	SignedOut             bool           `json:"signed_out"`
+	FrontchannelLogout    []contextFrame `json:"frontchannel_logout"`
+	Expires               int64          `json:"expires_at"`
+	// Withheld says the browser-bound fields were left out (see logoutContextOf).
+	Withheld bool `json:"withheld,omitempty"`
+}
+
+// contextFrame is one front-channel logout URL of a logoutContextAnswer.
+type contextFrame struct {
+	ClientID string `json:"client_id"`
+	URL      string `json:"url"`
 }

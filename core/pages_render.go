@@ -1,6 +1,6 @@
 package core
 
-import "encoding/json"
+import "github.com/exeunt/exeunt/core/jsonx"
 
 // The pages' markup, as Go code on an htmlWriter (html.go says why and how values are
 // escaped). Each page is a layout around its content; a content function writes the
@@ -220,11 +220,11 @@ func writeLoggedOutContent(w *htmlWriter, p *page, d loggedOutData) {
 }
 
 // checkSessionHTML is the check_session_iframe's page: its configuration as JSON in a
-// data script, then its script. json.Marshal escapes "<", ">", "&", U+2028 and U+2029,
+// data script, then its script. jsonx (as json.Marshal) escapes "<", ">", "&", U+2028 and U+2029,
 // so no value can end the script element; a JSON object needs none of the spaces
 // html/template puts around a JavaScript value that starts or ends like an identifier.
 func checkSessionHTML(c checkSessionConfig) ([]byte, error) {
-	j, err := json.Marshal(c)
+	j, err := jsonx.Marshal(&c)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/exeunt/exeunt/core/jose"
 	"github.com/exeunt/exeunt/core/oidc"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Provider metadata (discovery) and keys (JWKS) are fetched through the provider's
@@ -28,7 +29,7 @@ const (
 // providerState is what the store holds for one provider.
 type providerState struct {
 	Metadata  *oidc.ProviderMetadata `json:"metadata,omitempty"`
-	JWKS      json.RawMessage        `json:"jwks,omitempty"`
+	JWKS      rawJSON                `json:"jwks,omitempty"`
 	FetchedAt int64                  `json:"fetched_at,omitempty"` // last success
 	TriedAt   int64                  `json:"tried_at,omitempty"`   // last attempt (lease)
 	FailedAt  int64                  `json:"failed_at,omitempty"`  // last failure
@@ -56,7 +57,7 @@ func (e *Engine) providerInfo(p *Provider) (*providerView, bool) {
 		return v, v.usable(p)
 	}
 	v := &providerView{version: version}
-	if json.Unmarshal(raw, &v.state) != nil {
+	if jsonx.Unmarshal(raw, &v.state) != nil {
 		return nil, false
 	}
 	if len(v.state.JWKS) > 0 {
@@ -102,7 +103,7 @@ func (e *Engine) fetchProvider(p *Provider, now time.Time, done func(error) Deci
 				if meta != nil {
 					st.Metadata = meta
 				}
-				st.JWKS = append(json.RawMessage(nil), r.Body...)
+				st.JWKS = append(rawJSON(nil), r.Body...)
 				st.FetchedAt, st.LastError = now.Unix(), ""
 			})
 			return done(nil)
@@ -130,12 +131,12 @@ func (e *Engine) updateProvider(p *Provider, change func(*providerState)) {
 		raw, version, err := e.store.Get(providerKey(p))
 		var st providerState
 		if err == nil {
-			_ = json.Unmarshal(raw, &st)
+			_ = jsonx.Unmarshal(raw, &st)
 		} else if !errors.Is(err, ErrNotFound) {
 			return
 		}
 		change(&st)
-		b, _ := json.Marshal(st)
+		b, _ := jsonx.Marshal(&st)
 		if err := e.store.Set(providerKey(p), b, version); !errors.Is(err, ErrConflict) {
 			return
 		}
@@ -153,7 +154,7 @@ func (e *Engine) takeFetchLease(p *Provider, now time.Time) bool {
 	case err != nil:
 		return false
 	default:
-		if json.Unmarshal(raw, &st) != nil {
+		if jsonx.Unmarshal(raw, &st) != nil {
 			st = providerState{}
 		}
 	}
@@ -167,7 +168,7 @@ func (e *Engine) takeFetchLease(p *Provider, now time.Time) bool {
 		return false
 	}
 	st.TriedAt = t
-	b, _ := json.Marshal(st)
+	b, _ := jsonx.Marshal(&st)
 	return e.store.Set(providerKey(p), b, version) == nil
 }
 

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"github.com/exeunt/exeunt/core/oidc"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // session is the edge session: who signed in, through which provider, and which
@@ -130,7 +131,7 @@ func (e *Engine) unseal(raw string, now time.Time) (session, error) {
 		return session{}, err
 	}
 	var s session
-	if err := json.Unmarshal(payload, &s); err != nil || s.SID == "" || s.Sub == "" {
+	if err := jsonx.Unmarshal(payload, &s); err != nil || s.SID == "" || s.Sub == "" {
 		return session{}, errors.New("session cookie content is malformed")
 	}
 	if len(e.sessions) >= maxCachedSessions {
@@ -157,10 +158,10 @@ type openedCookie struct {
 // sessionCookies seals s into Set-Cookie headers, deleting chunks a previous, longer
 // cookie left behind (oldChunks is how many the request carried).
 func (e *Engine) sessionCookies(s *session, now time.Time, oldChunks int) ([]Header, error) {
-	// Marshal a copy: handing s itself to encoding/json would make every caller's
-	// session escape to the heap, an allocation on each signed-in request.
+	// Marshal a copy: handing s itself to jsonx.Marshal (an interface) would make every
+	// caller's session escape to the heap, an allocation on each signed-in request.
 	plain := *s
-	payload, err := json.Marshal(&plain)
+	payload, err := jsonx.Marshal(&plain)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package core
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/exeunt/exeunt/core/jose"
 	"github.com/exeunt/exeunt/core/oidc"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Sign-in: the authorization code flow with PKCE (RFC 7636, S256), state and nonce
@@ -58,7 +59,7 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 	flow := flowState{State: oidc.RandomID(24), Nonce: oidc.RandomID(24), Provider: p.Scheme, Return: returnURL}
 	verifier, challenge := oidc.NewPKCE()
 	flow.Verifier = verifier
-	payload, _ := json.Marshal(flow)
+	payload, _ := jsonx.Marshal(&flow)
 	sealed, err := e.keys.sealer.Seal(flowPurpose, payload, now, now.Add(flowLifetime))
 	if err != nil {
 		e.logf("exeunt: sealing the sign-in state: %v", err)
@@ -151,7 +152,7 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 	payload, err := e.keys.sealer.Open(flowPurpose, raw, now)
 	var flow flowState
 	if err == nil {
-		err = json.Unmarshal(payload, &flow)
+		err = jsonx.Unmarshal(payload, &flow)
 	}
 	if err != nil || subtle.ConstantTimeCompare([]byte(flow.State), []byte(state)) != 1 || flow.Provider != p.Scheme {
 		return fail(400, "signin_mismatch")
@@ -223,17 +224,14 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				e.logf("exeunt: provider %s: token endpoint %s did not answer", p.Scheme, tokenURL)
 				return fail(504, "signin_timeout", p.DisplayName)
 			case r.Status != 200:
-				var oe struct {
-					Error string `json:"error"`
-				}
-				_ = json.Unmarshal(r.Body, &oe)
-				if check := tokenRefusalOfExeunt(r.Status, oe.Error); check != "" {
+				oauthError := stringMember(r.Body, "error")
+				if check := tokenRefusalOfExeunt(r.Status, oauthError); check != "" {
 					// RFC 6749 §5.2: the provider refuses Exeunt itself, not this sign-in;
 					// starting again fails the same way until the configuration changes.
-					e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s: the provider refuses Exeunt's own registration, so no sign-in can complete; %s", p.Scheme, r.Status, oe.Error, check)
+					e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s: the provider refuses Exeunt's own registration, so no sign-in can complete; %s", p.Scheme, r.Status, oauthError, check)
 					return fail(502, "signin_misconfigured")
 				}
-				e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s", p.Scheme, r.Status, oe.Error)
+				e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s", p.Scheme, r.Status, oauthError)
 				if r.Status < 400 || r.Status >= 500 {
 					// The provider failed (a 5xx, or an answer a token endpoint never
 					// gives): it did not refuse this sign-in, it could not do it now.
@@ -241,14 +239,12 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				}
 				return fail(400, "signin_token_refused")
 			}
-			var tr struct {
-				IDToken string `json:"id_token"`
-			}
-			if err := json.Unmarshal(r.Body, &tr); err != nil || tr.IDToken == "" {
+			idToken, err := stringMemberStrict(r.Body, "id_token")
+			if err != nil || idToken == "" {
 				e.logf("exeunt: provider %s: token response without an id_token", p.Scheme)
 				return fail(502, "signin_bad_answer")
 			}
-			return e.finishSignIn(p, flow, tr.IDToken, clearFlow, cs, lang, now)
+			return e.finishSignIn(p, flow, idToken, clearFlow, cs, lang, now)
 		}}
 }
 

@@ -1,11 +1,12 @@
 package core
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/exeunt/exeunt/core/etcdv3"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // The delivery queue on etcd: delivery/<job id> holds the job (JSON, with each item's
@@ -24,7 +25,7 @@ func (d etcdDeliveries) enqueue(job deliveryJob, now time.Time, then func(error)
 	if err != nil {
 		return then(err)
 	}
-	raw, _ := json.Marshal(job)
+	raw, _ := jsonx.Marshal(&job)
 	return b.withLease(job.keepUntil(b.set.BackchannelTimeout), now, func(lease int64, done func(error) Decision) Decision {
 		return b.put(etcdv3.PutRequest{Key: key, Value: raw, Lease: lease}, done)
 	}, func(err error) Decision {
@@ -78,7 +79,7 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, the
 			kv := resp.Kvs[i]
 			_, parts, perr := b.layout.Parse(kv.Key)
 			var job deliveryJob
-			if perr != nil || len(parts) != 1 || json.Unmarshal(kv.Value, &job) != nil ||
+			if perr != nil || len(parts) != 1 || jsonx.Unmarshal(kv.Value, &job) != nil ||
 				job.keepUntil(b.set.BackchannelTimeout).Before(now) {
 				return step(i + 1) // not a job, or one past its time: the lease collects it
 			}
@@ -95,7 +96,7 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, the
 				noteNext(job)
 				return step(i + 1)
 			}
-			raw, _ := json.Marshal(job)
+			raw, _ := jsonx.Marshal(&job)
 			return b.txn(etcdv3.CompareAndSwap(kv.Key, kv.ModRevision, raw, kv.Lease), func(tr *etcdv3.TxnResponse, err error) Decision {
 				switch {
 				case err != nil:
@@ -132,7 +133,7 @@ func (d etcdDeliveries) finish(jobID, client string, now time.Time, change func(
 				return then(fmt.Errorf("store etcd: cannot read a delivery job: %w", err))
 			}
 			var job deliveryJob
-			if len(resp.Kvs) == 0 || json.Unmarshal(resp.Kvs[0].Value, &job) != nil {
+			if len(resp.Kvs) == 0 || jsonx.Unmarshal(resp.Kvs[0].Value, &job) != nil {
 				return then(nil) // gone already
 			}
 			kv := resp.Kvs[0]
@@ -148,7 +149,7 @@ func (d etcdDeliveries) finish(jobID, client string, now time.Time, change func(
 			if len(items) == 0 {
 				op = etcdv3.CompareAndDelete(key, kv.ModRevision)
 			} else {
-				raw, _ := json.Marshal(job)
+				raw, _ := jsonx.Marshal(&job)
 				op = etcdv3.CompareAndSwap(key, kv.ModRevision, raw, kv.Lease)
 			}
 			return b.txn(op, func(tr *etcdv3.TxnResponse, err error) Decision {

@@ -1,12 +1,13 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/exeunt/exeunt/core/etcdv3"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Revocations on etcd: a revocation is a put of revoked/<sid> (its value the session's
@@ -105,7 +106,7 @@ func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now t
 		ops := []etcdv3.TxnOp{{Put: &etcdv3.PutRequest{Key: revKey, Value: untilValue(until, nil), Lease: lease}},
 			{DeleteRange: &etcdv3.DeleteRangeRequest{Key: recKey}}}
 		if jobLease != 0 {
-			raw, _ := json.Marshal(job)
+			raw, _ := jsonx.Marshal(&job)
 			ops = append(ops, etcdv3.TxnOp{Put: &etcdv3.PutRequest{Key: jobKey, Value: raw, Lease: jobLease}})
 		}
 		op := etcdv3.TxnRequest{Compare: []etcdv3.Compare{{Key: revKey, Target: etcdv3.TargetCreate, Result: etcdv3.Equal, Number: 0}}, Success: ops}

@@ -1,13 +1,14 @@
 package core
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/exeunt/exeunt/core/etcdv3"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Claims, the session index and logout contexts on etcd: read and written directly
@@ -99,7 +100,7 @@ func (s etcdSessions) recordPut(rec sessionRecord, lease int64) (etcdv3.PutReque
 	if err != nil {
 		return etcdv3.PutRequest{}, err
 	}
-	raw, _ := json.Marshal(rec)
+	raw, _ := jsonx.Marshal(&rec)
 	return etcdv3.PutRequest{Key: key, Value: untilValue(time.Unix(rec.Expires, 0), raw), Lease: lease}, nil
 }
 
@@ -199,7 +200,7 @@ func (s etcdSessions) find(iss, psid, sub string, now time.Time, then func([]ses
 					for _, kv := range op.Range.Kvs {
 						var r sessionRecord
 						_, raw, ok := readUntilValue(kv.Value)
-						if !ok || json.Unmarshal(raw, &r) != nil || r.Expires <= now.Unix() ||
+						if !ok || jsonx.Unmarshal(raw, &r) != nil || r.Expires <= now.Unix() ||
 							r.Iss != iss || (psid != "" && r.PSID != psid) || (sub != "" && r.Sub != sub) {
 							continue
 						}

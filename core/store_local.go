@@ -1,12 +1,13 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // The local backend: every port on Proxy-Wasm shared data (the Store), shared by the
@@ -106,7 +107,7 @@ func (r localRevocations) end(sid string, until time.Time, job deliveryJob, now 
 	if len(job.Items) == 0 {
 		return then(ended{}, nil)
 	}
-	raw, _ := json.Marshal(job)
+	raw, _ := jsonx.Marshal(&job)
 	if err := deliveries.put(r.store, sid, string(raw), job.keepUntil(r.timeout), now); err != nil {
 		return then(ended{unqueued: err}, nil)
 	}
@@ -156,7 +157,7 @@ func (c localClaims) claimed(kind claimKind, id string, now time.Time, then func
 type localSessions struct{ store Store }
 
 func (l localSessions) put(rec sessionRecord, now time.Time) error {
-	raw, _ := json.Marshal(rec)
+	raw, _ := jsonx.Marshal(&rec)
 	return sessionRecords.put(l.store, rec.SID, string(raw), time.Unix(rec.Expires, 0), now)
 }
 
@@ -216,7 +217,7 @@ func (l localSessions) record(sid string, now time.Time) (sessionRecord, bool) {
 		return sessionRecord{}, false
 	}
 	var r sessionRecord
-	if json.Unmarshal([]byte(raw), &r) != nil {
+	if jsonx.Unmarshal([]byte(raw), &r) != nil {
 		return sessionRecord{}, false
 	}
 	return r, true
@@ -309,7 +310,7 @@ type localDeliveries struct {
 }
 
 func (l localDeliveries) enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision {
-	raw, _ := json.Marshal(job)
+	raw, _ := jsonx.Marshal(&job)
 	return then(deliveries.put(l.store, newDeliveryJobID(), string(raw), job.keepUntil(l.timeout), now))
 }
 
@@ -331,7 +332,7 @@ func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, th
 		err := deliveries.update(l.store, ent.id, now, func(old string, found bool) mapUpdate {
 			claimed = claimed[:0]
 			job = deliveryJob{}
-			if !found || json.Unmarshal([]byte(old), &job) != nil {
+			if !found || jsonx.Unmarshal([]byte(old), &job) != nil {
 				return mapUpdate{keep: true}
 			}
 			for i := range job.Items {
@@ -345,7 +346,7 @@ func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, th
 			if len(claimed) == 0 {
 				return mapUpdate{keep: true}
 			}
-			raw, _ := json.Marshal(job)
+			raw, _ := jsonx.Marshal(&job)
 			return mapUpdate{value: string(raw), until: time.Unix(ent.until, 0)}
 		})
 		if err != nil {
@@ -370,7 +371,7 @@ func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, th
 func (l localDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {
 	err := deliveries.update(l.store, jobID, now, func(old string, found bool) mapUpdate {
 		var job deliveryJob
-		if !found || json.Unmarshal([]byte(old), &job) != nil {
+		if !found || jsonx.Unmarshal([]byte(old), &job) != nil {
 			return mapUpdate{keep: true}
 		}
 		items := job.Items[:0]
@@ -384,7 +385,7 @@ func (l localDeliveries) finish(jobID, client string, now time.Time, change func
 			return mapUpdate{delete: true}
 		}
 		job.Items = items
-		raw, _ := json.Marshal(job)
+		raw, _ := jsonx.Marshal(&job)
 		return mapUpdate{value: string(raw), until: job.keepUntil(l.timeout)}
 	})
 	return then(err)

@@ -1,6 +1,6 @@
 package core
 
-import "encoding/json"
+import "github.com/exeunt/exeunt/core/jsonx"
 
 // discoveryDocument is Exeunt's OpenID Provider metadata (OpenID Connect Discovery
 // 1.0) as its apps see it: where its keys are and which sign-out features it offers.
@@ -23,7 +23,10 @@ func (e *Engine) discoveryDocument() *Response {
 	if e.cfg.Logout.SessionManagement {
 		doc["check_session_iframe"] = e.cfg.IssuerOrigin + e.cfg.Paths.CheckSession
 	}
-	b, _ := json.MarshalIndent(doc, "", "  ")
+	var w jsonx.Writer
+	w.Any(doc) // names sorted, as json.Marshal writes a map
+	compact, _ := w.Bytes()
+	b := jsonx.Indent(compact, "", "  ")
 	return jsonResponse(200, b, "public, max-age=300")
 }
 

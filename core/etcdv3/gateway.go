@@ -1,8 +1,9 @@
 package etcdv3
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // DefaultAPIPrefix is where etcd's gRPC-gateway serves the v3 API. etcd 3.4 (Debian 12's
@@ -46,6 +47,8 @@ type Op interface {
 	// check refuses a message etcd would refuse, or that would mean something else than
 	// intended (an empty key ranges over nothing, a zero TTL is no lease).
 	check() error
+	// EncodeJSON writes the message as the gateway reads it (json.go).
+	EncodeJSON(w *jsonx.Writer)
 }
 
 // Request builds the HTTP request for op. token, when not empty, is a token from
@@ -63,7 +66,7 @@ func (g Gateway) Request(op Op, token string) (Request, error) {
 	if err := checkToken(token); err != nil {
 		return Request{}, fmt.Errorf("etcdv3: %s: %w", path, err)
 	}
-	body, err := json.Marshal(op)
+	body, err := jsonx.Marshal(op)
 	if err != nil {
 		return Request{}, fmt.Errorf("etcdv3: %s: encoding the request: %w", path, err)
 	}

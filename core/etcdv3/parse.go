@@ -1,11 +1,12 @@
 package etcdv3
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // MaxResponseBytes is the largest answer the Parse methods read: a range that could return
@@ -65,14 +66,7 @@ func (g Gateway) ParseLeaseRevoke(status int, body []byte) (*LeaseRevokeResponse
 // stream, {"result": {...}}, or {"error": {...}}. A lease that is gone is [ErrLeaseNotFound].
 func (g Gateway) ParseLeaseKeepAlive(status int, body []byte) (*LeaseKeepAliveResponse, error) {
 	path := LeaseKeepAliveRequest{}.endpoint()
-	var wrapper struct {
-		Result *LeaseKeepAliveResponse `json:"result"`
-		// grpc-gateway v1's runtime.StreamError (etcd 3.4 pins grpc-gateway v1.9.5).
-		Error *struct {
-			GRPCCode int    `json:"grpc_code"`
-			Message  string `json:"message"`
-		} `json:"error"`
-	}
+	var wrapper keepAliveMessage
 	if err := g.parse(path, status, body, &wrapper, nil); err != nil {
 		return nil, err
 	}
@@ -126,12 +120,12 @@ func (g Gateway) ParseCompaction(status int, body []byte) (*CompactionResponse, 
 
 // parse decodes a 200 answer into v, and anything else into an *Error. header, when not nil,
 // must have a revision: every answer of etcd's has one, so a 200 without it is not etcd's.
-func (g Gateway) parse(endpoint string, status int, body []byte, v any, header *ResponseHeader) error {
+func (g Gateway) parse(endpoint string, status int, body []byte, v jsonx.Unmarshaler, header *ResponseHeader) error {
 	return g.decode(endpoint, status, body, v, header, excerpt)
 }
 
 // decode is parse with show saying what of a body an error message may quote.
-func (g Gateway) decode(endpoint string, status int, body []byte, v any, header *ResponseHeader, show func([]byte) string) error {
+func (g Gateway) decode(endpoint string, status int, body []byte, v jsonx.Unmarshaler, header *ResponseHeader, show func([]byte) string) error {
 	if len(body) > MaxResponseBytes {
 		return g.notEtcd(endpoint, status, fmt.Sprintf("an answer of %d bytes, over the %d bytes read: page the range with a limit", len(body), MaxResponseBytes))
 	}
@@ -140,15 +134,15 @@ func (g Gateway) decode(endpoint string, status int, body []byte, v any, header 
 	}
 	// A 200 body that is JSON may hold records (or a token): its content is never quoted,
 	// only that of a body that is not JSON at all (a page from something else than etcd).
-	if !json.Valid(body) {
+	if !jsonx.Valid(body) {
 		return g.notEtcd(endpoint, status, "a body that is not JSON: "+show(body))
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		// encoding/json's messages quote the value; only the field's name is safe to say.
+	if err := jsonx.Unmarshal(body, v); err != nil {
+		// A reader's messages may quote the value; only the field's name is safe to say.
 		what := "a field of another type"
-		var typeErr *json.UnmarshalTypeError
+		var typeErr *jsonx.TypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			what = fmt.Sprintf("field %q is not a %s", typeErr.Field, typeErr.Type)
+			what = fmt.Sprintf("field %q is not of type %s", typeErr.Field, typeErr.Type)
 		}
 		return g.notEtcd(endpoint, status, "JSON that is not the gateway's answer: "+what)
 	}
@@ -161,12 +155,8 @@ func (g Gateway) decode(endpoint string, status int, body []byte, v any, header 
 // errorFrom reads the gateway's error body, {"error": "...", "message": "...", "code": N}
 // (grpc-gateway v1 runtime.DefaultHTTPError; "error" repeats the message).
 func (g Gateway) errorFrom(endpoint string, status int, body []byte) error {
-	var e struct {
-		Error   *string `json:"error"`
-		Message *string `json:"message"`
-		Code    *int    `json:"code"`
-	}
-	if err := json.Unmarshal(body, &e); err != nil || e.Code == nil || (e.Message == nil && e.Error == nil) {
+	var e gatewayError
+	if err := jsonx.Unmarshal(body, &e); err != nil || e.Code == nil || (e.Message == nil && e.Error == nil) {
 		return g.notEtcd(endpoint, status, excerpt(body))
 	}
 	message := ""
@@ -198,4 +188,81 @@ func excerpt(body []byte) string {
 	}
 	s = strings.ToValidUTF8(s, "?")
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// keepAliveMessage is the one message of the keepalive stream: {"result": {...}}, or
+// grpc-gateway v1's runtime.StreamError (etcd 3.4 pins grpc-gateway v1.9.5),
+// {"error": {"grpc_code": N, "message": "..."}}.
+type keepAliveMessage struct {
+	Result *LeaseKeepAliveResponse `json:"result"`
+	Error  *streamError            `json:"error"`
+}
+
+type streamError struct {
+	GRPCCode int    `json:"grpc_code"`
+	Message  string `json:"message"`
+}
+
+//go:noinline
+func (m *keepAliveMessage) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "result":
+			return decodePointer(d, &m.Result)
+		case "error":
+			return decodePointer(d, &m.Error)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+//go:noinline
+func (e *streamError) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "grpc_code":
+			return d.Int(&e.GRPCCode)
+		case "message":
+			return d.String(&e.Message)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+// gatewayError is grpc-gateway v1's runtime.DefaultHTTPError body.
+type gatewayError struct {
+	Error   *string `json:"error"`
+	Message *string `json:"message"`
+	Code    *int    `json:"code"`
+}
+
+//go:noinline
+func (e *gatewayError) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(name string) error {
+		switch name {
+		case "error":
+			return decodeOptional(d, &e.Error, d.String)
+		case "message":
+			return decodeOptional(d, &e.Message, d.String)
+		case "code":
+			return decodeOptional(d, &e.Code, d.Int)
+		}
+		d.Skip()
+		return nil
+	})
+}
+
+// decodeOptional reads a value into *p as encoding/json reads into a pointer: null makes
+// it nil, anything else is read into a new (or the present) value.
+func decodeOptional[T any](d *jsonx.Decoder, p **T, read func(*T) error) error {
+	if d.Null() {
+		*p = nil
+		return nil
+	}
+	if *p == nil {
+		*p = new(T)
+	}
+	return read(*p)
 }

@@ -2,10 +2,11 @@ package etcdv3
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // MaxTxnOps is etcd's default cap on the operations in one branch of a transaction
@@ -44,38 +45,47 @@ type Compare struct {
 	Value    []byte
 }
 
-// MarshalJSON writes the compare with its target_union member named after Target, always,
-// even when it is zero: a compare on "create_revision 0" must say so.
-func (c Compare) MarshalJSON() ([]byte, error) {
-	type wire struct {
-		Key            []byte        `json:"key"`
-		RangeEnd       []byte        `json:"range_end,omitempty"`
-		Target         CompareTarget `json:"target"`
-		Result         CompareResult `json:"result"`
-		Version        *string       `json:"version,omitempty"`
-		CreateRevision *string       `json:"create_revision,omitempty"`
-		ModRevision    *string       `json:"mod_revision,omitempty"`
-		Value          *string       `json:"value,omitempty"`
-		Lease          *string       `json:"lease,omitempty"`
-	}
-	w := wire{Key: c.Key, RangeEnd: c.RangeEnd, Target: c.Target, Result: c.Result}
+// EncodeJSON writes the compare with its target_union member named after Target, always,
+// even when it is zero: a compare on "create_revision 0" must say so. An unknown Target
+// (which check refuses first) is written as no member.
+func (c Compare) EncodeJSON(w *jsonx.Writer) {
+	w.ObjectStart()
+	w.Key("key")
+	w.Bytes64(c.Key)
+	bytesOmitEmpty(w, "range_end", c.RangeEnd)
+	w.Key("target")
+	w.String(string(c.Target))
+	w.Key("result")
+	w.String(string(c.Result))
 	n := strconv.FormatInt(c.Number, 10)
 	switch c.Target {
 	case TargetVersion:
-		w.Version = &n
+		w.Key("version")
+		w.String(n)
 	case TargetCreate:
-		w.CreateRevision = &n
+		w.Key("create_revision")
+		w.String(n)
 	case TargetMod:
-		w.ModRevision = &n
-	case TargetLease:
-		w.Lease = &n
+		w.Key("mod_revision")
+		w.String(n)
 	case TargetValue:
-		v := base64.StdEncoding.EncodeToString(c.Value)
-		w.Value = &v
-	default:
-		return nil, fmt.Errorf("etcdv3: unknown compare target %q", c.Target)
+		w.Key("value")
+		w.String(base64.StdEncoding.EncodeToString(c.Value))
+	case TargetLease:
+		w.Key("lease")
+		w.String(n)
 	}
-	return json.Marshal(w)
+	w.ObjectEnd()
+}
+
+// MarshalJSON is EncodeJSON for encoding/json (the tests' differential checks), which
+// refuses an unknown Target.
+func (c Compare) MarshalJSON() ([]byte, error) {
+	switch c.Target {
+	case TargetVersion, TargetCreate, TargetMod, TargetValue, TargetLease:
+		return jsonx.Marshal(c)
+	}
+	return nil, fmt.Errorf("etcdv3: unknown compare target %q", c.Target)
 }
 
 func (c Compare) check() error {

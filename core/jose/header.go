@@ -1,9 +1,10 @@
 package jose
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Header is a protected JOSE header, read by [parseHeader]'s rules.
@@ -15,11 +16,11 @@ type Header struct {
 	// Type is "typ", or "" when absent.
 	Type string
 	// members is every member, raw, for [Header.Member].
-	members map[string]json.RawMessage
+	members map[string][]byte
 }
 
 // Member returns the raw JSON of member name, and whether it is present.
-func (h Header) Member(name string) (json.RawMessage, bool) {
+func (h Header) Member(name string) ([]byte, bool) {
 	v, ok := h.members[name]
 	return v, ok
 }
@@ -57,7 +58,7 @@ func parseHeader(data []byte) (Header, error) {
 			}
 			continue
 		}
-		if json.Unmarshal(raw, f.dest) != nil || raw[0] != '"' {
+		if raw[0] != '"' || jsonx.Decode(raw, func(d *jsonx.Decoder) error { return d.String(f.dest) }) != nil {
 			return Header{}, fmt.Errorf("%w: header %q is not a string", ErrMalformed, f.name)
 		}
 	}
@@ -75,19 +76,19 @@ var errNotObject = errors.New("not a JSON object")
 // would silently keep the last, another reader the first, and a header or claims set
 // must mean one thing to everyone who reads it.
 //
-// json.Valid checks the whole document first, without allocating; the walk over the
+// jsonx.Valid checks the whole document first, without allocating; the walk over the
 // top-level members below then only has to find where each name and value ends in text
 // known to be valid JSON. (A json.Decoder walking tokens did the same with about a dozen
 // allocations per member.) FuzzParseObject compares it with that decoder.
-func parseObject(data []byte) (map[string]json.RawMessage, error) {
-	if !json.Valid(data) {
+func parseObject(data []byte) (map[string][]byte, error) {
+	if !jsonx.Valid(data) {
 		return nil, errNotObject
 	}
 	i := skipSpace(data, 0)
 	if data[i] != '{' {
 		return nil, errNotObject
 	}
-	members := make(map[string]json.RawMessage)
+	members := make(map[string][]byte)
 	i = skipSpace(data, i+1)
 	if data[i] == '}' {
 		return members, nil
@@ -127,7 +128,7 @@ func memberName(quoted []byte) (string, error) {
 		return string(quoted[1 : len(quoted)-1]), nil
 	}
 	var name string
-	err := json.Unmarshal(quoted, &name)
+	err := jsonx.Decode(quoted, func(d *jsonx.Decoder) error { return d.String(&name) })
 	return name, err
 }
 
@@ -188,8 +189,8 @@ func valueEnd(data []byte, i int) int {
 }
 
 // CheckUniqueMembers reports an error when data is not one JSON object or names a
-// member twice: for callers that decode a verified payload with encoding/json, which
-// keeps the last of duplicate members without a word.
+// member twice: for callers that decode a verified payload with a reader that would keep
+// the last of duplicate members without a word (as encoding/json and core/jsonx do).
 func CheckUniqueMembers(data []byte) error {
 	_, err := parseObject(data)
 	return err

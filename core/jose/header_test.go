@@ -57,7 +57,7 @@ func FuzzParseObject(f *testing.F) {
 		if (err == nil) != ok {
 			t.Fatalf("parseObject(%q): err %v, reference ok %v", data, err, ok)
 		}
-		if ok && !maps.EqualFunc(got, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+		if ok && !maps.EqualFunc(got, want, func(a []byte, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
 			t.Fatalf("parseObject(%q) = %q, reference %q", data, got, want)
 		}
 	})

@@ -4,11 +4,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // ErrUnknownKeyID: a JWE names a "kid" the caller has no key for.
@@ -99,14 +100,16 @@ func dirHeader(kid string, extra map[string]any) ([]byte, error) {
 	if kid != "" {
 		header["kid"] = kid
 	}
-	rawHeader, err := json.Marshal(header) // map keys are written sorted
+	var w jsonx.Writer
+	w.Any(header) // names sorted, as json.Marshal writes a map
+	rawHeader, err := w.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("jose: header: %v", err)
 	}
 	return rawHeader, nil
 }
 
-// plainDirHeader writes the header without encoding/json's reflection when every name
+// plainDirHeader writes the header without a map and its sorting when every name
 // and string value is plain (printable ASCII that json.Marshal writes as it is) and every
 // other value an int64 or int, and at most eight members: the byte-for-byte same document
 // json.Marshal writes for the map (held to it by TestDirHeaderAsJSONMarshal). Otherwise it
@@ -243,7 +246,7 @@ func decryptDir(token string, aeadFor func(kid string) (cipher.AEAD, error)) (He
 		return Header{}, nil, err
 	}
 	var enc string
-	if encRaw, ok := h.Member("enc"); !ok || json.Unmarshal(encRaw, &enc) != nil || h.Algorithm != "dir" || enc != "A256GCM" {
+	if encRaw, ok := h.Member("enc"); !ok || jsonx.Decode(encRaw, func(d *jsonx.Decoder) error { return d.String(&enc) }) != nil || h.Algorithm != "dir" || enc != "A256GCM" {
 		return Header{}, nil, fmt.Errorf("%w: not \"alg\":\"dir\", \"enc\":\"A256GCM\"", ErrMalformed)
 	}
 	if len(raw[2]) != gcmIVSize || len(raw[4]) != gcmTagSize {

@@ -5,10 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // JSONWebKey is a public key from a JWK (RFC 7517 §4) with the members Exeunt reads.
@@ -51,7 +52,7 @@ func ParseJWK(data []byte) (JSONWebKey, error) {
 		return JSONWebKey{}, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
 	}
 	var m jwkMembers
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := jsonx.Unmarshal(data, &m); err != nil {
 		return JSONWebKey{}, fmt.Errorf("%w: %v", ErrUnsupportedKey, err)
 	}
 	var key any
@@ -160,20 +161,13 @@ func okpKey(m jwkMembers) (ed25519.PublicKey, error) {
 
 // MarshalPublicJWKS writes {"keys":[...]} for keys, which must be P-256 public keys:
 // each as {"use":"sig","kty":"EC","kid":...,"crv":"P-256","alg":"ES256","x":...,"y":...},
-// the members in the order go-jose wrote them, so the published document is unchanged.
+// the members in the order go-jose wrote them ("use", "kid" and "alg" left out when
+// empty), so the published document is unchanged.
 func MarshalPublicJWKS(keys []JSONWebKey) ([]byte, error) {
-	type ecJWK struct {
-		Use string `json:"use,omitempty"`
-		Kty string `json:"kty"`
-		Kid string `json:"kid,omitempty"`
-		Crv string `json:"crv"`
-		Alg string `json:"alg,omitempty"`
-		X   string `json:"x"`
-		Y   string `json:"y"`
-	}
-	out := struct {
-		Keys []ecJWK `json:"keys"`
-	}{Keys: make([]ecJWK, 0, len(keys))}
+	var w jsonx.Writer
+	w.ObjectStart()
+	w.Key("keys")
+	w.ArrayStart()
 	for _, k := range keys {
 		pub, ok := k.Key.(*ecdsa.PublicKey)
 		if !ok || pub.Curve != elliptic.P256() {
@@ -183,12 +177,24 @@ func MarshalPublicJWKS(keys []JSONWebKey) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jose: key %s: %v", quote(k.KeyID), err)
 		}
-		out.Keys = append(out.Keys, ecJWK{
-			Use: k.Use, Kty: "EC", Kid: k.KeyID, Crv: "P-256", Alg: k.Algorithm,
-			X: encodePart(point[1:33]), Y: encodePart(point[33:]),
-		})
+		w.ObjectStart()
+		for _, m := range [...]struct {
+			name, value string
+			omitEmpty   bool
+		}{
+			{"use", k.Use, true}, {"kty", "EC", false}, {"kid", k.KeyID, true}, {"crv", "P-256", false},
+			{"alg", k.Algorithm, true}, {"x", encodePart(point[1:33]), false}, {"y", encodePart(point[33:]), false},
+		} {
+			if m.value != "" || !m.omitEmpty {
+				w.Key(m.name)
+				w.String(m.value)
+			}
+		}
+		w.ObjectEnd()
 	}
-	return json.Marshal(out)
+	w.ArrayEnd()
+	w.ObjectEnd()
+	return w.Bytes()
 }
 
 // Key returns the keys in the set whose "kid" is kid.
@@ -200,4 +206,22 @@ func (s *JSONWebKeySet) Key(kid string) []JSONWebKey {
 		}
 	}
 	return out
+}
+
+// DecodeJSON reads the members ParseJWK looks at, by their exact names (RFC 7517's
+// names are case-sensitive; go-jose's JSON fork matches them exactly too).
+//
+//go:noinline
+func (m *jwkMembers) DecodeJSON(d *jsonx.Decoder) error {
+	return d.Fields(
+		jsonx.Field{Name: "kty", Into: &m.Kty},
+		jsonx.Field{Name: "kid", Into: &m.Kid},
+		jsonx.Field{Name: "alg", Into: &m.Alg},
+		jsonx.Field{Name: "use", Into: &m.Use},
+		jsonx.Field{Name: "crv", Into: &m.Crv},
+		jsonx.Field{Name: "n", Into: &m.N},
+		jsonx.Field{Name: "e", Into: &m.E},
+		jsonx.Field{Name: "x", Into: &m.X},
+		jsonx.Field{Name: "y", Into: &m.Y},
+	)
 }

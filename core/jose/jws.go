@@ -6,10 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // MaxCompactSize bounds every compact JWS or JWE this package parses: ID tokens with many
@@ -106,17 +107,20 @@ func SignES256(key *ecdsa.PrivateKey, kid, typ string, payload []byte) (string, 
 	if key == nil || key.Curve != algorithms[ES256].curve {
 		return "", fmt.Errorf("jose: ES256 needs a P-256 key")
 	}
-	header := map[string]string{"alg": ES256}
+	var w jsonx.Writer // as json.Marshal wrote the map: names sorted, alg, kid, typ
+	w.ObjectStart()
+	w.Key("alg")
+	w.String(ES256)
 	if kid != "" {
-		header["kid"] = kid
+		w.Key("kid")
+		w.String(kid)
 	}
 	if typ != "" {
-		header["typ"] = typ
+		w.Key("typ")
+		w.String(typ)
 	}
-	rawHeader, err := json.Marshal(header) // map keys are written sorted: alg, kid, typ
-	if err != nil {
-		return "", fmt.Errorf("jose: header: %v", err)
-	}
+	w.ObjectEnd()
+	rawHeader, _ := w.Bytes()
 	input := encodePart(rawHeader) + "." + encodePart(payload)
 	digest := sha256.Sum256([]byte(input))
 	r, s, err := ecdsa.Sign(rand.Reader, key, digest[:])

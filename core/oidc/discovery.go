@@ -1,10 +1,11 @@
 package oidc
 
 import (
-	"encoding/json"
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // maxDocumentSize bounds the discovery documents and key sets this package parses.
@@ -62,7 +63,7 @@ func ParseDiscovery(doc []byte, expectedIssuer string) (*ProviderMetadata, error
 		return nil, errorf(ErrDiscovery, "expected issuer %s %s", quote(expectedIssuer), problem)
 	}
 	var m ProviderMetadata
-	if err := json.Unmarshal(doc, &m); err != nil {
+	if err := jsonx.Unmarshal(doc, &m); err != nil {
 		return nil, errorf(ErrDiscovery, "not a JSON object of the expected shape: %v", err)
 	}
 	if m.Issuer != expectedIssuer {

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"time"
 
 	"github.com/exeunt/exeunt/core/jose"
@@ -42,7 +41,7 @@ type IDToken struct {
 	// Raw is the token as received.
 	Raw string
 	// Claims is the verified claims set as JSON, for claims not copied above.
-	Claims json.RawMessage
+	Claims []byte
 }
 
 // idTokenClaims is the JSON shape of the claims Verify reads.
@@ -141,7 +140,7 @@ func (v *IDTokenVerifier) Verify(raw string, keys *jose.JSONWebKeySet, nonce str
 		Expiry:          c.Expiry.Time(),
 		AuthTime:        c.AuthTime.Time(),
 		Raw:             raw,
-		Claims:          json.RawMessage(payload),
+		Claims:          payload,
 	}, nil
 }
 
@@ -169,18 +168,5 @@ func checkTimes(iat, exp *numericDate, now time.Time, leeway time.Duration) erro
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // flexBool is a JSON boolean that also accepts the strings "true" and "false", as some
-// providers send email_verified.
+// providers send email_verified (its decode method, json.go).
 type flexBool bool
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (b *flexBool) UnmarshalJSON(data []byte) error {
-	switch string(data) {
-	case "true", `"true"`:
-		*b = true
-	case "false", `"false"`, "null":
-		*b = false
-	default:
-		return errorf(ErrMalformed, "email_verified is neither true nor false")
-	}
-	return nil
-}

@@ -1,9 +1,8 @@
 package oidc
 
 import (
-	"encoding/json"
-
 	"github.com/exeunt/exeunt/core/jose"
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // privateJWKMembers are the JWK members that carry private or symmetric key material
@@ -22,10 +21,8 @@ func ParseJWKS(doc []byte) (*jose.JSONWebKeySet, error) {
 	if len(doc) > maxDocumentSize {
 		return nil, errorf(ErrJWKS, "document of %d bytes is too large", len(doc))
 	}
-	var raw struct {
-		Keys *[]json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(doc, &raw); err != nil {
+	var raw jwksDocument
+	if err := jsonx.Unmarshal(doc, &raw); err != nil {
 		return nil, errorf(ErrJWKS, "not a JSON object with a \"keys\" array: %v", err)
 	}
 	if raw.Keys == nil {
@@ -34,8 +31,8 @@ func ParseJWKS(doc []byte) (*jose.JSONWebKeySet, error) {
 	set := &jose.JSONWebKeySet{}
 	signing := 0
 	for i, data := range *raw.Keys {
-		var members map[string]json.RawMessage
-		if err := json.Unmarshal(data, &members); err != nil {
+		members, err := objectMembers(data)
+		if err != nil {
 			return nil, errorf(ErrJWKS, "key %d is not a JSON object", i)
 		}
 		kid := jsonString(members["kid"])
@@ -64,9 +61,9 @@ func ParseJWKS(doc []byte) (*jose.JSONWebKeySet, error) {
 }
 
 // jsonString decodes a JSON string member, or returns "" when it is absent or not a string.
-func jsonString(data json.RawMessage) string {
+func jsonString(data []byte) string {
 	var s string
-	if data == nil || json.Unmarshal(data, &s) != nil {
+	if data == nil || jsonx.Decode(data, func(d *jsonx.Decoder) error { return d.String(&s) }) != nil {
 		return ""
 	}
 	return s

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -84,15 +83,15 @@ type LogoutToken struct {
 // logoutTokenClaims is the JSON shape of the claims Verify reads. Nonce is raw so that
 // its mere presence, even as null, is seen.
 type logoutTokenClaims struct {
-	Issuer   string                     `json:"iss"`
-	Subject  string                     `json:"sub"`
-	SID      string                     `json:"sid"`
-	Audience audience                   `json:"aud"`
-	IssuedAt *numericDate               `json:"iat"`
-	Expiry   *numericDate               `json:"exp"`
-	JTI      string                     `json:"jti"`
-	Events   map[string]json.RawMessage `json:"events"`
-	Nonce    json.RawMessage            `json:"nonce"`
+	Issuer   string            `json:"iss"`
+	Subject  string            `json:"sub"`
+	SID      string            `json:"sid"`
+	Audience audience          `json:"aud"`
+	IssuedAt *numericDate      `json:"iat"`
+	Expiry   *numericDate      `json:"exp"`
+	JTI      string            `json:"jti"`
+	Events   map[string][]byte `json:"events"`
+	Nonce    []byte            `json:"nonce"`
 }
 
 // Verify validates raw, a logout token received from the provider, against the

@@ -2,12 +2,13 @@ package oidc
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"math"
 	"time"
 
 	"github.com/exeunt/exeunt/core/jose"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // SealingKeySize is the size of a [SealingKey] secret: a 256-bit AES-GCM key.
@@ -140,14 +141,14 @@ func (s *Sealer) Open(purpose, token string, now time.Time) ([]byte, error) {
 }
 
 // headerValue decodes a header member as encoding/json decodes into an any (numbers as
-// float64), or nil when it is absent.
+// float64; jsonx.Decoder.Any), or nil when it is absent.
 func headerValue(h jose.Header, name string) any {
 	raw, ok := h.Member(name)
 	if !ok {
 		return nil
 	}
 	var v any
-	if json.Unmarshal(raw, &v) != nil {
+	if jsonx.Decode(raw, func(d *jsonx.Decoder) (err error) { v, err = d.Any(); return err }) != nil {
 		return nil
 	}
 	return v

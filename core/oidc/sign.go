@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"encoding/json"
 	"errors"
 
 	"github.com/exeunt/exeunt/core/jose"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // maxTokenSize bounds any JWS this package parses. ID tokens with many group claims reach
@@ -63,7 +64,8 @@ func NewSigner(keys []SigningKey) (*Signer, error) {
 	return s, nil
 }
 
-// Sign serializes claims (anything encoding/json turns into a JSON object) and signs them
+// Sign serializes claims (a [jsonx.Marshaler], or a map[string]any of the types
+// [jsonx.Writer.Any] writes) and signs them
 // with the current key: a compact JWS whose header carries "alg":"ES256", "kid" and
 // "typ" (for example "JWT", or "logout+jwt" for logout tokens; it must not be empty).
 // Sign adds no claims of its own: issuer, audience and times are the caller's.
@@ -71,7 +73,15 @@ func (s *Signer) Sign(typ string, claims any) (string, error) {
 	if typ == "" {
 		return "", errors.New(`oidc: sign: empty "typ"`)
 	}
-	payload, err := json.Marshal(claims)
+	var payload []byte
+	var err error
+	if m, ok := claims.(jsonx.Marshaler); ok {
+		payload, err = jsonx.Marshal(m)
+	} else {
+		var w jsonx.Writer
+		w.Any(claims)
+		payload, err = w.Bytes()
+	}
 	if err != nil {
 		return "", errors.New("oidc: sign: claims do not serialize: " + err.Error())
 	}

@@ -1,12 +1,12 @@
 package oidc
 
 import (
-	"encoding/json"
-	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/exeunt/exeunt/core/jose"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // defaultAlgorithms is the allow-list used for a provider's tokens when none is
@@ -85,17 +85,17 @@ func keyUsable(k jose.JSONWebKey, alg string) bool {
 }
 
 // decodeClaims unmarshals a verified payload into dest, naming the claim when a type is
-// wrong. A claims set that names a member twice is refused first: encoding/json would
+// wrong. A claims set that names a member twice is refused first: the reader would
 // quietly keep the last, and a provider's library or an app may read the first.
-func decodeClaims(payload []byte, dest any) error {
+func decodeClaims(payload []byte, dest claimsReader) error {
 	if err := jose.CheckUniqueMembers(payload); err != nil {
 		return errorf(ErrMalformed, "claims are not one JSON object with distinct member names: %v", err)
 	}
 	if err := checkExactClaimNames(payload, dest); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(payload, dest); err != nil {
-		if te, ok := err.(*json.UnmarshalTypeError); ok {
+	if err := jsonx.Unmarshal(payload, dest); err != nil {
+		if te, ok := err.(*jsonx.TypeError); ok {
 			return errorf(ErrMalformed, "claim %q has the wrong type (%s)", te.Field, te.Value)
 		}
 		return errorf(ErrMalformed, "claims are not a JSON object of the expected shape: %v", err)
@@ -116,26 +116,17 @@ func checkIssuerAudience(iss string, aud audience, wantIssuer, clientID string) 
 }
 
 // checkExactClaimNames refuses a claims set with a member whose name is not, but folds
-// to, the name of a claim dest reads ("SUB", "Sub" or "ſub" for "sub"). encoding/json
-// matches names ignoring case, with Unicode folding, and keeps the last match: such a
-// member (a custom claim whose name a user chose, say) would be read as the claim.
-// dest is a pointer to a struct whose fields carry json tags.
-func checkExactClaimNames(payload []byte, dest any) error {
-	t := reflect.TypeOf(dest)
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &members); err != nil {
+// to, the name of a claim dest reads ("SUB", "Sub" or "ſub" for "sub"). dest reads names
+// exactly, but encoding/json, which read them before (and which many apps and libraries
+// use), matches names ignoring case, with Unicode folding: such a member (a custom claim
+// whose name a user chose, say) would be read as the claim by them.
+func checkExactClaimNames(payload []byte, dest claimsReader) error {
+	names, err := claimMemberNames(payload)
+	if err != nil {
 		return errorf(ErrMalformed, "claims are not a JSON object")
 	}
-	st := t.Elem()
-	for i := 0; i < st.NumField(); i++ {
-		claim, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
-		if claim == "" || claim == "-" {
-			continue
-		}
-		for name := range members {
+	for _, claim := range dest.claimNames() {
+		for _, name := range names {
 			if name != claim && strings.EqualFold(name, claim) {
 				return errorf(ErrMalformed, "claim %s is a variant of %q: claim names are matched exactly", quote(name), claim)
 			}
