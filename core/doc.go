@@ -44,6 +44,6 @@
 // newStorePorts picks the backend by the `store` setting (config_store.go).
 //
 // This package imports only the standard library and its own packages (core/exchange,
-// core/jose, core/oidc); it must never import the Proxy-Wasm SDK. go-jose is a test-only
+// core/jose, core/jsonx, core/oidc, core/etcdv3); it must never import the Proxy-Wasm SDK. go-jose is a test-only
 // dependency, the reference core/jose is checked against.
 package core
