@@ -54,3 +54,29 @@ func TestATokenEndpointThatRefusesExeuntIsSignInUnavailable(t *testing.T) {
 	b.idp.tokenStatus, b.idp.tokenBody = 400, `{"error":"invalid_grant"}`
 	errorStatus(t, b.request("GET", back), 400, "refused")
 }
+
+// The token endpoint's error member goes into the log line cut as every outside value is
+// (logQuote): a provider, or whatever answers at its address, could send megabytes.
+func TestATokenEndpointErrorIsLoggedBounded(t *testing.T) {
+	for _, status := range []int{400, 401} {
+		b := newBrowser(t)
+		var logs []string
+		b.e.log = func(m string) { logs = append(logs, m) }
+		back := b.idp.authorize(t, location(t, b.request("GET", "https://exeunt.test/app1/")))
+		long := strings.Repeat("x", 20000)
+		b.idp.tokenStatus, b.idp.tokenBody = status, `{"error":"`+long+`"}`
+		b.request("GET", back)
+		found := false
+		for _, l := range logs {
+			if strings.Contains(l, "token endpoint answered") {
+				found = true
+				if len(l) > 1000 || !strings.Contains(l, "(cut, 20000 bytes)") {
+					t.Errorf("HTTP %d: the line is %d bytes, not cut: %.300s", status, len(l), l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("HTTP %d: no log line about the token endpoint: %q", status, logs)
+		}
+	}
+}
