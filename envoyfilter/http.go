@@ -123,7 +123,7 @@ func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Actio
 	}
 	for _, hd := range h.responseHeaders {
 		add := proxywasm.AddHttpResponseHeader
-		if hd.Name == "cache-control" {
+		if core.ReplacesUpstream(hd.Name) {
 			// The engine's caching rule for an answer carrying its cookie replaces the
 			// app's (core.Decision): joined to "public, max-age" it would be ambiguous.
 			add = proxywasm.ReplaceHttpResponseHeader
