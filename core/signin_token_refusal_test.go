@@ -54,3 +54,31 @@ func TestATokenEndpointThatRefusesExeuntIsSignInUnavailable(t *testing.T) {
 	b.idp.tokenStatus, b.idp.tokenBody = 400, `{"error":"invalid_grant"}`
 	errorStatus(t, b.request("GET", back), 400, "refused")
 }
+
+// A token endpoint's error code is the provider's text: it reaches the log quoted and cut
+// (logQuote), as every value from outside does, so that a line break in it cannot add a
+// line of its own and a long one cannot fill the log.
+func TestATokenEndpointErrorCodeIsLoggedBounded(t *testing.T) {
+	for _, status := range []int{400, 401} {
+		b := newBrowser(t)
+		var logs []string
+		b.e.log = func(m string) { logs = append(logs, m) }
+		back := b.idp.authorize(t, location(t, b.request("GET", "https://exeunt.test/app1/")))
+		b.idp.tokenStatus = status
+		b.idp.tokenBody = `{"error":"invalid_request\nexeunt: signed in sid=forged idp=oidc ` + strings.Repeat("x", 5000) + `"}`
+		b.request("GET", back)
+		found := false
+		for _, m := range logs {
+			if !strings.Contains(m, "token endpoint answered") {
+				continue
+			}
+			found = true
+			if strings.Contains(m, "\n") || len(m) > 1000 {
+				t.Errorf("HTTP %d: the provider's error code is logged raw (%d bytes, line break: %v): %.300q", status, len(m), strings.Contains(m, "\n"), m)
+			}
+		}
+		if !found {
+			t.Errorf("HTTP %d: no log line for the token endpoint's answer: %q", status, logs)
+		}
+	}
+}
