@@ -113,8 +113,8 @@ func (h *httpContext) body() []byte {
 
 // OnHttpResponseHeaders passes an upstream's response on: without any Set-Cookie for
 // one of Exeunt's own cookies (core decides which; an app must not plant a session),
-// then with the headers the engine added (a refreshed session cookie, and the
-// Cache-Control that replaces the app's on such an answer). Responses the
+// then with the headers the engine added (a refreshed session cookie, and the caching
+// fields that replace the app's on such an answer: core.ReplacesUpstream). Responses the
 // filter sent itself (answered) are its own and left alone.
 func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
 	h.responseEnded = endOfStream
