@@ -44,3 +44,30 @@ func TestAnAnswerCarryingTheSessionCookieIsNotCacheableByACDN(t *testing.T) {
 		}
 	}
 }
+
+// An app may send a caching field in several lines. Envoy's replace changes only the
+// first entry of a name (HeaderMapImpl::setCopy, which hostsim follows; Envoy joins the
+// lines of an inline header such as Cache-Control into one entry in builds that register
+// it, but not those of CDN-Cache-Control), so the filter removes every line before it adds
+// its own: a second "max-age=3600" line must not stay beside "private, no-store" on the
+// answer carrying the session cookie.
+func TestEveryLineOfTheAppsCachingFieldsIsReplaced(t *testing.T) {
+	e := newSigninEnv(t)
+	e.signIn("https://exeunt.test/app1/")
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Cache-Control", "no-transform")
+		w.Header().Add("Cache-Control", "public, max-age=3600")
+		w.Header().Add("CDN-Cache-Control", "max-age=60")
+		w.Header().Add("CDN-Cache-Control", "max-age=3600")
+		w.Write([]byte("asset"))
+	})
+	resp := e.sendTo(app, "https://exeunt.test/app2/static/app.js")
+	if resp.Status != 200 || !hasSessionCookie(resp.HeaderValues("set-cookie")) {
+		t.Fatalf("first visit to app2: %d, Set-Cookie %q; want the app's answer with the re-sealed session", resp.Status, resp.HeaderValues("set-cookie"))
+	}
+	for _, name := range []string{"cache-control", "cdn-cache-control"} {
+		if got := resp.HeaderValues(name); len(got) != 1 || got[0] != "private, no-store" {
+			t.Errorf("the answer carrying the session cookie has %s %q, want only \"private, no-store\"", name, got)
+		}
+	}
+}

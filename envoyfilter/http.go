@@ -122,13 +122,17 @@ func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Actio
 		h.filterSetCookies()
 	}
 	for _, hd := range h.responseHeaders {
-		add := proxywasm.AddHttpResponseHeader
 		if core.ReplacesUpstream(hd.Name) {
 			// The engine's caching rule for an answer carrying its cookie replaces the
 			// app's (core.Decision): joined to "public, max-age" it would be ambiguous.
-			add = proxywasm.ReplaceHttpResponseHeader
+			// Every line of it goes first: Envoy's replace changes only the first line of
+			// a name (Context::replaceHeaderMapValue calls HeaderMapImpl::setCopy;
+			// TestACachingFieldReplacesEveryLineTheAppSent), its remove takes them all.
+			if err := proxywasm.RemoveHttpResponseHeader(hd.Name); err != nil {
+				proxywasm.LogErrorf("exeunt: cannot remove response header %s: %v", hd.Name, err)
+			}
 		}
-		if err := add(hd.Name, hd.Value); err != nil {
+		if err := proxywasm.AddHttpResponseHeader(hd.Name, hd.Value); err != nil {
 			proxywasm.LogErrorf("exeunt: cannot add response header %s: %v", hd.Name, err)
 		}
 	}
