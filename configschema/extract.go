@@ -24,6 +24,9 @@ type Found struct {
 	// configuration (its wasm filter's own settings), each naming its place in the file;
 	// the configuration itself is for core.ParseConfig to judge.
 	Problems []string
+	// VMConfigured: the wasm filter gives its VM a configuration (vm_config.configuration),
+	// which Exeunt does not read; beside a pass-through Config the filter refuses to start.
+	VMConfigured bool
 }
 
 // Extracted is what a file holds: the plugin configurations and, for an Envoy
@@ -90,7 +93,7 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 			if len(bytes.TrimSpace(f.Wasm.Configuration)) == 0 && len(f.Wasm.VMConfiguration) > 0 {
 				problems = append(problems, f.Path+".typed_config.config.vm_config.configuration: Exeunt does not read the VM's configuration, and its own (config.configuration) is empty, so the filter would refuse to start: move the configuration to config.configuration")
 			}
-			out.Configs = append(out.Configs, Found{Where: f.Path, Config: f.Wasm.Configuration, Problems: problems})
+			out.Configs = append(out.Configs, Found{Where: f.Path, Config: f.Wasm.Configuration, Problems: problems, VMConfigured: len(f.Wasm.VMConfiguration) > 0})
 		}
 	}
 	if len(out.Configs) == 0 {

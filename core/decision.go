@@ -19,6 +19,10 @@ type (
 // MaxRequestBody is the largest request body the engine reads (exchange.MaxRequestBody).
 const MaxRequestBody = exchange.MaxRequestBody
 
+// ReplacesUpstream reports whether a header of a Decision's ResponseHeaders replaces the
+// upstream's own of that name (exchange.ReplacesUpstream).
+func ReplacesUpstream(name string) bool { return exchange.ReplacesUpstream(name) }
+
 // Continue lets the request through untouched.
 func Continue() Decision { return exchange.Continue() }
 

@@ -209,7 +209,7 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 	}
 	d.ResponseHeaders = append(d.ResponseHeaders, e.updateBrowserState(s, cs, len(d.ResponseHeaders) > 0, now)...)
 	if len(d.ResponseHeaders) > 0 {
-		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer)
+		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer...)
 	}
 	if fresh {
 		return e.recordVisit(s, now, d)
@@ -224,8 +224,17 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 // the app's "public, max-age" on a protected asset would hand one user's session to the
 // next. ASP.NET Core's cookie authentication does the same when it renews its cookie.
 // Only these answers lose the app's caching: the first visit to each client and one
-// answer per half idle window.
-var uncacheableAnswer = Header{Name: "cache-control", Value: "private, no-store"}
+// answer per half idle window. A CDN reads its own fields in place of Cache-Control
+// (CDN-Cache-Control, RFC 9213 §2; Surrogate-Control, the Edge Architecture
+// Specification), so an app's "max-age=3600" there would still have the CDN store the
+// answer: they say no-store too (the glue replaces each, exchange.ReplacesUpstream).
+// A CDN's own targeted field (RFC 9213 §2.1, such as Cloudflare-CDN-Cache-Control) is
+// not covered: an app that uses one must not put it on a protected path.
+var uncacheableAnswer = []Header{
+	{Name: "cache-control", Value: "private, no-store"},
+	{Name: "cdn-cache-control", Value: "private, no-store"},
+	{Name: "surrogate-control", Value: "no-store"},
+}
 
 // unsignedIdentityHeaders are the identity headers for a request no client owns
 // (unowned_requests "sign_in"): who is signed in, without the signed assertion, which

@@ -228,10 +228,10 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				if check := tokenRefusalOfExeunt(r.Status, oauthError); check != "" {
 					// RFC 6749 §5.2: the provider refuses Exeunt itself, not this sign-in;
 					// starting again fails the same way until the configuration changes.
-					e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s: the provider refuses Exeunt's own registration, so no sign-in can complete; %s", p.Scheme, r.Status, logQuote(oauthError), check)
+					e.logf("exeunt: provider %s: token endpoint answered HTTP %d error=%s: the provider refuses Exeunt's own registration, so no sign-in can complete; %s", p.Scheme, r.Status, logQuote(oauthError), check)
 					return fail(502, "signin_misconfigured")
 				}
-				e.logf("exeunt: provider %s: token endpoint answered HTTP %d %s", p.Scheme, r.Status, logQuote(oauthError))
+				e.logf("exeunt: provider %s: token endpoint answered HTTP %d error=%s", p.Scheme, r.Status, logQuote(oauthError))
 				if r.Status < 400 || r.Status >= 500 {
 					// The provider failed (a 5xx, or an answer a token endpoint never
 					// gives): it did not refuse this sign-in, it could not do it now.

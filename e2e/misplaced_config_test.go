@@ -16,7 +16,7 @@ import (
 // fails closed, and says where the configuration belongs.
 func TestAConfigurationInTheVMConfigurationFailsPluginStart(t *testing.T) {
 	cfg := envoyPluginConfig(t)
-	for _, plugin := range [][]byte{nil, []byte("  \n")} {
+	for _, plugin := range [][]byte{nil, []byte("  \n"), []byte("{}"), []byte(`{"health_path": "/healthz"}`)} {
 		_, err := hostsim.New(context.Background(), wasmFile(t, "exeunt.wasm"), hostsim.Options{VMConfig: cfg, PluginConfig: plugin})
 		var se *hostsim.StartError
 		if !errors.As(err, &se) {

@@ -113,8 +113,8 @@ func (h *httpContext) body() []byte {
 
 // OnHttpResponseHeaders passes an upstream's response on: without any Set-Cookie for
 // one of Exeunt's own cookies (core decides which; an app must not plant a session),
-// then with the headers the engine added (a refreshed session cookie, and the
-// Cache-Control that replaces the app's on such an answer). Responses the
+// then with the headers the engine added (a refreshed session cookie, and the caching
+// fields that replace the app's on such an answer: core.ReplacesUpstream). Responses the
 // filter sent itself (answered) are its own and left alone.
 func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Action {
 	h.responseEnded = endOfStream
@@ -122,13 +122,17 @@ func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Actio
 		h.filterSetCookies()
 	}
 	for _, hd := range h.responseHeaders {
-		add := proxywasm.AddHttpResponseHeader
-		if hd.Name == "cache-control" {
+		if core.ReplacesUpstream(hd.Name) {
 			// The engine's caching rule for an answer carrying its cookie replaces the
 			// app's (core.Decision): joined to "public, max-age" it would be ambiguous.
-			add = proxywasm.ReplaceHttpResponseHeader
+			// Every line of it goes first: Envoy's replace changes only the first line of
+			// a name (Context::replaceHeaderMapValue calls HeaderMapImpl::setCopy;
+			// TestACachingFieldReplacesEveryLineTheAppSent), its remove takes them all.
+			if err := proxywasm.RemoveHttpResponseHeader(hd.Name); err != nil {
+				proxywasm.LogErrorf("exeunt: cannot remove response header %s: %v", hd.Name, err)
+			}
 		}
-		if err := add(hd.Name, hd.Value); err != nil {
+		if err := proxywasm.AddHttpResponseHeader(hd.Name, hd.Value); err != nil {
 			proxywasm.LogErrorf("exeunt: cannot add response header %s: %v", hd.Name, err)
 		}
 	}

@@ -77,6 +77,17 @@ func newCoreEngine(config []byte) (engine, error) {
 	return e, nil
 }
 
+// passThrough reports whether the plugin configuration data puts the filter in
+// pass-through mode: empty, or one that turns no sign-in on ({}, say). A configuration
+// that does not parse is not: starting the engine reports its error.
+func passThrough(data []byte) bool {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return true
+	}
+	cfg, err := core.ParseConfig(data)
+	return err == nil && !cfg.SignInEnabled()
+}
+
 // pluginContext is one configured instance of the filter (one per filter in envoy.yaml
 // and worker thread).
 type pluginContext struct {
@@ -134,12 +145,12 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogCriticalf("exeunt configuration: cannot read the plugin configuration from the host: %v", err)
 		return types.OnPluginStartStatusFailed
 	}
-	// An empty plugin configuration is pass-through mode, every request let through. Beside
-	// a VM configuration it is almost surely Exeunt's configuration written one level too
-	// deep in envoy.yaml: refuse to start (Envoy then fails closed) rather than pass
-	// everything.
-	if p.vmConfigured != nil && *p.vmConfigured && len(bytes.TrimSpace(data)) == 0 {
-		proxywasm.LogCritical("exeunt configuration: the plugin configuration (config.configuration of the wasm filter) is empty, but the VM has one (config.vm_config.configuration), which Exeunt does not read: move Exeunt's configuration to config.configuration (Istio WasmPlugin: spec.pluginConfig; Envoy Gateway: spec.wasm[].config); for pass-through mode, remove vm_config.configuration")
+	// A plugin configuration in pass-through mode lets every request through. Beside a VM
+	// configuration it is almost surely Exeunt's configuration written one level too deep
+	// in envoy.yaml, with the plugin's left empty or as a placeholder ({}): refuse to start
+	// (Envoy then fails closed) rather than pass everything.
+	if p.vmConfigured != nil && *p.vmConfigured && passThrough(data) {
+		proxywasm.LogCritical("exeunt configuration: the plugin configuration (config.configuration of the wasm filter) signs nobody in (it is empty, or names no issuer, providers and clients: pass-through mode), but the VM has one (config.vm_config.configuration), which Exeunt does not read: move Exeunt's configuration to config.configuration (Istio WasmPlugin: spec.pluginConfig; Envoy Gateway: spec.wasm[].config); for pass-through mode, remove vm_config.configuration")
 		return types.OnPluginStartStatusFailed
 	}
 	e, err := p.newEngine(data)

@@ -134,8 +134,12 @@ func hostAddHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 
 // proxy_replace_header_map_value(map_type, key_ptr, key_size, value_ptr, value_size) -> status
 //
-// Sets the name to exactly this one value: the first occurrence is replaced
-// in place and later ones removed; an absent name is appended.
+// Replaces the value of the first occurrence of the name in place and leaves later ones
+// as they are; an absent name is appended. Envoy's Context::replaceHeaderMapValue
+// (source/extensions/common/wasm/context.cc, envoyproxy/envoy b40935a) calls
+// HeaderMapImpl::setCopy, which "Replaces the first occurrence of a header if it exists,
+// otherwise adds by copy" (source/common/http/header_map_impl.cc, 0e2c2af): a guest that
+// wants one value must remove the name first.
 func hostReplaceHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 	m, key, st := v.mapAndKey(p)
 	if st != StatusOK {
@@ -145,21 +149,13 @@ func hostReplaceHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 	if !ok {
 		return StatusInvalidMemoryAccess
 	}
-	out := (*m)[:0]
-	replaced := false
-	for _, pair := range *m {
-		if pair.Name == key {
-			if replaced {
-				continue
-			}
-			pair.Value, replaced = value, true
+	for i := range *m {
+		if (*m)[i].Name == key {
+			(*m)[i].Value = value
+			return StatusOK
 		}
-		out = append(out, pair)
 	}
-	if !replaced {
-		out = append(out, Pair{key, value})
-	}
-	*m = out
+	*m = append(*m, Pair{key, value})
 	return StatusOK
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -38,6 +39,12 @@ func check(data []byte) (problems []string, configs, passThrough int) {
 		}
 		if !cfg.SignInEnabled() {
 			passThrough++
+			// The filter refuses a pass-through configuration beside a VM one, a
+			// placeholder such as {} too (envoyfilter's OnPluginStart); configschema
+			// reports the empty one.
+			if f.VMConfigured && len(bytes.TrimSpace(f.Config)) > 0 {
+				problems = append(problems, prefix+"vm_config.configuration: Exeunt does not read the VM's configuration, and its own (config.configuration) turns no sign-in on (no issuer, providers or clients), so the filter would refuse to start: move the configuration to config.configuration")
+			}
 		}
 		if ex.Clusters == nil {
 			continue

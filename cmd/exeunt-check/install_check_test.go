@@ -106,3 +106,28 @@ func TestPassThroughModeIsNamedInTheVerdict(t *testing.T) {
 		t.Fatalf("envoy.yaml signs users in: exit %d, output:\n%s", code, out)
 	}
 }
+
+// A placeholder plugin configuration ({}) with Exeunt's under vm_config.configuration is
+// pass-through mode beside a VM configuration too: the filter refuses to start, and
+// exeunt-check says why.
+func TestAPlaceholderBesideTheVMConfigurationIsAProblem(t *testing.T) {
+	yaml := repoFile(t, "envoy.yaml")
+	const open = "                configuration:\n                  \"@type\": type.googleapis.com/google.protobuf.StringValue\n"
+	i, j := strings.Index(yaml, open), strings.Index(yaml, "                # Fail closed")
+	k := strings.Index(yaml, "                vm_config:\n")
+	if i < 0 || j < i || k < 0 || k > i {
+		t.Fatal("envoy.yaml's plugin configuration not found: update the test")
+	}
+	var moved strings.Builder
+	for _, line := range strings.SplitAfter(yaml[i:j], "\n") {
+		if strings.TrimSpace(line) != "" {
+			moved.WriteString("  " + line)
+		}
+	}
+	at := k + len("                vm_config:\n")
+	out := yaml[:at] + moved.String() + yaml[at:i] + open + "                  value: \"{}\"\n" + yaml[j:]
+	code, got := runCheck(t, "", writeTemp(t, "envoy.yaml", out))
+	if code != 1 || !strings.Contains(got, "vm_config.configuration: Exeunt does not read the VM's configuration") {
+		t.Fatalf("exit %d, output:\n%s", code, got)
+	}
+}

@@ -33,7 +33,8 @@ type Response struct {
 //   - none of these: let the request continue to the upstream, after removing the
 //     request headers in RemoveHeaders and setting those in SetHeaders, and add
 //     ResponseHeaders to the upstream's response (a refreshed session cookie, say); a
-//     cache-control among them replaces the upstream's own instead of joining it.
+//     caching field among them (ReplacesUpstream) replaces the upstream's own instead of
+//     joining it.
 //
 // Whatever the case, the calls in Background are made at once and in parallel, without
 // holding up the request: back-channel logout notifications, say. Their Then is called
@@ -49,6 +50,15 @@ type Decision struct {
 	ResponseHeaders []Header
 
 	Background []*Call
+}
+
+// ReplacesUpstream reports whether a header of a Decision's ResponseHeaders replaces the
+// upstream's header of that name rather than being added beside it: the caching fields,
+// Cache-Control and those a CDN reads in its place (CDN-Cache-Control, RFC 9213;
+// Surrogate-Control), whose meaning the engine sets whole on an answer it adds its cookie
+// to.
+func ReplacesUpstream(name string) bool {
+	return name == "cache-control" || name == "cdn-cache-control" || name == "surrogate-control"
 }
 
 // MaxRequestBody is the largest request body the engine reads (form posts to Exeunt's

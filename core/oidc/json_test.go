@@ -112,6 +112,17 @@ var claimSeeds = []string{
 	`{"iat":"1"}`, `{"iat":1e400}`, `{"iat":4611686018427387904}`, `{"exp":-1.5}`, `{"email_verified":"TRUE"}`,
 	`{"email_verified":null}`, `{"email_verified":1}`, `{"sub":"a","sub":"b"}`, `{"Sub":"a"}`, `{"ſub":"x"}`, `[]`, `"x"`, `{`,
 	`{"sub":"\ud800\u00e9\"","name":"caf\u00e9 <b>"}`, `{"iss":true,"sub":[],"jti":{}}`, ` {"sub" : "a" } `,
+	// Review of issue 15: one name spelt twice through escapes, numbers as exponents, huge,
+	// negative zero and at the bound, garbage after the object, a BOM, bytes that are not
+	// UTF-8, a case variant inside events, nonce null in an ID token, deep nesting in an
+	// unknown claim, a wrong type after a claim's own refusal.
+	`{"sub":"a","\u0073ub":"b"}`, `{"aud":"c","a\u0075d":["c"]}`, `{"exp":1.7e9,"iat":17e8,"auth_time":1e3}`,
+	`{"exp":1E18}`, `{"exp":4.611686018427387e18}`, `{"exp":-0}`, `{"exp":-0.0,"iat":1764760000.999}`,
+	`{"exp":123456789012345678901234567890}`, `{"sub":"a"} x`, `{"sub":"a"}{}`, "\xef\xbb\xbf{\"sub\":\"a\"}",
+	"{\"sid\":\"\xff\xfe\",\"sub\":\"\xed\xa0\x80\"}", `{"events":{"http://schemas.openid.net/event/backchannel-logout":{},"HTTP://schemas.openid.net/event/backchannel-logout":1}}`,
+	`{"nonce":null,"sid":null,"iss":null}`, `{"x":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `,"sub":"a"}`,
+	`{"aud":1,"sub":2}`, `{"sub":2,"aud":1}`, `{"email_verified":"yes","sub":1}`, `{"sub":1,"email_verified":"yes"}`,
+	`{"iat":"now","exp":true}`, `{"events":[],"sub":1}`, `{"sub":1,"events":[]}`,
 }
 
 func FuzzClaimsAsEncodingJSON(f *testing.F) {
