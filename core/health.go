@@ -25,17 +25,21 @@ import (
 // nothing about the upstreams. The answer must never be cached, or a probe could be
 // told "ok" by a cache after the filter is gone. The endpoint table (own_endpoints.go)
 // lets only GET and HEAD through; head says which.
-func health(head bool) Decision {
+func health(head bool) Decision { return probeAnswer(200, `{"status":"ok"}`, head) }
+
+// probeAnswer is the health or readiness check's JSON answer: never cached, and for HEAD
+// the same headers as GET without a body (RFC 9110, section 9.3.2).
+func probeAnswer(status int, body string, head bool) Decision {
 	r := &Response{
-		Status: 200,
+		Status: status,
 		Headers: []Header{
 			{Name: "content-type", Value: "application/json"},
 			{Name: "cache-control", Value: "no-store"},
 		},
-		Body: []byte(`{"status":"ok"}`),
+		Body: []byte(body),
 	}
 	if head {
-		r.Body = nil // same headers as GET, no body (RFC 9110, section 9.3.2)
+		r.Body = nil
 	}
 	return Respond(r)
 }
@@ -50,18 +54,7 @@ func (e *Engine) readiness(head bool, now time.Time) Decision {
 	if err != nil {
 		status, body = 503, `{"status":"unavailable","reason":"`+notReadyReason(err)+`"}`
 	}
-	r := &Response{
-		Status: status,
-		Headers: []Header{
-			{Name: "content-type", Value: "application/json"},
-			{Name: "cache-control", Value: "no-store"},
-		},
-		Body: []byte(body),
-	}
-	if head {
-		r.Body = nil
-	}
-	return Respond(r)
+	return probeAnswer(status, body, head)
 }
 
 // notReadyReason is the readiness check's reason for err, in words for an operator (a

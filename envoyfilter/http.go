@@ -127,7 +127,7 @@ func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Actio
 			// app's (core.Decision): joined to "public, max-age" it would be ambiguous.
 			// Every line of it goes first: Envoy's replace changes only the first line of
 			// a name (Context::replaceHeaderMapValue calls HeaderMapImpl::setCopy;
-			// TestACachingFieldReplacesEveryLineTheAppSent), its remove takes them all.
+			// TestEveryLineOfTheAppsCachingFieldsIsReplaced), its remove takes them all.
 			if err := proxywasm.RemoveHttpResponseHeader(hd.Name); err != nil {
 				proxywasm.LogErrorf("exeunt: cannot remove response header %s: %v", hd.Name, err)
 			}
