@@ -3,6 +3,7 @@ package core
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,6 +14,8 @@ import (
 // answers each. Engine.ownEndpoint and Engine.ownEndpointWithBody both dispatch
 // through it, so the headers phase and the body phase cannot disagree, and no handler
 // checks its method again (health gets only GET or HEAD, and says which it answers).
+// A refused method's 405 carries Allow, written here from the same table (RFC 9110
+// §15.5.6 requires it), so that it cannot disagree with what the endpoint answers.
 
 // endpoint names one of Exeunt's own endpoints.
 type endpoint uint8
@@ -75,7 +78,8 @@ func (c *Config) endpointAt(path string) (endpoint, *Provider) {
 
 // ownEndpointSpec is what one endpoint answers.
 type ownEndpointSpec struct {
-	// methods are the methods answered (nil: any); another method gets refused.
+	// methods are the methods answered; another method gets refused with 405 and an
+	// Allow header listing these.
 	methods []string
 	// readBody is the method whose body is read before answering, by onBody ("": none).
 	readBody string
@@ -83,7 +87,8 @@ type ownEndpointSpec struct {
 	onHeaders func(e *Engine, v *requestView, p *Provider, now time.Time) Decision
 	// onBody answers readBody once the body has arrived.
 	onBody func(e *Engine, v *requestView, p *Provider, body []byte, now time.Time) Decision
-	// refused answers another method: 405, as a page or as JSON by the endpoint's kind.
+	// refused answers another method: 405, as a page or as JSON by the endpoint's kind
+	// (ownEndpoint adds Allow).
 	refused func(e *Engine, v *requestView) Decision
 	// tooLarge answers a body over MaxRequestBody (nil: an OAuth-style 413).
 	tooLarge func(e *Engine, v *requestView) Decision
@@ -94,7 +99,6 @@ var (
 	getHeadOrPost = []string{"GET", "HEAD", "POST"}
 	onlyGet       = []string{"GET"}
 	onlyPost      = []string{"POST"}
-	anyMethod     []string // nil
 )
 
 // ownEndpoints is the table, indexed by endpoint.
@@ -112,18 +116,22 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		refused: func(*Engine, *requestView) Decision { return healthRefused() },
 	},
 	endpointDiscovery: {
-		methods: anyMethod,
+		// Read with GET (OpenID Connect Discovery 1.0 §4).
+		methods: getOrHead,
 		onHeaders: func(e *Engine, _ *requestView, _ *Provider, _ time.Time) Decision {
 			return Respond(e.discoveryDocument())
 		},
+		refused: refusedAsJSON,
 	},
 	endpointJWKS: {
-		methods:   anyMethod,
+		methods:   getOrHead,
 		onHeaders: func(e *Engine, _ *requestView, _ *Provider, _ time.Time) Decision { return Respond(e.jwksDocument()) },
+		refused:   refusedAsJSON,
 	},
 	endpointSigninChoice: {
-		methods:   anyMethod,
+		methods:   getOrHead,
 		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision { return e.signinChoice(v, now) },
+		refused:   refusedAsPage,
 	},
 	endpointEndSession: {
 		methods:  getHeadOrPost,
@@ -134,9 +142,7 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		onBody: func(e *Engine, v *requestView, _ *Provider, body []byte, now time.Time) Decision {
 			return e.endSessionPost(v, body, now)
 		},
-		refused: func(e *Engine, v *requestView) Decision {
-			return e.failPage(v.language(), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, POST"}))
-		},
+		refused: refusedAsPage,
 		tooLarge: func(e *Engine, v *requestView) Decision {
 			return e.failPage(v.language(), pageFailure(413, "body_too_large"))
 		},
@@ -147,7 +153,7 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.logoutContextEndpoint(v, now)
 		},
 		refused: func(e *Engine, _ *requestView) Decision {
-			return e.failJSON(jsonFailure(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=...").withHeaders(Header{Name: "allow", Value: "GET"}))
+			return e.failJSON(jsonFailure(405, "invalid_request", "use GET "+e.cfg.Paths.LogoutContext+"?logoutId=..."))
 		},
 	},
 	endpointCheckSession: {
@@ -155,9 +161,7 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
 			return e.checkSessionEndpoint(v, now)
 		},
-		refused: func(e *Engine, v *requestView) Decision {
-			return e.failPage(v.language(), pageFailure(405, "method_not_allowed").withHeaders(Header{Name: "allow", Value: "GET, HEAD"}))
-		},
+		refused: refusedAsPage,
 	},
 	endpointSignInCallback: {
 		methods: onlyGet,
@@ -189,18 +193,33 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 			return e.providerBackchannelLogout(p, v, body, now)
 		},
 		refused: func(e *Engine, _ *requestView) Decision {
-			return e.failJSON(jsonFailure(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field").withHeaders(Header{Name: "allow", Value: "POST"}))
+			return e.failJSON(jsonFailure(405, "invalid_request", "the back-channel logout endpoint takes only POST with a logout_token form field"))
 		},
 	},
 }
 
-// refusedAsPage is the translated 405 page, without an Allow header.
+// refusedAsPage is the translated 405 page (ownEndpoint adds Allow).
 func refusedAsPage(e *Engine, v *requestView) Decision {
 	return e.failPage(v.language(), pageFailure(405, "method_not_allowed"))
 }
 
+// refusedAsJSON is the OAuth-style 405 of an endpoint programs read (ownEndpoint adds
+// Allow).
+func refusedAsJSON(e *Engine, _ *requestView) Decision {
+	return e.failJSON(jsonFailure(405, "invalid_request", "method not allowed"))
+}
+
 func (s *ownEndpointSpec) allows(method string) bool {
-	return s.methods == nil || slices.Contains(s.methods, method)
+	return slices.Contains(s.methods, method)
+}
+
+// withAllow adds the Allow header of a 405 (RFC 9110 §10.2.1, §15.5.6): the methods the
+// endpoint answers, from the table. A refusal that wrote its own (health) keeps it.
+func (s *ownEndpointSpec) withAllow(d Decision) Decision {
+	if d.Response != nil && headerValue(d.Response.Headers, "allow") == "" {
+		d.Response.Headers = append(d.Response.Headers, Header{Name: "allow", Value: strings.Join(s.methods, ", ")})
+	}
+	return d
 }
 
 // ownEndpoint answers the paths Exeunt serves itself: the health path (on any host) and,
@@ -210,7 +229,7 @@ func (e *Engine) ownEndpoint(v *requestView, ep endpoint, p *Provider) Decision 
 	s := &ownEndpoints[ep]
 	switch {
 	case !s.allows(v.Method):
-		return s.refused(e, v)
+		return s.withAllow(s.refused(e, v))
 	case v.Method == s.readBody:
 		return Decision{ReadBody: true}
 	}

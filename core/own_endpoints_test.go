@@ -2,6 +2,7 @@ package core
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,9 +23,9 @@ func expectedEndpoints(cfg *Config) map[endpoint]expectedEndpoint {
 	return map[endpoint]expectedEndpoint{
 		endpointHealth:             {cfg.HealthPath(), nil, getHead, ""},
 		endpointReady:              {cfg.ReadyPath(), nil, getHead, ""},
-		endpointDiscovery:          {cfg.Paths.Discovery, nil, nil, ""},
-		endpointJWKS:               {cfg.Paths.JWKS, nil, nil, ""},
-		endpointSigninChoice:       {cfg.Paths.SigninChoice, nil, nil, ""},
+		endpointDiscovery:          {cfg.Paths.Discovery, nil, getHead, ""},
+		endpointJWKS:               {cfg.Paths.JWKS, nil, getHead, ""},
+		endpointSigninChoice:       {cfg.Paths.SigninChoice, nil, getHead, ""},
 		endpointEndSession:         {cfg.Paths.EndSession, nil, []string{"GET", "HEAD", "POST"}, "POST"},
 		endpointLogoutContext:      {cfg.Paths.LogoutContext, nil, getHead, ""},
 		endpointCheckSession:       {cfg.Paths.CheckSession, nil, getHead, ""},
@@ -37,7 +38,11 @@ func expectedEndpoints(cfg *Config) map[endpoint]expectedEndpoint {
 
 // The one table decides, for every own endpoint, what Classify, the headers phase and
 // the body phase do: each method is refused with 405, has its body read, or is
-// answered, exactly as the table says.
+// answered, exactly as the table says. A 405 names every method the endpoint answers
+// in Allow (RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in
+// a 405 response"), HEAD included where GET is; and no endpoint answers every method
+// (the discovery document and the JWKS are read with GET, OpenID Connect Discovery 1.0
+// §4, RFC 7517 §5).
 func TestOwnEndpointTable(t *testing.T) {
 	s := newSessionManagementEnv(t)
 	e, cfg := s.e, s.e.cfg
@@ -74,6 +79,8 @@ func TestOwnEndpointTable(t *testing.T) {
 			case !allows(m):
 				if d.Response == nil || d.Response.Status != 405 {
 					t.Errorf("%s %s: %+v, want 405", m, want.path, d)
+				} else if got, wantAllow := headerValues(d.Response.Headers, "allow"), strings.Join(want.methods, ", "); len(got) != 1 || got[0] != wantAllow {
+					t.Errorf("%s %s: 405 with Allow %q, want exactly %q", m, want.path, got, wantAllow)
 				}
 			case m == want.readBody:
 				if !d.ReadBody {
