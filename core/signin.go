@@ -189,6 +189,12 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 				e.logf("exeunt: provider %s: %v", p.Scheme, err)
 				return fail(502, "signin_unreachable", p.DisplayName)
 			}
+			if q.Get("iss") == "" && pv.endpoints(p).AuthorizationResponseIssParameterSupported {
+				// RFC 9207 §2.4: this provider names itself in every authorization
+				// response, so one without iss is not its own (a mix-up): refused
+				// before the code goes anywhere.
+				return fail(400, "signin_wrong_issuer")
+			}
 			return Decision{Call: e.exchangeCode(p, pv, flow, code, clearFlow, cs, lang, now)}
 		})
 	})

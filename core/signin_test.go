@@ -75,6 +75,9 @@ type fakeIdP struct {
 	// tokenBody as its body when given.
 	tokenStatus int
 	tokenBody   string
+	// issParameter: the discovery document says the provider names itself in every
+	// authorization response (RFC 9207 §3, authorization_response_iss_parameter_supported).
+	issParameter bool
 }
 
 type fakeGrant struct{ nonce, challenge, redirect string }
@@ -94,8 +97,12 @@ func (f *fakeIdP) answer(c *Call) CallResult {
 	}
 	switch {
 	case c.Path == "/.well-known/openid-configuration":
-		doc, _ := json.Marshal(map[string]any{"issuer": f.issuer, "authorization_endpoint": "https://idp.test/authorize",
-			"token_endpoint": "https://idp.test/token", "jwks_uri": "https://idp.test/jwks", "end_session_endpoint": "https://idp.test/logout"})
+		meta := map[string]any{"issuer": f.issuer, "authorization_endpoint": "https://idp.test/authorize",
+			"token_endpoint": "https://idp.test/token", "jwks_uri": "https://idp.test/jwks", "end_session_endpoint": "https://idp.test/logout"}
+		if f.issParameter {
+			meta["authorization_response_iss_parameter_supported"] = true
+		}
+		doc, _ := json.Marshal(meta)
 		return CallResult{Status: 200, Body: doc}
 	case c.Path == "/jwks":
 		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: "rsa1", Algorithm: "RS256", Use: "sig"}}}

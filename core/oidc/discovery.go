@@ -13,7 +13,8 @@ const maxDocumentSize = 1 << 20
 
 // ProviderMetadata is what Exeunt uses of a provider's discovery document (OpenID Connect
 // Discovery 1.0 §3, RP-Initiated Logout 1.0 §2.1, Front-Channel Logout 1.0 §3, Back-Channel
-// Logout 1.0 §2.1, RFC 8414 §2 for code_challenge_methods_supported). Its JSON form is the
+// Logout 1.0 §2.1, RFC 8414 §2 for code_challenge_methods_supported, RFC 9207 §3 for
+// authorization_response_iss_parameter_supported). Its JSON form is the
 // discovery document's, so a parsed copy can be cached as it is.
 type ProviderMetadata struct {
 	// Issuer is the provider's issuer identifier, equal to the expected one.
@@ -42,6 +43,10 @@ type ProviderMetadata struct {
 	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported,omitempty"`
 	// CodeChallengeMethodsSupported lists the PKCE methods it supports, when it says.
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported,omitempty"`
+	// AuthorizationResponseIssParameterSupported: the provider names itself in the iss
+	// parameter of every authorization response (RFC 9207 §3), so a response without it
+	// did not come from this provider and is refused (RFC 9207 §2.4).
+	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
 
 // ParseDiscovery reads a provider's discovery document (the JSON served at

@@ -29,6 +29,7 @@ func (m *ProviderMetadata) DecodeJSON(d *jsonx.Decoder) error {
 		jsonx.Field{Name: "backchannel_logout_session_supported", Into: &m.BackchannelLogoutSessionSupported},
 		jsonx.Field{Name: "id_token_signing_alg_values_supported", Into: &m.IDTokenSigningAlgValuesSupported},
 		jsonx.Field{Name: "code_challenge_methods_supported", Into: &m.CodeChallengeMethodsSupported},
+		jsonx.Field{Name: "authorization_response_iss_parameter_supported", Into: &m.AuthorizationResponseIssParameterSupported},
 	)
 }
 
@@ -46,6 +47,7 @@ func (m *ProviderMetadata) EncodeJSON(w *jsonx.Writer) {
 		jsonx.Out{Name: "backchannel_logout_session_supported", From: &m.BackchannelLogoutSessionSupported, OmitEmpty: true},
 		jsonx.Out{Name: "id_token_signing_alg_values_supported", From: &m.IDTokenSigningAlgValuesSupported, OmitEmpty: true},
 		jsonx.Out{Name: "code_challenge_methods_supported", From: &m.CodeChallengeMethodsSupported, OmitEmpty: true},
+		jsonx.Out{Name: "authorization_response_iss_parameter_supported", From: &m.AuthorizationResponseIssParameterSupported, OmitEmpty: true},
 	)
 }
 
