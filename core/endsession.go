@@ -209,7 +209,10 @@ var endSessionParamNames = map[string]bool{"id_token_hint": true, "logout_hint":
 	"post_logout_redirect_uri": true, "state": true, "ui_locales": true, "logout_id": true, "csrf": true}
 
 // verifyHint checks an id_token_hint: signed by one of our keys (ES256 only; "none"
-// and every other algorithm refused), issued by us. Expiry is deliberately not checked.
+// and every other algorithm refused), typed as an assertion ("JWT", identity.go), issued
+// by us. Expiry is deliberately not checked. The type keeps out the logout tokens
+// signed with the same keys (typ logout+jwt): a hint is an ID token, and a logout token
+// is not one (Back-Channel Logout 1.0 §4.1, cross-JWT confusion).
 // A hint that is exactly an assertion this VM signed and still caches (or another VM
 // of this Envoy signed and still shares) is ours by its bytes, and its signature is not
 // checked again (ownAssertion, hint.go); the issuer is checked either way.
@@ -217,7 +220,7 @@ func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
 	c, own := e.ownAssertion(raw)
 	if !own {
 		e.metrics.Add(counterHintVerified, 1)
-		payload, err := e.keys.signer.VerifyOwn(raw, "")
+		payload, err := e.keys.signer.VerifyOwn(raw, assertionType)
 		if err != nil {
 			return nil, err
 		}

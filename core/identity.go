@@ -80,6 +80,10 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	return e.assertions[key].headers, nil
 }
 
+// assertionType is the JOSE "typ" of an assertion; verifyHint accepts only that as
+// an id_token_hint, so that a logout token (signed with the same keys) is never one.
+const assertionType = "JWT"
+
 // signAssertion signs s's assertion for client, valid for the assertion lifetime or
 // until the session ends, whichever comes first.
 func (e *Engine) signAssertion(s *session, client *Client, now time.Time) (string, time.Time, error) {
@@ -93,7 +97,7 @@ func (e *Engine) signAssertion(s *session, client *Client, now time.Time) (strin
 		verified := s.EmailVerified // a copy: a pointer into s would move every session to the heap
 		claims.EmailVerified = &verified
 	}
-	tok, err := e.keys.signer.Sign("JWT", claims)
+	tok, err := e.keys.signer.Sign(assertionType, claims)
 	return tok, exp, err
 }
 

@@ -332,3 +332,34 @@ func TestSpecEndSessionStateOnlyWithTheRedirect(t *testing.T) {
 		t.Fatalf("logout context of a request with only state: %s", specBrief(d.Response))
 	}
 }
+
+// RP-Initiated Logout item 3 with Back-Channel Logout 1.0 §4.1 (cross-JWT confusion):
+// id_token_hint is an ID token (here an assertion, typ JWT) Exeunt issued; a logout
+// token is signed with the same key but is not one (typ logout+jwt), and is refused as
+// a hint like any token Exeunt did not issue as an assertion: 400, no redirect, nothing
+// ended.
+func TestSpecEndSessionRefusesALogoutTokenAsHint(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	hint, sid := s.signedIn()
+	location(t, s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}})))
+	s.tick()
+	if len(s.apps.tokens["app1"]) != 1 {
+		t.Fatalf("app1 received %d logout tokens, want 1", len(s.apps.tokens["app1"]))
+	}
+	logoutToken := s.apps.tokens["app1"][0]
+	checkLogoutToken(t, s.browser, logoutToken, "app1", sid)
+
+	// A new session; the logout token of the old one, its sid, its client, arrives as
+	// a hint with that client's registered URI.
+	s.signIn("https://exeunt.test/app1/")
+	rejected := s.metrics.get("exeunt.logout.rejected")
+	d := s.request("GET", endSessionURL(url.Values{"id_token_hint": {logoutToken},
+		"post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}, "state": {"st"}}))
+	if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" ||
+		!strings.Contains(string(d.Response.Body), "not issued here") || !s.signedInStill() {
+		t.Fatalf("a logout token as id_token_hint: want the 400 page of a hint not issued here, got %s", specBrief(d.Response))
+	}
+	if got := s.metrics.get("exeunt.logout.rejected"); got != rejected+1 {
+		t.Fatalf("exeunt.logout.rejected = %d, want %d", got, rejected+1)
+	}
+}
