@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // Conformance checks of Exeunt's endpoints as an outside suite runs them, through
@@ -67,5 +73,66 @@ func TestConformanceAuthorizationResponseWithoutIssIsRefused(t *testing.T) {
 	e.jar = map[string]string{}
 	if to := e.signIn("https://exeunt.test/app1/"); to != "https://exeunt.test/app1/" {
 		t.Fatalf("a sign-in with iss landed on %q", to)
+	}
+}
+
+// Discovery (OpenID Connect Discovery 1.0 §3, RP-Initiated Logout 1.0 §2.1, Front- and
+// Back-Channel Logout 1.0, Session Management 1.0 §3.3): what the document says is what
+// the module does. Every endpoint it names is on the issuer's origin and answers; the
+// keys at jwks_uri use an advertised algorithm and verify the assertions apps receive,
+// which carry sid (frontchannel_logout_session_supported); check_session_iframe is there
+// because session management is on. Core: TestDiscoveryListsSignOut,
+// TestCheckSessionDiscoveryAndPage.
+func TestConformanceDiscoveryMatchesWhatExeuntDoes(t *testing.T) {
+	e := newEnv(t, envOptions{config: map[string]any{"logout": map[string]any{"session_management": true}}})
+	r := e.get("https://exeunt.test/.well-known/openid-configuration")
+	var doc map[string]any
+	if r.Status != 200 || r.HeaderValue("content-type") != "application/json" || json.Unmarshal(r.Body, &doc) != nil {
+		t.Fatalf("discovery: %d %q %s", r.Status, r.HeaderValue("content-type"), r.Body)
+	}
+	if doc["issuer"] != "https://exeunt.test" {
+		t.Fatalf("issuer %v", doc["issuer"])
+	}
+	for name, want := range map[string]any{"frontchannel_logout_supported": true, "frontchannel_logout_session_supported": true,
+		"backchannel_logout_supported": true, "backchannel_logout_session_supported": true} {
+		if doc[name] != want {
+			t.Errorf("%s = %v, want %v", name, doc[name], want)
+		}
+	}
+	algs, _ := doc["id_token_signing_alg_values_supported"].([]any)
+	endpoints := map[string]string{}
+	for _, name := range []string{"jwks_uri", "end_session_endpoint", "check_session_iframe"} {
+		s, _ := doc[name].(string)
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme != "https" || u.Host != "exeunt.test" || u.RawQuery != "" || u.Fragment != "" {
+			t.Fatalf("%s = %q, want an https URL on the issuer's origin", name, s)
+		}
+		endpoints[name] = s
+		if r := e.get(s); r.Status != 200 {
+			t.Errorf("%s %s answers GET with %d", name, s, r.Status)
+		}
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(e.get(endpoints["jwks_uri"]).Body, &set); err != nil || len(set.Keys) == 0 {
+		t.Fatalf("jwks_uri: %v", err)
+	}
+	for _, k := range set.Keys {
+		if !k.IsPublic() || k.Use != "sig" || k.KeyID == "" || !slices.Contains(algs, any(k.Algorithm)) {
+			t.Errorf("JWKS key %q: public %v, use %q, alg %q; advertised algorithms %v", k.KeyID, k.IsPublic(), k.Use, k.Algorithm, algs)
+		}
+	}
+	// The assertions an app receives verify with those keys and carry sid.
+	e.signIn("https://exeunt.test/app1/")
+	if r := e.get("https://exeunt.test/app1/"); r.Status != 200 {
+		t.Fatalf("app1: %d", r.Status)
+	}
+	h := e.apps.seenBy("app1")
+	if h.Get("x-exeunt-sid") == "" {
+		t.Fatal("no sid passed to the app")
+	}
+	e.checkAssertion(h.Get("x-exeunt-assertion"), "app1", h.Get("x-exeunt-sid"))
+	if parsed, err := jwt.ParseSigned(h.Get("x-exeunt-assertion"), []jose.SignatureAlgorithm{jose.ES256}); err != nil ||
+		!slices.Contains(algs, any(parsed.Headers[0].Algorithm)) {
+		t.Fatalf("the assertion's alg is not advertised (%v): %v", algs, err)
 	}
 }
