@@ -330,6 +330,12 @@ func TestEndSessionRefusesBadRequestsAndChangesNothing(t *testing.T) {
 			t.Errorf("%s: want %d and no redirect, got %+v", c.name, c.status, d.Response)
 			continue
 		}
+		// RP-Initiated Logout item 8: an error page for the browser, not a bare status
+		// or JSON, and no link back to the app with the request's data.
+		if ct := headerValue(d.Response.Headers, "content-type"); !strings.HasPrefix(ct, "text/html") || !strings.Contains(string(d.Response.Body), "<h1>") ||
+			len(specLinks(d.Response.Body)) != 0 {
+			t.Errorf("%s: want an error page without links, got %q with links %q", c.name, ct, specLinks(d.Response.Body))
+		}
 		for _, h := range d.Response.Headers {
 			if h.Name == "set-cookie" {
 				t.Errorf("%s: a refused request set a cookie: %s", c.name, h.Value)
