@@ -162,8 +162,16 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 		return fail(400, "signin_wrong_issuer")
 	}
 	if code := q.Get("error"); code != "" {
-		if code == "access_denied" {
+		// RFC 6749 §4.1.2.1: the provider's error response. The operator reads its code
+		// and description in the log; the user, what it means for them.
+		e.logf("exeunt: provider %s: authorization response error=%s error_description=%s",
+			p.Scheme, logQuote(code), logQuote(q.Get("error_description")))
+		switch code {
+		case "access_denied":
 			return fail(403, "signin_denied")
+		case "server_error", "temporarily_unavailable":
+			// The provider failed (its 500 and 503); it did not refuse this user.
+			return fail(502, "provider_unavailable")
 		}
 		return fail(403, "signin_provider_error")
 	}
