@@ -6,9 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/exeunt/exeunt/hostsim"
 )
 
 // Conformance checks of Exeunt's endpoints as an outside suite runs them, through
@@ -134,5 +137,35 @@ func TestConformanceDiscoveryMatchesWhatExeuntDoes(t *testing.T) {
 	if parsed, err := jwt.ParseSigned(h.Get("x-exeunt-assertion"), []jose.SignatureAlgorithm{jose.ES256}); err != nil ||
 		!slices.Contains(algs, any(parsed.Headers[0].Algorithm)) {
 		t.Fatalf("the assertion's alg is not advertised (%v): %v", algs, err)
+	}
+}
+
+// RP-Initiated Logout 1.0 §2 (the hint is an ID token the OP issued) and Back-Channel
+// Logout 1.0 §4.1 (cross-JWT confusion): a logout token the module sent to an app,
+// signed with the same key as the assertions, comes back as id_token_hint with the
+// app's registered URI: refused as a hint not issued here, with no redirect, and the
+// current session lives on. Core: TestSpecEndSessionRefusesALogoutTokenAsHint.
+func TestConformanceALogoutTokenIsNotAnIDTokenHint(t *testing.T) {
+	app1 := newBCLListener(t, 0)
+	e := specSignoutEnv(t, map[string]hostsim.Cluster{"app1": {Address: app1.addr()}, "app2": {Address: newBCLListener(t, 0).addr()}}, signoutClients())
+	hint, sid := e.signedInApps()
+	back, err := e.peer.ConfirmLogout(e.idpJar, redirectOf(t, e.get("https://exeunt.test/connect/endsession?"+url.Values{"id_token_hint": {hint}}.Encode())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get(back.String()); r.Status != 200 || e.signedIn() {
+		t.Fatalf("sign-out: %d, signed in %v", r.Status, e.signedIn())
+	}
+	logoutToken := app1.wait(10 * time.Second)
+	e.checkLogoutToken(logoutToken, "app1", sid)
+
+	e.signedInApps()
+	r := e.get("https://exeunt.test/connect/endsession?" + url.Values{"id_token_hint": {logoutToken},
+		"post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}, "state": {"st"}}.Encode())
+	if r.Status != 400 || r.HeaderValue("location") != "" || !strings.Contains(string(r.Body), "not issued here") {
+		t.Fatalf("a logout token as id_token_hint: %d location=%q\n%s", r.Status, r.HeaderValue("location"), r.Body)
+	}
+	if !e.signedIn() {
+		t.Fatal("the logout token ended the current session")
 	}
 }
