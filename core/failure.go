@@ -2,6 +2,7 @@ package core
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/exeunt/exeunt/core/jsonx"
 )
@@ -66,8 +67,8 @@ func (e *Engine) answer(f failure, kind answerKind, lang string) *Response {
 	if kind == asJSON {
 		var w jsonx.Writer // as json.Marshal wrote the map: names sorted
 		w.ObjectStart()
-		putString(&w, "error", f.oauth)
-		putString(&w, "error_description", f.description)
+		putString(&w, "error", oauthText(f.oauth))
+		putString(&w, "error_description", oauthText(f.description))
 		w.ObjectEnd()
 		body, _ := w.Bytes()
 		return &Response{Status: f.status, Body: body,
@@ -98,4 +99,22 @@ func (e *Engine) answerKindOf(v *requestView) answerKind {
 		return asJSON
 	}
 	return asPage
+}
+
+// oauthText fits s to the characters RFC 6749 §5.2 allows in error and
+// error_description (%x20-21 / %x23-5B / %x5D-7E): a description that quotes a value
+// from a token (`typ is "JWT"`, written by strconv.Quote) gets ' for ", / for \, and ?
+// for anything outside printable ASCII.
+func oauthText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r == '\\':
+			return '/'
+		case r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, s)
 }
