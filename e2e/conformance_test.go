@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"slices"
@@ -167,5 +168,35 @@ func TestConformanceALogoutTokenIsNotAnIDTokenHint(t *testing.T) {
 	}
 	if !e.signedIn() {
 		t.Fatal("the logout token ended the current session")
+	}
+}
+
+// Back-Channel Logout 1.0 §2.8 with RFC 6749 §5.2, as a provider sees the module's
+// answers: a refused logout token gets 400, application/json {"error",
+// "error_description"} in the characters §5.2 allows (the description quotes the
+// token's typ), and Cache-Control no-store; so does a body that is not a form. Core:
+// TestProviderBackchannelRefusesBadTokensAndChangesNothing,
+// TestOAuthErrorAnswersUseTheCharactersRFC6749Allows.
+func TestConformanceBackchannelRefusalsAreOAuthErrors(t *testing.T) {
+	e := newSigninEnv(t)
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	typJWT := b64(`{"alg":"RS256","typ":"JWT","kid":"k\"1"}`) + "." + b64(`{"iss":"x"}`) + "." + b64("sig")
+	for name, r := range map[string]*hostsim.Response{
+		"typ JWT":    e.post("/backchannel-oidc", "application/x-www-form-urlencoded", []byte(url.Values{"logout_token": {typJWT}}.Encode())),
+		"JSON body":  e.post("/backchannel-oidc", "application/json", []byte(`{"logout_token":"x"}`)),
+		"two tokens": e.post("/backchannel-oidc", "application/x-www-form-urlencoded", []byte("logout_token=a&logout_token=b")),
+	} {
+		var body map[string]string
+		if r.Status != 400 || r.HeaderValue("content-type") != "application/json" || r.HeaderValue("cache-control") != "no-store" ||
+			json.Unmarshal(r.Body, &body) != nil || body["error"] != "invalid_request" || body["error_description"] == "" {
+			t.Errorf("%s: %d %q %q %s", name, r.Status, r.HeaderValue("content-type"), r.HeaderValue("cache-control"), r.Body)
+			continue
+		}
+		for _, c := range body["error_description"] {
+			if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				t.Errorf("%s: error_description %q has %q, which RFC 6749 §5.2 does not allow", name, body["error_description"], c)
+				break
+			}
+		}
 	}
 }
