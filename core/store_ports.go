@@ -39,6 +39,9 @@ type storePorts struct {
 	// why not: the same answer revocations.isRevoked gives every signed-in request. A
 	// local backend is always ready.
 	ready func(now time.Time) error
+	// urgent, when not nil, says whether the backend has work waiting on ticks (a
+	// sign-out waiting for the fleet's acknowledgements): the engine then ticks often.
+	urgent func(now time.Time) bool
 	// useMetrics, when not nil, gives the backend the engine's counters.
 	useMetrics func(Metrics)
 }
