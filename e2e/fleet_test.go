@@ -17,16 +17,17 @@ import (
 // One fleet serves every scenario (each with its own user); the scenarios that take a
 // replica or etcd away put it back before the next one.
 
-// signOutBound is the promise: a sign-out on one replica is refused on every other within
-// 1 s. It is a correctness bound of the follow period (250 ms by default), not a speed
-// figure: BENCHMARKS.md has the measured times.
+// signOutBound bounds how long a sign-out may take to reach the other replicas where no
+// page reported it to the user as done yet (made during etcd's outage and applied late,
+// or checked before its page came back). A reported sign-out has no bound: it is refused
+// everywhere at once (refusedAtOnce).
 const signOutBound = time.Second
 
 func TestFleet(t *testing.T) {
 	f := startFleet(t, fleetOptions{etcd: map[string]any{"stale_after": "4s"}})
 	A, B := f.replicas[0], f.replicas[1]
 
-	t.Run("SignOutAtAIsRefusedAtBWithinTheBound", func(t *testing.T) {
+	t.Run("SignOutAtAIsRefusedAtBAtOnce", func(t *testing.T) {
 		b := f.browser(t)
 		b.signIn(A, "fleet-u1")
 		if st := b.statusWith(B, b.cookie()); st != http.StatusOK {
@@ -42,7 +43,7 @@ func TestFleet(t *testing.T) {
 				t.Fatal("A still accepts the session it ended")
 			}
 		}
-		f.waitRefused(t, B, b, cookie, ended, signOutBound)
+		f.refusedAtOnce(t, B, b, cookie, ended)
 	})
 
 	t.Run("ProviderBackChannelAtAEndsASessionOfBEverywhere", func(t *testing.T) {
@@ -61,7 +62,7 @@ func TestFleet(t *testing.T) {
 				t.Fatalf("A still accepts the session after the provider's back-channel logout reached it\nA's log:\n%s", lastLines(A.log.String(), 40))
 			}
 		}
-		f.waitRefused(t, B, b, cookie, ended, signOutBound)
+		f.refusedAtOnce(t, B, b, cookie, ended)
 		f.checkFleetLogoutToken(t, f.app1.waitToken(t, sid, 15*time.Second), "app1", sid, "fleet-u2")
 	})
 
@@ -80,7 +81,7 @@ func TestFleet(t *testing.T) {
 				t.Fatal("A still accepts the session after the front-channel logout it answered")
 			}
 		}
-		f.waitRefused(t, B, b, cookie, ended, signOutBound)
+		f.refusedAtOnce(t, B, b, cookie, ended)
 		f.checkFleetLogoutToken(t, f.app1.waitToken(t, sid, 15*time.Second), "app1", sid, "fleet-u3")
 	})
 
@@ -182,7 +183,7 @@ func fleetEtcdOutage(t *testing.T, f *fleet) {
 	endedCookie := ended.cookie()
 	refusals := f.app1.refusals()
 	ended.endSession(A, url.Values{"id_token_hint": {ended.assertion(A)}, "client_id": {"app1"}})
-	f.waitRefused(t, B, ended, endedCookie, time.Now(), signOutBound)
+	f.refusedAtOnce(t, B, ended, endedCookie, time.Now())
 	waitFor(t, 10*time.Second, "a first delivery attempt before the outage", func() bool { return f.app1.refusals() > refusals })
 
 	b := f.browser(t)
@@ -243,7 +244,7 @@ func fleetEtcdOutage(t *testing.T, f *fleet) {
 	f.checkFleetLogoutToken(t, f.app1.waitToken(t, endedSID, 30*time.Second), "app1", endedSID, "fleet-u7a")
 	// And signing out works again, everywhere.
 	b.endSession(B, url.Values{"id_token_hint": {hint}, "client_id": {"app1"}})
-	f.waitRefused(t, A, b, cookie, time.Now(), signOutBound)
+	f.refusedAtOnce(t, A, b, cookie, time.Now())
 }
 
 // cookie is the browser's session cookie.
@@ -287,6 +288,20 @@ func (b *fleetBrowser) endSession(r *replica, q url.Values) string {
 		b.t.Fatalf("sign-out at replica %s: %d %q %s", r.name, res.status, loc, res.body)
 	}
 	return loc
+}
+
+// refusedAtOnce checks that r refuses the old cookie on its very first request after the
+// sign-out was reported (since), and on every VM (hostsim serve runs 2 and spreads the
+// requests over them): the barrier made the report wait for r's acknowledgement.
+func (f *fleet) refusedAtOnce(t *testing.T, r *replica, b *fleetBrowser, cookie string, since time.Time) {
+	t.Helper()
+	for i := 0; i < 4; i++ {
+		if st := b.statusWith(r, cookie); st == http.StatusOK {
+			t.Fatalf("replica %s accepts the session %s after its sign-out was reported elsewhere (request %d)\nits log:\n%s",
+				r.name, time.Since(since).Round(time.Millisecond), i+1, lastLines(r.log.String(), 30))
+		}
+	}
+	t.Logf("replica %s refused the session at once (%d requests)", r.name, 4)
 }
 
 // waitRefused polls r with the old cookie until it is refused, and fails when that takes
