@@ -52,9 +52,28 @@ func TestFleet(t *testing.T) {
 		b.app(B, "app2")
 		cookie := b.cookie()
 		// The provider's logout token reaches replica A (its back-channel logout URI), which
-		// never saw this session.
-		if _, err := f.peer.LogoutAtProvider(b.idpJar); err != nil {
+		// never saw this session. The moment A has answered it 200, before the provider
+		// hears so, B must refuse the session already (every VM).
+		var atB []int
+		A.onAnswer(func(resp *http.Response) {
+			if resp.Request.URL.Path == "/backchannel-oidc" && resp.StatusCode == http.StatusOK {
+				for i := 0; i < 4; i++ {
+					atB = append(atB, rawStatusWith(B, cookie))
+				}
+			}
+		})
+		_, err := f.peer.LogoutAtProvider(b.idpJar)
+		A.onAnswer(nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if len(atB) == 0 {
+			t.Fatal("A never answered the provider's back-channel logout with 200")
+		}
+		for i, st := range atB {
+			if st != http.StatusFound { // refused: sent to sign in
+				t.Fatalf("B answered %d (request %d of %v), want 302, when A had just answered the back-channel logout 200", st, i+1, atB)
+			}
 		}
 		ended := time.Now()
 		for i := 0; i < 4; i++ { // every VM of A
@@ -288,6 +307,22 @@ func (b *fleetBrowser) endSession(r *replica, q url.Values) string {
 		b.t.Fatalf("sign-out at replica %s: %d %q %s", r.name, res.status, loc, res.body)
 	}
 	return loc
+}
+
+// rawStatusWith is statusWith for a goroutine that is not the test's (a replica's hook):
+// the status of /app1/ at r with only the session cookie, 0 when the request failed.
+func rawStatusWith(r *replica, cookie string) int {
+	req, _ := http.NewRequest(http.MethodGet, r.pinned+"/app1/", nil)
+	req.Header.Set("accept", "text/html")
+	req.Header.Set("cookie", "__Host-exeunt="+cookie)
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // refusedAtOnce checks that r refuses the old cookie on its very first request after the
