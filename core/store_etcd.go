@@ -124,6 +124,7 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 		followEvery: set.FollowEvery,
 		ready:       b.ready,
 		urgent:      b.urgent,
+		settled:     b.settled,
 		useMetrics:  func(m Metrics) { b.metrics = m },
 	}, b, nil
 }

@@ -182,6 +182,26 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 	})
 }
 
+// settled is the barrier for a revocation made before (by another flow, maybe on
+// another replica, maybe never confirmed): at the revision etcd last changed it.
+func (b *etcdBackend) settled(sid string, now time.Time, then func(error) Decision) Decision {
+	key, err := b.key("revoked", sid)
+	if err != nil {
+		return then(err)
+	}
+	return b.rangeKeys(etcdv3.RangeRequest{Key: key}, func(resp *etcdv3.RangeResponse, err error) Decision {
+		if err != nil {
+			return then(fmt.Errorf("%w: store etcd: reading the revocation of sid=%s: %w", errOutcomeUnknown, sid, err))
+		}
+		if len(resp.Kvs) == 0 {
+			// Not in etcd: ended in this Envoy's shared data only, or gone with its lease
+			// (the session's own end passed, so every replica refuses its cookie anyway).
+			return then(nil)
+		}
+		return b.barrier(resp.Kvs[0].ModRevision, now, then)
+	})
+}
+
 // urgent says whether a barrier waits on this VM: the engine then ticks often.
 func (b *etcdBackend) urgent(now time.Time) bool {
 	if b.waiting > 0 && !now.Before(b.waitingUntil) {

@@ -229,6 +229,51 @@ func TestEtcdBarrierWaitsForEveryOtherMember(t *testing.T) {
 	})
 }
 
+// A sign-out found done already (its session revoked by an earlier attempt, here or
+// elsewhere) is reported only once every replica refuses it too: settled waits at the
+// revision of the revocation's record.
+func TestEtcdBarrierSettledWaitsForTheRevocationsRevision(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, ab := e.replica()
+	b, _ := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	settle := func(sid string, at time.Time) (Decision, func() (bool, error)) {
+		ran := false
+		var got error
+		d := e.drive(a.settled(sid, at, func(err error) Decision { ran, got = true, err; return Continue() }))
+		return d, func() (bool, error) { return ran, got }
+	}
+	// Revoked in etcd by a replica whose sign-out was never confirmed (the test writes it).
+	key, _ := ab.key("revoked", "earlier")
+	if err := runOp(e, ab, etcdv3.PutRequest{Key: key, Value: untilValue(t0.Add(time.Hour), nil)}); err != nil {
+		t.Fatal(err)
+	}
+	d, done := settle("earlier", t0)
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("B has not read the revocation: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	e.follow(b, t0.Add(barrierPoll))
+	d = e.drive(d.Wait.Then(t0.Add(barrierPoll)))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("once B read it: ran %v, err %v", ran, err)
+	}
+	// A revocation etcd no longer has (its session's end passed) waits for nobody.
+	if _, done := settle("unknown", t0); !mustRun(t, done) {
+		t.Fatal("settled for a revocation not in etcd did not go on at once")
+	}
+}
+
+func mustRun(t *testing.T, done func() (bool, error)) bool {
+	t.Helper()
+	ran, err := done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ran
+}
+
 // A fleet of one replica (or the VMs of one Envoy) never waits: one read of the members
 // finds no other.
 func TestEtcdBarrierAloneDoesNotWait(t *testing.T) {
