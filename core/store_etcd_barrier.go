@@ -66,25 +66,40 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, then func(error) Dec
 		}
 		return then(err)
 	}
+	// read says this barrier has had a read of its own made (the view may come from
+	// another barrier's read, before this revocation); last that it made its last one,
+	// at or after the deadline. Neither lets a read be followed by another at once, so
+	// no answer (not even etcd restored from an older backup, answering below rev for
+	// good) can make a loop of reads.
+	var read, last bool
 	var step func(now time.Time) Decision
+	again := func(now time.Time) Decision {
+		read = true
+		return b.readMembers(now, func() Decision { return step(now) })
+	}
 	step = func(now time.Time) Decision {
 		v := &b.view
-		if !v.sentAt.Before(started) { // a read made after the revocation was acknowledged
+		// A read made after the revocation was acknowledged (and not after now: a clock
+		// that went back makes nothing of what was read "later").
+		fresh := !v.sentAt.Before(started) && !v.sentAt.After(now)
+		if fresh {
 			if v.err != nil {
 				return finish(fmt.Errorf("%w: %w: %w", errOutcomeUnknown, errBarrierUnread, v.err))
 			}
-			if v.revision >= rev {
-				if b.barrierPassed(rev, now) {
-					return finish(nil)
-				}
+			if v.revision >= rev && b.barrierPassed(rev, now) {
+				return finish(nil)
 			}
 		}
-		reading := b.viewReading && now.Before(b.viewReadingUntil)
+		inFlight := b.viewReading && now.Before(b.viewReadingUntil)
 		if !now.Before(deadline) {
-			if (v.sentAt.Before(deadline) || v.revision < rev) && !reading {
+			if !last && !inFlight {
 				// One last read, after the deadline: a member silent until then is
 				// judged on it.
-				return b.readMembers(now, func() Decision { return step(now) })
+				last = true
+				return again(now)
+			}
+			if !last {
+				return Decision{Wait: &Wait{Then: step}}
 			}
 			behind := b.membersBehind(rev)
 			b.log(fmt.Sprintf("exeunt: store etcd: a sign-out at revision %d was not acknowledged within %s by %s; reported as not confirmed",
@@ -92,10 +107,11 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, then func(error) Dec
 			return finish(fmt.Errorf("%w: store etcd: the sign-out is in etcd, but %s did not acknowledge it within %s",
 				errOutcomeUnknown, behind, fmtDuration(barrierBound)))
 		}
-		// A read made before rev says nothing about it: read again (at once the first
-		// time), then at most once every barrierPoll.
-		if (v.sentAt.Before(started) || v.revision < rev || now.Sub(v.sentAt) >= barrierPoll) && !reading {
-			return b.readMembers(now, func() Decision { return step(now) })
+		// Read at once when the view says nothing of this revocation yet (made before it,
+		// or before its write), then at most once every barrierPoll.
+		due := !fresh || now.Sub(v.sentAt) >= barrierPoll || v.revision < rev
+		if due && !inFlight && !(read && v.sentAt.Equal(now)) {
+			return again(now)
 		}
 		return Decision{Wait: &Wait{Then: step}}
 	}
