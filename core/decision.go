@@ -12,6 +12,7 @@ type (
 	Response   = exchange.Response
 	Decision   = exchange.Decision
 	Call       = exchange.Call
+	Wait       = exchange.Wait
 	CallResult = exchange.CallResult
 	Metrics    = exchange.Metrics
 )

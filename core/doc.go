@@ -40,7 +40,9 @@
 // contract, in continuation style on [Decision] and [Call], so that a synchronous backend
 // answers at once and an asynchronous one (etcd, through calls) fits the same flows.
 // Proxy-Wasm shared data's hashed buckets are the `local` backend (store_local*.go);
-// an etcd v3 cluster shared by a fleet is the `etcd` backend (store_etcd*.go);
+// an etcd v3 cluster shared by a fleet is the `etcd` backend (store_etcd*.go), whose
+// sign-outs are reported only once the other replicas acknowledged them (the barrier,
+// store_etcd_barrier.go, holding the request on a [Wait]);
 // newStorePorts picks the backend by the `store` setting (config_store.go).
 //
 // This package imports only the standard library and its own packages (core/exchange,

@@ -84,11 +84,15 @@ func backgroundOf(d Decision) []*Call {
 func (e *Engine) logf(format string, args ...any) { e.log(fmt.Sprintf(format, args...)) }
 
 // TickPeriod is how often OnTick should run: every 5 s, and every 50 ms while this VM
-// has back-channel deliveries due within that (and at least as often as a fleet store
+// has back-channel deliveries due within that or a sign-out waits on ticks (Decision.Wait:
+// the fleet barrier, store_etcd_barrier.go) (and at least as often as a fleet store
 // follows its revocations: store_ports.go's follow). The glue asks again after every
 // callback and changes the host's tick period when the answer changes.
 func (e *Engine) TickPeriod() time.Duration {
 	if len(e.unqueued) > 0 || (!e.nextDelivery.IsZero() && e.nextDelivery.Sub(e.now) < idleTick) {
+		return urgentTick
+	}
+	if e.ports.urgent != nil && e.ports.urgent(e.now) {
 		return urgentTick
 	}
 	if e.ports.follow != nil && e.ports.followEvery < idleTick {

@@ -209,7 +209,11 @@ func (b *browser) send(method, rawURL string, body []byte, headers ...Header) De
 		}
 		d = b.e.OnRequestBody(req, body, len(body) > MaxRequestBody, b.now)
 	}
-	for d.Call != nil {
+	for d.Call != nil || d.Wait != nil {
+		if d.Wait != nil {
+			d = pastWait(d.Wait)
+			continue
+		}
 		if r, ok := storeAnswer(b.t, d.Call); ok {
 			d = d.Call.Then(r)
 			continue

@@ -54,7 +54,19 @@ func (e *Engine) completeSignOut(v *requestView, lang string, ctx *logoutContext
 	e.logf("exeunt: sign-out: sid=%s had ended already; completing the browser's part", s.SID)
 	ended := *s
 	ended.IDToken = ""
-	return e.afterSignOut(lang, ctx, &ended, clear, now)
+	if e.ports.settled == nil {
+		return e.afterSignOut(lang, ctx, &ended, clear, now)
+	}
+	// Whoever ended it may not have seen every replica refuse it (its sign-out was not
+	// confirmed): "signed out" waits for that here too (store_etcd_barrier.go).
+	return e.ports.settled(s.SID, now, func(err error) Decision {
+		if err != nil {
+			e.metrics.Add(counterLogoutUnconfirmed, 1)
+			e.logf("exeunt: sign-out: sid=%s has ended, but not every replica is known to refuse it yet: %v", s.SID, err)
+			return e.failPage(lang, signoutUnconfirmedFailure().withHeaders(e.markUnconfirmed(s, now)...))
+		}
+		return e.afterSignOut(lang, ctx, &ended, clear, now)
+	})
 }
 
 // The unconfirmed mark: a cookie (name-unconfirmed) set with the "not confirmed" page,

@@ -27,6 +27,7 @@ import (
 //	context/<id>                       until, payload                     put on a lease
 //	context-sid/<sid>/<id>             until                              put with the context
 //	delivery/<job id>                  the job (JSON)                     txn on mod_revision
+//	members/<envoy id>                 the revision its copy reached      put on its own lease
 //
 // Every record carries its own end; a lease (one per minute of expiry, shared) only
 // collects it some time after. RATIONALE.md ("Why etcd through its JSON gateway, and how
@@ -66,6 +67,7 @@ type etcdBackend struct {
 	loaded     bool             // one follow completed
 	lastFollow time.Time        // when the last successful follow started
 	following  bool             // a follow is in flight
+	followRead bool             // the follow in flight read a revocation
 
 	// The state the logs report changes of (store_etcd_follow.go): when follows began
 	// failing (zero while they succeed), and whether the copy going stale was logged.
@@ -84,6 +86,20 @@ type etcdBackend struct {
 	sharedStore Store
 	shareRead   map[string]int64
 	shareSince  int64 // the revision the follow in flight started from
+
+	// Membership and the sign-out barrier (store_etcd_members.go, store_etcd_barrier.go):
+	// the Envoy's membership without shared data; this VM's write of the record in
+	// flight; its last read of the members, how long it has seen each unchanged, and the
+	// read in flight; and the barriers waiting on it.
+	member                   memberState
+	acking, memberFailLogged bool
+	ackingUntil              time.Time
+	view                     memberView
+	seen                     map[string]memberSeen
+	viewReading              bool
+	viewReadingUntil         time.Time
+	waiting                  int
+	waitingUntil             time.Time
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {
@@ -107,6 +123,8 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 		follow:      b.follow,
 		followEvery: set.FollowEvery,
 		ready:       b.ready,
+		urgent:      b.urgent,
+		settled:     b.settled,
 		useMetrics:  func(m Metrics) { b.metrics = m },
 	}, b, nil
 }

@@ -62,24 +62,49 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 	if err != nil {
 		return then(err)
 	}
+	var rev int64
 	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
-		return b.put(etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, done)
+		return b.call(etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, func(status int, body []byte, err error) Decision {
+			var resp *etcdv3.PutResponse
+			if err == nil {
+				resp, err = b.gw.ParsePut(status, body)
+				err = writeOutcome(status, body, err)
+			}
+			if err == nil {
+				rev = resp.Header.Revision
+			}
+			return done(err)
+		})
 	}, func(err error) Decision {
 		if err != nil {
 			return then(fmt.Errorf("store etcd: cannot revoke sid=%s: %w", sid, err))
 		}
 		// Acknowledged by etcd: this VM refuses the session at once, the other VMs of this
-		// Envoy too (through shared data), the other replicas on their next follow.
-		b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
-		if b.shared == nil {
-			return then(nil)
-		}
-		return b.shared.revoke(sid, until, now, func(err error) Decision {
-			if err != nil { // durable in etcd all the same: the other VMs follow it
-				b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
-			}
-			return then(nil)
+		// Envoy too (through shared data), the other replicas once they have followed
+		// past rev, which the barrier waits for.
+		return b.revokedHere(sid, until, now, func() Decision {
+			return b.barrier(rev, now, func(err error) Decision {
+				if err != nil {
+					return then(fmt.Errorf("store etcd: revoked sid=%s: %w", sid, err))
+				}
+				return then(nil)
+			})
 		})
+	})
+}
+
+// revokedHere makes this VM, and the other VMs of this Envoy through shared data, refuse
+// sid at once: etcd has the revocation.
+func (b *etcdBackend) revokedHere(sid string, until, now time.Time, next func() Decision) Decision {
+	b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
+	if b.shared == nil {
+		return next()
+	}
+	return b.shared.revoke(sid, until, now, func(err error) Decision {
+		if err != nil { // durable in etcd all the same: the other VMs follow it
+			b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
+		}
+		return next()
 	})
 }
 
@@ -102,6 +127,7 @@ func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now t
 		return then(ended{}, err)
 	}
 	var already bool
+	var rev int64
 	write := func(lease, jobLease int64, done func(error) Decision) Decision {
 		ops := []etcdv3.TxnOp{{Put: &etcdv3.PutRequest{Key: revKey, Value: untilValue(until, nil), Lease: lease}},
 			{DeleteRange: &etcdv3.DeleteRangeRequest{Key: recKey}}}
@@ -112,7 +138,9 @@ func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now t
 		op := etcdv3.TxnRequest{Compare: []etcdv3.Compare{{Key: revKey, Target: etcdv3.TargetCreate, Result: etcdv3.Equal, Number: 0}}, Success: ops}
 		return b.txn(op, func(resp *etcdv3.TxnResponse, err error) Decision {
 			if err == nil {
-				already = !resp.Succeeded
+				// Revoked at rev or before (already: a revision at least the one that
+				// revoked it), which is what the barrier waits for.
+				already, rev = !resp.Succeeded, resp.Header.Revision
 			}
 			return done(err)
 		})
@@ -129,19 +157,19 @@ func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now t
 			return then(ended{}, fmt.Errorf("store etcd: cannot end sid=%s: %w", sid, err))
 		}
 		// Revoked in etcd (by this call or before): this VM refuses the session at once,
-		// the other VMs of this Envoy too, the other replicas on their next follow.
-		b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
+		// the other VMs of this Envoy too, the other replicas once they have followed past
+		// rev, which the barrier waits for (also when it was revoked before: that sign-out
+		// may never have been confirmed).
 		if !already && len(job.Items) > 0 {
 			b.queueRead(0, 0) // this Envoy's next tick reads the queue
 		}
-		if b.shared == nil {
-			return then(ended{already: already}, nil)
-		}
-		return b.shared.revoke(sid, until, now, func(err error) Decision {
-			if err != nil {
-				b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
-			}
-			return then(ended{already: already}, nil)
+		return b.revokedHere(sid, until, now, func() Decision {
+			return b.barrier(rev, now, func(err error) Decision {
+				if err != nil {
+					return then(ended{}, fmt.Errorf("store etcd: ended sid=%s: %w", sid, err))
+				}
+				return then(ended{already: already}, nil)
+			})
 		})
 	})
 }
@@ -162,7 +190,7 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 		}
 		b.shareRead, b.shareSince = map[string]int64{}, b.revision
 	}
-	b.following = true
+	b.following, b.followRead = true, false
 	return b.followFrom(now)
 }
 
@@ -214,6 +242,7 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 				continue // not a record of ours: ignored, never trusted
 			}
 			b.revoked[parts[0]] = max(b.revoked[parts[0]], until)
+			b.followRead = true
 			if b.shareRead != nil {
 				b.shareRead[parts[0]] = max(b.shareRead[parts[0]], until)
 			}
@@ -228,12 +257,15 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 				delete(b.revoked, sid)
 			}
 		}
+		firstLoad := !b.loaded
 		b.followed(started)
 		if b.shareRead != nil {
 			b.shareFollow(b.shareRead, b.shareSince, started)
 			b.shareRead = nil
 		}
-		return Continue()
+		// Acknowledged once the copy (and shared data) has it: the member record
+		// (store_etcd_members.go).
+		return b.acknowledge(started, b.followRead, firstLoad)
 	})
 }
 

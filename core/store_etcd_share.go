@@ -188,3 +188,41 @@ func (b *etcdBackend) queueRead(readMs, next int64) {
 		}
 	}
 }
+
+// The Envoy's membership of the fleet (store_etcd_members.go) is kept here too, so that
+// its VMs write one member record between them.
+
+func (b *etcdBackend) memberKey() string { return "exeunt/etcd-member" + b.layout.Prefix() }
+
+// readMember returns the Envoy's membership (its version, for writeMember); without
+// shared data, the VM's own.
+func (b *etcdBackend) readMember() (memberState, uint32) {
+	if b.sharedStore == nil {
+		return b.member, 0
+	}
+	raw, version, err := b.sharedStore.Get(b.memberKey())
+	if err != nil {
+		return memberState{}, 0
+	}
+	f := strings.Fields(string(raw))
+	var s memberState
+	if len(f) == 5 {
+		s.id = f[0]
+		s.lease, _ = strconv.ParseInt(f[1], 10, 64)
+		s.leaseAtMs, _ = strconv.ParseInt(f[2], 10, 64)
+		s.writtenAtMs, _ = strconv.ParseInt(f[3], 10, 64)
+		s.writtenRev, _ = strconv.ParseInt(f[4], 10, 64)
+	}
+	return s, version
+}
+
+// writeMember replaces the membership if version is still current (false: another VM
+// changed it first).
+func (b *etcdBackend) writeMember(s memberState, version uint32) bool {
+	if b.sharedStore == nil {
+		b.member = s
+		return true
+	}
+	v := fmt.Sprintf("%s %d %d %d %d", s.id, s.lease, s.leaseAtMs, s.writtenAtMs, s.writtenRev)
+	return b.sharedStore.Set(b.memberKey(), []byte(v), version) == nil
+}

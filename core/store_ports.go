@@ -39,6 +39,14 @@ type storePorts struct {
 	// why not: the same answer revocations.isRevoked gives every signed-in request. A
 	// local backend is always ready.
 	ready func(now time.Time) error
+	// settled, when not nil, calls then(nil) once every replica of a fleet refuses sid,
+	// which is revoked in the store (then(err), wrapping errOutcomeUnknown, when that
+	// cannot be known): a sign-out found done already is reported only then. A local
+	// backend has nothing to wait for.
+	settled func(sid string, now time.Time, then func(error) Decision) Decision
+	// urgent, when not nil, says whether the backend has work waiting on ticks (a
+	// sign-out waiting for the fleet's acknowledgements): the engine then ticks often.
+	urgent func(now time.Time) bool
 	// useMetrics, when not nil, gives the backend the engine's counters.
 	useMetrics func(Metrics)
 }

@@ -50,6 +50,10 @@ func settleWith(t *testing.T, answer func(testing.TB, *Call) CallResult, ran *bo
 			t.Fatal("a store operation made over 1000 calls")
 		}
 		pending = append(pending, d.Background...)
+		if d.Wait != nil {
+			d = pastWait(d.Wait)
+			continue
+		}
 		if d.Call != nil {
 			c := d.Call
 			d = c.Then(answer(t, c))

@@ -72,11 +72,12 @@ type replica struct {
 	name   string
 	pinned string // http://127.0.0.1:PORT: the pinned front, stable across restarts
 
-	mu   sync.Mutex
-	addr string // the listener's current address
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *syncbuf.Buffer
+	mu     sync.Mutex
+	onSent func(*http.Response) // see answered
+	addr   string               // the listener's current address
+	cmd    *exec.Cmd
+	done   chan struct{}
+	log    *syncbuf.Buffer
 }
 
 var (
@@ -149,6 +150,14 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 				pr.Out.Host = f.host
 			},
 			Transport: &http.Transport{Proxy: nil},
+			// A test may look at the fleet the moment the replica has answered, before
+			// the answer reaches whoever asked (the provider's back-channel logout).
+			ModifyResponse: func(resp *http.Response) error {
+				if h := r.answered(); h != nil {
+					h(resp)
+				}
+				return nil
+			},
 		}}
 		go srv.Serve(ln)
 		t.Cleanup(func() { srv.Close() })
@@ -313,6 +322,21 @@ func (r *replica) start(t testing.TB, bin string) {
 		cmd.Process.Kill()
 		t.Fatalf("replica %s did not serve within 60s:\n%s", r.name, r.log.String())
 	}
+}
+
+// answered is the hook the replica's pinned front runs on each answer of the replica,
+// before passing it on (nil: none).
+func (r *replica) answered() func(*http.Response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.onSent
+}
+
+// onAnswer sets that hook (nil removes it).
+func (r *replica) onAnswer(h func(*http.Response)) {
+	r.mu.Lock()
+	r.onSent = h
+	r.mu.Unlock()
 }
 
 func (r *replica) currentAddr() string {

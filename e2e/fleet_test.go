@@ -17,16 +17,17 @@ import (
 // One fleet serves every scenario (each with its own user); the scenarios that take a
 // replica or etcd away put it back before the next one.
 
-// signOutBound is the promise: a sign-out on one replica is refused on every other within
-// 1 s. It is a correctness bound of the follow period (250 ms by default), not a speed
-// figure: BENCHMARKS.md has the measured times.
+// signOutBound bounds how long a sign-out may take to reach the other replicas where no
+// page reported it to the user as done yet (made during etcd's outage and applied late,
+// or checked before its page came back). A reported sign-out has no bound: it is refused
+// everywhere at once (refusedAtOnce).
 const signOutBound = time.Second
 
 func TestFleet(t *testing.T) {
 	f := startFleet(t, fleetOptions{etcd: map[string]any{"stale_after": "4s"}})
 	A, B := f.replicas[0], f.replicas[1]
 
-	t.Run("SignOutAtAIsRefusedAtBWithinTheBound", func(t *testing.T) {
+	t.Run("SignOutAtAIsRefusedAtBAtOnce", func(t *testing.T) {
 		b := f.browser(t)
 		b.signIn(A, "fleet-u1")
 		if st := b.statusWith(B, b.cookie()); st != http.StatusOK {
@@ -42,7 +43,7 @@ func TestFleet(t *testing.T) {
 				t.Fatal("A still accepts the session it ended")
 			}
 		}
-		f.waitRefused(t, B, b, cookie, ended, signOutBound)
+		f.refusedAtOnce(t, B, b, cookie, ended)
 	})
 
 	t.Run("ProviderBackChannelAtAEndsASessionOfBEverywhere", func(t *testing.T) {
@@ -51,9 +52,28 @@ func TestFleet(t *testing.T) {
 		b.app(B, "app2")
 		cookie := b.cookie()
 		// The provider's logout token reaches replica A (its back-channel logout URI), which
-		// never saw this session.
-		if _, err := f.peer.LogoutAtProvider(b.idpJar); err != nil {
+		// never saw this session. The moment A has answered it 200, before the provider
+		// hears so, B must refuse the session already (every VM).
+		var atB []int
+		A.onAnswer(func(resp *http.Response) {
+			if resp.Request.URL.Path == "/backchannel-oidc" && resp.StatusCode == http.StatusOK {
+				for i := 0; i < 4; i++ {
+					atB = append(atB, rawStatusWith(B, cookie))
+				}
+			}
+		})
+		_, err := f.peer.LogoutAtProvider(b.idpJar)
+		A.onAnswer(nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if len(atB) == 0 {
+			t.Fatal("A never answered the provider's back-channel logout with 200")
+		}
+		for i, st := range atB {
+			if st != http.StatusFound { // refused: sent to sign in
+				t.Fatalf("B answered %d (request %d of %v), want 302, when A had just answered the back-channel logout 200", st, i+1, atB)
+			}
 		}
 		ended := time.Now()
 		for i := 0; i < 4; i++ { // every VM of A
@@ -61,7 +81,7 @@ func TestFleet(t *testing.T) {
 				t.Fatalf("A still accepts the session after the provider's back-channel logout reached it\nA's log:\n%s", lastLines(A.log.String(), 40))
 			}
 		}
-		f.waitRefused(t, B, b, cookie, ended, signOutBound)
+		f.refusedAtOnce(t, B, b, cookie, ended)
 		f.checkFleetLogoutToken(t, f.app1.waitToken(t, sid, 15*time.Second), "app1", sid, "fleet-u2")
 	})
 
@@ -80,7 +100,7 @@ func TestFleet(t *testing.T) {
 				t.Fatal("A still accepts the session after the front-channel logout it answered")
 			}
 		}
-		f.waitRefused(t, B, b, cookie, ended, signOutBound)
+		f.refusedAtOnce(t, B, b, cookie, ended)
 		f.checkFleetLogoutToken(t, f.app1.waitToken(t, sid, 15*time.Second), "app1", sid, "fleet-u3")
 	})
 
@@ -160,6 +180,38 @@ func TestFleet(t *testing.T) {
 		}
 	})
 
+	t.Run("AKilledReplicaHoldsSignOutsOnlyForTheLivenessWindow", func(t *testing.T) {
+		b := f.browser(t)
+		b.signIn(A, "fleet-u8")
+		cookie := b.cookie()
+		hint := b.assertion(A)
+		B.kill() // a crash: its member record stays in etcd until its lease ends
+		defer func() {
+			if !B.running() {
+				B.restart(t)
+			}
+		}()
+		start := time.Now()
+		b.endSession(A, url.Values{"id_token_hint": {hint}, "client_id": {"app1"}})
+		took := time.Since(start)
+		// The barrier passes over a member whose record has not changed for the liveness
+		// window (3 s) and gives up at 4 s (core/store_etcd_barrier.go): a correctness
+		// bound, with a second for the sign-out's own work on a loaded machine.
+		t.Logf("the sign-out at A with B dead took %s", took.Round(time.Millisecond))
+		if took > 5*time.Second {
+			t.Fatalf("the sign-out at A waited %s for a dead replica", took.Round(time.Millisecond))
+		}
+		if !strings.Contains(A.log.String(), "sign-outs no longer wait for replica") {
+			t.Errorf("A did not log passing over the dead replica:\n%s", lastLines(A.log.String(), 20))
+		}
+		// B, restarted, refuses the session ended while it was dead from its first request.
+		B.restart(t)
+		if st := b.statusWith(B, cookie); st == http.StatusOK {
+			t.Fatal("the restarted B accepts a session ended while it was dead")
+		}
+		waitFor(t, 5*time.Second, "the restarted B loading the revocations", func() bool { return b.statusWith(B, cookie) == http.StatusFound })
+	})
+
 	t.Run("EtcdStoppedAndStarted", func(t *testing.T) {
 		fleetEtcdOutage(t, f)
 	})
@@ -182,7 +234,7 @@ func fleetEtcdOutage(t *testing.T, f *fleet) {
 	endedCookie := ended.cookie()
 	refusals := f.app1.refusals()
 	ended.endSession(A, url.Values{"id_token_hint": {ended.assertion(A)}, "client_id": {"app1"}})
-	f.waitRefused(t, B, ended, endedCookie, time.Now(), signOutBound)
+	f.refusedAtOnce(t, B, ended, endedCookie, time.Now())
 	waitFor(t, 10*time.Second, "a first delivery attempt before the outage", func() bool { return f.app1.refusals() > refusals })
 
 	b := f.browser(t)
@@ -243,7 +295,7 @@ func fleetEtcdOutage(t *testing.T, f *fleet) {
 	f.checkFleetLogoutToken(t, f.app1.waitToken(t, endedSID, 30*time.Second), "app1", endedSID, "fleet-u7a")
 	// And signing out works again, everywhere.
 	b.endSession(B, url.Values{"id_token_hint": {hint}, "client_id": {"app1"}})
-	f.waitRefused(t, A, b, cookie, time.Now(), signOutBound)
+	f.refusedAtOnce(t, A, b, cookie, time.Now())
 }
 
 // cookie is the browser's session cookie.
@@ -287,6 +339,36 @@ func (b *fleetBrowser) endSession(r *replica, q url.Values) string {
 		b.t.Fatalf("sign-out at replica %s: %d %q %s", r.name, res.status, loc, res.body)
 	}
 	return loc
+}
+
+// rawStatusWith is statusWith for a goroutine that is not the test's (a replica's hook):
+// the status of /app1/ at r with only the session cookie, 0 when the request failed.
+func rawStatusWith(r *replica, cookie string) int {
+	req, _ := http.NewRequest(http.MethodGet, r.pinned+"/app1/", nil)
+	req.Header.Set("accept", "text/html")
+	req.Header.Set("cookie", "__Host-exeunt="+cookie)
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// refusedAtOnce checks that r refuses the old cookie on its very first request after the
+// sign-out was reported (since), and on every VM (hostsim serve runs 2 and spreads the
+// requests over them): the barrier made the report wait for r's acknowledgement.
+func (f *fleet) refusedAtOnce(t *testing.T, r *replica, b *fleetBrowser, cookie string, since time.Time) {
+	t.Helper()
+	for i := 0; i < 4; i++ {
+		if st := b.statusWith(r, cookie); st == http.StatusOK {
+			t.Fatalf("replica %s accepts the session %s after its sign-out was reported elsewhere (request %d)\nits log:\n%s",
+				r.name, time.Since(since).Round(time.Millisecond), i+1, lastLines(r.log.String(), 30))
+		}
+	}
+	t.Logf("replica %s refused the session at once (%d requests)", r.name, 4)
 }
 
 // waitRefused polls r with the old cookie until it is refused, and fails when that takes

@@ -569,3 +569,55 @@ func TestHttpContextReuseWaitsForBothDirections(t *testing.T) {
 		t.Fatal("a context whose request and response both ended was not reused")
 	}
 }
+
+// A request paused on a core.Wait is asked again at every tick, and answered or resumed
+// from there: the stream's context is made effective first, so the answer reaches that
+// stream and no other.
+func TestWaitingRequestsAreResumedFromTicks(t *testing.T) {
+	polls := map[string]int{}
+	ready := false
+	wait := func(name string, final core.Decision) core.Decision {
+		var w func(time.Time) core.Decision
+		w = func(time.Time) core.Decision {
+			polls[name]++
+			if !ready {
+				return core.Decision{Wait: &core.Wait{Then: w}}
+			}
+			return final
+		}
+		return core.Decision{Wait: &core.Wait{Then: w}}
+	}
+	host := startScripted(t, &scripted{tick: time.Second, onHeaders: func(r core.Request) core.Decision {
+		if r.Path == "/answered" {
+			return wait("answered", core.Respond(&core.Response{Status: 200, Body: []byte("signed out")}))
+		}
+		return wait("resumed", core.Decision{SetHeaders: []core.Header{{Name: "x-after", Value: "wait"}}})
+	}})
+	answered := host.InitializeHttpContext()
+	resumed := host.InitializeHttpContext()
+	if a := host.CallOnRequestHeaders(answered, [][2]string{{":method", "GET"}, {":path", "/answered"}, {":authority", "x"}}, true); a != types.ActionPause {
+		t.Fatalf("a waiting request: %v, want paused", a)
+	}
+	if a := host.CallOnRequestHeaders(resumed, [][2]string{{":method", "GET"}, {":path", "/resumed"}, {":authority", "x"}}, true); a != types.ActionPause {
+		t.Fatalf("a waiting request: %v, want paused", a)
+	}
+	host.Tick()
+	if polls["answered"] != 1 || polls["resumed"] != 1 || host.GetSentLocalResponse(answered) != nil {
+		t.Fatalf("after a tick with nothing ready: polls %v, answered %v", polls, host.GetSentLocalResponse(answered))
+	}
+	ready = true
+	host.Tick()
+	if r := host.GetSentLocalResponse(answered); r == nil || r.StatusCode != 200 || string(r.Data) != "signed out" {
+		t.Fatalf("the waiting request's answer: %+v", r)
+	}
+	if host.GetSentLocalResponse(resumed) != nil || host.GetCurrentHttpStreamAction(resumed) != types.ActionContinue {
+		t.Fatalf("the other request: answered %+v, action %v (want resumed)", host.GetSentLocalResponse(resumed), host.GetCurrentHttpStreamAction(resumed))
+	}
+	if got := host.GetCurrentRequestHeaders(resumed); !slices.Contains(got, [2]string{"x-after", "wait"}) {
+		t.Fatalf("the resumed request's headers: %v", got)
+	}
+	host.Tick()
+	if polls["answered"] != 2 || polls["resumed"] != 2 {
+		t.Fatalf("requests no longer waiting were asked again: %v", polls)
+	}
+}

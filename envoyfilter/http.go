@@ -19,6 +19,8 @@ type httpContext struct {
 	types.DefaultHttpContext
 	plugin *pluginContext
 	engine engine // nil when the plugin has no working configuration
+	id     uint32 // the host's id of the stream's context
+	wait   *core.Wait
 
 	req   core.Request // as read in the headers phase, for OnRequestBody
 	state requestState
@@ -39,7 +41,7 @@ type requestState uint8
 
 const (
 	flowing  requestState = iota // going on to the upstream (or not decided yet)
-	held                         // paused until an HTTP call answers
+	held                         // paused until an HTTP call answers (or a wait ends: wait.go)
 	reading                      // paused until the whole body has arrived
 	answered                     // answered locally
 )
@@ -233,7 +235,12 @@ func (h *httpContext) apply(d core.Decision) types.Action {
 		return types.ActionPause
 	case d.Call != nil:
 		h.state = held
-		dispatch(d.Call, h.resume)
+		dispatch(d.Call, h.resumeAnywhere)
+		return types.ActionPause
+	case d.Wait != nil:
+		h.state = held
+		h.wait = d.Wait
+		h.plugin.waiting = append(h.plugin.waiting, h)
 		return types.ActionPause
 	case d.ReadBody:
 		h.state = reading

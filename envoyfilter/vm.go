@@ -48,14 +48,14 @@ func (v *vmContext) OnVMStart(vmConfigurationSize int) types.OnVMStartStatus {
 	return types.OnVMStartStatusOK
 }
 
-func (v *vmContext) NewPluginContext(uint32) types.PluginContext {
+func (v *vmContext) NewPluginContext(contextID uint32) types.PluginContext {
 	read := v.requestHeaders
 	if read == nil {
 		read = proxywasm.GetHttpRequestHeaders
 	}
 	// The host creates the root context before it starts the VM (proxy_on_context_create,
 	// then proxy_on_vm_start), so the plugin reads the flag when it starts, not now.
-	return &pluginContext{newEngine: v.newEngine, requestHeaders: read, vmConfigured: &v.vmConfigured}
+	return &pluginContext{id: contextID, newEngine: v.newEngine, requestHeaders: read, vmConfigured: &v.vmConfigured}
 }
 
 // newCoreEngine parses the plugin configuration and starts a core.Engine on it, with
@@ -92,6 +92,7 @@ func passThrough(data []byte) bool {
 // and worker thread).
 type pluginContext struct {
 	types.DefaultPluginContext
+	id             uint32 // the root context's id
 	newEngine      func([]byte) (engine, error)
 	requestHeaders func() ([][2]string, error)
 	engine         engine // nil until OnPluginStart has accepted the configuration
@@ -106,6 +107,10 @@ type pluginContext struct {
 
 	// tick is the tick period last set with the host.
 	tick time.Duration
+
+	// waiting are the requests paused on a core.Wait, asked again at every tick
+	// (wait.go).
+	waiting []*httpContext
 
 	// idle are HTTP contexts whose streams have ended, reused by the next streams: an
 	// httpContext is the one allocation of its size per request, and in a Go guest an
@@ -183,18 +188,19 @@ func (p *pluginContext) OnTick() {
 	for _, c := range p.engine.OnTick(time.Now()) {
 		p.runInBackground(c)
 	}
+	p.pollWaits()
 	p.retick()
 }
 
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 	if n := len(p.idle); n > 0 {
 		h := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		*h = httpContext{plugin: p, engine: p.engine}
+		*h = httpContext{plugin: p, engine: p.engine, id: contextID}
 		return h
 	}
-	return &httpContext{plugin: p, engine: p.engine}
+	return &httpContext{plugin: p, engine: p.engine, id: contextID}
 }
 
 // maxIdleContexts bounds the HTTP contexts a plugin context keeps for reuse: about the
@@ -279,6 +285,9 @@ func (p *pluginContext) runInBackground(c *core.Call) {
 
 func (p *pluginContext) followInBackground(d core.Decision) {
 	defer p.retick()
+	// A background answer may be what a waiting request waits for (the members'
+	// acknowledgements read by another request's barrier).
+	defer p.pollWaits()
 	if d.Call != nil {
 		p.runInBackground(d.Call)
 	}

@@ -77,8 +77,12 @@ func hostCloseStream(ctx context.Context, v *vm, p []uint64) Status {
 // proxy_set_effective_context(context_id) -> status
 //
 // Makes later host calls act on another context of this VM (the SDK uses
-// it to answer a stream from an HTTP callout's response). An unknown id is
-// BadArgument, as in Envoy.
+// it to answer a stream from an HTTP callout's response; Exeunt's glue to
+// answer a paused stream from a tick). An unknown id, a stream that has
+// ended included, is BadArgument, as in Envoy: proxy-wasm-cpp-host
+// src/exports.cc, set_effective_context, returns BadArgument when
+// wasm()->getContext(cid) is null, and otherwise only records the id, from
+// any callback. TestAPausedStreamIsAnsweredFromATick.
 func hostSetEffectiveContext(ctx context.Context, v *vm, p []uint64) Status {
 	id := uint32(p[0])
 	if id != rootContextID && v.streams[id] == nil {

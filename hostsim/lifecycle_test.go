@@ -143,3 +143,48 @@ func TestGuestCallbacksCanBeTimed(t *testing.T) {
 		}
 	}
 }
+
+// A stream paused in its request headers is answered from the root context's tick: the
+// guest makes the stream's context effective, then sends its local response. A stream
+// that has ended cannot be made effective (BadArgument, as in Envoy), so an answer meant
+// for it reaches nobody.
+func TestAPausedStreamIsAnsweredFromATick(t *testing.T) {
+	clock := NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	h := newFixture(t, Options{Clock: clock, PluginConfig: []byte("tick=100")})
+	type result struct {
+		resp *Response
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := h.Do(context.Background(), &Request{Path: "/answer-on-tick"}, echoUpstream)
+		got <- result{resp, err}
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("answered before any tick: %+v, %v", r.resp, r.err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	clock.Advance(100 * time.Millisecond)
+	r := <-got
+	if r.err != nil || r.resp.Status != 200 || !r.resp.LocalReply || string(r.resp.Body) != "answered from a tick" {
+		t.Fatalf("the paused stream after a tick: %+v, %v", r.resp, r.err)
+	}
+
+	// A stream that ended (its client went away) before the tick.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Do(ctx, &Request{Path: "/answer-on-tick"}, echoUpstream)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the abandoned stream: %v", err)
+	}
+	clock.Advance(100 * time.Millisecond)
+	if v, _, _ := h.SharedData("effective-errors"); string(v) != "error status returned by host: bad argument," {
+		t.Fatalf("making an ended stream's context effective: %q, want BadArgument", v)
+	}
+}

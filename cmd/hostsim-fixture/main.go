@@ -49,6 +49,8 @@ type pluginContext struct {
 	gauge   proxywasm.MetricGauge
 	histo   proxywasm.MetricHistogram
 	calls   map[uint32]string
+	// parked are streams paused by /answer-on-tick, answered by the next tick.
+	parked []uint32
 }
 
 // OnPluginStart reads a configuration of the form "key=value;key=value".
@@ -84,6 +86,7 @@ func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 // OnTick counts ticks in shared data, retrying on CAS conflicts with other
 // VMs.
 func (p *pluginContext) OnTick() {
+	p.answerParked()
 	for {
 		v, cas, err := proxywasm.GetSharedData("ticks")
 		n := 0
@@ -94,6 +97,23 @@ func (p *pluginContext) OnTick() {
 			return
 		}
 	}
+}
+
+// answerParked answers each parked stream from the root context's tick: it makes the
+// stream's context effective, then sends the local response; a stream that is gone
+// (proxy_set_effective_context refused) is recorded in shared data "effective-errors".
+func (p *pluginContext) answerParked() {
+	parked := p.parked
+	p.parked = nil
+	for _, id := range parked {
+		if err := proxywasm.SetEffectiveContext(id); err != nil {
+			old, cas, _ := proxywasm.GetSharedData("effective-errors")
+			proxywasm.SetSharedData("effective-errors", append(old, []byte(errString(err)+",")...), cas)
+			continue
+		}
+		proxywasm.SendHttpResponse(200, nil, []byte("answered from a tick"), -1)
+	}
+	proxywasm.SetEffectiveContext(p.id)
 }
 
 // OnQueueReady moves every queued item into shared data "queue-received".
@@ -264,6 +284,9 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	case "/body", "/pause-body":
 		return types.ActionContinue
 	case "/pause-forever":
+		return types.ActionPause
+	case "/answer-on-tick":
+		h.plugin.parked = append(h.plugin.parked, h.id)
 		return types.ActionPause
 	}
 	return types.ActionContinue

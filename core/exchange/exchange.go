@@ -24,10 +24,14 @@ type Response struct {
 	Body    []byte
 }
 
-// Decision is what the glue must do with a request. Exactly one of four things:
+// Decision is what the glue must do with a request. Exactly one of five things:
 //   - Response != nil: answer the request with it;
 //   - Call != nil: make the HTTP call, keep the request paused, and hand the result to
 //     Call.Then, which returns the next Decision;
+//   - Wait != nil: keep the request paused with nothing to send now, and call Wait.Then
+//     with the time at the plugin's next tick (and after the answer of any background
+//     call), until it returns a Decision without Wait; the engine's TickPeriod is short
+//     while it waits (a sign-out waiting for the other replicas: store_etcd_barrier.go);
 //   - ReadBody: keep the request paused, buffer its body (at most MaxRequestBody bytes)
 //     and hand it to the engine's OnRequestBody, which returns the next Decision;
 //   - none of these: let the request continue to the upstream, after removing the
@@ -43,6 +47,7 @@ type Response struct {
 type Decision struct {
 	Response *Response
 	Call     *Call
+	Wait     *Wait
 	ReadBody bool
 
 	RemoveHeaders   []string
@@ -73,6 +78,14 @@ const MaxRequestBody = 64 << 10
 type Metrics interface {
 	// Add adds delta to the counter called name, defining it on first use.
 	Add(name string, delta uint64)
+}
+
+// Wait is a paused request's way back to the engine when nothing it waits for is a call
+// of its own: Then is asked again, with the time, on the plugin's ticks until it decides.
+// The engine bounds every Wait (it decides by a deadline of its own), so a request is never
+// held past it.
+type Wait struct {
+	Then func(now time.Time) Decision
 }
 
 // Call is an HTTP request the filter makes through an Envoy cluster on the engine's
@@ -115,7 +128,9 @@ func Continue() Decision { return Decision{} }
 func Respond(r *Response) Decision { return Decision{Response: r} }
 
 // Continues reports whether the request goes on to the upstream.
-func (d Decision) Continues() bool { return d.Response == nil && d.Call == nil && !d.ReadBody }
+func (d Decision) Continues() bool {
+	return d.Response == nil && d.Call == nil && d.Wait == nil && !d.ReadBody
+}
 
 // Header returns the first value of a request header (names are lower-case), or "".
 func (r Request) Header(name string) string { return HeaderValue(r.Headers, name) }

@@ -32,6 +32,7 @@ func TestContinues(t *testing.T) {
 		{Respond(&Response{Status: 204}), false},
 		{Decision{Call: &Call{}}, false},
 		{Decision{ReadBody: true}, false},
+		{Decision{Wait: &Wait{}}, false},
 	} {
 		if got := tt.d.Continues(); got != tt.want {
 			t.Errorf("%+v.Continues() = %v, want %v", tt.d, got, tt.want)

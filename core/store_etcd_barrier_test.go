@@ -1,0 +1,358 @@
+package core
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/exeunt/exeunt/core/etcdv3"
+)
+
+// The sign-out barrier's decisions (store_etcd_barrier.go) on a real etcd, with replicas
+// that are backends of their own under one prefix: a revocation's continuation runs only
+// once every other member's record has reached its revision, is gone, or has been silent
+// for the liveness window on this VM's clock; a member behind and alive until the bound,
+// or members that cannot be read, make it "not confirmed" (errOutcomeUnknown). The times
+// passed to Wait.Then are the test's: the barrier reads the members again only when one
+// is due (barrierPoll after the last read).
+
+// barrierEnv is two or more replicas of one fleet and the test's control over the calls.
+type barrierEnv struct {
+	t        *testing.T
+	answer   func(testing.TB, *Call) CallResult
+	set      etcdSettings
+	members  []byte // the members space's key, as it appears in a range's JSON body
+	reads    int    // reads of the members
+	failRead bool   // answer reads of the members with no answer (a timeout)
+	before   func() // runs before a read of the members is answered
+	logs     *logLines
+}
+
+func newBarrierEnv(t *testing.T) *barrierEnv {
+	set := etcdTestSettings()
+	layout, err := etcdv3.NewLayout(set.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, _ := layout.Space("members")
+	e := &barrierEnv{t: t, set: set, logs: &logLines{}, members: []byte(base64.StdEncoding.EncodeToString(key))}
+	real := etcdAnswer(etcdURL(t))
+	e.answer = func(tb testing.TB, c *Call) CallResult {
+		if c.Path == "/v3/kv/range" && bytes.Contains(c.Body, e.members) {
+			e.reads++
+			if e.before != nil {
+				before := e.before
+				e.before = nil
+				before()
+			}
+			if e.failRead {
+				return CallResult{}
+			}
+		}
+		return real(tb, c)
+	}
+	return e
+}
+
+func (e *barrierEnv) replica() (storePorts, *etcdBackend) {
+	p, b, err := newEtcdPorts(e.set, func(s string) { e.logs.log(s); e.t.Log(s) })
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p, b
+}
+
+func (e *barrierEnv) follow(p storePorts, at time.Time) {
+	e.t.Helper()
+	ran := true
+	settleWith(e.t, e.answer, &ran, p.follow(at))
+}
+
+// drive answers d's calls up to a final Decision or a Wait.
+func (e *barrierEnv) drive(d Decision) Decision {
+	e.t.Helper()
+	for i := 0; d.Call != nil; i++ {
+		if i > 100 {
+			e.t.Fatal("over 100 calls")
+		}
+		d = d.Call.Then(e.answer(e.t, d.Call))
+	}
+	return d
+}
+
+// revoke starts revoking sid at p and drives it up to its end or a Wait; done reports
+// whether the continuation ran, and with what.
+func (e *barrierEnv) revoke(p storePorts, sid string, now time.Time) (d Decision, done func() (bool, error)) {
+	var ran bool
+	var got error
+	d = e.drive(p.revocations.revoke(sid, now.Add(time.Hour), now, func(err error) Decision {
+		ran, got = true, err
+		return Continue()
+	}))
+	return d, func() (bool, error) { return ran, got }
+}
+
+func TestEtcdBarrierWaitsForEveryOtherMember(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, ab := e.replica()
+	b, bb := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	if ab.ownMemberID() == "" || bb.ownMemberID() == "" || ab.ownMemberID() == bb.ownMemberID() {
+		t.Fatalf("member ids after the first loads: %q, %q", ab.ownMemberID(), bb.ownMemberID())
+	}
+
+	t.Run("Ahead", func(t *testing.T) {
+		// B follows (and acknowledges) before A's barrier reads the members.
+		e.before = func() { e.follow(b, t0.Add(time.Second)) }
+		d, done := e.revoke(a, "ahead", t0.Add(time.Second))
+		if ran, err := done(); !ran || err != nil || d.Wait != nil {
+			t.Fatalf("with B's record ahead: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+		}
+	})
+
+	t.Run("BehindThenAhead", func(t *testing.T) {
+		at := t0.Add(2 * time.Second)
+		d, done := e.revoke(a, "behind", at)
+		if ran, _ := done(); ran || d.Wait == nil {
+			t.Fatalf("with B's record behind: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+		}
+		// A tick too soon reads nothing: no busy loop.
+		reads := e.reads
+		d = e.drive(d.Wait.Then(at.Add(barrierPoll / 2)))
+		if ran, _ := done(); ran || d.Wait == nil || e.reads != reads {
+			t.Fatalf("a tick within barrierPoll: ran %v, waiting %v, %d reads (want none)", ran, d.Wait != nil, e.reads-reads)
+		}
+		e.follow(b, at.Add(barrierPoll)) // B reads the revocation and acknowledges it
+		d = e.drive(d.Wait.Then(at.Add(barrierPoll)))
+		if ran, err := done(); !ran || err != nil || d.Wait != nil {
+			t.Fatalf("once B acknowledged: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+		}
+	})
+
+	t.Run("ReadFailsNotConfirmed", func(t *testing.T) {
+		e.failRead = true
+		defer func() { e.failRead = false }()
+		_, done := e.revoke(a, "unread", t0.Add(3*time.Second))
+		ran, err := done()
+		if !ran || !errors.Is(err, errOutcomeUnknown) || !errors.Is(err, errBarrierUnread) {
+			t.Fatalf("with the members unreadable: ran %v, err %v (want errOutcomeUnknown)", ran, err)
+		}
+		// The revocation is in etcd all the same: A refuses it, and B once it follows.
+		e.follow(b, t0.Add(3*time.Second))
+		if r, err := b.revocations.isRevoked("unread", t0.Add(3*time.Second)); !r || err != nil {
+			t.Fatalf("B after its follow: %v, %v", r, err)
+		}
+	})
+
+	t.Run("AliveButBehindUntilTheBound", func(t *testing.T) {
+		at := t0.Add(4 * time.Second)
+		d, done := e.revoke(a, "bound", at)
+		if d.Wait == nil {
+			t.Fatal("no Wait with B behind")
+		}
+		// B's record keeps changing (it is alive) but never reaches the revocation: as a
+		// replica whose heartbeat is written while its follows of revoked/ fail.
+		key, _ := bb.key("members", bb.ownMemberID())
+		for step := barrierPoll; d.Wait != nil; step += 500 * time.Millisecond {
+			if step > 2*barrierBound {
+				t.Fatal("the barrier outlived its bound")
+			}
+			if err := runOp(e, bb, etcdv3.PutRequest{Key: key, Value: []byte("1")}); err != nil {
+				t.Fatal(err)
+			}
+			d = e.drive(d.Wait.Then(at.Add(step)))
+		}
+		if ran, err := done(); !ran || !errors.Is(err, errOutcomeUnknown) {
+			t.Fatalf("past the bound: ran %v, err %v (want errOutcomeUnknown)", ran, err)
+		}
+		if e.logs.count("was not acknowledged within 4s by replica") != 1 {
+			t.Fatalf("the give-up was not logged once: %q", e.logs.lines)
+		}
+	})
+
+	t.Run("Silent", func(t *testing.T) {
+		at := t0.Add(20 * time.Second)
+		e.follow(b, at) // B acknowledges what it missed, then stops
+		d, done := e.revoke(a, "silent", at)
+		if d.Wait == nil {
+			t.Fatal("no Wait with B behind")
+		}
+		// B stops (killed): its record stays (its lease is still alive) and never changes.
+		for step := barrierPoll; step <= memberLiveness; step += 500 * time.Millisecond {
+			if d = e.drive(d.Wait.Then(at.Add(step))); d.Wait == nil {
+				t.Fatalf("passed over B after %s of silence, before the liveness window (%s)", step, memberLiveness)
+			}
+		}
+		d = e.drive(d.Wait.Then(at.Add(memberLiveness + barrierPoll)))
+		if ran, err := done(); !ran || err != nil || d.Wait != nil {
+			t.Fatalf("B silent past the liveness window: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+		}
+		if n := e.logs.count("sign-outs no longer wait for replica " + bb.ownMemberID()); n != 1 {
+			t.Fatalf("%d lines say B was passed over, want 1: %q", n, e.logs.lines)
+		}
+		// The next sign-out passes over B at once (seen silent on this VM's clock), and
+		// says so no more.
+		d, done = e.revoke(a, "silent2", at.Add(memberLiveness+time.Second))
+		if ran, err := done(); !ran || err != nil || d.Wait != nil {
+			t.Fatalf("the next sign-out with B silent: ran %v, err %v", ran, err)
+		}
+		if n := e.logs.count("sign-outs no longer wait for replica " + bb.ownMemberID()); n != 1 {
+			t.Fatalf("%d lines say B was passed over, want 1", n)
+		}
+	})
+
+	t.Run("Gone", func(t *testing.T) {
+		// A third replica appears and acknowledges its load, then its record goes (its lease
+		// ended: a dead replica): it is not waited for.
+		c, cb := e.replica()
+		at := t0.Add(30 * time.Second)
+		e.follow(c, at)
+		e.follow(b, at) // B is alive again
+		d, done := e.revoke(a, "gone", at)
+		if d.Wait == nil {
+			t.Fatal("no Wait with B and C behind")
+		}
+		e.follow(b, at.Add(barrierPoll))
+		key, _ := cb.key("members", cb.ownMemberID())
+		if err := runOp(e, cb, etcdv3.DeleteRangeRequest{Key: key}); err != nil {
+			t.Fatal(err)
+		}
+		d = e.drive(d.Wait.Then(at.Add(barrierPoll)))
+		if ran, err := done(); !ran || err != nil || d.Wait != nil {
+			t.Fatalf("C's record gone, B ahead: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+		}
+	})
+}
+
+// A sign-out found done already (its session revoked by an earlier attempt, here or
+// elsewhere) is reported only once every replica refuses it too: settled waits at the
+// revision of the revocation's record.
+func TestEtcdBarrierSettledWaitsForTheRevocationsRevision(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, ab := e.replica()
+	b, _ := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	settle := func(sid string, at time.Time) (Decision, func() (bool, error)) {
+		ran := false
+		var got error
+		d := e.drive(a.settled(sid, at, func(err error) Decision { ran, got = true, err; return Continue() }))
+		return d, func() (bool, error) { return ran, got }
+	}
+	// Revoked in etcd by a replica whose sign-out was never confirmed (the test writes it).
+	key, _ := ab.key("revoked", "earlier")
+	if err := runOp(e, ab, etcdv3.PutRequest{Key: key, Value: untilValue(t0.Add(time.Hour), nil)}); err != nil {
+		t.Fatal(err)
+	}
+	d, done := settle("earlier", t0)
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("B has not read the revocation: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	e.follow(b, t0.Add(barrierPoll))
+	d = e.drive(d.Wait.Then(t0.Add(barrierPoll)))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("once B read it: ran %v, err %v", ran, err)
+	}
+	// A revocation etcd no longer has (its session's end passed) waits for nobody.
+	if _, done := settle("unknown", t0); !mustRun(t, done) {
+		t.Fatal("settled for a revocation not in etcd did not go on at once")
+	}
+}
+
+func mustRun(t *testing.T, done func() (bool, error)) bool {
+	t.Helper()
+	ran, err := done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ran
+}
+
+// etcd restored from an older backup answers below the revocation's revision for good:
+// the barrier reads at most once per tick, and says "not confirmed" at its bound.
+func TestEtcdBarrierBelowTheRevisionMakesNoLoop(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, _ := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	behind := regexp.MustCompile(`"revision":"[0-9]+"`)
+	real := e.answer
+	e.answer = func(tb testing.TB, c *Call) CallResult {
+		r := real(tb, c)
+		if c.Path == "/v3/kv/range" && bytes.Contains(c.Body, e.members) {
+			r.Body = behind.ReplaceAll(r.Body, []byte(`"revision":"1"`))
+		}
+		return r
+	}
+	reads := e.reads
+	d, done := e.revoke(a, "restored", t0)
+	ticks := 0
+	for at := t0; d.Wait != nil; at = at.Add(urgentTick) {
+		if ticks++; ticks > 200 {
+			t.Fatal("the barrier outlived its bound")
+		}
+		d = e.drive(d.Wait.Then(at.Add(urgentTick)))
+	}
+	if ran, err := done(); !ran || !errors.Is(err, errOutcomeUnknown) {
+		t.Fatalf("with etcd below the revision: ran %v, err %v (want not confirmed)", ran, err)
+	}
+	if n := e.reads - reads; n > ticks+2 {
+		t.Fatalf("%d reads of the members in %d ticks", n, ticks)
+	}
+}
+
+// A fleet of one replica (or the VMs of one Envoy) never waits: one read of the members
+// finds no other.
+func TestEtcdBarrierAloneDoesNotWait(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, _ := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	reads := e.reads
+	d, done := e.revoke(a, "alone", t0)
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("alone: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+	}
+	if e.reads-reads != 1 {
+		t.Fatalf("%d reads of the members, want 1", e.reads-reads)
+	}
+	// end (the sign-out's own step) takes the same barrier.
+	var got error
+	ran := false
+	d = e.drive(a.revocations.end("alone2", t0.Add(time.Hour), deliveryJob{}, t0, func(_ ended, err error) Decision {
+		ran, got = true, err
+		return Continue()
+	}))
+	if !ran || got != nil || d.Wait != nil {
+		t.Fatalf("end alone: ran %v, err %v", ran, got)
+	}
+	if strings.Contains(strings.Join(e.logs.lines, "\n"), "no longer wait") {
+		t.Fatal("a replica alone passed someone over")
+	}
+}
+
+// runOp sends one request through b's connection to etcd (the test stands in for a
+// replica, or for etcd ending a lease).
+func runOp(e *barrierEnv, b *etcdBackend, op etcdv3.Op) error {
+	var got error
+	ran := false
+	d := b.call(op, func(status int, body []byte, err error) Decision {
+		if err == nil && status != 200 {
+			err = errors.New(string(body))
+		}
+		ran, got = true, err
+		return Continue()
+	})
+	e.drive(d)
+	if !ran {
+		e.t.Fatal("the call's continuation never ran")
+	}
+	return got
+}
