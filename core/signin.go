@@ -103,7 +103,7 @@ const maxFlowCookies = 3
 // the one being set, at most maxFlowCookies remain. Browsers send cookies of the same
 // path oldest first (RFC 6265 §5.4, step 2), and every flow cookie has the same path,
 // so the first ones in the header are the oldest. A flow whose cookie goes fails at
-// its callback with "not started in this browser", and the user starts again.
+// its callback with "no trace of this sign-in", and the user starts again.
 func (e *Engine) evictFlowCookies(cs cookies) []Header {
 	prefix := e.cfg.Cookie.Name + "-flow-"
 	var names []string
