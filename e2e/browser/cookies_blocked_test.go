@@ -55,3 +55,30 @@ func TestSignInWithCookiesBlocked(t *testing.T) {
 		t.Fatalf("the failure page does not name blocked cookies as a cause: %q", page)
 	}
 }
+
+// TestSignInAfterFourTabsOpenedSignedOut: four tabs of an app opened signed out (a restored
+// browser session) start four sign-ins; a browser keeps the flow cookies of the last three
+// only, so signing in in the first tab fails. The page must name that cause (sign-ins started
+// since in other tabs), not only others that did not happen; another tab then signs in.
+func TestSignInAfterFourTabsOpenedSignedOut(t *testing.T) {
+	ctx := newTab(t, 45*time.Second)
+	app1 := env.Apps[0]
+	must(t, ctx, chromedp.Navigate(app1.URL+"tab-1"))
+	waitForLocation(t, ctx, "the provider's login form", onProvider)
+	var last context.Context
+	for i := 2; i <= 4; i++ {
+		tab, cancel := chromedp.NewContext(ctx)
+		t.Cleanup(cancel)
+		must(t, tab, chromedp.Navigate(app1.URL+"tab-"+string(rune('0'+i))))
+		waitForLocation(t, tab, "the provider's login form", onProvider)
+		last = tab
+	}
+	login(t, ctx, "hana")
+	waitForLocation(t, ctx, "Exeunt's sign-in callback", onExeunt)
+	must(t, ctx, chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if page := text(t, ctx, "main"); !strings.Contains(page, "Sign-in failed") || !strings.Contains(page, "other tabs") {
+		t.Fatalf("the first tab's sign-in, its flow evicted by three more: %q", page)
+	}
+	login(t, last, "hana")
+	must(t, last, chromedp.WaitVisible(chromedp.CSS("#user")))
+}
