@@ -103,7 +103,7 @@ const maxFlowCookies = 3
 // the one being set, at most maxFlowCookies remain. Browsers send cookies of the same
 // path oldest first (RFC 6265 §5.4, step 2), and every flow cookie has the same path,
 // so the first ones in the header are the oldest. A flow whose cookie goes fails at
-// its callback with "not started in this browser", and the user starts again.
+// its callback with "no trace of this sign-in", and the user starts again.
 func (e *Engine) evictFlowCookies(cs cookies) []Header {
 	prefix := e.cfg.Cookie.Name + "-flow-"
 	var names []string
@@ -123,6 +123,15 @@ func (e *Engine) evictFlowCookies(cs cookies) []Header {
 		out = append(out, e.deleteCookie(names[i]))
 	}
 	return out
+}
+
+// flowRetryURL is where a failed sign-in's "Try again" leads: the page the sign-in was
+// started for, else the issuer's root.
+func flowRetryURL(flow flowState, issuerOrigin string) string {
+	if flow.Return != "" {
+		return flow.Return
+	}
+	return issuerOrigin + "/"
 }
 
 func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p.CallbackPath }
@@ -157,6 +166,13 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 	if err != nil || subtle.ConstantTimeCompare([]byte(flow.State), []byte(state)) != 1 || flow.Provider != p.Scheme {
 		return fail(400, "signin_mismatch")
 	}
+	// From here the flow is this browser's: "Try again" goes back to the page the user
+	// asked for (sealed by Exeunt when the sign-in started), which starts a new sign-in
+	// for the same app, rather than to the issuer's root, which may be no app at all.
+	retry := flowRetryURL(flow, e.cfg.IssuerOrigin)
+	fail = func(status int, reason string, args ...any) Decision {
+		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(retry).withHeaders(clearFlow))
+	}
 	if iss := q.Get("iss"); iss != "" && iss != p.Issuer {
 		// RFC 9207: a response naming another issuer is a mix-up attack.
 		return fail(400, "signin_wrong_issuer")
@@ -187,7 +203,7 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 			// session, and no claim that it was replayed. The flow cookie stays, so
 			// reloading the callback once the store is back can still complete it.
 			e.logf("exeunt: sign-in: the store cannot say whether this sign-in's state was used: %v", err)
-			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.cfg.IssuerOrigin+"/"))
+			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(retry))
 		}
 		if !fresh {
 			return fail(400, "signin_replayed")
@@ -229,7 +245,7 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 		form.Set("client_id", p.ClientID)
 	}
 	fail := func(status int, reason string, args ...any) Decision {
-		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow))
+		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(flowRetryURL(flow, e.cfg.IssuerOrigin)).withHeaders(clearFlow))
 	}
 	return &Call{Cluster: p.Cluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host, Headers: headers,
 		Body: []byte(form.Encode()), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
@@ -276,7 +292,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 			err = headerSafeClaims(tok)
 		}
 		if err != nil {
-			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.cfg.IssuerOrigin+"/").withHeaders(clearFlow).
+			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(flowRetryURL(flow, e.cfg.IssuerOrigin)).withHeaders(clearFlow).
 				logged(fmt.Sprintf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)))
 		}
 		return e.startSession(p, flow, tok, rawIDToken, clearFlow, cs, lang, now)

@@ -282,8 +282,18 @@ func (a *App) stateCookie() string { return "demo_signout_state_" + a.cfg.Client
 // check on return. POST, not a redirect with a query: the assertion is a token, and a query
 // string lands in access logs, browser history and Referer headers. The page submits its
 // form by itself; without script, its button does.
+//
+// A GET (or HEAD) here asks before anything happens: a browser comes this way after a
+// "Sign out" click arrived without a session (a tab left open after signing out
+// elsewhere, or an expired session): Exeunt sent it to sign in and brought it back to this
+// address, now with a GET. Signing out on a GET would let any site sign the user out with a
+// link, so the page shows the sign-out button again instead of a bare 405.
 func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
-	if !onlyMethods(w, r, http.MethodPost) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		a.askSignOut(w, r)
+		return
+	}
+	if !onlyMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
 		return
 	}
 	endSession, err := a.keys.endSessionEndpoint(r.Context())
@@ -308,6 +318,20 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if err := signOutTemplate.Execute(w, d); err != nil {
 		fmt.Fprintf(a.cfg.Log, "%s: sign-out page: %v\n", a.cfg.ClientID, err)
+	}
+}
+
+// askSignOut is the sign-out address reached by a GET: the app's sign-out button, and
+// nothing signed out yet.
+func (a *App) askSignOut(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	user := r.Header.Get(a.cfg.Headers.Name)
+	if user == "" {
+		user = r.Header.Get(a.cfg.Headers.Sub)
+	}
+	if err := askSignOutTemplate.Execute(w, homeData{pageData: a.pageData(), User: user, SignoutPath: a.paths.signout}); err != nil {
+		fmt.Fprintf(a.cfg.Log, "%s: sign-out question page: %v\n", a.cfg.ClientID, err)
 	}
 }
 

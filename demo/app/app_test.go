@@ -154,8 +154,18 @@ func TestSignOutGoesToTheEndSessionEndpointAndChecksTheStateOnReturn(t *testing.
 	if len(cookies) != 1 || cookies[0].Value != q.Get("state") || cookies[0].Path != "/public/app1/" {
 		t.Fatalf("cookies %v", cookies)
 	}
-	if rec := do(a, httptest.NewRequest("GET", "/app1/signout", nil)); rec.Code != http.StatusMethodNotAllowed {
-		t.Fatalf("GET signout: %d", rec.Code)
+	// A GET (a sign-out click that came back from signing in again) signs nothing out: it
+	// shows the sign-out button again.
+	get := httptest.NewRequest("GET", "/app1/signout", nil)
+	get.Header.Set("x-exeunt-sub", "alice")
+	get.Header.Set("x-exeunt-assertion", "the-assertion")
+	if rec := do(a, get); rec.Code != http.StatusOK || len(rec.Result().Cookies()) != 0 ||
+		!strings.Contains(rec.Body.String(), `<form method="post" action="/app1/signout">`) ||
+		strings.Contains(rec.Body.String(), "the-assertion") || strings.Contains(rec.Body.String(), "endsession") {
+		t.Fatalf("GET signout: %d %v\n%s", rec.Code, rec.Result().Cookies(), rec.Body.String())
+	}
+	if rec := do(a, httptest.NewRequest("PUT", "/app1/signout", nil)); rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("PUT signout: %d", rec.Code)
 	}
 
 	back := httptest.NewRequest("GET", "/public/app1/signed-out?state="+url.QueryEscape(q.Get("state")), nil)

@@ -191,6 +191,18 @@ of the identity provider, and tells every app you visited.</p>
 {{template "log" .}}
 {{template "bottom" .}}`)
 
+var askSignOutTemplate = page(`{{define "title"}}Sign out of {{.App.Name}}?{{end}}{{define "who"}}{{if .User}}<span class="who" id="who">{{.User}}</span>{{end}}{{end}}{{template "top" .}}
+<section class="card">
+<h1 id="ask-signout">Sign out?</h1>
+<p>{{if .User}}You are signed in as <span id="user">{{.User}}</span>: nothing was signed out yet.
+{{else}}Nothing was signed out yet. {{end}}Signing out of {{.App.Name}} signs you
+out everywhere: Exeunt ends its session, signs you out of the identity provider, and tells every
+app you visited.</p>
+<form method="post" action="{{.SignoutPath}}"><button type="submit" id="signout">Sign out</button></form>
+<p><a href="{{.App.PathPrefix}}">Back to {{.App.Name}}</a></p>
+</section>
+{{template "bottom" .}}`)
+
 var signedOutTemplate = page(`{{define "title"}}Signed out of {{.App.Name}}{{end}}{{template "top" .}}
 <section class="card">
 <h1 id="signed-out">You are signed out</h1>
