@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,5 +76,29 @@ func TestAssertionCacheIsPerSessionAndClient(t *testing.T) {
 	}
 	if got, ok := c.cachedAssertionFor("last", "app1"); !ok || got.token != "t5" {
 		t.Fatalf("the entry that started the cache over is missing: %q %v", got.token, ok)
+	}
+}
+
+// TestProviderLogoutQueryIsValuesEncode: the query to a provider's end_session_endpoint
+// is what url.Values.Encode writes for the same members, with or without the optional
+// ones, and with values that need escaping.
+func TestProviderLogoutQueryIsValuesEncode(t *testing.T) {
+	for _, clientID := range []string{"exeunt", "a b&c=d/é"} {
+		for _, hint := range []string{"", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "x+y z%"} {
+			for _, uri := range []string{"https://exeunt.test/signout-callback-oidc", "https://h.test/cb?x=1&y=2#f"} {
+				for _, ui := range []string{"", "fr en", "fr-CA"} {
+					q := url.Values{"client_id": {clientID}, "post_logout_redirect_uri": {uri}}
+					if hint != "" {
+						q.Set("id_token_hint", hint)
+					}
+					if ui != "" {
+						q.Set("ui_locales", ui)
+					}
+					if got, want := providerLogoutQuery(clientID, hint, uri, ui), q.Encode(); got != want {
+						t.Errorf("providerLogoutQuery(%q, %q, %q, %q) = %q, url.Values.Encode says %q", clientID, hint, uri, ui, got, want)
+					}
+				}
+			}
+		}
 	}
 }
