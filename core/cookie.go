@@ -58,12 +58,38 @@ func (s *cookieScan) next() (string, bool) {
 		} else {
 			s.rest = ""
 		}
-		part = strings.TrimSpace(part) // looks at the ends only
+		part = trimSpace(part)
 		if len(part) <= len(name) || part[len(name)] != '=' || part[:len(name)] != name {
 			continue
 		}
-		return strings.Trim(part[len(name)+1:], `"`), true
+		return unquote(part[len(name)+1:]), true
 	}
+}
+
+// trimSpace is strings.TrimSpace(s), without the call when neither end is a space or a
+// byte of a multi-byte character (then TrimSpace would return s itself): the session
+// cookie is read on every signed-in request, and a call costs in a Go guest
+// (BENCHMARKS.md, "Issue 15: the signed-in path and the sign-out").
+func trimSpace(s string) string {
+	if len(s) > 0 && asciiVisible(s[0]) && asciiVisible(s[len(s)-1]) {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+// asciiVisible reports whether b is printable ASCII other than the space: a byte
+// strings.TrimSpace never trims.
+func asciiVisible(b byte) bool { return b > ' ' && b < 0x7f }
+
+// unquote is strings.Trim(v, `"`): every '"' at either end removed.
+func unquote(v string) string {
+	for len(v) > 0 && v[0] == '"' {
+		v = v[1:]
+	}
+	for len(v) > 0 && v[len(v)-1] == '"' {
+		v = v[:len(v)-1]
+	}
+	return v
 }
 
 // setCookie is a Set-Cookie header to send.

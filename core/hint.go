@@ -27,7 +27,7 @@ func (e *Engine) ownAssertion(raw string) (*assertionClaims, bool) {
 	if !ok {
 		return nil, false
 	}
-	if cached, found := e.assertions[assertionKey{c.SID, c.Aud}]; found && subtle.ConstantTimeCompare([]byte(cached.token), []byte(raw)) == 1 {
+	if cached, found := e.cachedAssertionFor(c.SID, c.Aud); found && subtle.ConstantTimeCompare([]byte(cached.token), []byte(raw)) == 1 {
 		// raw is our own assertion, so c is the claims we signed.
 		return &c, true
 	}

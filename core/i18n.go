@@ -356,6 +356,9 @@ func supportedLanguage(tag string) string {
 // language gets the quality of the range naming it (the first one, if named twice),
 // else that of "*"; ties go to the range listed first, and "*" alone to the default.
 func fromAcceptLanguage(h string) string {
+	if h == "" {
+		return "" // no range at all (what the loops below find, without their map)
+	}
 	best, bestQ, bestPos := "", 0, 0
 	wildQ := -1
 	quality := map[string][2]int{} // language -> {q in thousandths, position}

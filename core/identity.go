@@ -27,8 +27,39 @@ type assertionClaims struct {
 	EmailVerified *bool `json:"email_verified,omitempty"`
 }
 
-// assertionKey names a cached assertion: one per session and client.
-type assertionKey struct{ sid, client string }
+// clientAssertion is a cached assertion of a session (the cache's key) for one client.
+type clientAssertion struct {
+	client string
+	cachedAssertion
+}
+
+// cachedAssertionFor is the cached assertion of session sid for client, if any.
+func (c *vmCaches) cachedAssertionFor(sid, client string) (cachedAssertion, bool) {
+	for _, a := range c.assertions[sid] {
+		if a.client == client {
+			return a.cachedAssertion, true
+		}
+	}
+	return cachedAssertion{}, false
+}
+
+// cacheAssertion keeps a as session sid's assertion for client, in place of any
+// before it. Past maxCachedAssertions the cache starts over.
+func (c *vmCaches) cacheAssertion(sid, client string, a cachedAssertion) {
+	list := c.assertions[sid]
+	for i := range list {
+		if list[i].client == client {
+			list[i].cachedAssertion = a
+			return
+		}
+	}
+	if c.assertionCount >= maxCachedAssertions {
+		clear(c.assertions)
+		c.assertionCount, list = 0, nil
+	}
+	c.assertions[sid] = append(list, clientAssertion{client, a})
+	c.assertionCount++
+}
 
 // cachedAssertion is the identity headers of a session for a client, the signed
 // assertion among them, and when that assertion expires. The assertion is kept apart
@@ -51,8 +82,7 @@ const maxCachedAssertions = 10000
 // only without one does this VM sign, and then shares what it signed. Shared data is
 // read only on that miss: a cached request makes no host call more.
 func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]Header, error) {
-	key := assertionKey{s.SID, client.ClientID}
-	if c, ok := e.assertions[key]; ok && c.exp.Sub(now) > e.cfg.AssertionLifetime/2 {
+	if c, ok := e.cachedAssertionFor(s.SID, client.ClientID); ok && c.exp.Sub(now) > e.cfg.AssertionLifetime/2 {
 		return c.headers, nil
 	}
 	tok := e.sharedAssertion(s.SID, client.ClientID, now)
@@ -73,11 +103,9 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 	if s.Name != "" {
 		out = append(out, Header{Name: h.Name, Value: s.Name})
 	}
-	if len(e.assertions) >= maxCachedAssertions {
-		clear(e.assertions)
-	}
-	e.assertions[key] = cachedAssertion{exp: exp, headers: slices.Clip(out), token: tok}
-	return e.assertions[key].headers, nil
+	out = slices.Clip(out)
+	e.cacheAssertion(s.SID, client.ClientID, cachedAssertion{exp: exp, headers: out, token: tok})
+	return out, nil
 }
 
 // assertionType is the JOSE "typ" of an assertion; verifyHint accepts only that as

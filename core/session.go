@@ -141,7 +141,7 @@ func (e *Engine) unseal(raw string, now time.Time) (session, error) {
 	// The request's strings may point into a buffer the host filled for the whole
 	// header map; the cache keeps a copy of the cookie alone.
 	raw = strings.Clone(raw)
-	e.sessions[raw[len(raw)-min(len(raw), sessionCacheKeyLen):]] = openedCookie{raw, s}
+	e.sessions[raw[len(raw)-min(len(raw), sessionCacheKeyLen):]] = &openedCookie{raw, s}
 	return s, nil
 }
 

@@ -11,14 +11,21 @@ package core
 // configuration, keys, store and scheduling state so that it is clear what an Engine
 // may forget; the Engine embeds them, so its methods read e.providers as before.
 type vmCaches struct {
-	providers  map[string]*providerView         // by provider scheme (provider_meta.go)
-	assertions map[assertionKey]cachedAssertion // signed assertions (identity.go, hint.go)
-	sessions   map[string]openedCookie          // opened cookies, by the sealed value's last bytes (session.go's unseal)
+	providers map[string]*providerView // by provider scheme (provider_meta.go)
+	// assertions are the signed assertions, by session id, then client (identity.go,
+	// hint.go); assertionCount is how many there are in all, for their bound. Keyed by
+	// a string, with a small value, so that a lookup takes the runtime's fast path for
+	// string keys: a struct key, or a value over 128 bytes, costs a generic lookup that
+	// hashes through the type's functions on every signed-in request (BENCHMARKS.md,
+	// "Issue 15: the signed-in path and the sign-out"). The same holds for sessions.
+	assertions     map[string][]clientAssertion
+	assertionCount int
+	sessions       map[string]*openedCookie // opened cookies, by the sealed value's last bytes (session.go's unseal)
 	// sessionStates caches session_state values, by sid, client and origin
 	// (session_management.go); made on first use.
 	sessionStates map[string]string
 }
 
 func newVMCaches() vmCaches {
-	return vmCaches{providers: map[string]*providerView{}, assertions: map[assertionKey]cachedAssertion{}, sessions: map[string]openedCookie{}}
+	return vmCaches{providers: map[string]*providerView{}, assertions: map[string][]clientAssertion{}, sessions: map[string]*openedCookie{}}
 }

@@ -621,3 +621,13 @@ func TestWaitingRequestsAreResumedFromTicks(t *testing.T) {
 		t.Fatalf("requests no longer waiting were asked again: %v", polls)
 	}
 }
+
+// TestLowerNameIsStringsToLower: toRequest's lower-casing answers what strings.ToLower
+// does for every name, the lower-case ASCII ones it skips the call for included.
+func TestLowerNameIsStringsToLower(t *testing.T) {
+	for _, s := range []string{"", "cookie", "x-exeunt-sub", ":path", "Cookie", "COOKIE", "x_Exeunt_Sub", "a\x7fb", "kelvin-\u212a", "\u0130d", "é", "\xff", "z", "[", "@"} {
+		if got, want := lowerName(s), strings.ToLower(s); got != want {
+			t.Errorf("lowerName(%q) = %q, strings.ToLower says %q", s, got, want)
+		}
+	}
+}

@@ -147,7 +147,7 @@ func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Actio
 func (h *httpContext) filterSetCookies() {
 	// Most responses set no cookie: one lookup of the name says so, without copying
 	// every header out of the host.
-	if _, err := proxywasm.GetHttpResponseHeader("set-cookie"); errors.Is(err, types.ErrorStatusNotFound) {
+	if _, err := proxywasm.GetHttpResponseHeader("set-cookie"); err == types.ErrorStatusNotFound || err != nil && errors.Is(err, types.ErrorStatusNotFound) {
 		return
 	}
 	pairs, err := proxywasm.GetHttpResponseHeaders()
@@ -224,10 +224,19 @@ func (h *httpContext) OnHttpStreamDone() {
 
 // apply carries out a decision and returns the action for the callback in progress.
 // Background calls are handed to the plugin context last (with the SDK's emulator its
-// wake-up runs at once, in the middle of this callback).
+// wake-up runs at once, in the middle of this callback), then the tick period is set.
+// Called in turn rather than deferred: a deferred call costs on every request in a Go
+// guest (BENCHMARKS.md, "Issue 15: the signed-in path and the sign-out"), and a panic
+// in a guest ends the VM anyway.
 func (h *httpContext) apply(d core.Decision) types.Action {
-	defer h.plugin.retick()
-	defer h.plugin.background(d.Background)
+	a := h.carryOut(d)
+	h.plugin.background(d.Background)
+	h.plugin.retick()
+	return a
+}
+
+// carryOut is apply's work on the stream itself.
+func (h *httpContext) carryOut(d core.Decision) types.Action {
 	switch {
 	case d.Response != nil:
 		h.state = answered
@@ -352,13 +361,13 @@ func callResult(numHeaders, bodySize int) core.CallResult {
 // toRequest turns the host's header pairs into a core.Request. Nothing is copied: the
 // pairs' strings point into the one buffer the host filled for this call, which is
 // the guest's own (see own), and Envoy's header names are lower-case already, so
-// strings.ToLower returns them as they are. Nor is anything allocated: the headers are
+// lowerName returns them as they are. Nor is anything allocated: the headers are
 // written over the pairs slice itself (see pairsAsHeaders), which the caller gives up.
 func toRequest(pairs [][2]string) core.Request {
 	var r core.Request
 	headers := pairsAsHeaders(pairs)[:0]
 	for _, p := range pairs { // p is read before headers[len(headers)] is written: never ahead of it
-		name, value := strings.ToLower(p[0]), p[1]
+		name, value := lowerName(p[0]), p[1]
 		switch name {
 		case ":method":
 			r.Method = value
@@ -376,6 +385,19 @@ func toRequest(pairs [][2]string) core.Request {
 	}
 	r.Headers = slices.Clip(headers)
 	return r
+}
+
+// lowerName is strings.ToLower(name) without the call for the names Envoy hands over,
+// which are lower-case ASCII already: one loop over the bytes, inlined, instead of a
+// call per header (BENCHMARKS.md, "Issue 15: the signed-in path and the sign-out").
+// Any other name goes through strings.ToLower, so the result is always the same.
+func lowerName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if b := name[i]; b >= 0x80 || 'A' <= b && b <= 'Z' {
+			return strings.ToLower(name)
+		}
+	}
+	return name
 }
 
 // pairsAsHeaders reads a slice of the SDK's [2]string header pairs as a slice of

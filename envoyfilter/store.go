@@ -16,7 +16,11 @@ type sharedStore struct{}
 func (sharedStore) Get(key string) ([]byte, uint32, error) {
 	v, cas, err := proxywasm.GetSharedData(key)
 	switch {
-	case errors.Is(err, types.ErrorStatusNotFound):
+	case err == nil:
+	case err == types.ErrorStatusNotFound || errors.Is(err, types.ErrorStatusNotFound):
+		// The sentinel itself, compared first: errors.Is costs a reflection call on
+		// every request's revocation check (BENCHMARKS.md, "Issue 15: the signed-in
+		// path and the sign-out").
 		return nil, 0, core.ErrNotFound
 	case err != nil:
 		return nil, 0, err
