@@ -126,12 +126,14 @@ func (e *Engine) evictFlowCookies(cs cookies) []Header {
 }
 
 // flowRetryURL is where a failed sign-in's "Try again" leads: the page the sign-in was
-// started for, else the issuer's root.
-func flowRetryURL(flow flowState, issuerOrigin string) string {
-	if flow.Return != "" {
+// started for when it is on our origins (allowedReturn, as for the success redirect:
+// with unowned_requests sign_in the sealed return URL names whatever Host the request
+// had), else the issuer's root.
+func (e *Engine) flowRetryURL(flow flowState) string {
+	if flow.Return != "" && e.allowedReturn(flow.Return) {
 		return flow.Return
 	}
-	return issuerOrigin + "/"
+	return e.cfg.IssuerOrigin + "/"
 }
 
 func (e *Engine) redirectURI(p *Provider) string { return e.cfg.IssuerOrigin + p.CallbackPath }
@@ -169,7 +171,7 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 	// From here the flow is this browser's: "Try again" goes back to the page the user
 	// asked for (sealed by Exeunt when the sign-in started), which starts a new sign-in
 	// for the same app, rather than to the issuer's root, which may be no app at all.
-	retry := flowRetryURL(flow, e.cfg.IssuerOrigin)
+	retry := e.flowRetryURL(flow)
 	fail = func(status int, reason string, args ...any) Decision {
 		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(retry).withHeaders(clearFlow))
 	}
@@ -245,7 +247,7 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 		form.Set("client_id", p.ClientID)
 	}
 	fail := func(status int, reason string, args ...any) Decision {
-		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(flowRetryURL(flow, e.cfg.IssuerOrigin)).withHeaders(clearFlow))
+		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 	}
 	return &Call{Cluster: p.Cluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host, Headers: headers,
 		Body: []byte(form.Encode()), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
@@ -292,7 +294,7 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 			err = headerSafeClaims(tok)
 		}
 		if err != nil {
-			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(flowRetryURL(flow, e.cfg.IssuerOrigin)).withHeaders(clearFlow).
+			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow).
 				logged(fmt.Sprintf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)))
 		}
 		return e.startSession(p, flow, tok, rawIDToken, clearFlow, cs, lang, now)

@@ -561,3 +561,29 @@ func TestIDTokenClaimsThatCannotBeHeadersSignNobodyIn(t *testing.T) {
 		t.Fatalf("a printable name: %+v", d)
 	}
 }
+
+// A failed sign-in's "Try again" leads to the page the sign-in was started for only when
+// that page is on our origins, as the success redirect does (allowedReturn): with
+// unowned_requests sign_in, a request for any Host starts a sign-in whose sealed return
+// URL names that Host, and the failure page must not link there.
+func TestFailedSignInRetryStaysOnOurOrigins(t *testing.T) {
+	m := signinConfigMap()
+	m["unowned_requests"] = "sign_in"
+	for _, start := range []string{"https://evil.test/x", "https://exeunt.test/app1/page"} {
+		b := newBrowser(t)
+		b.e = mustEngine(t, configFrom(t, m))
+		u, err := url.Parse(location(t, b.request("GET", start)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := b.request("GET", "https://exeunt.test/signin-oidc?error=access_denied&state="+u.Query().Get("state"))
+		errorStatus(t, d, 403, "")
+		want := `href="` + start + `"`
+		if !strings.HasPrefix(start, "https://exeunt.test/") {
+			want = `href="https://exeunt.test/"`
+		}
+		if body := string(d.Response.Body); !strings.Contains(body, want) || strings.Contains(body, "evil.test") {
+			t.Fatalf("sign-in started at %s: the failure page's retry, want %s:\n%s", start, want, body)
+		}
+	}
+}
