@@ -356,3 +356,36 @@ func runOp(e *barrierEnv, b *etcdBackend, op etcdv3.Op) error {
 	}
 	return got
 }
+
+// A replica's record claims a revision only once every VM of it refuses what came
+// before. G (a VM of replica R) loads; replica A revokes x; F (another VM of R) loads,
+// x in its load. A's barrier may pass on R's record only if G refuses x then too: G has
+// not followed since its load, so it knows of x only if F's load went to shared data.
+func TestEtcdBarrierWaitsForEveryVMOfAReplica(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, _ := e.replica()
+	shared := NewMemoryStore()
+	vm := func() storePorts {
+		p, b := e.replica()
+		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		return p
+	}
+	t0 := time.Now()
+	e.follow(a, t0)
+	g := vm()
+	e.follow(g, t0)
+	d, done := e.revoke(a, "x", t0)
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("with R's record behind: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	f := vm()
+	e.follow(f, t0.Add(barrierPoll/2)) // F's first load, which has x
+	at := t0.Add(barrierPoll)
+	d = e.drive(d.Wait.Then(at))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("once R's record is past x: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+	}
+	if r, err := g.revocations.isRevoked("x", at); !r || err != nil {
+		t.Fatalf("x reported signed out while G, a VM of R, serves it: revoked %v, %v", r, err)
+	}
+}

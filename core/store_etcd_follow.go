@@ -182,9 +182,11 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 	}
 	// After its own first load, a VM follows only when it leads the Envoy's follow
 	// (store_etcd_share.go); otherwise it has adopted another VM's.
+	// A first load is shared too (store_etcd_share.go): the Envoy's member record claims
+	// what shared data covers, and a VM that loaded earlier must refuse what this load read.
 	b.shareRead = nil
-	if b.sharedStore != nil && b.loaded {
-		if !b.leadFollow(now) {
+	if b.sharedStore != nil {
+		if b.loaded && !b.leadFollow(now) {
 			b.checkStale(now)
 			return Continue()
 		}
@@ -224,6 +226,9 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 			// revocations only ever end by themselves.
 			b.log(fmt.Sprintf("exeunt: store etcd: etcd cannot go on from revision %d (%v); reloading every revocation", since, err))
 			b.revision = 0
+			if b.shareRead != nil {
+				b.shareSince = 0 // a whole load again: shared from the base 0, as a first load
+			}
 			return b.followFrom(started)
 		}
 		if err != nil {
@@ -260,7 +265,11 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 		firstLoad := !b.loaded
 		b.followed(started)
 		if b.shareRead != nil {
-			b.shareFollow(b.shareRead, b.shareSince, started)
+			if !b.shareFollow(b.shareRead, b.shareSince, started) {
+				// Shared data lacks some of it: the next follow reads it again from where
+				// this one started, so that it is shared before the record claims it.
+				b.revision = b.shareSince
+			}
 			b.shareRead = nil
 		}
 		// Acknowledged once the copy (and shared data) has it: the member record

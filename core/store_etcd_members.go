@@ -69,7 +69,9 @@ func (b *etcdBackend) acknowledge(now time.Time, read, firstLoad bool) Decision 
 	if s.id == "" {
 		s.id = oidc.RandomID(9)
 	}
-	rev := max(b.revision, s.writtenRev)
+	// What every VM of this Envoy refuses, not just this one (coveredRevision): a record
+	// ahead of a VM's copy would let another replica's barrier pass while that VM serves.
+	rev := max(b.coveredRevision(), s.writtenRev)
 	renew := s.lease == 0 || nowMs-s.leaseAtMs >= memberLeaseRenew.Milliseconds()
 	if renew {
 		s.leaseAtMs = nowMs

@@ -24,7 +24,9 @@ import (
 // where it started. A VM adopts a stamp only when its own copy reaches the base (its own
 // revision is at least the base), so it misses nothing: up to its revision its copy has
 // it, after it shared data has it. A VM that cannot adopt follows etcd itself. A VM's
-// first load (at start) is its own, and is not written to shared data.
+// first load (at start) is its own, and is written to shared data too (base 0): a VM that
+// loaded earlier, at a lower revision, refuses what the later load read, so the Envoy's
+// member record can claim the stamp's revision for every VM (store_etcd_members.go).
 //
 // The one shared key per key prefix holds "<stamp ms> <revision> <base> <claimed until
 // ms>": the claim keeps two VMs from following at once (it lapses after a call's timeout
@@ -98,7 +100,11 @@ func (b *etcdBackend) adopt(s followShare) {
 // shareFollow writes the revocations a follow read to shared data, then stamps the
 // follow; started is when it started. A revocation that cannot be written leaves the
 // stamp as it was, so the other VMs go stale and follow themselves rather than miss it.
-func (b *etcdBackend) shareFollow(read map[string]int64, since int64, started time.Time) {
+// It returns false when the stamp does not cover what was read: the caller then reads
+// that range again, so that no VM's copy gets ahead of the stamp (which would move the
+// base up) and the stamp's revision, which the member record claims, never passes what
+// shared data lacks.
+func (b *etcdBackend) shareFollow(read map[string]int64, since int64, started time.Time) bool {
 	now := started
 	for sid, until := range read {
 		var err error
@@ -106,16 +112,16 @@ func (b *etcdBackend) shareFollow(read map[string]int64, since int64, started ti
 		if err != nil {
 			b.log(fmt.Sprintf("exeunt: store etcd: cannot share the revocations with this Envoy's other workers (they will follow etcd themselves): %v", err))
 			b.releaseFollow()
-			return
+			return false
 		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
 		s, version, err := b.readShare()
 		if err != nil {
-			return
+			return false
 		}
 		if s.stampMs >= started.UnixMilli() && s.revision >= b.revision {
-			return
+			return true
 		}
 		// Shared data now also holds (since, b.revision]: the base stays where it was when
 		// that joins what it held, else it moves up to since.
@@ -126,9 +132,26 @@ func (b *etcdBackend) shareFollow(read map[string]int64, since int64, started ti
 		}
 		s.stampMs, s.revision, s.claimedUntilMs = started.UnixMilli(), b.revision, 0
 		if err := b.writeShare(s, version); err == nil || !errors.Is(err, ErrConflict) {
-			return
+			return err == nil
 		}
 	}
+	return false
+}
+
+// coveredRevision is the etcd revision up to which every loaded VM of this Envoy refuses
+// what was revoked: this VM's copy alone without shared data; with it, the stamp's
+// revision (each VM's copy reaches the base, 0 since first loads are shared, and shared
+// data holds the rest), or 0 when shared data cannot say or a base above 0 leaves a VM
+// that loaded below it uncovered (then the record claims nothing new: fail closed).
+func (b *etcdBackend) coveredRevision() int64 {
+	if b.sharedStore == nil {
+		return b.revision
+	}
+	s, _, err := b.readShare()
+	if err != nil || s.base > 0 {
+		return 0
+	}
+	return s.revision
 }
 
 // releaseFollow drops this VM's claim after a failed follow, so that another VM may try
