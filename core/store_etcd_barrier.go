@@ -55,8 +55,11 @@ type memberSeen struct {
 
 // barrier calls then(nil) once every other member has acknowledged rev (see above), or
 // then(err) when that cannot be known; started is when the sign-out's write was
-// acknowledged.
-func (b *etcdBackend) barrier(rev int64, started time.Time, then func(error) Decision) Decision {
+// acknowledged. own says this Envoy's own record must reach rev too: its other VMs were
+// not told through shared data (revokedHere failed), or the revocation was made before
+// (settled), so they refuse it only once the Envoy's follow has shared it, which the
+// record claims (store_etcd_members.go).
+func (b *etcdBackend) barrier(rev int64, started time.Time, own bool, then func(error) Decision) Decision {
 	deadline := started.Add(barrierBound)
 	b.waiting++
 	b.waitingUntil = maxTime(b.waitingUntil, deadline)
@@ -86,7 +89,7 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, then func(error) Dec
 			if v.err != nil {
 				return finish(fmt.Errorf("%w: %w: %w", errOutcomeUnknown, errBarrierUnread, v.err))
 			}
-			if v.revision >= rev && b.barrierPassed(rev, now) {
+			if v.revision >= rev && b.barrierPassed(rev, now, own) {
 				return finish(nil)
 			}
 		}
@@ -101,7 +104,7 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, then func(error) Dec
 			if !last {
 				return Decision{Wait: &Wait{Then: step}}
 			}
-			behind := b.membersBehind(rev)
+			behind := b.membersBehind(rev, own)
 			b.log(fmt.Sprintf("exeunt: store etcd: a sign-out at revision %d was not acknowledged within %s by %s; reported as not confirmed",
 				rev, fmtDuration(barrierBound), behind))
 			return finish(fmt.Errorf("%w: store etcd: the sign-out is in etcd, but %s did not acknowledge it within %s",
@@ -118,13 +121,13 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, then func(error) Dec
 	return step(started)
 }
 
-// barrierPassed says whether no other member is behind rev in the VM's view (a silent
-// one is passed over, and logged once).
-func (b *etcdBackend) barrierPassed(rev int64, now time.Time) bool {
-	own := b.ownMemberID()
+// barrierPassed says whether no other member (nor this one, with own) is behind rev in
+// the VM's view (a silent one is passed over, and logged once).
+func (b *etcdBackend) barrierPassed(rev int64, now time.Time, own bool) bool {
+	self := b.ownMemberID()
 	var silent []string
 	for id, acked := range b.view.acked {
-		if id == own || acked >= rev {
+		if id == self && !own || acked >= rev {
 			continue
 		}
 		s := b.seen[id]
@@ -146,11 +149,11 @@ func (b *etcdBackend) barrierPassed(rev int64, now time.Time) bool {
 }
 
 // membersBehind names the members that have not acknowledged rev, for a log line.
-func (b *etcdBackend) membersBehind(rev int64) string {
-	own := b.ownMemberID()
+func (b *etcdBackend) membersBehind(rev int64, own bool) string {
+	self := b.ownMemberID()
 	var ids []string
 	for id, acked := range b.view.acked {
-		if id != own && acked < rev {
+		if (id != self || own) && acked < rev {
 			ids = append(ids, fmt.Sprintf("%s (at %d)", id, acked))
 		}
 	}
@@ -214,7 +217,7 @@ func (b *etcdBackend) settled(sid string, now time.Time, then func(error) Decisi
 			// (the session's own end passed, so every replica refuses its cookie anyway).
 			return then(nil)
 		}
-		return b.barrier(resp.Kvs[0].ModRevision, now, then)
+		return b.barrier(resp.Kvs[0].ModRevision, now, true, then)
 	})
 }
 

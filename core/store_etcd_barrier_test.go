@@ -256,9 +256,16 @@ func TestEtcdBarrierSettledWaitsForTheRevocationsRevision(t *testing.T) {
 		t.Fatalf("B has not read the revocation: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
 	}
 	e.follow(b, t0.Add(barrierPoll))
+	// A's own record counts too: a revocation made before may not be in every VM of A
+	// (its follow shares it, and the record claims only what is shared).
 	d = e.drive(d.Wait.Then(t0.Add(barrierPoll)))
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("A has not followed the revocation: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	e.follow(a, t0.Add(2*barrierPoll))
+	d = e.drive(d.Wait.Then(t0.Add(2 * barrierPoll)))
 	if ran, err := done(); !ran || err != nil || d.Wait != nil {
-		t.Fatalf("once B read it: ran %v, err %v", ran, err)
+		t.Fatalf("once A and B read it: ran %v, err %v", ran, err)
 	}
 	// A revocation etcd no longer has (its session's end passed) waits for nobody.
 	if _, done := settle("unknown", t0); !mustRun(t, done) {
@@ -387,5 +394,57 @@ func TestEtcdBarrierWaitsForEveryVMOfAReplica(t *testing.T) {
 	}
 	if r, err := g.revocations.isRevoked("x", at); !r || err != nil {
 		t.Fatalf("x reported signed out while G, a VM of R, serves it: revoked %v, %v", r, err)
+	}
+}
+
+// failingRevocations is shared data whose revocation writes fail while failing is set
+// (the other keys, the follow stamp and the membership, work).
+type failingRevocations struct {
+	Store
+	failing *bool
+}
+
+func (s failingRevocations) Set(key string, value []byte, version uint32) error {
+	if *s.failing && strings.HasPrefix(key, "exeunt/revoked/") {
+		return errors.New("shared data refused the write (test)")
+	}
+	return s.Store.Set(key, value, version)
+}
+
+// A revocation that this Envoy's other VMs could not be told of at once (shared data
+// refused it) is not reported before they refuse it: the barrier then waits for this
+// Envoy's own record too, which claims only what shared data holds.
+func TestEtcdBarrierWaitsForItsOwnVMsWhenSharedDataFailed(t *testing.T) {
+	e := newBarrierEnv(t)
+	failing := false
+	shared := failingRevocations{NewMemoryStore(), &failing}
+	vm := func() storePorts {
+		p, b := e.replica()
+		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		return p
+	}
+	t0 := time.Now()
+	p, q := vm(), vm()
+	e.follow(p, t0)
+	e.follow(q, t0)
+	failing = true
+	d, done := e.revoke(p, "x", t0)
+	if ran, err := done(); ran && err == nil {
+		if r, err := q.revocations.isRevoked("x", t0); !r || err != nil {
+			t.Fatalf("x reported signed out while Q, a VM of the same Envoy, serves it: revoked %v, %v", r, err)
+		}
+	}
+	if d.Wait == nil {
+		t.Fatal("no Wait, and not reported either")
+	}
+	failing = false
+	at := t0.Add(time.Second)
+	e.follow(p, at) // leads the Envoy's follow: x goes to shared data, the record past it
+	d = e.drive(d.Wait.Then(at))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("once shared data holds x: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+	}
+	if r, err := q.revocations.isRevoked("x", at); !r || err != nil {
+		t.Fatalf("Q after the Envoy's follow: revoked %v, %v", r, err)
 	}
 }

@@ -82,8 +82,8 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 		// Acknowledged by etcd: this VM refuses the session at once, the other VMs of this
 		// Envoy too (through shared data), the other replicas once they have followed
 		// past rev, which the barrier waits for.
-		return b.revokedHere(sid, until, now, func() Decision {
-			return b.barrier(rev, now, func(err error) Decision {
+		return b.revokedHere(sid, until, now, func(told bool) Decision {
+			return b.barrier(rev, now, !told, func(err error) Decision {
 				if err != nil {
 					return then(fmt.Errorf("store etcd: revoked sid=%s: %w", sid, err))
 				}
@@ -94,17 +94,18 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 }
 
 // revokedHere makes this VM, and the other VMs of this Envoy through shared data, refuse
-// sid at once: etcd has the revocation.
-func (b *etcdBackend) revokedHere(sid string, until, now time.Time, next func() Decision) Decision {
+// sid at once: etcd has the revocation. next learns whether the other VMs were told (or
+// there are none to tell); when not, the barrier waits for this Envoy's record as well.
+func (b *etcdBackend) revokedHere(sid string, until, now time.Time, next func(told bool) Decision) Decision {
 	b.revoked[sid] = max(b.revoked[sid], until.UnixMilli())
 	if b.shared == nil {
-		return next()
+		return next(true)
 	}
 	return b.shared.revoke(sid, until, now, func(err error) Decision {
 		if err != nil { // durable in etcd all the same: the other VMs follow it
-			b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow): %v", sid, err))
+			b.log(fmt.Sprintf("exeunt: store etcd: revoked sid=%s, but could not tell this Envoy's other VMs at once (they will on their next follow; the sign-out waits for that): %v", sid, err))
 		}
-		return next()
+		return next(err == nil)
 	})
 }
 
@@ -163,8 +164,8 @@ func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now t
 		if !already && len(job.Items) > 0 {
 			b.queueRead(0, 0) // this Envoy's next tick reads the queue
 		}
-		return b.revokedHere(sid, until, now, func() Decision {
-			return b.barrier(rev, now, func(err error) Decision {
+		return b.revokedHere(sid, until, now, func(told bool) Decision {
+			return b.barrier(rev, now, !told, func(err error) Decision {
 				if err != nil {
 					return then(ended{}, fmt.Errorf("store etcd: ended sid=%s: %w", sid, err))
 				}
