@@ -24,8 +24,8 @@ import (
 // (Engine.TickPeriod); one read is in flight per VM at a time, at most one per
 // barrierPoll, and every barrier waiting on the VM uses its answers. A member not in a
 // read made after R was acknowledged wrote its first record after that read, and its
-// copy is loaded from later still (store_etcd_members.go: a VM writes the record after
-// its load; the start-up caveat is in RATIONALE.md). If etcd cannot be read, or the
+// copy is loaded from later still (store_etcd_members.go: each VM writes the record
+// before its first load, announce). If etcd cannot be read, or the
 // bound (barrierBound) passes first, the sign-out is durable in etcd but not known to
 // have reached everyone: the error wraps errOutcomeUnknown, which every flow reports
 // as "not confirmed" (its retry finds the session ended and waits again).

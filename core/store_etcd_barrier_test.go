@@ -448,3 +448,49 @@ func TestEtcdBarrierWaitsForItsOwnVMsWhenSharedDataFailed(t *testing.T) {
 		t.Fatalf("Q after the Envoy's follow: revoked %v, %v", r, err)
 	}
 }
+
+// A replica starting up has its record in etcd before it loads: a sign-out made after
+// its load read etcd, but before its record would have been written after the load, is
+// waited for, and reported only once the starting replica refuses it.
+func TestEtcdBarrierWaitsForAReplicaStartingUp(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, _ := e.replica()
+	r, _ := e.replica()
+	layout, _ := etcdv3.NewLayout(e.set.Prefix)
+	revokedKey, _, _ := layout.Space("revoked")
+	revokedSpace := []byte(base64.StdEncoding.EncodeToString(revokedKey))
+	t0 := time.Now()
+	e.follow(a, t0)
+	var d Decision
+	var done func() (bool, error)
+	load := r.follow(t0)
+	for i := 0; load.Call != nil; i++ {
+		if i > 20 {
+			t.Fatal("over 20 calls in R's first load")
+		}
+		c := load.Call
+		res := e.answer(t, c)
+		if done == nil && c.Path == "/v3/kv/range" && bytes.Contains(c.Body, revokedSpace) {
+			// R's load has read etcd: A revokes x now, before R goes on.
+			d, done = e.revoke(a, "x", t0)
+		}
+		load = c.Then(res)
+	}
+	if done == nil {
+		t.Fatal("R never read the revocations")
+	}
+	for i := 1; ; i++ {
+		if ran, err := done(); ran {
+			if r2, err2 := r.revocations.isRevoked("x", t0.Add(time.Duration(i)*barrierPoll)); err == nil && (!r2 || err2 != nil) {
+				t.Fatalf("x reported signed out while R, starting up, serves it: revoked %v, %v", r2, err2)
+			}
+			break
+		}
+		if i > 10 || d.Wait == nil {
+			t.Fatalf("not reported after %d ticks (waiting %v)", i, d.Wait != nil)
+		}
+		at := t0.Add(time.Duration(i) * barrierPoll)
+		e.follow(r, at) // R follows on: it reads x and acknowledges it
+		d = e.drive(d.Wait.Then(at))
+	}
+}

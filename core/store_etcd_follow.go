@@ -194,6 +194,18 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 		b.shareRead, b.shareSince = map[string]int64{}, b.revision
 	}
 	b.following, b.followRead = true, false
+	if !b.loaded {
+		// The Envoy's record is written before each VM's first load (store_etcd_members.go,
+		// announce); until it can be, nothing is loaded and every signed-in request is
+		// refused, as before any load.
+		return b.announce(now, func(err error) Decision {
+			if err != nil {
+				b.following = false
+				return Continue()
+			}
+			return b.followFrom(now)
+		})
+	}
 	return b.followFrom(now)
 }
 

@@ -19,7 +19,8 @@ import (
 //   - after a follow that read at least one revocation (so it acknowledges promptly);
 //     never because anything else changed in etcd: the acknowledgements live outside the
 //     revoked/ space, so one replica's acknowledgement never makes another acknowledge;
-//   - after the VM's first load, when the record does not say as much yet;
+//   - before each VM's first load (announce), and after it, when the record does not
+//     say as much yet;
 //   - and after any follow when the last write is memberHeartbeat old: the heartbeat,
 //     whose new mod_revision tells the other replicas that this one is alive.
 //
@@ -57,14 +58,36 @@ func (b *etcdBackend) ownMemberID() string {
 // (see above); read says the follow read a revocation, firstLoad that it was this VM's
 // first load. Its Decision carries the calls (in the background of the follow).
 func (b *etcdBackend) acknowledge(now time.Time, read, firstLoad bool) Decision {
+	return b.writeRecord(now, read, firstLoad, false, func(error) Decision { return Continue() })
+}
+
+// announce writes this Envoy's record before each VM's first load (claiming what the
+// loaded VMs cover: nothing, before any), then goes on with next (err: it could not be
+// written, or another VM was writing it: the next tick tries again). A sign-out whose
+// barrier read the members before the record existed was acknowledged by etcd before
+// the load's read, so the load has it; one whose barrier reads after waits for the
+// record to pass it. Written only after the load, the record left a gap of one round
+// trip in which a sign-out was waited for by nobody and served here until the next follow.
+func (b *etcdBackend) announce(now time.Time, next func(error) Decision) Decision {
+	return b.writeRecord(now, true, false, true, next)
+}
+
+var errRecordBusy = errors.New("store etcd: another worker of this Envoy is writing its member record")
+
+// writeRecord is acknowledge, going on with next once the write is done (or not due);
+// announcing, it writes or fails (next(err)), never skips.
+func (b *etcdBackend) writeRecord(now time.Time, read, firstLoad, announcing bool, next func(error) Decision) Decision {
 	if b.acking && now.Before(b.ackingUntil) {
-		return Continue() // one write at a time per VM; the next follow tries again
+		if announcing {
+			return next(errRecordBusy)
+		}
+		return next(nil) // one write at a time per VM; the next follow tries again
 	}
 	s, version := b.readMember()
 	nowMs := now.UnixMilli()
 	due := read || (firstLoad && s.writtenRev < b.revision) || nowMs-s.writtenAtMs >= memberHeartbeat.Milliseconds()
 	if !due {
-		return Continue()
+		return next(nil)
 	}
 	if s.id == "" {
 		s.id = oidc.RandomID(9)
@@ -78,12 +101,15 @@ func (b *etcdBackend) acknowledge(now time.Time, read, firstLoad bool) Decision 
 	}
 	s.writtenAtMs, s.writtenRev = nowMs, rev
 	if !b.writeMember(s, version) {
-		return Continue() // another VM of this Envoy is at it
+		if announcing {
+			return next(errRecordBusy)
+		}
+		return next(nil) // another VM of this Envoy is at it
 	}
 	key, err := b.key("members", s.id)
 	if err != nil {
 		b.log("exeunt: store etcd: " + err.Error())
-		return Continue()
+		return next(err)
 	}
 	b.acking, b.ackingUntil = true, now.Add(b.set.Timeout*3)
 	done := func(err error) Decision {
@@ -94,7 +120,7 @@ func (b *etcdBackend) acknowledge(now time.Time, read, firstLoad bool) Decision 
 			b.memberFailLogged = false
 			b.log("exeunt: store etcd: this replica's member record is written again")
 		}
-		return Continue()
+		return next(err)
 	}
 	put := func(lease int64, then func(error) Decision) Decision {
 		return b.put(etcdv3.PutRequest{Key: key, Value: strconv.AppendInt(nil, rev, 10), Lease: lease}, then)
