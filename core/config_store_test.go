@@ -162,8 +162,17 @@ func TestStoreSettingPicksTheBackend(t *testing.T) {
 	if _, ok := e.ports.revocations.(etcdRevocations); !ok {
 		t.Fatalf("revocations are %T", e.ports.revocations)
 	}
+	// The first follow writes the replica's member record first (its lease), then loads.
 	c := e.ports.follow(time.Now()).Call
-	if c == nil || c.Cluster != "etcd-c" || c.Authority != "etcd.test" || !strings.Contains(string(c.Body), "L2ZsZWV0L3Jldm9rZWQv") { // base64 of "/fleet/revoked/"
+	if c == nil || c.Cluster != "etcd-c" || c.Authority != "etcd.test" || c.Path != "/v3/lease/grant" {
 		t.Fatalf("the first follow is %+v", c)
+	}
+	c = c.Then(CallResult{Status: 200, Body: []byte(`{"header":{"cluster_id":"1","member_id":"1","revision":"1","raft_term":"1"},"ID":"7","TTL":"10"}`)}).Call
+	if c == nil || c.Path != "/v3/kv/put" || !strings.Contains(string(c.Body), "L2ZsZWV0L21lbWJlcnMv") { // base64 of "/fleet/members/"
+		t.Fatalf("after the lease, the first follow is %+v", c)
+	}
+	c = c.Then(CallResult{Status: 200, Body: []byte(`{"header":{"cluster_id":"1","member_id":"1","revision":"2","raft_term":"1"}}`)}).Call
+	if c == nil || c.Path != "/v3/kv/range" || !strings.Contains(string(c.Body), "L2ZsZWV0L3Jldm9rZWQv") { // base64 of "/fleet/revoked/"
+		t.Fatalf("after the member record, the first follow is %+v", c)
 	}
 }

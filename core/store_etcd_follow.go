@@ -201,6 +201,9 @@ func (b *etcdBackend) follow(now time.Time) Decision {
 		return b.announce(now, func(err error) Decision {
 			if err != nil {
 				b.following = false
+				if err != errRecordBusy { // etcd did not take it: logged and counted as a failed load
+					b.followFailed(now, 0, err)
+				}
 				return Continue()
 			}
 			return b.followFrom(now)
