@@ -36,7 +36,7 @@ func runCoreEtcdTests(t *testing.T, auth bool) {
 	peer := etcdpeer.Start(t, etcdpeer.Config{})
 	env := []string{"EXEUNT_TEST_ETCD=" + peer.URL}
 	want := []string{"TestStorePortContractsEtcd", "TestEtcdStoreFleet", "TestFlowsOnEtcd",
-		"TestEtcdEngineStartRestartAndOutage", "TestEtcdEngineVMsOfOneEnvoySeeASignOutAtOnce", "TestEtcdVMsOfOneEnvoyShareOneFollow", "TestEtcdVMBehindTheSharedFollowFollowsItself", "TestEtcdVMsOfOneEnvoyShareQueueReads", "TestEtcdOutageIsLoggedOncePerChange", "TestEtcdFollowAfterCompactionAndRestore", "TestEtcdWritesAppliedLate", "TestEtcdReadinessFollowsTheCopy", "TestEtcdBarrierWaitsForEveryOtherMember", "TestEtcdBarrierAloneDoesNotWait", "TestEtcdBarrierSettledWaitsForTheRevocationsRevision", "TestEtcdBarrierBelowTheRevisionMakesNoLoop"}
+		"TestEtcdEngineStartRestartAndOutage", "TestEtcdEngineVMsOfOneEnvoySeeASignOutAtOnce", "TestEtcdVMsOfOneEnvoyShareOneFollow", "TestEtcdVMBehindTheSharedFollowFollowsItself", "TestEtcdVMsOfOneEnvoyShareQueueReads", "TestEtcdOutageIsLoggedOncePerChange", "TestEtcdFollowAfterCompactionAndRestore", "TestEtcdWritesAppliedLate", "TestEtcdReadinessFollowsTheCopy", "TestEtcdBarrierWaitsForEveryOtherMember", "TestEtcdBarrierAloneDoesNotWait", "TestEtcdBarrierSettledWaitsForTheRevocationsRevision", "TestEtcdBarrierBelowTheRevisionMakesNoLoop", "TestEtcdFirstVisitIsInTheIndexBeforeTheClientIsReached"}
 	if auth {
 		peer.EnableAuth("root-secret", etcdpeer.User{Name: "exeunt", Password: "exeunt-secret", Prefix: "/exeunt-test/"})
 		env = append(env, "EXEUNT_TEST_ETCD_USER=exeunt", "EXEUNT_TEST_ETCD_PASSWORD=exeunt-secret", "EXEUNT_TEST_ETCD_ROOT_PASSWORD=root-secret")
