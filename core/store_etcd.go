@@ -286,10 +286,3 @@ func readUntilValue(v []byte) (untilMs int64, content []byte, ok bool) {
 	}
 	return 0, nil, false
 }
-
-// inBackground is then's Decision with d's calls added to its Background: work whose
-// answer nobody waits for.
-func inBackground(next Decision, d Decision) Decision {
-	next.Background = append(next.Background, backgroundOf(d)...)
-	return next
-}

@@ -133,11 +133,14 @@ func (s etcdSessions) index(rec sessionRecord, now time.Time, then func(error) D
 	})
 }
 
-// update goes on at once and writes in the background (its contract allows it: the
-// record only serves a later sign-out); a failure is logged.
+// update goes on once etcd has the record: the request that visits a new client waits
+// for it, so that a provider's sign-out landing on another replica the moment the client
+// has been reached finds the client in the record (store_ports.go). Written in the
+// background, it lost that race under load (RATIONALE.md, "Why a session's first visit to
+// a client waits for etcd").
 func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	b := s.b
-	write := b.withLease(time.Unix(rec.Expires, 0), now, func(lease int64, done func(error) Decision) Decision {
+	return b.withLease(time.Unix(rec.Expires, 0), now, func(lease int64, done func(error) Decision) Decision {
 		put, err := s.recordPut(rec, lease)
 		if err != nil {
 			return done(err)
@@ -145,11 +148,10 @@ func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) 
 		return b.put(put, done)
 	}, func(err error) Decision {
 		if err != nil {
-			b.log(fmt.Sprintf("exeunt: store etcd: cannot update the record of sid=%s (a later provider sign-out may miss a client): %v", rec.SID, err))
+			return then(fmt.Errorf("store etcd: cannot update the record of sid=%s (a later provider sign-out may miss a client): %w", rec.SID, err))
 		}
-		return Continue()
+		return then(nil)
 	})
-	return inBackground(then(nil), write)
 }
 
 func (s etcdSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {

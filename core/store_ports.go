@@ -153,9 +153,9 @@ type claims interface {
 //
 //   - index writes rec and its links; then(nil) once durable. A failure is for the caller
 //     to log: the session works, but a later provider-initiated sign-out could miss it.
-//   - update rewrites rec (the clients it visited grew). It runs on the request path,
-//     so then may be called before the write is durable (a fleet backend sends it in the
-//     background and logs a failure itself); the record only serves a later sign-out.
+//   - update rewrites rec (the clients it visited grew); then(nil) once durable, as the
+//     request it holds then reaches the new client, which a provider-initiated sign-out
+//     found anywhere from that moment must notify. A failure is for the caller to log.
 //   - find returns the live records linked from (iss, psid) or, when psid is empty,
 //     (iss, sub), that match them (and sub too when given). It may miss a session
 //     indexed a moment ago elsewhere in a fleet (the backend's bound), never return a

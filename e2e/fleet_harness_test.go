@@ -231,13 +231,37 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 		for _, r := range f.replicas {
 			r.kill()
 		}
-		if t.Failed() {
-			for _, r := range f.replicas {
-				t.Logf("replica %s wrote:\n%s", r.name, lastLines(r.log.String(), 80))
+		dir := os.Getenv("EXEUNT_FLEET_LOGS")
+		for _, r := range f.replicas {
+			if dir != "" {
+				t.Logf("replica %s's whole log: %s", r.name, r.writeLog(t, dir))
+			}
+			if t.Failed() {
+				t.Logf("replica %s wrote (its last 80 lines; EXEUNT_FLEET_LOGS=DIR keeps whole logs):\n%s",
+					r.name, lastLines(r.log.String(), 80))
 			}
 		}
 	})
 	return f
+}
+
+// writeLog writes the replica's whole log (every start of it, with the test's name) to a new
+// file in dir and returns its path: EXEUNT_FLEET_LOGS=DIR, for a failure whose cause lies
+// before the last lines printed (go test -run 'TestFleet$' with EXEUNT_FLEET_LOGS=/tmp/fleet).
+func (r *replica) writeLog(t testing.TB, dir string) string {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err.Error()
+	}
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+	file, err := os.CreateTemp(dir, name+"-replica-"+r.name+"-*.log")
+	if err != nil {
+		return err.Error()
+	}
+	defer file.Close()
+	if _, err := io.WriteString(file, r.log.String()); err != nil {
+		return err.Error()
+	}
+	return file.Name()
 }
 
 // firstLine is a page's <title>, or its first 200 bytes.
