@@ -103,10 +103,19 @@ func (e *Engine) deliverDue(now time.Time) Decision {
 	}
 	unqueued := e.unqueued
 	e.unqueued = nil
-	leaseFor := e.cfg.Logout.BackchannelTimeout + 2*time.Second
+	leaseFor := e.cfg.Logout.BackchannelTimeout + deliveryFinishReserve
 	lease := now.UnixMilli() + leaseFor.Milliseconds()
 	e.claimingUntil = now.Add(leaseFor)
-	return e.ports.deliveries.claimDue(now, max(0, maxDeliveriesPerTick-len(unqueued)), lease, func(claimed []deliveryClaim, next int64, err error) Decision {
+	landed := func(claimed []deliveryClaim, at time.Time) []*Call {
+		var calls []*Call
+		for _, cl := range claimed {
+			if c := e.claimedCall(cl, at); c != nil {
+				calls = append(calls, c)
+			}
+		}
+		return calls
+	}
+	return e.ports.deliveries.claimDue(now, max(0, maxDeliveriesPerTick-len(unqueued)), lease, landed, func(_ []deliveryClaim, next int64, err error) Decision {
 		e.claimingUntil = time.Time{}
 		// Logged when the queue becomes unreadable, not on every tick while it stays so
 		// (the store's own log says when it is back).
@@ -114,12 +123,7 @@ func (e *Engine) deliverDue(now time.Time) Decision {
 			e.logf("exeunt: back-channel: %v (logged once until the queue is read again)", err)
 		}
 		e.queueUnreadable = err != nil
-		calls := unqueued
-		for _, cl := range claimed {
-			if c := e.deliveryCall(cl.jobID, cl.job, cl.item, now); c != nil {
-				calls = append(calls, c)
-			}
-		}
+		calls := unqueued // the claims' own calls went out as each landed
 		// Remember when the queue next needs us, so the tick stays short meanwhile.
 		if next > 0 {
 			e.nextDelivery = time.UnixMilli(next)
@@ -128,6 +132,29 @@ func (e *Engine) deliverDue(now time.Time) Decision {
 		}
 		return Decision{Background: calls}
 	})
+}
+
+// deliveryFinishReserve is the part of a claim's lease kept for recording the attempt's
+// outcome (finish) after its POST: the POST's own timeout ends that long before the
+// lease does, so while this replica lives and the store answers, no other claims the
+// item before the outcome is recorded (a second token for one sign-out).
+const deliveryFinishReserve = 2 * time.Second
+
+// claimedCall is the attempt of a claim acknowledged at at: its POST must end, timeout
+// included, deliveryFinishReserve before the claim's lease (item.Lease) does. A claim
+// acknowledged too late for that sends nothing: its lease runs out and the item is due
+// again, for a fresh claim.
+func (e *Engine) claimedCall(cl deliveryClaim, at time.Time) *Call {
+	budget := time.UnixMilli(cl.item.Lease).Sub(at) - deliveryFinishReserve
+	if budget <= 0 {
+		e.logf("exeunt: back-channel: the claim of %s for sid=%s was acknowledged too late for its lease; it is due again when the lease ends", cl.item.Client, cl.job.SID)
+		return nil
+	}
+	c := e.deliveryCall(cl.jobID, cl.job, cl.item, at)
+	if c != nil {
+		c.Timeout = min(c.Timeout, budget)
+	}
+	return c
 }
 
 // deliveryCall signs a fresh logout token for one attempt and makes the POST.

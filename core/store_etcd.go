@@ -76,6 +76,11 @@ type etcdBackend struct {
 
 	metrics Metrics // the engine's (storePorts.useMetrics)
 
+	// lastAnswer is when the latest answer from etcd arrived (CallResult.At; zero when
+	// the glue does not say): the clock of a chain of calls, whose later steps happen
+	// after the tick that started it (store_etcd_deliveries.go).
+	lastAnswer time.Time
+
 	// shared, when not nil, is this Envoy's shared data (the local backend's
 	// revocations): a revocation etcd acknowledged is also written there, so that every
 	// VM of this Envoy refuses the session at once, not at its next follow.
@@ -163,6 +168,9 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 	return Decision{Call: &Call{Cluster: b.set.Cluster, Method: req.Method, Path: req.Path, Authority: b.set.Authority,
 		Headers: hs, Body: req.Body, Timeout: b.set.Timeout,
 		Then: func(r CallResult) Decision {
+			if r.At.After(b.lastAnswer) {
+				b.lastAnswer = r.At
+			}
 			if r.Status == 0 || r.Status >= 500 { // no answer, or Envoy's (or etcd's) 5xx
 				b.metrics.Add(counterEtcdCallsFailed, 1)
 			}
@@ -216,6 +224,15 @@ func (b *etcdBackend) rangeKeys(op etcdv3.RangeRequest, then func(*etcdv3.RangeR
 		}
 		return then(resp, err)
 	})
+}
+
+// clock is the time now for a step of a chain of calls that a tick at now started: the
+// latest answer's arrival when it is later.
+func (b *etcdBackend) clock(now time.Time) time.Time {
+	if b.lastAnswer.After(now) {
+		return b.lastAnswer
+	}
+	return now
 }
 
 func (b *etcdBackend) txn(op etcdv3.TxnRequest, then func(*etcdv3.TxnResponse, error) Decision) Decision {

@@ -40,7 +40,13 @@ func (d etcdDeliveries) enqueue(job deliveryJob, now time.Time, then func(error)
 // claimDue reads every job (the space stays small: jobs end by their deadline) and
 // leases each one's due items with a compare-and-swap; a job another replica changed in
 // between is left to the next tick.
-func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, then func([]deliveryClaim, int64, error) Decision) Decision {
+//
+// The swaps go one after the other, so under load the last lands well after the tick
+// that started the chain: each item's lease counts from when its own swap is sent (not
+// from the tick), and its calls (landed) go out as soon as that swap is acknowledged,
+// not after the rest of the chain. Otherwise a lease could run out while its POST has
+// not even left, and another replica would claim the item and send a second token.
+func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
 	b := d.b
 	key, end, err := b.layout.Space("delivery")
 	if err != nil {
@@ -83,13 +89,15 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, the
 				job.keepUntil(b.set.BackchannelTimeout).Before(now) {
 				return step(i + 1) // not a job, or one past its time: the lease collects it
 			}
+			// This swap is sent now, when the last answer of the chain arrived.
+			lease := leaseUntil + max(0, b.clock(now).UnixMilli()-nowMs)
 			var claimed []deliveryItem
 			for j := range job.Items {
 				it := &job.Items[j]
 				if it.Due > nowMs || it.Lease > nowMs || len(out)+len(claimed) >= limit {
 					continue
 				}
-				it.Lease = leaseUntil
+				it.Lease = lease
 				claimed = append(claimed, *it)
 			}
 			if len(claimed) == 0 {
@@ -104,10 +112,18 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, the
 						firstErr = fmt.Errorf("store etcd: cannot claim deliveries: %w", err)
 					}
 				case tr.Succeeded:
+					batch := make([]deliveryClaim, 0, len(claimed))
 					for _, it := range claimed {
-						out = append(out, deliveryClaim{jobID: parts[0], job: job, item: it})
+						batch = append(batch, deliveryClaim{jobID: parts[0], job: job, item: it})
 					}
+					out = append(out, batch...)
 					noteNext(job)
+					if landed != nil {
+						calls := landed(batch, b.clock(now))
+						d := step(i + 1)
+						d.Background = append(calls, d.Background...)
+						return d
+					}
 				}
 				return step(i + 1)
 			})

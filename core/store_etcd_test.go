@@ -138,7 +138,7 @@ func (o etcdOps) claim(p storePorts, id string, now time.Time) (bool, error) {
 func (o etcdOps) claimDue(p storePorts, now time.Time) ([]deliveryClaim, error) {
 	var got []deliveryClaim
 	err := o.run(func(then func(error) Decision) Decision {
-		return p.deliveries.claimDue(now, 10, now.UnixMilli()+2000, func(c []deliveryClaim, _ int64, err error) Decision { got = c; return then(err) })
+		return p.deliveries.claimDue(now, 10, now.UnixMilli()+2000, nil, func(c []deliveryClaim, _ int64, err error) Decision { got = c; return then(err) })
 	})
 	return got, err
 }

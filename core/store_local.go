@@ -314,7 +314,7 @@ func (l localDeliveries) enqueue(job deliveryJob, now time.Time, then func(error
 	return then(deliveries.put(l.store, newDeliveryJobID(), string(raw), job.keepUntil(l.timeout), now))
 }
 
-func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, then func([]deliveryClaim, int64, error) Decision) Decision {
+func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
 	entries, firstErr := deliveries.all(l.store, now)
 	if firstErr != nil {
 		firstErr = fmt.Errorf("cannot read the delivery queue: %w", firstErr)
@@ -365,7 +365,12 @@ func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, th
 			}
 		}
 	}
-	return then(out, next, firstErr)
+	// One synchronous write: every claim lands now, its calls go out with then's.
+	d := then(out, next, firstErr)
+	if landed != nil && len(out) > 0 {
+		d.Background = append(landed(out, now), d.Background...)
+	}
+	return d
 }
 
 func (l localDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {

@@ -193,7 +193,12 @@ type logoutContextStore interface {
 //     then(err) when it cannot be queued: the caller sends without retries.
 //   - claimDue leases, atomically, up to max items that are due and not leased (Due and
 //     Lease <= now), setting their Lease to leaseUntil (Unix ms), and returns them with
-//     their jobs. An item whose lease ran out (its worker died) is due again. next is
+//     their jobs. A backend whose claim is written later than now (a chain of calls)
+//     moves leaseUntil on by as much, so a lease never starts before its write is sent.
+//     landed, when not nil, gets each batch of claims as soon as its write is
+//     acknowledged (at: when; the item's Lease is the lease written) and the calls it
+//     returns go out then, not after the rest of the claim. An item whose lease ran out
+//     (its worker died) is due again. then gets every claim too. next is
 //     the earliest Unix ms at which an item of a job seen is due or its lease ends (now
 //     when max stopped the scan; 0 when nothing is queued). A job that cannot be
 //     claimed is skipped; err reports the first such failure with what was claimed.
@@ -201,7 +206,7 @@ type logoutContextStore interface {
 //     with no items left goes). A job already gone is left alone.
 type deliveryQueue interface {
 	enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision
-	claimDue(now time.Time, max int, leaseUntil int64, then func(claimed []deliveryClaim, next int64, err error) Decision) Decision
+	claimDue(now time.Time, max int, leaseUntil int64, landed func(claimed []deliveryClaim, at time.Time) []*Call, then func(claimed []deliveryClaim, next int64, err error) Decision) Decision
 	finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision
 }
 

@@ -96,8 +96,8 @@ type deferredDeliveries struct{ deferredPorts }
 func (d deferredDeliveries) enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.deliveries.enqueue(job, now, then) })
 }
-func (d deferredDeliveries) claimDue(now time.Time, max int, leaseUntil int64, then func([]deliveryClaim, int64, error) Decision) Decision {
-	return later(func() Decision { return d.inner.deliveries.claimDue(now, max, leaseUntil, then) })
+func (d deferredDeliveries) claimDue(now time.Time, max int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
+	return later(func() Decision { return d.inner.deliveries.claimDue(now, max, leaseUntil, landed, then) })
 }
 func (d deferredDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.deliveries.finish(jobID, client, now, change, then) })

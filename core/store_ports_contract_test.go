@@ -264,7 +264,7 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		claim := func(p storePorts) []deliveryClaim {
 			var out []deliveryClaim
 			ran := false
-			settle(t, &ran, p.deliveries.claimDue(now, 10, now.UnixMilli()+5000, func(cl []deliveryClaim, _ int64, err error) Decision {
+			settle(t, &ran, p.deliveries.claimDue(now, 10, now.UnixMilli()+5000, nil, func(cl []deliveryClaim, _ int64, err error) Decision {
 				ran, out = true, cl
 				if err != nil {
 					t.Fatal(err)
@@ -430,7 +430,7 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		}))
 		claimDue := func(p storePorts, at time.Time, limit int) (clients []string, jobID string, next int64) {
 			ran := false
-			settle(t, &ran, p.deliveries.claimDue(at, limit, at.UnixMilli()+5000, func(cl []deliveryClaim, n int64, err error) Decision {
+			settle(t, &ran, p.deliveries.claimDue(at, limit, at.UnixMilli()+5000, nil, func(cl []deliveryClaim, n int64, err error) Decision {
 				ran, next = true, n
 				if err != nil {
 					t.Fatal(err)
