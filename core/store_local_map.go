@@ -102,7 +102,7 @@ func formatBucket(entries []mapEntry) []byte {
 // its entries: revocation checks call it on every request.
 func (m expiringMap) get(store Store, id string, now time.Time) (value string, found bool, err error) {
 	raw, _, err := store.Get(m.bucketKey(m.bucketOf(id)))
-	if err == ErrNotFound || err != nil && errors.Is(err, ErrNotFound) { // the sentinel first: no reflection per request
+	if err == ErrNotFound || errors.Is(err, ErrNotFound) { // the sentinel first: no reflection per request
 		return "", false, nil
 	}
 	if err != nil {

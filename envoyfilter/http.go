@@ -147,7 +147,7 @@ func (h *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) types.Actio
 func (h *httpContext) filterSetCookies() {
 	// Most responses set no cookie: one lookup of the name says so, without copying
 	// every header out of the host.
-	if _, err := proxywasm.GetHttpResponseHeader("set-cookie"); err == types.ErrorStatusNotFound || err != nil && errors.Is(err, types.ErrorStatusNotFound) {
+	if _, err := proxywasm.GetHttpResponseHeader("set-cookie"); err == types.ErrorStatusNotFound || errors.Is(err, types.ErrorStatusNotFound) {
 		return
 	}
 	pairs, err := proxywasm.GetHttpResponseHeaders()
