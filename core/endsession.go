@@ -105,7 +105,7 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 	if ctx.RedirectURI == "" {
 		ctx.State = "" // state only ever travels back on the redirect
 	}
-	s, chunks, err := v.session()
+	s, all, chunks, err := v.sessions()
 	if err == errNoSession && e.cookieMayBeWithheld(v.Request) {
 		// A cross-site request (an app on another site POSTing its logout form) comes
 		// without the session cookie even when there is a session: nothing here says
@@ -116,9 +116,15 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 		return e.showPrompt(lang, ctx, now)
 	}
 	if err == errAmbiguousSession {
-		// Two sessions, neither used: signing one out, or neither, and saying "signed
-		// out" would both claim too much.
-		return e.ambiguousSession(v)
+		// Two or more different valid sessions: the sign-out ends all of them, once the
+		// user confirms (signout_all.go).
+		hintSID := ""
+		if hint != nil {
+			if i := indexOfSession(all, hint.SID); i >= 0 {
+				hintSID = all[i].SID
+			}
+		}
+		return e.promptForAll(lang, ctx, hintSID, now)
 	}
 	if err == errStoreUnavailable {
 		// Whether this session is still alive is unknown (the copy of the revocations is
@@ -296,7 +302,7 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	// Everything that may refuse the confirmation comes before its token is spent: a
 	// refused attempt (from another site, say) changes nothing, and the user's own
 	// click still works.
-	s, chunks, err := v.session()
+	s, all, chunks, err := v.sessions()
 	revoked := false // the cookie's session has ended already (see endSession)
 	if err == errRevoked {
 		if rs, ok := e.revokedSession(v); ok {
@@ -306,8 +312,19 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	switch {
 	case err == errStoreUnavailable: // as in endSession
 		return e.failPage(lang, storeUnavailableFailure("store_unavailable"))
-	case err == errAmbiguousSession: // as in endSession
-		return e.ambiguousSession(v)
+	case err == errAmbiguousSession && ctx.SID != "":
+		// Two or more sessions, and a prompt made for one: it must not end the others
+		// (the planter gets a prompt for her own session in her own browser, and can post
+		// it here). The user is asked again, for all of them; nothing from this context
+		// but its language goes on.
+		return e.promptForAll(lang, &logoutContext{ID: oidc.RandomID(16), UILocales: ctx.UILocales}, "", now)
+	case err == errAmbiguousSession:
+		// A prompt for all of them (signout_all.go), bound to no session: accepted from
+		// Exeunt's own origin only, as below.
+		if site := v.Header("sec-fetch-site"); site != "" && site != "same-origin" {
+			return e.failPage(lang, pageFailure(400, "csrf"))
+		}
+		s, err = &all[0], nil // the claim's owner; signOutAll ends all
 	case err == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// Our own form posts same-origin, with the cookie; this one came from another
 		// site, without it: whether a session lives on is unknown, so claim nothing.
@@ -359,6 +376,9 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 		if revoked {
 			ctx.Clients = s.Clients
 			return e.completeSignOut(v, lang, ctx, s, chunks, now)
+		}
+		if all != nil {
+			return e.signOutAll(v, lang, ctx, all, chunks, triggerRPInitiated, now)
 		}
 		if sessionErr != nil {
 			// Signed out in the meantime (another tab, the provider): done already.

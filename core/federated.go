@@ -65,6 +65,10 @@ func (e *Engine) providerFrontchannelLogout(p *Provider, v *requestView, now tim
 		// (the prompt refuses to be framed), and nothing ends.
 		e.logf("exeunt: front-channel logout at %s without iss and sid: asking the user to confirm", p.FrontchannelLogoutPath)
 		return e.showPrompt(lang, &logoutContext{ID: oidc.RandomID(16), SID: s.SID, Sub: s.Sub, IdP: s.IdP, Clients: s.Clients, Prompt: true}, now)
+	case cookieErr == errAmbiguousSession:
+		// As above, for a browser holding several different valid sessions: the user
+		// is asked to end them all (signout_all.go).
+		return e.promptForAll(lang, &logoutContext{ID: oidc.RandomID(16)}, "", now)
 	case cookieErr == errNoSession && e.cookieMayBeWithheld(v.Request):
 		// No iss and sid, and a cross-site request that would not carry the cookie:
 		// nothing to go on, and "signed out" would be a guess.

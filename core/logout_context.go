@@ -25,7 +25,14 @@ type logoutContext struct {
 	Sub         string   `json:"sub,omitempty"`
 	IdP         string   `json:"idp,omitempty"`
 	Clients     []string `json:"clients,omitempty"` // the clients the session visited
-	Prompt      bool     `json:"prompt,omitempty"`  // the user must confirm first
+	// HintSID: of two or more sessions the browser held at an end session request, the
+	// one its verified id_token_hint named (its provider's ID token is the provider's
+	// hint); it authorizes nothing (signout_all.go).
+	HintSID string `json:"hint_sid,omitempty"`
+	// OtherVisits: the other sessions one sign-out ended with SID's, as pairs of a sid
+	// and a client it visited, for their front-channel iframes.
+	OtherVisits []string `json:"other_visits,omitempty"`
+	Prompt      bool     `json:"prompt,omitempty"` // the user must confirm first
 	SignedOut   bool     `json:"signed_out,omitempty"`
 	Expires     int64    `json:"exp"`
 }

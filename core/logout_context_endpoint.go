@@ -50,6 +50,11 @@ func (e *Engine) logoutContextOf(v *requestView, id string, ctx *logoutContext, 
 				out.FrontchannelLogout = append(out.FrontchannelLogout, contextFrame{ClientID: c.ClientID, URL: e.frontchannelURL(c, ctx.SID)})
 			}
 		}
+		for i := 0; i+1 < len(ctx.OtherVisits); i += 2 { // the other sessions it ended (signout_all.go)
+			if c := e.cfg.Client(ctx.OtherVisits[i+1]); c != nil && c.FrontchannelLogoutURI != "" {
+				out.FrontchannelLogout = append(out.FrontchannelLogout, contextFrame{ClientID: c.ClientID, URL: e.frontchannelURL(c, ctx.OtherVisits[i])})
+			}
+		}
 	}
 	compact, _ := jsonx.Marshal(&out)
 	body := jsonx.Indent(compact, "", "  ")

@@ -134,3 +134,27 @@ func (v *requestView) openSession() {
 	v.computing(factSession)
 	v.opened, v.chunks, v.openErr = v.e.openSession(v.cookies(), v.now)
 }
+
+// sessions is session for a sign-out, which ends every different valid session the
+// cookies hold (signout_all.go): with errAmbiguousSession, all is each of them (two or
+// more); otherwise it is nil and the answer is session's. The cookies are opened once
+// for both (openEvery, within maxSessionCandidates): a sign-out flow asks sessions
+// first, and session after it gets the same answer.
+func (v *requestView) sessions() (s *session, all []session, chunks int, err error) {
+	if v.known&factSession != 0 {
+		if v.openErr != errAmbiguousSession {
+			return &v.opened, nil, v.chunks, v.openErr
+		}
+	} else {
+		v.computing(factSession)
+	}
+	all, v.chunks, v.openErr = v.e.openEvery(v.cookies(), v.now)
+	v.opened = session{}
+	switch {
+	case len(all) == 1:
+		v.opened, all = all[0], nil
+	case len(all) > 1:
+		v.openErr = errAmbiguousSession
+	}
+	return &v.opened, all, v.chunks, v.openErr
+}

@@ -114,39 +114,60 @@ func appendChunked(out []sealedCandidate, head string, n int, cs cookies, name s
 }
 
 // openAmong opens the session among several cookies of its name (or a chunked one):
-// the only session that opens, or errAmbiguousSession when two different ones do. A
-// copy that does not open is skipped; when none opens, the error is the most telling
-// of theirs (signed out, then expired, then unreadable), as for a single cookie.
+// the only session that opens, or errAmbiguousSession when two different ones do.
 func (e *Engine) openAmong(cs cookies, now time.Time) (session, int, error) {
+	all, claimed, err := e.openEvery(cs, now)
+	switch {
+	case err != nil:
+		return session{}, claimed, err
+	case len(all) > 1:
+		e.logf("exeunt: the request carries cookies %s of two different valid sessions (one may have been set by another host under the cookie's domain, or on a longer path); neither is used", e.cfg.Cookie.Name)
+		return session{}, claimed, errAmbiguousSession
+	}
+	return all[0], claimed, nil
+}
+
+// openEvery opens every candidate of the request's session cookies (at most
+// maxSessionCandidates) and returns each different session that opens, once (of two
+// seals of one session, the later one), in the order the browser sent them. A copy that
+// does not open is skipped; when none opens, the error is the most telling of theirs
+// (signed out, then expired, then unreadable), as for a single cookie, and errNoSession
+// without any. errStoreUnavailable when the store cannot say of one of them: whether
+// that one is alive is unknown, so nothing is used. A sign-out ends all it returns
+// (signout_all.go); any other request uses one only when it is the only one (openAmong).
+func (e *Engine) openEvery(cs cookies, now time.Time) ([]session, int, error) {
 	cands, claimed := sessionCandidates(cs, e.cfg.Cookie.Name)
 	if len(cands) == 0 {
-		return session{}, claimed, errNoSession
+		return nil, claimed, errNoSession
 	}
-	var chosen session
-	found := false
+	var all []session
 	var why error
 	for _, c := range cands {
 		s, _, err := e.openSealed(c.raw, c.chunks, now)
-		switch {
-		case err == errStoreUnavailable:
-			return session{}, claimed, err
-		case err != nil:
+		if err == errStoreUnavailable {
+			return nil, claimed, err
+		}
+		if err != nil {
 			if openErrorRank(err) > openErrorRank(why) {
 				why = err
 			}
-		case !found:
-			chosen, found = s, true
-		case s.SID != chosen.SID:
-			e.logf("exeunt: the request carries cookies %s of two different valid sessions (one may have been set by another host under the cookie's domain, or on a longer path); neither is used", e.cfg.Cookie.Name)
-			return session{}, claimed, errAmbiguousSession
-		case s.Seen > chosen.Seen:
-			chosen = s // two seals of one session: the later one
+			continue
+		}
+		i := 0
+		for i < len(all) && all[i].SID != s.SID {
+			i++
+		}
+		switch {
+		case i == len(all):
+			all = append(all, s)
+		case s.Seen > all[i].Seen:
+			all[i] = s // two seals of one session: the later one
 		}
 	}
-	if found {
-		return chosen, claimed, nil
+	if len(all) == 0 {
+		return nil, claimed, why
 	}
-	return session{}, claimed, why
+	return all, claimed, nil
 }
 
 // openErrorRank orders why cookies did not open, the most telling highest.

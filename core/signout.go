@@ -337,7 +337,7 @@ func (e *Engine) loggedOutData(ctx *logoutContext) loggedOutData {
 			d.ReturnURL = returnURL(ctx.RedirectURI, ctx.State)
 		}
 	}
-	d.Frames = e.frontchannelFrames(ctx.Clients, ctx.SID)
+	d.Frames = append(e.frontchannelFrames(ctx.Clients, ctx.SID), e.otherFrames(ctx)...)
 	return d
 }
 

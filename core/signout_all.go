@@ -1,0 +1,144 @@
+package core
+
+import (
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A sign-out from a browser that holds two or more different valid sessions (one of
+// them planted by a sibling host under the cookie's domain, or by a script, on a longer
+// path: session_candidates.go) ends all of them. No other request uses either of them
+// (the 400 page, errAmbiguousSession), but a sign-out is a promise: refusing it left the
+// user unable to sign out, and the planted session stuck in the browser. Ending the
+// planted session hurts only its planter, and once it is revoked its cookie no longer
+// opens, so the browser is unstuck. RATIONALE.md, "Why is every cookie of the session's
+// name tried, and two different valid sessions refused?".
+//
+// Nothing in such a request shows which session the user meant, so the user always
+// confirms on Exeunt's prompt, and the prompt is bound to no session (as the one shown
+// to a request without the cookie): its confirmation is accepted from Exeunt's own
+// origin only, and ends the sessions that same-origin POST brings. A prompt bound to one
+// session is never taken for all: the planter gets one for her own session in her own
+// browser, and could post it here.
+
+// indexOfSession is the index in all of the session sid names, -1 for none; sids are
+// compared in constant time.
+func indexOfSession(all []session, sid string) int {
+	if sid == "" {
+		return -1
+	}
+	for i := range all {
+		if subtle.ConstantTimeCompare([]byte(all[i].SID), []byte(sid)) == 1 {
+			return i
+		}
+	}
+	return -1
+}
+
+// promptForAll asks the user to confirm the end of every session the browser holds.
+// ctx is the validated request's context (its client, return address, state); hintSID
+// is the session among them that the request's verified id_token_hint named, "" for
+// none: it decides only which ID token goes to the provider as its hint.
+func (e *Engine) promptForAll(lang string, ctx *logoutContext, hintSID string, now time.Time) Decision {
+	ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients, ctx.OtherVisits = "", "", "", nil, nil
+	ctx.HintSID, ctx.Prompt = hintSID, true
+	e.logf("exeunt: sign-out from a browser holding several different valid sessions: asking the user to confirm the end of all of them")
+	return e.showPrompt(lang, ctx, now)
+}
+
+// signOutAll ends every session of all (two or more, confirmed by the user) as signOut
+// ends one: each revoked and its back-channel notices queued (endSessions, in order, the
+// hinted session first), the cookies Exeunt set cleared, and "signed out" only once all
+// ended; otherwise the page says what signOut's says for the session that failed (the
+// cookies are kept, so a retry ends what is left: an ended session's cookie no longer
+// opens). The signed-out page carries the front-channel iframes of every session.
+func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all []session, chunks int, trigger string, now time.Time) Decision {
+	order := make([]session, 0, len(all))
+	hinted := indexOfSession(all, ctx.HintSID)
+	if hinted >= 0 {
+		order = append(order, all[hinted])
+	}
+	for i := range all {
+		if i != hinted {
+			order = append(order, all[i])
+		}
+	}
+	recs := make([]sessionRecord, len(order))
+	for i := range order {
+		recs[i] = recordOf(&order[i])
+	}
+	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
+	clear = append(clear, e.clearUnconfirmed(v)...)
+	e.logf("exeunt: sign-out: ending the %d different valid sessions this browser holds", len(order))
+	return e.endSessions(recs, trigger, now, nil, func(failed *sessionRecord, err error) Decision {
+		if err != nil {
+			s := &order[indexOfSession(order, failed.SID)]
+			if errors.Is(err, errOutcomeUnknown) {
+				e.logf("exeunt: sign-out: sid=%s not confirmed by the store (it may still apply it): %v", s.SID, err)
+				return e.failPage(lang, signoutUnconfirmedFailure().withHeaders(e.markUnconfirmed(s, now)...))
+			}
+			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
+			return e.failPage(lang, e.signOutNotDone(v, s.SID, now))
+		}
+		first := order[0]
+		ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients = first.SID, first.Sub, first.IdP, first.Clients
+		ctx.OtherVisits = nil
+		for _, o := range order[1:] {
+			for _, c := range o.Clients {
+				ctx.OtherVisits = append(ctx.OtherVisits, o.SID, c)
+			}
+		}
+		return e.afterSignOutOfAll(lang, ctx, order, hinted >= 0, clear, now)
+	})
+}
+
+// afterSignOutOfAll sends the browser on once all its sessions ended. The provider
+// holds one session of this browser, and which of the edge sessions came from it is
+// known only when the request's id_token_hint named one (hinted, order[0]): then that
+// session's provider is asked as after signOut, with its ID token as the hint. Else,
+// when all came from one provider, that provider is asked without a hint (client_id
+// only, as completeSignOut asks), and it asks the user. Sessions of different providers
+// without a hint: no provider is asked (which the user's is cannot be told, and the
+// planter's must not choose), and the page names them as perhaps still signed in. The
+// way back to the app is the request's own, checked against its client as always.
+func (e *Engine) afterSignOutOfAll(lang string, ctx *logoutContext, order []session, hinted bool, clear []Header, now time.Time) Decision {
+	asked := order[0]
+	if hinted {
+		return e.afterSignOut(lang, ctx, &asked, clear, now)
+	}
+	asked.IDToken = ""
+	var names []string
+	for _, s := range order {
+		if s.IdP == asked.IdP {
+			continue
+		}
+		for _, idp := range []string{asked.IdP, s.IdP} {
+			if p := e.cfg.Provider(idp); p != nil && !slices.Contains(names, p.DisplayName) {
+				names = append(names, p.DisplayName)
+			}
+		}
+	}
+	if names == nil {
+		return e.afterSignOut(lang, ctx, &asked, clear, now)
+	}
+	e.logf("exeunt: sign-out: the ended sessions came from different providers; none was asked to sign out")
+	ctx.SignedOut, ctx.Prompt = true, false
+	d := e.loggedOutData(ctx)
+	d.ProviderStillSignedIn, d.AutoRedirect = strings.Join(names, ", "), false
+	resp := e.loggedOutPage(lang, d)
+	resp.Headers = append(resp.Headers, clear...)
+	return Respond(resp)
+}
+
+// otherFrames are the front-channel iframes of the other sessions a sign-out of several
+// ended (logoutContext.OtherVisits).
+func (e *Engine) otherFrames(ctx *logoutContext) []frontchannelFrame {
+	var frames []frontchannelFrame
+	for i := 0; i+1 < len(ctx.OtherVisits); i += 2 {
+		frames = append(frames, e.frontchannelFrames(ctx.OtherVisits[i+1:i+2], ctx.OtherVisits[i])...)
+	}
+	return frames
+}
