@@ -21,8 +21,9 @@ import (
 // expired, it was not signed out). Two that open to different sessions leave nothing
 // to choose by (which was set by Exeunt for this browser is not in the request), and
 // the attacker's own valid session planted on a longer path must not win over the
-// user's: neither is used (errAmbiguousSession; RATIONALE.md, "Why are two different
-// valid session cookies refused?").
+// user's: neither is used (errAmbiguousSession), except by a sign-out, which ends all
+// of them (openEvery, signout_all.go; RATIONALE.md, "Why is every cookie of the
+// session's name tried, and two different valid sessions refused?").
 
 // errAmbiguousSession: the request carries cookies of two different valid sessions.
 var errAmbiguousSession = errors.New("the request carries two different valid sessions")
@@ -187,7 +188,8 @@ func openErrorRank(err error) int {
 // neither is used, and the browser is not sent to sign in, which would only add a
 // third (the cookie Exeunt sets replaces its own, never the other); the page says to
 // clear this site's cookies. No cookie is cleared here: Exeunt can delete only the one
-// it set, which would leave the other alone, and valid.
+// it set, which would leave the other alone, and valid. A sign-out does not come here:
+// it ends them all (signout_all.go).
 func (e *Engine) ambiguousSession(v *requestView) Decision {
 	f := pageFailure(400, "ambiguous_session")
 	f.oauth, f.description = "invalid_request", "the request carries cookies of two different sessions; clear this site's cookies and sign in again"

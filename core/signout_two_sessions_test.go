@@ -262,3 +262,45 @@ func TestSignOutWithTwoSessionsClaimsOnlyWhatEnded(t *testing.T) {
 		}
 	}
 }
+
+// Sessions of two providers, and no hint naming either: which provider holds this
+// browser's session cannot be told, so neither is asked, and the page says so.
+func TestSignOutOfTwoSessionsOfTwoProvidersAsksNeither(t *testing.T) {
+	s := newSignoutEnv(t, func(m map[string]any) {
+		m["providers"] = append(m["providers"].([]any), map[string]any{"scheme": "other", "display_name": "Other IdP",
+			"issuer": "https://other.test", "client_id": "exeunt", "client_secret": "s3cret", "cluster": "other"})
+		for _, c := range m["clients"].([]any) {
+			c.(map[string]any)["default_provider"] = "oidc"
+		}
+	})
+	_, victimSID := s.signedIn()
+	name := s.e.cfg.Cookie.Name
+	own := s.jar[name]
+	victim, _, err := s.e.openSession(parseCookies([]Header{{Name: "cookie", Value: name + "=" + own}}), s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A session of the other provider, sealed as Exeunt seals one at sign-in.
+	other := victim
+	other.SID, other.IdP, other.Clients = "other-session-1", "other", []string{"app1"}
+	set, err := s.e.sessionCookies(&other, s.now, 1)
+	if err != nil || len(set) != 1 {
+		t.Fatalf("setup: %v", err)
+	}
+	planted, _, _ := strings.Cut(strings.TrimPrefix(set[0].Value, name+"="), ";")
+	both := name + "=" + planted + "; " + name + "=" + own
+	ts := &twoSessionsEnv{signoutEnv: s, name: name, own: own, planted: planted}
+	d := ts.confirm(ts.sendWith("GET", endSessionURL(url.Values{"client_id": {"app1"}}), both, nil), both)
+	if d.Response == nil || d.Response.Status != 200 || headerValue(d.Response.Headers, "location") != "" {
+		t.Fatalf("want the signed-out page here, no provider, got %+v", d.Response)
+	}
+	body := string(d.Response.Body)
+	for _, want := range []string{"You are signed out", "at Other IdP, oidc could", "Other IdP", "could not be ended", "sid=" + victimSID, "sid=other-session-1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q:\n%s", want, body)
+		}
+	}
+	if ts.opens(name+"="+own) || ts.opens(name+"="+planted) {
+		t.Fatal("a session survived the sign-out")
+	}
+}

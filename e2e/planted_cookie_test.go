@@ -31,8 +31,14 @@ func newJarBrowser(e *signinEnv) *jarBrowser {
 
 func (b *jarBrowser) get(rawURL string) *hostsim.Response {
 	b.e.t.Helper()
+	return b.send("GET", rawURL, nil)
+}
+
+// send sends a request with the jar's cookies for its URL, and keeps those it sets.
+func (b *jarBrowser) send(method, rawURL string, body []byte, extra ...hostsim.Pair) *hostsim.Response {
+	b.e.t.Helper()
 	u, _ := url.Parse(rawURL)
-	headers := []hostsim.Pair{{Name: "accept", Value: "text/html"}}
+	headers := append([]hostsim.Pair{{Name: "accept", Value: "text/html"}}, extra...)
 	var cs []string
 	for _, c := range b.jar.Cookies(u) {
 		cs = append(cs, c.Name+"="+c.Value)
@@ -40,8 +46,8 @@ func (b *jarBrowser) get(rawURL string) *hostsim.Response {
 	if len(cs) > 0 {
 		headers = append(headers, hostsim.Pair{Name: "cookie", Value: strings.Join(cs, "; ")})
 	}
-	resp, err := b.e.host.Do(context.Background(), &hostsim.Request{Method: "GET", Scheme: u.Scheme, Authority: u.Host,
-		Path: u.RequestURI(), Header: headers}, b.e.apps)
+	resp, err := b.e.host.Do(context.Background(), &hostsim.Request{Method: method, Scheme: u.Scheme, Authority: u.Host,
+		Path: u.RequestURI(), Header: headers, Body: body}, b.e.apps)
 	if err != nil {
 		b.e.t.Fatal(err)
 	}
