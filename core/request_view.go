@@ -141,6 +141,9 @@ func (v *requestView) openSession() {
 // for both (openEvery, within maxSessionCandidates): a sign-out flow asks sessions
 // first, and session after it gets the same answer.
 func (v *requestView) sessions() (s *session, all []session, chunks int, err error) {
+	if v.known&factSession == 0 && !severalSessionCookies(v.cookies(), v.e.cfg.Cookie.Name) {
+		v.openSession() // none, or the usual one unchunked cookie: opened as for any request
+	}
 	if v.known&factSession != 0 {
 		if v.openErr != errAmbiguousSession {
 			return &v.opened, nil, v.chunks, v.openErr

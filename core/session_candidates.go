@@ -114,6 +114,18 @@ func appendChunked(out []sealedCandidate, head string, n int, cs cookies, name s
 	return out
 }
 
+// severalSessionCookies reports whether the request carries more than one cookie called
+// name, or a chunked one: what openSession opens with openAmong rather than alone.
+func severalSessionCookies(cs cookies, name string) bool {
+	sc := cookieScan{cs: cs, name: name}
+	raw, ok := sc.next()
+	if !ok {
+		return false
+	}
+	_, more := sc.next()
+	return more || isChunked(raw)
+}
+
 // openAmong opens the session among several cookies of its name (or a chunked one):
 // the only session that opens, or errAmbiguousSession when two different ones do.
 func (e *Engine) openAmong(cs cookies, now time.Time) (session, int, error) {
