@@ -93,7 +93,7 @@ func (cfg *Config) readKeys(obj *jsonObject) error {
 	if err := o.rejectUnknown(); err != nil {
 		return err
 	}
-	if err := checkDistinctKeyMaterial(k, sealing, signing); err != nil {
+	if err := checkKeyMaterial(k, sealing, signing); err != nil {
 		return err
 	}
 	if k.DevGenerate && (len(k.Sealing) > 0 || len(k.Signing) > 0) {
