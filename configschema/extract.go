@@ -88,6 +88,11 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 				continue
 			}
 			problems := pluginProblems(f.Path+".typed_config.config", f.Wasm.FailOpen, f.Wasm.AllowOnHeadersStopIteration)
+			if f.Disabled {
+				// Envoy's HttpFilter.disabled: the filter runs only where a route's
+				// typed_per_filter_config turns it back on, so it fails open everywhere else.
+				problems = append(problems, f.Path+".disabled: must not be true for Exeunt: a filter disabled by default runs only on the routes whose typed_per_filter_config enables it, so every other route (and every route added later) reaches its app without a session; remove disabled, and disable the filter on the routes that must be public instead (docs/security-model.md)")
+			}
 			// The filter refuses to start so (envoyfilter's OnPluginStart): pass-through
 			// mode beside a VM configuration is a configuration one level too deep.
 			if len(bytes.TrimSpace(f.Wasm.Configuration)) == 0 && len(f.Wasm.VMConfiguration) > 0 {

@@ -64,7 +64,9 @@ var fieldRules = map[string]rule{
 	},
 	"providers[].display_name": {schema: map[string]any{"minLength": 1, "pattern": `^[^\x00-\x1f\x7f]*$`}, good: []any{"Ünïcode IdP"}, bad: []any{"", "a\nb"}},
 	"providers[].client_id":    {schema: map[string]any{"minLength": 1, "pattern": `^[^\x00-\x1f\x7f]*$`}, bad: []any{"", "a\tb"}},
-	"providers[].cluster":      {schema: map[string]any{"minLength": 1, "pattern": visiblePattern}, good: []any{"outbound|443||idp.example.test"}, bad: []any{"", "two words"}},
+	// RFC 6749 Appendix A.2: client-secret = *VSCHAR (core.checkClientSecret).
+	"providers[].client_secret": {schema: pattern(`^[ -~]*$`), good: []any{"", "a b~"}, bad: []any{"s3cret\n", "sécret"}},
+	"providers[].cluster":       {schema: map[string]any{"minLength": 1, "pattern": visiblePattern}, good: []any{"outbound|443||idp.example.test"}, bad: []any{"", "two words"}},
 	"providers[].scopes": {
 		schema: map[string]any{
 			"uniqueItems": true,
@@ -107,9 +109,10 @@ var fieldRules = map[string]rule{
 	},
 	// The keys' own fields have no row in docs/configuration.md (the sealing and signing rows
 	// describe them), so their descriptions are here.
-	"keys.sealing[].kid":             {schema: described(pattern(visiblePattern), kidDescription), bad: []any{"", "a b"}},
-	"keys.signing[].kid":             {schema: described(pattern(visiblePattern), kidDescription), bad: []any{"", "a b"}},
-	"keys.sealing[].secret":          {schema: described(pattern(secretPattern), "exactly 32 random bytes in base64url or standard base64, with or without padding (openssl rand -base64 32)"), good: []any{"YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y="}, bad: []any{"", "c2hvcnQ", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Z", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y=="}},
+	"keys.sealing[].kid": {schema: described(pattern(visiblePattern), kidDescription), bad: []any{"", "a b"}},
+	"keys.signing[].kid": {schema: described(pattern(visiblePattern), kidDescription), bad: []any{"", "a b"}},
+	// 32 zero bytes (a placeholder) are refused too (core.checkKeyMaterial): "A" 43 times.
+	"keys.sealing[].secret":          {schema: described(map[string]any{"pattern": secretPattern, "not": pattern(`^A{43}=?$`)}, "exactly 32 random bytes in base64url or standard base64, with or without padding (openssl rand -base64 32)"), good: []any{"YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y="}, bad: []any{"", "c2hvcnQ", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Z", "YJewThrSgKEWzRFkYuaoSyDrdILSPCJNlPtjupUFO9Y==", strings.Repeat("A", 43), strings.Repeat("A", 43) + "="}},
 	"keys.signing[].private_key_pem": {schema: described(pattern(`-----BEGIN (EC )?PRIVATE KEY-----`), "an unencrypted EC P-256 private key in PEM, SEC 1 or PKCS #8 (openssl ecparam -name prime256v1 -genkey -noout); in JSON, line breaks as \\n"), bad: []any{"", "not a key"}},
 	"identity_headers.*":             {schema: pattern(tokenPattern), bad: []any{"", "x y", "x:y"}},
 	"api.path_prefixes": {

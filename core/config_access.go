@@ -27,6 +27,7 @@ var unownedNames = []string{"refuse", "sign_in"}
 func (u Unowned) String() string { return unownedNames[u] }
 
 func (cfg *Config) readUnownedRequests(obj *jsonObject) error {
+	obj.note("unowned_requests", func(f *ConfigField) { f.Enum, f.Default = slices.Clone(unownedNames), unownedNames[UnownedRefuse] })
 	s, ok, err := obj.optionalString("unowned_requests")
 	if err != nil || !ok {
 		return err

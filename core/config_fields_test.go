@@ -45,6 +45,10 @@ func TestConfigFieldsRecordsTheParsersReads(t *testing.T) {
 		},
 		"logout.prompt":     func(f ConfigField) bool { return slices.Equal(f.Enum, []string{LogoutPromptAuto, LogoutPromptAlways}) },
 		"keys.dev_generate": func(f ConfigField) bool { return f.Type == "boolean" },
+		// The schema's enum comes from here: without it an editor accepts "allow".
+		"unowned_requests": func(f ConfigField) bool {
+			return slices.Equal(f.Enum, []string{"refuse", "sign_in"}) && f.Default == "refuse"
+		},
 	}
 	for path, ok := range want {
 		f, found := byPath[path]

@@ -93,6 +93,9 @@ func (cfg *Config) readKeys(obj *jsonObject) error {
 	if err := o.rejectUnknown(); err != nil {
 		return err
 	}
+	if err := checkKeyMaterial(k, sealing, signing); err != nil {
+		return err
+	}
 	if k.DevGenerate && (len(k.Sealing) > 0 || len(k.Signing) > 0) {
 		return o.fieldError("dev_generate", "must not be true when keys are configured: either give sealing and signing keys, or generate them for development, not both")
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -160,6 +161,9 @@ func readProvider(o *jsonObject) (*Provider, error) {
 	}
 	if p.ClientSecret, _, err = o.optionalString("client_secret"); err != nil {
 		return nil, err
+	}
+	if problem := checkClientSecret(p.ClientSecret); problem != "" {
+		return nil, o.fieldError("client_secret", problem)
 	}
 	if err := readScopes(o, p); err != nil {
 		return nil, err
@@ -379,4 +383,20 @@ func optionalURL(o *jsonObject, name string, r urlRules) (string, error) {
 		return "", o.fieldError(name, problem)
 	}
 	return s, nil
+}
+
+// checkClientSecret refuses a client secret with a byte RFC 6749 does not allow in one
+// (Appendix A.2: client-secret = *VSCHAR, %x20-7E), naming the byte, never the secret.
+// Such a byte is a copying mistake (most often the line break at the end of the file the
+// secret was read from) that the provider would only report at the first sign-in, as
+// invalid_client.
+func checkClientSecret(secret string) string {
+	for i := 0; i < len(secret); i++ {
+		if c := secret[i]; c < 0x20 || c > 0x7e {
+			return "must be printable ASCII, as RFC 6749 requires of a client secret (byte 0x" +
+				strconv.FormatUint(uint64(c), 16) + " at offset " + strconv.Itoa(i) +
+				" is not); a line break copied with the secret is the usual cause: copy the secret alone"
+		}
+	}
+	return ""
 }

@@ -157,8 +157,10 @@ func (e *Engine) afterSignOut(lang string, ctx *logoutContext, s *session, clear
 	}
 	return e.withProvider(p, now, func(v *providerView, err error) Decision {
 		if err != nil {
-			// Signed out here; the provider cannot be reached to sign out there too.
-			e.logf("exeunt: sign-out: provider %s unreachable, signed out locally only", p.Scheme)
+			// Signed out here; the provider cannot be used to sign out there too. The
+			// line says why (its metadata could not be had: no answer, an error, or a
+			// document that does not fit), which is what the operator has to fix.
+			e.logf("exeunt: sign-out: sid=%s ended here, but provider %s was not asked to sign out too: %v; the signed-out page tells the user they may still be signed in there", s.SID, p.Scheme, err)
 			return Respond(e.showLoggedOutHere(lang, ctx, p, now, clear...))
 		}
 		return e.redirectToProviderLogout(p, v, lang, ctx, s, clear, now)

@@ -69,6 +69,10 @@ func newCoreEngine(config []byte) (engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.SignInEnabled() && cfg.Keys.DevGenerate {
+		// Said at start, so that a development setting kept in production is seen.
+		proxywasm.LogWarn("exeunt: keys.dev_generate: this Envoy generated its own cookie-sealing and token-signing keys, which change when it restarts (signing everyone out) and differ from any other Envoy's (each refuses the others' cookies); for development only: configure keys.sealing and keys.signing in production")
+	}
 	if !cfg.SignInEnabled() {
 		// Said at start, so that a configuration that lost its sign-in settings is seen.
 		proxywasm.LogWarn("exeunt: pass-through mode: no issuer, providers or clients are configured, so nobody is signed in and every request passes without a session (identity headers are still stripped; health_path and ready_path are answered)")

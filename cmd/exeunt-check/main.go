@@ -13,7 +13,9 @@
 // configuration names (providers[].cluster, clients[].backchannel_cluster,
 // store.etcd.cluster) must be
 // defined in it: the filter cannot see Envoy's clusters at start, and a missing one would
-// only fail the first sign-in. Exeunt's wasm filter itself must fail closed and, where
+// only fail the first sign-in. Exeunt's wasm filter itself must fail closed, must not be
+// disabled by default in a bootstrap's http_filters (it would run only where a route enables
+// it), and, where
 // the file can say so (a bootstrap, an Istio EnvoyFilter), set
 // allow_on_headers_stop_iteration, or the flows that read a body hang. The exit status is 0 when every file is fine, 1 when any
 // has a problem, 2 for a usage error.

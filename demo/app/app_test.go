@@ -178,6 +178,14 @@ func TestSignOutGoesToTheEndSessionEndpointAndChecksTheStateOnReturn(t *testing.
 	if body := do(a, forged).Body.String(); !strings.Contains(body, "that this browser did not send") {
 		t.Fatal(body)
 	}
+	// The page is public: opened directly, or with a state this browser did not send, it
+	// cannot know that Exeunt sent anyone here, nor that they are signed out.
+	for _, target := range []string{"/public/app1/signed-out", "/public/app1/signed-out?state=forged"} {
+		body := do(a, httptest.NewRequest("GET", target, nil)).Body.String()
+		if strings.Contains(body, "Exeunt sent you back") || strings.Contains(body, "You are signed out") || strings.Contains(body, "Signed out of") {
+			t.Fatalf("%s claims a sign-out it cannot know of:\n%s", target, body)
+		}
+	}
 }
 
 func TestFrontchannelLogoutIsRecorded(t *testing.T) {

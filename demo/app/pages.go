@@ -203,11 +203,13 @@ app you visited.</p>
 </section>
 {{template "bottom" .}}`)
 
-var signedOutTemplate = page(`{{define "title"}}Signed out of {{.App.Name}}{{end}}{{template "top" .}}
+var signedOutTemplate = page(`{{define "title"}}{{if .StateOK}}Signed out of {{.App.Name}}{{else}}{{.App.Name}}: post-logout page{{end}}{{end}}{{template "top" .}}
 <section class="card">
-<h1 id="signed-out">You are signed out</h1>
+{{if .StateOK}}<h1 id="signed-out">You are signed out</h1>
 <p>Exeunt sent you back to {{.App.Name}}'s post-logout page.</p>
-<p id="state-status">{{if .StateOK}}<span class="ok">✓</span> It returned the <code>state</code> this app sent with the sign-out
+{{else}}<h1 id="post-logout">{{.App.Name}}'s post-logout page</h1>
+<p>This page is public: on its own it cannot tell whether you are signed out.</p>
+{{end}}<p id="state-status">{{if .StateOK}}<span class="ok">✓</span> It returned the <code>state</code> this app sent with the sign-out
 (<code>{{short .State}}</code>): this is the sign-out this browser started.
 {{else if .State}}<span class="bad">✗</span> It returned a <code>state</code> (<code>{{short .State}}</code>) that this browser did not send{{if not .Expected}} (no sign-out was started here){{end}}.
 {{else}}<span class="muted">No <code>state</code> came back: this page was opened directly.</span>{{end}}</p>
