@@ -109,3 +109,17 @@ func RequestUnreadable() Decision {
 		Body: []byte("exeunt cannot read this request; see the Envoy log\n"),
 	})
 }
+
+// RequestUnprepared answers a request the glue could not prepare for the app: the host
+// refused to remove an incoming identity header or to set the session's headers. Letting
+// it go on would hand the app a forged identity or none, so it is refused (fail closed).
+func RequestUnprepared() Decision {
+	return Respond(&Response{
+		Status: 503,
+		Headers: []Header{
+			{Name: "content-type", Value: "text/plain; charset=utf-8"},
+			{Name: "cache-control", Value: "no-store"},
+		},
+		Body: []byte("exeunt cannot prepare this request for the app; see the Envoy log\n"),
+	})
+}

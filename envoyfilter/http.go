@@ -259,20 +259,40 @@ func (h *httpContext) carryOut(d core.Decision) types.Action {
 		// What arrived while the request was held is all there is, or already too much.
 		return h.apply(h.bodyDecision())
 	}
-	h.state = flowing
+	// A header the host would not remove or set fails the request closed: a forged
+	// identity header left in place, or the session's own headers missing, would reach
+	// the app as if Exeunt had vouched for the request.
 	for _, name := range d.RemoveHeaders {
-		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
-			proxywasm.LogErrorf("exeunt: cannot remove request header %s: %v", name, err)
+		if err := removeRequestHeader(name); err != nil {
+			proxywasm.LogErrorf("exeunt: cannot remove request header %s, refusing the request: %v", name, err)
+			return h.refuseUnprepared()
 		}
 	}
 	for _, hd := range d.SetHeaders {
-		if err := proxywasm.ReplaceHttpRequestHeader(hd.Name, hd.Value); err != nil {
-			proxywasm.LogErrorf("exeunt: cannot set request header %s: %v", hd.Name, err)
+		if err := replaceRequestHeader(hd.Name, hd.Value); err != nil {
+			proxywasm.LogErrorf("exeunt: cannot set request header %s, refusing the request: %v", hd.Name, err)
+			return h.refuseUnprepared()
 		}
 	}
+	h.state = flowing
 	h.responseHeaders = d.ResponseHeaders
 	return types.ActionContinue
 }
+
+// refuseUnprepared answers a request the glue could not prepare for the app (a header
+// the host would not remove or set) with core's refusal for it.
+func (h *httpContext) refuseUnprepared() types.Action {
+	h.state = answered
+	respond(core.RequestUnprepared().Response)
+	return types.ActionPause
+}
+
+// The host's request-header edits, variables so that a test can make the host refuse one
+// (the SDK's emulator never does).
+var (
+	removeRequestHeader  = proxywasm.RemoveHttpRequestHeader
+	replaceRequestHeader = proxywasm.ReplaceHttpRequestHeader
+)
 
 // resume applies the decision an HTTP call led to, outside the stream's own callbacks:
 // a request that may now go on must be resumed explicitly.
