@@ -39,17 +39,14 @@ func indexKey(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:18])
 }
 
-// indexSession records s in the index, then goes on with next. The cookie is the
-// session's source of truth for the browser; a failed index write only means a later
-// provider-initiated sign-out could miss this session, so it is logged, and sign-in
-// goes on.
-func (e *Engine) indexSession(s *session, now time.Time, next func() Decision) Decision {
-	return e.ports.sessions.index(recordOf(s), now, func(err error) Decision {
-		if err != nil {
-			e.logf("exeunt: session index: %v", err)
-		}
-		return next()
-	})
+// indexSession records s in the index, then goes on with next: with nil once the
+// index holds it, with the error when it could not be recorded. A session the index
+// does not hold cannot be found by a provider-initiated sign-out (its logout token and
+// its front-channel iframe carry no cookie): the provider would be told "no session
+// here" while the edge session lives on. So the caller makes no session then
+// (startSession: fail closed).
+func (e *Engine) indexSession(s *session, now time.Time, next func(error) Decision) Decision {
+	return e.ports.sessions.index(recordOf(s), now, next)
 }
 
 // recordVisit records in the index that s visited a new client, then answers d. It is
