@@ -216,7 +216,8 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer...)
 	}
 	if fresh {
-		return e.recordVisit(s, now, d)
+		// What a refusal would be is read here, as values: the view stays on the stack.
+		return e.recordVisit(s, now, d, e.answerKindOf(v), v.language())
 	}
 	return d
 }

@@ -51,11 +51,18 @@ func (e *Engine) indexSession(s *session, now time.Time, next func(error) Decisi
 
 // recordVisit records in the index that s visited a new client, then answers d. It is
 // apart from the request path's function so that d escapes only here (the signed-in
-// request makes no allocation, BENCHMARKS.md).
-func (e *Engine) recordVisit(s *session, now time.Time, d Decision) Decision {
+// request makes no allocation, BENCHMARKS.md). When the index cannot record the visit,
+// the request does not reach the client: a provider-initiated sign-out (no cookie) learns
+// whom to notify from the record alone, and would end the session without telling this
+// client, whose own session would live on. The answer is the store's 503 (kind and lang
+// say how), and the next request tries again (the cookie still lacks the client).
+func (e *Engine) recordVisit(s *session, now time.Time, d Decision, kind answerKind, lang string) Decision {
+	sid := s.SID // not s: the closure would take the request's view to the heap with it
 	return e.ports.sessions.update(recordOf(s), now, func(err error) Decision {
 		if err != nil {
-			e.logf("exeunt: session index: %v", err)
+			e.logf("exeunt: session index: %v; the first request of sid=%s to this client is refused", err, sid)
+			e.metrics.Add(counterStoreUnavailableRefusals, 1)
+			return Respond(e.answer(storeUnavailableFailure("store_unavailable"), kind, lang))
 		}
 		return d
 	})

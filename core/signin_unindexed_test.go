@@ -58,3 +58,50 @@ func TestASignInWhoseSessionCannotBeIndexedMakesNoSession(t *testing.T) {
 		t.Fatalf("the provider's back-channel sign-out did not end the indexed session: %+v", d.Response)
 	}
 }
+
+// unupdatableSessions is a session index that takes new sessions but not a record's
+// update (the client a session visits for the first time).
+type unupdatableSessions struct{ sessionIndex }
+
+func (unupdatableSessions) update(_ sessionRecord, _ time.Time, then func(error) Decision) Decision {
+	return then(errClaimsDown)
+}
+
+// The first request of a session to a client waits until the index names the client
+// (RATIONALE.md, "Why a session's first visit to a client waits for etcd"): a provider's
+// sign-out, which has no cookie, learns the clients to notify from that record alone. When
+// the record cannot be updated, the request does not reach the client (503, try again):
+// before, it went on, and the provider's back-channel sign-out then ended the session
+// without telling that client, whose own session lived on.
+func TestAFirstVisitTheIndexCannotRecordDoesNotReachTheClient(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	s.signIn("https://exeunt.test/app1/")
+	if d := s.request("GET", "https://exeunt.test/app1/"); !d.Continues() {
+		t.Fatalf("app1: %+v", d.Response)
+	}
+	working := s.e.ports.sessions
+	s.e.ports.sessions = unupdatableSessions{working}
+	d := s.request("GET", "https://exeunt.test/app2/")
+	if d.Continues() || d.Response == nil || d.Response.Status != 503 || headerValue(d.Response.Headers, "retry-after") == "" {
+		t.Fatalf("first visit to app2 with the index not updatable: want 503, got continues=%v %+v", d.Continues(), d.Response)
+	}
+	if !s.signedInStill() {
+		t.Fatal("the session itself must live on (only the new client was refused)")
+	}
+	api := s.request("GET", "https://exeunt.test/app2/", Header{Name: "accept", Value: "application/json"})
+	if api.Continues() || api.Response == nil || api.Response.Status != 503 || !strings.Contains(string(api.Response.Body), "temporarily_unavailable") {
+		t.Fatalf("an API call's first visit: want the JSON 503, got %+v", api.Response)
+	}
+
+	s.e.ports.sessions = working
+	if d := s.request("GET", "https://exeunt.test/app2/"); !d.Continues() {
+		t.Fatalf("app2 once the index takes the visit: %+v", d.Response)
+	}
+	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, "RS256", nil)); d.Response == nil || d.Response.Status != 200 {
+		t.Fatalf("provider back-channel sign-out: %+v", d.Response)
+	}
+	s.tick()
+	if len(s.apps.tokens["app1"]) != 1 || len(s.apps.tokens["app2"]) != 1 {
+		t.Fatalf("logout tokens: app1 %d, app2 %d; want one each", len(s.apps.tokens["app1"]), len(s.apps.tokens["app2"]))
+	}
+}

@@ -16,7 +16,7 @@ import (
 )
 
 // indexRefusingEtcd passes a cluster's calls on to a real etcd, except, while refuse is
-// set, the transactions that write a session's record (keys under /exeunt/session/):
+// set, the puts and transactions that write a session's record (keys under /exeunt/session/):
 // those get 503, as an etcd that times out between the sign-in's state claim and its
 // session record would answer.
 type indexRefusingEtcd struct {
@@ -27,7 +27,7 @@ type indexRefusingEtcd struct {
 
 func (c *indexRefusingEtcd) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	if c.refuse.Load() && r.URL.Path == "/v3/kv/txn" && writesUnder(body, "/exeunt/session/") {
+	if c.refuse.Load() && (r.URL.Path == "/v3/kv/txn" || r.URL.Path == "/v3/kv/put") && writesUnder(body, "/exeunt/session/") {
 		c.refused.Add(1)
 		http.Error(w, `{"error":"refused by the test"}`, http.StatusServiceUnavailable)
 		return
@@ -119,5 +119,34 @@ func waitServing(t *testing.T, e *signinEnv, rawURL string) *hostsim.Response {
 			return r
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAFirstVisitEtcdCannotRecordDoesNotReachTheClient: through build/exeunt.wasm on the
+// etcd store, the first request of a session to a client whose visit etcd does not record
+// is refused (503) and never reaches the client: a provider's sign-out would not know to
+// notify it. The session itself lives on, and the visit goes through once etcd records it.
+func TestAFirstVisitEtcdCannotRecordDoesNotReachTheClient(t *testing.T) {
+	etcd := etcdpeer.Start(t, etcdpeer.Config{})
+	proxy := &indexRefusingEtcd{etcdCounter: newEtcdCounter(t, etcd.URL)}
+	e := newEnv(t, envOptions{
+		config:   map[string]any{"store": map[string]any{"backend": "etcd", "etcd": map[string]any{"cluster": "etcd", "timeout": "1s"}}},
+		clusters: map[string]hostsim.Cluster{"etcd": {Handler: proxy}},
+	})
+	waitServing(t, e, "https://exeunt.test/app1/")
+	e.signIn("https://exeunt.test/app1/")
+	if r := e.get("https://exeunt.test/app1/"); r.Status != 200 {
+		t.Fatalf("app1: %d %s", r.Status, r.Body)
+	}
+	proxy.refuse.Store(true)
+	if r := e.get("https://exeunt.test/app2/"); r.Status != 503 || e.apps.seenBy("app2") != nil || proxy.refused.Load() == 0 {
+		t.Fatalf("first visit to app2 with its record refused (%d refusals): %d, app2 reached: %v", proxy.refused.Load(), r.Status, e.apps.seenBy("app2") != nil)
+	}
+	if r := e.get("https://exeunt.test/app1/"); r.Status != 200 {
+		t.Fatalf("app1, visited before: %d", r.Status)
+	}
+	proxy.refuse.Store(false)
+	if r := e.get("https://exeunt.test/app2/"); r.Status != 200 || e.apps.seenBy("app2") == nil {
+		t.Fatalf("app2 once etcd records the visit: %d", r.Status)
 	}
 }
