@@ -216,7 +216,8 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer...)
 	}
 	if fresh {
-		return e.recordVisit(s, now, d)
+		// What a refusal would be is read here, as values: the view stays on the stack.
+		return e.recordVisit(s, now, d, e.answerKindOf(v), v.language())
 	}
 	return d
 }
@@ -333,7 +334,8 @@ func (e *Engine) signinChoice(v *requestView, now time.Time) Decision {
 	if scheme := q.Get("provider"); scheme != "" {
 		p := e.cfg.Provider(scheme)
 		if p == nil {
-			return e.failPage(v.language(), pageFailure(400, "unknown_provider", scheme))
+			// Not repeated on the page: a link anyone can write must not put words in it.
+			return e.failPage(v.language(), pageFailure(400, "unknown_provider"))
 		}
 		return e.startSignIn(p, ret, v.cookies(), v.language(), now)
 	}

@@ -21,7 +21,7 @@ var paramLimits = map[string]int{
 	"ui_locales":               256,
 	"logout_hint":              512,
 	"return":                   2048,
-	"provider":                 64, // a provider's scheme, named in the error page when unknown
+	"provider":                 64, // a provider's scheme
 }
 
 // maxReturnURL is the limit on a `return` URL, also applied to the URL of a request

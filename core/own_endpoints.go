@@ -137,6 +137,9 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		methods:  getHeadOrPost,
 		readBody: "POST",
 		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
+			if isSpeculativeLoad(&v.Request) { // a prefetch must not sign anyone out (speculative.go)
+				return e.speculativeLoadRefused(v)
+			}
 			return e.endSession(v, v.queryValues(), now)
 		},
 		onBody: func(e *Engine, v *requestView, _ *Provider, body []byte, now time.Time) Decision {

@@ -39,26 +39,30 @@ func indexKey(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:18])
 }
 
-// indexSession records s in the index, then goes on with next. The cookie is the
-// session's source of truth for the browser; a failed index write only means a later
-// provider-initiated sign-out could miss this session, so it is logged, and sign-in
-// goes on.
-func (e *Engine) indexSession(s *session, now time.Time, next func() Decision) Decision {
-	return e.ports.sessions.index(recordOf(s), now, func(err error) Decision {
-		if err != nil {
-			e.logf("exeunt: session index: %v", err)
-		}
-		return next()
-	})
+// indexSession records s in the index, then goes on with next: with nil once the
+// index holds it, with the error when it could not be recorded. A session the index
+// does not hold cannot be found by a provider-initiated sign-out (its logout token and
+// its front-channel iframe carry no cookie): the provider would be told "no session
+// here" while the edge session lives on. So the caller makes no session then
+// (startSession: fail closed).
+func (e *Engine) indexSession(s *session, now time.Time, next func(error) Decision) Decision {
+	return e.ports.sessions.index(recordOf(s), now, next)
 }
 
 // recordVisit records in the index that s visited a new client, then answers d. It is
 // apart from the request path's function so that d escapes only here (the signed-in
-// request makes no allocation, BENCHMARKS.md).
-func (e *Engine) recordVisit(s *session, now time.Time, d Decision) Decision {
+// request makes no allocation, BENCHMARKS.md). When the index cannot record the visit,
+// the request does not reach the client: a provider-initiated sign-out (no cookie) learns
+// whom to notify from the record alone, and would end the session without telling this
+// client, whose own session would live on. The answer is the store's 503 (kind and lang
+// say how), and the next request tries again (the cookie still lacks the client).
+func (e *Engine) recordVisit(s *session, now time.Time, d Decision, kind answerKind, lang string) Decision {
+	sid := s.SID // not s: the closure would take the request's view to the heap with it
 	return e.ports.sessions.update(recordOf(s), now, func(err error) Decision {
 		if err != nil {
-			e.logf("exeunt: session index: %v", err)
+			e.logf("exeunt: session index: %v; the first request of sid=%s to this client is refused", err, sid)
+			e.metrics.Add(counterStoreUnavailableRefusals, 1)
+			return Respond(e.answer(storeUnavailableFailure("store_unavailable"), kind, lang))
 		}
 		return d
 	})

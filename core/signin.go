@@ -328,7 +328,14 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
-	return e.indexSession(s, now, func() Decision {
+	return e.indexSession(s, now, func(err error) Decision {
+		if err != nil {
+			// Fail closed: a session the index lacks would outlive the provider's
+			// sign-out (indexSession). The code is spent and so is the flow: "Try
+			// again" starts a new sign-in, which the provider's session makes quick.
+			e.logf("exeunt: sign-in at provider %s refused: the session index did not take the new session, so a sign-out at the provider could not end it: %v", p.Scheme, err)
+			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+		}
 		e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
 		target := flow.Return
 		if !e.allowedReturn(target) {

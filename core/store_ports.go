@@ -151,8 +151,8 @@ type claims interface {
 // provider's session (iss+sid) and user (iss+sub) to edge sids. Entries expire with
 // their session (rec.Expires).
 //
-//   - index writes rec and its links; then(nil) once durable. A failure is for the caller
-//     to log: the session works, but a later provider-initiated sign-out could miss it.
+//   - index writes rec and its links; then(nil) once durable. On a failure the caller
+//     makes no session: one the index lacks would outlive a provider-initiated sign-out.
 //   - update rewrites rec (the clients it visited grew); then(nil) once durable, as the
 //     request it holds then reaches the new client, which a provider-initiated sign-out
 //     found anywhere from that moment must notify. A failure is for the caller to log.
