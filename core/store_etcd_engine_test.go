@@ -96,7 +96,7 @@ func storeRefused(t *testing.T, d Decision, json bool) {
 	}
 	body := string(d.Response.Body)
 	if json && !strings.Contains(body, `"error":"temporarily_unavailable"`) ||
-		!json && !strings.Contains(body, "the session store is not reachable yet") {
+		!json && !strings.Contains(body, "the session store is not available") {
 		t.Fatalf("the 503 does not say why:\n%s", body)
 	}
 	if headerValue(d.Response.Headers, "retry-after") == "" {

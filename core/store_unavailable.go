@@ -12,7 +12,7 @@ import "time"
 // session cannot be checked, signout_unavailable for a sign-out that cannot be made durable).
 func storeUnavailableFailure(reason string) failure {
 	f := pageFailure(503, reason).withHeaders(Header{Name: "retry-after", Value: "1"})
-	f.oauth, f.description = "temporarily_unavailable", "the session store is not reachable yet; try again in a moment"
+	f.oauth, f.description = "temporarily_unavailable", "the session store is not available right now; try again in a moment"
 	return f
 }
 
