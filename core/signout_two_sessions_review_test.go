@@ -42,3 +42,14 @@ func TestAPromptForNoSessionIsRefusedFromAnotherOriginWithoutFetchMetadata(t *te
 		t.Fatal("the user's own confirmation left a session")
 	}
 }
+
+// The prompt's own form posts show Exeunt's origin in a browser without Fetch Metadata:
+// its Referrer-Policy is same-origin, not no-referrer (whose posts say "Origin: null",
+// as a hostile page's can).
+func TestThePromptsPostsShowExeuntsOrigin(t *testing.T) {
+	s := newTwoSessionsEnv(t)
+	prompt := s.sendWith("GET", "https://exeunt.test/connect/endsession", s.both(), nil)
+	if got := headerValue(prompt.Response.Headers, "referrer-policy"); got != "same-origin" {
+		t.Fatalf("the prompt's referrer-policy: %q, want same-origin", got)
+	}
+}
