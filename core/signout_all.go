@@ -72,6 +72,7 @@ func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all
 	}
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
+	ended := e.endedBeside(v, order, now) // read before these are revoked too
 	e.logf("exeunt: sign-out: ending the %d different valid sessions this browser holds", len(order))
 	return e.endSessions(recs, trigger, now, nil, func(failed *sessionRecord, err error) Decision {
 		if err != nil {
@@ -91,6 +92,7 @@ func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all
 				ctx.OtherVisits = append(ctx.OtherVisits, o.SID, c)
 			}
 		}
+		ctx.OtherVisits = append(ctx.OtherVisits, ended...)
 		return e.afterSignOutOfAll(lang, ctx, order, clear, now)
 	})
 }
@@ -130,6 +132,36 @@ func (e *Engine) afterSignOutOfAll(lang string, ctx *logoutContext, order []sess
 	resp := e.loggedOutPage(lang, d)
 	resp.Headers = append(resp.Headers, clear...)
 	return Respond(resp)
+}
+
+// endedBeside is what the browser's other session cookies (besides the sessions of the
+// sign-out at hand, these) hold of sessions that have ended already, as OtherVisits pairs
+// for their front-channel iframes. A sign-out of several whose later revocation failed
+// ended the earlier ones without showing their iframes (its page said "still signed
+// in"), and the retry no longer opens their cookies: its signed-out page shows them,
+// or an app told by front-channel only would keep such a session. A cookie that does not
+// open, has expired, or whose revocation the store cannot say adds nothing; the usual
+// single cookie is not looked at again (severalSessionCookies).
+func (e *Engine) endedBeside(v *requestView, these []session, now time.Time) []string {
+	if !severalSessionCookies(v.cookies(), e.cfg.Cookie.Name) {
+		return nil
+	}
+	cands, _ := sessionCandidates(v.cookies(), e.cfg.Cookie.Name)
+	var out, seen []string
+	for _, c := range cands {
+		s, err := e.unseal(c.raw, now)
+		if err != nil || indexOfSession(these, s.SID) >= 0 || slices.Contains(seen, s.SID) || !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
+			continue
+		}
+		if revoked, err := e.ports.revocations.isRevoked(s.SID, now); err != nil || !revoked {
+			continue
+		}
+		seen = append(seen, s.SID) // each once (two seals of one session)
+		for _, id := range s.Clients {
+			out = append(out, s.SID, id)
+		}
+	}
+	return out
 }
 
 // otherFrames are the front-channel iframes of the other sessions a sign-out of several
