@@ -321,7 +321,7 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 	case err == errAmbiguousSession:
 		// A prompt for all of them (signout_all.go), bound to no session: accepted from
 		// Exeunt's own origin only, as below.
-		if site := v.Header("sec-fetch-site"); site != "" && site != "same-origin" {
+		if !e.postedFromOwnOrigin(v.Request) {
 			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		s, err = &all[0], nil // the claim's owner; signOutAll ends all
@@ -336,7 +336,7 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 		// session they confirmed for. Such a prompt is bound to no session, so its
 		// form is accepted only from Exeunt's own origin: a page of a sibling site
 		// (same-site, so the cookie comes along) cannot replay one it obtained.
-		if site := v.Header("sec-fetch-site"); site != "" && site != "same-origin" {
+		if !e.postedFromOwnOrigin(v.Request) {
 			return e.failPage(lang, pageFailure(400, "csrf"))
 		}
 		ctx.SID, ctx.Sub, ctx.IdP = s.SID, s.Sub, s.IdP
@@ -388,4 +388,23 @@ func (e *Engine) confirmLogoutOf(v *requestView, params endSessionParams, ctx *l
 		ctx.Clients = s.Clients // what it visited since the prompt was shown counts too
 		return e.signOut(v, lang, ctx, s, chunks, triggerRPInitiated, now)
 	})
+}
+
+// postedFromOwnOrigin reports whether a confirmation of a prompt bound to no session
+// comes from Exeunt's own page, as its form's POST does: Sec-Fetch-Site "same-origin";
+// in a browser without Fetch Metadata (Safari before 16.4, Firefox before 90), an Origin
+// that is Exeunt's (the prompt's Referrer-Policy, same-origin, lets its own posts show
+// it, pages.go), anything else (another origin, "null") refused: a sibling site's page
+// gets the cookies along, and could post a prompt its author got in her own browser. A
+// POST with neither header is no browser's form (every browser sending neither is one
+// too old to send Origin on a POST), taken at its word, as cookieMayBeWithheld takes it.
+func (e *Engine) postedFromOwnOrigin(r Request) bool {
+	switch r.Header("sec-fetch-site") {
+	case "same-origin":
+		return true
+	case "":
+		o := r.Header("origin")
+		return o == "" || o == e.cfg.IssuerOrigin
+	}
+	return false
 }

@@ -26,8 +26,8 @@ type logoutContext struct {
 	IdP         string   `json:"idp,omitempty"`
 	Clients     []string `json:"clients,omitempty"` // the clients the session visited
 	// HintSID: of two or more sessions the browser held at an end session request, the
-	// one its verified id_token_hint named (its provider's ID token is the provider's
-	// hint); it authorizes nothing (signout_all.go).
+	// one its verified id_token_hint named, ended first; it authorizes and chooses
+	// nothing else (the planter holds her own hint: signout_all.go).
 	HintSID string `json:"hint_sid,omitempty"`
 	// OtherVisits: the other sessions one sign-out ended with SID's, as pairs of a sid
 	// and a client it visited, for their front-channel iframes.

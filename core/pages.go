@@ -43,6 +43,12 @@ type policy struct {
 	frameSrc    []string // origins of iframes
 	formTargets []string // origins a form submission may end up at, beyond 'self'
 	embedded    bool     // may be framed by any site (federated sign-out)
+	// ownOrigin: the page's form posts to Exeunt itself say so in Origin, also in a
+	// browser without Fetch Metadata (Referrer-Policy same-origin, not no-referrer,
+	// whose form posts say "Origin: null", as a hostile page's can): the sign-out
+	// prompt, whose confirmation is accepted from Exeunt's own origin only
+	// (postedFromOwnOrigin, endsession.go).
+	ownOrigin bool
 }
 
 // csp is a page's Content Security Policy: nothing but the inline style by default,
@@ -99,9 +105,13 @@ func pageHeaders(ui *UI, pol policy) []Header {
 		h = append(h, Header{Name: "x-frame-options", Value: "DENY"})
 	}
 	// x-content-type-options goes with every answer Exeunt makes (Respond).
+	referrer := "no-referrer"
+	if pol.ownOrigin {
+		referrer = "same-origin" // nothing to other origins still
+	}
 	return append(h,
 		Header{Name: "content-security-policy", Value: csp(ui, pol)},
-		Header{Name: "referrer-policy", Value: "no-referrer"},
+		Header{Name: "referrer-policy", Value: referrer},
 	)
 }
 
@@ -180,7 +190,7 @@ type logoutPromptData struct {
 // provider's end session endpoint or to an app, and browsers apply form-action to the
 // redirects of a form submission, so the CSP allows those origins too.
 func (e *Engine) logoutPromptPage(lang string, d logoutPromptData) *Response {
-	return renderPage(func(w *htmlWriter, p *page) { writePromptContent(w, p, d) }, 200, e.ui(), lang, "prompt.ask", policy{formTargets: e.signOutTargets()})
+	return renderPage(func(w *htmlWriter, p *page) { writePromptContent(w, p, d) }, 200, e.ui(), lang, "prompt.ask", policy{formTargets: e.signOutTargets(), ownOrigin: true})
 }
 
 // signOutTargets are the origins a confirmed sign-out may redirect to: every provider's

@@ -18,6 +18,9 @@ import (
 func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
+	// Other cookies of sessions ended already (a sign-out of several that failed midway,
+	// signout_all.go): their iframes go on this page too.
+	ctx.OtherVisits = e.endedBeside(v, []session{*s}, now)
 	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
 		if errors.Is(err, errOutcomeUnknown) {
 			// The store may still apply it (a hung etcd, a partition): neither "signed
@@ -52,6 +55,7 @@ func (e *Engine) completeSignOut(v *requestView, lang string, ctx *logoutContext
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
 	e.logf("exeunt: sign-out: sid=%s had ended already; completing the browser's part", s.SID)
+	ctx.OtherVisits = e.endedBeside(v, []session{*s}, now) // as in signOut
 	ended := *s
 	ended.IDToken = ""
 	if e.ports.settled == nil {

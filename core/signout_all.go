@@ -41,7 +41,7 @@ func indexOfSession(all []session, sid string) int {
 // promptForAll asks the user to confirm the end of every session the browser holds.
 // ctx is the validated request's context (its client, return address, state); hintSID
 // is the session among them that the request's verified id_token_hint named, "" for
-// none: it decides only which ID token goes to the provider as its hint.
+// none: it is ended first, and decides nothing else (afterSignOutOfAll).
 func (e *Engine) promptForAll(lang string, ctx *logoutContext, hintSID string, now time.Time) Decision {
 	ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients, ctx.OtherVisits = "", "", "", nil, nil
 	ctx.HintSID, ctx.Prompt = hintSID, true
@@ -72,6 +72,7 @@ func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all
 	}
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
+	ended := e.endedBeside(v, order, now) // read before these are revoked too
 	e.logf("exeunt: sign-out: ending the %d different valid sessions this browser holds", len(order))
 	return e.endSessions(recs, trigger, now, nil, func(failed *sessionRecord, err error) Decision {
 		if err != nil {
@@ -91,24 +92,24 @@ func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all
 				ctx.OtherVisits = append(ctx.OtherVisits, o.SID, c)
 			}
 		}
-		return e.afterSignOutOfAll(lang, ctx, order, hinted >= 0, clear, now)
+		ctx.OtherVisits = append(ctx.OtherVisits, ended...)
+		return e.afterSignOutOfAll(lang, ctx, order, clear, now)
 	})
 }
 
 // afterSignOutOfAll sends the browser on once all its sessions ended. The provider
-// holds one session of this browser, and which of the edge sessions came from it is
-// known only when the request's id_token_hint named one (hinted, order[0]): then that
-// session's provider is asked as after signOut, with its ID token as the hint. Else,
-// when all came from one provider, that provider is asked without a hint (client_id
-// only, as completeSignOut asks), and it asks the user. Sessions of different providers
-// without a hint: no provider is asked (which the user's is cannot be told, and the
-// planter's must not choose), and the page names them as perhaps still signed in. The
-// way back to the app is the request's own, checked against its client as always.
-func (e *Engine) afterSignOutOfAll(lang string, ctx *logoutContext, order []session, hinted bool, clear []Header, now time.Time) Decision {
+// holds one session of this browser, and which of the edge sessions came from it cannot
+// be told: not even by the request's id_token_hint, since apps put a user's assertion in
+// their sign-out links and the planter holds hers. So no ID token goes to the provider
+// (one of the planter's makes a provider such as IdentityServer refuse the sign-out:
+// "Current user does not match identity token"). When all came from one provider, that
+// provider is asked without a hint (client_id only, as completeSignOut asks), and it
+// asks the user. Sessions of different providers: none is asked (which one the user's
+// is cannot be told, and the planter's must not choose), and the page names them all as
+// perhaps still signed in. The way back to the app is the request's own, checked
+// against its client as always.
+func (e *Engine) afterSignOutOfAll(lang string, ctx *logoutContext, order []session, clear []Header, now time.Time) Decision {
 	asked := order[0]
-	if hinted {
-		return e.afterSignOut(lang, ctx, &asked, clear, now)
-	}
 	asked.IDToken = ""
 	var names []string
 	for _, s := range order {
@@ -131,6 +132,36 @@ func (e *Engine) afterSignOutOfAll(lang string, ctx *logoutContext, order []sess
 	resp := e.loggedOutPage(lang, d)
 	resp.Headers = append(resp.Headers, clear...)
 	return Respond(resp)
+}
+
+// endedBeside is what the browser's other session cookies (besides the sessions of the
+// sign-out at hand, these) hold of sessions that have ended already, as OtherVisits pairs
+// for their front-channel iframes. A sign-out of several whose later revocation failed
+// ended the earlier ones without showing their iframes (its page said "still signed
+// in"), and the retry no longer opens their cookies: its signed-out page shows them,
+// or an app told by front-channel only would keep such a session. A cookie that does not
+// open, has expired, or whose revocation the store cannot say adds nothing; the usual
+// single cookie is not looked at again (severalSessionCookies).
+func (e *Engine) endedBeside(v *requestView, these []session, now time.Time) []string {
+	if !severalSessionCookies(v.cookies(), e.cfg.Cookie.Name) {
+		return nil
+	}
+	cands, _ := sessionCandidates(v.cookies(), e.cfg.Cookie.Name)
+	var out, seen []string
+	for _, c := range cands {
+		s, err := e.unseal(c.raw, now)
+		if err != nil || indexOfSession(these, s.SID) >= 0 || slices.Contains(seen, s.SID) || !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
+			continue
+		}
+		if revoked, err := e.ports.revocations.isRevoked(s.SID, now); err != nil || !revoked {
+			continue
+		}
+		seen = append(seen, s.SID) // each once (two seals of one session)
+		for _, id := range s.Clients {
+			out = append(out, s.SID, id)
+		}
+	}
+	return out
 }
 
 // otherFrames are the front-channel iframes of the other sessions a sign-out of several

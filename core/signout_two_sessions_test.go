@@ -159,22 +159,6 @@ func tok2sid(t *testing.T, tok string) string {
 	return c.SID
 }
 
-func TestSignOutWithTwoSessionsGivesTheProviderTheHintedSessionsToken(t *testing.T) {
-	s := newTwoSessionsEnv(t)
-	victim, _, err := s.e.openSession(parseCookies([]Header{{Name: "cookie", Value: s.name + "=" + s.own}}), s.now)
-	if err != nil || victim.IDToken == "" {
-		t.Fatalf("setup: %v", err)
-	}
-	prompt := s.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {s.victimHint}}), s.both(), nil)
-	to := location(t, s.confirm(prompt, s.both()))
-	if got := mustQuery(t, to).Get("id_token_hint"); got != victim.IDToken {
-		t.Fatalf("the hint named the victim's session: want its provider ID token as the provider's hint, got %q", got)
-	}
-	if s.opens(s.name+"="+s.own) || s.opens(s.name+"="+s.planted) {
-		t.Fatal("a session survived the sign-out")
-	}
-}
-
 // A confirmation that is not the user's own click on the prompt for all sessions ends
 // nothing: the planter's prompt for her own session (from her own browser), and the
 // prompt for all posted from a sibling site.

@@ -101,6 +101,14 @@ func TestSignOutWithAPlantedSessionEndsBoth(t *testing.T) {
 		t.Fatalf("sign-out with two sessions: want the prompt, got %d %s", prompt.Status, prompt.Body)
 	}
 	confirm := url.Values{"logout_id": {fields["logout_id"]}, "csrf": {fields["csrf"]}, "confirm": {"yes"}}.Encode()
+	// The same confirmation posted by the planter's page on a sibling site, in a browser
+	// without Fetch Metadata (its Origin says where it came from): nothing ends, and the
+	// user's own click still works.
+	if r := victim.send("POST", "https://exeunt.test/connect/endsession", []byte(confirm),
+		hostsim.Pair{Name: "content-type", Value: "application/x-www-form-urlencoded"},
+		hostsim.Pair{Name: "origin", Value: "https://evil.exeunt.test"}); r.Status != 400 || !e.opensAlone(own) || !e.opensAlone(planted) {
+		t.Fatalf("the prompt for all posted from https://evil.exeunt.test without Sec-Fetch-Site: %d, want 400 and both sessions alive", r.Status)
+	}
 	toProvider, _ := url.Parse(redirectOf(t, victim.send("POST", "https://exeunt.test/connect/endsession", []byte(confirm),
 		hostsim.Pair{Name: "content-type", Value: "application/x-www-form-urlencoded"})))
 	if q := toProvider.Query(); !e.peer.OnProvider(toProvider) || q.Has("id_token_hint") || q.Get("client_id") != "exeunt" {

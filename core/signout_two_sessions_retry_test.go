@@ -1,0 +1,43 @@
+package core
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// A sign-out of two sessions whose second revocation failed ended the first (revoked,
+// its back-channel notices queued) but showed no page with its front-channel iframes:
+// the page said "still signed in" (the second lives). The retry ends the second, alone
+// (the first's cookie no longer opens); its signed-out page must still carry the
+// first's iframes, or an app told only by front-channel keeps the first session.
+func TestTheRetryOfASignOutOfTwoShowsTheFirstsIframes(t *testing.T) {
+	s := newTwoSessionsEnv(t)
+	prompt := s.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {s.victimHint}}), s.both(), nil)
+	working := s.e.ports.revocations
+	s.e.ports.revocations = oneFailingRevocation{working, s.plantedSID, false}
+	if d := s.confirm(prompt, s.both()); d.Response == nil || d.Response.Status != 503 {
+		t.Fatalf("setup: the planted session's revocation fails: want 503, got %+v", d.Response)
+	}
+	s.e.ports.revocations = working
+	if s.opens(s.name+"="+s.own) || !s.opens(s.name+"="+s.planted) {
+		t.Fatal("setup: the victim's session ended, the planted one lives")
+	}
+	retry := s.sendWith("GET", "https://exeunt.test/connect/endsession", s.both(), nil)
+	to := location(t, s.confirm(retry, s.both()))
+	state := mustQuery(t, to).Get("state")
+	page := s.request("GET", "https://exeunt.test/signout-callback-oidc?state="+url.QueryEscape(state))
+	if page.Response == nil || page.Response.Status != 200 {
+		t.Fatalf("the signed-out page: %+v", page.Response)
+	}
+	body := string(page.Response.Body)
+	for _, want := range []string{
+		`https://exeunt.test/app1/fc?keep=1&amp;iss=https%3A%2F%2Fexeunt.test&amp;sid=` + s.plantedSID,
+		`https://exeunt.test/app1/fc?keep=1&amp;iss=https%3A%2F%2Fexeunt.test&amp;sid=` + s.victimSID,
+		`https://exeunt.test/app2/fc?iss=https%3A%2F%2Fexeunt.test&amp;sid=` + s.victimSID,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the retry's signed-out page lacks %s", want)
+		}
+	}
+}
