@@ -148,7 +148,7 @@ func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) 
 		return b.put(put, done)
 	}, func(err error) Decision {
 		if err != nil {
-			return then(fmt.Errorf("store etcd: cannot update the record of sid=%s (a later provider sign-out may miss a client): %w", rec.SID, err))
+			return then(fmt.Errorf("store etcd: cannot update the record of sid=%s: %w", rec.SID, err))
 		}
 		return then(nil)
 	})

@@ -155,7 +155,8 @@ type claims interface {
 //     makes no session: one the index lacks would outlive a provider-initiated sign-out.
 //   - update rewrites rec (the clients it visited grew); then(nil) once durable, as the
 //     request it holds then reaches the new client, which a provider-initiated sign-out
-//     found anywhere from that moment must notify. A failure is for the caller to log.
+//     found anywhere from that moment must notify. On a failure the caller refuses that
+//     request (recordVisit): the error says what failed, the caller what follows.
 //   - find returns the live records linked from (iss, psid) or, when psid is empty,
 //     (iss, sub), that match them (and sub too when given). It may miss a session
 //     indexed a moment ago elsewhere in a fleet (the backend's bound), never return a

@@ -142,6 +142,18 @@ func TestAFirstVisitEtcdCannotRecordDoesNotReachTheClient(t *testing.T) {
 	if r := e.get("https://exeunt.test/app2/"); r.Status != 503 || e.apps.seenBy("app2") != nil || proxy.refused.Load() == 0 {
 		t.Fatalf("first visit to app2 with its record refused (%d refusals): %d, app2 reached: %v", proxy.refused.Load(), r.Status, e.apps.seenBy("app2") != nil)
 	}
+	// The log says what happened: the request was refused. It must not say a later
+	// sign-out may miss the client: the refusal is what keeps that from happening.
+	said := false
+	for _, l := range e.host.Logs() {
+		if strings.Contains(l.Message, "may miss a client") {
+			t.Fatalf("the log claims a consequence the refusal prevents: %s", l.Message)
+		}
+		said = said || strings.Contains(l.Message, "to this client is refused")
+	}
+	if !said {
+		t.Fatalf("no log line says the first visit was refused: %+v", e.host.Logs())
+	}
 	if r := e.get("https://exeunt.test/app1/"); r.Status != 200 {
 		t.Fatalf("app1, visited before: %d", r.Status)
 	}
