@@ -436,6 +436,12 @@ func TestCheckServableNamesWhatIsUnsupported(t *testing.T) {
 		{"another HTTP filter",
 			edit(t, routerFilter, "          - name: envoy.filters.http.cors\n            typed_config:\n              \"@type\": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors\n"+routerFilter),
 			pHCM + ".http_filters[1](envoy.filters.http.cors): HTTP filter type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors is not supported by hostsim"},
+		// Envoy matches routes on the path without its ";" parameters when this is set (per
+		// segment since v1.39.1 and v1.38.4, CVE-2026-73511); hostsim's router matches the
+		// whole path, so the setting must be named, never silently ignored.
+		{"route table ignoring path parameters",
+			edit(t, "          route_config:\n", "          route_config:\n            ignore_path_parameters_in_path_matching: true\n"),
+			pHCM + ".route_config.ignore_path_parameters_in_path_matching: not supported by hostsim"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,10 +16,27 @@ import (
 //     UNESCAPE_AND_REDIRECT redirects, UNESCAPE_AND_FORWARD goes on); then normalize_path
 //     (PathUtil::canonicalPath, a failure refuses); then merge_slashes (PathUtil::mergeSlashes).
 //   - source/common/http/path_utility.cc: canonicalPath runs on the path without its query,
-//     first stripping parameters from dot segments ("/..;x" is "/..", runtime
-//     envoy.reloadable_features.strip_dotdot_segments_with_parameters, on by default in the
-//     patch releases that carry the fix for CVE-2026-73551), then Chromium's
-//     url::CanonicalizePath; mergeSlashes and unescapeSlashes work on the path before '?' only.
+//     first stripping parameters from dot segments ("/..;x" is "/..", ".;x" is "."; other
+//     segments keep theirs), then Chromium's url::CanonicalizePath; mergeSlashes and
+//     unescapeSlashes work on the path before '?' only. The dot-segment step is the fix for
+//     CVE-2026-73551 (GHSA-2w8w-rfw7-8gg4) in Envoy v1.39.1 and v1.38.4 (envoyproxy/envoy#46997
+//     and its backports, 2026-08-27), runtime
+//     envoy.reloadable_features.strip_dotdot_segments_with_parameters, on by default; Envoy's
+//     changelog: "Applies only when normalize_path is enabled", and the source calls it from
+//     canonicalPath. Read from the patched path_utility.cc and path_utility_test.cc (which
+//     also carry removePathParameters, CVE-2026-73553's RBAC fix) as stored in a code index;
+//     the full repository is too large to fetch here, so no tag checkout.
+//   - Not the same fix: CVE-2026-73511 (GHSA-m745-gh6x-349x, same releases, runtime
+//     envoy.reloadable_features.strip_path_parameters_per_segment), "strip path parameters
+//     from individual path segments per RFC 3986 section 3.3". Istio's bulletin for those
+//     releases calls it "path matching for per-segment parameters": the route table's
+//     ignore_path_parameters_in_path_matching, whose RouteEntryImplBase::
+//     sanitizePathBeforePathMatching (source/common/router/config_impl.cc) cut the path at
+//     its first ';' before the fix. Read so, it changes route matching only, not :path, and
+//     the filter still sees "/app1;x/secret". hostsim does not simulate that route-table
+//     option (it is named as not supported). The source of the 73511 change itself was not
+//     found (no stored file carries the runtime guard's name), so this reading rests on the
+//     release notes and Istio's bulletin, not on code.
 //   - url/url_canon_path.cc in googleurl (Chromium's URL library, which Envoy links), and
 //     Envoy's former snapshot of it, source/common/chromium_url/url_canon_path.cc: the
 //     character table and DoPartialPath implemented by canonicalizePath below.
@@ -122,9 +139,9 @@ func canonicalPath(p string) (string, bool) {
 	return out + query, true
 }
 
-// stripParametersFromDotSegments is PathUtil::stripParametersFromDotSegments: a segment that
-// starts with "..;" becomes "..", one that starts with ".;" becomes ".", in the path before
-// '?' or '#'.
+// stripParametersFromDotSegments is PathUtil::stripParametersFromDotSegments (CVE-2026-73551):
+// a segment that starts with "..;" becomes "..", one that starts with ".;" becomes ".", in the
+// path before '?' or '#'; every other segment keeps its parameters.
 func stripParametersFromDotSegments(p string) string {
 	end := strings.IndexAny(p, "?#")
 	if end < 0 {

@@ -94,21 +94,38 @@ func TestMergeSlashesAsEnvoy(t *testing.T) {
 	}
 }
 
+// TestStripParametersFromDotSegmentsAsEnvoy: every case of Envoy's
+// PathUtilityTest.StripDotSegmentWithParameters (test/common/http/path_utility_test.cc, as
+// patched for CVE-2026-73551), plus ordinary segments, whose parameters this step keeps.
 func TestStripParametersFromDotSegmentsAsEnvoy(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"", ""},
 		{"/xyz", "/xyz"},
 		{"/xyz/..;foo=bar/abc", "/xyz/../abc"},
 		{"/..;foo=bar/abc", "/../abc"},
+		{"/xyz/..;foo=bar", "/xyz/.."},
 		{"/xyz/..;", "/xyz/.."},
 		{"/a/..;foo/b/..;bar/c", "/a/../b/../c"},
+		{"/a/..;param1;param2/b", "/a/../b"},
 		{"/xyz/..foo", "/xyz/..foo"},
 		{"/xyz/...;foo", "/xyz/...;foo"},
 		{"/xyz/remove/..;foo?param=/.;foo", "/xyz/remove/..?param=/.;foo"},
 		{"/xyz/remove/..;foo#frag=/.;foo", "/xyz/remove/..#frag=/.;foo"},
 		{"/xyz?param=/..;foo", "/xyz?param=/..;foo"},
+		{"/xyz#frag=/..;foo", "/xyz#frag=/..;foo"},
+		{"/xyz/.;foo=bar/abc", "/xyz/./abc"},
+		{"/.;foo=bar/abc", "/./abc"},
+		{"/xyz/.;foo=bar", "/xyz/."},
+		{"/xyz/.;", "/xyz/."},
+		{"/a/.;foo/b/.;bar/c", "/a/./b/./c"},
 		{"/a/.;param1;param2/b", "/a/./b"},
 		{"/xyz/.foo", "/xyz/.foo"},
+		{"/xyz?param=/.;foo", "/xyz?param=/.;foo"},
+		{"/xyz#frag=/.;foo", "/xyz#frag=/.;foo"},
+		// Only dot segments: "/app1;x/secret" keeps its parameter here (the step's
+		// `path.find(".;")` finds nothing), and so does "x;y" next to a stripped "..;".
+		{"/app1;x/secret", "/app1;x/secret"},
+		{"/x;y/..;z/app1", "/x;y/../app1"},
 	} {
 		if got := stripParametersFromDotSegments(tt.in); got != tt.want {
 			t.Errorf("stripParametersFromDotSegments(%q) = %q, want %q", tt.in, got, tt.want)
@@ -176,6 +193,12 @@ func TestNormalizeRequestPath(t *testing.T) {
 		{"fragment", all(envoyconfig.EscapedSlashesKeep), "/app1/#x", "", pathReject},
 		{"fragment, options off", envoyconfig.HCMOptions{}, "/a#b", "", pathReject},
 		{"NUL", all(envoyconfig.EscapedSlashesKeep), "/a%00", "", pathReject},
+		// CVE-2026-73551's stripping is part of canonicalPath: with normalize_path off a
+		// "..;x" segment stays as written (Envoy's changelog: "Applies only when
+		// normalize_path is enabled").
+		{"dot segment with parameters", all(envoyconfig.EscapedSlashesKeep), "/public/..;x/app1/", "/app1/", pathContinue},
+		{"dot segment with parameters, normalize_path off", envoyconfig.HCMOptions{MergeSlashes: true}, "/public/..;x/app1/", "/public/..;x/app1/", pathContinue},
+		{"ordinary segment parameters are kept", all(envoyconfig.EscapedSlashesKeep), "/app1;x/secret;y?q=;z", "/app1;x/secret;y?q=;z", pathContinue},
 	}
 	for _, tt := range tests {
 		got, action := normalizeRequestPath(tt.in, tt.opts)
