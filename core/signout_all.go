@@ -88,11 +88,11 @@ func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all
 		ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients = first.SID, first.Sub, first.IdP, first.Clients
 		ctx.OtherVisits = nil
 		for _, o := range order[1:] {
-			for _, c := range o.Clients {
-				ctx.OtherVisits = append(ctx.OtherVisits, o.SID, c)
-			}
+			ctx.OtherVisits = e.addOtherVisits(ctx.OtherVisits, o.SID, o.Clients)
 		}
-		ctx.OtherVisits = append(ctx.OtherVisits, ended...)
+		for i := 0; i+1 < len(ended); i += 2 {
+			ctx.OtherVisits = e.addOtherVisits(ctx.OtherVisits, ended[i], ended[i+1:i+2])
+		}
 		return e.afterSignOutOfAll(lang, ctx, order, clear, now)
 	})
 }
@@ -157,9 +157,7 @@ func (e *Engine) endedBeside(v *requestView, these []session, now time.Time) []s
 			continue
 		}
 		seen = append(seen, s.SID) // each once (two seals of one session)
-		for _, id := range s.Clients {
-			out = append(out, s.SID, id)
-		}
+		out = e.addOtherVisits(out, s.SID, s.Clients)
 	}
 	return out
 }
@@ -172,4 +170,35 @@ func (e *Engine) otherFrames(ctx *logoutContext) []frontchannelFrame {
 		frames = append(frames, e.frontchannelFrames(ctx.OtherVisits[i+1:i+2], ctx.OtherVisits[i])...)
 	}
 	return frames
+}
+
+// maxOtherVisitsBytes bounds logoutContext.OtherVisits (sids and client ids together). The
+// context travels in the provider's URL or in the store, whose buckets take a context of
+// about 5 KB (store_local.go); without a bound of its own the list grew with every planted
+// session times every client. 2 KiB holds some 30 visits, far more than a browser with a
+// planted session or two carries.
+const maxOtherVisitsBytes = 2 << 10
+
+// addOtherVisits adds to visits (OtherVisits pairs) the clients of session sid that are
+// told by front-channel (the only ones OtherVisits is for: back-channel notices are queued
+// when each session ends), within maxOtherVisitsBytes. A visit past the bound is left out
+// and logged: its app is not shown an iframe, so the page does not claim it was asked.
+func (e *Engine) addOtherVisits(visits []string, sid string, clients []string) []string {
+	size := 0
+	for _, v := range visits {
+		size += len(v)
+	}
+	for _, id := range clients {
+		c := e.cfg.Client(id)
+		if c == nil || c.FrontchannelLogoutURI == "" {
+			continue
+		}
+		if size+len(sid)+len(id) > maxOtherVisitsBytes {
+			e.logf("exeunt: sign-out: the front-channel notice of sid=%s to client %s is left out: the sign-out ended more sessions than its context holds (at most %d bytes of visits); the client's back-channel notice, if it has one, is queued", sid, id, maxOtherVisitsBytes)
+			continue
+		}
+		size += len(sid) + len(id)
+		visits = append(visits, sid, id)
+	}
+	return visits
 }
