@@ -86,40 +86,32 @@ func healthRefused() Decision {
 // Envoy should never send any (a plugin that fails to start serves nothing), but if one
 // arrives it is refused rather than let through unchecked.
 func NotConfigured() Decision {
-	return Respond(&Response{
-		Status: 503,
-		Headers: []Header{
-			{Name: "content-type", Value: "text/plain; charset=utf-8"},
-			{Name: "cache-control", Value: "no-store"},
-		},
-		Body: []byte("exeunt is not configured; see the Envoy log\n"),
-	})
+	return glueRefusal("exeunt is not configured; see the Envoy log\n")
 }
 
 // RequestUnreadable answers a request whose headers the glue could not read from the
 // host. Deciding about an empty request instead would let it through with nothing
 // checked or stripped, so it is refused like a request to an unconfigured plugin.
 func RequestUnreadable() Decision {
-	return Respond(&Response{
-		Status: 503,
-		Headers: []Header{
-			{Name: "content-type", Value: "text/plain; charset=utf-8"},
-			{Name: "cache-control", Value: "no-store"},
-		},
-		Body: []byte("exeunt cannot read this request; see the Envoy log\n"),
-	})
+	return glueRefusal("exeunt cannot read this request; see the Envoy log\n")
 }
 
 // RequestUnprepared answers a request the glue could not prepare for the app: the host
 // refused to remove an incoming identity header or to set the session's headers. Letting
 // it go on would hand the app a forged identity or none, so it is refused (fail closed).
 func RequestUnprepared() Decision {
+	return glueRefusal("exeunt cannot prepare this request for the app; see the Envoy log\n")
+}
+
+// glueRefusal is the plain-text 503 of a request the glue cannot hand to the engine or
+// to the app; the Envoy log says why.
+func glueRefusal(text string) Decision {
 	return Respond(&Response{
 		Status: 503,
 		Headers: []Header{
 			{Name: "content-type", Value: "text/plain; charset=utf-8"},
 			{Name: "cache-control", Value: "no-store"},
 		},
-		Body: []byte("exeunt cannot prepare this request for the app; see the Envoy log\n"),
+		Body: []byte(text),
 	})
 }
