@@ -1,7 +1,7 @@
 # Targets for building and checking Exeunt. `make wasm` builds the Proxy-Wasm modules
 # into build/ with the standard Go toolchain (see _bridge/README.md).
 
-.PHONY: all deps wasm dist schema vet test bench run pgo
+.PHONY: all deps wasm dist schema vet test bench run
 
 all: test
 
@@ -34,7 +34,7 @@ endif
 
 wasm: $(WASM)
 
-build/exeunt.wasm: $(WASM_INPUTS) cmd/exeunt/default.pgo scripts/binaryen/package.json scripts/binaryen/package-lock.json
+build/exeunt.wasm: $(WASM_INPUTS) scripts/binaryen/package.json scripts/binaryen/package-lock.json
 	scripts/build-wasm.sh -O ./cmd/exeunt $@
 
 build/noop.wasm: $(WASM_INPUTS)
@@ -45,15 +45,6 @@ build/headersonly.wasm: $(WASM_INPUTS)
 
 build/fixture.wasm: $(WASM_INPUTS)
 	scripts/build-wasm.sh ./cmd/hostsim-fixture $@
-
-# cmd/exeunt/default.pgo, the CPU profile the Go compiler optimizes build/exeunt.wasm with
-# (`go build` reads a main package's default.pgo by itself): the engine's signed-in request,
-# core's BenchmarkSignedInRequest run natively. Run it again after large changes to the
-# engine's request path; a stale profile still builds (RATIONALE.md, "The module is built
-# with a profile of the signed-in request").
-pgo:
-	go test ./core/ -run '^$$' -bench '^BenchmarkSignedInRequest$$' -benchtime 3s \
-		-o $(CURDIR)/build/core-pgo.test -cpuprofile $(CURDIR)/cmd/exeunt/default.pgo
 
 # wazero's command line, from the wazero module hostsim already requires: core's
 # benchmarks run in it as wasip1 binaries (scripts/wasip1-exec.sh).

@@ -121,9 +121,6 @@ while [ $# -gt 0 ]; do
   mkdir -p "$(dirname "$out")"
   tmp="$out.tmp.$$"
   echo "build-wasm: $pkg -> $out" >&2
-  # A main package with a default.pgo (cmd/exeunt has one: `make pgo`) is compiled with
-  # that profile; go build's -pgo=auto reads it without a flag (RATIONALE.md, "The module
-  # is built with a profile of the signed-in request").
   if ! GOOS=wasip1 GOARCH=wasm go build \
     -modfile="$build/wasm.mod" -overlay="$build/overlay.json" \
     -buildmode=c-shared -trimpath -o "$tmp" "$pkg"; then
