@@ -19,8 +19,17 @@ func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *ses
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
 	// Other cookies of sessions ended already (a sign-out of several that failed midway,
-	// signout_all.go): their iframes go on this page too.
-	ctx.OtherVisits = e.endedBeside(v, []session{*s}, now)
+	// signout_all.go): their iframes go on this page too. When the browser holds another
+	// session's cookie at all, the provider is asked without this session's ID token, as
+	// a sign-out of several asks it: this session may be the one planted (a retry of
+	// that sign-out, whose other sessions ended), and its hint would ask the provider
+	// to end the planter's session there instead of the user's.
+	asked := *s
+	var other bool
+	ctx.OtherVisits, other = e.endedBeside(v, []session{*s}, now)
+	if other {
+		asked.IDToken = ""
+	}
 	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
 		if errors.Is(err, errOutcomeUnknown) {
 			// The store may still apply it (a hung etcd, a partition): neither "signed
@@ -37,7 +46,7 @@ func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *ses
 			e.logf("exeunt: sign-out: cannot revoke sid=%s: %v", s.SID, err)
 			return e.failPage(lang, e.signOutNotDone(v, s.SID, now))
 		}
-		return e.afterSignOut(lang, ctx, s, clear, now)
+		return e.afterSignOut(lang, ctx, &asked, clear, now)
 	})
 }
 
@@ -55,7 +64,7 @@ func (e *Engine) completeSignOut(v *requestView, lang string, ctx *logoutContext
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
 	e.logf("exeunt: sign-out: sid=%s had ended already; completing the browser's part", s.SID)
-	ctx.OtherVisits = e.endedBeside(v, []session{*s}, now) // as in signOut
+	ctx.OtherVisits, _ = e.endedBeside(v, []session{*s}, now) // as in signOut; the ID token goes in any case
 	ended := *s
 	ended.IDToken = ""
 	if e.ports.settled == nil {

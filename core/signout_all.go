@@ -72,7 +72,7 @@ func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all
 	}
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
-	ended := e.endedBeside(v, order, now) // read before these are revoked too
+	ended, _ := e.endedBeside(v, order, now) // read before these are revoked too
 	e.logf("exeunt: sign-out: ending the %d different valid sessions this browser holds", len(order))
 	return e.endSessions(recs, trigger, now, nil, func(failed *sessionRecord, err error) Decision {
 		if err != nil {
@@ -142,15 +142,25 @@ func (e *Engine) afterSignOutOfAll(lang string, ctx *logoutContext, order []sess
 // or an app told by front-channel only would keep such a session. A cookie that does not
 // open, has expired, or whose revocation the store cannot say adds nothing; the usual
 // single cookie is not looked at again (severalSessionCookies).
-func (e *Engine) endedBeside(v *requestView, these []session, now time.Time) []string {
+//
+// other reports whether any cookie opened to a session besides these, ended or not: the
+// browser then holds someone else's session too (planted: session_candidates.go), and a
+// sign-out that looks like one session's (the retry of a sign-out of several whose first
+// sessions ended) must not send its session's ID token to the provider, for it may be the
+// planter's (signOut).
+func (e *Engine) endedBeside(v *requestView, these []session, now time.Time) (visits []string, other bool) {
 	if !severalSessionCookies(v.cookies(), e.cfg.Cookie.Name) {
-		return nil
+		return nil, false
 	}
 	cands, _ := sessionCandidates(v.cookies(), e.cfg.Cookie.Name)
 	var out, seen []string
 	for _, c := range cands {
 		s, err := e.unseal(c.raw, now)
-		if err != nil || indexOfSession(these, s.SID) >= 0 || slices.Contains(seen, s.SID) || !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
+		if err != nil || indexOfSession(these, s.SID) >= 0 {
+			continue
+		}
+		other = true
+		if slices.Contains(seen, s.SID) || !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
 			continue
 		}
 		if revoked, err := e.ports.revocations.isRevoked(s.SID, now); err != nil || !revoked {
@@ -159,7 +169,7 @@ func (e *Engine) endedBeside(v *requestView, these []session, now time.Time) []s
 		seen = append(seen, s.SID) // each once (two seals of one session)
 		out = e.addOtherVisits(out, s.SID, s.Clients)
 	}
-	return out
+	return out, other
 }
 
 // otherFrames are the front-channel iframes of the other sessions a sign-out of several

@@ -41,3 +41,35 @@ func TestTheRetryOfASignOutOfTwoShowsTheFirstsIframes(t *testing.T) {
 		}
 	}
 }
+
+// The retry of a sign-out of two whose victim's session ended first ends the planted
+// session alone, through the one-session path. The provider must still be asked without
+// that session's ID token: it is the planter's, and as a hint it would ask the provider
+// to end the planter's session there, not the user's (the sign-out of several asks
+// with client_id only for that reason).
+func TestTheRetryOfASignOutOfTwoSendsNoIDToken(t *testing.T) {
+	s := newTwoSessionsEnv(t)
+	prompt := s.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {s.victimHint}}), s.both(), nil)
+	working := s.e.ports.revocations
+	s.e.ports.revocations = oneFailingRevocation{working, s.plantedSID, false}
+	if d := s.confirm(prompt, s.both()); d.Response == nil || d.Response.Status != 503 {
+		t.Fatalf("setup: the planted session's revocation fails: want 503, got %+v", d.Response)
+	}
+	s.e.ports.revocations = working
+	retry := s.sendWith("GET", "https://exeunt.test/connect/endsession", s.both(), nil)
+	to := location(t, s.confirm(retry, s.both()))
+	q := mustQuery(t, to)
+	if !strings.HasPrefix(to, "https://idp.test/logout?") || q.Has("id_token_hint") || q.Get("client_id") != "exeunt" {
+		t.Fatalf("the retry ended the planted session: want the provider asked with client_id and no id_token_hint, got %s", to)
+	}
+	// The browser's own single session still sends its hint (nothing else is in it).
+	alone := newTwoSessionsEnv(t)
+	cookie := alone.name + "=" + alone.own
+	d := alone.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {alone.victimHint}}), cookie, nil)
+	if d.Response != nil && d.Response.Status == 200 {
+		d = alone.confirm(d, cookie)
+	}
+	if q := mustQuery(t, location(t, d)); q.Get("id_token_hint") == "" {
+		t.Fatalf("a browser with its one session: want the provider asked with its ID token, got %+v", d.Response)
+	}
+}
