@@ -63,3 +63,31 @@ func TestAFirstVisitThatRacedAnotherIsStillNotified(t *testing.T) {
 		t.Fatalf("the signed-out page has no front-channel iframe for app2: %+v", page.Response)
 	}
 }
+
+// The same race, in a browser that also holds a second valid session (planted): the
+// sign-out of both (signout_all.go) tells every client each session reached.
+func TestAFirstVisitThatRacedAnotherIsNotifiedBySignOutOfAll(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	s.signIn("https://exeunt.test/app1/")
+	s.request("GET", "https://exeunt.test/app1/")
+	sent := maps.Clone(s.jar)
+	s.request("GET", "https://exeunt.test/app2/")
+	s.jar = maps.Clone(sent)
+	s.request("GET", "https://exeunt.test/app3/")
+	name := s.e.cfg.Cookie.Name
+	own := s.jar[name]
+	planter := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now}
+	planter.signIn("https://exeunt.test/app1/")
+	planter.request("GET", "https://exeunt.test/app1/")
+	env := &twoSessionsEnv{signoutEnv: s, name: name, own: own, planted: planter.jar[name]}
+	prompt := env.sendWith("GET", endSessionURL(url.Values{"client_id": {"app1"}}), env.both(), nil)
+	d := env.confirm(prompt, env.both())
+	if d.Response == nil || (d.Response.Status != 302 && d.Response.Status != 200) {
+		t.Fatalf("confirmation: %+v", d.Response)
+	}
+	s.tick()
+	if len(s.apps.tokens["app2"]) != 1 || len(s.apps.tokens["app3"]) != 1 {
+		t.Fatalf("app2 received %d logout tokens and app3 %d, want 1 each (the victim's session reached both)",
+			len(s.apps.tokens["app2"]), len(s.apps.tokens["app3"]))
+	}
+}
