@@ -205,13 +205,18 @@ func (cfg *Config) clientPageOrigins(c *Client) []string {
 	}
 	for _, h := range c.Hosts {
 		host, port, _ := splitHost(h) // checked when the configuration was read
-		name := h
-		if port == "" {
-			name += ":*"
+		// A port is spelt as a browser spells the origin (originOf): never the scheme's
+		// default, which no message's origin carries (RFC 6454 §6.1).
+		spell := func(scheme string) string {
+			if port == "" {
+				return scheme + "://" + h + ":*"
+			}
+			o, _ := originOf(scheme, h)
+			return o
 		}
-		add("https://" + name)
+		add(spell("https"))
 		if isLocalHost(host) || !cfg.Cookie.Secure {
-			add("http://" + name)
+			add(spell("http"))
 		}
 	}
 	for _, raw := range c.PostLogoutRedirectURIs {

@@ -255,3 +255,8 @@ func headerSafeClaims(tok *oidc.IDToken) error {
 	}
 	return nil
 }
+
+// PathOverrideHeaderNames returns the headers the filter removes from every request
+// because some apps read them as the request's path (pathOverrideHeaders). A route that
+// switches the filter off must remove them itself (docs/security-model.md).
+func PathOverrideHeaderNames() []string { return slices.Clone(pathOverrideHeaders) }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,6 +31,43 @@ type sessionRecord struct {
 
 func recordOf(s *session) sessionRecord {
 	return sessionRecord{SID: s.SID, Sub: s.Sub, IdP: s.IdP, Iss: s.Iss, PSID: s.PSID, Clients: s.Clients, Expires: s.Expires}
+}
+
+// withClients is clients with the ones of also it lacks added at the end, in a new slice
+// when anything is added (clients may be shared with a cache). Two first visits to
+// different clients sent with the same cookie each write a record of that cookie's
+// clients plus their own: the index keeps the union of what the record held and what
+// is written (sessionIndex.update), and a sign-out notifies the union of the cookie's
+// clients and the record's (withRecordedClients), so that neither visit is lost.
+func withClients(clients, also []string) []string {
+	out := clients
+	for _, c := range also {
+		if !slices.Contains(out, c) {
+			if len(out) == len(clients) {
+				out = slices.Clone(clients)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// withRecordedClients adds to s.Clients the clients its index record names and its
+// cookie lacks (a first visit racing another one: withClients), then goes on with next.
+// When the index cannot be read, the sign-out goes on with the cookie's clients (the
+// store's failure is logged): refusing the sign-out would keep the session alive.
+func (e *Engine) withRecordedClients(s *session, now time.Time, next func() Decision) Decision {
+	return e.ports.sessions.find(s.Iss, s.PSID, s.Sub, now, func(recs []sessionRecord, err error) Decision {
+		if err != nil {
+			e.logf("exeunt: sign-out: the session index cannot be read (%v); notifying the clients the cookie of sid=%s names", err, s.SID)
+		}
+		for _, r := range recs {
+			if r.SID == s.SID {
+				s.Clients = withClients(s.Clients, r.Clients)
+			}
+		}
+		return next()
+	})
 }
 
 // indexKey turns provider-chosen strings (which may hold spaces or be long) into a

@@ -16,6 +16,16 @@ import (
 // session ends first, before the browser leaves, so a user who never comes back from
 // the provider is signed out here all the same.
 func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
+	// Every client the session reached is told, also one whose first visit raced another
+	// and so is missing from this cookie (withRecordedClients).
+	return e.withRecordedClients(s, now, func() Decision {
+		ctx.Clients = withClients(ctx.Clients, s.Clients)
+		return e.signOutRecorded(v, lang, ctx, s, chunks, trigger, now)
+	})
+}
+
+// signOutRecorded is signOut once s.Clients holds every client the session reached.
+func (e *Engine) signOutRecorded(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
 	// Other cookies of sessions ended already (a sign-out of several that failed midway,

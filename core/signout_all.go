@@ -56,6 +56,20 @@ func (e *Engine) promptForAll(lang string, ctx *logoutContext, hintSID string, n
 // cookies are kept, so a retry ends what is left: an ended session's cookie no longer
 // opens). The signed-out page carries the front-channel iframes of every session.
 func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all []session, chunks int, trigger string, now time.Time) Decision {
+	// Each session's clients as its index record names them too (withRecordedClients).
+	var recorded func(i int) Decision
+	recorded = func(i int) Decision {
+		if i == len(all) {
+			return e.signOutAllRecorded(v, lang, ctx, all, chunks, trigger, now)
+		}
+		return e.withRecordedClients(&all[i], now, func() Decision { return recorded(i + 1) })
+	}
+	return recorded(0)
+}
+
+// signOutAllRecorded is signOutAll once each session's Clients hold every client it
+// reached.
+func (e *Engine) signOutAllRecorded(v *requestView, lang string, ctx *logoutContext, all []session, chunks int, trigger string, now time.Time) Decision {
 	order := make([]session, 0, len(all))
 	hinted := indexOfSession(all, ctx.HintSID)
 	if hinted >= 0 {

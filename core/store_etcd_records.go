@@ -138,14 +138,57 @@ func (s etcdSessions) index(rec sessionRecord, now time.Time, then func(error) D
 // has been reached finds the client in the record (store_ports.go). Written in the
 // background, it lost that race under load (RATIONALE.md, "Why a session's first visit to
 // a client waits for etcd").
+// recordUpdateRetries bounds the compare-and-swaps of one record update that lose to
+// another write of the same record (first visits of one session to several clients at
+// once: a handful at most).
+const recordUpdateRetries = 8
+
 func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	b := s.b
 	return b.withLease(time.Unix(rec.Expires, 0), now, func(lease int64, done func(error) Decision) Decision {
-		put, err := s.recordPut(rec, lease)
+		key, err := b.key("session", rec.SID)
 		if err != nil {
 			return done(err)
 		}
-		return b.put(put, done)
+		// A compare-and-swap on the record as read, keeping the clients it holds
+		// (withClients): another replica may have just written a first visit sent with the
+		// same cookie. cur is the record as it stands, nil when absent.
+		var write func(cur *etcdv3.KeyValue, tries int) Decision
+		write = func(cur *etcdv3.KeyValue, tries int) Decision {
+			merged, modRevision := rec, int64(0)
+			if cur != nil {
+				modRevision = cur.ModRevision
+				var was sessionRecord
+				if _, content, ok := readUntilValue(cur.Value); ok && jsonx.Unmarshal(content, &was) == nil {
+					merged.Clients = withClients(rec.Clients, was.Clients)
+				}
+			}
+			put, err := s.recordPut(merged, lease)
+			if err != nil {
+				return done(err)
+			}
+			return b.txn(etcdv3.CompareAndSwap(key, modRevision, put.Value, lease), func(tr *etcdv3.TxnResponse, err error) Decision {
+				switch {
+				case err != nil:
+					return done(err)
+				case tr.Succeeded:
+					return done(nil)
+				case tries >= recordUpdateRetries:
+					return done(fmt.Errorf("the record changed %d times while it was written", tries+1))
+				}
+				return write(tr.Current(), tries+1)
+			})
+		}
+		return b.rangeKeys(etcdv3.RangeRequest{Key: key}, func(resp *etcdv3.RangeResponse, err error) Decision {
+			if err != nil {
+				return done(err)
+			}
+			var cur *etcdv3.KeyValue
+			if len(resp.Kvs) > 0 {
+				cur = &resp.Kvs[0]
+			}
+			return write(cur, 0)
+		})
 	}, func(err error) Decision {
 		if err != nil {
 			return then(fmt.Errorf("store etcd: cannot update the record of sid=%s: %w", rec.SID, err))

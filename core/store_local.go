@@ -205,7 +205,18 @@ func (l localSessions) index(rec sessionRecord, now time.Time, then func(error) 
 }
 
 func (l localSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
-	if err := l.put(rec, now); err != nil {
+	// By compare-and-swap, keeping the clients the record holds (withClients): another
+	// VM may have just written a first visit sent with the same cookie.
+	err := sessionRecords.update(l.store, rec.SID, now, func(old string, found bool) mapUpdate {
+		merged := rec
+		var was sessionRecord
+		if found && jsonx.Unmarshal([]byte(old), &was) == nil {
+			merged.Clients = withClients(rec.Clients, was.Clients)
+		}
+		raw, _ := jsonx.Marshal(&merged)
+		return mapUpdate{value: string(raw), until: time.Unix(rec.Expires, 0)}
+	})
+	if err != nil {
 		return then(fmt.Errorf("cannot update sid=%s: %w", rec.SID, err))
 	}
 	return then(nil)

@@ -153,7 +153,8 @@ type claims interface {
 //
 //   - index writes rec and its links; then(nil) once durable. On a failure the caller
 //     makes no session: one the index lacks would outlive a provider-initiated sign-out.
-//   - update rewrites rec (the clients it visited grew); then(nil) once durable, as the
+//   - update rewrites rec (the clients it visited grew), keeping the clients the record
+//     already names (two first visits sent with one cookie: withClients); then(nil) once durable, as the
 //     request it holds then reaches the new client, which a provider-initiated sign-out
 //     found anywhere from that moment must notify. On a failure the caller refuses that
 //     request (recordVisit): the error says what failed, the caller what follows.

@@ -351,6 +351,22 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		}
 		ran = true
 		settle(t, &ran, Decision{Background: left}) // made late, as the glue would
+		// A first visit sent with the same cookie as the one above, to another client,
+		// written on the other VM: the record keeps both (withClients), or the client
+		// reached first would never be told of a sign-out.
+		raced := r1
+		raced.Clients = []string{"app1", "app3"}
+		ran = false
+		settle(t, &ran, b.sessions.update(raced, now, func(err error) Decision {
+			ran = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			return done()
+		}))
+		if got := find("https://idp", "p1", "", now); !slices.Equal(got, []string{"e1:3"}) {
+			t.Fatalf("after two updates from the same record, one per new client: %v, want e1 with 3 clients", got)
+		}
 		ran = false
 		settle(t, &ran, a.sessions.forget("e1", now, func(err error) Decision {
 			ran = true
