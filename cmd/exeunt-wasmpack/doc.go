@@ -12,7 +12,8 @@
 // regular: bucket b holds b/16. exeunt-wasmpack checks that it does, byte for byte,
 // drops the segments that lie inside it, and makes the module's _initialize export a new
 // function that writes the same bytes with a loop and then calls Go's _initialize. The
-// memory Go's code first sees is the same; nothing else in the module changes.
+// memory Go's code first sees is the same, and no existing function's index changes (the
+// new one comes last).
 //
 // Anything it does not recognise (no pclntab header, a table that is not the pattern, a
 // data segment that is not active, an _initialize that is not a function of no arguments)
