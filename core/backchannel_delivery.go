@@ -179,7 +179,7 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 	attempt := it.Attempts + 1
 	return &Call{Cluster: c.BackchannelCluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host,
 		Headers: []Header{{Name: "content-type", Value: "application/x-www-form-urlencoded"}, {Name: "cache-control", Value: "no-store"}},
-		Body:    []byte(url.Values{"logout_token": {token}}.Encode()),
+		Body:    []byte(encodeQuery("logout_token", token)),
 		Timeout: e.cfg.Logout.BackchannelTimeout,
 		Then: func(r CallResult) Decision {
 			at := r.At

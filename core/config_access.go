@@ -3,6 +3,8 @@ package core
 import (
 	"fmt"
 	"slices"
+
+	"github.com/exeunt/exeunt/core/jsonx"
 )
 
 // Unowned is what happens to a request that no rule covers: not one of Exeunt's own
@@ -126,7 +128,7 @@ func sameHostKeys(h string, table map[string][]route) []string {
 			keys = append(keys, k)
 		}
 	}
-	slices.Sort(keys) // the first conflict reported is always the same one
+	jsonx.SortNames(keys) // the first conflict reported is always the same one
 	return keys
 }
 

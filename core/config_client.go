@@ -1,7 +1,6 @@
 package core
 
 import (
-	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -92,7 +91,7 @@ func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) 
 		}
 	}
 	for h, routes := range t.byHost {
-		slices.SortStableFunc(routes, func(a, b route) int { return cmp.Compare(len(b.prefix), len(a.prefix)) })
+		sortLongestFirst(routes)
 		// Any colon counts (an IPv6 host has some without a port): a table wrongly
 		// marked withPorts only spells one key too many.
 		if strings.Contains(h, ":") {
@@ -100,6 +99,29 @@ func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) 
 		}
 	}
 	return t
+}
+
+// sortLongestFirst orders routes by prefix length, longest first, keeping the configured
+// order among prefixes of one length: slices.SortStableFunc by length, which it replaced
+// (TestSortLongestFirstIsStableSort compares them). It sorts one int per route, its length
+// rank and position in one, with slices.Sort on []int, which fmt.Errorf already links into
+// the module; the stable sort instantiated a merge sort for this struct (9 KB of code).
+func sortLongestFirst(routes []route) {
+	n := len(routes)
+	longest := 0
+	for _, r := range routes {
+		longest = max(longest, len(r.prefix))
+	}
+	keys := make([]int, n)
+	for i, r := range routes {
+		keys[i] = (longest-len(r.prefix))*n + i
+	}
+	slices.Sort(keys)
+	sorted := make([]route, n)
+	for i, k := range keys {
+		sorted[i] = routes[k%n]
+	}
+	copy(routes, sorted)
 }
 
 // prefixMatches is RFC 6265's cookie path-match: a prefix matches itself and what lies

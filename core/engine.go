@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"net/url"
 	"time"
 )
 
@@ -290,7 +289,7 @@ func (e *Engine) unauthenticated(v *requestView, client *Client, cs cookies, chu
 	var d Decision
 	if p == nil {
 		d = Respond(&Response{Status: 302, Headers: []Header{
-			{Name: "location", Value: e.cfg.IssuerOrigin + e.cfg.Paths.SigninChoice + "?" + url.Values{"return": {returnURL}}.Encode()},
+			{Name: "location", Value: e.cfg.IssuerOrigin + e.cfg.Paths.SigninChoice + "?" + encodeQuery("return", returnURL)},
 			{Name: "cache-control", Value: "no-store"},
 		}})
 	} else {
@@ -342,7 +341,7 @@ func (e *Engine) signinChoice(v *requestView, now time.Time) Decision {
 	data := choicePageData{Lang: "en", Title: "Sign in"}
 	for _, p := range e.cfg.Providers {
 		data.Providers = append(data.Providers, choiceProvider{Name: p.DisplayName,
-			URL: e.cfg.Paths.SigninChoice + "?" + url.Values{"provider": {p.Scheme}, "return": {ret}}.Encode()})
+			URL: e.cfg.Paths.SigninChoice + "?" + encodeQuery("provider", p.Scheme, "return", ret)})
 	}
 	return Respond(e.choicePage(200, data))
 }

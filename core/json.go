@@ -1,8 +1,6 @@
 package core
 
 import (
-	"slices"
-
 	"github.com/exeunt/exeunt/core/jsonx"
 	"github.com/exeunt/exeunt/core/oidc"
 )
@@ -390,7 +388,7 @@ func (c *checkSessionConfig) EncodeJSON(w *jsonx.Writer) {
 		for id := range c.Clients {
 			ids = append(ids, id)
 		}
-		slices.Sort(ids) // as json.Marshal writes a map
+		jsonx.SortNames(ids) // as json.Marshal writes a map
 		w.ObjectStart()
 		for _, id := range ids {
 			w.Key(id)

@@ -2,7 +2,7 @@ package core
 
 import (
 	"crypto/sha256"
-	"embed"
+	_ "embed" // the assets below, as strings: an embed.FS would link embed's file system and io/fs's FileInfo formatting
 	"encoding/base64"
 	"net/url"
 	"slices"
@@ -17,24 +17,23 @@ import (
 // depend on a CDN, and its Content Security Policy allows exactly what the page needs,
 // page by page.
 
-//go:embed assets/style.css assets/frontchannel.js
-var assetFiles embed.FS
+//go:embed assets/style.css
+var styleAsset string
+
+//go:embed assets/frontchannel.js
+var scriptAsset string
 
 var (
 	// pageStyle is every page's inline style, and pageScript the logged-out page's
 	// inline script; the CSP allows each by its hash, computed once from the fixed text.
-	pageStyle, styleHash   = mustAsset("style.css")
-	pageScript, scriptHash = mustAsset("frontchannel.js")
+	pageStyle, styleHash   = styleAsset, cspHash(styleAsset)
+	pageScript, scriptHash = scriptAsset, cspHash(scriptAsset)
 )
 
-// mustAsset reads an inline asset and returns it with its CSP hash source expression.
-func mustAsset(name string) (string, string) {
-	b, err := assetFiles.ReadFile("assets/" + name)
-	if err != nil {
-		panic(err)
-	}
-	sum := sha256.Sum256(b)
-	return string(b), "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+// cspHash is an inline asset's CSP hash source expression.
+func cspHash(asset string) string {
+	sum := sha256.Sum256([]byte(asset))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
 // policy is what a page needs beyond the strict default: it becomes its CSP.

@@ -65,16 +65,16 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 		e.logf("exeunt: sealing the sign-in state: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
-	q := url.Values{
-		"response_type":         {"code"},
-		"client_id":             {p.ClientID},
-		"redirect_uri":          {e.redirectURI(p)},
-		"scope":                 {p.Scope},
-		"state":                 {flow.State},
-		"nonce":                 {flow.Nonce},
-		"code_challenge":        {challenge},
-		"code_challenge_method": {"S256"},
-	}
+	q := encodeQuery(
+		"response_type", "code",
+		"client_id", p.ClientID,
+		"redirect_uri", e.redirectURI(p),
+		"scope", p.Scope,
+		"state", flow.State,
+		"nonce", flow.Nonce,
+		"code_challenge", challenge,
+		"code_challenge_method", "S256",
+	)
 	sep := "?"
 	if strings.Contains(endpoints.AuthorizationEndpoint, "?") {
 		sep = "&"
@@ -86,7 +86,7 @@ func (e *Engine) redirectToProvider(p *Provider, v *providerView, returnURL stri
 		c.sameSite = "Lax"
 	}
 	return Respond(&Response{Status: 302, Headers: append([]Header{
-		{Name: "location", Value: endpoints.AuthorizationEndpoint + sep + q.Encode()},
+		{Name: "location", Value: endpoints.AuthorizationEndpoint + sep + q},
 		{Name: "cache-control", Value: "no-store"},
 		c.header(),
 	}, e.evictFlowCookies(cs)...)})
@@ -232,11 +232,11 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs cookies, lang string, now time.Time) *Call {
 	tokenURL := v.endpoints(p).TokenEndpoint
 	u, _ := url.Parse(tokenURL)
-	form := url.Values{
-		"grant_type":    {"authorization_code"},
-		"code":          {code},
-		"redirect_uri":  {e.redirectURI(p)},
-		"code_verifier": {flow.Verifier},
+	form := []string{
+		"grant_type", "authorization_code",
+		"code", code,
+		"redirect_uri", e.redirectURI(p),
+		"code_verifier", flow.Verifier,
 	}
 	headers := []Header{{Name: "content-type", Value: "application/x-www-form-urlencoded"}, {Name: "accept", Value: "application/json"}}
 	if p.ClientSecret != "" {
@@ -244,13 +244,13 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 		cred := url.QueryEscape(p.ClientID) + ":" + url.QueryEscape(p.ClientSecret)
 		headers = append(headers, Header{Name: "authorization", Value: "Basic " + base64.StdEncoding.EncodeToString([]byte(cred))})
 	} else {
-		form.Set("client_id", p.ClientID)
+		form = append(form, "client_id", p.ClientID)
 	}
 	fail := func(status int, reason string, args ...any) Decision {
 		return e.failPage(lang, pageFailure(status, reason, args...).withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 	}
 	return &Call{Cluster: p.Cluster, Method: "POST", Path: u.RequestURI(), Authority: u.Host, Headers: headers,
-		Body: []byte(form.Encode()), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
+		Body: []byte(encodeQuery(form...)), Timeout: tokenTimeout, Then: func(r CallResult) Decision {
 			switch {
 			case r.Status == 0:
 				e.logf("exeunt: provider %s: token endpoint %s did not answer", p.Scheme, tokenURL)

@@ -391,7 +391,7 @@ func (e *Engine) frontchannelURL(c *Client, sid string) string {
 	if strings.Contains(c.FrontchannelLogoutURI, "?") {
 		sep = "&"
 	}
-	return c.FrontchannelLogoutURI + sep + url.Values{"iss": {e.cfg.Issuer}, "sid": {sid}}.Encode()
+	return c.FrontchannelLogoutURI + sep + encodeQuery("iss", e.cfg.Issuer, "sid", sid)
 }
 
 // returnURL adds state to a post_logout_redirect_uri, keeping its own query.

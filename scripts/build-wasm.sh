@@ -6,9 +6,10 @@
 #   scripts/build-wasm.sh -O ./cmd/exeunt build/exeunt.wasm
 #   scripts/build-wasm.sh ./cmd/noop build/noop.wasm
 #
-# -O runs Binaryen's wasm-opt -Oz over each module after the Go build (the Makefile asks it
-# for build/exeunt.wasm only, the module we ship: RATIONALE.md, "The module goes through
-# wasm-opt after the Go build"). wasm-opt comes from npm, pinned in scripts/binaryen's
+# -O runs cmd/exeunt-wasmpack and then Binaryen's wasm-opt -Oz over each module after the Go
+# build (the Makefile asks it for build/exeunt.wasm only, the module we ship: RATIONALE.md,
+# "The module goes through wasm-opt after the Go build" and "Why the module's findfunctab is
+# written by a loop"). wasm-opt comes from npm, pinned in scripts/binaryen's
 # package-lock.json, and is installed there on first use.
 #
 # The SDK only exports its callbacks and imports its host functions under TinyGo, so
@@ -102,6 +103,15 @@ if [ "$optimize" = 1 ]; then
   [ -x "$wasm_opt" ] || die "wasm-opt is missing at $wasm_opt after npm ci in scripts/binaryen"
 fi
 
+# exeunt-wasmpack, for -O: built natively, once per run.
+wasmpack=""
+if [ "$optimize" = 1 ]; then
+  go build -o "$build/exeunt-wasmpack.tmp.$$" ./cmd/exeunt-wasmpack ||
+    die "cmd/exeunt-wasmpack does not build (needed by -O)"
+  mv -f "$build/exeunt-wasmpack.tmp.$$" "$build/exeunt-wasmpack"
+  wasmpack="$build/exeunt-wasmpack"
+fi
+
 # `hostsim check` (cmd/hostsim) inspects a module properly: ABI version, the callbacks an
 # HTTP filter needs, and that it compiles. It is built natively, once per run; should it
 # not build (it is work in progress in the same tree), the name check below still runs.
@@ -128,6 +138,14 @@ while [ $# -gt 0 ]; do
     die "go build of $pkg failed"
   fi
   if [ "$optimize" = 1 ]; then
+    # The Go runtime's findfunctab, one data segment per 4 KB of PCs, written by a loop at
+    # _initialize instead; exeunt-wasmpack checks the table byte for byte and fails on
+    # anything it does not recognise.
+    if ! "$wasmpack" "$tmp" "$tmp.packed"; then
+      rm -f "$tmp" "$tmp.packed"
+      die "exeunt-wasmpack failed on $pkg's module"
+    fi
+    mv -f "$tmp.packed" "$tmp"
     # -Oz: Binaryen's size-first pipeline; it changes what the module does in no way a
     # program can observe (no --ignore-implicit-traps, no --traps-never-happen). -g keeps the
     # name section, so a trap still names Go's functions. The features are exactly those Go

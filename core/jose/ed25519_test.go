@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"math/big"
@@ -13,6 +14,9 @@ import (
 func okpJWK(x []byte) string {
 	return `{"kty":"OKP","crv":"Ed25519","x":"` + encodePart(x) + `"}`
 }
+
+// p25519 is the field prime of Curve25519 and Ed25519, 2^255 - 19.
+var p25519 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
 
 // lowOrderEncodings are encodings of the Ed25519 points of small order, made from the
 // u-coordinates of Curve25519's points of small order as published with X25519
@@ -70,5 +74,82 @@ func TestLowOrderEd25519(t *testing.T) {
 		if lowOrderEd25519(pub) {
 			t.Fatalf("refused a real key %x", pub)
 		}
+	}
+}
+
+// lowOrderByX25519 is the check lowOrderEd25519 replaced (kept here as its reference): it
+// maps the Edwards y to the Montgomery u = (1+y)/(1-y) of the same point and lets
+// crypto/ecdh do the rest: X25519 with a clamped scalar (a multiple of the cofactor 8)
+// gives the all-zero output, which crypto/ecdh refuses, exactly for points of small order.
+func lowOrderByX25519(t *testing.T, enc []byte) bool {
+	probe, err := ecdh.X25519().NewPrivateKey(slices.Repeat([]byte{0x5a}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := slices.Clone(enc)
+	le[31] &= 0x7f
+	slices.Reverse(le)
+	y := new(big.Int).SetBytes(le)
+	y.Mod(y, p25519)
+	one := big.NewInt(1)
+	den := new(big.Int).Sub(one, y)
+	den.Mod(den, p25519)
+	if den.Sign() == 0 {
+		return true
+	}
+	u := new(big.Int).Add(one, y)
+	u.Mul(u, new(big.Int).ModInverse(den, p25519))
+	u.Mod(u, p25519)
+	ub := u.FillBytes(make([]byte, 32))
+	slices.Reverse(ub)
+	pub, err := ecdh.X25519().NewPublicKey(ub)
+	if err != nil {
+		return true
+	}
+	_, err = probe.ECDH(pub)
+	return err != nil
+}
+
+// TestLowOrderEd25519AgainstX25519 holds lowOrderEd25519's list to the X25519 computation
+// it replaced: on every listed value and its 40 neighbours (which cover every
+// non-canonical spelling, 2^255-19 to 2^255-1), both signs of x, and random encodings.
+func TestLowOrderEd25519AgainstX25519(t *testing.T) {
+	var inputs [][]byte
+	for _, s := range smallOrderY {
+		be := slices.Clone(s)
+		slices.Reverse(be)
+		v := new(big.Int).SetBytes(be)
+		for d := -20; d <= 20; d++ {
+			w := new(big.Int).Add(v, big.NewInt(int64(d)))
+			if w.Sign() < 0 || w.BitLen() > 255 {
+				continue
+			}
+			enc := w.FillBytes(make([]byte, 32))
+			slices.Reverse(enc)
+			inputs = append(inputs, enc)
+		}
+	}
+	for range 300 {
+		enc := make([]byte, 32)
+		rand.Read(enc)
+		inputs = append(inputs, enc)
+	}
+	inputs = append(inputs, lowOrderEncodings()...)
+	low := 0
+	for _, enc := range inputs {
+		for _, sign := range []byte{0, 0x80} {
+			e := slices.Clone(enc)
+			e[31] = e[31]&0x7f | sign
+			want := lowOrderByX25519(t, e)
+			if got := lowOrderEd25519(e); got != want {
+				t.Errorf("%x: lowOrderEd25519 says %v, the X25519 computation %v", e, got, want)
+			}
+			if want {
+				low++
+			}
+		}
+	}
+	if low < 2*len(smallOrderY) {
+		t.Errorf("only %d inputs of small order: the listed values were not all tried", low)
 	}
 }

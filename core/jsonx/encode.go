@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"math"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -404,7 +403,7 @@ func (w *Writer) Any(v any) {
 		for k := range v {
 			names = append(names, k)
 		}
-		slices.Sort(names)
+		SortNames(names)
 		w.ObjectStart()
 		for _, k := range names {
 			w.Key(k)

@@ -1,0 +1,22 @@
+// Command exeunt-wasmpack rewrites a Go wasip1 module so that its data section no longer
+// spells out the Go runtime's findfunctab, and a loop writes the table at start instead.
+//
+//	exeunt-wasmpack IN OUT
+//
+// The table maps a program counter to its function (runtime.findfunc, used by every
+// traceback and every garbage collector's stack scan). In a Go wasm module a PC is the
+// function's index times 65536, so the table has 16 buckets of 20 bytes per function, each
+// the index of the function (4 bytes) and 16 zero bytes: 1.36 MB of memory for Exeunt's
+// 4,200 functions, which the Go linker writes as one data segment per bucket (the zeros
+// between them are left out), about 10 bytes each, 670 KB of the module. The table is
+// regular: bucket b holds b/16. exeunt-wasmpack checks that it does, byte for byte,
+// drops the segments that lie inside it, and makes the module's _initialize export a new
+// function that writes the same bytes with a loop and then calls Go's _initialize. The
+// memory Go's code first sees is the same, and no existing function's index changes (the
+// new one comes last).
+//
+// Anything it does not recognise (no pclntab header, a table that is not the pattern, a
+// data segment that is not active, an _initialize that is not a function of no arguments)
+// is an error naming what was found: the build fails rather than ship a module it did not
+// check. RATIONALE.md, "Why the module's findfunctab is written by a loop (issue 15)".
+package main

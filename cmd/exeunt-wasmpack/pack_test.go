@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// goModule is a Go wasip1 module as the Go linker wrote it (build/noop.wasm is not run
+// through exeunt-wasmpack; `make wasm` builds it).
+func goModule(t *testing.T) []byte {
+	mod, err := os.ReadFile("../../build/noop.wasm")
+	if err != nil {
+		t.Fatalf("%v: run `make wasm` first", err)
+	}
+	return mod
+}
+
+// TestPackedModuleWritesTheSameTable runs the packed module's _initialize in wazero and
+// reads the findfunctab back from its memory: it must be byte for byte what the original
+// module's data segments put there (Go's own initialisation never writes the pclntab, so
+// only the new loop can have written it). The module also has thousands fewer segments.
+func TestPackedModuleWritesTheSameTable(t *testing.T) {
+	orig := goModule(t)
+	packed, st, err := pack(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.buckets < 1000 || st.dropped < st.buckets*9/10 || len(packed) >= len(orig) {
+		t.Fatalf("packing dropped %d segments for %d buckets: %d -> %d bytes", st.dropped, st.buckets, len(orig), len(packed))
+	}
+	want := memoryImage(t, orig)[st.table : st.table+st.buckets*bucketBytes]
+
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	compiled, err := r.CompileModule(ctx, packed)
+	if err != nil {
+		t.Fatalf("the packed module does not compile: %v", err)
+	}
+	env := r.NewHostModuleBuilder("env")
+	for _, f := range compiled.ImportedFunctions() {
+		if mod, name, _ := f.Import(); mod == "env" {
+			results := len(f.ResultTypes())
+			env.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
+				for i := range results {
+					stack[i] = 0
+				}
+			}), f.ParamTypes(), f.ResultTypes()).Export(name)
+		}
+	}
+	if _, err := env.Instantiate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithStartFunctions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
+		t.Fatalf("_initialize: %v", err)
+	}
+	got, ok := m.Memory().Read(uint32(st.table), uint32(len(want)))
+	if !ok || !bytes.Equal(got, want) {
+		t.Fatalf("the findfunctab in memory after _initialize is not the one the original module's segments wrote")
+	}
+}
+
+// TestPackRefusesWhatItDoesNotKnow: a table that is not the pattern, or a module without
+// one, is an error, not a module written anyway.
+func TestPackRefusesWhatItDoesNotKnow(t *testing.T) {
+	orig := goModule(t)
+	_, st, err := pack(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Change the first byte of the segment that writes a bucket in the table's middle.
+	target := st.table + bucketBytes*(st.buckets/2)
+	i := -1
+	walkSegments(t, orig, func(off, at int) {
+		if off == target {
+			i = at
+		}
+	})
+	if i < 0 {
+		t.Fatalf("no data segment starts at bucket %d (%#x)", st.buckets/2, target)
+	}
+	bad := bytes.Clone(orig)
+	bad[i] ^= 0x01
+	if _, _, err := pack(bad); err == nil {
+		t.Error("a changed findfunctab bucket was packed")
+	}
+	if _, _, err := pack([]byte("\x00asm\x01\x00\x00\x00")); err == nil {
+		t.Error("an empty module was packed")
+	}
+}
+
+// memoryImage is the linear memory a module's active data segments write.
+func memoryImage(t *testing.T, mod []byte) []byte {
+	var img []byte
+	walkData(t, mod, func(off int, data []byte, _ int) {
+		if need := off + len(data); need > len(img) {
+			img = append(img, make([]byte, need-len(img))...)
+		}
+		copy(img[off:], data)
+	})
+	return img
+}
+
+// walkSegments calls f with each data segment's memory offset and the position of its
+// first byte in mod.
+func walkSegments(t *testing.T, mod []byte, f func(off, at int)) {
+	walkData(t, mod, func(off int, _ []byte, at int) { f(off, at) })
+}
+
+func walkData(t *testing.T, mod []byte, f func(off int, data []byte, at int)) {
+	r := reader{b: mod, i: 8}
+	for r.i < len(mod) {
+		id := r.byte()
+		n := int(r.u32())
+		if id != 11 {
+			r.i += n
+			continue
+		}
+		d := reader{b: mod[:r.i+n], i: r.i}
+		for k := d.u32(); k > 0; k-- {
+			d.u32()
+			d.byte()
+			off := int(d.s32())
+			d.byte()
+			data := d.vec()
+			f(off, data, d.i-len(data))
+		}
+		if d.err != nil {
+			t.Fatal(d.err)
+		}
+		return
+	}
+	t.Fatal("no data section")
+}
