@@ -138,7 +138,7 @@ func readEtcdStore(o *jsonObject, set *EtcdStore) error {
 		return err
 	} else if ok {
 		if _, err := etcdv3.NewLayout(s); err != nil {
-			return o.fieldError("key_prefix", `must be 2 to 128 bytes of letters, digits, ".", "_", "-" and "/", starting and ending with "/", without "//", like "/exeunt/"`)
+			return o.fieldError("key_prefix", `must be 3 to 128 bytes of letters, digits, ".", "_", "-" and "/", starting and ending with "/", without "//", like "/exeunt/"`)
 		}
 		set.KeyPrefix = s
 	}

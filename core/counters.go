@@ -4,7 +4,8 @@ package core
 // and dashboards on these names, so a site that counts uses a constant or function of
 // this file, never a literal (counters_test.go checks the call sites). Names follow
 // Envoy's style, dot-separated and lower-case; the glue turns them into Proxy-Wasm
-// counters, which Envoy shows as stats of the same names.
+// counters, which Envoy shows as stats of the same names in its wasmcustom namespace
+// (docs/counters.md lists them for operators).
 
 // Sign-out triggers: why a session ended. Each names a logout counter, and appears in
 // the "signed out" log line and in the back-channel job it queues.

@@ -32,6 +32,9 @@ type Engine struct {
 	// claimingUntil: a claim of due deliveries is waiting for the store until then (see
 	// deliverDue); zero: none.
 	claimingUntil time.Time
+	// storeSince: sessions created at or before it (Unix seconds) are refused, since the
+	// store may have lost their sign-outs (store_local_since.go); zero: none is.
+	storeSince int64
 }
 
 // UseMetrics makes the engine count what it does into m (by default nothing is counted).
@@ -109,6 +112,11 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 		return nil
 	}
 	e.now = now
+	if e.ports.since != nil { // another VM of this Envoy may have started earlier
+		if since, ok := e.ports.since(now); ok {
+			e.storeSince = since
+		}
+	}
 	calls := backgroundOf(e.deliverDue(now))
 	if e.ports.follow != nil {
 		calls = append(calls, backgroundOf(e.ports.follow(now))...)

@@ -85,6 +85,11 @@ func (e *Engine) openSealed(raw string, chunks int, now time.Time) (session, int
 	if !now.Before(s.expiry(e.cfg.Session.IdleTimeout)) {
 		return session{}, chunks, oidc.ErrExpired
 	}
+	// A session older than the store's memory of sign-outs (the local store after Envoy
+	// restarted) may have been signed out: refused as one (store_local_since.go).
+	if s.Created <= e.storeSince {
+		return session{}, chunks, errRevoked
+	}
 	// Every request checks revocation: a stolen or lingering cookie is worthless once
 	// its session ended. When the store cannot answer (a fleet store not loaded yet, or
 	// past its staleness bound) the session is not used: fail closed, but without

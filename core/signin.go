@@ -308,6 +308,9 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		IDToken: rawIDToken, Email: tok.Email, EmailVerified: tok.EmailVerified, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
 		Expires: now.Add(e.cfg.Session.AbsoluteLifetime).Unix()}
 	s.AuthTime = s.Created
+	// Made in the second the local store began: stamped with the next, which is this
+	// process's alone (store_local_since.go).
+	s.Created = max(s.Created, e.storeSince+1)
 	if !tok.AuthTime.IsZero() {
 		s.AuthTime = tok.AuthTime.Unix()
 	}

@@ -301,10 +301,21 @@ func (b *etcdBackend) followed(started time.Time) {
 	case !b.loaded:
 		b.log(fmt.Sprintf("exeunt: store etcd: revocations loaded at revision %d (%d in force); serving signed-in requests", b.revision, len(b.revoked)))
 	case !b.unreachableSince.IsZero() || b.staleLogged:
-		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s, caught up to revision %d", started.Sub(b.unreachableSince).Round(time.Millisecond), b.revision))
+		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s, caught up to revision %d", started.Sub(b.outageSince()).Round(time.Millisecond), b.revision))
 	}
 	b.loaded, b.lastFollow, b.following = true, started, false
 	b.unreachableSince, b.staleLogged = time.Time{}, false
+}
+
+// outageSince is when the outage a "reachable again" line ends began for this VM: its first
+// failed follow, or, for a VM that never led a follow during it and only saw the Envoy's
+// copy go stale (checkStale), its last successful follow (or adopted stamp). Never the zero
+// time, which would print Go's largest duration.
+func (b *etcdBackend) outageSince() time.Time {
+	if b.unreachableSince.IsZero() {
+		return b.lastFollow
+	}
+	return b.unreachableSince
 }
 
 // followFailed counts a failed follow and logs a change of state: etcd unreachable (once,

@@ -91,7 +91,7 @@ func (b *etcdBackend) adopt(s followShare) {
 	at := time.UnixMilli(s.stampMs)
 	if !b.unreachableSince.IsZero() || b.staleLogged {
 		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s (followed by another worker), caught up to revision %d",
-			at.Sub(b.unreachableSince).Round(time.Millisecond), s.revision))
+			at.Sub(b.outageSince()).Round(time.Millisecond), s.revision))
 	}
 	b.lastFollow, b.revision = at, max(b.revision, s.revision)
 	b.unreachableSince, b.staleLogged = time.Time{}, false

@@ -71,6 +71,7 @@ func newLocalPorts(cfg *Config, store Store) storePorts {
 		sessions:    localSessions{store},
 		contexts:    localContexts{store},
 		deliveries:  localDeliveries{store: store, timeout: cfg.Logout.BackchannelTimeout},
+		since:       func(now time.Time) (int64, bool) { return localStoreSince(store, now) },
 	}
 }
 

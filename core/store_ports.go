@@ -49,6 +49,12 @@ type storePorts struct {
 	urgent func(now time.Time) bool
 	// useMetrics, when not nil, gives the backend the engine's counters.
 	useMetrics func(Metrics)
+	// since, when not nil, is when the backend began keeping sign-outs (Unix seconds),
+	// at now or before, ok false when it cannot tell: the local backend's shared data is
+	// lost when Envoy restarts, so a session created before it may have been signed out,
+	// and is refused (store_local_since.go). A fleet backend keeps sign-outs across
+	// restarts.
+	since func(now time.Time) (since int64, ok bool)
 }
 
 // newStorePorts is the one switch that picks the backend of every port, by the `store`

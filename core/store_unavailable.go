@@ -43,6 +43,13 @@ func (e *Engine) Start(now time.Time) []*Call {
 		return nil
 	}
 	e.now = now
+	if e.ports.since != nil {
+		since, ok := e.ports.since(now)
+		if !ok {
+			since = now.Unix() // unreadable: refuse every session made before this VM started
+		}
+		e.storeSince = since
+	}
 	var calls []*Call
 	if e.ports.follow != nil {
 		calls = backgroundOf(e.ports.follow(now))
