@@ -1,7 +1,6 @@
 package core
 
 import (
-	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -92,7 +91,7 @@ func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) 
 		}
 	}
 	for h, routes := range t.byHost {
-		slices.SortStableFunc(routes, func(a, b route) int { return cmp.Compare(len(b.prefix), len(a.prefix)) })
+		longestFirst(routes)
 		// Any colon counts (an IPv6 host has some without a port): a table wrongly
 		// marked withPorts only spells one key too many.
 		if strings.Contains(h, ":") {
@@ -100,6 +99,25 @@ func hostRoutes(clients []*Client, prefixes func(c *Client) ([]string, string)) 
 		}
 	}
 	return t
+}
+
+// longestFirst sorts routes by prefix length, longest first, keeping their order among
+// prefixes of one length (what slices.SortStableFunc with the lengths compared does). It
+// sorts int keys, length and position in one, with slices.Sort, whose int instantiation
+// the module has anyway (fmt's): SortStableFunc's instantiation for route was 9 KB of the
+// module's code for this one call at start (BENCHMARKS.md, "Issue 15: Exeunt's own code,
+// cut by function").
+func longestFirst(routes []route) {
+	keys := make([]int, len(routes))
+	for i, r := range routes {
+		keys[i] = -len(r.prefix)<<32 | i // a route's position is far below 1<<32
+	}
+	slices.Sort(keys)
+	sorted := make([]route, len(routes))
+	for j, k := range keys {
+		sorted[j] = routes[k&(1<<32-1)]
+	}
+	copy(routes, sorted)
 }
 
 // prefixMatches is RFC 6265's cookie path-match: a prefix matches itself and what lies
