@@ -94,6 +94,7 @@ func unquote(v string) string {
 
 // setCookie is a Set-Cookie header to send.
 type setCookie struct {
+	_            noCompare
 	name, value  string
 	path, domain string
 	maxAge       int // seconds; 0 = a session cookie; < 0 deletes the cookie

@@ -163,7 +163,10 @@ func (e *Engine) errorPage(status int, lang, heading string, d errorPageData, ex
 
 // The provider choice page.
 
-type choiceProvider struct{ Name, URL string }
+type choiceProvider struct {
+	_         noCompare
+	Name, URL string
+}
 
 type choicePageData struct {
 	Lang, Title string // Title is ignored: the page says "Sign in" in Lang
@@ -228,7 +231,10 @@ func (e *Engine) signOutTargets() []string {
 
 // The logged-out page.
 
-type frontchannelFrame struct{ ClientName, URL string }
+type frontchannelFrame struct {
+	_               noCompare
+	ClientName, URL string
+}
 
 type loggedOutData struct {
 	ClientName   string              // for "Return to <ClientName>"

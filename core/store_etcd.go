@@ -37,6 +37,7 @@ import (
 
 // etcdSettings say how a VM reaches etcd.
 type etcdSettings struct {
+	_         noCompare
 	Cluster   string        // the Envoy cluster in front of etcd's gateway
 	Authority string        // the :authority of its calls
 	Prefix    string        // the key prefix, like "/exeunt/"

@@ -43,6 +43,7 @@ const (
 
 // memberState is this Envoy's membership, shared by its VMs.
 type memberState struct {
+	_                       noCompare
 	id                      string
 	lease, leaseAtMs        int64
 	writtenAtMs, writtenRev int64

@@ -35,6 +35,7 @@ func (r LeaseGrantRequest) check() error {
 // LeaseGrantResponse is the answer to a [LeaseGrantRequest]: the lease's id and its TTL as
 // granted.
 type LeaseGrantResponse struct {
+	_      [0]func()      // not comparable: no equality function in the module (core/nocompare.go)
 	Header ResponseHeader `json:"header"`
 	ID     int64          `json:"ID,string"`
 	TTL    int64          `json:"TTL,string"`
