@@ -121,11 +121,11 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 	}
 	b := &etcdBackend{set: set, layout: layout, log: log, leases: map[int64]int64{}, revoked: map[string]int64{}, metrics: noMetrics{}}
 	return storePorts{
-		revocations: etcdRevocations{b},
-		claims:      etcdClaims{b},
-		sessions:    etcdSessions{b},
-		contexts:    etcdContexts{b},
-		deliveries:  etcdDeliveries{b},
+		revocations: &etcdRevocations{b},
+		claims:      &etcdClaims{b},
+		sessions:    &etcdSessions{b},
+		contexts:    &etcdContexts{b},
+		deliveries:  &etcdDeliveries{b},
 		follow:      b.follow,
 		followEvery: set.FollowEvery,
 		ready:       b.ready,

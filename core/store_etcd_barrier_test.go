@@ -374,7 +374,7 @@ func TestEtcdBarrierWaitsForEveryVMOfAReplica(t *testing.T) {
 	shared := NewMemoryStore()
 	vm := func() storePorts {
 		p, b := e.replica()
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	t0 := time.Now()
@@ -420,7 +420,7 @@ func TestEtcdBarrierWaitsForItsOwnVMsWhenSharedDataFailed(t *testing.T) {
 	shared := failingRevocations{NewMemoryStore(), &failing}
 	vm := func() storePorts {
 		p, b := e.replica()
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	t0 := time.Now()

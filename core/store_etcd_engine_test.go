@@ -446,7 +446,7 @@ func TestEtcdVMsOfOneEnvoyShareOneFollow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	a, b := vm(), vm()
@@ -506,7 +506,7 @@ func TestEtcdVMBehindTheSharedFollowFollowsItself(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	other, _, err := newEtcdPorts(set, nil) // another replica
@@ -547,7 +547,7 @@ func TestEtcdVMsOfOneEnvoyShareQueueReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	a, b := vm(), vm()
