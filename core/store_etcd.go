@@ -192,7 +192,7 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 
 // authenticate trades the configured user and password for a token.
 func (b *etcdBackend) authenticate(then func(error) Decision) Decision {
-	return b.send(etcdv3.AuthenticateRequest{Name: b.set.User, Password: b.set.Password}, true, func(status int, body []byte, err error) Decision {
+	return b.send(&etcdv3.AuthenticateRequest{Name: b.set.User, Password: b.set.Password}, true, func(status int, body []byte, err error) Decision {
 		var resp *etcdv3.AuthenticateResponse
 		if err == nil {
 			resp, err = b.gw.ParseAuthenticate(status, body)
@@ -208,7 +208,7 @@ func (b *etcdBackend) authenticate(then func(error) Decision) Decision {
 // put and txn are the writes: a failure that may still be applied wraps errOutcomeUnknown
 // (store_etcd_outcome.go). An err from call means nothing was sent.
 func (b *etcdBackend) put(op etcdv3.PutRequest, then func(error) Decision) Decision {
-	return b.call(op, func(status int, body []byte, err error) Decision {
+	return b.call(&op, func(status int, body []byte, err error) Decision {
 		if err == nil {
 			_, err = b.gw.ParsePut(status, body)
 			err = writeOutcome(status, body, err)
@@ -225,7 +225,7 @@ func (b *etcdBackend) put(op etcdv3.PutRequest, then func(error) Decision) Decis
 //
 //go:noinline
 func (b *etcdBackend) rangeKeys(op etcdv3.RangeRequest, then func(*etcdv3.RangeResponse, error) Decision) Decision {
-	return b.call(op, func(status int, body []byte, err error) Decision {
+	return b.call(&op, func(status int, body []byte, err error) Decision {
 		var resp *etcdv3.RangeResponse
 		if err == nil {
 			resp, err = b.gw.ParseRange(status, body)
@@ -248,7 +248,7 @@ func (b *etcdBackend) clock(now time.Time) time.Time {
 //
 //go:noinline
 func (b *etcdBackend) txn(op etcdv3.TxnRequest, then func(*etcdv3.TxnResponse, error) Decision) Decision {
-	return b.call(op, func(status int, body []byte, err error) Decision {
+	return b.call(&op, func(status int, body []byte, err error) Decision {
 		var resp *etcdv3.TxnResponse
 		if err == nil {
 			resp, err = b.gw.ParseTxn(status, body)
@@ -283,7 +283,7 @@ func (b *etcdBackend) withLease(until, now time.Time, write func(lease int64, th
 		}
 		// The lease ends a minute after the records' minute: no record outlives it.
 		ttl := max(minute*60-now.Unix()+60, 1)
-		return b.call(etcdv3.LeaseGrantRequest{TTL: ttl}, func(status int, body []byte, err error) Decision {
+		return b.call(&etcdv3.LeaseGrantRequest{TTL: ttl}, func(status int, body []byte, err error) Decision {
 			var resp *etcdv3.LeaseGrantResponse
 			if err == nil {
 				resp, err = b.gw.ParseLeaseGrant(status, body)

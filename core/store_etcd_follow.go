@@ -64,7 +64,7 @@ func (r *etcdRevocations) revoke(sid string, until, now time.Time, then func(err
 	}
 	var rev int64
 	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
-		return b.call(etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, func(status int, body []byte, err error) Decision {
+		return b.call(&etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, func(status int, body []byte, err error) Decision {
 			var resp *etcdv3.PutResponse
 			if err == nil {
 				resp, err = b.gw.ParsePut(status, body)

@@ -221,7 +221,7 @@ func (s *etcdSessions) forget(sid string, now time.Time, then func(error) Decisi
 	if err != nil {
 		return then(err)
 	}
-	return s.b.call(etcdv3.DeleteRangeRequest{Key: key}, func(status int, body []byte, err error) Decision {
+	return s.b.call(&etcdv3.DeleteRangeRequest{Key: key}, func(status int, body []byte, err error) Decision {
 		if err == nil {
 			_, err = s.b.gw.ParseDeleteRange(status, body)
 		}

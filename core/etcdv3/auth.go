@@ -21,9 +21,9 @@ type AuthenticateRequest struct {
 	Password string    `json:"password"`
 }
 
-func (AuthenticateRequest) endpoint() string { return "/auth/authenticate" }
+func (*AuthenticateRequest) endpoint() string { return "/auth/authenticate" }
 
-func (r AuthenticateRequest) check() error {
+func (r *AuthenticateRequest) check() error {
 	if r.Name == "" {
 		return errors.New("authenticating needs a user name")
 	}

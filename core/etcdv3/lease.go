@@ -20,9 +20,9 @@ type LeaseGrantRequest struct {
 	ID int64 `json:"ID,omitempty,string"`
 }
 
-func (LeaseGrantRequest) endpoint() string { return "/lease/grant" }
+func (*LeaseGrantRequest) endpoint() string { return "/lease/grant" }
 
-func (r LeaseGrantRequest) check() error {
+func (r *LeaseGrantRequest) check() error {
 	if r.TTL <= 0 || r.TTL > MaxLeaseTTL {
 		return errors.New("a lease's TTL is between 1 and 9000000000 seconds")
 	}
@@ -49,9 +49,9 @@ type LeaseRevokeRequest struct {
 	ID int64 `json:"ID,string"`
 }
 
-func (LeaseRevokeRequest) endpoint() string { return "/lease/revoke" }
+func (*LeaseRevokeRequest) endpoint() string { return "/lease/revoke" }
 
-func (r LeaseRevokeRequest) check() error {
+func (r *LeaseRevokeRequest) check() error {
 	if r.ID <= 0 {
 		return errors.New("revoking a lease needs its id")
 	}
@@ -71,9 +71,9 @@ type LeaseKeepAliveRequest struct {
 	ID int64 `json:"ID,string"`
 }
 
-func (LeaseKeepAliveRequest) endpoint() string { return "/lease/keepalive" }
+func (*LeaseKeepAliveRequest) endpoint() string { return "/lease/keepalive" }
 
-func (r LeaseKeepAliveRequest) check() error {
+func (r *LeaseKeepAliveRequest) check() error {
 	if r.ID <= 0 {
 		return errors.New("renewing a lease needs its id")
 	}
@@ -96,9 +96,9 @@ type LeaseTimeToLiveRequest struct {
 	Keys bool  `json:"keys,omitempty"`
 }
 
-func (LeaseTimeToLiveRequest) endpoint() string { return "/lease/timetolive" }
+func (*LeaseTimeToLiveRequest) endpoint() string { return "/lease/timetolive" }
 
-func (r LeaseTimeToLiveRequest) check() error {
+func (r *LeaseTimeToLiveRequest) check() error {
 	if r.ID <= 0 {
 		return errors.New("asking about a lease needs its id")
 	}
