@@ -38,6 +38,7 @@ func newDeliveryJobID() string { return oidc.RandomID(16) }
 
 // deliveryItem is one client's notification.
 type deliveryItem struct {
+	_        noCompare
 	Client   string `json:"c"`
 	Attempts int    `json:"n,omitempty"`
 	Due      int64  `json:"due"`             // Unix milliseconds of the next attempt

@@ -8,6 +8,7 @@ import (
 
 // Cookie is how the session cookie is set. Treat it as read-only.
 type Cookie struct {
+	_ noCompare
 	// Name is the session cookie's name ("__Host-exeunt" by default).
 	Name string
 	// Domain is the cookie's Domain attribute, without a leading dot; "" for a host-only

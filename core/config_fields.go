@@ -48,7 +48,7 @@ func anyIndex(path string) string {
 	for {
 		i := strings.IndexByte(path, '[')
 		if i < 0 {
-			b.WriteString(path)
+			writeCold(&b, path)
 			return b.String()
 		}
 		j := i + 1
@@ -56,11 +56,11 @@ func anyIndex(path string) string {
 			j++
 		}
 		if j > i+1 && j < len(path) && path[j] == ']' {
-			b.WriteString(path[:i])
-			b.WriteString("[]")
+			writeCold(&b, path[:i])
+			writeCold(&b, "[]")
 			path = path[j+1:]
 		} else {
-			b.WriteString(path[:i+1])
+			writeCold(&b, path[:i+1])
 			path = path[i+1:]
 		}
 	}

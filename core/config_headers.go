@@ -10,6 +10,7 @@ import (
 // nobody can pose as someone else by sending them. Names are in lower case. Treat it as
 // read-only.
 type IdentityHeaders struct {
+	_         noCompare
 	Sub       string // the user's subject at the provider
 	Email     string // the user's email address, when the provider gave one
 	Name      string // the user's display name, when the provider gave one

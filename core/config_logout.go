@@ -13,6 +13,7 @@ import (
 
 // Logout is how sign-out behaves. Treat it as read-only.
 type Logout struct {
+	_ noCompare
 	// AutomaticRedirect sends the browser on from the signed-out page to the app's
 	// post-logout redirect URI by itself, once the front-channel frames have loaded or
 	// timed out. Off by default: the page shows a link.

@@ -12,6 +12,7 @@ const discoverySuffix = "/.well-known/openid-configuration"
 // Paths are the paths Exeunt answers itself, on any host routed to the filter. Each is
 // distinct from the others, from the health path and from every provider's paths.
 type Paths struct {
+	_ noCompare
 	// Discovery serves Exeunt's OpenID Provider metadata; always the issuer's path
 	// followed by /.well-known/openid-configuration, where discovery looks for it.
 	Discovery string

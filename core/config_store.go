@@ -22,6 +22,7 @@ type StoreSettings struct {
 // EtcdStore is the `store.etcd` setting. Password is a secret: it is never logged nor
 // quoted in an error.
 type EtcdStore struct {
+	_ noCompare
 	// Cluster is the Envoy cluster in front of etcd's HTTP/JSON gateway.
 	Cluster string
 	// Authority is the :authority of the calls to etcd (default: Cluster).

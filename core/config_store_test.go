@@ -159,7 +159,7 @@ func TestStoreSettingPicksTheBackend(t *testing.T) {
 	if e.ports.follow == nil || e.ports.followEvery != time.Second {
 		t.Fatalf("the etcd store: follow %v every %v", e.ports.follow != nil, e.ports.followEvery)
 	}
-	if _, ok := e.ports.revocations.(etcdRevocations); !ok {
+	if _, ok := e.ports.revocations.(*etcdRevocations); !ok {
 		t.Fatalf("revocations are %T", e.ports.revocations)
 	}
 	// The first follow writes the replica's member record first (its lease), then loads.

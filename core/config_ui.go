@@ -8,6 +8,7 @@ import (
 // UI themes the pages Exeunt shows (sign-in choice, sign-out prompt, signed-out page,
 // errors). Treat it as read-only.
 type UI struct {
+	_ noCompare
 	// Title names the service on every page ("Exeunt" by default): in the page title
 	// and the page header, next to the logo.
 	Title string

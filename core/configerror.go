@@ -6,6 +6,7 @@ import "fmt"
 // and says what to do, because it ends up in Envoy's log, read by whoever wrote
 // envoy.yaml.
 type ConfigError struct {
+	_ noCompare
 	// Field is the full path of the offending field ("health_path",
 	// "providers[0].issuer", "clients[1].hosts[0]"); empty when the document as a whole
 	// is wrong.

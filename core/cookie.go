@@ -94,6 +94,7 @@ func unquote(v string) string {
 
 // setCookie is a Set-Cookie header to send.
 type setCookie struct {
+	_            noCompare
 	name, value  string
 	path, domain string
 	maxAge       int // seconds; 0 = a session cookie; < 0 deletes the cookie
@@ -104,34 +105,34 @@ type setCookie struct {
 
 func (c setCookie) header() Header {
 	var b strings.Builder
-	b.WriteString(c.name)
-	b.WriteByte('=')
-	b.WriteString(c.value)
+	writeCold(&b, c.name)
+	writeByteCold(&b, '=')
+	writeCold(&b, c.value)
 	if c.path != "" {
-		b.WriteString("; Path=")
-		b.WriteString(c.path)
+		writeCold(&b, "; Path=")
+		writeCold(&b, c.path)
 	}
 	if c.domain != "" {
-		b.WriteString("; Domain=")
-		b.WriteString(c.domain)
+		writeCold(&b, "; Domain=")
+		writeCold(&b, c.domain)
 	}
 	switch {
 	case c.maxAge < 0:
 		// Both, for old user agents that ignore Max-Age.
-		b.WriteString("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+		writeCold(&b, "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
 	case c.maxAge > 0:
-		b.WriteString("; Max-Age=")
-		b.WriteString(strconv.Itoa(c.maxAge))
+		writeCold(&b, "; Max-Age=")
+		writeCold(&b, strconv.Itoa(c.maxAge))
 	}
 	if c.secure {
-		b.WriteString("; Secure")
+		writeCold(&b, "; Secure")
 	}
 	if c.httpOnly {
-		b.WriteString("; HttpOnly")
+		writeCold(&b, "; HttpOnly")
 	}
 	if c.sameSite != "" {
-		b.WriteString("; SameSite=")
-		b.WriteString(c.sameSite)
+		writeCold(&b, "; SameSite=")
+		writeCold(&b, c.sameSite)
 	}
 	return Header{Name: "set-cookie", Value: b.String()}
 }

@@ -31,6 +31,12 @@ func Continue() Decision { return exchange.Continue() }
 // through here (pages, JSON errors, the discovery document and JWKS, the health and
 // logout-context endpoints, redirects, NotConfigured), never an app's response, so the
 // headers all of them carry are added here, once: ownAnswerHeaders.
+//
+// Not inlined: Go's wasm back end would copy withOwnAnswerHeaders' loop and append into
+// each of its 39 call sites, 49 KB of the module (BENCHMARKS.md, "Issue 15: Exeunt's own
+// code, cut by function"); every one answers locally, none is a signed-in request going on.
+//
+//go:noinline
 func Respond(r *Response) Decision { return exchange.Respond(withOwnAnswerHeaders(r)) }
 
 // ownAnswerHeaders go with every answer Exeunt makes itself. x-content-type-options:

@@ -244,6 +244,7 @@ func (e *Engine) verifyHint(raw string) (*assertionClaims, error) {
 // csrfClaims is the prompt's anti-forgery token: bound to one logout context, single
 // use, short-lived.
 type csrfClaims struct {
+	_       noCompare
 	Context string `json:"ctx"`
 	JTI     string `json:"jti"`
 }

@@ -50,6 +50,11 @@ func jsonFailure(status int, code, description string) failure {
 func (f failure) withRetry(url string) failure { f.retry = url; return f }
 
 // withHeaders adds headers to the answer, after the ones every answer of its kind has.
+//
+// Not inlined: its append would be copied into each of 30 failures' call sites, 11 KB of
+// the module's code (BENCHMARKS.md, "Issue 15: Exeunt's own code, cut by function").
+//
+//go:noinline
 func (f failure) withHeaders(h ...Header) failure {
 	f.headers = append(f.headers[:len(f.headers):len(f.headers)], h...)
 	return f

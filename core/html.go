@@ -96,12 +96,12 @@ func writeEscapedHTML(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if int(c) < len(htmlEscapes) && htmlEscapes[c] != "" {
-			b.WriteString(s[written:i])
-			b.WriteString(htmlEscapes[c])
+			writeCold(b, s[written:i])
+			writeCold(b, htmlEscapes[c])
 			written = i + 1
 		}
 	}
-	b.WriteString(s[written:])
+	writeCold(b, s[written:])
 }
 
 // isSafeURL is html/template's URL filter: a URL with a scheme (text before the first
@@ -134,17 +134,17 @@ func normalizeURL(s string) string {
 		if written == 0 {
 			b.Grow(len(s) + 16)
 		}
-		b.WriteString(s[written:i])
+		writeCold(&b, s[written:i])
 		const hex = "0123456789abcdef"
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
+		writeByteCold(&b, '%')
+		writeByteCold(&b, hex[c>>4])
+		writeByteCold(&b, hex[c&15])
 		written = i + 1
 	}
 	if written == 0 {
 		return s
 	}
-	b.WriteString(s[written:])
+	writeCold(&b, s[written:])
 	return b.String()
 }
 

@@ -11,6 +11,7 @@ import (
 // assertionClaims is the identity assertion passed to an app (a JWS signed by Exeunt;
 // validate it with Exeunt's JWKS). The app may send it back as id_token_hint.
 type assertionClaims struct {
+	_        noCompare
 	Iss      string `json:"iss"`
 	Aud      string `json:"aud"`
 	Sub      string `json:"sub"`

@@ -111,7 +111,10 @@ func devKeyring(store Store, own *devPair) (*keyring, *devPair, error) {
 	return nil, own, errors.New("storing generated keys: too many concurrent writers")
 }
 
-type devPair struct{ sealing, signing string }
+type devPair struct {
+	_                noCompare
+	sealing, signing string
+}
 
 func parseDevKeys(set devKeys) (*keyring, error) {
 	var sealing []oidc.SealingKey

@@ -55,12 +55,12 @@ type policy struct {
 // font-src for what it loads) and what pol asks for.
 func csp(ui *UI, pol policy) string {
 	var b strings.Builder
-	b.WriteString("default-src 'none'; style-src ")
-	b.WriteString(styleHash)
+	writeCold(&b, "default-src 'none'; style-src ")
+	writeCold(&b, styleHash)
 	var img []string
 	if !pol.embedded {
 		if ui.stylesheetOrigin != "" {
-			b.WriteString(" " + ui.stylesheetOrigin)
+			writeCold(&b, " "+ui.stylesheetOrigin)
 		}
 		if ui.logoOrigin != "" {
 			img = append(img, ui.logoOrigin)
@@ -69,26 +69,26 @@ func csp(ui *UI, pol policy) string {
 			if !slices.Contains(img, o) {
 				img = append(img, o)
 			}
-			b.WriteString("; font-src " + o)
+			writeCold(&b, "; font-src "+o)
 		}
 	}
 	if len(img) > 0 {
-		b.WriteString("; img-src " + strings.Join(img, " "))
+		writeCold(&b, "; img-src "+strings.Join(img, " "))
 	}
 	if pol.script {
-		b.WriteString("; script-src " + scriptHash)
+		writeCold(&b, "; script-src "+scriptHash)
 	}
 	if len(pol.frameSrc) > 0 {
-		b.WriteString("; frame-src " + strings.Join(pol.frameSrc, " "))
+		writeCold(&b, "; frame-src "+strings.Join(pol.frameSrc, " "))
 	}
 	if pol.embedded {
-		b.WriteString("; frame-ancestors *")
+		writeCold(&b, "; frame-ancestors *")
 	} else {
-		b.WriteString("; frame-ancestors 'none'")
+		writeCold(&b, "; frame-ancestors 'none'")
 	}
-	b.WriteString("; base-uri 'none'; form-action 'self'")
+	writeCold(&b, "; base-uri 'none'; form-action 'self'")
 	for _, o := range pol.formTargets {
-		b.WriteString(" " + o)
+		writeCold(&b, " "+o)
 	}
 	return b.String()
 }
@@ -162,7 +162,10 @@ func (e *Engine) errorPage(status int, lang, heading string, d errorPageData, ex
 
 // The provider choice page.
 
-type choiceProvider struct{ Name, URL string }
+type choiceProvider struct {
+	_         noCompare
+	Name, URL string
+}
 
 type choicePageData struct {
 	Lang, Title string // Title is ignored: the page says "Sign in" in Lang
@@ -227,7 +230,10 @@ func (e *Engine) signOutTargets() []string {
 
 // The logged-out page.
 
-type frontchannelFrame struct{ ClientName, URL string }
+type frontchannelFrame struct {
+	_               noCompare
+	ClientName, URL string
+}
 
 type loggedOutData struct {
 	ClientName   string              // for "Return to <ClientName>"

@@ -10,6 +10,7 @@ import "github.com/exeunt/exeunt/core/jsonx"
 
 // page is what the layout renders around a page's content.
 type page struct {
+	_        noCompare
 	Lang     string
 	Heading  string // the h1 and the start of the title, already in Lang
 	UI       *UI

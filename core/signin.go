@@ -29,6 +29,7 @@ const (
 )
 
 type flowState struct {
+	_        noCompare
 	State    string `json:"state"`
 	Nonce    string `json:"nonce"`
 	Verifier string `json:"verifier"`

@@ -37,6 +37,7 @@ import (
 
 // etcdSettings say how a VM reaches etcd.
 type etcdSettings struct {
+	_         noCompare
 	Cluster   string        // the Envoy cluster in front of etcd's gateway
 	Authority string        // the :authority of its calls
 	Prefix    string        // the key prefix, like "/exeunt/"
@@ -120,11 +121,11 @@ func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend,
 	}
 	b := &etcdBackend{set: set, layout: layout, log: log, leases: map[int64]int64{}, revoked: map[string]int64{}, metrics: noMetrics{}}
 	return storePorts{
-		revocations: etcdRevocations{b},
-		claims:      etcdClaims{b},
-		sessions:    etcdSessions{b},
-		contexts:    etcdContexts{b},
-		deliveries:  etcdDeliveries{b},
+		revocations: &etcdRevocations{b},
+		claims:      &etcdClaims{b},
+		sessions:    &etcdSessions{b},
+		contexts:    &etcdContexts{b},
+		deliveries:  &etcdDeliveries{b},
 		follow:      b.follow,
 		followEvery: set.FollowEvery,
 		ready:       b.ready,
@@ -191,7 +192,7 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 
 // authenticate trades the configured user and password for a token.
 func (b *etcdBackend) authenticate(then func(error) Decision) Decision {
-	return b.send(etcdv3.AuthenticateRequest{Name: b.set.User, Password: b.set.Password}, true, func(status int, body []byte, err error) Decision {
+	return b.send(&etcdv3.AuthenticateRequest{Name: b.set.User, Password: b.set.Password}, true, func(status int, body []byte, err error) Decision {
 		var resp *etcdv3.AuthenticateResponse
 		if err == nil {
 			resp, err = b.gw.ParseAuthenticate(status, body)
@@ -207,7 +208,7 @@ func (b *etcdBackend) authenticate(then func(error) Decision) Decision {
 // put and txn are the writes: a failure that may still be applied wraps errOutcomeUnknown
 // (store_etcd_outcome.go). An err from call means nothing was sent.
 func (b *etcdBackend) put(op etcdv3.PutRequest, then func(error) Decision) Decision {
-	return b.call(op, func(status int, body []byte, err error) Decision {
+	return b.call(&op, func(status int, body []byte, err error) Decision {
 		if err == nil {
 			_, err = b.gw.ParsePut(status, body)
 			err = writeOutcome(status, body, err)
@@ -216,8 +217,15 @@ func (b *etcdBackend) put(op etcdv3.PutRequest, then func(error) Decision) Decis
 	})
 }
 
+// rangeKeys sends a range request and hands then its answer, parsed.
+//
+// Not inlined, nor is txn: each inlined copy brought a copy of the closure it passes to
+// call, 22 KB of the module's code over 18 call sites (BENCHMARKS.md, "Issue 15: Exeunt's
+// own code, cut by function"); a store call waits on etcd, never on a function call.
+//
+//go:noinline
 func (b *etcdBackend) rangeKeys(op etcdv3.RangeRequest, then func(*etcdv3.RangeResponse, error) Decision) Decision {
-	return b.call(op, func(status int, body []byte, err error) Decision {
+	return b.call(&op, func(status int, body []byte, err error) Decision {
 		var resp *etcdv3.RangeResponse
 		if err == nil {
 			resp, err = b.gw.ParseRange(status, body)
@@ -235,8 +243,12 @@ func (b *etcdBackend) clock(now time.Time) time.Time {
 	return now
 }
 
+// txn sends a transaction and hands then its answer, parsed, with a write's outcome.
+// Not inlined: see rangeKeys.
+//
+//go:noinline
 func (b *etcdBackend) txn(op etcdv3.TxnRequest, then func(*etcdv3.TxnResponse, error) Decision) Decision {
-	return b.call(op, func(status int, body []byte, err error) Decision {
+	return b.call(&op, func(status int, body []byte, err error) Decision {
 		var resp *etcdv3.TxnResponse
 		if err == nil {
 			resp, err = b.gw.ParseTxn(status, body)
@@ -271,7 +283,7 @@ func (b *etcdBackend) withLease(until, now time.Time, write func(lease int64, th
 		}
 		// The lease ends a minute after the records' minute: no record outlives it.
 		ttl := max(minute*60-now.Unix()+60, 1)
-		return b.call(etcdv3.LeaseGrantRequest{TTL: ttl}, func(status int, body []byte, err error) Decision {
+		return b.call(&etcdv3.LeaseGrantRequest{TTL: ttl}, func(status int, body []byte, err error) Decision {
 			var resp *etcdv3.LeaseGrantResponse
 			if err == nil {
 				resp, err = b.gw.ParseLeaseGrant(status, body)

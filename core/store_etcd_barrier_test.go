@@ -163,7 +163,7 @@ func TestEtcdBarrierWaitsForEveryOtherMember(t *testing.T) {
 			if step > 2*barrierBound {
 				t.Fatal("the barrier outlived its bound")
 			}
-			if err := runOp(e, bb, etcdv3.PutRequest{Key: key, Value: []byte("1")}); err != nil {
+			if err := runOp(e, bb, &etcdv3.PutRequest{Key: key, Value: []byte("1")}); err != nil {
 				t.Fatal(err)
 			}
 			d = e.drive(d.Wait.Then(at.Add(step)))
@@ -220,7 +220,7 @@ func TestEtcdBarrierWaitsForEveryOtherMember(t *testing.T) {
 		}
 		e.follow(b, at.Add(barrierPoll))
 		key, _ := cb.key("members", cb.ownMemberID())
-		if err := runOp(e, cb, etcdv3.DeleteRangeRequest{Key: key}); err != nil {
+		if err := runOp(e, cb, &etcdv3.DeleteRangeRequest{Key: key}); err != nil {
 			t.Fatal(err)
 		}
 		d = e.drive(d.Wait.Then(at.Add(barrierPoll)))
@@ -248,7 +248,7 @@ func TestEtcdBarrierSettledWaitsForTheRevocationsRevision(t *testing.T) {
 	}
 	// Revoked in etcd by a replica whose sign-out was never confirmed (the test writes it).
 	key, _ := ab.key("revoked", "earlier")
-	if err := runOp(e, ab, etcdv3.PutRequest{Key: key, Value: untilValue(t0.Add(time.Hour), nil)}); err != nil {
+	if err := runOp(e, ab, &etcdv3.PutRequest{Key: key, Value: untilValue(t0.Add(time.Hour), nil)}); err != nil {
 		t.Fatal(err)
 	}
 	d, done := settle("earlier", t0)
@@ -374,7 +374,7 @@ func TestEtcdBarrierWaitsForEveryVMOfAReplica(t *testing.T) {
 	shared := NewMemoryStore()
 	vm := func() storePorts {
 		p, b := e.replica()
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	t0 := time.Now()
@@ -420,7 +420,7 @@ func TestEtcdBarrierWaitsForItsOwnVMsWhenSharedDataFailed(t *testing.T) {
 	shared := failingRevocations{NewMemoryStore(), &failing}
 	vm := func() storePorts {
 		p, b := e.replica()
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	t0 := time.Now()

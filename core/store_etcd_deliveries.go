@@ -17,9 +17,9 @@ import (
 
 type etcdDeliveries struct{ b *etcdBackend }
 
-func (d etcdDeliveries) jobKey(id string) ([]byte, error) { return d.b.key("delivery", id) }
+func (d *etcdDeliveries) jobKey(id string) ([]byte, error) { return d.b.key("delivery", id) }
 
-func (d etcdDeliveries) enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision {
+func (d *etcdDeliveries) enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision {
 	b := d.b
 	key, err := d.jobKey(newDeliveryJobID())
 	if err != nil {
@@ -46,7 +46,7 @@ func (d etcdDeliveries) enqueue(job deliveryJob, now time.Time, then func(error)
 // from the tick), and its calls (landed) go out as soon as that swap is acknowledged,
 // not after the rest of the chain. Otherwise a lease could run out while its POST has
 // not even left, and another replica would claim the item and send a second token.
-func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
+func (d *etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
 	b := d.b
 	key, end, err := b.layout.Space("delivery")
 	if err != nil {
@@ -136,7 +136,7 @@ func (d etcdDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, lan
 // replica's change of the same job.
 const finishRetries = 5
 
-func (d etcdDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {
+func (d *etcdDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {
 	b := d.b
 	key, err := d.jobKey(jobID)
 	if err != nil {

@@ -382,19 +382,19 @@ func compactAll(t *testing.T, url string) {
 	}
 	token := ""
 	if root := os.Getenv("EXEUNT_TEST_ETCD_ROOT_PASSWORD"); root != "" {
-		r := do(etcdv3.AuthenticateRequest{Name: "root", Password: root}, "")
+		r := do(&etcdv3.AuthenticateRequest{Name: "root", Password: root}, "")
 		resp, err := gw.ParseAuthenticate(r.Status, r.Body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		token = resp.Token
 	}
-	r := do(etcdv3.RangeRequest{Key: []byte("/"), Limit: 1}, token)
+	r := do(&etcdv3.RangeRequest{Key: []byte("/"), Limit: 1}, token)
 	rng, err := gw.ParseRange(r.Status, r.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = do(etcdv3.CompactionRequest{Revision: rng.Header.Revision, Physical: true}, token)
+	r = do(&etcdv3.CompactionRequest{Revision: rng.Header.Revision, Physical: true}, token)
 	if _, err := gw.ParseCompaction(r.Status, r.Body); err != nil {
 		t.Fatalf("compacting at %d: %v", rng.Header.Revision, err)
 	}
@@ -446,7 +446,7 @@ func TestEtcdVMsOfOneEnvoyShareOneFollow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	a, b := vm(), vm()
@@ -506,7 +506,7 @@ func TestEtcdVMBehindTheSharedFollowFollowsItself(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	other, _, err := newEtcdPorts(set, nil) // another replica
@@ -547,7 +547,7 @@ func TestEtcdVMsOfOneEnvoyShareQueueReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.shared, b.sharedStore = localRevocations{store: shared}, shared
+		b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 		return p
 	}
 	a, b := vm(), vm()

@@ -30,7 +30,7 @@ type etcdRevocations struct{ b *etcdBackend }
 // isRevoked fails (closed) until the first follow completed, and once the last
 // successful follow is older than StaleAfter: a copy that may miss a sign-out made
 // elsewhere is no answer.
-func (r etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
+func (r *etcdRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	b := r.b
 	if err := b.ready(now); err != nil {
 		return false, err
@@ -56,7 +56,7 @@ func (b *etcdBackend) ready(now time.Time) error {
 	return nil
 }
 
-func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
+func (r *etcdRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
 	b := r.b
 	key, err := b.key("revoked", sid)
 	if err != nil {
@@ -64,7 +64,7 @@ func (r etcdRevocations) revoke(sid string, until, now time.Time, then func(erro
 	}
 	var rev int64
 	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
-		return b.call(etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, func(status int, body []byte, err error) Decision {
+		return b.call(&etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}, func(status int, body []byte, err error) Decision {
 			var resp *etcdv3.PutResponse
 			if err == nil {
 				resp, err = b.gw.ParsePut(status, body)
@@ -114,7 +114,7 @@ func (b *etcdBackend) revokedHere(sid string, until, now time.Time, next func(to
 // nothing. So a sign-out whose answer was lost is either wholly applied (late, maybe: then
 // its notices are queued too, and any replica's tick delivers them) or not at all, and
 // repeating it never queues twice.
-func (r etcdRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+func (r *etcdRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
 	b := r.b
 	revKey, err := b.key("revoked", sid)
 	var recKey, jobKey []byte

@@ -43,6 +43,7 @@ const (
 
 // memberState is this Envoy's membership, shared by its VMs.
 type memberState struct {
+	_                       noCompare
 	id                      string
 	lease, leaseAtMs        int64
 	writtenAtMs, writtenRev int64
@@ -126,7 +127,7 @@ func (b *etcdBackend) writeRecord(now time.Time, read, firstLoad, announcing boo
 		return b.put(etcdv3.PutRequest{Key: key, Value: strconv.AppendInt(nil, rev, 10), Lease: lease}, then)
 	}
 	grant := func() Decision {
-		return b.call(etcdv3.LeaseGrantRequest{TTL: memberLeaseTTL}, func(status int, body []byte, err error) Decision {
+		return b.call(&etcdv3.LeaseGrantRequest{TTL: memberLeaseTTL}, func(status int, body []byte, err error) Decision {
 			var resp *etcdv3.LeaseGrantResponse
 			if err == nil {
 				resp, err = b.gw.ParseLeaseGrant(status, body)
@@ -153,7 +154,7 @@ func (b *etcdBackend) writeRecord(now time.Time, read, firstLoad, announcing boo
 	if !renew {
 		return write()
 	}
-	return b.call(etcdv3.LeaseKeepAliveRequest{ID: lease}, func(status int, body []byte, err error) Decision {
+	return b.call(&etcdv3.LeaseKeepAliveRequest{ID: lease}, func(status int, body []byte, err error) Decision {
 		if err == nil {
 			_, err = b.gw.ParseLeaseKeepAlive(status, body)
 		}

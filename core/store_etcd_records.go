@@ -18,7 +18,7 @@ type etcdClaims struct{ b *etcdBackend }
 
 // claimKey hashes an id too long for a key part; ids are opaque, so a hash claims the
 // same value as the id would.
-func (c etcdClaims) claimKey(kind claimKind, id string) ([]byte, error) {
+func (c *etcdClaims) claimKey(kind claimKind, id string) ([]byte, error) {
 	if len(id) > 200 {
 		id = "h-" + indexKey(id)
 	}
@@ -28,13 +28,13 @@ func (c etcdClaims) claimKey(kind claimKind, id string) ([]byte, error) {
 // claim is a create-if-absent: exactly one replica's succeeds. A claim that has ended but
 // whose key the lease has not collected yet is taken over by a compare-and-swap on the
 // mod_revision read, so two late claimers still cannot both win.
-func (c etcdClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
+func (c *etcdClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
 	return c.claimAs(kind, id, "", until, now, then)
 }
 
 // claimAs keeps the owner in the claim's value (after its end): a claim standing with the
 // same owner is fresh again for it.
-func (c etcdClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
+func (c *etcdClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
 	b := c.b
 	key, err := c.claimKey(kind, id)
 	if err != nil {
@@ -71,7 +71,7 @@ func (c etcdClaims) claimAs(kind claimKind, id, owner string, until, now time.Ti
 	})
 }
 
-func (c etcdClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
+func (c *etcdClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
 	key, err := c.claimKey(kind, id)
 	if err != nil {
 		return then(false, err)
@@ -95,7 +95,7 @@ func (c etcdClaims) claimed(kind claimKind, id string, now time.Time, then func(
 // harmlessly: find reads the records and skips the missing.
 type etcdSessions struct{ b *etcdBackend }
 
-func (s etcdSessions) recordPut(rec sessionRecord, lease int64) (etcdv3.PutRequest, error) {
+func (s *etcdSessions) recordPut(rec sessionRecord, lease int64) (etcdv3.PutRequest, error) {
 	key, err := s.b.key("session", rec.SID)
 	if err != nil {
 		return etcdv3.PutRequest{}, err
@@ -104,7 +104,7 @@ func (s etcdSessions) recordPut(rec sessionRecord, lease int64) (etcdv3.PutReque
 	return etcdv3.PutRequest{Key: key, Value: untilValue(time.Unix(rec.Expires, 0), raw), Lease: lease}, nil
 }
 
-func (s etcdSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+func (s *etcdSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	b := s.b
 	until := time.Unix(rec.Expires, 0)
 	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
@@ -143,7 +143,7 @@ func (s etcdSessions) index(rec sessionRecord, now time.Time, then func(error) D
 // once: a handful at most).
 const recordUpdateRetries = 8
 
-func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+func (s *etcdSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	b := s.b
 	return b.withLease(time.Unix(rec.Expires, 0), now, func(lease int64, done func(error) Decision) Decision {
 		key, err := b.key("session", rec.SID)
@@ -197,7 +197,7 @@ func (s etcdSessions) update(rec sessionRecord, now time.Time, then func(error) 
 	})
 }
 
-func (s etcdSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
 	b := s.b
 	space, id := "by-sub", indexKey(iss, sub)
 	if psid != "" {
@@ -259,12 +259,12 @@ func (s etcdSessions) find(iss, psid, sub string, now time.Time, then func([]ses
 	})
 }
 
-func (s etcdSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
+func (s *etcdSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
 	key, err := s.b.key("session", sid)
 	if err != nil {
 		return then(err)
 	}
-	return s.b.call(etcdv3.DeleteRangeRequest{Key: key}, func(status int, body []byte, err error) Decision {
+	return s.b.call(&etcdv3.DeleteRangeRequest{Key: key}, func(status int, body []byte, err error) Decision {
 		if err == nil {
 			_, err = s.b.gw.ParseDeleteRange(status, body)
 		}
@@ -277,7 +277,7 @@ func (s etcdSessions) forget(sid string, now time.Time, then func(error) Decisio
 // order of creation revision). The total bound is etcd's quota and the leases.
 type etcdContexts struct{ b *etcdBackend }
 
-func (c etcdContexts) save(id, sid string, payload []byte, until, now time.Time, then func(error) Decision) Decision {
+func (c *etcdContexts) save(id, sid string, payload []byte, until, now time.Time, then func(error) Decision) Decision {
 	b := c.b
 	key, err := b.key("context", id)
 	if err != nil {
@@ -307,7 +307,7 @@ func (c etcdContexts) save(id, sid string, payload []byte, until, now time.Time,
 }
 
 // bound drops the session's oldest contexts past maxContextsPerSession.
-func (c etcdContexts) bound(sid string, prefix []byte, then func(error) Decision) Decision {
+func (c *etcdContexts) bound(sid string, prefix []byte, then func(error) Decision) Decision {
 	b := c.b
 	boundErr := func(err error) Decision {
 		return then(&boundError{fmt.Errorf("store etcd: cannot bound the contexts of sid=%s: %w", sid, err)})
@@ -343,7 +343,7 @@ func (c etcdContexts) bound(sid string, prefix []byte, then func(error) Decision
 	})
 }
 
-func (c etcdContexts) load(id string, now time.Time, then func([]byte, bool, error) Decision) Decision {
+func (c *etcdContexts) load(id string, now time.Time, then func([]byte, bool, error) Decision) Decision {
 	key, err := c.b.key("context", id)
 	if err != nil {
 		return then(nil, false, err)

@@ -40,7 +40,7 @@ func TestEtcdRecoveryLogOfAVMThatNeverLedDuringTheOutage(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				b.shared, b.sharedStore = localRevocations{store: shared}, shared
+				b.shared, b.sharedStore = &localRevocations{store: shared}, shared
 				return p
 			}
 			logsB := &logLines{}

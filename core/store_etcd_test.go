@@ -390,7 +390,7 @@ func TestEtcdIsRevokedDoesNotAllocate(t *testing.T) {
 	// With this Envoy's shared data behind the copy, as the store setting makes it, the
 	// check costs what the local backend's own costs (reading a bucket of shared data
 	// copies it when it holds something; an empty one costs nothing), and no more.
-	local := localRevocations{store: NewMemoryStore()}
+	local := &localRevocations{store: NewMemoryStore()}
 	b.shared = local
 	local.revoke("s3", now.Add(time.Hour), now, func(error) Decision { return Continue() })
 	sids = append(sids, "s3")

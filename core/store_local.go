@@ -66,11 +66,11 @@ const maxClaimBucketBytes = 8 << 10
 
 func newLocalPorts(cfg *Config, store Store) storePorts {
 	return storePorts{
-		revocations: localRevocations{store: store, timeout: cfg.Logout.BackchannelTimeout},
-		claims:      localClaims{store},
-		sessions:    localSessions{store},
-		contexts:    localContexts{store},
-		deliveries:  localDeliveries{store: store, timeout: cfg.Logout.BackchannelTimeout},
+		revocations: &localRevocations{store: store, timeout: cfg.Logout.BackchannelTimeout},
+		claims:      &localClaims{store},
+		sessions:    &localSessions{store},
+		contexts:    &localContexts{store},
+		deliveries:  &localDeliveries{store: store, timeout: cfg.Logout.BackchannelTimeout},
 		since:       func(now time.Time) (int64, bool) { return localStoreSince(store, now) },
 	}
 }
@@ -81,11 +81,11 @@ type localRevocations struct {
 	timeout time.Duration // the back-channel timeout, for job.keepUntil
 }
 
-func (r localRevocations) isRevoked(sid string, now time.Time) (bool, error) {
+func (r *localRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	return revokedSessions.contains(r.store, sid, now)
 }
 
-func (r localRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
+func (r *localRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
 	_, err := revokedSessions.add(r.store, sid, until, now)
 	return then(err)
 }
@@ -94,7 +94,7 @@ func (r localRevocations) revoke(sid string, until, now time.Time, then func(err
 // queues the job under the sid. Shared data answers at once and never "maybe", so the
 // steps need no transaction: a failure is known where it happens. Revoked before: nothing
 // else is done (whoever revoked it queued its notices).
-func (r localRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+func (r *localRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
 	added, err := revokedSessions.add(r.store, sid, until, now)
 	if err != nil {
 		return then(ended{}, err)
@@ -128,14 +128,14 @@ func claimSet(kind claimKind, id string) (expiringSet, string) {
 	return usedStates, id
 }
 
-func (c localClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
+func (c *localClaims) claim(kind claimKind, id string, until, now time.Time, then func(bool, error) Decision) Decision {
 	set, key := claimSet(kind, id)
 	fresh, err := set.add(c.store, key, until, now)
 	return then(fresh, err)
 }
 
 // claimAs keeps the owner as the claim's value: the same owner's claim again is fresh.
-func (c localClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
+func (c *localClaims) claimAs(kind claimKind, id, owner string, until, now time.Time, then func(bool, error) Decision) Decision {
 	set, key := claimSet(kind, id)
 	fresh := false
 	err := set.entries.update(c.store, key, now, func(old string, found bool) mapUpdate {
@@ -148,7 +148,7 @@ func (c localClaims) claimAs(kind claimKind, id, owner string, until, now time.T
 	return then(fresh && err == nil, err)
 }
 
-func (c localClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
+func (c *localClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
 	set, key := claimSet(kind, id)
 	seen, err := set.contains(c.store, key, now)
 	return then(seen, err)
@@ -157,12 +157,12 @@ func (c localClaims) claimed(kind claimKind, id string, now time.Time, then func
 // localSessions keeps the index in three maps.
 type localSessions struct{ store Store }
 
-func (l localSessions) put(rec sessionRecord, now time.Time) error {
+func (l *localSessions) put(rec sessionRecord, now time.Time) error {
 	raw, _ := jsonx.Marshal(&rec)
 	return sessionRecords.put(l.store, rec.SID, string(raw), time.Unix(rec.Expires, 0), now)
 }
 
-func (l localSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+func (l *localSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	if err := l.put(rec, now); err != nil {
 		return then(fmt.Errorf("cannot record sid=%s: %w", rec.SID, err))
 	}
@@ -205,7 +205,7 @@ func (l localSessions) index(rec sessionRecord, now time.Time, then func(error) 
 	return then(errors.Join(errs...))
 }
 
-func (l localSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+func (l *localSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	// By compare-and-swap, keeping the clients the record holds (withClients): another
 	// VM may have just written a first visit sent with the same cookie.
 	err := sessionRecords.update(l.store, rec.SID, now, func(old string, found bool) mapUpdate {
@@ -223,7 +223,7 @@ func (l localSessions) update(rec sessionRecord, now time.Time, then func(error)
 	return then(nil)
 }
 
-func (l localSessions) record(sid string, now time.Time) (sessionRecord, bool) {
+func (l *localSessions) record(sid string, now time.Time) (sessionRecord, bool) {
 	raw, ok, err := sessionRecords.get(l.store, sid, now)
 	if err != nil || !ok {
 		return sessionRecord{}, false
@@ -235,7 +235,7 @@ func (l localSessions) record(sid string, now time.Time) (sessionRecord, bool) {
 	return r, true
 }
 
-func (l localSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+func (l *localSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
 	var raw string
 	var err error
 	if psid != "" {
@@ -257,7 +257,7 @@ func (l localSessions) find(iss, psid, sub string, now time.Time, then func([]se
 	return then(out, nil)
 }
 
-func (l localSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
+func (l *localSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
 	err := sessionRecords.update(l.store, sid, now, func(string, bool) mapUpdate { return mapUpdate{delete: true} })
 	return then(err)
 }
@@ -266,7 +266,7 @@ func (l localSessions) forget(sid string, now time.Time, then func(error) Decisi
 // contextsBySID to bound them per session.
 type localContexts struct{ store Store }
 
-func (l localContexts) save(id, sid string, payload []byte, until, now time.Time, then func(error) Decision) Decision {
+func (l *localContexts) save(id, sid string, payload []byte, until, now time.Time, then func(error) Decision) Decision {
 	if err := logoutContexts.put(l.store, id, string(payload), until, now); err != nil {
 		return then(err)
 	}
@@ -300,7 +300,7 @@ func (l localContexts) save(id, sid string, payload []byte, until, now time.Time
 	return then(nil)
 }
 
-func (l localContexts) load(id string, now time.Time, then func([]byte, bool, error) Decision) Decision {
+func (l *localContexts) load(id string, now time.Time, then func([]byte, bool, error) Decision) Decision {
 	raw, ok, err := logoutContexts.get(l.store, id, now)
 	if err != nil || !ok {
 		return then(nil, false, err)
@@ -321,12 +321,12 @@ type localDeliveries struct {
 	timeout time.Duration // the back-channel timeout, for job.keepUntil
 }
 
-func (l localDeliveries) enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision {
+func (l *localDeliveries) enqueue(job deliveryJob, now time.Time, then func(error) Decision) Decision {
 	raw, _ := jsonx.Marshal(&job)
 	return then(deliveries.put(l.store, newDeliveryJobID(), string(raw), job.keepUntil(l.timeout), now))
 }
 
-func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
+func (l *localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, landed func([]deliveryClaim, time.Time) []*Call, then func([]deliveryClaim, int64, error) Decision) Decision {
 	entries, firstErr := deliveries.all(l.store, now)
 	if firstErr != nil {
 		firstErr = fmt.Errorf("cannot read the delivery queue: %w", firstErr)
@@ -385,7 +385,7 @@ func (l localDeliveries) claimDue(now time.Time, limit int, leaseUntil int64, la
 	return d
 }
 
-func (l localDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {
+func (l *localDeliveries) finish(jobID, client string, now time.Time, change func(*deliveryItem) bool, then func(error) Decision) Decision {
 	err := deliveries.update(l.store, jobID, now, func(old string, found bool) mapUpdate {
 		var job deliveryJob
 		if !found || jsonx.Unmarshal([]byte(old), &job) != nil {

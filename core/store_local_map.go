@@ -54,6 +54,7 @@ func (m expiringMap) bucketKey(b uint32) string { return m.keys[b] }
 
 // mapEntry is one live entry of a bucket.
 type mapEntry struct {
+	_     noCompare
 	id    string
 	until int64
 	value string

@@ -23,6 +23,11 @@ import (
 // port promises and how an etcd backend meets it.
 
 // storePorts are the ports one engine uses, all from one backend (newStorePorts).
+//
+// The backends' port types (localRevocations, etcdClaims, ...) have pointer receivers and
+// are held as pointers: with value receivers, Go also compiles a pointer-receiver wrapper
+// of every method of a type held in an interface, 19 KB of the module's code for these
+// ten (BENCHMARKS.md, "Issue 15: Exeunt's own code, cut by function").
 type storePorts struct {
 	revocations revocations
 	claims      claims
@@ -69,7 +74,7 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 		p, b, err := newEtcdPorts(cfg.etcdSettings(), log)
 		if err == nil {
 			// The VMs of one Envoy share revocations at once, and one follow of etcd.
-			b.shared, b.sharedStore = localRevocations{store: store}, store
+			b.shared, b.sharedStore = &localRevocations{store: store}, store
 		}
 		return p, err
 	default:

@@ -60,17 +60,17 @@ func (c *etcdGWClient) send(op etcdv3.Op) (int, []byte) {
 
 func (c *etcdGWClient) rangeOf(r etcdv3.RangeRequest) (*etcdv3.RangeResponse, error) {
 	c.tb.Helper()
-	return c.gw.ParseRange(c.send(r))
+	return c.gw.ParseRange(c.send(&r))
 }
 
 func (c *etcdGWClient) put(p etcdv3.PutRequest) (*etcdv3.PutResponse, error) {
 	c.tb.Helper()
-	return c.gw.ParsePut(c.send(p))
+	return c.gw.ParsePut(c.send(&p))
 }
 
 func (c *etcdGWClient) txn(x etcdv3.TxnRequest) *etcdv3.TxnResponse {
 	c.tb.Helper()
-	resp, err := c.gw.ParseTxn(c.send(x))
+	resp, err := c.gw.ParseTxn(c.send(&x))
 	if err != nil {
 		c.tb.Fatalf("txn: %v", err)
 	}
@@ -100,7 +100,7 @@ func (c *etcdGWClient) get(key string) *etcdv3.KeyValue {
 
 func (c *etcdGWClient) grant(ttl int64) int64 {
 	c.tb.Helper()
-	resp, err := c.gw.ParseLeaseGrant(c.send(etcdv3.LeaseGrantRequest{TTL: ttl}))
+	resp, err := c.gw.ParseLeaseGrant(c.send(&etcdv3.LeaseGrantRequest{TTL: ttl}))
 	if err != nil {
 		c.tb.Fatalf("lease grant: %v", err)
 	}
@@ -154,7 +154,7 @@ func TestEtcdGatewayCompareAndSwapConflict(t *testing.T) {
 	}
 
 	// A branch that writes one key twice is etcd's refusal, not a panic or a silent success.
-	_, err := c.gw.ParseTxn(c.send(etcdv3.TxnRequest{Success: []etcdv3.TxnOp{
+	_, err := c.gw.ParseTxn(c.send(&etcdv3.TxnRequest{Success: []etcdv3.TxnOp{
 		{Put: &etcdv3.PutRequest{Key: []byte("/x/d"), Value: []byte("1")}},
 		{Put: &etcdv3.PutRequest{Key: []byte("/x/d"), Value: []byte("2")}},
 	}}))
@@ -171,11 +171,11 @@ func TestEtcdGatewayLeaseExpiryRemovesKeys(t *testing.T) {
 	c.mustPut("/x/ctx/1", "context", lease)
 	c.mustPut("/x/ctx/2", "context", lease)
 
-	ttl, err := c.gw.ParseLeaseTimeToLive(c.send(etcdv3.LeaseTimeToLiveRequest{ID: lease, Keys: true}))
+	ttl, err := c.gw.ParseLeaseTimeToLive(c.send(&etcdv3.LeaseTimeToLiveRequest{ID: lease, Keys: true}))
 	if err != nil || ttl.GrantedTTL != 1 || len(ttl.Keys) != 2 {
 		t.Fatalf("time to live: %+v, %v", ttl, err)
 	}
-	if ka, err := c.gw.ParseLeaseKeepAlive(c.send(etcdv3.LeaseKeepAliveRequest{ID: lease})); err != nil || ka.TTL != 1 {
+	if ka, err := c.gw.ParseLeaseKeepAlive(c.send(&etcdv3.LeaseKeepAliveRequest{ID: lease})); err != nil || ka.TTL != 1 {
 		t.Fatalf("keepalive of a live lease: %+v, %v", ka, err)
 	}
 
@@ -189,9 +189,9 @@ func TestEtcdGatewayLeaseExpiryRemovesKeys(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	for name, err := range map[string]error{
-		"keepalive":    etcdGWErr(c.gw.ParseLeaseKeepAlive(c.send(etcdv3.LeaseKeepAliveRequest{ID: lease}))),
-		"time to live": etcdGWErr(c.gw.ParseLeaseTimeToLive(c.send(etcdv3.LeaseTimeToLiveRequest{ID: lease}))),
-		"revoke":       etcdGWErr(c.gw.ParseLeaseRevoke(c.send(etcdv3.LeaseRevokeRequest{ID: lease}))),
+		"keepalive":    etcdGWErr(c.gw.ParseLeaseKeepAlive(c.send(&etcdv3.LeaseKeepAliveRequest{ID: lease}))),
+		"time to live": etcdGWErr(c.gw.ParseLeaseTimeToLive(c.send(&etcdv3.LeaseTimeToLiveRequest{ID: lease}))),
+		"revoke":       etcdGWErr(c.gw.ParseLeaseRevoke(c.send(&etcdv3.LeaseRevokeRequest{ID: lease}))),
 		"put":          etcdGWErr(c.put(etcdv3.PutRequest{Key: []byte("/x/ctx/3"), Value: []byte("v"), Lease: lease})),
 	} {
 		if !errors.Is(err, etcdv3.ErrLeaseNotFound) {
@@ -202,7 +202,7 @@ func TestEtcdGatewayLeaseExpiryRemovesKeys(t *testing.T) {
 	// Revoking ends the keys at once.
 	lease = c.grant(60)
 	c.mustPut("/x/ctx/4", "context", lease)
-	if _, err := c.gw.ParseLeaseRevoke(c.send(etcdv3.LeaseRevokeRequest{ID: lease})); err != nil {
+	if _, err := c.gw.ParseLeaseRevoke(c.send(&etcdv3.LeaseRevokeRequest{ID: lease})); err != nil {
 		t.Fatal(err)
 	}
 	if kv := c.get("/x/ctx/4"); kv != nil {
@@ -259,7 +259,7 @@ func TestEtcdGatewayJobClaimTakeover(t *testing.T) {
 	// A renews for longer than the lease's TTL; B tries and fails all along.
 	leaseB := c.grant(60)
 	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
-		if _, err := c.gw.ParseLeaseKeepAlive(c.send(etcdv3.LeaseKeepAliveRequest{ID: leaseA})); err != nil {
+		if _, err := c.gw.ParseLeaseKeepAlive(c.send(&etcdv3.LeaseKeepAliveRequest{ID: leaseA})); err != nil {
 			t.Fatalf("A's renewal: %v", err)
 		}
 		resp := c.txn(etcdv3.CreateIfAbsent(claim, []byte("replica B"), leaseB))
@@ -358,7 +358,7 @@ func TestEtcdGatewayFollowChangesSinceARevision(t *testing.T) {
 	etcdGWSameAsEtcd(t, c, start, end, copyOf)
 
 	// A plain deletion is invisible to a follower...
-	del, err := c.gw.ParseDeleteRange(c.send(etcdv3.DeleteRangeRequest{Key: []byte(key("b"))}))
+	del, err := c.gw.ParseDeleteRange(c.send(&etcdv3.DeleteRangeRequest{Key: []byte(key("b"))}))
 	if err != nil || del.Deleted != 1 {
 		t.Fatalf("delete: %+v, %v", del, err)
 	}
@@ -452,13 +452,13 @@ func TestEtcdGatewayAuth(t *testing.T) {
 	if _, err := c.rangeOf(etcdv3.RangeRequest{Key: []byte("/exeunt/a")}); !errors.Is(err, etcdv3.ErrTokenRequired) {
 		t.Fatalf("without a token: %v, want ErrTokenRequired", err)
 	}
-	if _, err := c.gw.ParseAuthenticate(c.send(etcdv3.AuthenticateRequest{Name: "exeunt", Password: "wrong"})); !errors.Is(err, etcdv3.ErrAuthFailed) {
+	if _, err := c.gw.ParseAuthenticate(c.send(&etcdv3.AuthenticateRequest{Name: "exeunt", Password: "wrong"})); !errors.Is(err, etcdv3.ErrAuthFailed) {
 		t.Fatalf("a wrong password: %v, want ErrAuthFailed", err)
 	}
 	authenticate := func() {
 		t.Helper()
 		c.token = ""
-		auth, err := c.gw.ParseAuthenticate(c.send(etcdv3.AuthenticateRequest{Name: "exeunt", Password: "exeunt-pw"}))
+		auth, err := c.gw.ParseAuthenticate(c.send(&etcdv3.AuthenticateRequest{Name: "exeunt", Password: "exeunt-pw"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -503,13 +503,13 @@ func TestEtcdGatewayCompaction(t *testing.T) {
 	c.mustPut("/c/b", "1", 0)
 	now := c.mustPut("/c/a", "2", 0)
 
-	if _, err := c.gw.ParseCompaction(c.send(etcdv3.CompactionRequest{Revision: now})); err != nil {
+	if _, err := c.gw.ParseCompaction(c.send(&etcdv3.CompactionRequest{Revision: now})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.rangeOf(etcdv3.RangeRequest{Key: []byte("/c/a"), Revision: old}); !errors.Is(err, etcdv3.ErrCompacted) {
 		t.Fatalf("a read at a compacted revision: %v, want ErrCompacted", err)
 	}
-	if _, err := c.gw.ParseCompaction(c.send(etcdv3.CompactionRequest{Revision: now})); !errors.Is(err, etcdv3.ErrCompacted) {
+	if _, err := c.gw.ParseCompaction(c.send(&etcdv3.CompactionRequest{Revision: now})); !errors.Is(err, etcdv3.ErrCompacted) {
 		t.Fatalf("compacting again: %v, want ErrCompacted", err)
 	}
 	if _, err := c.rangeOf(etcdv3.RangeRequest{Key: []byte("/c/a"), Revision: now + 100}); !errors.Is(err, etcdv3.ErrFutureRevision) {
@@ -541,7 +541,7 @@ func TestEtcdGatewayCompaction(t *testing.T) {
 	}
 	c.mustPut("/c/z", "1", 0)
 	later := c.mustPut("/c/z", "2", 0)
-	if _, err := c.gw.ParseCompaction(c.send(etcdv3.CompactionRequest{Revision: later})); err != nil {
+	if _, err := c.gw.ParseCompaction(c.send(&etcdv3.CompactionRequest{Revision: later})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.rangeOf(next); !errors.Is(err, etcdv3.ErrCompacted) {

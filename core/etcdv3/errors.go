@@ -85,28 +85,72 @@ var (
 	ErrUnavailable = errors.New("etcdv3: etcd is unavailable")
 )
 
-// messages maps etcd's error messages to the errors above.
-var messages = map[string]error{
-	"etcdserver: mvcc: required revision has been compacted":         ErrCompacted,
-	"etcdserver: mvcc: required revision is a future revision":       ErrFutureRevision,
-	"etcdserver: requested lease not found":                          ErrLeaseNotFound,
-	"etcdserver: lease already exists":                               ErrLeaseExists,
-	"etcdserver: too large lease TTL":                                ErrLeaseTTLTooLarge,
-	"etcdserver: authentication failed, invalid user ID or password": ErrAuthFailed,
-	"etcdserver: invalid auth token":                                 ErrInvalidAuthToken,
-	"etcdserver: user name is empty":                                 ErrTokenRequired,
-	"etcdserver: permission denied":                                  ErrPermissionDenied,
-	"etcdserver: authentication is not enabled":                      ErrAuthNotEnabled,
-	"etcdserver: mvcc: database space exceeded":                      ErrNoSpace,
-	"etcdserver: request is too large":                               ErrRequestTooLarge,
-	"etcdserver: too many operations in txn request":                 ErrTooManyOps,
-	"etcdserver: duplicate key given in txn request":                 ErrDuplicateKey,
-	"etcdserver: too many requests":                                  ErrUnavailable,
+// knownErrors maps etcd's error messages to the errors above, each with a hint that says
+// what to do. A table read by a loop, not two map literals: Go's wasm builds a map
+// literal in code, one map assignment call sequence per entry (9.7 KB of the module for
+// these two; BENCHMARKS.md, "Issue 15: Exeunt's own code, cut by function"), and the
+// table is read only when etcd refuses something.
+var knownErrors = [...]struct {
+	message string
+	err     error
+	hint    string
+}{
+	{"etcdserver: mvcc: required revision has been compacted", ErrCompacted,
+		"read again from the current revision"},
+	{"etcdserver: mvcc: required revision is a future revision", ErrFutureRevision,
+		"the revision came from another cluster, or from before a restore"},
+	{"etcdserver: requested lease not found", ErrLeaseNotFound,
+		"the lease expired or was revoked, with the keys it held: grant a new one"},
+	{"etcdserver: lease already exists", ErrLeaseExists,
+		"grant with another id, or let etcd pick one"},
+	{"etcdserver: too large lease TTL", ErrLeaseTTLTooLarge,
+		"use a TTL of at most 9000000000 seconds"},
+	{"etcdserver: authentication failed, invalid user ID or password", ErrAuthFailed,
+		"check the etcd user name and password in the configuration"},
+	{"etcdserver: invalid auth token", ErrInvalidAuthToken,
+		"authenticate again and repeat the request"},
+	{"etcdserver: user name is empty", ErrTokenRequired,
+		"configure an etcd user and password (authentication is on)"},
+	{"etcdserver: permission denied", ErrPermissionDenied,
+		"grant the etcd user's role read and write on the configured key prefix"},
+	{"etcdserver: authentication is not enabled", ErrAuthNotEnabled,
+		"remove the etcd user and password from the configuration, or enable authentication in etcd"},
+	{"etcdserver: mvcc: database space exceeded", ErrNoSpace,
+		"an operator must compact and defragment etcd and disarm its NOSPACE alarm"},
+	{"etcdserver: request is too large", ErrRequestTooLarge,
+		"split the request, or raise etcd's --max-request-bytes"},
+	{"etcdserver: too many operations in txn request", ErrTooManyOps,
+		"split the transaction, or raise etcd's --max-txn-ops"},
+	{"etcdserver: duplicate key given in txn request", ErrDuplicateKey,
+		"write each key once per transaction branch"},
+	{"etcdserver: too many requests", ErrUnavailable,
+		"repeat later; a write may or may not have happened"},
+}
+
+// knownError is the package's error for an etcd error message, or nil.
+func knownError(message string) error {
+	for i := range knownErrors {
+		if k := &knownErrors[i]; k.message == message {
+			return k.err
+		}
+	}
+	return nil
+}
+
+// hint says what to do about known, one of the package's errors.
+func hint(known error) string {
+	for i := range knownErrors {
+		if k := &knownErrors[i]; k.err == known {
+			return k.hint
+		}
+	}
+	return ""
 }
 
 // Error is a refusal from etcd, or an answer that did not come from etcd at all (an Envoy
 // 503 when the cluster cannot be reached, for one).
 type Error struct {
+	_ [0]func() // not comparable: no equality function in the module (core/nocompare.go)
 	// Path is the gateway path the request went to.
 	Path string
 	// HTTPStatus is the answer's status (etcd's gateway maps the gRPC code onto it: 400 for
@@ -127,28 +171,9 @@ func (e *Error) Error() string {
 	}
 	s := fmt.Sprintf("etcdv3: %s: %s (gRPC %s, HTTP %d)", e.Path, e.Message, e.Code, e.HTTPStatus)
 	if e.known != nil {
-		s += ": " + hints[e.known]
+		s += ": " + hint(e.known)
 	}
 	return s
-}
-
-// hints say what to do, for the errors where that is not obvious.
-var hints = map[error]string{
-	ErrCompacted:        "read again from the current revision",
-	ErrFutureRevision:   "the revision came from another cluster, or from before a restore",
-	ErrLeaseNotFound:    "the lease expired or was revoked, with the keys it held: grant a new one",
-	ErrLeaseExists:      "grant with another id, or let etcd pick one",
-	ErrLeaseTTLTooLarge: "use a TTL of at most 9000000000 seconds",
-	ErrAuthFailed:       "check the etcd user name and password in the configuration",
-	ErrInvalidAuthToken: "authenticate again and repeat the request",
-	ErrTokenRequired:    "configure an etcd user and password (authentication is on)",
-	ErrPermissionDenied: "grant the etcd user's role read and write on the configured key prefix",
-	ErrAuthNotEnabled:   "remove the etcd user and password from the configuration, or enable authentication in etcd",
-	ErrNoSpace:          "an operator must compact and defragment etcd and disarm its NOSPACE alarm",
-	ErrRequestTooLarge:  "split the request, or raise etcd's --max-request-bytes",
-	ErrTooManyOps:       "split the transaction, or raise etcd's --max-txn-ops",
-	ErrDuplicateKey:     "write each key once per transaction branch",
-	ErrUnavailable:      "repeat later; a write may or may not have happened",
 }
 
 // Is matches e against the package's errors: by etcd's message, and [ErrUnavailable] for
@@ -165,7 +190,7 @@ func (e *Error) Is(target error) bool {
 // newError builds the Error for an etcd error body's code and message.
 func newError(path string, status int, code Code, message string) *Error {
 	e := &Error{Path: path, HTTPStatus: status, Code: code, Message: message}
-	e.known = messages[message]
+	e.known = knownError(message)
 	if len(message) > 200 {
 		e.Message = excerpt([]byte(message)) // it ends up in logs: keep it short
 	}

@@ -11,7 +11,8 @@ import (
 func ExampleCreateIfAbsent() {
 	layout, _ := etcdv3.NewLayout("/exeunt/")
 	key, _ := layout.Key("claims", "jti", "b2a7")
-	req, _ := etcdv3.Gateway{}.Request(etcdv3.CreateIfAbsent(key, []byte("used"), 7587884171185338635), "")
+	claim := etcdv3.CreateIfAbsent(key, []byte("used"), 7587884171185338635)
+	req, _ := etcdv3.Gateway{}.Request(&claim, "")
 	fmt.Println(req.Method, req.Path)
 	fmt.Println(string(req.Body))
 
@@ -32,7 +33,8 @@ func ExampleCreateIfAbsent() {
 func ExampleReadChanges() {
 	layout, _ := etcdv3.NewLayout("/exeunt/")
 	start, end, _ := layout.Space("revoked")
-	req, _ := etcdv3.Gateway{}.Request(etcdv3.ChangesSince(start, end, 41, 100), "")
+	poll := etcdv3.ChangesSince(start, end, 41, 100)
+	req, _ := etcdv3.Gateway{}.Request(&poll, "")
 	fmt.Println(string(req.Body))
 
 	answer := []byte(`{"header":{"revision":"44"},"kvs":[{"key":"L2V4ZXVudC9yZXZva2VkL3NpZC9h","mod_revision":"43","value":"eyJleHAiOjE3fQ=="}],"count":"12"}`)

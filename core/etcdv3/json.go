@@ -10,7 +10,7 @@ import "github.com/exeunt/exeunt/core/jsonx"
 
 // The requests.
 
-func (r RangeRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *RangeRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "key", From: &r.Key},
 		jsonx.Out{Name: "range_end", From: &r.RangeEnd, OmitEmpty: true},
@@ -28,7 +28,7 @@ func (r RangeRequest) EncodeJSON(w *jsonx.Writer) {
 	)
 }
 
-func (r PutRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *PutRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "key", From: &r.Key},
 		jsonx.Out{Name: "value", From: &r.Value, OmitEmpty: true},
@@ -37,7 +37,7 @@ func (r PutRequest) EncodeJSON(w *jsonx.Writer) {
 	)
 }
 
-func (r DeleteRangeRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *DeleteRangeRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "key", From: &r.Key},
 		jsonx.Out{Name: "range_end", From: &r.RangeEnd, OmitEmpty: true},
@@ -45,7 +45,7 @@ func (r DeleteRangeRequest) EncodeJSON(w *jsonx.Writer) {
 	)
 }
 
-func (r TxnRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *TxnRequest) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectStart()
 	if len(r.Compare) > 0 {
 		w.Key("compare")
@@ -89,16 +89,16 @@ func (o TxnOp) EncodeJSON(w *jsonx.Writer) {
 	w.ObjectEnd()
 }
 
-func (r LeaseGrantRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *LeaseGrantRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "TTL", From: jsonx.StringInt64(&r.TTL)},
 		jsonx.Out{Name: "ID", From: jsonx.StringInt64(&r.ID), OmitEmpty: true},
 	)
 }
 
-func (r LeaseRevokeRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
+func (r *LeaseRevokeRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
 
-func (r LeaseKeepAliveRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
+func (r *LeaseKeepAliveRequest) EncodeJSON(w *jsonx.Writer) { encodeLeaseID(w, r.ID) }
 
 func encodeLeaseID(w *jsonx.Writer, id int64) {
 	w.ObjectStart()
@@ -107,21 +107,21 @@ func encodeLeaseID(w *jsonx.Writer, id int64) {
 	w.ObjectEnd()
 }
 
-func (r LeaseTimeToLiveRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *LeaseTimeToLiveRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "ID", From: jsonx.StringInt64(&r.ID)},
 		jsonx.Out{Name: "keys", From: &r.Keys, OmitEmpty: true},
 	)
 }
 
-func (r AuthenticateRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *AuthenticateRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "name", From: &r.Name},
 		jsonx.Out{Name: "password", From: &r.Password},
 	)
 }
 
-func (r CompactionRequest) EncodeJSON(w *jsonx.Writer) {
+func (r *CompactionRequest) EncodeJSON(w *jsonx.Writer) {
 	w.Fields(
 		jsonx.Out{Name: "revision", From: jsonx.StringInt64(&r.Revision)},
 		jsonx.Out{Name: "physical", From: &r.Physical, OmitEmpty: true},

@@ -32,11 +32,11 @@ func TestRequestsAsEncodingJSON(t *testing.T) {
 	full := RangeRequest{Key: key, RangeEnd: end, Limit: 5, Revision: -3, SortOrder: SortDescend, SortTarget: SortByMod,
 		Serializable: true, KeysOnly: true, CountOnly: true, MinModRevision: 1, MaxModRevision: 2, MinCreateRevision: 3, MaxCreateRevision: 4}
 	ops := []Op{
-		RangeRequest{}, RangeRequest{Key: key}, RangeRequest{Key: []byte{}}, full,
-		PutRequest{Key: key}, PutRequest{Key: key, Value: val, Lease: 7, PrevKv: true},
-		DeleteRangeRequest{Key: key}, DeleteRangeRequest{Key: key, RangeEnd: end, PrevKv: true},
-		TxnRequest{}, CreateIfAbsent(key, val, 9), CompareAndSwap(key, 12, val, 0), CompareAndDelete(key, 3),
-		TxnRequest{
+		&RangeRequest{}, &RangeRequest{Key: key}, &RangeRequest{Key: []byte{}}, &full,
+		&PutRequest{Key: key}, &PutRequest{Key: key, Value: val, Lease: 7, PrevKv: true},
+		&DeleteRangeRequest{Key: key}, &DeleteRangeRequest{Key: key, RangeEnd: end, PrevKv: true},
+		&TxnRequest{}, ptr(CreateIfAbsent(key, val, 9)), ptr(CompareAndSwap(key, 12, val, 0)), ptr(CompareAndDelete(key, 3)),
+		&TxnRequest{
 			Compare: []Compare{
 				{Key: key, Target: TargetVersion, Result: Greater, Number: 1}, {Key: key, RangeEnd: end, Target: TargetLease, Result: NotEqual},
 				{Key: key, Target: TargetValue, Result: Less, Value: val}, {Key: key, Target: TargetValue, Result: Equal},
@@ -44,10 +44,10 @@ func TestRequestsAsEncodingJSON(t *testing.T) {
 			Success: []TxnOp{{Range: &full}, {DeleteRange: &DeleteRangeRequest{Key: key}}, {}},
 			Failure: []TxnOp{{Put: &PutRequest{Key: key}}},
 		},
-		LeaseGrantRequest{TTL: 10}, LeaseGrantRequest{TTL: 10, ID: 99}, LeaseRevokeRequest{ID: 5}, LeaseRevokeRequest{},
-		LeaseKeepAliveRequest{ID: -1}, LeaseTimeToLiveRequest{ID: 1}, LeaseTimeToLiveRequest{ID: 1, Keys: true},
-		AuthenticateRequest{Name: "root", Password: "p\"<\u2028\xff"}, AuthenticateRequest{},
-		CompactionRequest{Revision: 100}, CompactionRequest{Revision: 100, Physical: true},
+		&LeaseGrantRequest{TTL: 10}, &LeaseGrantRequest{TTL: 10, ID: 99}, &LeaseRevokeRequest{ID: 5}, &LeaseRevokeRequest{},
+		&LeaseKeepAliveRequest{ID: -1}, &LeaseTimeToLiveRequest{ID: 1}, &LeaseTimeToLiveRequest{ID: 1, Keys: true},
+		&AuthenticateRequest{Name: "root", Password: "p\"<\u2028\xff"}, &AuthenticateRequest{},
+		&CompactionRequest{Revision: 100}, &CompactionRequest{Revision: 100, Physical: true},
 	}
 	for _, op := range ops {
 		want, err := json.Marshal(op)

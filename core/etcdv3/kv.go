@@ -80,9 +80,9 @@ type RangeRequest struct {
 	MaxCreateRevision int64 `json:"max_create_revision,omitempty,string"`
 }
 
-func (RangeRequest) endpoint() string { return "/kv/range" }
+func (*RangeRequest) endpoint() string { return "/kv/range" }
 
-func (r RangeRequest) check() error {
+func (r *RangeRequest) check() error {
 	if len(r.Key) == 0 {
 		return errors.New("a range needs a key")
 	}
@@ -112,9 +112,9 @@ type PutRequest struct {
 	PrevKv bool `json:"prev_kv,omitempty"`
 }
 
-func (PutRequest) endpoint() string { return "/kv/put" }
+func (*PutRequest) endpoint() string { return "/kv/put" }
 
-func (r PutRequest) check() error {
+func (r *PutRequest) check() error {
 	if len(r.Key) == 0 {
 		return errors.New("a put needs a key")
 	}
@@ -140,9 +140,9 @@ type DeleteRangeRequest struct {
 	PrevKv bool `json:"prev_kv,omitempty"`
 }
 
-func (DeleteRangeRequest) endpoint() string { return "/kv/deleterange" }
+func (*DeleteRangeRequest) endpoint() string { return "/kv/deleterange" }
 
-func (r DeleteRangeRequest) check() error {
+func (r *DeleteRangeRequest) check() error {
 	if len(r.Key) == 0 {
 		return errors.New("a delete needs a key")
 	}

@@ -20,9 +20,9 @@ type LeaseGrantRequest struct {
 	ID int64 `json:"ID,omitempty,string"`
 }
 
-func (LeaseGrantRequest) endpoint() string { return "/lease/grant" }
+func (*LeaseGrantRequest) endpoint() string { return "/lease/grant" }
 
-func (r LeaseGrantRequest) check() error {
+func (r *LeaseGrantRequest) check() error {
 	if r.TTL <= 0 || r.TTL > MaxLeaseTTL {
 		return errors.New("a lease's TTL is between 1 and 9000000000 seconds")
 	}
@@ -35,6 +35,7 @@ func (r LeaseGrantRequest) check() error {
 // LeaseGrantResponse is the answer to a [LeaseGrantRequest]: the lease's id and its TTL as
 // granted.
 type LeaseGrantResponse struct {
+	_      [0]func()      // not comparable: no equality function in the module (core/nocompare.go)
 	Header ResponseHeader `json:"header"`
 	ID     int64          `json:"ID,string"`
 	TTL    int64          `json:"TTL,string"`
@@ -48,9 +49,9 @@ type LeaseRevokeRequest struct {
 	ID int64 `json:"ID,string"`
 }
 
-func (LeaseRevokeRequest) endpoint() string { return "/lease/revoke" }
+func (*LeaseRevokeRequest) endpoint() string { return "/lease/revoke" }
 
-func (r LeaseRevokeRequest) check() error {
+func (r *LeaseRevokeRequest) check() error {
 	if r.ID <= 0 {
 		return errors.New("revoking a lease needs its id")
 	}
@@ -70,9 +71,9 @@ type LeaseKeepAliveRequest struct {
 	ID int64 `json:"ID,string"`
 }
 
-func (LeaseKeepAliveRequest) endpoint() string { return "/lease/keepalive" }
+func (*LeaseKeepAliveRequest) endpoint() string { return "/lease/keepalive" }
 
-func (r LeaseKeepAliveRequest) check() error {
+func (r *LeaseKeepAliveRequest) check() error {
 	if r.ID <= 0 {
 		return errors.New("renewing a lease needs its id")
 	}
@@ -95,9 +96,9 @@ type LeaseTimeToLiveRequest struct {
 	Keys bool  `json:"keys,omitempty"`
 }
 
-func (LeaseTimeToLiveRequest) endpoint() string { return "/lease/timetolive" }
+func (*LeaseTimeToLiveRequest) endpoint() string { return "/lease/timetolive" }
 
-func (r LeaseTimeToLiveRequest) check() error {
+func (r *LeaseTimeToLiveRequest) check() error {
 	if r.ID <= 0 {
 		return errors.New("asking about a lease needs its id")
 	}

@@ -13,9 +13,9 @@ type CompactionRequest struct {
 	Physical bool `json:"physical,omitempty"`
 }
 
-func (CompactionRequest) endpoint() string { return "/kv/compaction" }
+func (*CompactionRequest) endpoint() string { return "/kv/compaction" }
 
-func (r CompactionRequest) check() error {
+func (r *CompactionRequest) check() error {
 	if r.Revision <= 0 {
 		return errors.New("a compaction needs a revision")
 	}

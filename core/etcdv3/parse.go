@@ -21,32 +21,32 @@ const MaxResponseBytes = 4 << 20
 // ParseRange reads the answer to a [RangeRequest].
 func (g Gateway) ParseRange(status int, body []byte) (*RangeResponse, error) {
 	var r RangeResponse
-	return &r, g.parse(RangeRequest{}.endpoint(), status, body, &r, &r.Header)
+	return &r, g.parse((&RangeRequest{}).endpoint(), status, body, &r, &r.Header)
 }
 
 // ParsePut reads the answer to a [PutRequest].
 func (g Gateway) ParsePut(status int, body []byte) (*PutResponse, error) {
 	var r PutResponse
-	return &r, g.parse(PutRequest{}.endpoint(), status, body, &r, &r.Header)
+	return &r, g.parse((&PutRequest{}).endpoint(), status, body, &r, &r.Header)
 }
 
 // ParseDeleteRange reads the answer to a [DeleteRangeRequest].
 func (g Gateway) ParseDeleteRange(status int, body []byte) (*DeleteRangeResponse, error) {
 	var r DeleteRangeResponse
-	return &r, g.parse(DeleteRangeRequest{}.endpoint(), status, body, &r, &r.Header)
+	return &r, g.parse((&DeleteRangeRequest{}).endpoint(), status, body, &r, &r.Header)
 }
 
 // ParseTxn reads the answer to a [TxnRequest]. A transaction whose compares failed is not
 // an error: its Succeeded is false.
 func (g Gateway) ParseTxn(status int, body []byte) (*TxnResponse, error) {
 	var r TxnResponse
-	return &r, g.parse(TxnRequest{}.endpoint(), status, body, &r, &r.Header)
+	return &r, g.parse((&TxnRequest{}).endpoint(), status, body, &r, &r.Header)
 }
 
 // ParseLeaseGrant reads the answer to a [LeaseGrantRequest].
 func (g Gateway) ParseLeaseGrant(status int, body []byte) (*LeaseGrantResponse, error) {
 	var r LeaseGrantResponse
-	path := LeaseGrantRequest{}.endpoint()
+	path := (&LeaseGrantRequest{}).endpoint()
 	if err := g.parse(path, status, body, &r, &r.Header); err != nil {
 		return &r, err
 	}
@@ -59,13 +59,13 @@ func (g Gateway) ParseLeaseGrant(status int, body []byte) (*LeaseGrantResponse, 
 // ParseLeaseRevoke reads the answer to a [LeaseRevokeRequest].
 func (g Gateway) ParseLeaseRevoke(status int, body []byte) (*LeaseRevokeResponse, error) {
 	var r LeaseRevokeResponse
-	return &r, g.parse(LeaseRevokeRequest{}.endpoint(), status, body, &r, &r.Header)
+	return &r, g.parse((&LeaseRevokeRequest{}).endpoint(), status, body, &r, &r.Header)
 }
 
 // ParseLeaseKeepAlive reads the answer to a [LeaseKeepAliveRequest]: the one message of the
 // stream, {"result": {...}}, or {"error": {...}}. A lease that is gone is [ErrLeaseNotFound].
 func (g Gateway) ParseLeaseKeepAlive(status int, body []byte) (*LeaseKeepAliveResponse, error) {
-	path := LeaseKeepAliveRequest{}.endpoint()
+	path := (&LeaseKeepAliveRequest{}).endpoint()
 	var wrapper keepAliveMessage
 	if err := g.parse(path, status, body, &wrapper, nil); err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (g Gateway) ParseLeaseKeepAlive(status int, body []byte) (*LeaseKeepAliveRe
 // is [ErrLeaseNotFound]. A live lease with under a second left has TTL 0.
 func (g Gateway) ParseLeaseTimeToLive(status int, body []byte) (*LeaseTimeToLiveResponse, error) {
 	var r LeaseTimeToLiveResponse
-	path := LeaseTimeToLiveRequest{}.endpoint()
+	path := (&LeaseTimeToLiveRequest{}).endpoint()
 	if err := g.parse(path, status, body, &r, &r.Header); err != nil {
 		return &r, err
 	}
@@ -100,7 +100,7 @@ func (g Gateway) ParseLeaseTimeToLive(status int, body []byte) (*LeaseTimeToLive
 // ParseAuthenticate reads the answer to an [AuthenticateRequest].
 func (g Gateway) ParseAuthenticate(status int, body []byte) (*AuthenticateResponse, error) {
 	var r AuthenticateResponse
-	path := AuthenticateRequest{}.endpoint()
+	path := (&AuthenticateRequest{}).endpoint()
 	// A 200 answer carries a token: no error message quotes it.
 	withheld := func([]byte) string { return "(body withheld: it may hold a token)" }
 	if err := g.decode(path, status, body, &r, &r.Header, withheld); err != nil {
@@ -115,7 +115,7 @@ func (g Gateway) ParseAuthenticate(status int, body []byte) (*AuthenticateRespon
 // ParseCompaction reads the answer to a [CompactionRequest].
 func (g Gateway) ParseCompaction(status int, body []byte) (*CompactionResponse, error) {
 	var r CompactionResponse
-	return &r, g.parse(CompactionRequest{}.endpoint(), status, body, &r, &r.Header)
+	return &r, g.parse((&CompactionRequest{}).endpoint(), status, body, &r, &r.Header)
 }
 
 // parse decodes a 200 answer into v, and anything else into an *Error. header, when not nil,

@@ -146,9 +146,9 @@ type TxnRequest struct {
 	Failure []TxnOp   `json:"failure,omitempty"`
 }
 
-func (TxnRequest) endpoint() string { return "/kv/txn" }
+func (*TxnRequest) endpoint() string { return "/kv/txn" }
 
-func (r TxnRequest) check() error {
+func (r *TxnRequest) check() error {
 	if len(r.Success) > MaxTxnOps || len(r.Failure) > MaxTxnOps || len(r.Compare) > MaxTxnOps {
 		return fmt.Errorf("a transaction has at most %d compares and %d operations per branch (etcd's default --max-txn-ops)", MaxTxnOps, MaxTxnOps)
 	}

@@ -14,6 +14,7 @@ import (
 
 // JSONWebKey is a public key from a JWK (RFC 7517 §4) with the members Exeunt reads.
 type JSONWebKey struct {
+	_ [0]func() // not comparable: no equality function in the module (core/nocompare.go)
 	// Key is *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
 	Key any
 	// KeyID is "kid", Algorithm "alg" and Use "use"; each "" when absent.
@@ -30,15 +31,16 @@ type JSONWebKeySet struct {
 // say, and a certificate chain is not checked (trust in a provider's keys comes from
 // fetching its jwks_uri, not from X.509).
 type jwkMembers struct {
-	Kty string  `json:"kty"`
-	Kid string  `json:"kid"`
-	Alg string  `json:"alg"`
-	Use string  `json:"use"`
-	Crv string  `json:"crv"`
-	N   *string `json:"n"`
-	E   *string `json:"e"`
-	X   *string `json:"x"`
-	Y   *string `json:"y"`
+	_   [0]func() // not comparable: no equality function in the module (core/nocompare.go)
+	Kty string    `json:"kty"`
+	Kid string    `json:"kid"`
+	Alg string    `json:"alg"`
+	Use string    `json:"use"`
+	Crv string    `json:"crv"`
+	N   *string   `json:"n"`
+	E   *string   `json:"e"`
+	X   *string   `json:"x"`
+	Y   *string   `json:"y"`
 }
 
 // ParseJWK reads one public JWK: "kty" "RSA" (n, e), "EC" on P-256, P-384 or P-521 (x, y,

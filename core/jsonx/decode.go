@@ -48,6 +48,7 @@ type Decoder struct {
 // Value says what it is ("string", "number", "number 1.5", "bool", "array", "object"),
 // Type what was wanted, Field the member names from the top, joined by dots.
 type TypeError struct {
+	_     [0]func() // not comparable: no equality function in the module (core/nocompare.go)
 	Value string
 	Type  string
 	Field string

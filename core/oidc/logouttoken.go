@@ -72,6 +72,7 @@ type LogoutTokenVerifier struct {
 
 // LogoutToken is a validated logout token: which provider session or user to end.
 type LogoutToken struct {
+	_        [0]func() // not comparable: no equality function in the module (core/nocompare.go)
 	Issuer   string    // iss
 	Subject  string    // sub; may be empty when SID is not
 	SID      string    // sid; may be empty when Subject is not
