@@ -35,7 +35,10 @@ func (f *fleet) mintSession(tb testing.TB, r *replica, client *http.Client) (coo
 	if err != nil {
 		tb.Fatal(err)
 	}
-	now := time.Now()
+	r.mu.Lock()
+	servedAt := r.servedAt
+	r.mu.Unlock()
+	now := afterSecond(servedAt)
 	payload, _ := json.Marshal(map[string]any{"sid": oidc.RandomID(24), "sub": "bench", "idp": "oidc", "iss": f.peer.Issuer,
 		"auth_time": now.Unix(), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "seen": now.Unix(), "clients": []string{"app1"}})
 	cookie, err = sealer.Seal("session", payload, now, now.Add(time.Hour))
@@ -46,6 +49,18 @@ func (f *fleet) mintSession(tb testing.TB, r *replica, client *http.Client) (coo
 		tb.Fatalf("a minted session at replica %s: %d", r.name, st)
 	}
 	return cookie, f.app1.last().Get("x-exeunt-assertion")
+}
+
+// afterSecond waits, if need be, until the Unix second after sec, and returns the time
+// then: a session minted in or before the second a local store began is refused as one
+// of an earlier process (core/store_local_since.go).
+func afterSecond(sec int64) time.Time {
+	now := time.Now()
+	if now.Unix() <= sec {
+		time.Sleep(time.Until(time.Unix(sec+1, 0)))
+		now = time.Now()
+	}
+	return now
 }
 
 // directStatus sends GET path to the replica's listener itself (no proxy in between) with

@@ -27,6 +27,7 @@ type logoutBench struct {
 	n         int
 	delivered atomic.Int64
 	sealer    *oidc.Sealer
+	started   int64 // the Unix second the host was ready in (afterSecond)
 }
 
 func newLogoutBench(b *testing.B, n int) *logoutBench { return newLogoutBenchOpts(b, n, nil) }
@@ -53,6 +54,7 @@ func newLogoutBenchOpts(b *testing.B, n int, opt func(*hostsim.Options)) *logout
 			}
 		}})
 	lb.sealer, _ = oidc.NewSealer([]oidc.SealingKey{lb.e.sealing})
+	lb.started = time.Now().Unix() // the host's VMs started in this second or before
 	return lb
 }
 
@@ -62,7 +64,7 @@ func newLogoutBenchOpts(b *testing.B, n int, opt func(*hostsim.Options)) *logout
 // signed by the VM the logout request will meet (as when the browser's connection
 // stays on one Envoy worker), else by the other one. vm is the VM the logout will meet.
 func (lb *logoutBench) session(b *testing.B, sameVM bool) (cookie, hint string, vm int) {
-	now := time.Now()
+	now := afterSecond(lb.started) // the local store refuses sessions of its first second
 	sid := oidc.RandomID(24)
 	clients := make([]string, lb.n)
 	for i := range clients {

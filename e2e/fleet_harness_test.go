@@ -78,6 +78,11 @@ type replica struct {
 	cmd    *exec.Cmd
 	done   chan struct{}
 	log    *syncbuf.Buffer
+	// servedAt is the Unix second in which the replica last began serving: its VMs
+	// started in it or before. On the local store a session created in or before the
+	// second its store began is refused (core/store_local_since.go), so a test that mints
+	// a session waits for the second after (mintedAfterStart).
+	servedAt int64
 }
 
 var (
@@ -340,7 +345,7 @@ func (r *replica) start(t testing.TB, bin string) {
 			t.Fatalf("replica %s stopped before serving:\n%s", r.name, r.log.String())
 		}
 		r.mu.Lock()
-		r.addr, r.cmd, r.done = a, cmd, done
+		r.addr, r.cmd, r.done, r.servedAt = a, cmd, done, time.Now().Unix()
 		r.mu.Unlock()
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
