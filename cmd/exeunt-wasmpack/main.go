@@ -88,6 +88,9 @@ func pack(mod []byte) ([]byte, stats, error) {
 	if find(12) != nil {
 		return nil, st, errors.New("the module has a data count section, which Go's linker does not write: not a module this tool knows")
 	}
+	if find(8) != nil {
+		return nil, st, errors.New("the module has a start function, which Go's linker does not write: it would run before the loop that writes findfunctab")
+	}
 
 	// The data segments, and the memory image they make.
 	r := reader{b: data.payload}

@@ -170,6 +170,31 @@ func TestPackRefusesSegmentsOverlappingTheTable(t *testing.T) {
 	}
 }
 
+// TestPackRefusesAStartFunction: a start function runs at instantiation, before any
+// export, so before the loop that writes the table; Go's linker writes none.
+func TestPackRefusesAStartFunction(t *testing.T) {
+	orig := goModule(t)
+	var out []byte
+	out = append(out, orig[:8]...)
+	r := reader{b: orig, i: 8}
+	for r.i < len(orig) {
+		start := r.i
+		id := r.byte()
+		n := int(r.u32())
+		r.i += n
+		out = append(out, orig[start:r.i]...)
+		if id == 7 { // after the export section, where a start section goes
+			out = append(out, 8, 1, 0)
+		}
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if _, _, err := pack(out); err == nil {
+		t.Error("a module with a start function was packed")
+	}
+}
+
 // withDataSegments is mod with its data section's segments as change returns them.
 func withDataSegments(t *testing.T, mod []byte, change func([]segment) []segment) []byte {
 	var segs []segment
