@@ -22,6 +22,9 @@ import (
 // next one (startSession), so that it is kept. One case stays open: an Envoy that started,
 // signed a session in and out and restarted all within one second, whose session was
 // stamped with the next second, which the restarted store does not cover.
+// Nor does it cover an Envoy hot restart: the old process serves on during its drain, with
+// its own shared data, and a session it makes and signs out after the new process began
+// is newer than the new store's instant (RATIONALE.md).
 
 // localStoreSinceKey holds when this Envoy's local store began, Unix seconds in decimal.
 const localStoreSinceKey = "exeunt/local-store-since"
