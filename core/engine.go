@@ -112,7 +112,7 @@ func (e *Engine) OnTick(now time.Time) []*Call {
 		return nil
 	}
 	e.now = now
-	if e.ports.since != nil { // another VM of this Envoy may have started earlier
+	if e.ports.since != nil { // another VM starting with this one may have written the instant that stands
 		if since, ok := e.ports.since(now); ok {
 			e.storeSince = since
 		}

@@ -33,6 +33,13 @@ func recordOf(s *session) sessionRecord {
 	return sessionRecord{SID: s.SID, Sub: s.Sub, IdP: s.IdP, Iss: s.Iss, PSID: s.PSID, Clients: s.Clients, Expires: s.Expires}
 }
 
+// errRecordGone: a session's index record is not there to add a client to. The index
+// writes it before the session starts and keeps it until the session expires, so it went
+// with a sign-out (revocations.end drops it after queueing the notices of the clients it
+// named): a record written again would name a client that sign-out never notifies, so the
+// visit is refused instead (recordVisit).
+var errRecordGone = errors.New("the session's index record is gone: the session was signed out")
+
 // withClients is clients with the ones of also it lacks added at the end, in a new slice
 // when anything is added (clients may be shared with a cache). Two first visits to
 // different clients sent with the same cookie each write a record of that cookie's

@@ -152,16 +152,16 @@ func (s *etcdSessions) update(rec sessionRecord, now time.Time, then func(error)
 		}
 		// A compare-and-swap on the record as read, keeping the clients it holds
 		// (withClients): another replica may have just written a first visit sent with the
-		// same cookie. cur is the record as it stands, nil when absent.
+		// same cookie. cur is the record as it stands, nil when absent: gone with a sign-out, errRecordGone.
 		var write func(cur *etcdv3.KeyValue, tries int) Decision
 		write = func(cur *etcdv3.KeyValue, tries int) Decision {
-			merged, modRevision := rec, int64(0)
-			if cur != nil {
-				modRevision = cur.ModRevision
-				var was sessionRecord
-				if _, content, ok := readUntilValue(cur.Value); ok && jsonx.Unmarshal(content, &was) == nil {
-					merged.Clients = withClients(rec.Clients, was.Clients)
-				}
+			if cur == nil {
+				return done(errRecordGone)
+			}
+			merged, modRevision := rec, cur.ModRevision
+			var was sessionRecord
+			if _, content, ok := readUntilValue(cur.Value); ok && jsonx.Unmarshal(content, &was) == nil {
+				merged.Clients = withClients(rec.Clients, was.Clients)
 			}
 			put, err := s.recordPut(merged, lease)
 			if err != nil {

@@ -208,7 +208,11 @@ func (l *localSessions) index(rec sessionRecord, now time.Time, then func(error)
 func (l *localSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	// By compare-and-swap, keeping the clients the record holds (withClients): another
 	// VM may have just written a first visit sent with the same cookie.
+	gone := false
 	err := sessionRecords.update(l.store, rec.SID, now, func(old string, found bool) mapUpdate {
+		if gone = !found; gone {
+			return mapUpdate{keep: true} // ended (errRecordGone)
+		}
 		merged := rec
 		var was sessionRecord
 		if found && jsonx.Unmarshal([]byte(old), &was) == nil {
@@ -217,6 +221,9 @@ func (l *localSessions) update(rec sessionRecord, now time.Time, then func(error
 		raw, _ := jsonx.Marshal(&merged)
 		return mapUpdate{value: string(raw), until: time.Unix(rec.Expires, 0)}
 	})
+	if err == nil && gone {
+		err = errRecordGone
+	}
 	if err != nil {
 		return then(fmt.Errorf("cannot update sid=%s: %w", rec.SID, err))
 	}

@@ -58,17 +58,44 @@ func TestLocalStoreRefusesSessionsOlderThanItself(t *testing.T) {
 	}
 }
 
-// VMs starting together each write their start (shared data has no create-if-absent):
-// the store keeps the earliest, which every VM then reads, and a later VM or tick keeps it.
-func TestLocalStoreSinceIsTheEarliestStart(t *testing.T) {
+// The store keeps the instant first recorded: a later VM or tick keeps it, also one whose
+// clock reads earlier. A clock stepped back (NTP correcting a clock that ran ahead) moved
+// it back to the stepped clock's now, on the next tick of any VM, and the previous
+// process's sessions made after that now were served again, signed out or not.
+func TestLocalStoreSinceNeverMovesBack(t *testing.T) {
 	store := NewMemoryStore()
 	t0 := time.Unix(1_800_000_000, 0)
 	for _, c := range []struct {
 		at   time.Time
 		want int64
-	}{{t0.Add(time.Second), t0.Unix() + 1}, {t0, t0.Unix()}, {t0.Add(time.Hour), t0.Unix()}} {
+	}{{t0, t0.Unix()}, {t0.Add(time.Hour), t0.Unix()}, {t0.Add(-10 * time.Minute), t0.Unix()}} {
 		if got, ok := localStoreSince(store, c.at); !ok || got != c.want {
 			t.Fatalf("at %v: since %d (%v), want %d", c.at.Unix(), got, ok, c.want)
 		}
+	}
+}
+
+// A session of the previous Envoy process, signed out there, is refused after a restart
+// even once this process's clock has been stepped back to before the session was made
+// (its engines re-read the store's instant on every tick).
+func TestLocalStoreRefusesOldSessionsAfterAClockStepBack(t *testing.T) {
+	if deferStorePorts || etcdFlows.url != "" {
+		t.Skip("the local backend's own behaviour")
+	}
+	s := newSignoutEnv(t, nil)
+	s.now = time.Unix(s.now.Unix(), 0)
+	s.e.Start(s.now.Add(-time.Hour))
+	s.signedIn()
+	cfg := s.e.cfg
+	old := s.jar["__Host-exeunt"]
+
+	// Envoy restarts ten minutes later; then NTP steps its clock back by a quarter hour.
+	restarted := mustEngine(t, cfg)
+	restarted.Start(s.now.Add(10 * time.Minute))
+	restarted.OnTick(s.now.Add(-5 * time.Minute))
+	s.e = restarted
+	s.jar["__Host-exeunt"] = old
+	if s.signedInStill() {
+		t.Fatal("after a restart and a clock step back, a session of the previous process is served again")
 	}
 }

@@ -169,6 +169,7 @@ type claims interface {
 //     request it holds then reaches the new client, which a provider-initiated sign-out
 //     found anywhere from that moment must notify. On a failure the caller refuses that
 //     request (recordVisit): the error says what failed, the caller what follows.
+//     A record that is gone (a sign-out dropped it) is not written again: errRecordGone.
 //   - find returns the live records linked from (iss, psid) or, when psid is empty,
 //     (iss, sub), that match them (and sub too when given). It may miss a session
 //     indexed a moment ago elsewhere in a fleet (the backend's bound), never return a

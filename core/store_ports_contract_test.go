@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
@@ -377,6 +378,22 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		}))
 		if got := find("https://idp", "", "u", now); !slices.Equal(got, []string{"e2:0"}) {
 			t.Fatalf("after forget: %v", got)
+		}
+		// A first visit whose update comes after the record went (a sign-out dropped it
+		// with the notices of the clients it named) is refused, and writes no record that
+		// names a client no sign-out will tell.
+		late := r1
+		late.Clients = []string{"app1", "app4"}
+		ran = false
+		settle(t, &ran, b.sessions.update(late, now, func(err error) Decision {
+			ran = true
+			if !errors.Is(err, errRecordGone) {
+				t.Fatalf("an update of a record that is gone: %v, want errRecordGone", err)
+			}
+			return done()
+		}))
+		if got := find("https://idp", "", "u", now); !slices.Equal(got, []string{"e2:0"}) {
+			t.Fatalf("an update after forget wrote the record again: %v", got)
 		}
 		if got := find("https://idp", "", "u", now.Add(2*time.Hour)); got != nil {
 			t.Fatalf("records outlived their session: %v", got)

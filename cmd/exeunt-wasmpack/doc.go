@@ -16,7 +16,8 @@
 // new one comes last).
 //
 // Anything it does not recognise (no pclntab header, a table that is not the pattern, a
-// data segment that is not active, an _initialize that is not a function of no arguments)
-// is an error naming what was found: the build fails rather than ship a module it did not
-// check. RATIONALE.md, "Why the module's findfunctab is written by a loop (issue 15)".
+// data segment that is not active, data segments whose remainder and the loop would not
+// write the original's memory byte for byte, a start function, an _initialize that is not
+// a function of no arguments) is an error naming what was found: the build fails rather
+// than ship a module it did not check. RATIONALE.md, "Why the module's findfunctab is written by a loop (issue 15)".
 package main

@@ -88,6 +88,9 @@ func pack(mod []byte) ([]byte, stats, error) {
 	if find(12) != nil {
 		return nil, st, errors.New("the module has a data count section, which Go's linker does not write: not a module this tool knows")
 	}
+	if find(8) != nil {
+		return nil, st, errors.New("the module has a start function, which Go's linker does not write: it would run before the loop that writes findfunctab")
+	}
 
 	// The data segments, and the memory image they make.
 	r := reader{b: data.payload}
@@ -173,6 +176,9 @@ func pack(mod []byte) ([]byte, stats, error) {
 	if covered := nb * pcBucketSize; covered+pcBucketSize < maxpc-minpc || covered > maxpc-minpc+pcBucketSize {
 		return nil, st, fmt.Errorf("findfunctab's %d buckets do not cover the PCs %#x to %#x", nb, minpc, maxpc)
 	}
+	if nb == 0 {
+		return nil, st, fmt.Errorf("findfunctab at %#x has no bucket", table)
+	}
 	tableEnd := table + nb*bucketBytes
 	if tableEnd > uint64(len(mem)) || tableEnd > 1<<31 {
 		return nil, st, fmt.Errorf("findfunctab at %#x of %d buckets runs past the data", table, nb)
@@ -194,6 +200,20 @@ func pack(mod []byte) ([]byte, stats, error) {
 			continue
 		}
 		kept = append(kept, s)
+	}
+	// The memory the packed module gives Go's code, built as it will be: the kept segments
+	// in their order, then the loop below (bucket b's index at table+20b, for b = 0 and on
+	// while b+1 < nb). It must be the original's byte for byte: a kept segment reaching
+	// into the table whose bytes a dropped one overwrote there would otherwise stay.
+	img := make([]byte, len(mem))
+	for _, s := range kept {
+		copy(img[s.offset:], s.data)
+	}
+	for b := uint64(0); b < nb; b++ {
+		binary.LittleEndian.PutUint32(img[table+b*bucketBytes:], uint32(b>>4))
+	}
+	if !bytes.Equal(img, mem) {
+		return nil, st, errors.New("the data segments left and the loop would not write the memory the module's segments write (segments overlap the table): not a module this tool knows")
 	}
 	var nd []byte
 	nd = appendU32(nd, uint32(len(kept)))

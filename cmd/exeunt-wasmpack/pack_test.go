@@ -143,3 +143,89 @@ func walkData(t *testing.T, mod []byte, f func(off int, data []byte, at int)) {
 	}
 	t.Fatal("no data section")
 }
+
+// TestPackRefusesSegmentsOverlappingTheTable: a segment that starts before the table and
+// reaches into it is kept; should a dropped segment have overwritten its bytes in the
+// table, the packed module would keep them. The image is the pattern (so the byte check
+// alone passes), but the module's memory after the loop would not be: refused.
+func TestPackRefusesSegmentsOverlappingTheTable(t *testing.T) {
+	orig := goModule(t)
+	_, st, err := pack(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memoryImage(t, orig)
+	zero := st.table + 20*bucketBytes + 4 // a byte of bucket 20's zeros
+	bad := withDataSegments(t, orig, func(segs []segment) []segment {
+		reach := append([]byte{}, mem[st.table-1:zero+1]...)
+		reach[len(reach)-1] = 0xaa // overwritten below: the image still has its zero
+		segs = append([]segment{{uint32(st.table - 1), reach}}, segs...)
+		return append(segs, segment{uint32(zero), []byte{0}})
+	})
+	if img := memoryImage(t, bad); !bytes.Equal(img, mem) {
+		t.Fatal("the test's module does not write the original's memory")
+	}
+	if _, _, err := pack(bad); err == nil {
+		t.Error("a module whose kept segment writes into the table's zeros was packed")
+	}
+}
+
+// TestPackRefusesAStartFunction: a start function runs at instantiation, before any
+// export, so before the loop that writes the table; Go's linker writes none.
+func TestPackRefusesAStartFunction(t *testing.T) {
+	orig := goModule(t)
+	var out []byte
+	out = append(out, orig[:8]...)
+	r := reader{b: orig, i: 8}
+	for r.i < len(orig) {
+		start := r.i
+		id := r.byte()
+		n := int(r.u32())
+		r.i += n
+		out = append(out, orig[start:r.i]...)
+		if id == 7 { // after the export section, where a start section goes
+			out = append(out, 8, 1, 0)
+		}
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if _, _, err := pack(out); err == nil {
+		t.Error("a module with a start function was packed")
+	}
+}
+
+// withDataSegments is mod with its data section's segments as change returns them.
+func withDataSegments(t *testing.T, mod []byte, change func([]segment) []segment) []byte {
+	var segs []segment
+	walkData(t, mod, func(off int, data []byte, _ int) { segs = append(segs, segment{uint32(off), data}) })
+	segs = change(segs)
+	var payload []byte
+	payload = appendU32(payload, uint32(len(segs)))
+	for _, s := range segs {
+		payload = append(payload, 0, 0x41)
+		payload = appendS32(payload, int32(s.offset))
+		payload = append(payload, 0x0b)
+		payload = appendU32(payload, uint32(len(s.data)))
+		payload = append(payload, s.data...)
+	}
+	out := append([]byte{}, mod[:8]...)
+	r := reader{b: mod, i: 8}
+	for r.i < len(mod) {
+		start := r.i
+		id := r.byte()
+		n := int(r.u32())
+		r.i += n
+		if id == 11 {
+			out = append(out, 11)
+			out = appendU32(out, uint32(len(payload)))
+			out = append(out, payload...)
+			continue
+		}
+		out = append(out, mod[start:r.i]...)
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return out
+}
