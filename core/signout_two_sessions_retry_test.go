@@ -6,12 +6,10 @@ import (
 	"testing"
 )
 
-// A sign-out of two sessions whose second revocation failed ended the first (revoked,
-// its back-channel notices queued) but showed no page with its front-channel iframes:
-// the page said "still signed in" (the second lives). The retry ends the second, alone
-// (the first's cookie no longer opens); its signed-out page must still carry the
-// first's iframes, or an app told only by front-channel keeps the first session.
-func TestTheRetryOfASignOutOfTwoShowsTheFirstsIframes(t *testing.T) {
+// halfSignedOutOfTwo is the two sessions' browser after a sign-out of both whose planted
+// session's revocation failed: the victim's session has ended, the planted one lives.
+func halfSignedOutOfTwo(t *testing.T) *twoSessionsEnv {
+	t.Helper()
 	s := newTwoSessionsEnv(t)
 	prompt := s.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {s.victimHint}}), s.both(), nil)
 	working := s.e.ports.revocations
@@ -20,6 +18,16 @@ func TestTheRetryOfASignOutOfTwoShowsTheFirstsIframes(t *testing.T) {
 		t.Fatalf("setup: the planted session's revocation fails: want 503, got %+v", d.Response)
 	}
 	s.e.ports.revocations = working
+	return s
+}
+
+// A sign-out of two sessions whose second revocation failed ended the first (revoked,
+// its back-channel notices queued) but showed no page with its front-channel iframes:
+// the page said "still signed in" (the second lives). The retry ends the second, alone
+// (the first's cookie no longer opens); its signed-out page must still carry the
+// first's iframes, or an app told only by front-channel keeps the first session.
+func TestTheRetryOfASignOutOfTwoShowsTheFirstsIframes(t *testing.T) {
+	s := halfSignedOutOfTwo(t)
 	if s.opens(s.name+"="+s.own) || !s.opens(s.name+"="+s.planted) {
 		t.Fatal("setup: the victim's session ended, the planted one lives")
 	}
@@ -48,14 +56,7 @@ func TestTheRetryOfASignOutOfTwoShowsTheFirstsIframes(t *testing.T) {
 // to end the planter's session there, not the user's (the sign-out of several asks
 // with client_id only for that reason).
 func TestTheRetryOfASignOutOfTwoSendsNoIDToken(t *testing.T) {
-	s := newTwoSessionsEnv(t)
-	prompt := s.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {s.victimHint}}), s.both(), nil)
-	working := s.e.ports.revocations
-	s.e.ports.revocations = oneFailingRevocation{working, s.plantedSID, false}
-	if d := s.confirm(prompt, s.both()); d.Response == nil || d.Response.Status != 503 {
-		t.Fatalf("setup: the planted session's revocation fails: want 503, got %+v", d.Response)
-	}
-	s.e.ports.revocations = working
+	s := halfSignedOutOfTwo(t)
 	retry := s.sendWith("GET", "https://exeunt.test/connect/endsession", s.both(), nil)
 	to := location(t, s.confirm(retry, s.both()))
 	q := mustQuery(t, to)
