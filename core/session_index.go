@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +28,10 @@ type sessionRecord struct {
 	PSID    string   `json:"psid,omitempty"`
 	Clients []string `json:"clients,omitempty"`
 	Expires int64    `json:"exp"`
+
+	// version is the store's version of the record as sessionIndex.find read it (0: not
+	// read from the store), which revocations.end is made conditional on (endRecorded).
+	version int64
 }
 
 func recordOf(s *session) sessionRecord {
@@ -35,9 +40,9 @@ func recordOf(s *session) sessionRecord {
 
 // errRecordGone: a session's index record is not there to add a client to. The index
 // writes it before the session starts and keeps it until the session expires, so it went
-// with a sign-out (revocations.end drops it after queueing the notices of the clients it
-// named): a record written again would name a client that sign-out never notifies, so the
-// visit is refused instead (recordVisit).
+// with a sign-out (revocations.end drops it, in the step that queues the notices of the
+// clients it named: endRecorded): a record written again would name a client that sign-out
+// never notifies, so the visit is refused instead (recordVisit).
 var errRecordGone = errors.New("the session's index record is gone: the session was signed out")
 
 // withClients is clients with the ones of also it lacks added at the end, in a new slice
@@ -60,20 +65,28 @@ func withClients(clients, also []string) []string {
 }
 
 // withRecordedClients adds to s.Clients the clients its index record names and its
-// cookie lacks (a first visit racing another one: withClients), then goes on with next.
+// cookie lacks (a first visit racing another one: withClients), then goes on with next,
+// which gets the record's version (0 when there was none), for the end (endRecorded).
 // When the index cannot be read, the sign-out goes on with the cookie's clients (the
-// store's failure is logged): refusing the sign-out would keep the session alive.
-func (e *Engine) withRecordedClients(s *session, now time.Time, next func() Decision) Decision {
+// store's failure is logged): refusing the sign-out would keep the session alive. Its end
+// is then not conditional on the record (anyRecord): its version is not known, and an
+// end whose answer is lost must still end the session when the store applies it late
+// (the "not confirmed" page, docs/fleet.md); a client the record alone names is not
+// told then, raced or not.
+func (e *Engine) withRecordedClients(s *session, now time.Time, next func(version int64) Decision) Decision {
 	return e.ports.sessions.find(s.Iss, s.PSID, s.Sub, now, func(recs []sessionRecord, err error) Decision {
+		var version int64
 		if err != nil {
 			e.logf("exeunt: sign-out: the session index cannot be read (%v); notifying the clients the cookie of sid=%s names", err, s.SID)
+			version = anyRecord
 		}
 		for _, r := range recs {
 			if r.SID == s.SID {
 				s.Clients = withClients(s.Clients, r.Clients)
+				version = r.version
 			}
 		}
-		return next()
+		return next(version)
 	})
 }
 
@@ -126,28 +139,71 @@ func revocationEnd(expires int64, now time.Time) time.Time {
 // revokeSession ends an edge session everywhere that notifies nobody: the revocations
 // (checked on every request, by every VM) and the index. then(nil) once durable.
 func (e *Engine) revokeSession(sid string, expires int64, now time.Time, then func(error) Decision) Decision {
-	return e.ports.revocations.end(sid, revocationEnd(expires, now), deliveryJob{}, now, func(_ ended, err error) Decision { return then(err) })
+	return e.ports.revocations.end(sid, anyRecord, revocationEnd(expires, now), deliveryJob{}, now, func(_ ended, err error) Decision { return then(err) })
 }
 
 // endSessions is the one "end sessions" step of every sign-out trigger: for each record
 // in turn it ends the session in one durable, atomic and idempotent step of the store
-// (revocations.end: the revocation, the index record dropped, and its back-channel
-// notifications queued), counts and logs it, and calls each. It stops at the first that
-// fails, calling done with that record (errors.Is(err, errOutcomeUnknown) when the store
-// may still apply it); done(nil, nil) when all ended. A session found revoked already is
-// ended: whoever revoked it queued its notices, so none are queued again.
+// (endRecorded: the revocation, the index record dropped, and its back-channel
+// notifications queued), counts and logs it, and calls each with the record as ended
+// (its clients are those notified). It stops at the first that fails, calling done with
+// that record (errors.Is(err, errOutcomeUnknown) when the store may still apply it);
+// done(nil, nil) when all ended. A session found revoked already is ended: whoever
+// revoked it queued its notices, so none are queued again.
 func (e *Engine) endSessions(recs []sessionRecord, trigger string, now time.Time, each func(sessionRecord), done func(failed *sessionRecord, err error) Decision) Decision {
 	if len(recs) == 0 {
 		return done(nil, nil)
 	}
-	rec := recs[0]
+	return e.endRecorded(recs[0], trigger, now, 0, func(rec sessionRecord, err error) Decision {
+		if err != nil {
+			return done(&rec, err)
+		}
+		if each != nil {
+			each(rec)
+		}
+		return e.endSessions(recs[1:], trigger, now, each, done)
+	})
+}
+
+// endRetries bounds the ends of one session that find its record changed (first visits
+// to new clients landing between the read and the end: a handful at most).
+const endRetries = 8
+
+// endRecorded ends rec's session, notifying rec.Clients, on condition that its index
+// record is still the one read (rec.version): the one place that closes the race between
+// a sign-out and a session's first visit to a new client (recordVisit). Every trigger
+// reads the record (sessions.find), builds the job from its clients, then ends; a first
+// visit's update (a compare-and-swap that refuses with errRecordGone once the record is
+// gone) landing between the two would reach its client while the job, built from the
+// earlier read, leaves it out. So the end compares the record with the version read, in
+// the same atomic step that drops it: when it moved, nothing is written, its clients are
+// merged into rec and the end is tried again (at most endRetries times, then it fails as
+// the store failing: nothing applied, and no page says "signed out"). Each visit's update
+// is thus either before the end's compare (its client is in the job, or the end moves
+// and retries) or after the drop (errRecordGone: the visit is refused).
+//   - etcd: one transaction compares revoked/<sid> absent and session/<sid>'s mod_revision
+//     with the one find returned (0: absent), and on failure reads both; a moved record
+//     costs one more transaction, none on the common path (store_etcd_follow.go).
+//   - local: end drops the record first, by compare-and-swap on the record as read (a
+//     hash of its value), then revokes and queues (store_local.go); the visit's update is
+//     a compare-and-swap of the same shared-data bucket, so it is ordered before the drop
+//     (the end moves) or after it (errRecordGone).
+func (e *Engine) endRecorded(rec sessionRecord, trigger string, now time.Time, tries int, then func(sessionRecord, error) Decision) Decision {
 	job := e.backchannelJob(rec.SID, rec.Sub, rec.Clients, trigger, now)
-	return e.ports.revocations.end(rec.SID, revocationEnd(rec.Expires, now), job, now, func(r ended, err error) Decision {
+	return e.ports.revocations.end(rec.SID, rec.version, revocationEnd(rec.Expires, now), job, now, func(r ended, err error) Decision {
+		if err == nil && r.moved {
+			if tries >= endRetries {
+				return then(rec, fmt.Errorf("the index record of sid=%s changed %d times while the sign-out ended it; nothing was ended", rec.SID, tries+1))
+			}
+			e.log("exeunt: sid=" + rec.SID + ": its index record changed between the sign-out's read and its end (a first visit to a client); ending it again with the record's clients")
+			rec.Clients, rec.version = withClients(rec.Clients, r.record.Clients), r.record.version
+			return e.endRecorded(rec, trigger, now, tries+1, then)
+		}
 		if err != nil {
 			if errors.Is(err, errOutcomeUnknown) {
 				e.metrics.Add(counterLogoutUnconfirmed, 1)
 			}
-			return done(&rec, err)
+			return then(rec, err)
 		}
 		if r.already {
 			// Spelt without fmt: Sprintf's reflection shows in every sign-out's time in a Go
@@ -163,9 +219,6 @@ func (e *Engine) endSessions(recs []sessionRecord, trigger string, now time.Time
 				e.nextDelivery = now
 			}
 		}
-		if each != nil {
-			each(rec)
-		}
-		return e.endSessions(recs[1:], trigger, now, each, done)
+		return then(rec, nil)
 	})
 }

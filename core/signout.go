@@ -18,14 +18,15 @@ import (
 func (e *Engine) signOut(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
 	// Every client the session reached is told, also one whose first visit raced another
 	// and so is missing from this cookie (withRecordedClients).
-	return e.withRecordedClients(s, now, func() Decision {
+	return e.withRecordedClients(s, now, func(version int64) Decision {
 		ctx.Clients = withClients(ctx.Clients, s.Clients)
-		return e.signOutRecorded(v, lang, ctx, s, chunks, trigger, now)
+		return e.signOutRecorded(v, lang, ctx, s, version, chunks, trigger, now)
 	})
 }
 
-// signOutRecorded is signOut once s.Clients holds every client the session reached.
-func (e *Engine) signOutRecorded(v *requestView, lang string, ctx *logoutContext, s *session, chunks int, trigger string, now time.Time) Decision {
+// signOutRecorded is signOut once s.Clients holds every client the session reached, as
+// its index record at version said.
+func (e *Engine) signOutRecorded(v *requestView, lang string, ctx *logoutContext, s *session, version int64, chunks int, trigger string, now time.Time) Decision {
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
 	// Other cookies of sessions ended already (a sign-out of several that failed midway,
@@ -40,7 +41,11 @@ func (e *Engine) signOutRecorded(v *requestView, lang string, ctx *logoutContext
 	if other {
 		asked.IDToken = ""
 	}
-	return e.endSessions([]sessionRecord{recordOf(s)}, trigger, now, nil, func(_ *sessionRecord, err error) Decision {
+	rec := recordOf(s)
+	rec.version = version
+	// The clients notified, with any whose first visit landed after the read (endRecorded).
+	each := func(r sessionRecord) { ctx.Clients = withClients(ctx.Clients, r.Clients) }
+	return e.endSessions([]sessionRecord{rec}, trigger, now, each, func(_ *sessionRecord, err error) Decision {
 		if errors.Is(err, errOutcomeUnknown) {
 			// The store may still apply it (a hung etcd, a partition): neither "signed
 			// out" nor "still signed in" would be known to be true. The cookie is kept: a

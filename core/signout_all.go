@@ -57,38 +57,50 @@ func (e *Engine) promptForAll(lang string, ctx *logoutContext, hintSID string, n
 // opens). The signed-out page carries the front-channel iframes of every session.
 func (e *Engine) signOutAll(v *requestView, lang string, ctx *logoutContext, all []session, chunks int, trigger string, now time.Time) Decision {
 	// Each session's clients as its index record names them too (withRecordedClients).
+	versions := make([]int64, len(all))
 	var recorded func(i int) Decision
 	recorded = func(i int) Decision {
 		if i == len(all) {
-			return e.signOutAllRecorded(v, lang, ctx, all, chunks, trigger, now)
+			return e.signOutAllRecorded(v, lang, ctx, all, versions, chunks, trigger, now)
 		}
-		return e.withRecordedClients(&all[i], now, func() Decision { return recorded(i + 1) })
+		return e.withRecordedClients(&all[i], now, func(version int64) Decision {
+			versions[i] = version
+			return recorded(i + 1)
+		})
 	}
 	return recorded(0)
 }
 
 // signOutAllRecorded is signOutAll once each session's Clients hold every client it
-// reached.
-func (e *Engine) signOutAllRecorded(v *requestView, lang string, ctx *logoutContext, all []session, chunks int, trigger string, now time.Time) Decision {
+// reached, as its index record at versions[i] said.
+func (e *Engine) signOutAllRecorded(v *requestView, lang string, ctx *logoutContext, all []session, versions []int64, chunks int, trigger string, now time.Time) Decision {
 	order := make([]session, 0, len(all))
+	recs := make([]sessionRecord, 0, len(all))
+	add := func(i int) {
+		order = append(order, all[i])
+		rec := recordOf(&all[i])
+		rec.version = versions[i]
+		recs = append(recs, rec)
+	}
 	hinted := indexOfSession(all, ctx.HintSID)
 	if hinted >= 0 {
-		order = append(order, all[hinted])
+		add(hinted)
 	}
 	for i := range all {
 		if i != hinted {
-			order = append(order, all[i])
+			add(i)
 		}
 	}
-	recs := make([]sessionRecord, len(order))
-	for i := range order {
-		recs[i] = recordOf(&order[i])
+	// The clients notified, with any whose first visit landed after the read (endRecorded).
+	each := func(r sessionRecord) {
+		s := &order[indexOfSession(order, r.SID)]
+		s.Clients = withClients(s.Clients, r.Clients)
 	}
 	clear := append(e.clearSessionCookies(max(chunks, 1)), e.clearBrowserState()...)
 	clear = append(clear, e.clearUnconfirmed(v)...)
 	ended, _ := e.endedBeside(v, order, now) // read before these are revoked too
 	e.logf("exeunt: sign-out: ending the %d different valid sessions this browser holds", len(order))
-	return e.endSessions(recs, trigger, now, nil, func(failed *sessionRecord, err error) Decision {
+	return e.endSessions(recs, trigger, now, each, func(failed *sessionRecord, err error) Decision {
 		if err != nil {
 			s := &order[indexOfSession(order, failed.SID)]
 			if errors.Is(err, errOutcomeUnknown) {

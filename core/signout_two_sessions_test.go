@@ -195,12 +195,12 @@ type oneFailingRevocation struct {
 	unknown bool
 }
 
-func (f oneFailingRevocation) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+func (f oneFailingRevocation) end(sid string, seen int64, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
 	if sid != f.sid {
-		return f.revocations.end(sid, until, job, now, then)
+		return f.revocations.end(sid, seen, until, job, now, then)
 	}
 	if f.unknown {
-		return f.revocations.end(sid, until, job, now, func(ended, error) Decision {
+		return f.revocations.end(sid, seen, until, job, now, func(ended, error) Decision {
 			return then(ended{}, errors.Join(errors.New("test"), errOutcomeUnknown))
 		})
 	}

@@ -15,8 +15,8 @@ import (
 
 type lostAnswerRevocations struct{ revocations }
 
-func (l lostAnswerRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
-	return l.revocations.end(sid, until, job, now, func(ended, error) Decision {
+func (l lostAnswerRevocations) end(sid string, seen int64, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+	return l.revocations.end(sid, seen, until, job, now, func(ended, error) Decision {
 		return then(ended{}, fmt.Errorf("test: %w", errOutcomeUnknown))
 	})
 }
@@ -180,13 +180,13 @@ func mustQuery(t *testing.T, raw string) url.Values {
 // refusingRevocations report a known refusal (etcd refused, or could not be reached).
 type pendingRevocations struct{ revocations }
 
-func (pendingRevocations) end(_ string, _ time.Time, _ deliveryJob, _ time.Time, then func(ended, error) Decision) Decision {
+func (pendingRevocations) end(_ string, _ int64, _ time.Time, _ deliveryJob, _ time.Time, then func(ended, error) Decision) Decision {
 	return then(ended{}, fmt.Errorf("test: %w", errOutcomeUnknown))
 }
 
 type refusingRevocations struct{ revocations }
 
-func (refusingRevocations) end(_ string, _ time.Time, _ deliveryJob, _ time.Time, then func(ended, error) Decision) Decision {
+func (refusingRevocations) end(_ string, _ int64, _ time.Time, _ deliveryJob, _ time.Time, then func(ended, error) Decision) Decision {
 	return then(ended{}, fmt.Errorf("test: etcd refused"))
 }
 

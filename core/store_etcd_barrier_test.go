@@ -333,7 +333,7 @@ func TestEtcdBarrierAloneDoesNotWait(t *testing.T) {
 	// end (the sign-out's own step) takes the same barrier.
 	var got error
 	ran := false
-	d = e.drive(a.revocations.end("alone2", t0.Add(time.Hour), deliveryJob{}, t0, func(_ ended, err error) Decision {
+	d = e.drive(a.revocations.end("alone2", anyRecord, t0.Add(time.Hour), deliveryJob{}, t0, func(_ ended, err error) Decision {
 		ran, got = true, err
 		return Continue()
 	}))

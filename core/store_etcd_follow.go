@@ -109,12 +109,15 @@ func (b *etcdBackend) revokedHere(sid string, until, now time.Time, next func(to
 	})
 }
 
-// end is one transaction: if revoked/<sid> does not exist, put it, delete session/<sid>
-// and put delivery/<sid> (the job, on a lease of its own), all at one revision; else do
-// nothing. So a sign-out whose answer was lost is either wholly applied (late, maybe: then
-// its notices are queued too, and any replica's tick delivers them) or not at all, and
-// repeating it never queues twice.
-func (r *etcdRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+// end is one transaction: if revoked/<sid> does not exist and session/<sid> is at the
+// mod_revision seen (0: absent; not compared for anyRecord), put revoked/<sid>, delete
+// session/<sid> and put delivery/<sid> (the job, on a lease of its own), all at one
+// revision; else read both, and do nothing. So a sign-out whose answer was lost is either
+// wholly applied (late, maybe: then its notices are queued too, and any replica's tick
+// delivers them) or not at all, and repeating it never queues twice; and a first visit's
+// update that landed after the record was read makes it do nothing (ended.moved, with the
+// record read in the same transaction: endRecorded tries again with its clients).
+func (r *etcdRevocations) end(sid string, seen int64, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
 	b := r.b
 	revKey, err := b.key("revoked", sid)
 	var recKey, jobKey []byte
@@ -127,7 +130,8 @@ func (r *etcdRevocations) end(sid string, until time.Time, job deliveryJob, now 
 	if err != nil {
 		return then(ended{}, err)
 	}
-	var already bool
+	var already, moved bool
+	var current sessionRecord
 	var rev int64
 	write := func(lease, jobLease int64, done func(error) Decision) Decision {
 		ops := []etcdv3.TxnOp{{Put: &etcdv3.PutRequest{Key: revKey, Value: untilValue(until, nil), Lease: lease}},
@@ -136,12 +140,28 @@ func (r *etcdRevocations) end(sid string, until time.Time, job deliveryJob, now 
 			raw, _ := jsonx.Marshal(&job)
 			ops = append(ops, etcdv3.TxnOp{Put: &etcdv3.PutRequest{Key: jobKey, Value: raw, Lease: jobLease}})
 		}
-		op := etcdv3.TxnRequest{Compare: []etcdv3.Compare{{Key: revKey, Target: etcdv3.TargetCreate, Result: etcdv3.Equal, Number: 0}}, Success: ops}
+		op := etcdv3.TxnRequest{Compare: []etcdv3.Compare{{Key: revKey, Target: etcdv3.TargetCreate, Result: etcdv3.Equal, Number: 0}}, Success: ops,
+			Failure: []etcdv3.TxnOp{{Range: &etcdv3.RangeRequest{Key: revKey, KeysOnly: true}}, {Range: &etcdv3.RangeRequest{Key: recKey}}}}
+		if seen != anyRecord {
+			op.Compare = append(op.Compare, etcdv3.Compare{Key: recKey, Target: etcdv3.TargetMod, Result: etcdv3.Equal, Number: seen})
+		}
 		return b.txn(op, func(resp *etcdv3.TxnResponse, err error) Decision {
 			if err == nil {
 				// Revoked at rev or before (already: a revision at least the one that
 				// revoked it), which is what the barrier waits for.
-				already, rev = !resp.Succeeded, resp.Header.Revision
+				already, moved, rev = !resp.Succeeded, false, resp.Header.Revision
+				if already && !txnRangeFound(resp, 0) {
+					// Not revoked: the record moved. It is read as it stood (absent:
+					// version 0); a value that does not parse names no clients.
+					already, moved, current = false, true, sessionRecord{}
+					if len(resp.Responses) > 1 && resp.Responses[1].Range != nil && len(resp.Responses[1].Range.Kvs) > 0 {
+						kv := resp.Responses[1].Range.Kvs[0]
+						if _, raw, ok := readUntilValue(kv.Value); ok {
+							_ = jsonx.Unmarshal(raw, &current)
+						}
+						current.version = kv.ModRevision
+					}
+				}
 			}
 			return done(err)
 		})
@@ -156,6 +176,9 @@ func (r *etcdRevocations) end(sid string, until time.Time, job deliveryJob, now 
 	}, func(err error) Decision {
 		if err != nil {
 			return then(ended{}, fmt.Errorf("store etcd: cannot end sid=%s: %w", sid, err))
+		}
+		if moved { // nothing written
+			return then(ended{moved: true, record: current}, nil)
 		}
 		// Revoked in etcd (by this call or before): this VM refuses the session at once,
 		// the other VMs of this Envoy too, the other replicas once they have followed past
@@ -339,4 +362,10 @@ func (b *etcdBackend) followFailed(started time.Time, since int64, err error) {
 		b.log(fmt.Sprintf("exeunt: store etcd: still unreachable; the copy of the revocations is older than stale_after (%s): refusing signed-in requests (503) until etcd answers",
 			fmtDuration(b.set.StaleAfter)))
 	}
+}
+
+// txnRangeFound reports whether the i-th response of a transaction's answer is a range
+// that found its key.
+func txnRangeFound(resp *etcdv3.TxnResponse, i int) bool {
+	return len(resp.Responses) > i && resp.Responses[i].Range != nil && len(resp.Responses[i].Range.Kvs) > 0
 }

@@ -249,6 +249,7 @@ func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]se
 							r.Iss != iss || (psid != "" && r.PSID != psid) || (sub != "" && r.Sub != sub) {
 							continue
 						}
+						r.version = kv.ModRevision
 						out = append(out, r)
 					}
 				}

@@ -542,7 +542,7 @@ func TestEtcdWritesAppliedLate(t *testing.T) {
 	end := func(p storePorts) (ended, error) {
 		var got ended
 		err := o.run(func(then func(error) Decision) Decision {
-			return p.revocations.end(job.SID, now.Add(time.Hour), job, now, func(r ended, err error) Decision { got = r; return then(err) })
+			return p.revocations.end(job.SID, anyRecord, now.Add(time.Hour), job, now, func(r ended, err error) Decision { got = r; return then(err) })
 		})
 		return got, err
 	}

@@ -90,21 +90,56 @@ func (r *localRevocations) revoke(sid string, until, now time.Time, then func(er
 	return then(err)
 }
 
-// end writes the revocation, then (only when this call made it) drops the record and
-// queues the job under the sid. Shared data answers at once and never "maybe", so the
-// steps need no transaction: a failure is known where it happens. Revoked before: nothing
-// else is done (whoever revoked it queued its notices).
-func (r *localRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
-	added, err := revokedSessions.add(r.store, sid, until, now)
+// end drops the record, by compare-and-swap on the version seen (else it writes nothing:
+// ended.moved), then writes the revocation and queues the job under the sid. The record
+// goes first so that a first visit's update (a compare-and-swap of the same bucket) is
+// either seen by the drop or refused after it (errRecordGone): endRecorded. Shared data
+// answers at once and never "maybe", so the steps need no transaction: a failure is
+// known where it happens. Revoked before: nothing else is done (whoever revoked it
+// queued its notices).
+func (r *localRevocations) end(sid string, seen int64, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+	if revoked, err := revokedSessions.contains(r.store, sid, now); err != nil || revoked {
+		return then(ended{already: revoked}, err)
+	}
+	var moved, found bool
+	var cur string
+	err := sessionRecords.update(r.store, sid, now, func(old string, f bool) mapUpdate {
+		cur, found = old, f
+		if moved = seen != anyRecord && localRecordVersion(old, f) != seen; moved {
+			return mapUpdate{keep: true}
+		}
+		return mapUpdate{delete: true}
+	})
 	if err != nil {
 		return then(ended{}, err)
 	}
-	if !added {
+	if moved {
+		var rec sessionRecord // a value that does not parse names no clients
+		if found {
+			_ = jsonx.Unmarshal([]byte(cur), &rec)
+		}
+		rec.version = localRecordVersion(cur, found)
+		return then(ended{moved: true, record: rec}, nil)
+	}
+	added, err := revokedSessions.add(r.store, sid, until, now)
+	if err != nil {
+		// Not ended: the record goes back (unless a write took its place), so that a
+		// provider's sign-out still finds the session.
+		if found {
+			_ = sessionRecords.update(r.store, sid, now, func(_ string, there bool) mapUpdate {
+				if there {
+					return mapUpdate{keep: true}
+				}
+				var rec sessionRecord
+				_ = jsonx.Unmarshal([]byte(cur), &rec)
+				return mapUpdate{value: cur, until: time.Unix(rec.Expires, 0)}
+			})
+		}
+		return then(ended{}, err)
+	}
+	if !added { // revoked meanwhile by another end, which queued its notices
 		return then(ended{already: true}, nil)
 	}
-	// A record left behind (a failed delete) only lets a provider's later sign-out find
-	// the session, which end then reports as ended already.
-	_ = sessionRecords.update(r.store, sid, now, func(string, bool) mapUpdate { return mapUpdate{delete: true} })
 	if len(job.Items) == 0 {
 		return then(ended{}, nil)
 	}
@@ -113,6 +148,21 @@ func (r *localRevocations) end(sid string, until time.Time, job deliveryJob, now
 		return then(ended{unqueued: err}, nil)
 	}
 	return then(ended{}, nil)
+}
+
+// localRecordVersion is a record's version on the local backend (sessionRecord.version):
+// a hash of its stored value (FNV-1a, 64 bits, made positive and not 0), 0 when absent.
+// An equal value names the same clients, which is all the end's condition is for.
+func localRecordVersion(value string, found bool) int64 {
+	if !found {
+		return 0
+	}
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(value); i++ {
+		h ^= uint64(value[i])
+		h *= 1099511628211
+	}
+	return int64(h>>1) | 1
 }
 
 // localClaims: compare-and-swap on the bucket makes a claim atomic between VMs.
@@ -239,6 +289,7 @@ func (l *localSessions) record(sid string, now time.Time) (sessionRecord, bool) 
 	if jsonx.Unmarshal([]byte(raw), &r) != nil {
 		return sessionRecord{}, false
 	}
+	r.version = localRecordVersion(raw, true)
 	return r, true
 }
 

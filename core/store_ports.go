@@ -106,16 +106,28 @@ func newStorePorts(cfg *Config, store Store, log func(string)) (storePorts, erro
 //     ended.unqueued (a backend that cannot make the queue part of the step: local,
 //     whose writes cannot time out) says the revocation holds but the job could not be
 //     queued: the caller sends the notices once without retries.
+//     end is conditional on sid's index record being the one job was built from: seen is
+//     its version as sessionIndex.find returned it (sessionRecord.version; 0: the record
+//     was not there, anyRecord: no condition). When sid is not revoked and its record is
+//     no longer at seen (a first visit added a client since), end writes nothing and says
+//     so: ended.moved, with ended.record the record as it stands (version 0 when gone);
+//     the caller merges its clients and ends again (endRecorded).
 type revocations interface {
 	isRevoked(sid string, now time.Time) (bool, error)
 	revoke(sid string, until, now time.Time, then func(error) Decision) Decision
-	end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision
+	end(sid string, seen int64, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision
 }
+
+// anyRecord is revocations.end's seen for an end that is not conditional on the record.
+const anyRecord int64 = -1
 
 // ended is what revocations.end did.
 type ended struct {
 	already  bool  // sid was revoked before: nothing written, nothing queued now
 	unqueued error // revoked, but job not queued (local backend only)
+	// moved: nothing written, sid's record is not the one seen; record is it now.
+	moved  bool
+	record sessionRecord
 }
 
 // errOutcomeUnknown: a write the store did not answer in time (or answered with "maybe"):
@@ -171,7 +183,8 @@ type claims interface {
 //     request (recordVisit): the error says what failed, the caller what follows.
 //     A record that is gone (a sign-out dropped it) is not written again: errRecordGone.
 //   - find returns the live records linked from (iss, psid) or, when psid is empty,
-//     (iss, sub), that match them (and sub too when given). It may miss a session
+//     (iss, sub), that match them (and sub too when given), each with its version
+//     (sessionRecord.version, for revocations.end; never 0 or anyRecord). It may miss a session
 //     indexed a moment ago elsewhere in a fleet (the backend's bound), never return a
 //     forgotten one. then(nil, err) when the index cannot be read.
 //   - forget drops sid's record (its links then lead nowhere and are pruned later).

@@ -51,8 +51,8 @@ func (d deferredRevocations) isRevoked(sid string, now time.Time) (bool, error) 
 func (d deferredRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.revocations.revoke(sid, until, now, then) })
 }
-func (d deferredRevocations) end(sid string, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
-	return later(func() Decision { return d.inner.revocations.end(sid, until, job, now, then) })
+func (d deferredRevocations) end(sid string, seen int64, until time.Time, job deliveryJob, now time.Time, then func(ended, error) Decision) Decision {
+	return later(func() Decision { return d.inner.revocations.end(sid, seen, until, job, now, then) })
 }
 
 type deferredClaims struct{ deferredPorts }
@@ -121,22 +121,24 @@ func TestFlowsOnAnAsynchronousStore(t *testing.T) {
 // among them.
 func flowTests() map[string]func(*testing.T) {
 	return map[string]func(*testing.T){
-		"SignInThenTwoClientsRecordedWithIdentity":             TestSignInThenTwoClientsRecordedWithIdentity,
-		"AReplayedCallbackIsRefused":                           TestAReplayedCallbackIsRefused,
-		"RPInitiatedLogoutThroughTheProviderAndBack":           TestRPInitiatedLogoutThroughTheProviderAndBack,
-		"SignoutCallbackWhenTheProviderDropsState":             TestSignoutCallbackWhenTheProviderDropsState,
-		"SignoutCallbackRefusesABadContext":                    TestSignoutCallbackRefusesABadContext,
-		"EndSessionPromptsWithoutProofAndConfirmsOnce":         TestEndSessionPromptsWithoutProofAndConfirmsOnce,
-		"EndSessionByPOSTAndWhenAlreadySignedOut":              TestEndSessionByPOSTAndWhenAlreadySignedOut,
-		"BackchannelRetriesUntilDeliveredWithFreshTokens":      TestBackchannelRetriesUntilDeliveredWithFreshTokens,
-		"BackchannelGivesUpAfterTheDeadline":                   TestBackchannelGivesUpAfterTheDeadline,
-		"LogoutContextInTheStoreWhenTooLongOrConfigured":       TestLogoutContextInTheStoreWhenTooLongOrConfigured,
-		"LogoutContextEndpoint":                                TestLogoutContextEndpoint,
-		"ProviderFrontchannelEndsSessionsWithoutTheCookie":     TestProviderFrontchannelEndsSessionsWithoutTheCookie,
-		"ProviderFrontchannelClearsThePresentCookie":           TestProviderFrontchannelClearsThePresentCookie,
-		"ProviderBackchannelLogoutEndsTheSessionAndCascades":   TestProviderBackchannelLogoutEndsTheSessionAndCascades,
-		"ProviderBackchannelBySubEndsEverySessionOfTheUser":    TestProviderBackchannelBySubEndsEverySessionOfTheUser,
-		"ProviderBackchannelRefusesBadTokensAndChangesNothing": TestProviderBackchannelRefusesBadTokensAndChangesNothing,
-		"ProviderBackchannelForAnUnknownSession":               TestProviderBackchannelForAnUnknownSession,
+		"SignInThenTwoClientsRecordedWithIdentity":                   TestSignInThenTwoClientsRecordedWithIdentity,
+		"AReplayedCallbackIsRefused":                                 TestAReplayedCallbackIsRefused,
+		"RPInitiatedLogoutThroughTheProviderAndBack":                 TestRPInitiatedLogoutThroughTheProviderAndBack,
+		"SignoutCallbackWhenTheProviderDropsState":                   TestSignoutCallbackWhenTheProviderDropsState,
+		"SignoutCallbackRefusesABadContext":                          TestSignoutCallbackRefusesABadContext,
+		"EndSessionPromptsWithoutProofAndConfirmsOnce":               TestEndSessionPromptsWithoutProofAndConfirmsOnce,
+		"EndSessionByPOSTAndWhenAlreadySignedOut":                    TestEndSessionByPOSTAndWhenAlreadySignedOut,
+		"BackchannelRetriesUntilDeliveredWithFreshTokens":            TestBackchannelRetriesUntilDeliveredWithFreshTokens,
+		"BackchannelGivesUpAfterTheDeadline":                         TestBackchannelGivesUpAfterTheDeadline,
+		"LogoutContextInTheStoreWhenTooLongOrConfigured":             TestLogoutContextInTheStoreWhenTooLongOrConfigured,
+		"LogoutContextEndpoint":                                      TestLogoutContextEndpoint,
+		"ProviderFrontchannelEndsSessionsWithoutTheCookie":           TestProviderFrontchannelEndsSessionsWithoutTheCookie,
+		"ProviderFrontchannelClearsThePresentCookie":                 TestProviderFrontchannelClearsThePresentCookie,
+		"ProviderBackchannelLogoutEndsTheSessionAndCascades":         TestProviderBackchannelLogoutEndsTheSessionAndCascades,
+		"ProviderBackchannelBySubEndsEverySessionOfTheUser":          TestProviderBackchannelBySubEndsEverySessionOfTheUser,
+		"ProviderBackchannelRefusesBadTokensAndChangesNothing":       TestProviderBackchannelRefusesBadTokensAndChangesNothing,
+		"ProviderBackchannelForAnUnknownSession":                     TestProviderBackchannelForAnUnknownSession,
+		"AFirstVisitBetweenASignOutsReadAndItsEndIsNotified":         TestAFirstVisitBetweenASignOutsReadAndItsEndIsNotified,
+		"AFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified": TestAFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified,
 	}
 }

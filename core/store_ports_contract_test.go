@@ -232,10 +232,10 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		settle(t, &ran, a.sessions.index(rec, now, func(err error) Decision { ran = true; return done() }))
 		job := deliveryJob{Sub: "u", SID: "e9", Trigger: "test", Deadline: now.Add(time.Hour).Unix(),
 			Items: []deliveryItem{{Client: "app1", Due: now.UnixMilli()}}}
-		end := func(p storePorts, sid string, job deliveryJob) ended {
+		endAt := func(p storePorts, sid string, seen int64, job deliveryJob) ended {
 			var got ended
 			ran := false
-			settle(t, &ran, p.revocations.end(sid, exp, job, now, func(r ended, err error) Decision {
+			settle(t, &ran, p.revocations.end(sid, seen, exp, job, now, func(r ended, err error) Decision {
 				ran, got = true, r
 				if err != nil {
 					t.Fatal(err)
@@ -244,9 +244,63 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 			}))
 			return got
 		}
-		if r := end(a, "e9", job); r.already || r.unqueued != nil {
-			t.Fatalf("a first end: %+v", r)
+		end := func(p storePorts, sid string, job deliveryJob) ended { return endAt(p, sid, anyRecord, job) }
+		findE9 := func(p storePorts) []sessionRecord {
+			var out []sessionRecord
+			ran := false
+			settle(t, &ran, p.sessions.find("https://idp", "p9", "", now, func(recs []sessionRecord, err error) Decision {
+				ran, out = true, recs
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return out
 		}
+		// A sign-out reads the record, then a first visit's update lands (the record is
+		// still there: the request reaches app2), then the end built from the read comes:
+		// it must not drop the record and revoke with a job that leaves app2 out. It writes
+		// nothing and returns the record as it stands, whose version then ends it.
+		read := findE9(b)
+		if len(read) != 1 || read[0].version == 0 || read[0].version == anyRecord {
+			t.Fatalf("find before the visit: %+v, want e9 with a version", read)
+		}
+		visit := rec
+		visit.Clients = []string{"app2"}
+		ran = false
+		settle(t, &ran, b.sessions.update(visit, now, func(err error) Decision {
+			ran = true
+			if err != nil {
+				t.Fatalf("the first visit's update, before any end: %v", err)
+			}
+			return done()
+		}))
+		for _, seen := range []int64{read[0].version, 0} { // 0: the end of a sign-out that found no record
+			r := endAt(a, "e9", seen, job)
+			if !r.moved || r.already || r.record.version == seen || !slices.Contains(r.record.Clients, "app2") {
+				t.Fatalf("an end at version %d after a visit moved the record: %+v, want moved with app2", seen, r)
+			}
+		}
+		if r, err := a.revocations.isRevoked("e9", now); r || err != nil {
+			t.Fatalf("an end that found the record moved revoked the session: %v, %v", r, err)
+		}
+		moved := findE9(b)
+		if len(moved) != 1 || !slices.Contains(moved[0].Clients, "app2") {
+			t.Fatalf("an end that found the record moved dropped it: %+v", moved)
+		}
+		if r := endAt(a, "e9", moved[0].version, job); r.already || r.moved || r.unqueued != nil {
+			t.Fatalf("a first end, at the version read: %+v", r)
+		}
+		// After the end, a first visit's update is refused (errRecordGone).
+		visit.Clients = []string{"app3"}
+		ran = false
+		settle(t, &ran, b.sessions.update(visit, now, func(err error) Decision {
+			ran = true
+			if !errors.Is(err, errRecordGone) {
+				t.Fatalf("a first visit's update after the end: %v, want errRecordGone", err)
+			}
+			return done()
+		}))
 		if r, err := a.revocations.isRevoked("e9", now); !r || err != nil {
 			t.Fatalf("ended, but the VM that ended it does not refuse it: %v, %v", r, err)
 		}
