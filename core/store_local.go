@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -157,12 +158,9 @@ func localRecordVersion(value string, found bool) int64 {
 	if !found {
 		return 0
 	}
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(value); i++ {
-		h ^= uint64(value[i])
-		h *= 1099511628211
-	}
-	return int64(h>>1) | 1
+	h := fnv.New64a()
+	h.Write([]byte(value))
+	return int64(h.Sum64()>>1) | 1
 }
 
 // localClaims: compare-and-swap on the bucket makes a claim atomic between VMs.
