@@ -154,7 +154,7 @@ func (r *etcdRevocations) end(sid string, seen int64, until time.Time, job deliv
 					// Not revoked: the record moved. It is read as it stood (absent:
 					// version 0); a value that does not parse names no clients.
 					already, moved, current = false, true, sessionRecord{}
-					if len(resp.Responses) > 1 && resp.Responses[1].Range != nil && len(resp.Responses[1].Range.Kvs) > 0 {
+					if txnRangeFound(resp, 1) {
 						kv := resp.Responses[1].Range.Kvs[0]
 						if _, raw, ok := readUntilValue(kv.Value); ok {
 							_ = jsonx.Unmarshal(raw, &current)
