@@ -6,10 +6,11 @@
 #   scripts/build-wasm.sh -O ./cmd/exeunt build/exeunt.wasm
 #   scripts/build-wasm.sh ./cmd/noop build/noop.wasm
 #
-# -O runs cmd/exeunt-wasmpack and then Binaryen's wasm-opt -Oz over each module after the Go
-# build (the Makefile asks it for build/exeunt.wasm only, the module we ship: RATIONALE.md,
-# "The module goes through wasm-opt after the Go build" and "Why the module's findfunctab is
-# written by a loop"). wasm-opt comes from npm, pinned in scripts/binaryen's
+# -O runs cmd/exeunt-wasmpack, then Binaryen's wasm-opt -Oz, then exeunt-wasmpack -data over
+# each module after the Go build (the Makefile asks it for build/exeunt.wasm only, the
+# module we ship: RATIONALE.md, "The module goes through wasm-opt after the Go build", "Why
+# the module's findfunctab is written by a loop" and "Why the module's data is stored
+# compressed"). wasm-opt comes from npm, pinned in scripts/binaryen's
 # package-lock.json, and is installed there on first use.
 #
 # The SDK only exports its callbacks and imports its host functions under TinyGo, so
@@ -159,6 +160,14 @@ while [ $# -gt 0 ]; do
     fi
     echo "build-wasm: wasm-opt -Oz: $(wc -c <"$tmp") -> $(wc -c <"$tmp.opt") bytes" >&2
     mv -f "$tmp.opt" "$tmp"
+    # The data section as one LZ4 block, decoded by a function the new _initialize runs
+    # first; after wasm-opt, so the decoder and block it checked in wazero are what ships
+    # (RATIONALE.md, "Why the module's data is stored compressed").
+    if ! "$wasmpack" -data "$tmp" "$tmp.packed"; then
+      rm -f "$tmp" "$tmp.packed"
+      die "exeunt-wasmpack -data failed on $pkg's module"
+    fi
+    mv -f "$tmp.packed" "$tmp"
   fi
   for name in "${required_exports[@]}"; do
     if [ "$(LC_ALL=C grep -a -c -F "$name" "$tmp" || true)" = 0 ]; then

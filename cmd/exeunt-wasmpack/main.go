@@ -9,23 +9,35 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: exeunt-wasmpack IN.wasm OUT.wasm")
+	data := len(os.Args) == 4 && os.Args[1] == "-data"
+	if len(os.Args) != 3 && !data {
+		fmt.Fprintln(os.Stderr, "usage: exeunt-wasmpack [-data] IN.wasm OUT.wasm")
 		os.Exit(2)
 	}
-	in, err := os.ReadFile(os.Args[1])
+	inPath, outPath := os.Args[len(os.Args)-2], os.Args[len(os.Args)-1]
+	in, err := os.ReadFile(inPath)
 	if err == nil {
 		var out []byte
-		var st stats
-		out, st, err = pack(in)
-		if err == nil {
-			err = os.WriteFile(os.Args[2], out, 0o644)
-			fmt.Fprintf(os.Stderr, "exeunt-wasmpack: findfunctab of %d buckets at %#x: %d data segments dropped, %d -> %d bytes\n",
-				st.buckets, st.table, st.dropped, len(in), len(out))
+		if data {
+			var st dataStats
+			out, st, err = packData(in)
+			if err == nil {
+				err = os.WriteFile(outPath, out, 0o644)
+				fmt.Fprintf(os.Stderr, "exeunt-wasmpack -data: %d data segments, memory %#x..%#x, as a %d-byte LZ4 block at %#x (top of %d pages), decoded and checked in wazero: %d -> %d bytes\n",
+					st.segments, st.lo, st.hi, st.block, st.at, st.pages, len(in), len(out))
+			}
+		} else {
+			var st stats
+			out, st, err = pack(in)
+			if err == nil {
+				err = os.WriteFile(outPath, out, 0o644)
+				fmt.Fprintf(os.Stderr, "exeunt-wasmpack: findfunctab of %d buckets at %#x: %d data segments dropped, %d -> %d bytes\n",
+					st.buckets, st.table, st.dropped, len(in), len(out))
+			}
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "exeunt-wasmpack: %s: %v\n", os.Args[1], err)
+		fmt.Fprintf(os.Stderr, "exeunt-wasmpack: %s: %v\n", inPath, err)
 		os.Exit(1)
 	}
 }
