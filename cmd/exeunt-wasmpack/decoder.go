@@ -15,6 +15,12 @@ type decodeLayout struct {
 	src, srcEnd, dst, dstEnd uint32
 }
 
+// shortCopy: copies shorter than this are made by a byte loop, not memory.copy, which
+// engines run as a call out of the compiled code (in V8 about as long as a loop over a few
+// dozen bytes: the decoding took 6 times as long with memory.copy alone); most of an LZ4
+// block's literals and matches are short.
+const shortCopy = 32
+
 // The decoder's locals, all i32.
 const (
 	lS   = iota // the next byte of the block to read
@@ -34,10 +40,11 @@ const (
 //
 // It traps (unreachable) rather than write outside [dst, dstEnd) or read outside [src,
 // srcEnd): on a length that runs past either, a zero offset or one before dst, a block
-// that ends inside a sequence, and a block that does not fill [dst, dstEnd) exactly. A
-// match is copied with memory.copy in chunks no longer than the distance already written
-// from its start, so an overlapping match (offset < length: a run) is the repetition the
-// format means, each chunk twice the last. The instructions are MVP Wasm and bulk
+// that ends inside a sequence, and a block that does not fill [dst, dstEnd) exactly. Copies
+// shorter than shortCopy are byte loops; a longer match is copied with memory.copy in
+// chunks no longer than the distance already written from its start, so an overlapping
+// match (offset < length: a run) is the repetition the format means, each chunk twice the
+// last. The instructions are MVP Wasm and bulk
 // memory's memory.copy and memory.fill, which Go's own code already uses.
 func decoderBody(l decodeLayout) []byte {
 	var a asm
@@ -55,9 +62,13 @@ func decoderBody(l decodeLayout) []byte {
 	// literals
 	a.get(lN).constant(l.srcEnd).get(lS).op(0x6b).op(0x4b).trapIf() // n > srcEnd - s
 	a.get(lN).constant(l.dstEnd).get(lD).op(0x6b).op(0x4b).trapIf() // n > dstEnd - d
-	a.get(lD).get(lS).get(lN).op(0xfc, 0x0a, 0, 0)                  // memory.copy
+	a.get(lN).constant(shortCopy).op(0x49, 0x04, 0x40)              // if n < shortCopy
+	a.byteCopy(lS)
+	a.op(0x05)                                     // else
+	a.get(lD).get(lS).get(lN).op(0xfc, 0x0a, 0, 0) // memory.copy
 	a.get(lD).get(lN).op(0x6a).set(lD)
 	a.get(lS).get(lN).op(0x6a).set(lS)
+	a.op(0x0b)
 	a.get(lS).constant(l.srcEnd).op(0x46, 0x0d, 1) // br_if $done (s == srcEnd)
 	// offset
 	a.constant(l.srcEnd).get(lS).op(0x6b).constant(2).op(0x49).trapIf() // srcEnd - s < 2
@@ -70,13 +81,15 @@ func decoderBody(l decodeLayout) []byte {
 	a.extend(l)                                                     //
 	a.get(lN).constant(4).op(0x6a).set(lN)                          // n += 4 (minmatch)
 	a.get(lN).constant(l.dstEnd).get(lD).op(0x6b).op(0x4b).trapIf() // n > dstEnd - d
-	// the match, in chunks of c = min(d - m, n)
+	a.get(lN).constant(shortCopy).op(0x49, 0x04, 0x40)              // if n < shortCopy
+	a.byteCopy(lM)
+	a.op(0x05)       // else: in chunks of c = min(d - m, n)
 	a.op(0x03, 0x40) // loop $copy
 	a.get(lN).get(lD).get(lM).op(0x6b).tee(lC).get(lN).get(lC).op(0x49, 0x1b).set(lC)
 	a.get(lD).get(lM).get(lC).op(0xfc, 0x0a, 0, 0)
 	a.get(lD).get(lC).op(0x6a).set(lD)
 	a.get(lN).get(lC).op(0x6b).tee(lN).op(0x0d, 0) // br_if $copy (n != 0)
-	a.op(0x0b)                                     // end $copy
+	a.op(0x0b, 0x0b)                               // end $copy, end if
 	a.op(0x0c, 0)                                  // br $sequence
 	a.op(0x0b, 0x0b)                               // end $sequence, end $done
 	a.get(lD).constant(l.dstEnd).op(0x47).trapIf() // d != dstEnd
@@ -103,6 +116,19 @@ func (a *asm) inc(l byte, by uint32) *asm { return a.get(l).constant(by).op(0x6a
 
 // trapIf traps when the i32 on the stack is not zero.
 func (a *asm) trapIf() *asm { return a.op(0x04, 0x40, 0x00, 0x0b) }
+
+// byteCopy copies n bytes, one at a time in increasing order, from the address in local
+// from to d, advancing both and bringing n to zero. An overlapping match (from = d -
+// offset, offset < n) so repeats its last offset bytes, as the format means.
+func (a *asm) byteCopy(from byte) {
+	a.op(0x02, 0x40, 0x03, 0x40)           // block, loop
+	a.get(lN).op(0x45, 0x0d, 1)            // br_if out (n == 0)
+	a.get(lD).get(from).op(0x2d, 0, 0)     // i32.load8_u
+	a.op(0x3a, 0, 0)                       // i32.store8
+	a.inc(lD, 1).inc(from, 1)              //
+	a.get(lN).constant(1).op(0x6b).set(lN) // n--
+	a.op(0x0c, 0, 0x0b, 0x0b)              // br loop, end loop, end block
+}
 
 // extend adds LZ4's length extension to n when n is 15: bytes are added while each is
 // 255, the first that is not ends it.
