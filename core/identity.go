@@ -65,11 +65,14 @@ func (c *vmCaches) cacheAssertion(sid, client string, a cachedAssertion) {
 // cachedAssertion is the identity headers of a session for a client, the signed
 // assertion among them, and when that assertion expires. The assertion is kept apart
 // too (the same string as in headers): an app sends it back as id_token_hint, and one
-// this VM signed is recognized by its bytes (ownAssertion, hint.go).
+// this VM signed is recognized by its bytes (ownAssertion, hint.go), and answered with
+// claims, the token's payload decoded when it was cached (nil when it did not decode),
+// so that the sign-out does not decode it again.
 type cachedAssertion struct {
 	exp     time.Time
 	headers []Header // capped at their length: a caller appending gets a copy
 	token   string
+	claims  *assertionClaims // read only: shared by every hint of these bytes
 }
 
 // maxCachedAssertions bounds the per-VM cache; past it the cache starts over.
@@ -105,7 +108,14 @@ func (e *Engine) identityHeaders(s *session, client *Client, now time.Time) ([]H
 		out = append(out, Header{Name: h.Name, Value: s.Name})
 	}
 	out = slices.Clip(out)
-	e.cacheAssertion(s.SID, client.ClientID, cachedAssertion{exp: exp, headers: out, token: tok})
+	a := cachedAssertion{exp: exp, headers: out, token: tok}
+	// The claims as a hint of these bytes reads them (ownAssertion): decoded from the
+	// token, not copied from what was signed, so that they are what decoding the hint
+	// would give. Once per signature or adoption, never on a cached request.
+	if c, ok := assertionPayload(tok); ok {
+		a.claims = &c
+	}
+	e.cacheAssertion(s.SID, client.ClientID, a)
 	return out, nil
 }
 

@@ -54,6 +54,15 @@ func (k *A256GCMKey) EncryptDir(kid string, extra map[string]any, plaintext []by
 	if err != nil {
 		return "", err
 	}
+	return k.EncryptDirHeader(rawHeader, plaintext), nil
+}
+
+// EncryptDirHeader is [A256GCMKey.EncryptDir] with the protected header already written:
+// rawHeader must be the JSON document EncryptDir writes for its kid and extra members
+// ("alg" "dir", "enc" "A256GCM", names sorted). For a caller that seals many values of one
+// fixed shape and writes their header without a map (oidc.Sealer.Seal, held to EncryptDir's
+// header by its tests); every reader still checks the header it gets (DecryptDir).
+func (k *A256GCMKey) EncryptDirHeader(rawHeader, plaintext []byte) string {
 	// The five parts are encoded into one buffer: header, empty key, IV, ciphertext, tag.
 	enc := b64.EncodedLen
 	hLen := enc(len(rawHeader))
@@ -74,7 +83,7 @@ func (k *A256GCMKey) EncryptDir(kid string, extra map[string]any, plaintext []by
 	i += enc(len(ciphertext))
 	out[i] = '.'
 	b64.Encode(out[i+1:], tag)
-	return string(out), nil
+	return string(out)
 }
 
 // dirHeader writes the protected header of [EncryptDirA256GCM]: "alg", "enc", "kid" (when
