@@ -8,7 +8,19 @@ import (
 // headerMap returns the map a header-map host function names, for the
 // effective context: the stream's request/response headers and trailers, or
 // the HTTP callout response during proxy_on_http_call_response. ok is false
-// when that map does not exist at this point (Envoy answers NotFound).
+// when that map does not exist at this point (Envoy answers NotFound; for the
+// request trailers, see missingMap).
+//
+// The request trailers exist only from proxy_on_request_trailers until the
+// request goes on, as in Envoy (source/extensions/common/wasm/context.cc,
+// envoyproxy/envoy b40935a, the Envoy 1.39 hostsim follows): Context::decodeTrailers
+// points request_trailers_ at the trailers for the callback and clears it when the
+// callback returns Continue; Context::continueStream clears it too; Context::getMap
+// hands out nothing else (it would create empty trailers from a body callback at the
+// end of the stream, addDecodedTrailers, which hostsim does not offer: a guest asking
+// there is refused, which Envoy would not do, but nothing passes that Envoy stops).
+// So a filter can read, remove or replace a request trailer only in its trailers
+// callback, or later while that callback's pause lasts (stream.trailersOpen).
 func (v *vm) headerMap(t mapType) (m *[]Pair, ok bool) {
 	if t == mapHTTPCallHeaders || t == mapHTTPCallTrailers {
 		if v.callResp == nil {
@@ -27,7 +39,7 @@ func (v *vm) headerMap(t mapType) (m *[]Pair, ok bool) {
 	case mapRequestHeaders:
 		return &s.reqHeaders, true
 	case mapRequestTrailers:
-		return &s.reqTrailers, true
+		return &s.reqTrailers, s.trailersOpen
 	case mapResponseHeaders:
 		return &s.respHeaders, s.haveResponse
 	case mapResponseTrailers:
@@ -36,12 +48,29 @@ func (v *vm) headerMap(t mapType) (m *[]Pair, ok bool) {
 	return nil, false
 }
 
+// missingMap is the status for a map that does not exist at this point. For the
+// request trailers it is Envoy's BadArgument: Context::addHeaderMapValue,
+// getHeaderMapValue (outside the access log), setHeaderMapPairs, removeHeaderMapValue,
+// replaceHeaderMapValue and getHeaderMapSize all answer BadArgument when getMap or
+// getConstMap gives no map (context.cc, b40935a). Other maps keep hostsim's NotFound.
+func missingMap(t mapType) Status {
+	if t == mapRequestTrailers {
+		return StatusBadArgument
+	}
+	return StatusNotFound
+}
+
 // proxy_get_header_map_pairs(map_type, return_ptr_ptr, return_size_ptr) -> status
 //
 // Returns the whole map, serialized (see EncodePairs), order and repeated
 // names kept.
 func hostGetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
+	t := mapType(uint32(p[0]))
+	m, ok := v.headerMap(t)
+	if !ok && t == mapRequestTrailers {
+		// Context::getHeaderMapPairs serializes a missing map as no pairs, with Ok.
+		return v.writeOut(ctx, EncodePairs(nil), uint32(p[1]), uint32(p[2]))
+	}
 	if !ok {
 		return StatusNotFound
 	}
@@ -52,9 +81,10 @@ func hostGetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
 //
 // Replaces the whole map with the serialized pairs given.
 func hostSetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
+	t := mapType(uint32(p[0]))
+	m, ok := v.headerMap(t)
 	if !ok {
-		return StatusNotFound
+		return missingMap(t)
 	}
 	raw, ok := v.read(uint32(p[1]), uint32(p[2]))
 	if !ok {
@@ -75,9 +105,10 @@ func hostSetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
 //
 // Writes the serialized size of the map.
 func hostGetHeaderMapSize(ctx context.Context, v *vm, p []uint64) Status {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
+	t := mapType(uint32(p[0]))
+	m, ok := v.headerMap(t)
 	if !ok {
-		return StatusNotFound
+		return missingMap(t)
 	}
 	return v.writeU32(uint32(p[1]), uint32(len(EncodePairs(*m))))
 }
@@ -104,9 +135,10 @@ func hostGetHeaderMapValue(ctx context.Context, v *vm, p []uint64) Status {
 // function starts with: the map (NotFound when it does not exist now) and the name,
 // lower-cased as Envoy's header maps are.
 func (v *vm) mapAndKey(p []uint64) (*[]Pair, string, Status) {
-	m, ok := v.headerMap(mapType(uint32(p[0])))
+	t := mapType(uint32(p[0]))
+	m, ok := v.headerMap(t)
 	if !ok {
-		return nil, "", StatusNotFound
+		return nil, "", missingMap(t)
 	}
 	key, ok := v.readString(uint32(p[1]), uint32(p[2]))
 	if !ok {

@@ -57,6 +57,10 @@ func hostContinueStream(ctx context.Context, v *vm, p []uint64) Status {
 		return StatusBadArgument
 	}
 	s.continued[dir] = true
+	if dir == streamRequest {
+		// Context::continueStream clears request_trailers_ (context.cc, b40935a).
+		s.trailersOpen = false
+	}
 	s.signal()
 	return StatusOK
 }

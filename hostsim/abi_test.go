@@ -117,9 +117,27 @@ func TestBodiesAreReadAndRewritten(t *testing.T) {
 
 func TestTrailersBothWays(t *testing.T) {
 	h := newFixture(t, Options{})
-	resp := do(t, h, &Request{Method: "POST", Path: "/trailers", Body: []byte("b"), Trailer: []Pair{{"x-req-trailer", "1"}}})
-	if got := decodeEcho(t, resp).Header.Get("x-request-trailers"); got != "1" {
-		t.Errorf("request trailers seen by the guest = %q, want 1", got)
+	resp := do(t, h, &Request{Method: "POST", Path: "/trailers", Body: []byte("b"), Trailer: []Pair{
+		{"x-req-trailer", "1"}, {"x-forged-trailer", "a"}, {"x-replaced-trailer", "old"}}})
+	e := decodeEcho(t, resp)
+	if got := e.Header.Get("x-request-trailers"); got != "3" {
+		t.Errorf("request trailers seen by the guest = %q, want 3", got)
+	}
+	// Edited in the trailers callback, the trailers reach the upstream as the guest left
+	// them (Envoy forwards them); before that callback and after the request went on,
+	// Envoy has no request trailer map to edit: BadArgument (Context::getMap,
+	// context.cc, envoyproxy/envoy b40935a).
+	if got := e.Header.Get("x-trailer-remove"); got != "" {
+		t.Errorf("removing a trailer in the trailers callback: %q", got)
+	}
+	if want := (http.Header{"X-Req-Trailer": {"1"}, "X-Replaced-Trailer": {"new"}}); !reflect.DeepEqual(e.Trailer, want) {
+		t.Errorf("the upstream got the request trailers %v, want %v", e.Trailer, want)
+	}
+	if got := e.Header.Get("x-trailer-edit-in-headers"); got != "error status returned by host: bad argument" {
+		t.Errorf("editing the request trailers in the headers callback: %q, want bad argument", got)
+	}
+	if got := resp.HeaderValue("x-trailer-edit-after"); got != "error status returned by host: bad argument" {
+		t.Errorf("editing the request trailers after the request went on: %q, want bad argument", got)
 	}
 	want := []Pair{{"x-upstream-trailer", "t"}, {"x-fixture-trailer", "yes"}}
 	if !reflect.DeepEqual(resp.Trailer, want) {

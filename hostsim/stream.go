@@ -81,6 +81,9 @@ type stream struct {
 	respHeaders, respTrailers []Pair
 	respBody                  []byte
 	haveResponse              bool
+	// trailersOpen: the request trailers may be read and edited, from
+	// proxy_on_request_trailers until the request goes on (headerMap).
+	trailersOpen bool
 
 	props map[string][]byte // set_property on this stream
 
@@ -154,7 +157,12 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 			return v.call(v.fns.requestBody, "proxy_on_request_body", uint64(s.id), uint64(len(s.reqBody)), b2u(!hasTrailers))
 		}, !hasBody},
 		{"request trailers", func() (uint64, error) {
-			return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
+			s.trailersOpen = true // Context::decodeTrailers: request_trailers_ = &trailers
+			action, err := v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
+			if uint32(action) == actionContinue {
+				s.trailersOpen = false // and back to nullptr when the callback continues
+			}
+			return action, err
 		}, !hasTrailers},
 	}
 	// A filter that stops iteration on the request headers gets the body and
@@ -410,6 +418,7 @@ func (h *Host) callUpstream(ctx context.Context, v *vm, s *stream, upstream http
 	v.mu.Lock()
 	headers := append([]Pair(nil), s.reqHeaders...)
 	body := append([]byte(nil), s.reqBody...)
+	trailers := append([]Pair(nil), s.reqTrailers...)
 	v.mu.Unlock()
 	if upstream == nil {
 		return upstreamResult{headers: []Pair{{":status", "404"}}}
@@ -418,6 +427,14 @@ func (h *Host) callUpstream(ctx context.Context, v *vm, s *stream, upstream http
 	if err != nil {
 		// Envoy would refuse such a request before it reached a cluster.
 		return upstreamResult{headers: []Pair{{":status", "400"}}, body: []byte(err.Error())}
+	}
+	// Envoy forwards the request trailers, as the filters left them, to the upstream
+	// (HTTP/2 trailers, or an HTTP/1.1 chunked body's trailer section).
+	if len(trailers) > 0 {
+		hr.Trailer = http.Header{}
+		for _, p := range trailers {
+			hr.Trailer.Add(p.Name, p.Value)
+		}
 	}
 	rec := httptest.NewRecorder()
 	upstream.ServeHTTP(rec, hr)

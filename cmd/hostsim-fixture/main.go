@@ -288,6 +288,9 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	case "/answer-on-tick":
 		h.plugin.parked = append(h.plugin.parked, h.id)
 		return types.ActionPause
+	case "/trailers":
+		// The request trailers cannot be edited yet (Envoy: BadArgument).
+		proxywasm.AddHttpRequestHeader("x-trailer-edit-in-headers", errString(proxywasm.RemoveHttpRequestTrailer("x-forged-trailer")))
 	}
 	return types.ActionContinue
 }
@@ -309,6 +312,10 @@ func (h *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
 func (h *httpContext) OnHttpRequestTrailers(n int) types.Action {
 	ts, _ := proxywasm.GetHttpRequestTrailers()
 	proxywasm.AddHttpRequestHeader("x-request-trailers", strconv.Itoa(len(ts)))
+	if h.path == "/trailers" {
+		proxywasm.AddHttpRequestHeader("x-trailer-remove", errString(proxywasm.RemoveHttpRequestTrailer("x-forged-trailer")))
+		proxywasm.ReplaceHttpRequestTrailer("x-replaced-trailer", "new")
+	}
 	return types.ActionContinue
 }
 
@@ -318,6 +325,10 @@ func (h *httpContext) OnHttpResponseHeaders(n int, eos bool) types.Action {
 	status, _ := proxywasm.GetHttpResponseHeader(":status")
 	proxywasm.ReplaceHttpResponseHeader("x-seen-status", status)
 	proxywasm.RemoveHttpResponseHeader("x-upstream-secret")
+	if h.path == "/trailers" {
+		// The request has gone on: its trailers are gone from the filter's reach.
+		proxywasm.AddHttpResponseHeader("x-trailer-edit-after", errString(proxywasm.RemoveHttpRequestTrailer("x-req-trailer")))
+	}
 	return types.ActionContinue
 }
 
