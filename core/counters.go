@@ -70,7 +70,7 @@ func logoutCounter(trigger string) string {
 
 // Per-client counters, named "exeunt.client.<client id>.<event>" by clientCounter.
 const (
-	clientBackchannelSent      = "backchannel.sent"      // a logout token was accepted (2xx)
+	clientBackchannelSent      = "backchannel.sent"      // a logout token was accepted (200 or 204)
 	clientBackchannelFailed    = "backchannel.failed"    // refused (4xx) or given up after retries
 	clientBackchannelRetried   = "backchannel.retried"   // an attempt failed and will be retried
 	clientFrontchannelRendered = "frontchannel.rendered" // a front-channel frame was put on a page
