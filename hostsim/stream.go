@@ -81,9 +81,15 @@ type stream struct {
 	respHeaders, respTrailers []Pair
 	respBody                  []byte
 	haveResponse              bool
-	// trailersOpen: the request trailers may be read and edited, from
-	// proxy_on_request_trailers until the request goes on (headerMap).
-	trailersOpen bool
+	// maps are the maps Envoy hands the filter now (abi_headers.go); endOfStream is
+	// Envoy's end_of_stream_, one flag for both directions, set by the headers and body
+	// callbacks; logging is Envoy's access_log_phase_, during proxy_on_log.
+	maps        openMaps
+	endOfStream bool
+	logging     bool
+	// deferredClose are pointers a request callback that sent a local reply clears only
+	// after the reply went through the response callbacks (closeAfter).
+	deferredClose []*bool
 
 	props map[string][]byte // set_property on this stream
 
@@ -91,6 +97,44 @@ type stream struct {
 	local     *Response // proxy_send_local_response seen
 	reset     bool      // proxy_close_stream seen
 	wake      chan struct{}
+}
+
+// openMaps mirrors the pointers Envoy's Wasm Context keeps per stream
+// (source/extensions/common/wasm/context.cc, envoyproxy/envoy b40935a): true while
+// request_headers_, request_body_buffer_, request_trailers_, response_headers_,
+// response_body_buffer_, response_trailers_ point at the stream's own.
+type openMaps struct {
+	reqHeaders, reqBody, reqTrailers    bool
+	respHeaders, respBody, respTrailers bool
+}
+
+// around runs one stream callback as Envoy's Context::decodeHeaders, decodeData,
+// decodeTrailers, encodeHeaders, encodeData and encodeTrailers do: the callback's map
+// is set for it (and end_of_stream_, for headers and body: eos >= 0), and cleared when
+// the callback continues. A request callback that sent a local reply keeps its map
+// until the reply has gone through the response callbacks: Envoy encodes the reply as
+// the VM call returns, before the callback's caller clears the pointer.
+func (s *stream) around(open *bool, eos int, call func() (uint64, error)) (uint64, error) {
+	*open = true
+	if eos >= 0 {
+		s.endOfStream = eos == 1
+	}
+	localBefore := s.local
+	action, err := call()
+	if uint32(action) == actionContinue {
+		if s.local != localBefore && s.local != nil && (open == &s.maps.reqHeaders || open == &s.maps.reqBody || open == &s.maps.reqTrailers) {
+			s.deferredClose = append(s.deferredClose, open)
+		} else {
+			*open = false
+		}
+	}
+	return action, err
+}
+
+// closeRequestMaps is Context::continueStream's clearing, for either direction:
+// request_headers_, request_body_buffer_ and request_trailers_ go.
+func (s *stream) closeRequestMaps() {
+	s.maps.reqHeaders, s.maps.reqBody, s.maps.reqTrailers = false, false, false
 }
 
 func (s *stream) signal() {
@@ -151,18 +195,20 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 		skip bool
 	}{
 		{"request headers", func() (uint64, error) {
-			return v.call(v.fns.requestHeaders, "proxy_on_request_headers", uint64(s.id), uint64(len(s.reqHeaders)), b2u(!hasBody && !hasTrailers))
+			eos := !hasBody && !hasTrailers
+			return s.around(&s.maps.reqHeaders, int(b2u(eos)), func() (uint64, error) {
+				return v.call(v.fns.requestHeaders, "proxy_on_request_headers", uint64(s.id), uint64(len(s.reqHeaders)), b2u(eos))
+			})
 		}, false},
 		{"request body", func() (uint64, error) {
-			return v.call(v.fns.requestBody, "proxy_on_request_body", uint64(s.id), uint64(len(s.reqBody)), b2u(!hasTrailers))
+			return s.around(&s.maps.reqBody, int(b2u(!hasTrailers)), func() (uint64, error) {
+				return v.call(v.fns.requestBody, "proxy_on_request_body", uint64(s.id), uint64(len(s.reqBody)), b2u(!hasTrailers))
+			})
 		}, !hasBody},
 		{"request trailers", func() (uint64, error) {
-			s.trailersOpen = true // Context::decodeTrailers: request_trailers_ = &trailers
-			action, err := v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
-			if uint32(action) == actionContinue {
-				s.trailersOpen = false // and back to nullptr when the callback continues
-			}
-			return action, err
+			return s.around(&s.maps.reqTrailers, -1, func() (uint64, error) {
+				return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
+			})
 		}, !hasTrailers},
 	}
 	// A filter that stops iteration on the request headers gets the body and
@@ -228,7 +274,14 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 		s.haveResponse = true
 		v.mu.Unlock()
 	}
-	return h.runResponse(ctx, v, s, local)
+	resp, err := h.runResponse(ctx, v, s, local)
+	v.mu.Lock()
+	for _, open := range s.deferredClose {
+		*open = false // the request callback that sent the reply has returned Continue
+	}
+	s.deferredClose = nil
+	v.mu.Unlock()
+	return resp, err
 }
 
 func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Response) (*Response, error) {
@@ -242,13 +295,20 @@ func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Respons
 		skip bool
 	}{
 		{"response headers", func() (uint64, error) {
-			return v.call(v.fns.responseHeaders, "proxy_on_response_headers", uint64(s.id), uint64(n), b2u(!hasBody && !hasTrailers))
+			eos := !hasBody && !hasTrailers
+			return s.around(&s.maps.respHeaders, int(b2u(eos)), func() (uint64, error) {
+				return v.call(v.fns.responseHeaders, "proxy_on_response_headers", uint64(s.id), uint64(n), b2u(eos))
+			})
 		}, false},
 		{"response body", func() (uint64, error) {
-			return v.call(v.fns.responseBody, "proxy_on_response_body", uint64(s.id), uint64(len(s.respBody)), b2u(!hasTrailers))
+			return s.around(&s.maps.respBody, int(b2u(!hasTrailers)), func() (uint64, error) {
+				return v.call(v.fns.responseBody, "proxy_on_response_body", uint64(s.id), uint64(len(s.respBody)), b2u(!hasTrailers))
+			})
 		}, !hasBody},
 		{"response trailers", func() (uint64, error) {
-			return v.call(v.fns.responseTrailers, "proxy_on_response_trailers", uint64(s.id), uint64(len(s.respTrailers)))
+			return s.around(&s.maps.respTrailers, -1, func() (uint64, error) {
+				return v.call(v.fns.responseTrailers, "proxy_on_response_trailers", uint64(s.id), uint64(len(s.respTrailers)))
+			})
 		}, !hasTrailers},
 	}
 	// A local reply sent while the response is being encoded replaces it,
@@ -396,13 +456,16 @@ func (v *vm) finish(s *stream) error {
 		return ErrClosed // the VM is going away with all its contexts
 	}
 	v.withContext(s.id)
-	if _, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id)); err != nil {
+	s.logging = true // Context::log: access_log_phase_ for onLog
+	_, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id))
+	s.logging = false
+	if err != nil {
 		return err
 	}
 	if _, err := v.call(v.fns.done, "proxy_on_done", uint64(s.id)); err != nil {
 		return err
 	}
-	_, err := v.call(v.fns.delete, "proxy_on_delete", uint64(s.id))
+	_, err = v.call(v.fns.delete, "proxy_on_delete", uint64(s.id))
 	return err
 }
 
