@@ -232,6 +232,12 @@ func TestHTTPCallToAHandlerCluster(t *testing.T) {
 	if seen.Method != "POST" || seen.URI != "/echo?x=1" || seen.Host != "upstream.test" || seen.Header.Get("x-from") != "fixture" || seen.Body != "call-body" {
 		t.Fatalf("backend saw %+v", seen)
 	}
+	// The call's response headers are read-only, and a map type past the last is none
+	// (BadArgument: Context::getMap, context.cc, envoyproxy/envoy b40935a; cpp-host
+	// src/exports.cc add_header_map_value, 09e5f8d).
+	if got["call_header_edit"] != float64(StatusBadArgument) || got["bad_map_type"] != float64(StatusBadArgument) {
+		t.Errorf("editing the call's response headers: %v, a map type past the last: %v; want %d", got["call_header_edit"], got["bad_map_type"], StatusBadArgument)
+	}
 }
 
 func TestHTTPCallToARealAddressResumesTheStream(t *testing.T) {

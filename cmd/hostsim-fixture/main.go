@@ -248,7 +248,10 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 				h.late = append(h.late, [2]string{"x-request-header-edit-after-resume", errString(proxywasm.AddHttpRequestHeader("x-too-late", "1"))})
 				return
 			}
-			respondJSON(200, map[string]any{"headers": hs, "body": string(body), "num_headers": nh})
+			// Envoy never hands out the call's response headers for editing (Context::getMap
+			// has no case for them), nor a map type past the last (exports.cc): BadArgument.
+			respondJSON(200, map[string]any{"headers": hs, "body": string(body), "num_headers": nh,
+				"call_header_edit": rawAddHeaderMapValue(6, "x-edit", "1"), "bad_map_type": rawAddHeaderMapValue(8, "x-edit", "1")})
 		})
 		if err != nil {
 			return respondJSON(500, map[string]any{"dispatch_error": err.Error()})
