@@ -173,6 +173,18 @@ func TestResponseTrailersCreatedInTheLastBodyCallback(t *testing.T) {
 	}
 }
 
+// TestRequestTrailersCreatedInTheLastBodyCallback: the request's side of the same rule
+// (Context::getMap creates request trailers with addDecodedTrailers when
+// request_body_buffer_ and end_of_stream_ are set), and Envoy sends them upstream.
+func TestRequestTrailersCreatedInTheLastBodyCallback(t *testing.T) {
+	h := newFixture(t, Options{})
+	e := decodeEcho(t, do(t, h, &Request{Method: "POST", Path: "/request-trailer-in-body", Body: []byte("b")}))
+	want := http.Header{"X-Created": {"yes"}, "X-Get-Before-Create": {"error status returned by host: bad argument"}}
+	if !reflect.DeepEqual(e.Trailer, want) {
+		t.Fatalf("the upstream got the request trailers %v, want %v", e.Trailer, want)
+	}
+}
+
 // TestTheAccessLogReadsItsOwnMaps: in proxy_on_log Envoy reads the access log's request
 // and response headers (Context::log; getConstMap in access_log_phase_), has no request
 // trailers there (NotFound, for ABI 0.2), and edits only the maps a stopped callback left

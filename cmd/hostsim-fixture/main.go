@@ -309,6 +309,14 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 }
 
 func (h *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
+	if h.path == "/request-trailer-in-body" && eos {
+		// The last body callback of a request without trailers: reading them finds no
+		// map, adding one creates them (Envoy's addDecodedTrailers), and they go upstream.
+		_, err := proxywasm.GetHttpRequestTrailer("x-none")
+		get := errString(err)
+		proxywasm.AddHttpRequestTrailer("x-created", "yes")
+		proxywasm.AddHttpRequestTrailer("x-get-before-create", get)
+	}
 	if !strings.HasPrefix(h.path, "/body") {
 		return types.ActionContinue
 	}
