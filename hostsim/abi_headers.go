@@ -23,9 +23,8 @@ import (
 //   - continueStream, for the request or the response alike, clears request_headers_,
 //     request_body_buffer_ and request_trailers_ (not the response's).
 //
-// A local reply sent from a request callback is encoded, through the filter's response
-// callbacks, before that callback's pointer is cleared (the reply is a deferred action
-// run as the VM call returns; stream.closeAfter). In proxy_on_log (Context::log,
+// A local reply sent from a request callback that continues finds that callback's map
+// cleared (stream.around says why). In proxy_on_log (Context::log,
 // access_log_phase_) reads go to the access log's request headers, response headers and
 // response trailers, with no request trailers; edits and sizes still use the pointers
 // above. The HTTP call response maps are readable during proxy_on_http_call_response

@@ -87,9 +87,6 @@ type stream struct {
 	maps        openMaps
 	endOfStream bool
 	logging     bool
-	// deferredClose are pointers a request callback that sent a local reply clears only
-	// after the reply went through the response callbacks (closeAfter).
-	deferredClose []*bool
 
 	props map[string][]byte // set_property on this stream
 
@@ -111,22 +108,23 @@ type openMaps struct {
 // around runs one stream callback as Envoy's Context::decodeHeaders, decodeData,
 // decodeTrailers, encodeHeaders, encodeData and encodeTrailers do: the callback's map
 // is set for it (and end_of_stream_, for headers and body: eos >= 0), and cleared when
-// the callback continues. A request callback that sent a local reply keeps its map
-// until the reply has gone through the response callbacks: Envoy encodes the reply as
-// the VM call returns, before the callback's caller clears the pointer.
+// the callback continues.
+//
+// A local reply sent from a request callback that then continues finds the callback's
+// map cleared in its response callbacks here. Envoy's filter manager prepares a reply
+// sent during a decode callback and encodes it once that callback has returned
+// (executeLocalReplyIfPrepared in FilterManager::decodeHeaders,
+// source/common/http/filter_manager.cc: read from excerpts, not at b40935a). A filter
+// manager that encoded it at once, inside the callback, would leave the map to the
+// reply's callbacks: Envoy more lenient than hostsim there, never stricter.
 func (s *stream) around(open *bool, eos int, call func() (uint64, error)) (uint64, error) {
 	*open = true
 	if eos >= 0 {
 		s.endOfStream = eos == 1
 	}
-	localBefore := s.local
 	action, err := call()
 	if uint32(action) == actionContinue {
-		if s.local != localBefore && s.local != nil && (open == &s.maps.reqHeaders || open == &s.maps.reqBody || open == &s.maps.reqTrailers) {
-			s.deferredClose = append(s.deferredClose, open)
-		} else {
-			*open = false
-		}
+		*open = false
 	}
 	return action, err
 }
@@ -274,14 +272,7 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 		s.haveResponse = true
 		v.mu.Unlock()
 	}
-	resp, err := h.runResponse(ctx, v, s, local)
-	v.mu.Lock()
-	for _, open := range s.deferredClose {
-		*open = false // the request callback that sent the reply has returned Continue
-	}
-	s.deferredClose = nil
-	v.mu.Unlock()
-	return resp, err
+	return h.runResponse(ctx, v, s, local)
 }
 
 func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Response) (*Response, error) {
