@@ -47,6 +47,12 @@ const RootID = "exeunt"
 // configuration of an Istio EnvoyFilter patch whose root_id is "exeunt"; other kinds are
 // skipped). Istio hands pluginConfig to the filter as JSON, and Envoy
 // Gateway its config as the JSON given, so both are checked as JSON.
+// ErrNoPluginConfig is in the error of a file that holds no Exeunt plugin configuration
+// at all (Kubernetes objects of other kinds, an Envoy bootstrap without any wasm filter),
+// as opposed to one that holds a configuration, or a filter, that is wrong: exeunt-check
+// skips such a file among others (errors.Is).
+var ErrNoPluginConfig = errors.New("no plugin configuration found")
+
 func Extract(data []byte) (*Extracted, error) {
 	trimmed := bytes.TrimSpace(data)
 	// JSON that is not an object ([...], "...", null, a number) is a configuration too,
@@ -103,7 +109,7 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 	}
 	if len(out.Configs) == 0 {
 		if len(others) == 0 {
-			return nil, fmt.Errorf("no wasm filter with root_id %q in this Envoy configuration: add Exeunt's wasm filter to a listener's http_filters (see envoy.yaml)", RootID)
+			return nil, fmt.Errorf("%w: no wasm filter with root_id %q in this Envoy configuration: add Exeunt's wasm filter to a listener's http_filters (see envoy.yaml)", ErrNoPluginConfig, RootID)
 		}
 		return nil, fmt.Errorf("no wasm filter with root_id %q in this Envoy configuration (found %s): exeunt-check checks the wasm filter whose root_id is %q, so give Exeunt's filter that root_id", RootID, strings.Join(others, "; "), RootID)
 	}
@@ -164,14 +170,21 @@ type kubeObject struct {
 	Spec json.RawMessage `json:"spec"`
 }
 
+// maxSeenObjects bounds the objects a "no plugin configuration" error names.
+const maxSeenObjects = 5
+
 func kubernetes(data []byte) (*Extracted, error) {
 	out := &Extracted{}
+	var seen []string // the objects of the file, for an error that finds none of Exeunt's
 	for i, doc := range documents(data) {
 		var o kubeObject
 		if err := yaml.Unmarshal(doc, &o); err != nil {
 			return nil, fmt.Errorf("YAML document %d: %w", i+1, err)
 		}
 		name := o.Kind + " " + o.Metadata.Namespace + "/" + o.Metadata.Name
+		if o.Kind != "" && len(seen) < maxSeenObjects {
+			seen = append(seen, name)
+		}
 		switch {
 		case o.Kind == "WasmPlugin" && strings.HasPrefix(o.APIVersion, "extensions.istio.io/"):
 			var spec struct {
@@ -218,7 +231,11 @@ func kubernetes(data []byte) (*Extracted, error) {
 		}
 	}
 	if len(out.Configs) == 0 {
-		return nil, errors.New("no plugin configuration found: expected a JSON configuration, an Envoy bootstrap with a wasm filter whose root_id is \"exeunt\", an Istio WasmPlugin or EnvoyFilter, or an Envoy Gateway EnvoyExtensionPolicy")
+		held := ""
+		if len(seen) > 0 {
+			held = " (the file holds " + strings.Join(seen, ", ") + ")"
+		}
+		return nil, fmt.Errorf("%w%s: expected a JSON configuration, an Envoy bootstrap with a wasm filter whose root_id is \"exeunt\", an Istio WasmPlugin or EnvoyFilter, or an Envoy Gateway EnvoyExtensionPolicy", ErrNoPluginConfig, held)
 	}
 	return out, nil
 }

@@ -191,14 +191,18 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 		}}
 }
 
-// deliveryResult records the outcome of one attempt: done on 200/204 (any 2xx), given
-// up on a 4xx (or another final answer), retried later on no answer, a 5xx or a refusal
-// that only means "not now" (temporaryRefusal) until the deadline. The Decision is the
-// queue's (for a background call).
+// deliveryResult records the outcome of one attempt: done on 200 or 204 (logoutSucceeded),
+// given up on a 4xx or another final answer (another 2xx, a 3xx), retried later on no
+// answer, a 5xx or a refusal that only means "not now" (temporaryRefusal) until the
+// deadline. The Decision is the queue's (for a background call).
 func (e *Engine) deliveryResult(jobID string, job deliveryJob, c *Client, attempt, status int, now time.Time) Decision {
 	switch {
-	case status >= 200 && status < 300:
+	case logoutSucceeded(status):
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelSent), 1)
+		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
+	case status >= 200 && status < 300:
+		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
+		e.logf("exeunt: back-channel: %s answered the logout token of sid=%s with HTTP %d, not the 200 or 204 that says the logout succeeded (Back-Channel Logout 1.0 §2.8); counted as failed, not retried", c.ClientID, job.SID, status)
 		return e.finishDelivery(jobID, c.ClientID, now, func(*deliveryItem) bool { return true })
 	case status != 0 && status < 500 && !temporaryRefusal(status):
 		e.metrics.Add(clientCounter(c.ClientID, clientBackchannelFailed), 1)
@@ -236,6 +240,13 @@ func (e *Engine) finishDelivery(jobID, clientID string, now time.Time, change fu
 		return Continue()
 	})
 }
+
+// logoutSucceeded reports the answers that say a client signed the session out:
+// "If the logout succeeded, the RP MUST respond with HTTP 200 OK", and "Note that some
+// Web frameworks will substitute an HTTP 204 No Content response for an HTTP 200 OK when
+// the HTTP body is empty" (Back-Channel Logout 1.0 §2.8). Another 2xx (202 Accepted, say)
+// does not say it (RATIONALE.md, "Why only 200 and 204 deliver a logout token").
+func logoutSucceeded(status int) bool { return status == 200 || status == 204 }
 
 // temporaryRefusal reports the 4xx answers that say "not now" rather than "never", so
 // that Back-Channel Logout's "retry only recoverable failures" retries them: 408 Request

@@ -70,8 +70,8 @@ func logoutCounter(trigger string) string {
 
 // Per-client counters, named "exeunt.client.<client id>.<event>" by clientCounter.
 const (
-	clientBackchannelSent      = "backchannel.sent"      // a logout token was accepted (2xx)
-	clientBackchannelFailed    = "backchannel.failed"    // refused (4xx) or given up after retries
+	clientBackchannelSent      = "backchannel.sent"      // a logout token was accepted (200 or 204)
+	clientBackchannelFailed    = "backchannel.failed"    // refused (4xx), another final answer, or given up after retries
 	clientBackchannelRetried   = "backchannel.retried"   // an attempt failed and will be retried
 	clientFrontchannelRendered = "frontchannel.rendered" // a front-channel frame was put on a page
 	clientFrontchannelUnsent   = "frontchannel.unsent"   // a front-channel client could not be told (no browser)

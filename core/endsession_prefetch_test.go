@@ -7,7 +7,7 @@ import (
 
 // A browser's speculative load of a sign-out link (Chrome's speculation rules and
 // <link rel=prefetch> send Sec-Purpose: prefetch, prerenders "prefetch;prerender";
-// older browsers Purpose or X-Moz: prefetch) is not the user asking to sign out: an app
+// older browsers Purpose or X-Moz: prefetch, Safari's Top Sites X-Purpose: preview) is not the user asking to sign out: an app
 // page whose "Sign out" is a GET link with id_token_hint (RP-Initiated Logout allows it)
 // would sign the user out on hover. Such a request is refused (503, which browsers
 // treat as a failed prefetch and do not use) and changes nothing; the user's own click
@@ -19,6 +19,8 @@ func TestASpeculativeLoadOfTheEndSessionEndpointSignsNobodyOut(t *testing.T) {
 		{Name: "sec-purpose", Value: "prefetch;anonymous-client-ip"},
 		{Name: "purpose", Value: "prefetch"},
 		{Name: "x-moz", Value: "prefetch"},
+		{Name: "x-purpose", Value: "preview"}, // Safari's Top Sites
+		{Name: "x-purpose", Value: " Preview "},
 	} {
 		s := newSignoutEnv(t, nil)
 		hint, _ := s.signedIn()

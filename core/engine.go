@@ -224,7 +224,7 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 	}
 	if fresh {
 		// What a refusal would be is read here, as values: the view stays on the stack.
-		return e.recordVisit(s, now, d, e.answerKindOf(v), v.language())
+		return e.recordVisit(s, now, d, e.signedOutAnswerFor(v, client, cs, chunks))
 	}
 	return d
 }
@@ -277,16 +277,37 @@ func (e *Engine) refuseUnowned(v *requestView) Decision {
 // only one, or the user's choice). A cookie that was present but is no longer valid
 // (expired, revoked, tampered) is cleared on the way.
 func (e *Engine) unauthenticated(v *requestView, client *Client, cs cookies, chunks int, why error, now time.Time) Decision {
+	return e.unauthenticatedAnswer(e.signedOutAnswerFor(v, client, cs, chunks), why, now)
+}
+
+// signedOutAnswer is what unauthenticated reads of a request, as values, so that a
+// request found signed out after its view is gone (recordVisit) is answered the same way.
+type signedOutAnswer struct {
+	kind      answerKind
+	lang      string
+	returnURL string
+	client    *Client
+	cs        cookies
+	chunks    int
+}
+
+func (e *Engine) signedOutAnswerFor(v *requestView, client *Client, cs cookies, chunks int) signedOutAnswer {
+	return signedOutAnswer{kind: e.answerKindOf(v), lang: v.language(), returnURL: e.requestURL(v), client: client, cs: cs, chunks: chunks}
+}
+
+// unauthenticatedAnswer is unauthenticated's answer from the values it read.
+func (e *Engine) unauthenticatedAnswer(a signedOutAnswer, why error, now time.Time) Decision {
+	client, cs, chunks := a.client, a.cs, a.chunks
 	var clear []Header
 	if why != errNoSession {
 		clear = e.clearSessionCookies(max(chunks, 1))
 	}
 	clear = append(clear, e.staleBrowserState(cs)...)
-	if e.answerKindOf(v) == asJSON {
+	if a.kind == asJSON {
 		return e.failJSON(jsonFailure(401, "login_required", "sign in first: this API needs a signed-in browser session").
 			withHeaders(Header{Name: "www-authenticate", Value: `Bearer error="login_required"`}).withHeaders(clear...))
 	}
-	returnURL := e.requestURL(v)
+	returnURL := a.returnURL
 	var p *Provider
 	if client != nil {
 		p = client.DefaultProvider
@@ -301,7 +322,7 @@ func (e *Engine) unauthenticated(v *requestView, client *Client, cs cookies, chu
 			{Name: "cache-control", Value: "no-store"},
 		}})
 	} else {
-		d = e.startSignIn(p, returnURL, cs, v.language(), now)
+		d = e.startSignIn(p, returnURL, cs, a.lang, now)
 	}
 	if d.Response != nil {
 		d.Response.Headers = append(d.Response.Headers, clear...)

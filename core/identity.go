@@ -201,6 +201,15 @@ func (e *Engine) strippedHeaders(headers []Header) []string {
 	return out
 }
 
+// StrippedTrailers names the request trailers to remove before a request goes on: the
+// same names as strippedHeaders takes from the headers. Envoy forwards a request's
+// trailers (HTTP/2, or an HTTP/1.1 chunked body's trailer section) to the app, and an
+// app or framework that merges them into its headers would read a forged identity
+// there (RATIONALE.md, "Why identity headers are stripped from trailers too").
+func (e *Engine) StrippedTrailers(trailers []Header) []string {
+	return e.strippedHeaders(trailers)
+}
+
 // spelledAsOneOf reports whether a request header's name reads as one of names to an app
 // (readAlikeByApps).
 func spelledAsOneOf(got string, names []string) bool {

@@ -112,11 +112,19 @@ func (e *Engine) indexSession(s *session, now time.Time, next func(error) Decisi
 // request makes no allocation, BENCHMARKS.md). When the index cannot record the visit,
 // the request does not reach the client: a provider-initiated sign-out (no cookie) learns
 // whom to notify from the record alone, and would end the session without telling this
-// client, whose own session would live on. The answer is the store's 503 (kind and lang
-// say how), and the next request tries again (the cookie still lacks the client).
-func (e *Engine) recordVisit(s *session, now time.Time, d Decision, kind answerKind, lang string) Decision {
+// client, whose own session would live on. The answer is the store's 503 (a.kind and
+// a.lang say how), and the next request tries again (the cookie still lacks the client).
+// A record that is gone (errRecordGone) is no store failure: a sign-out ended the
+// session while this request was on its way, so it is answered as any signed-out
+// session on this route is (unauthenticatedAnswer), and not counted as a refusal.
+func (e *Engine) recordVisit(s *session, now time.Time, d Decision, a signedOutAnswer) Decision {
 	sid := s.SID // not s: the closure would take the request's view to the heap with it
 	return e.ports.sessions.update(recordOf(s), now, func(err error) Decision {
+		if errors.Is(err, errRecordGone) {
+			e.logf("exeunt: sid=%s was signed out while its first request to this client was on its way; answered as a signed-out session", sid)
+			return e.unauthenticatedAnswer(a, errRevoked, now)
+		}
+		kind, lang := a.kind, a.lang
 		if err != nil {
 			e.logf("exeunt: session index: %v; the first request of sid=%s to this client is refused", err, sid)
 			e.metrics.Add(counterStoreUnavailableRefusals, 1)

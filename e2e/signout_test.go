@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -34,6 +35,7 @@ type bclListener struct {
 	mu     sync.Mutex
 	tokens []string
 	fail   int // answer 503 to this many first requests
+	answer int // the status of an answer that is not a failure (0: 200)
 	got    chan string
 }
 
@@ -53,7 +55,7 @@ func newBCLListener(t testing.TB, fail int) *bclListener {
 			return
 		}
 		l.got <- r.PostForm.Get("logout_token")
-		w.WriteHeader(200)
+		w.WriteHeader(cmp.Or(l.answer, 200))
 	}))
 	t.Cleanup(l.srv.Close)
 	return l

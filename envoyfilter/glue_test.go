@@ -43,6 +43,17 @@ func (s *scripted) Start(time.Time) []*core.Call {
 	return s.onStart()
 }
 func (s *scripted) TickPeriod() time.Duration { return s.tick }
+
+// StrippedTrailers strips x-exeunt-user, the scripted decisions' identity header.
+func (s *scripted) StrippedTrailers(trailers []core.Header) []string {
+	var out []string
+	for _, t := range trailers {
+		if strings.EqualFold(t.Name, "x-exeunt-user") {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
 func (s *scripted) FilterResponseCookies(r core.Request, sc []string, _ time.Time) ([]string, bool) {
 	if s.onSetCookies == nil {
 		return sc, false

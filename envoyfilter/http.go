@@ -28,6 +28,9 @@ type httpContext struct {
 	// trailers); bodySize is how much body the host has buffered so far.
 	ended    bool
 	bodySize int
+	// trailersUnstripped is set when an identity header in the request's trailers could
+	// not be removed: the request must then not go on (carryOut refuses it).
+	trailersUnstripped bool
 
 	// responseHeaders are added to the upstream's response (a refreshed cookie).
 	responseHeaders []core.Header
@@ -79,8 +82,20 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 	return types.ActionPause
 }
 
+// OnHttpRequestTrailers first strips the identity headers from the request's trailers,
+// as from its headers: Envoy forwards trailers to the app. Envoy lets a filter edit the
+// request trailers only from this callback until the request goes on (Context::getMap,
+// source/extensions/common/wasm/context.cc, envoyproxy/envoy b40935a), so it is done here,
+// whatever the request's state. One that cannot be removed fails the request closed: at
+// once if it was already going on, or when its decision would let it go on (carryOut).
 func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 	h.ended = true
+	if h.state != answered && h.engine != nil && !h.stripTrailers() {
+		h.trailersUnstripped = true
+		if h.state == flowing {
+			return h.refuseUnprepared()
+		}
+	}
 	switch h.state {
 	case flowing:
 		return types.ActionContinue
@@ -88,6 +103,23 @@ func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 		return h.apply(h.bodyDecision())
 	}
 	return types.ActionPause
+}
+
+// stripTrailers removes the request trailers core says to strip; false when the host
+// would not read or remove them.
+func (h *httpContext) stripTrailers() bool {
+	pairs, err := getRequestTrailers()
+	if err != nil {
+		proxywasm.LogErrorf("exeunt: cannot read the request trailers, refusing the request: %v", err)
+		return false
+	}
+	for _, name := range h.engine.StrippedTrailers(pairsAsHeaders(pairs)) {
+		if err := removeRequestTrailer(name); err != nil {
+			proxywasm.LogErrorf("exeunt: cannot remove request trailer %s, refusing the request: %v", name, err)
+			return false
+		}
+	}
+	return true
 }
 
 // bodyDecision hands the request body to the engine: all of it once the request has
@@ -274,6 +306,9 @@ func (h *httpContext) carryOut(d core.Decision) types.Action {
 			return h.refuseUnprepared()
 		}
 	}
+	if h.trailersUnstripped {
+		return h.refuseUnprepared()
+	}
 	h.state = flowing
 	h.responseHeaders = d.ResponseHeaders
 	return types.ActionContinue
@@ -287,11 +322,13 @@ func (h *httpContext) refuseUnprepared() types.Action {
 	return types.ActionPause
 }
 
-// The host's request-header edits, variables so that a test can make the host refuse one
+// The host's request-header and trailer edits, variables so that a test can make the host refuse one
 // (the SDK's emulator never does).
 var (
 	removeRequestHeader  = proxywasm.RemoveHttpRequestHeader
 	replaceRequestHeader = proxywasm.ReplaceHttpRequestHeader
+	getRequestTrailers   = proxywasm.GetHttpRequestTrailers
+	removeRequestTrailer = proxywasm.RemoveHttpRequestTrailer
 )
 
 // resume applies the decision an HTTP call led to, outside the stream's own callbacks:

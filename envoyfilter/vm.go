@@ -23,6 +23,7 @@ type engine interface {
 	OnTick(now time.Time) []*core.Call
 	TickPeriod() time.Duration
 	FilterResponseCookies(r core.Request, setCookies []string, now time.Time) (keep []string, dropped bool)
+	StrippedTrailers(trailers []core.Header) []string
 }
 
 // NewVMContext returns the filter's VM context, for proxywasm.SetVMContext.

@@ -49,7 +49,12 @@ func hostSendLocalResponse(ctx context.Context, v *vm, p []uint64) Status {
 
 // proxy_continue_stream(stream_type) -> status
 //
-// Resumes a stream the filter paused, in the given direction.
+// Resumes a stream the filter paused, in the given direction. Envoy's
+// Context::continueStream (source/extensions/common/wasm/context.cc, envoyproxy/envoy
+// b40935a) then clears request_headers_, request_body_buffer_ and request_trailers_ for
+// either direction, at once (the resume itself is deferred): an edit of the request
+// headers after this call answers BadArgument, even in the same callback
+// (TestHTTPCallToARealAddressResumesTheStream).
 func hostContinueStream(ctx context.Context, v *vm, p []uint64) Status {
 	s := v.currentStream()
 	dir := streamType(uint32(p[0]))
@@ -57,6 +62,7 @@ func hostContinueStream(ctx context.Context, v *vm, p []uint64) Status {
 		return StatusBadArgument
 	}
 	s.continued[dir] = true
+	s.closeRequestMaps()
 	s.signal()
 	return StatusOK
 }

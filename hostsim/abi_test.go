@@ -117,13 +117,93 @@ func TestBodiesAreReadAndRewritten(t *testing.T) {
 
 func TestTrailersBothWays(t *testing.T) {
 	h := newFixture(t, Options{})
-	resp := do(t, h, &Request{Method: "POST", Path: "/trailers", Body: []byte("b"), Trailer: []Pair{{"x-req-trailer", "1"}}})
-	if got := decodeEcho(t, resp).Header.Get("x-request-trailers"); got != "1" {
-		t.Errorf("request trailers seen by the guest = %q, want 1", got)
+	resp := do(t, h, &Request{Method: "POST", Path: "/trailers", Body: []byte("b"), Trailer: []Pair{
+		{"x-req-trailer", "1"}, {"x-forged-trailer", "a"}, {"x-replaced-trailer", "old"}}})
+	e := decodeEcho(t, resp)
+	// Edited in the trailers callback, the trailers reach the upstream as the guest left
+	// them (Envoy forwards them); before that callback and after the request went on,
+	// Envoy has no request trailer map to edit: BadArgument (Context::getMap,
+	// context.cc, envoyproxy/envoy b40935a). The request headers went on when their
+	// callback continued (Context::decodeHeaders clears request_headers_): in the trailers
+	// callback an edit or a value answers BadArgument and the pairs are empty (the SDK
+	// reads Envoy's null pointer as NotFound).
+	const badArgument, notFound = "error status returned by host: bad argument", "error status returned by host: not found"
+	if want := (http.Header{"X-Req-Trailer": {"1"}, "X-Replaced-Trailer": {"new"}, "X-Request-Trailers": {"3"},
+		"X-Trailer-Remove": {""}, "X-Header-Edit-In-Trailers": {badArgument}, "X-Header-Get-In-Trailers": {badArgument},
+		"X-Headers-In-Trailers": {notFound}}); !reflect.DeepEqual(e.Trailer, want) {
+		t.Errorf("the upstream got the request trailers %v, want %v", e.Trailer, want)
 	}
-	want := []Pair{{"x-upstream-trailer", "t"}, {"x-fixture-trailer", "yes"}}
+	if e.Header.Get("x-late") != "" {
+		t.Errorf("a request header added after the headers went on reached the upstream: %v", e.Header)
+	}
+	if got := e.Header.Get("x-trailer-edit-in-headers"); got != "error status returned by host: bad argument" {
+		t.Errorf("editing the request trailers in the headers callback: %q, want bad argument", got)
+	}
+	for name, want := range map[string]string{
+		"x-trailer-edit-after":          badArgument, // the request went on
+		"x-request-header-edit-after":   badArgument, // likewise
+		"x-response-trailer-edit-early": badArgument, // not come yet: response_trailers_ is null
+	} {
+		if got := resp.HeaderValue(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	// The response headers went on when their callback continued.
+	want := []Pair{{"x-upstream-trailer", "t"}, {"x-fixture-trailer", "yes"}, {"x-header-edit-in-trailers", badArgument}}
 	if !reflect.DeepEqual(resp.Trailer, want) {
 		t.Errorf("response trailers = %v, want %v", resp.Trailer, want)
+	}
+	if resp.HeaderValue("x-late") != "" {
+		t.Errorf("a response header added after the headers went on reached the client: %v", resp.Header)
+	}
+}
+
+// TestResponseTrailersCreatedInTheLastBodyCallback: a response without trailers gets
+// them when the filter adds one in its last body callback (Context::getMap creates them
+// with addEncodedTrailers when response_body_buffer_ and end_of_stream_ are set); reading
+// there first finds no map (getConstMap creates nothing: BadArgument), and the response
+// headers, whose callback continued, are out of reach (context.cc, envoyproxy/envoy b40935a).
+func TestResponseTrailersCreatedInTheLastBodyCallback(t *testing.T) {
+	h := newFixture(t, Options{})
+	resp := do(t, h, &Request{Path: "/local-trailer"})
+	const badArgument = "error status returned by host: bad argument"
+	want := []Pair{{"x-created", "yes"}, {"x-get-before-create", badArgument}, {"x-header-edit-in-body", badArgument}}
+	if resp.Status != 200 || string(resp.Body) != "local" || !reflect.DeepEqual(resp.Trailer, want) {
+		t.Fatalf("response %d %q, trailers %v, want trailers %v", resp.Status, resp.Body, resp.Trailer, want)
+	}
+}
+
+// TestRequestTrailersCreatedInTheLastBodyCallback: the request's side of the same rule
+// (Context::getMap creates request trailers with addDecodedTrailers when
+// request_body_buffer_ and end_of_stream_ are set), and Envoy sends them upstream.
+func TestRequestTrailersCreatedInTheLastBodyCallback(t *testing.T) {
+	h := newFixture(t, Options{})
+	e := decodeEcho(t, do(t, h, &Request{Method: "POST", Path: "/request-trailer-in-body", Body: []byte("b")}))
+	want := http.Header{"X-Created": {"yes"}, "X-Get-Before-Create": {"error status returned by host: bad argument"}}
+	if !reflect.DeepEqual(e.Trailer, want) {
+		t.Fatalf("the upstream got the request trailers %v, want %v", e.Trailer, want)
+	}
+}
+
+// TestTheAccessLogReadsItsOwnMaps: in proxy_on_log Envoy reads the access log's request
+// and response headers (Context::log; getConstMap in access_log_phase_), has no request
+// trailers there (NotFound, for ABI 0.2), and edits only the maps a stopped callback left
+// set: none here (BadArgument) (context.cc, envoyproxy/envoy b40935a).
+func TestTheAccessLogReadsItsOwnMaps(t *testing.T) {
+	h := newFixture(t, Options{})
+	do(t, h, &Request{Method: "POST", Path: "/log-maps", Body: []byte("b"), Trailer: []Pair{{"x-req-trailer", "1"}}})
+	raw, _, ok := h.SharedData("log-maps")
+	if !ok {
+		t.Fatal("proxy_on_log wrote no log-maps")
+	}
+	var got map[string]string
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%v: %q", err, raw)
+	}
+	const badArgument, notFound = "error status returned by host: bad argument", "error status returned by host: not found"
+	want := map[string]string{"path": "/log-maps", "trailer": notFound, "status": "200", "edit": badArgument, "response_edit": badArgument}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("proxy_on_log saw %v, want %v", got, want)
 	}
 }
 
@@ -164,6 +244,12 @@ func TestHTTPCallToAHandlerCluster(t *testing.T) {
 	if seen.Method != "POST" || seen.URI != "/echo?x=1" || seen.Host != "upstream.test" || seen.Header.Get("x-from") != "fixture" || seen.Body != "call-body" {
 		t.Fatalf("backend saw %+v", seen)
 	}
+	// The call's response headers are read-only, and a map type past the last is none
+	// (BadArgument: Context::getMap, context.cc, envoyproxy/envoy b40935a; cpp-host
+	// src/exports.cc add_header_map_value, 09e5f8d).
+	if got["call_header_edit"] != float64(StatusBadArgument) || got["bad_map_type"] != float64(StatusBadArgument) {
+		t.Errorf("editing the call's response headers: %v, a map type past the last: %v; want %d", got["call_header_edit"], got["bad_map_type"], StatusBadArgument)
+	}
 }
 
 func TestHTTPCallToARealAddressResumesTheStream(t *testing.T) {
@@ -176,8 +262,16 @@ func TestHTTPCallToARealAddressResumesTheStream(t *testing.T) {
 		"real": {Address: strings.TrimPrefix(srv.URL, "http://")},
 		"dead": {Address: deadAddr},
 	}})
-	if got := decodeEcho(t, do(t, h, &Request{Path: "/httpcall-continue?cluster=real"})).Header.Get("x-call-status"); got != "202" {
+	// The call's callback edits the request headers while they are paused, then resumes
+	// them: Envoy keeps request_headers_ until Context::continueStream clears it, so the
+	// edit lands and one after the resume answers BadArgument (context.cc, envoyproxy/envoy
+	// b40935a). This is how Exeunt sets identity headers after a call.
+	resp := do(t, h, &Request{Path: "/httpcall-continue?cluster=real"})
+	if got := decodeEcho(t, resp).Header.Get("x-call-status"); got != "202" {
 		t.Fatalf("upstream saw x-call-status %q, want 202", got)
+	}
+	if got := resp.HeaderValue("x-request-header-edit-after-resume"); got != "error status returned by host: bad argument" {
+		t.Errorf("a request header edit after the resume: %q, want bad argument", got)
 	}
 	// A refused connection is answered as Envoy's router answers it: 503.
 	if got := decodeEcho(t, do(t, h, &Request{Path: "/httpcall-continue?cluster=dead"})).Header.Get("x-call-status"); got != "503" {

@@ -74,7 +74,7 @@ var echoUpstream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 	w.Header().Add("Set-Cookie", "upstream=1")
 	w.Header().Set("X-Upstream-Secret", "hidden")
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(echo{Method: r.Method, URI: r.RequestURI, Host: r.Host, Header: r.Header, Body: string(body)})
+	json.NewEncoder(w).Encode(echo{Method: r.Method, URI: r.RequestURI, Host: r.Host, Header: r.Header, Body: string(body), Trailer: r.Trailer})
 	w.Header().Set("X-Upstream-Trailer", "t")
 })
 
@@ -82,6 +82,7 @@ type echo struct {
 	Method, URI, Host string
 	Header            http.Header
 	Body              string
+	Trailer           http.Header // the request's trailers, as the upstream got them
 }
 
 func decodeEcho(t testing.TB, resp *Response) echo {

@@ -81,6 +81,12 @@ type stream struct {
 	respHeaders, respTrailers []Pair
 	respBody                  []byte
 	haveResponse              bool
+	// maps are the maps Envoy hands the filter now (abi_headers.go); endOfStream is
+	// Envoy's end_of_stream_, one flag for both directions, set by the headers and body
+	// callbacks; logging is Envoy's access_log_phase_, during proxy_on_log.
+	maps        openMaps
+	endOfStream bool
+	logging     bool
 
 	props map[string][]byte // set_property on this stream
 
@@ -88,6 +94,45 @@ type stream struct {
 	local     *Response // proxy_send_local_response seen
 	reset     bool      // proxy_close_stream seen
 	wake      chan struct{}
+}
+
+// openMaps mirrors the pointers Envoy's Wasm Context keeps per stream
+// (source/extensions/common/wasm/context.cc, envoyproxy/envoy b40935a): true while
+// request_headers_, request_body_buffer_, request_trailers_, response_headers_,
+// response_body_buffer_, response_trailers_ point at the stream's own.
+type openMaps struct {
+	reqHeaders, reqBody, reqTrailers    bool
+	respHeaders, respBody, respTrailers bool
+}
+
+// around runs one stream callback as Envoy's Context::decodeHeaders, decodeData,
+// decodeTrailers, encodeHeaders, encodeData and encodeTrailers do: the callback's map
+// is set for it (and end_of_stream_, for headers and body: eos >= 0), and cleared when
+// the callback continues.
+//
+// A local reply sent from a request callback that then continues finds the callback's
+// map cleared in its response callbacks here. Envoy's filter manager prepares a reply
+// sent during a decode callback and encodes it once that callback has returned
+// (executeLocalReplyIfPrepared in FilterManager::decodeHeaders,
+// source/common/http/filter_manager.cc: read from excerpts, not at b40935a). A filter
+// manager that encoded it at once, inside the callback, would leave the map to the
+// reply's callbacks: Envoy more lenient than hostsim there, never stricter.
+func (s *stream) around(open *bool, eos int, call func() (uint64, error)) (uint64, error) {
+	*open = true
+	if eos >= 0 {
+		s.endOfStream = eos == 1
+	}
+	action, err := call()
+	if uint32(action) == actionContinue {
+		*open = false
+	}
+	return action, err
+}
+
+// closeRequestMaps is Context::continueStream's clearing, for either direction:
+// request_headers_, request_body_buffer_ and request_trailers_ go.
+func (s *stream) closeRequestMaps() {
+	s.maps.reqHeaders, s.maps.reqBody, s.maps.reqTrailers = false, false, false
 }
 
 func (s *stream) signal() {
@@ -148,13 +193,20 @@ func (h *Host) runStream(ctx context.Context, v *vm, s *stream, upstream http.Ha
 		skip bool
 	}{
 		{"request headers", func() (uint64, error) {
-			return v.call(v.fns.requestHeaders, "proxy_on_request_headers", uint64(s.id), uint64(len(s.reqHeaders)), b2u(!hasBody && !hasTrailers))
+			eos := !hasBody && !hasTrailers
+			return s.around(&s.maps.reqHeaders, int(b2u(eos)), func() (uint64, error) {
+				return v.call(v.fns.requestHeaders, "proxy_on_request_headers", uint64(s.id), uint64(len(s.reqHeaders)), b2u(eos))
+			})
 		}, false},
 		{"request body", func() (uint64, error) {
-			return v.call(v.fns.requestBody, "proxy_on_request_body", uint64(s.id), uint64(len(s.reqBody)), b2u(!hasTrailers))
+			return s.around(&s.maps.reqBody, int(b2u(!hasTrailers)), func() (uint64, error) {
+				return v.call(v.fns.requestBody, "proxy_on_request_body", uint64(s.id), uint64(len(s.reqBody)), b2u(!hasTrailers))
+			})
 		}, !hasBody},
 		{"request trailers", func() (uint64, error) {
-			return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
+			return s.around(&s.maps.reqTrailers, -1, func() (uint64, error) {
+				return v.call(v.fns.requestTrailers, "proxy_on_request_trailers", uint64(s.id), uint64(len(s.reqTrailers)))
+			})
 		}, !hasTrailers},
 	}
 	// A filter that stops iteration on the request headers gets the body and
@@ -234,13 +286,20 @@ func (h *Host) runResponse(ctx context.Context, v *vm, s *stream, local *Respons
 		skip bool
 	}{
 		{"response headers", func() (uint64, error) {
-			return v.call(v.fns.responseHeaders, "proxy_on_response_headers", uint64(s.id), uint64(n), b2u(!hasBody && !hasTrailers))
+			eos := !hasBody && !hasTrailers
+			return s.around(&s.maps.respHeaders, int(b2u(eos)), func() (uint64, error) {
+				return v.call(v.fns.responseHeaders, "proxy_on_response_headers", uint64(s.id), uint64(n), b2u(eos))
+			})
 		}, false},
 		{"response body", func() (uint64, error) {
-			return v.call(v.fns.responseBody, "proxy_on_response_body", uint64(s.id), uint64(len(s.respBody)), b2u(!hasTrailers))
+			return s.around(&s.maps.respBody, int(b2u(!hasTrailers)), func() (uint64, error) {
+				return v.call(v.fns.responseBody, "proxy_on_response_body", uint64(s.id), uint64(len(s.respBody)), b2u(!hasTrailers))
+			})
 		}, !hasBody},
 		{"response trailers", func() (uint64, error) {
-			return v.call(v.fns.responseTrailers, "proxy_on_response_trailers", uint64(s.id), uint64(len(s.respTrailers)))
+			return s.around(&s.maps.respTrailers, -1, func() (uint64, error) {
+				return v.call(v.fns.responseTrailers, "proxy_on_response_trailers", uint64(s.id), uint64(len(s.respTrailers)))
+			})
 		}, !hasTrailers},
 	}
 	// A local reply sent while the response is being encoded replaces it,
@@ -388,13 +447,16 @@ func (v *vm) finish(s *stream) error {
 		return ErrClosed // the VM is going away with all its contexts
 	}
 	v.withContext(s.id)
-	if _, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id)); err != nil {
+	s.logging = true // Context::log: access_log_phase_ for onLog
+	_, err := v.call(v.fns.log, "proxy_on_log", uint64(s.id))
+	s.logging = false
+	if err != nil {
 		return err
 	}
 	if _, err := v.call(v.fns.done, "proxy_on_done", uint64(s.id)); err != nil {
 		return err
 	}
-	_, err := v.call(v.fns.delete, "proxy_on_delete", uint64(s.id))
+	_, err = v.call(v.fns.delete, "proxy_on_delete", uint64(s.id))
 	return err
 }
 
@@ -410,6 +472,7 @@ func (h *Host) callUpstream(ctx context.Context, v *vm, s *stream, upstream http
 	v.mu.Lock()
 	headers := append([]Pair(nil), s.reqHeaders...)
 	body := append([]byte(nil), s.reqBody...)
+	trailers := append([]Pair(nil), s.reqTrailers...)
 	v.mu.Unlock()
 	if upstream == nil {
 		return upstreamResult{headers: []Pair{{":status", "404"}}}
@@ -418,6 +481,14 @@ func (h *Host) callUpstream(ctx context.Context, v *vm, s *stream, upstream http
 	if err != nil {
 		// Envoy would refuse such a request before it reached a cluster.
 		return upstreamResult{headers: []Pair{{":status", "400"}}, body: []byte(err.Error())}
+	}
+	// Envoy forwards the request trailers, as the filters left them, to the upstream
+	// (HTTP/2 trailers, or an HTTP/1.1 chunked body's trailer section).
+	if len(trailers) > 0 {
+		hr.Trailer = http.Header{}
+		for _, p := range trailers {
+			hr.Trailer.Add(p.Name, p.Value)
+		}
 	}
 	rec := httptest.NewRecorder()
 	upstream.ServeHTTP(rec, hr)

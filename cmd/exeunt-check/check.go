@@ -11,9 +11,13 @@ import (
 
 // check returns the problems found in one file, each naming where it is, how many
 // plugin configurations the file holds, and how many of them are in pass-through mode
-// (they sign nobody in).
-func check(data []byte) (problems []string, configs, passThrough int) {
+// (they sign nobody in). none is set, with the one problem saying so, when the file holds
+// no plugin configuration at all (configschema.ErrNoPluginConfig), which run may skip.
+func check(data []byte) (problems []string, configs, passThrough int, none bool) {
 	ex, err := configschema.Extract(data)
+	if errors.Is(err, configschema.ErrNoPluginConfig) {
+		return []string{err.Error()}, 0, 0, true
+	}
 	if err != nil {
 		// An Envoy bootstrap's errors are joined, one per problem.
 		var joined interface{ Unwrap() []error }
@@ -21,9 +25,9 @@ func check(data []byte) (problems []string, configs, passThrough int) {
 			for _, e := range joined.Unwrap() {
 				problems = append(problems, e.Error())
 			}
-			return problems, 0, 0
+			return problems, 0, 0, false
 		}
-		return []string{err.Error()}, 0, 0
+		return []string{err.Error()}, 0, 0, false
 	}
 	for _, f := range ex.Configs {
 		prefix := ""
@@ -69,5 +73,5 @@ func check(data []byte) (problems []string, configs, passThrough int) {
 				"store.etcd.cluster", e.Cluster))
 		}
 	}
-	return problems, len(ex.Configs), passThrough
+	return problems, len(ex.Configs), passThrough, false
 }

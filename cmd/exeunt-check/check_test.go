@@ -204,3 +204,30 @@ func TestALandingPageOnTheEntryPageIsNamed(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
+
+// A CI job runs exeunt-check over every manifest: among several files, one that holds no
+// plugin configuration (Envoy Gateway's EnvoyPatchPolicy patches the filter's Envoy
+// settings, a ConfigMap is someone else's) is reported as skipped and fails nothing, as
+// long as a configuration was checked; it exited 1 ("no plugin configuration found").
+// Alone, such a file is still a problem, named precisely; and so is a set of files none
+// of which holds a configuration: a job pointed at the wrong files must not pass.
+func TestAFileWithoutConfigurationIsSkippedAmongOthers(t *testing.T) {
+	patch, policy := "../../examples/envoy-gateway/envoypatchpolicy.yaml", "../../examples/envoy-gateway/envoyextensionpolicy.yaml"
+	other := writeTemp(t, "configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: unrelated, namespace: default}\n")
+	code, out := runCheck(t, "", patch, policy, other)
+	if code != 0 || !strings.Contains(out, patch+": skipped: no plugin configuration found (the file holds EnvoyPatchPolicy default/exeunt)") ||
+		!strings.Contains(out, policy+": ok (1 plugin configuration)") || !strings.Contains(out, other+": skipped: ") {
+		t.Errorf("a patch policy, a ConfigMap and an extension policy: exit %d, output:\n%s", code, out)
+	}
+	// A skipped file does not hide a problem elsewhere.
+	bad := writeTemp(t, "bad.json", `{"health_path": "healthz"}`)
+	if code, out := runCheck(t, "", patch, bad); code != 1 || !strings.Contains(out, patch+": skipped") || !strings.Contains(out, `bad.json: exeunt configuration: field "health_path"`) {
+		t.Errorf("a patch policy and a bad configuration: exit %d, output:\n%s", code, out)
+	}
+	if code, out := runCheck(t, "", patch, other); code != 1 || !strings.Contains(out, "no plugin configuration in any of the 2 files given") {
+		t.Errorf("no configuration in any file: exit %d, output:\n%s", code, out)
+	}
+	if code, out := runCheck(t, "", patch); code != 1 || !strings.Contains(out, patch+": no plugin configuration found (the file holds EnvoyPatchPolicy default/exeunt): expected") {
+		t.Errorf("the patch policy alone: exit %d, output:\n%s", code, out)
+	}
+}

@@ -19,6 +19,12 @@
 // the file can say so (a bootstrap, an Istio EnvoyFilter), set
 // allow_on_headers_stop_iteration, or the flows that read a body hang. The exit status is 0 when every file is fine, 1 when any
 // has a problem, 2 for a usage error.
+//
+// Given several files (a CI job's `exeunt-check k8s/*.yaml`), a file that holds no plugin
+// configuration at all (a Service, an EnvoyPatchPolicy, a bootstrap without a wasm filter)
+// is reported as skipped and is no problem, as long as at least one configuration was
+// checked in all of them; none at all is a problem. A single file without any stays a
+// problem: it was named to be checked.
 package main
 
 import (
@@ -27,7 +33,11 @@ import (
 	"os"
 )
 
-const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)`
+const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)
+
+Exit status: 0 when every file is fine, 1 when any has a problem, 2 for a usage error.
+With several files, one without any Exeunt plugin configuration is skipped (not a
+problem) while at least one configuration is checked; a single such file is a problem.`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -38,7 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	status := 0
+	status, checkedAll, skipped := 0, 0, 0
 	for _, name := range args {
 		var data []byte
 		var err error
@@ -52,7 +62,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		problems, checked, passThrough := check(data)
+		problems, checked, passThrough, none := check(data)
+		if none && len(args) > 1 {
+			fmt.Fprintf(stdout, "%s: skipped: %s\n", name, problems[0])
+			skipped++
+			continue
+		}
+		checkedAll += checked
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "%s: %s\n", name, p)
 		}
@@ -69,6 +85,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			note = fmt.Sprintf(", %d in pass-through mode: they sign nobody in", passThrough)
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s%s)\n", name, checked, plural(checked), note)
+	}
+	if skipped > 0 && checkedAll == 0 {
+		// Nothing was checked: a CI job pointed at the wrong files must not pass.
+		fmt.Fprintf(stdout, "exeunt-check: no plugin configuration in any of the %d files given: name at least one file that holds Exeunt's configuration\n", len(args))
+		status = 1
 	}
 	return status
 }

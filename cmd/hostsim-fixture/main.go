@@ -137,6 +137,9 @@ type httpContext struct {
 	id     uint32
 	plugin *pluginContext
 	path   string
+	// late are results of header-map calls made where Envoy has no map to edit, added to
+	// the response headers by OnHttpResponseHeaders.
+	late [][2]string
 }
 
 func respondJSON(status uint32, v any) types.Action {
@@ -211,6 +214,10 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	case "/local":
 		proxywasm.SendHttpResponse(418, [][2]string{{"x-a", "1"}, {"set-cookie", "a=1"}, {"set-cookie", "b=2"}}, []byte("teapot"), -1)
 		return types.ActionPause
+	case "/local-trailer":
+		// A local reply with a body and no trailers: its last body callback may create them.
+		proxywasm.SendHttpResponse(200, nil, []byte("local"), -1)
+		return types.ActionPause
 	case "/local-nobody-type":
 		proxywasm.SendHttpResponse(403, nil, []byte("no"), -1)
 		return types.ActionPause
@@ -234,11 +241,17 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 						status = p[1]
 					}
 				}
+				// Envoy lets the filter edit the request headers while they are paused
+				// (request_headers_ is set until the request goes on), not after it resumed them.
 				proxywasm.AddHttpRequestHeader("x-call-status", status)
 				proxywasm.ResumeHttpRequest()
+				h.late = append(h.late, [2]string{"x-request-header-edit-after-resume", errString(proxywasm.AddHttpRequestHeader("x-too-late", "1"))})
 				return
 			}
-			respondJSON(200, map[string]any{"headers": hs, "body": string(body), "num_headers": nh})
+			// Envoy never hands out the call's response headers for editing (Context::getMap
+			// has no case for them), nor a map type past the last (exports.cc): BadArgument.
+			respondJSON(200, map[string]any{"headers": hs, "body": string(body), "num_headers": nh,
+				"call_header_edit": rawAddHeaderMapValue(6, "x-edit", "1"), "bad_map_type": rawAddHeaderMapValue(8, "x-edit", "1")})
 		})
 		if err != nil {
 			return respondJSON(500, map[string]any{"dispatch_error": err.Error()})
@@ -288,11 +301,22 @@ func (h *httpContext) OnHttpRequestHeaders(n int, eos bool) types.Action {
 	case "/answer-on-tick":
 		h.plugin.parked = append(h.plugin.parked, h.id)
 		return types.ActionPause
+	case "/trailers":
+		// The request trailers cannot be edited yet (Envoy: BadArgument).
+		proxywasm.AddHttpRequestHeader("x-trailer-edit-in-headers", errString(proxywasm.RemoveHttpRequestTrailer("x-forged-trailer")))
 	}
 	return types.ActionContinue
 }
 
 func (h *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
+	if h.path == "/request-trailer-in-body" && eos {
+		// The last body callback of a request without trailers: reading them finds no
+		// map, adding one creates them (Envoy's addDecodedTrailers), and they go upstream.
+		_, err := proxywasm.GetHttpRequestTrailer("x-none")
+		get := errString(err)
+		proxywasm.AddHttpRequestTrailer("x-created", "yes")
+		proxywasm.AddHttpRequestTrailer("x-get-before-create", get)
+	}
 	if !strings.HasPrefix(h.path, "/body") {
 		return types.ActionContinue
 	}
@@ -306,9 +330,22 @@ func (h *httpContext) OnHttpRequestBody(size int, eos bool) types.Action {
 	return types.ActionContinue
 }
 
+// OnHttpRequestTrailers reports in the request trailers themselves, which it may edit
+// here: the request headers went on when their callback continued, and Envoy no longer
+// lets the filter edit them (Context::decodeHeaders clears request_headers_).
 func (h *httpContext) OnHttpRequestTrailers(n int) types.Action {
 	ts, _ := proxywasm.GetHttpRequestTrailers()
-	proxywasm.AddHttpRequestHeader("x-request-trailers", strconv.Itoa(len(ts)))
+	count := strconv.Itoa(len(ts))
+	if h.path == "/trailers" {
+		proxywasm.AddHttpRequestTrailer("x-trailer-remove", errString(proxywasm.RemoveHttpRequestTrailer("x-forged-trailer")))
+		proxywasm.ReplaceHttpRequestTrailer("x-replaced-trailer", "new")
+		proxywasm.AddHttpRequestTrailer("x-header-edit-in-trailers", errString(proxywasm.AddHttpRequestHeader("x-late", "1")))
+		_, err := proxywasm.GetHttpRequestHeader(":path")
+		proxywasm.AddHttpRequestTrailer("x-header-get-in-trailers", errString(err))
+		_, err = proxywasm.GetHttpRequestHeaders()
+		proxywasm.AddHttpRequestTrailer("x-headers-in-trailers", errString(err))
+	}
+	proxywasm.AddHttpRequestTrailer("x-request-trailers", count)
 	return types.ActionContinue
 }
 
@@ -318,6 +355,16 @@ func (h *httpContext) OnHttpResponseHeaders(n int, eos bool) types.Action {
 	status, _ := proxywasm.GetHttpResponseHeader(":status")
 	proxywasm.ReplaceHttpResponseHeader("x-seen-status", status)
 	proxywasm.RemoveHttpResponseHeader("x-upstream-secret")
+	if h.path == "/trailers" {
+		// The request has gone on: its headers and trailers are gone from the filter's
+		// reach; the response trailers have not come yet.
+		proxywasm.AddHttpResponseHeader("x-trailer-edit-after", errString(proxywasm.RemoveHttpRequestTrailer("x-req-trailer")))
+		proxywasm.AddHttpResponseHeader("x-request-header-edit-after", errString(proxywasm.ReplaceHttpRequestHeader("x-late", "1")))
+		proxywasm.AddHttpResponseHeader("x-response-trailer-edit-early", errString(proxywasm.AddHttpResponseTrailer("x-early", "1")))
+	}
+	for _, p := range h.late {
+		proxywasm.AddHttpResponseHeader(p[0], p[1])
+	}
 	return types.ActionContinue
 }
 
@@ -325,14 +372,38 @@ func (h *httpContext) OnHttpResponseBody(size int, eos bool) types.Action {
 	if strings.HasPrefix(h.path, "/body") {
 		proxywasm.AppendHttpResponseBody([]byte("!"))
 	}
+	if h.path == "/local-trailer" && eos {
+		// The last body callback of a response without trailers: reading them finds no
+		// map, adding one creates them (Envoy's addEncodedTrailers); the response headers
+		// went on when their callback continued.
+		_, err := proxywasm.GetHttpResponseTrailer("x-none")
+		get := errString(err)
+		proxywasm.AddHttpResponseTrailer("x-created", "yes")
+		proxywasm.AddHttpResponseTrailer("x-get-before-create", get)
+		proxywasm.AddHttpResponseTrailer("x-header-edit-in-body", errString(proxywasm.AddHttpResponseHeader("x-late", "1")))
+	}
 	return types.ActionContinue
 }
 
 func (h *httpContext) OnHttpResponseTrailers(n int) types.Action {
 	proxywasm.AddHttpResponseTrailer("x-fixture-trailer", "yes")
+	if h.path == "/trailers" {
+		proxywasm.AddHttpResponseTrailer("x-header-edit-in-trailers", errString(proxywasm.AddHttpResponseHeader("x-late", "1")))
+	}
 	return types.ActionContinue
 }
 
 func (h *httpContext) OnHttpStreamDone() {
 	proxywasm.LogDebugf("stream %d done", h.id)
+	if h.path == "/log-maps" {
+		// proxy_on_log reads the access log's maps (the request trailers are not among
+		// them) and edits none: every callback continued.
+		path, err := proxywasm.GetHttpRequestHeader(":path")
+		_, terr := proxywasm.GetHttpRequestTrailer("x-req-trailer")
+		status, serr := proxywasm.GetHttpResponseHeader(":status")
+		out, _ := json.Marshal(map[string]string{"path": path + errString(err), "trailer": errString(terr), "status": status + errString(serr),
+			"edit": errString(proxywasm.AddHttpRequestHeader("x-late", "1")), "response_edit": errString(proxywasm.AddHttpResponseHeader("x-late", "1"))})
+		_, cas, _ := proxywasm.GetSharedData("log-maps")
+		proxywasm.SetSharedData("log-maps", out, cas)
+	}
 }

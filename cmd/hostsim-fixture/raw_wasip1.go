@@ -27,3 +27,13 @@ func rawGrpcCall() uint32 {
 	var token uint32
 	return proxyGrpcCall(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, unsafe.Pointer(&token))
 }
+
+//go:wasmimport env proxy_add_header_map_value
+func proxyAddHeaderMapValue(mapType uint32, key *byte, keySize uint32, value *byte, valueSize uint32) uint32
+
+// rawAddHeaderMapValue adds a header to any map type, which the SDK's API cannot do for
+// every type (the HTTP call response's, say), and returns the host's status.
+func rawAddHeaderMapValue(mapType uint32, key, value string) uint32 {
+	k, v := []byte(key), []byte(value)
+	return proxyAddHeaderMapValue(mapType, unsafe.SliceData(k), uint32(len(k)), unsafe.SliceData(v), uint32(len(v)))
+}
