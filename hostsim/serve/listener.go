@@ -64,6 +64,13 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeDownstream(w, r.Method, resp)
 	}
+	if resp := l.requestMethod(r); resp != nil {
+		// A codec error, found in the request line before the headers: Envoy closes the
+		// connection after its reply.
+		w.Header().Set("Connection", "close")
+		reply(resp)
+		return
+	}
 	if resp := l.headerLimits(r); resp != nil {
 		// A codec error: Envoy closes the connection after its reply.
 		w.Header().Set("Connection", "close")
