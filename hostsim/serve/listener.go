@@ -77,6 +77,12 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(resp)
 		return
 	}
+	scheme, refused := l.codecScheme(r)
+	if refused != nil {
+		w.Header().Set("Connection", "close")
+		reply(refused)
+		return
+	}
 	if resp := l.protocolVersion(r); resp != nil {
 		w.Header().Set("Connection", "close")
 		reply(resp)
@@ -125,6 +131,9 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.Path = path
 	fwd := mutateRequestHeaders(req.Header, l.hcm, r.RemoteAddr, req.DestinationAddress, l.tls)
 	req.Header, req.SourceAddress = fwd.header, fwd.remote
+	if req.Scheme = scheme; scheme == "" {
+		req.Scheme = forwardedScheme(req.Header, l.tls)
+	}
 	route, vh := l.router.routes.lookup(req.Authority, req.Path)
 	if route != nil {
 		req.RouteName, req.ClusterName = route.Name, route.Cluster
