@@ -64,11 +64,15 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeDownstream(w, r.Method, resp)
 	}
-	if resp := l.requestMethod(r); resp != nil {
-		// A codec error, found in the request line before the headers: Envoy closes the
-		// connection after its reply.
+	refusal := l.requestMethod(r)
+	if refusal == nil {
+		refusal = l.requestTarget(r)
+	}
+	if refusal != nil {
+		// A codec error, found in the request line before the headers (the method, then the
+		// target): Envoy closes the connection after its reply.
 		w.Header().Set("Connection", "close")
-		reply(resp)
+		reply(refusal)
 		return
 	}
 	if resp := l.headerLimits(r); resp != nil {

@@ -60,3 +60,25 @@ func TestServeRefusesMethodsEnvoysCodecRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestServeRefusesRequestTargetsEnvoysCodecRefuses: a byte above 0x7E in the request target
+// (raw UTF-8 in the path or the query) is a 400 from Envoy's codec, before any filter.
+func TestServeRefusesRequestTargetsEnvoysCodecRefuses(t *testing.T) {
+	app := upstream(t, "app")
+	s, _ := start(t, config{wasm: wasmPath(t, "fixture.wasm"), app: app.addr()}, Options{})
+	base := "http://" + s.ListenerAddr("main")
+	for _, tt := range []struct {
+		target string
+		status int
+	}{
+		{"/page%C3%A9", 200},
+		{"/page\xc3\xa9", 400},
+		{"/page?q=\xc3\xa9", 400},
+		{"/page\x80", 400},
+	} {
+		res := rawExchange(t, base, "GET "+tt.target+" HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
+		if res.status != tt.status || tt.status == 400 && res.header.Get("X-Seen-Status") != "" {
+			t.Errorf("%q: %d (filter saw it: %q), want %d", tt.target, res.status, res.header.Get("X-Seen-Status"), tt.status)
+		}
+	}
+}

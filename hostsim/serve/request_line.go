@@ -36,3 +36,18 @@ func (l *listener) requestMethod(r *http.Request) *hostsim.Response {
 	}
 	return localReply(http.StatusBadRequest, "Bad Request")
 }
+
+// requestTarget is the codec's check of the request target's bytes (isUrlValid in the same
+// file: a path and query take only TAB, form feed and '!' to '~', compared as signed chars, so
+// no byte above 0x7E; so does an absolute-form target's path, and its host only ASCII):
+// HPE_INVALID_URL, a 400 before any filter. Go's server already refuses controls, space and
+// DEL in the request line (and TAB and form feed, which Envoy takes); it takes the bytes
+// above 0x7F, which reached the filter as raw UTF-8 in :path.
+func (l *listener) requestTarget(r *http.Request) *hostsim.Response {
+	for i := 0; i < len(r.RequestURI); i++ {
+		if r.RequestURI[i] > '~' {
+			return localReply(http.StatusBadRequest, "Bad Request")
+		}
+	}
+	return nil
+}
