@@ -7,7 +7,10 @@ import (
 	"github.com/exeunt/exeunt/hostsim"
 )
 
-// The :scheme a filter sees, as Envoy sets it for an HTTP/1 request (Envoy v1.33.0 and later):
+// The :scheme a filter sees, as Envoy sets it for an HTTP/1 request (Envoy's source as the code
+// index holds it: envoyproxy/envoy's codec_impl.cc and conn_manager_utility.cc of a recent main;
+// the same code under the runtime guard add_and_validate_scheme_header in 2021's releases, the
+// guard since removed):
 //
 //   - The codec sets it only for an absolute-form request target (GET https://host/path), to the
 //     target's scheme in lower case (ServerConnectionImpl::handlePath, source/common/http/http1/
