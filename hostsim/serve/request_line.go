@@ -42,7 +42,8 @@ func (l *listener) requestMethod(r *http.Request) *hostsim.Response {
 // no byte above 0x7E; so does an absolute-form target's path, and its host only ASCII):
 // HPE_INVALID_URL, a 400 before any filter. Go's server already refuses controls, space and
 // DEL in the request line (and TAB and form feed, which Envoy takes); it takes the bytes
-// above 0x7F, which reached the filter as raw UTF-8 in :path.
+// above 0x7F, which went on to the filter and the app (escaped by normalize_path when that is
+// on, raw in :path when not).
 func (l *listener) requestTarget(r *http.Request) *hostsim.Response {
 	for i := 0; i < len(r.RequestURI); i++ {
 		if r.RequestURI[i] > '~' {
