@@ -185,8 +185,12 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 			if perr != nil || space != "members" || len(parts) != 1 {
 				continue // not a record of ours
 			}
-			if nerr != nil {
-				acked = 0 // a record that says nothing readable acknowledges nothing
+			if nerr != nil || acked >= kv.ModRevision {
+				// A record that says nothing readable acknowledges nothing; nor does one
+				// that claims a revision at or past its own write's, which no replica
+				// following this etcd can have read before writing it: a claim on a
+				// history etcd lost (its data gone, or restored from an older backup).
+				acked = 0
 			}
 			v.acked[parts[0]] = acked
 			s, ok := b.seen[parts[0]]
