@@ -28,6 +28,11 @@ func TestFleetEtcdRestartedEmpty(t *testing.T) {
 	old.endSession(A, url.Values{"id_token_hint": {old.assertion(A)}, "client_id": {"app1"}})
 	f.refusedAtOnce(t, B, old, oldCookie, time.Now())
 
+	// Signed in before the loss, signed out after it: its records went with etcd's data.
+	pre := f.browser(t)
+	preSID := pre.signIn(A, "fleet-lost-pre")
+	preCookie := pre.cookie()
+
 	// The old etcd's history runs well ahead of anything the new one reaches in this test.
 	for i := 0; i < 300; i++ {
 		body := fmt.Sprintf(`{"key":%q,"value":%q}`, base64.StdEncoding.EncodeToString([]byte("/other-tenant/k")),
@@ -50,6 +55,12 @@ func TestFleetEtcdRestartedEmpty(t *testing.T) {
 	if old.acceptedWith(A, oldCookie) || old.acceptedWith(B, oldCookie) {
 		t.Error("a session signed out before etcd lost its data is accepted by a running replica")
 	}
+
+	// The session signed in before the loss ends everywhere, and app1 (which it visited,
+	// as its cookie says) gets its logout token.
+	pre.endSession(B, url.Values{"id_token_hint": {pre.assertion(B)}, "client_id": {"app1"}})
+	f.refusedAtOnce(t, A, pre, preCookie, time.Now())
+	f.checkFleetLogoutToken(t, f.app1.waitToken(t, preSID, 15*time.Second), "app1", preSID, "fleet-lost-pre")
 
 	b := f.browser(t)
 	b.signIn(A, "fleet-lost-2")
