@@ -106,6 +106,7 @@ type etcdBackend struct {
 	viewReadingUntil         time.Time
 	waiting                  int
 	waitingUntil             time.Time
+	lostAtMs                 int64 // when etcd was last found behind this Envoy (without shared data)
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {

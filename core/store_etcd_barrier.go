@@ -89,7 +89,7 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, own bool, then func(
 			if v.err != nil {
 				return finish(fmt.Errorf("%w: %w: %w", errOutcomeUnknown, errBarrierUnread, v.err))
 			}
-			if v.revision >= rev && b.barrierPassed(rev, now, own) {
+			if v.revision >= rev && !b.settlingAfterLoss(now) && b.barrierPassed(rev, now, own) {
 				return finish(nil)
 			}
 		}
@@ -176,6 +176,11 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 		if err != nil {
 			b.view = memberView{sentAt: now, err: err}
 			return next()
+		}
+		if resp.Header.Revision < b.revision {
+			// Below what this VM followed to: etcd lost its history, maybe before this
+			// Envoy's follow has found out (store_etcd_members.go, settlingAfterLoss).
+			b.markHistoryLost(now)
 		}
 		v := memberView{sentAt: now, revision: resp.Header.Revision, acked: make(map[string]int64, len(resp.Kvs))}
 		seen := make(map[string]memberSeen, len(resp.Kvs))

@@ -524,3 +524,44 @@ func TestEtcdBarrierTakesNoClaimOnALostHistory(t *testing.T) {
 		t.Fatalf("once B acknowledged: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
 	}
 }
+
+// Right after etcd lost its history, the other replicas' records are gone until each has
+// followed (and reloaded) again, while each still serves from its old copy: a barrier
+// that finds etcd below the revision its VM followed to (here: a copy that claims a far
+// revision) passes on no absent record until memberLiveness has gone by.
+func TestEtcdBarrierWaitsOutALostHistory(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, ab := e.replica()
+	b, bb := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	key, err := bb.key("members", bb.ownMemberID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runOp(e, bb, &etcdv3.DeleteRangeRequest{Key: key}); err != nil { // gone with etcd's data
+		t.Fatal(err)
+	}
+	ab.revision = 1 << 40 // what A followed to in the history etcd lost
+	at := t0.Add(time.Second)
+	d, done := e.revoke(a, "after-the-loss", at)
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("with etcd found behind A and B's record gone: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	// A's follow finds etcd behind it too, and reloads (from then on it reads etcd at
+	// revisions that belong to it).
+	reloaded := at.Add(barrierPoll)
+	e.follow(a, reloaded)
+	if ab.revision >= 1<<40 || !strings.Contains(strings.Join(e.logs.lines, "\n"), "reloading every revocation") {
+		t.Fatalf("A did not reload (revision %d)", ab.revision)
+	}
+	d = e.drive(d.Wait.Then(reloaded.Add(memberLiveness - barrierPoll)))
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("within memberLiveness of the loss: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	d = e.drive(d.Wait.Then(reloaded.Add(memberLiveness + barrierPoll)))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("past memberLiveness (B silent, passed over): ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+	}
+}

@@ -265,7 +265,7 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 			// revocations only ever end by themselves.
 			b.log(fmt.Sprintf("exeunt: store etcd: etcd cannot go on from revision %d (%v); reloading every revocation", since, err))
 			b.revision = 0
-			b.historyLost()
+			b.historyLost(started)
 			if b.shareRead != nil {
 				b.shareSince = 0 // a whole load again: shared from the base 0, as a first load
 			}

@@ -203,8 +203,10 @@ func (b *etcdBackend) memberWriteFailed(err error) {
 // revision on the new one, above every sign-out made there, and other replicas' barriers
 // passed on it before this Envoy had read those sign-outs. Its claim and the follow
 // stamp (coveredRevision) go back to 0 here, before the reload; the reload's
-// acknowledgement claims what it read of the new history.
-func (b *etcdBackend) historyLost() {
+// acknowledgement claims what it read of the new history. The time is kept for the
+// barrier (lostHistoryAt).
+func (b *etcdBackend) historyLost(now time.Time) {
+	b.markHistoryLost(now)
 	for attempt := 0; attempt < 5; attempt++ {
 		s, version := b.readMember()
 		s.writtenRev, s.writtenAtMs = 0, 0
