@@ -17,7 +17,8 @@ import (
 // end by themselves), reload from etcd, and a sign-out made afterwards is refused by every
 // replica from the moment it is reported: the barrier must not take a replica's
 // acknowledgement of the lost history (a member record saying a revision the new etcd has
-// not reached yet) for one of the new.
+// not reached yet) for one of the new; and a replica restarted afterwards refuses what the
+// running replicas gave back to etcd.
 func TestFleetEtcdRestartedEmpty(t *testing.T) {
 	f := startFleet(t, fleetOptions{etcd: map[string]any{"stale_after": "4s"}})
 	A, B := f.replicas[0], f.replicas[1]
@@ -54,6 +55,19 @@ func TestFleetEtcdRestartedEmpty(t *testing.T) {
 	})
 	if old.acceptedWith(A, oldCookie) || old.acceptedWith(B, oldCookie) {
 		t.Error("a session signed out before etcd lost its data is accepted by a running replica")
+	}
+	// The replicas give back to etcd what it lost, so a replica (re)started afterwards
+	// refuses it too.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(A.log.String(), "gave back to etcd the") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	B.kill()
+	B.restart(t)
+	waitFor(t, 10*time.Second, "the restarted B loading the revocations", func() bool {
+		return old.statusWith(B, oldCookie) != http.StatusServiceUnavailable
+	})
+	if old.acceptedWith(B, oldCookie) {
+		t.Fatal("B, restarted after etcd lost its data, accepts a session signed out before the loss")
 	}
 
 	// The session signed in before the loss ends everywhere, and app1 (which it visited,
