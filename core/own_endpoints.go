@@ -95,11 +95,19 @@ type ownEndpointSpec struct {
 }
 
 var (
-	getOrHead     = []string{"GET", "HEAD"}
-	getHeadOrPost = []string{"GET", "HEAD", "POST"}
-	onlyGet       = []string{"GET"}
-	onlyPost      = []string{"POST"}
+	getOrHead = []string{"GET", "HEAD"}
+	getOrPost = []string{"GET", "POST"}
+	onlyGet   = []string{"GET"}
+	onlyPost  = []string{"POST"}
 )
+
+// The endpoints whose GET acts (ends a session, consumes a logout context, renders the
+// iframes that tell the clients) do not take HEAD: a link checker or crawler that sends
+// HEAD to an app's sign-out link, a callback or a front-channel page must change nothing,
+// and a HEAD's answer has no body, so the page it would claim was shown never is.
+// RP-Initiated Logout 1.0 §2 names GET and POST; Front-Channel Logout 1.0 §2 has the
+// provider render the page to be fetched with GET. A HEAD there is refused as any other
+// method, 405 with Allow.
 
 // ownEndpoints is the table, indexed by endpoint.
 var ownEndpoints = [endpointCount]ownEndpointSpec{
@@ -134,7 +142,7 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		refused:   refusedAsPage,
 	},
 	endpointEndSession: {
-		methods:  getHeadOrPost,
+		methods:  getOrPost,
 		readBody: "POST",
 		onHeaders: func(e *Engine, v *requestView, _ *Provider, now time.Time) Decision {
 			if isSpeculativeLoad(&v.Request) { // a prefetch must not sign anyone out (speculative.go)
@@ -176,14 +184,14 @@ var ownEndpoints = [endpointCount]ownEndpointSpec{
 		},
 	},
 	endpointSignoutCallback: {
-		methods: getOrHead,
+		methods: onlyGet,
 		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision {
 			return e.signoutCallback(p, v, now)
 		},
 		refused: refusedAsPage,
 	},
 	endpointFrontchannelLogout: {
-		methods: getOrHead,
+		methods: onlyGet,
 		onHeaders: func(e *Engine, v *requestView, p *Provider, now time.Time) Decision {
 			return e.providerFrontchannelLogout(p, v, now)
 		},

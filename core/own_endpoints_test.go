@@ -26,12 +26,12 @@ func expectedEndpoints(cfg *Config) map[endpoint]expectedEndpoint {
 		endpointDiscovery:          {cfg.Paths.Discovery, nil, getHead, ""},
 		endpointJWKS:               {cfg.Paths.JWKS, nil, getHead, ""},
 		endpointSigninChoice:       {cfg.Paths.SigninChoice, nil, getHead, ""},
-		endpointEndSession:         {cfg.Paths.EndSession, nil, []string{"GET", "HEAD", "POST"}, "POST"},
+		endpointEndSession:         {cfg.Paths.EndSession, nil, []string{"GET", "POST"}, "POST"},
 		endpointLogoutContext:      {cfg.Paths.LogoutContext, nil, getHead, ""},
 		endpointCheckSession:       {cfg.Paths.CheckSession, nil, getHead, ""},
 		endpointSignInCallback:     {p.CallbackPath, p, []string{"GET"}, ""},
-		endpointSignoutCallback:    {p.SignoutCallbackPath, p, getHead, ""},
-		endpointFrontchannelLogout: {p.FrontchannelLogoutPath, p, getHead, ""},
+		endpointSignoutCallback:    {p.SignoutCallbackPath, p, []string{"GET"}, ""},
+		endpointFrontchannelLogout: {p.FrontchannelLogoutPath, p, []string{"GET"}, ""},
 		endpointBackchannelLogout:  {p.BackchannelLogoutPath, p, []string{"POST"}, "POST"},
 	}
 }
@@ -40,7 +40,8 @@ func expectedEndpoints(cfg *Config) map[endpoint]expectedEndpoint {
 // the body phase do: each method is refused with 405, has its body read, or is
 // answered, exactly as the table says. A 405 names every method the endpoint answers
 // in Allow (RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in
-// a 405 response"), HEAD included where GET is; and no endpoint answers every method
+// a 405 response"), HEAD included where GET only reads (not where it acts: the end
+// session endpoint, the sign-out callback and the front-channel pages); and no endpoint answers every method
 // (the discovery document and the JWKS are read with GET, OpenID Connect Discovery 1.0
 // §4, RFC 7517 §5).
 func TestOwnEndpointTable(t *testing.T) {

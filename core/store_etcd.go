@@ -106,6 +106,10 @@ type etcdBackend struct {
 	viewReadingUntil         time.Time
 	waiting                  int
 	waitingUntil             time.Time
+	lostAtMs                 int64 // when etcd was last found behind this Envoy (without shared data)
+	// lostCopy, when not nil, is what this Envoy refused when etcd was found behind it,
+	// to be written back once the reload is done (store_etcd_republish.go).
+	lostCopy map[string]int64
 }
 
 func newEtcdPorts(set etcdSettings, log func(string)) (storePorts, *etcdBackend, error) {

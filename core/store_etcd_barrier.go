@@ -89,7 +89,7 @@ func (b *etcdBackend) barrier(rev int64, started time.Time, own bool, then func(
 			if v.err != nil {
 				return finish(fmt.Errorf("%w: %w: %w", errOutcomeUnknown, errBarrierUnread, v.err))
 			}
-			if v.revision >= rev && b.barrierPassed(rev, now, own) {
+			if v.revision >= rev && !b.settlingAfterLoss(now) && b.barrierPassed(rev, now, own) {
 				return finish(nil)
 			}
 		}
@@ -177,6 +177,11 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 			b.view = memberView{sentAt: now, err: err}
 			return next()
 		}
+		if resp.Header.Revision < b.revision {
+			// Below what this VM followed to: etcd lost its history, maybe before this
+			// Envoy's follow has found out (store_etcd_members.go, settlingAfterLoss).
+			b.markHistoryLost(now)
+		}
 		v := memberView{sentAt: now, revision: resp.Header.Revision, acked: make(map[string]int64, len(resp.Kvs))}
 		seen := make(map[string]memberSeen, len(resp.Kvs))
 		for _, kv := range resp.Kvs {
@@ -185,8 +190,12 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 			if perr != nil || space != "members" || len(parts) != 1 {
 				continue // not a record of ours
 			}
-			if nerr != nil {
-				acked = 0 // a record that says nothing readable acknowledges nothing
+			if nerr != nil || acked >= kv.ModRevision {
+				// A record that says nothing readable acknowledges nothing; nor does one
+				// that claims a revision at or past its own write's, which no replica
+				// following this etcd can have read before writing it: a claim on a
+				// history etcd lost (its data gone, or restored from an older backup).
+				acked = 0
 			}
 			v.acked[parts[0]] = acked
 			s, ok := b.seen[parts[0]]

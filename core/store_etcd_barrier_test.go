@@ -494,3 +494,74 @@ func TestEtcdBarrierWaitsForAReplicaStartingUp(t *testing.T) {
 		d = e.drive(d.Wait.Then(at))
 	}
 }
+
+// A member record that claims a revision at or past its own write's is a claim on a
+// history etcd no longer has (it lost its data, or was restored from an older backup):
+// no replica following this etcd can have read that far before writing it, so it
+// acknowledges nothing, and a sign-out waits for the replica's next true record.
+func TestEtcdBarrierTakesNoClaimOnALostHistory(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, _ := e.replica()
+	b, bb := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	key, err := bb.key("members", bb.ownMemberID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runOp(e, bb, &etcdv3.PutRequest{Key: key, Value: []byte("999999999")}); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(time.Second)
+	d, done := e.revoke(a, "lost-history", at)
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("with B's record claiming a lost history's revision: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	e.follow(b, at.Add(barrierPoll)) // B reads the revocation and writes a true record
+	d = e.drive(d.Wait.Then(at.Add(barrierPoll)))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("once B acknowledged: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+	}
+}
+
+// Right after etcd lost its history, the other replicas' records are gone until each has
+// followed (and reloaded) again, while each still serves from its old copy: a barrier
+// that finds etcd below the revision its VM followed to (here: a copy that claims a far
+// revision) passes on no absent record until memberLiveness has gone by.
+func TestEtcdBarrierWaitsOutALostHistory(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, ab := e.replica()
+	b, bb := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	key, err := bb.key("members", bb.ownMemberID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runOp(e, bb, &etcdv3.DeleteRangeRequest{Key: key}); err != nil { // gone with etcd's data
+		t.Fatal(err)
+	}
+	ab.revision = 1 << 40 // what A followed to in the history etcd lost
+	at := t0.Add(time.Second)
+	d, done := e.revoke(a, "after-the-loss", at)
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("with etcd found behind A and B's record gone: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	// A's follow finds etcd behind it too, and reloads (from then on it reads etcd at
+	// revisions that belong to it).
+	reloaded := at.Add(barrierPoll)
+	e.follow(a, reloaded)
+	if ab.revision >= 1<<40 || !strings.Contains(strings.Join(e.logs.lines, "\n"), "reloading every revocation") {
+		t.Fatalf("A did not reload (revision %d)", ab.revision)
+	}
+	d = e.drive(d.Wait.Then(reloaded.Add(memberLiveness - barrierPoll)))
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("within memberLiveness of the loss: ran %v, waiting %v (want a Wait)", ran, d.Wait != nil)
+	}
+	d = e.drive(d.Wait.Then(reloaded.Add(memberLiveness + barrierPoll)))
+	if ran, err := done(); !ran || err != nil || d.Wait != nil {
+		t.Fatalf("past memberLiveness (B silent, passed over): ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+	}
+}

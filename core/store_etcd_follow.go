@@ -265,6 +265,8 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 			// revocations only ever end by themselves.
 			b.log(fmt.Sprintf("exeunt: store etcd: etcd cannot go on from revision %d (%v); reloading every revocation", since, err))
 			b.revision = 0
+			b.historyLost(started)
+			b.lostCopy = b.knownRevocations(started)
 			if b.shareRead != nil {
 				b.shareSince = 0 // a whole load again: shared from the base 0, as a first load
 			}
@@ -313,6 +315,10 @@ func (b *etcdBackend) followFrom(started time.Time) Decision {
 		}
 		// Acknowledged once the copy (and shared data) has it: the member record
 		// (store_etcd_members.go).
+		if lost := b.lostCopy; lost != nil {
+			b.lostCopy = nil
+			return b.writeRecord(started, b.followRead, firstLoad, false, func(error) Decision { return b.republish(lost, started) })
+		}
 		return b.acknowledge(started, b.followRead, firstLoad)
 	})
 }

@@ -195,3 +195,36 @@ func (b *etcdBackend) memberWriteFailed(err error) {
 		b.log(fmt.Sprintf("exeunt: store etcd: cannot write this replica's member record (other replicas' sign-outs wait for it, then pass over it): %v", err))
 	}
 }
+
+// historyLost drops what this Envoy claimed of etcd's history when a follow finds etcd
+// behind it (its data lost, or restored from an older backup: revisions start again
+// below the ones followed). The member record claims the largest revision it ever
+// claimed (writeRecord never moves it back), so it went on claiming the lost history's
+// revision on the new one, above every sign-out made there, and other replicas' barriers
+// passed on it before this Envoy had read those sign-outs. Its claim and the follow
+// stamp (coveredRevision) go back to 0 here, before the reload; the reload's
+// acknowledgement claims what it read of the new history. The time is kept for the
+// barrier (lostHistoryAt).
+func (b *etcdBackend) historyLost(now time.Time) {
+	b.markHistoryLost(now)
+	for attempt := 0; attempt < 5; attempt++ {
+		s, version := b.readMember()
+		s.writtenRev, s.writtenAtMs = 0, 0
+		if b.writeMember(s, version) {
+			break
+		}
+	}
+	if b.sharedStore == nil {
+		return
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		s, version, err := b.readShare()
+		if err != nil {
+			return
+		}
+		s.revision, s.base = 0, 0
+		if b.writeShare(s, version) == nil {
+			return
+		}
+	}
+}

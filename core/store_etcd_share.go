@@ -93,7 +93,11 @@ func (b *etcdBackend) adopt(s followShare) {
 		b.log(fmt.Sprintf("exeunt: store etcd: reachable again after %s (followed by another worker), caught up to revision %d",
 			at.Sub(b.outageSince()).Round(time.Millisecond), s.revision))
 	}
-	b.lastFollow, b.revision = at, max(b.revision, s.revision)
+	// The stamp's revision even when below this copy's: re-reading from it costs a read,
+	// and after etcd lost its history it is the only one that belongs to the new one
+	// (a revision kept from the lost one made this VM take every read of the members as
+	// etcd going back again, barrier.go).
+	b.lastFollow, b.revision = at, s.revision
 	b.unreachableSince, b.staleLogged = time.Time{}, false
 }
 
@@ -248,4 +252,37 @@ func (b *etcdBackend) writeMember(s memberState, version uint32) bool {
 	}
 	v := fmt.Sprintf("%s %d %d %d %d", s.id, s.lease, s.leaseAtMs, s.writtenAtMs, s.writtenRev)
 	return b.sharedStore.Set(b.memberKey(), []byte(v), version) == nil
+}
+
+// After etcd lost its history, the other replicas' records are gone with it until each
+// writes its own again, after its next follow, which reloads its copy; a barrier that
+// read the members meanwhile took an absent record for a dead replica (or one not yet
+// loaded) and passed, while that replica still served from its old copy, which lacks the
+// sign-out. So for memberLiveness after this Envoy found etcd behind it (a follow, or a
+// read of the members, answered below the revision it had followed to), a barrier does
+// not pass: every replica that follows has by then reloaded and written its record, and
+// one that has not is passed over after as long in any case.
+
+func (b *etcdBackend) lostKey() string { return "exeunt/etcd-lost" + b.layout.Prefix() }
+
+// markHistoryLost records, for every VM of this Envoy, that etcd was found behind it now.
+func (b *etcdBackend) markHistoryLost(now time.Time) {
+	ms := now.UnixMilli()
+	b.lostAtMs = max(b.lostAtMs, ms)
+	if b.sharedStore != nil {
+		_ = b.sharedStore.Set(b.lostKey(), strconv.AppendInt(nil, ms, 10), 0)
+	}
+}
+
+// settlingAfterLoss says whether a barrier must not pass yet at now (see above).
+func (b *etcdBackend) settlingAfterLoss(now time.Time) bool {
+	at := b.lostAtMs
+	if b.sharedStore != nil {
+		if raw, _, err := b.sharedStore.Get(b.lostKey()); err == nil {
+			if ms, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+				at = max(at, ms)
+			}
+		}
+	}
+	return at != 0 && now.UnixMilli() < at+memberLiveness.Milliseconds()
 }

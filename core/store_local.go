@@ -86,6 +86,17 @@ func (r *localRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 	return revokedSessions.contains(r.store, sid, now)
 }
 
+// all lists the revocations in force in shared data, sid to end in Unix ms (the etcd
+// backend's copy of an Envoy, to give back to an etcd that lost them).
+func (r *localRevocations) all(now time.Time) (map[string]int64, error) {
+	entries, err := revokedSessions.entries.all(r.store, now)
+	out := make(map[string]int64, len(entries))
+	for _, e := range entries {
+		out[e.id] = max(out[e.id], e.until)
+	}
+	return out, err
+}
+
 func (r *localRevocations) revoke(sid string, until, now time.Time, then func(error) Decision) Decision {
 	_, err := revokedSessions.add(r.store, sid, until, now)
 	return then(err)

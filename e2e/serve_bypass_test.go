@@ -53,7 +53,7 @@ func TestServeRefusesEveryBypassOfIssue11(t *testing.T) {
 	}
 	reached.Store(0)
 
-	const signIn, refused = "sign-in", "refused"
+	const signIn, refused, codec403 = "sign-in", "refused", "codec 403"
 	hosts := []struct{ host, want string }{
 		{"127.0.0.1:10000", refused},
 		{"localhost", refused},
@@ -94,7 +94,9 @@ func TestServeRefusesEveryBypassOfIssue11(t *testing.T) {
 		{"GET", "http://localhost:10000/app1", signIn},
 		{"GET", "http://localhost:10000/public/app1/../../app1/", signIn},
 		{"GET", "http://evil.example/app1/", refused},
-		{"GET", "https://localhost:10000/app1/", signIn},
+		// https in the clear: the codec of an edge Envoy (envoy.yaml's use_remote_address,
+		// no trusted hops) refuses it, 403, before the filter (hostsim/serve/scheme.go).
+		{"GET", "https://localhost:10000/app1/", codec403},
 	}
 	type probe struct{ method, path, host, want string }
 	var probes []probe
@@ -115,6 +117,10 @@ func TestServeRefusesEveryBypassOfIssue11(t *testing.T) {
 			t.Fatalf("%s reached the app: %d %q", what, res.StatusCode, body)
 		}
 		switch {
+		case p.want == codec403:
+			if res.StatusCode != 403 {
+				t.Errorf("%s: %d, want the codec's 403 (https in the clear on an edge Envoy)", what, res.StatusCode)
+			}
 		case res.StatusCode == 400:
 			// Envoy's path and header checks may reject a request before the filter sees
 			// it; that is a refusal too, and still not the app.

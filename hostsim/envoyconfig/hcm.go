@@ -80,6 +80,9 @@ type HCMOptions struct {
 	// default_host_for_http_10: without the first, an HTTP/1.0 request is answered 426.
 	AcceptHTTP10         bool
 	DefaultHostForHTTP10 string
+	// AllowCustomMethods is http_protocol_options.allow_custom_methods: without it the HTTP/1
+	// codec refuses every request method outside its fixed list (serve's requestMethod).
+	AllowCustomMethods bool
 }
 
 // hcmOptions reads the connection manager's settings; the fields it reads are those listed in
@@ -102,6 +105,7 @@ func hcmOptions(h *hcmv3.HttpConnectionManager) HCMOptions {
 		PreserveExternalRequestID: h.GetPreserveExternalRequestId(),
 		AcceptHTTP10:              h.GetHttpProtocolOptions().GetAcceptHttp_10(),
 		DefaultHostForHTTP10:      h.GetHttpProtocolOptions().GetDefaultHostForHttp_10(),
+		AllowCustomMethods:        h.GetHttpProtocolOptions().GetAllowCustomMethods(),
 	}
 	if a := h.GetPathWithEscapedSlashesAction(); a != hcmv3.HttpConnectionManager_IMPLEMENTATION_SPECIFIC_DEFAULT {
 		o.EscapedSlashes = EscapedSlashesAction(a.String())

@@ -33,7 +33,8 @@ func rawExchange(t *testing.T, base, request string) result {
 	return result{res.StatusCode, res.Header, string(b)}
 }
 
-// TestServeRequestLinesEnvoyRefuses: an HTTP/1.0 request is answered 426 unless
+// TestServeRequestLinesEnvoyRefuses: an HTTP/1.0 request (to Envoy's codec, any version but
+// 1.1, such as HTTP/1.2) is answered 426 unless
 // http_protocol_options.accept_http_10 (then a Host is still required, or
 // default_host_for_http_10 supplies it); "OPTIONS *" is a 404 (not a relative path). Neither
 // reaches the filter or the upstream.
@@ -48,6 +49,9 @@ func TestServeRequestLinesEnvoyRefuses(t *testing.T) {
 	}{
 		{"GET /page HTTP/1.0\r\nHost: localhost\r\n\r\n", 426},
 		{"GET /page HTTP/1.0\r\n\r\n", 426},
+		// Any version other than 1.1 is HTTP/1.0 to the codec (checkProtocolVersion).
+		{"GET /page HTTP/1.2\r\nHost: localhost\r\nConnection: close\r\n\r\n", 426},
+		{"GET /page HTTP/1.9\r\nHost: localhost\r\nConnection: close\r\n\r\n", 426},
 		{"OPTIONS * HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 404},
 	} {
 		res := rawExchange(t, base, tt.request)

@@ -42,11 +42,9 @@ var (
 // remoteAddr on localAddr ("ip:port" each), over TLS or not.
 func mutateRequestHeaders(h []hostsim.Pair, o envoyconfig.HCMOptions, remoteAddr, localAddr string, tls bool) forwarded {
 	h = withoutPairs(h, "x-envoy-internal")
-	// x-forwarded-for is one of Envoy's inline headers: repeated lines are one value, joined
-	// with "," (HeaderMapImpl::appendToHeader).
-	if xffs := pairValues(h, "x-forwarded-for"); len(xffs) > 1 {
-		h = setPair(h, "x-forwarded-for", strings.Join(xffs, ","))
-	}
+	// x-forwarded-for, x-forwarded-proto and the others of Envoy's inline headers: repeated
+	// lines are one value, joined with "," (headers.go, joinInlineHeaders).
+	h = joinInlineHeaders(h)
 	proto := "http"
 	if tls {
 		proto = "https"

@@ -58,9 +58,12 @@ func (l *listener) underscores(r *http.Request) *hostsim.Response {
 // "Upgrade Required" unless http_protocol_options.accept_http_10 is set; then one without a
 // Host gets default_host_for_http_10 when that is set. A request still without a Host is
 // answered 400 by the connection manager (MissingHost). Go's server already refuses an HTTP/1.1
-// request without one, and reads no HTTP/0.9.
+// request without one, and reads no HTTP/0.9. "HTTP/1.0" is every version but 1.1 there
+// (protocol() is Http11 only when BalsaParser::isHttp11 finds the request line ending in
+// "HTTP/1.1"; checkProtocolVersion's comment names 1.3): Go's server takes HTTP/1.2 to 1.9 as
+// 1.1-compatible, which Envoy answers 426.
 func (l *listener) protocolVersion(r *http.Request) *hostsim.Response {
-	if r.ProtoAtLeast(1, 1) {
+	if r.ProtoMajor == 1 && r.ProtoMinor == 1 {
 		return nil
 	}
 	if !l.hcm.AcceptHTTP10 {

@@ -64,10 +64,27 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeDownstream(w, r.Method, resp)
 	}
+	refusal := l.requestMethod(r)
+	if refusal == nil {
+		refusal = l.requestTarget(r)
+	}
+	if refusal != nil {
+		// A codec error, found in the request line before the headers (the method, then the
+		// target): Envoy closes the connection after its reply.
+		w.Header().Set("Connection", "close")
+		reply(refusal)
+		return
+	}
 	if resp := l.headerLimits(r); resp != nil {
 		// A codec error: Envoy closes the connection after its reply.
 		w.Header().Set("Connection", "close")
 		reply(resp)
+		return
+	}
+	scheme, refused := l.codecScheme(r)
+	if refused != nil {
+		w.Header().Set("Connection", "close")
+		reply(refused)
 		return
 	}
 	if resp := l.protocolVersion(r); resp != nil {
@@ -118,6 +135,9 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.Path = path
 	fwd := mutateRequestHeaders(req.Header, l.hcm, r.RemoteAddr, req.DestinationAddress, l.tls)
 	req.Header, req.SourceAddress = fwd.header, fwd.remote
+	if req.Scheme = scheme; scheme == "" {
+		req.Scheme = forwardedScheme(req.Header, l.tls)
+	}
 	route, vh := l.router.routes.lookup(req.Authority, req.Path)
 	if route != nil {
 		req.RouteName, req.ClusterName = route.Name, route.Cluster

@@ -1,0 +1,84 @@
+package serve
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestServeRefusesMethodsEnvoysCodecRefuses: Envoy's HTTP/1 codec answers a method outside
+// its list 400 before any filter or upstream sees it (a lower-case "get", "QUERY",
+// "M-SEARCH"), unless http_protocol_options.allow_custom_methods is set.
+func TestServeRefusesMethodsEnvoysCodecRefuses(t *testing.T) {
+	if !slices.IsSorted(envoyMethods) {
+		t.Fatal("envoyMethods must be sorted: requestMethod searches it")
+	}
+	app := upstream(t, "app")
+	fixture := wasmPath(t, "fixture.wasm")
+	for _, tc := range []struct {
+		name, hcm string
+		method    string
+		status    int
+	}{
+		{"GET", "", "GET", 200},
+		{"MSEARCH, in the list", "", "MSEARCH", 200},
+		{"lower-case get", "", "get", 400},
+		{"Get", "", "Get", 400},
+		{"QUERY", "", "QUERY", 400},
+		{"M-SEARCH", "", "M-SEARCH", 400},
+		{"FOO", "", "FOO", 400},
+		{"allow_custom_methods: get", "          http_protocol_options: {allow_custom_methods: true}\n", "get", 200},
+		{"allow_custom_methods: QUERY", "          http_protocol_options: {allow_custom_methods: true}\n", "QUERY", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, log := start(t, config{wasm: fixture, app: app.addr(), hcm: tc.hcm}, Options{})
+			if strings.Contains(log.String(), "not supported by hostsim") {
+				t.Fatalf("a setting is reported as not simulated:\n%s", log.String())
+			}
+			conn, err := net.Dial("tcp", s.ListenerAddr("main"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := conn.Write([]byte(tc.method + " /page HTTP/1.1\r\nHost: app.test\r\n\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.status {
+				t.Fatalf("%s: %d, want %d", tc.method, res.StatusCode, tc.status)
+			}
+			if tc.status == 400 && (res.Header.Get("X-Seen-Status") != "" || !res.Close) {
+				t.Errorf("400 seen by the filter (%q) or the connection kept open (%v): want Envoy's codec reply, before the filter, closing", res.Header.Get("X-Seen-Status"), !res.Close)
+			}
+		})
+	}
+}
+
+// TestServeRefusesRequestTargetsEnvoysCodecRefuses: a byte above 0x7E in the request target
+// (raw UTF-8 in the path or the query) is a 400 from Envoy's codec, before any filter.
+func TestServeRefusesRequestTargetsEnvoysCodecRefuses(t *testing.T) {
+	app := upstream(t, "app")
+	s, _ := start(t, config{wasm: wasmPath(t, "fixture.wasm"), app: app.addr()}, Options{})
+	base := "http://" + s.ListenerAddr("main")
+	for _, tt := range []struct {
+		target string
+		status int
+	}{
+		{"/page%C3%A9", 200},
+		{"/page\xc3\xa9", 400},
+		{"/page?q=\xc3\xa9", 400},
+		{"/page\x80", 400},
+	} {
+		res := rawExchange(t, base, "GET "+tt.target+" HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
+		if res.status != tt.status || tt.status == 400 && res.header.Get("X-Seen-Status") != "" {
+			t.Errorf("%q: %d (filter saw it: %q), want %d", tt.target, res.status, res.header.Get("X-Seen-Status"), tt.status)
+		}
+	}
+}
