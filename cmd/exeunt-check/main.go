@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)`
@@ -53,10 +54,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		problems, checked, passThrough := check(data)
+		errs, warnings := 0, 0
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "%s: %s\n", name, p)
+			if strings.HasPrefix(p, warningPrefix) {
+				warnings++
+			} else {
+				errs++
+			}
 		}
-		if len(problems) > 0 {
+		if errs > 0 {
 			status = 1
 			continue
 		}
@@ -67,6 +74,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			note = ", in pass-through mode: it signs nobody in"
 		case passThrough > 0:
 			note = fmt.Sprintf(", %d in pass-through mode: they sign nobody in", passThrough)
+		}
+		if warnings > 0 {
+			note += fmt.Sprintf(", %d warning%s", warnings, plural(warnings))
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s%s)\n", name, checked, plural(checked), note)
 	}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Variants of the shipped envoy.yaml whose routes expose a protected client without a
+// session (errors: exit 1), or may (warnings: exit 0, said in the verdict). exeunt-check
+// said "ok" to every one of them before it followed the routes.
+func TestRoutesThatExposeAClientAreFound(t *testing.T) {
+	const (
+		app1Route   = "              - match: { prefix: \"/app1/\" }\n                route: { cluster: app1 }\n"
+		publicApp1  = "              - match: { prefix: \"/public/app1/\" }\n                route: { cluster: app1 }\n"
+		publicApp2  = "              - match: { prefix: \"/public/app2/\" }\n                route: { cluster: app2 }\n"
+		catchAll    = "              - match: { prefix: \"/\" }\n                route: { cluster: app1 }\n"
+		disable     = "                typed_per_filter_config:\n                  envoy.filters.http.wasm:\n                    \"@type\": type.googleapis.com/envoy.config.route.v3.FilterConfig\n                    disabled: true\n"
+		vhostDomain = "              domains: [\"*\"]\n"
+		clusters    = "\n  clusters:\n"
+	)
+	// A second listener (or filter chain) without Exeunt's filter.
+	plainListener := func(routes string) string {
+		return `
+  - name: internal
+    address:
+      socket_address: { address: 127.0.0.1, port_value: 10001 }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: internal
+          route_config:
+            virtual_hosts:
+            - name: internal
+              domains: ["*"]
+              routes:
+` + routes + `
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+`
+	}
+	for _, tc := range []struct {
+		name     string
+		from, to string
+		code     int
+		want     []string // in the output
+	}{
+		{"the shipped envoy.yaml", "", "", 0, []string{"envoy.yaml: ok (1 plugin configuration)\n"}},
+		{"the filter disabled on a client's prefix", app1Route, app1Route + disable, 1, []string{
+			`listener "main", filter_chains[0], virtual host "demo", routes[1] (match prefix "/app1/"): Exeunt's filter is disabled on it (typed_per_filter_config), so /app1/ on host localhost:10000, which client "app1" owns (clients[0].path_prefixes[0]), reaches cluster app1 without a session`}},
+		{"the filter disabled on a whole virtual host", vhostDomain, vhostDomain + strings.ReplaceAll(disable, "                ", "              "), 1, []string{
+			`routes[1] (match prefix "/app1/"): Exeunt's filter is disabled on it`, `which client "app2" owns`}},
+		{"a filter-free catch-all takes the bare /app1 the earlier routes leave", catchAll, catchAll + disable, 1, []string{
+			`routes[6] (match prefix "/"): Exeunt's filter is disabled on it (typed_per_filter_config), so /app1 on host localhost:10000, which client "app1" owns`}},
+		{"prefix_rewrite from a public prefix onto a protected one", publicApp1,
+			"              - match: { prefix: \"/public/app1/\" }\n                route: { cluster: app1, prefix_rewrite: \"/app1/\" }\n", 1, []string{
+				`routes[2] (match prefix "/public/app1/"): rewrites /public/app1/`, `which Exeunt passes without a session`, `to /app1/`, `which client "app1" owns (clients[0].path_prefixes[0]): Envoy's router rewrites after the filter has decided`}},
+		{"regex_rewrite from a public prefix onto a protected one", publicApp2,
+			"              - match: { prefix: \"/public/app2/\" }\n                route:\n                  cluster: app2\n                  regex_rewrite: { pattern: { regex: \"^/public/app2/(.*)$\" }, substitution: \"/app2/\\\\1\" }\n", 1, []string{
+				`routes[4] (match prefix "/public/app2/"): rewrites /public/app2/`, `to /app2/`, `which client "app2" owns`}},
+		{"a second listener without the filter to a client's cluster", clusters, plainListener("              - match: { prefix: \"/\" }\n                route: { cluster: app2 }") + clusters, 1, []string{
+			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match prefix "/"): its filter chain has no Exeunt filter, and it sends /app2/ to cluster "app2", which serves client "app2"'s protected paths`}},
+		{"a second listener without the filter, a path the client does not own", clusters, plainListener("              - match: { path: \"/healthz\" }\n                route: { cluster: app2 }") + clusters, 0, []string{
+			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match path "/healthz"): its filter chain has no Exeunt filter; it exposes no protected path, but nothing strips what the filter would: add "cookie", "x-exeunt-sub"`,
+			"ok (1 plugin configuration, 1 warning)"}},
+		{"a tcp_proxy to a client's cluster", clusters, `
+  - name: raw
+    address:
+      socket_address: { address: 127.0.0.1, port_value: 10002 }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: raw
+          cluster: app1
+` + clusters, 1, []string{`listener "raw", filter_chains[0]: a tcp_proxy sends whole connections to cluster "app1", which serves client "app1"'s protected paths`}},
+		{"a filter-free route on a declared public prefix that strips nothing", publicApp1, publicApp1 + disable, 0, []string{
+			`routes[2] (match prefix "/public/app1/"): Exeunt's filter is disabled on it (typed_per_filter_config); it exposes no protected path, but nothing strips what the filter would`,
+			"ok (1 plugin configuration, 1 warning)"}},
+		{"no path normalisation", "          normalize_path: true\n", "", 0, []string{
+			`warning: listener "main", filter_chains[0]: the HTTP connection manager lacks normalize_path: true:`,
+			"ok (1 plugin configuration, 1 warning)"}},
+		{"escaped slashes kept", "path_with_escaped_slashes_action: REJECT_REQUEST", "path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD", 0, []string{
+			`lacks path_with_escaped_slashes_action: REJECT_REQUEST (or UNESCAPE_AND_REDIRECT; it is UNESCAPE_AND_FORWARD)`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml := repoFile(t, "envoy.yaml")
+			if tc.from != "" {
+				if !strings.Contains(yaml, tc.from) {
+					t.Fatalf("envoy.yaml no longer holds %q: update the test", tc.from)
+				}
+				yaml = strings.Replace(yaml, tc.from, tc.to, 1)
+			}
+			code, out := runCheck(t, "", writeTemp(t, "envoy.yaml", yaml))
+			t.Log(out)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; output:\n%s", code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
