@@ -35,6 +35,7 @@ func routeFindings(data []byte) []string {
 	}
 	j := &routeJudge{clientClusters: map[string][]*core.Client{}}
 	var all []exeuntFilter
+	var matched []string            // errors: Exeunt's filter behind a matcher
 	own := map[int][]exeuntFilter{} // chain index -> Exeunt's filters in it
 	for i := range rt.Chains {
 		ch := &rt.Chains[i]
@@ -45,9 +46,19 @@ func routeFindings(data []byte) []string {
 			if !f.Wasm || f.RootID != configschema.RootID {
 				continue
 			}
+			if f.Matched {
+				matched = append(matched, fmt.Sprintf("%s: Exeunt's filter %q is wrapped in an ExtensionWithMatcher, so it is skipped wherever the matcher says, which exeunt-check cannot follow and Exeunt cannot see: install it unwrapped, and disable it on the routes that must be public (typed_per_filter_config)", chainName(ch), f.Name))
+				continue
+			}
 			cfg, err := core.ParseConfig(f.Configuration)
-			if err != nil || !cfg.SignInEnabled() {
-				continue // reported by check, or pass-through: nothing is protected
+			if err != nil {
+				// check only calls routeFindings when every configuration Extract found
+				// parses, so this is one it does not model (a later filter chain).
+				matched = append(matched, fmt.Sprintf("%s: Exeunt's filter %q: %v", chainName(ch), f.Name, err))
+				continue
+			}
+			if !cfg.SignInEnabled() {
+				continue // pass-through: nothing is protected
 			}
 			e := exeuntFilter{name: f.Name, disabled: f.Disabled, cfg: cfg}
 			all = append(all, e)
@@ -55,8 +66,9 @@ func routeFindings(data []byte) []string {
 		}
 	}
 	if len(all) == 0 {
-		return nil
+		return matched
 	}
+	j.out = matched
 	// Pass 1: the clusters each client's protected requests are sent to, through the filter.
 	for i := range rt.Chains {
 		ch := &rt.Chains[i]
@@ -181,6 +193,17 @@ func filterRuns(e exeuntFilter, h *envoyconfig.RoutingHCM, vh *envoyconfig.Routi
 	return !e.disabled
 }
 
+// otherSwitch names where a route-specific configuration of another type than FilterConfig
+// (such as ExtensionWithMatcherPerRoute) is given for Exeunt's filter, or "".
+func otherSwitch(e exeuntFilter, h *envoyconfig.RoutingHCM, vh *envoyconfig.RoutingVirtualHost, r *envoyconfig.RoutingRoute) string {
+	for i, m := range []map[string]envoyconfig.FilterSwitch{r.FilterSwitch, vh.FilterSwitch, h.FilterSwitch} {
+		if m[e.name] == envoyconfig.FilterSwitchOther {
+			return []string{"the route's", "the virtual host's", "the route configuration's"}[i]
+		}
+	}
+	return ""
+}
+
 // route judges one forwarding route against one configuration.
 func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoyconfig.RoutingVirtualHost, ri int, e exeuntFilter, hasFilter bool) {
 	r := &vh.Routes[ri]
@@ -189,6 +212,9 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 	why := "Exeunt's filter is disabled on it (typed_per_filter_config)"
 	if !hasFilter {
 		why = "its filter chain has no Exeunt filter"
+	}
+	if w := otherSwitch(e, h, vh, r); hasFilter && w != "" {
+		j.warnf("%s: %s typed_per_filter_config gives Exeunt's filter %q a configuration that is not an envoy.config.route.v3.FilterConfig, which exeunt-check cannot follow: use a FilterConfig (disabled: true) to switch the filter off", rname, w, e.name)
 	}
 	clusters := strings.Join(r.Clusters, ", ")
 	if r.DynamicCluster {

@@ -9,6 +9,7 @@ import (
 // session (errors: exit 1), or may (warnings: exit 0, said in the verdict). exeunt-check
 // said "ok" to every one of them before it followed the routes.
 func TestRoutesThatExposeAClientAreFound(t *testing.T) {
+	var listenerWith func(routes, filters string) string
 	const (
 		app1Route   = "              - match: { prefix: \"/app1/\" }\n                route: { cluster: app1 }\n"
 		publicApp1  = "              - match: { prefix: \"/public/app1/\" }\n                route: { cluster: app1 }\n"
@@ -19,7 +20,9 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 		clusters    = "\n  clusters:\n"
 	)
 	// A second listener (or filter chain) without Exeunt's filter.
-	plainListener := func(routes string) string {
+	plainListener := func(routes string) string { return listenerWith(routes, "") }
+	_ = plainListener
+	listenerWith = func(routes, filters string) string {
 		return `
   - name: internal
     address:
@@ -37,7 +40,7 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
               routes:
 ` + routes + `
           http_filters:
-          - name: envoy.filters.http.router
+` + filters + `          - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
 `
@@ -66,6 +69,45 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 		{"a second listener without the filter, a path the client does not own", clusters, plainListener("              - match: { path: \"/healthz\" }\n                route: { cluster: app2 }") + clusters, 0, []string{
 			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match path "/healthz"): its filter chain has no Exeunt filter; it exposes no protected path, but nothing strips what the filter would: add "cookie", "x-exeunt-sub"`,
 			"ok (1 plugin configuration, 1 warning)"}},
+		{"Exeunt's filter behind an ExtensionWithMatcher", clusters, listenerWith("              - match: { prefix: \"/\" }\n                route: { cluster: app2 }", `          - name: exeunt-matched
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher
+              extension_config:
+                name: envoy.filters.http.wasm
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+                  config:
+                    root_id: exeunt
+                    vm_config: { runtime: envoy.wasm.runtime.v8, code: { local: { filename: build/exeunt.wasm } } }
+                    allow_on_headers_stop_iteration: true
+              xds_matcher:
+                matcher_tree:
+                  input:
+                    name: request-headers
+                    typed_config: { "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput, header_name: x-skip }
+                  exact_match_map:
+                    map:
+                      "yes": { action: { name: skip, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter } } }
+`) + clusters, 1, []string{`listener "internal", filter_chains[0]: Exeunt's filter "exeunt-matched" is wrapped in an ExtensionWithMatcher`}},
+		{"a second filter chain without the filter", clusters, `
+    - filter_chain_match: { source_prefix_ranges: [{ address_prefix: 10.0.0.0, prefix_len: 8 }] }
+      filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: side
+          route_config:
+            virtual_hosts:
+            - name: side
+              domains: ["*"]
+              routes:
+              - match: { safe_regex: { regex: "/app[12]/.*" } }
+                route: { cluster: app1 }
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+` + clusters, 1, []string{`listener "main", filter_chains[1], virtual host "side", routes[0] (match safe_regex "/app[12]/.*"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
 		{"a tcp_proxy to a client's cluster", clusters, `
   - name: raw
     address:

@@ -5,6 +5,7 @@ import (
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matchingv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/common/matching/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
@@ -44,10 +45,12 @@ type RoutingHCM struct {
 }
 
 // RoutingFilter is an HTTP filter of the chain; RootID and Configuration are set for a wasm
-// filter.
+// filter, also one wrapped in an ExtensionWithMatcher (Matched), which runs only where its
+// matcher does not skip it.
 type RoutingFilter struct {
 	Name          string
 	Wasm          bool
+	Matched       bool
 	RootID        string
 	Configuration []byte
 	Disabled      bool
@@ -95,11 +98,11 @@ type RoutingRoute struct {
 	DynamicCluster bool
 	// PrefixRewrite (HasPrefixRewrite), RegexRewrite and its substitution, PathRewriteOther
 	// (path_rewrite_policy): the router's path rewrites.
-	PrefixRewrite                  string
-	HasPrefixRewrite               bool
-	RegexRewrite, RegexSubstitute  string
-	HasRegexRewrite                bool
-	PathRewriteOther               bool
+	PrefixRewrite                 string
+	HasPrefixRewrite              bool
+	RegexRewrite, RegexSubstitute string
+	HasRegexRewrite               bool
+	PathRewriteOther              bool
 	// HostRewrite is host_rewrite_literal; HostRewriteOther another host rewrite.
 	HostRewrite      string
 	HostRewriteOther bool
@@ -155,7 +158,12 @@ func routingHCM(h *hcmv3.HttpConnectionManager) *RoutingHCM {
 	out := &RoutingHCM{Options: hcmOptions(h), RDS: h.GetRouteConfig() == nil}
 	for _, hf := range h.GetHttpFilters() {
 		f := RoutingFilter{Name: hf.GetName(), Disabled: hf.GetDisabled()}
-		if m, err := unpack(hf.GetTypedConfig()); err == nil {
+		m, err := unpack(hf.GetTypedConfig())
+		if em, ok := m.(*matchingv3.ExtensionWithMatcher); ok && err == nil {
+			f.Matched = true
+			m, err = unpack(em.GetExtensionConfig().GetTypedConfig())
+		}
+		if err == nil {
 			if w, ok := m.(*wasmfilterv3.Wasm); ok {
 				f.Wasm, f.RootID = true, w.GetConfig().GetRootId()
 				f.Configuration, _ = anyBytes(w.GetConfig().GetConfiguration())
