@@ -238,7 +238,7 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 		}
 		if !known {
 			if c.Class == core.ClassPublic || !runs {
-				j.warnf("%s: rewrites the path with path_rewrite_policy, which exeunt-check cannot follow: make sure no path Exeunt passes (%s, %s) becomes a client's protected path upstream", rname, pr.path, c.Rule)
+				j.warnf("%s: rewrites the path with path_rewrite_policy or a path_rewrite format, which exeunt-check cannot follow: make sure no path Exeunt passes (%s, %s) becomes a client's protected path upstream", rname, pr.path, c.Rule)
 			}
 			continue
 		}
@@ -458,6 +458,8 @@ func rewrite(r *envoyconfig.RoutingRoute, path string) (string, bool) {
 	switch {
 	case r.PathRewriteOther:
 		return "", false
+	case r.PathRewriteLiteral:
+		return r.PrefixRewrite, true
 	case r.HasPrefixRewrite:
 		switch r.MatchKind {
 		case "prefix", "path", "path_separated_prefix":

@@ -64,6 +64,9 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 		{"regex_rewrite from a public prefix onto a protected one", publicApp2,
 			"              - match: { prefix: \"/public/app2/\" }\n                route:\n                  cluster: app2\n                  regex_rewrite: { pattern: { regex: \"^/public/app2/(.*)$\" }, substitution: \"/app2/\\\\1\" }\n", 1, []string{
 				`routes[4] (match prefix "/public/app2/"): rewrites /public/app2/`, `to /app2/`, `which client "app2" owns`}},
+		{"path_rewrite from a public landing page onto a protected path", publicApp1,
+			"              - match: { path: \"/public/app1/signed-out\" }\n                route: { cluster: app1, path_rewrite: \"/app1/admin\" }\n" + publicApp1, 1, []string{
+				`routes[2] (match path "/public/app1/signed-out"): rewrites /public/app1/signed-out, which Exeunt passes without a session (clients[0].post_logout_redirect_uris[0]), to /app1/admin, which client "app1" owns`}},
 		{"a second listener without the filter to a client's cluster", clusters, plainListener("              - match: { prefix: \"/\" }\n                route: { cluster: app2 }") + clusters, 1, []string{
 			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match prefix "/"): its filter chain has no Exeunt filter, and it sends /app2/ to cluster "app2", which serves client "app2"'s protected paths`}},
 		{"a second listener without the filter, a path the client does not own", clusters, plainListener("              - match: { path: \"/healthz\" }\n                route: { cluster: app2 }") + clusters, 0, []string{

@@ -2,6 +2,7 @@ package envoyconfig
 
 import (
 	"fmt"
+	"strings"
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -97,12 +98,16 @@ type RoutingRoute struct {
 	Clusters       []string
 	DynamicCluster bool
 	// PrefixRewrite (HasPrefixRewrite), RegexRewrite and its substitution, PathRewriteOther
-	// (path_rewrite_policy): the router's path rewrites.
+	// (path_rewrite_policy, or a path_rewrite format): the router's path rewrites
+	// (RouteEntryImplBase::finalizePathHeader, source/common/router/config_impl.cc).
 	PrefixRewrite                 string
 	HasPrefixRewrite              bool
 	RegexRewrite, RegexSubstitute string
 	HasRegexRewrite               bool
 	PathRewriteOther              bool
+	// PathRewriteLiteral: path_rewrite without command operators, a whole new path held
+	// in PrefixRewrite.
+	PathRewriteLiteral bool
 	// HostRewrite is host_rewrite_literal; HostRewriteOther another host rewrite.
 	HostRewrite      string
 	HostRewriteOther bool
@@ -234,10 +239,17 @@ func routingRoute(i int, r *routev3.Route) RoutingRoute {
 	if rx := ra.GetRegexRewrite(); rx != nil {
 		rr.RegexRewrite, rr.RegexSubstitute, rr.HasRegexRewrite = rx.GetPattern().GetRegex(), rx.GetSubstitution(), true
 	}
-	rr.PathRewriteOther = ra.GetPathRewritePolicy() != nil
+	// path_rewrite is a substitution format (Envoy applies it before path_rewrite_policy,
+	// prefix_rewrite and regex_rewrite: currentUrlPathAfterRewriteWithMatchedPath); one
+	// without a command operator is a literal path.
+	if pr := ra.GetPathRewrite(); pr != "" && !strings.Contains(pr, "%") {
+		rr.PrefixRewrite, rr.HasPrefixRewrite, rr.PathRewriteLiteral = pr, true, true
+	} else {
+		rr.PathRewriteOther = pr != "" || ra.GetPathRewritePolicy() != nil
+	}
 	rr.HostRewrite = ra.GetHostRewriteLiteral()
 	rr.HostRewriteOther = ra.GetAutoHostRewrite().GetValue() || ra.GetHostRewriteHeader() != "" ||
-		ra.GetHostRewritePathRegex() != nil
+		ra.GetHostRewritePathRegex() != nil || ra.GetHostRewrite() != ""
 	return rr
 }
 
