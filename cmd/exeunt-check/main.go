@@ -17,8 +17,21 @@
 // disabled by default in a bootstrap's http_filters (it would run only where a route enables
 // it), and, where
 // the file can say so (a bootstrap, an Istio EnvoyFilter), set
-// allow_on_headers_stop_iteration, or the flows that read a body hang. The exit status is 0 when every file is fine, 1 when any
-// has a problem, 2 for a usage error.
+// allow_on_headers_stop_iteration, or the flows that read a body hang.
+//
+// In an Envoy bootstrap it also follows the routes (routes.go), with the filter's own
+// classification of each path. Errors: a path a client owns reaches an upstream without
+// the filter (a route or virtual host that disables it, a listener or filter chain without
+// it, a tcp_proxy to a client's cluster, the filter behind an ExtensionWithMatcher), or a
+// route rewrites a path the filter passes onto one a client owns (the router rewrites after
+// the filter has decided). Warnings, printed with "warning: " and not changing the exit
+// status: the connection manager's path options off, a filter-free route that strips
+// nothing the filter would, routes it cannot see or follow (RDS, path templates, clusters
+// chosen per request). A filter-free route over a client's path is made intended by
+// declaring the path public in Exeunt's configuration.
+//
+// The exit status is 0 when every file is fine (warnings included), 1 when any has a
+// problem, 2 for a usage error.
 package main
 
 import (
@@ -28,7 +41,9 @@ import (
 	"strings"
 )
 
-const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)`
+const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)
+exit 0: fine ("warning: " lines may say what to look at), 1: a problem, such as a route that
+reaches a client's path without Exeunt's filter (docs/install.md), 2: usage`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

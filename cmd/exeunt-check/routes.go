@@ -37,6 +37,8 @@ func routeFindings(data []byte) []string {
 	var all []exeuntFilter
 	var matched []string            // errors: Exeunt's filter behind a matcher
 	own := map[int][]exeuntFilter{} // chain index -> Exeunt's filters in it
+	broken := map[int]bool{}        // chains whose Exeunt filter would not start (fail closed)
+	passThrough := map[int]bool{}
 	for i := range rt.Chains {
 		ch := &rt.Chains[i]
 		if ch.HCM == nil {
@@ -55,10 +57,12 @@ func routeFindings(data []byte) []string {
 				// check only calls routeFindings when every configuration Extract found
 				// parses, so this is one it does not model (a later filter chain).
 				matched = append(matched, fmt.Sprintf("%s: Exeunt's filter %q: %v", chainName(ch), f.Name, err))
+				broken[i] = true
 				continue
 			}
 			if !cfg.SignInEnabled() {
-				continue // pass-through: nothing is protected
+				passThrough[i] = true // signs nobody in: judged as a chain without the filter
+				continue
 			}
 			e := exeuntFilter{name: f.Name, disabled: f.Disabled, cfg: cfg}
 			all = append(all, e)
@@ -113,6 +117,9 @@ func routeFindings(data []byte) []string {
 			j.warnf("%s: the routes come from RDS or scoped routes, which exeunt-check cannot see: check them against Exeunt's configuration yourself", where)
 			continue
 		}
+		if broken[i] {
+			continue // its plugin does not start: Envoy answers 503 (reported above)
+		}
 		judgeWith := own[i]
 		hasFilter := len(own[i]) > 0
 		if !hasFilter {
@@ -126,7 +133,7 @@ func routeFindings(data []byte) []string {
 					continue // a redirect or a direct response reaches no app
 				}
 				for _, e := range judgeWith {
-					j.route(where, ch.HCM, vh, ri, e, hasFilter)
+					j.route(where, ch.HCM, vh, ri, e, hasFilter, passThrough[i])
 				}
 			}
 		}
@@ -205,12 +212,15 @@ func otherSwitch(e exeuntFilter, h *envoyconfig.RoutingHCM, vh *envoyconfig.Rout
 }
 
 // route judges one forwarding route against one configuration.
-func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoyconfig.RoutingVirtualHost, ri int, e exeuntFilter, hasFilter bool) {
+func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoyconfig.RoutingVirtualHost, ri int, e exeuntFilter, hasFilter, passThrough bool) {
 	r := &vh.Routes[ri]
 	rname := routeName(where, vh, r)
 	runs := hasFilter && filterRuns(e, h, vh, r)
 	why := "Exeunt's filter is disabled on it (typed_per_filter_config)"
-	if !hasFilter {
+	switch {
+	case passThrough:
+		why = "Exeunt's filter on its filter chain is in pass-through mode (it signs nobody in)"
+	case !hasFilter:
 		why = "its filter chain has no Exeunt filter"
 	}
 	if w := otherSwitch(e, h, vh, r); hasFilter && w != "" {

@@ -111,6 +111,41 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
 ` + clusters, 1, []string{`listener "main", filter_chains[1], virtual host "side", routes[0] (match safe_regex "/app[12]/.*"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
+		{"a second listener whose Exeunt filter is in pass-through mode", clusters, listenerWith("              - match: { prefix: \"/app2/\" }\n                route: { cluster: app2 }", `          - name: exeunt-pass-through
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                root_id: exeunt
+                vm_config: { runtime: envoy.wasm.runtime.v8, code: { local: { filename: build/exeunt.wasm } } }
+                allow_on_headers_stop_iteration: true
+`) + clusters, 1, []string{`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match prefix "/app2/"): Exeunt's filter on its filter chain is in pass-through mode (it signs nobody in), and it sends /app2/ to cluster "app2", which serves client "app2"'s protected paths`}},
+		{"a broken configuration in a later filter chain", clusters, `
+    - filter_chain_match: { source_prefix_ranges: [{ address_prefix: 10.0.0.0, prefix_len: 8 }] }
+      filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: side
+          route_config:
+            virtual_hosts:
+            - name: side
+              domains: ["*"]
+              routes:
+              - match: { prefix: "/" }
+                route: { cluster: app1 }
+          http_filters:
+          - name: exeunt-side
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                root_id: exeunt
+                vm_config: { runtime: envoy.wasm.runtime.v8, code: { local: { filename: build/exeunt.wasm } } }
+                allow_on_headers_stop_iteration: true
+                configuration: { "@type": type.googleapis.com/google.protobuf.StringValue, value: '{"issuer": "http://localhost:10000"}' }
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+` + clusters, 1, []string{`listener "main", filter_chains[1]: Exeunt's filter "exeunt-side": `}},
 		{"a tcp_proxy to a client's cluster", clusters, `
   - name: raw
     address:
@@ -126,6 +161,9 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 		{"a filter-free route on a declared public prefix that strips nothing", publicApp1, publicApp1 + disable, 0, []string{
 			`routes[2] (match prefix "/public/app1/"): Exeunt's filter is disabled on it (typed_per_filter_config); it exposes no protected path, but nothing strips what the filter would`,
 			"ok (1 plugin configuration, 1 warning)"}},
+		{"a filter-free route on a declared public prefix that strips what the filter would", publicApp1, publicApp1 +
+			"                request_headers_to_remove: [\"cookie\", \"x-exeunt-sub\", \"x-exeunt-email\", \"x-exeunt-email-verified\", \"x-exeunt-name\", \"x-exeunt-idp\", \"x-exeunt-sid\", \"x-exeunt-assertion\", \"x-exeunt-session-state\", \"x-original-url\", \"x-rewrite-url\"]\n" +
+			"                response_headers_to_remove: [\"set-cookie\"]\n" + disable, 0, []string{"envoy.yaml: ok (1 plugin configuration)\n"}},
 		{"no path normalisation", "          normalize_path: true\n", "", 0, []string{
 			`warning: listener "main", filter_chains[0]: the HTTP connection manager lacks normalize_path: true:`,
 			"ok (1 plugin configuration, 1 warning)"}},
