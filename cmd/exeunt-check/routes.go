@@ -35,7 +35,7 @@ func routeFindings(data []byte) []string {
 	}
 	j := &routeJudge{clientClusters: map[string][]*core.Client{}}
 	var all []exeuntFilter
-	var matched []string            // errors: Exeunt's filter behind a matcher
+	var matched []string            // errors: Exeunt's filter behind a matcher, or not starting
 	own := map[int][]exeuntFilter{} // chain index -> Exeunt's filters in it
 	broken := map[int]bool{}        // chains whose Exeunt filter would not start (fail closed)
 	passThrough := map[int]bool{}
@@ -391,8 +391,14 @@ func (j *routeJudge) probes(cfg *core.Config, vh *envoyconfig.RoutingVirtualHost
 			paths = append(paths, p+probeSegment) // a string prefix also matches "/app1x"
 		}
 	}
+	hosts := hostsFor(cfg, vh.Domains)
+	if len(hosts) == 0 {
+		// A virtual host for no client's host: what the filter makes of it does not
+		// depend on the name, and a cluster judges its paths on any host.
+		hosts = []string{"exeunt-check.invalid"}
+	}
 	var out []probe
-	for _, h := range hostsFor(cfg, vh.Domains) {
+	for _, h := range hosts {
 		for _, p := range paths {
 			if p == "" || !matches(r, p, true) || slices.ContainsFunc(earlier, func(e envoyconfig.RoutingRoute) bool {
 				return !e.Conditional && matches(&e, p, false)

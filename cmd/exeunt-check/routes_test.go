@@ -69,6 +69,16 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 				`routes[2] (match path "/public/app1/signed-out"): rewrites /public/app1/signed-out, which Exeunt passes without a session (clients[0].post_logout_redirect_uris[0]), to /app1/admin, which client "app1" owns`}},
 		{"a second listener without the filter to a client's cluster", clusters, plainListener("              - match: { prefix: \"/\" }\n                route: { cluster: app2 }") + clusters, 1, []string{
 			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match prefix "/"): its filter chain has no Exeunt filter, and it sends /app2/ to cluster "app2", which serves client "app2"'s protected paths`}},
+		{"a second listener without the filter, for another host name", clusters, strings.Replace(plainListener("              - match: { prefix: \"/app1/\" }\n                route: { cluster: app1 }"), `domains: ["*"]`, `domains: ["internal.example"]`, 1) + clusters, 1, []string{
+			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match prefix "/app1/"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
+		{"a second listener with its routes from RDS", clusters, strings.Replace(plainListener(""), `          route_config:
+            virtual_hosts:
+            - name: internal
+              domains: ["*"]
+              routes:
+
+`, "          rds: { route_config_name: internal, config_source: { ads: {} } }\n", 1) + clusters, 0, []string{
+			`warning: listener "internal", filter_chains[0]: the routes come from RDS or scoped routes, which exeunt-check cannot see`}},
 		{"a second listener without the filter, a path the client does not own", clusters, plainListener("              - match: { path: \"/healthz\" }\n                route: { cluster: app2 }") + clusters, 0, []string{
 			`listener "internal", filter_chains[0], virtual host "internal", routes[0] (match path "/healthz"): its filter chain has no Exeunt filter; it exposes no protected path, but nothing strips what the filter would: add "cookie", "x-exeunt-sub"`,
 			"ok (1 plugin configuration, 1 warning)"}},
