@@ -73,5 +73,10 @@ func check(data []byte) (problems []string, configs, passThrough int, none bool)
 				"store.etcd.cluster", e.Cluster))
 		}
 	}
+	if ex.Clusters != nil && len(problems) == 0 {
+		// Where the bootstrap's routes send requests (routes.go); warnings start with
+		// warningPrefix.
+		problems = append(problems, routeFindings(data)...)
+	}
 	return problems, len(ex.Configs), passThrough, false
 }

@@ -17,25 +17,40 @@
 // disabled by default in a bootstrap's http_filters (it would run only where a route enables
 // it), and, where
 // the file can say so (a bootstrap, an Istio EnvoyFilter), set
-// allow_on_headers_stop_iteration, or the flows that read a body hang. The exit status is 0 when every file is fine, 1 when any
-// has a problem, 2 for a usage error.
+// allow_on_headers_stop_iteration, or the flows that read a body hang.
+//
+// In an Envoy bootstrap it also follows the routes (routes.go), with the filter's own
+// classification of each path. Errors: a path a client owns reaches an upstream without
+// the filter (a route or virtual host that disables it, a listener or filter chain without
+// it, a tcp_proxy to a client's cluster, the filter behind an ExtensionWithMatcher), or a
+// route rewrites a path the filter passes onto one a client owns (the router rewrites after
+// the filter has decided). Warnings, printed with "warning: " and not changing the exit
+// status: the connection manager's path options off, a filter-free route that strips
+// nothing the filter would, routes it cannot see or follow (RDS, path templates, clusters
+// chosen per request). A filter-free route over a client's path is made intended by
+// declaring the path public in Exeunt's configuration.
 //
 // Given several files (a CI job's `exeunt-check k8s/*.yaml`), a file that holds no plugin
 // configuration at all (a Service, an EnvoyPatchPolicy, a bootstrap without a wasm filter)
 // is reported as skipped and is no problem, as long as at least one configuration was
 // checked in all of them; none at all is a problem. A single file without any stays a
 // problem: it was named to be checked.
+//
+// The exit status is 0 when every file is fine (warnings included), 1 when any has a
+// problem, 2 for a usage error.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 const usage = `usage: exeunt-check FILE...   (envoy.yaml, a JSON configuration, Istio or Envoy Gateway YAML; - for stdin)
 
-Exit status: 0 when every file is fine, 1 when any has a problem, 2 for a usage error.
+exit 0: fine ("warning: " lines may say what to look at), 1: a problem, such as a route that
+reaches a client's path without Exeunt's filter (docs/install.md), 2: usage.
 With several files, one without any Exeunt plugin configuration is skipped (not a
 problem) while at least one configuration is checked; a single such file is a problem.`
 
@@ -69,10 +84,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		checkedAll += checked
+		errs, warnings := 0, 0
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "%s: %s\n", name, p)
+			if strings.HasPrefix(p, warningPrefix) {
+				warnings++
+			} else {
+				errs++
+			}
 		}
-		if len(problems) > 0 {
+		if errs > 0 {
 			status = 1
 			continue
 		}
@@ -83,6 +104,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			note = ", in pass-through mode: it signs nobody in"
 		case passThrough > 0:
 			note = fmt.Sprintf(", %d in pass-through mode: they sign nobody in", passThrough)
+		}
+		if warnings > 0 {
+			note += fmt.Sprintf(", %d warning%s", warnings, plural(warnings))
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d plugin configuration%s%s)\n", name, checked, plural(checked), note)
 	}

@@ -24,6 +24,10 @@
 // them: [Config.NotSimulated] lists them (hostsim serve names them in one start-up warning) and
 // [Config.CheckServable] reports them as an error (hostsim serve -strict).
 //
+// [LoadRouting] reads the same checked bootstrap into a plain view of every filter chain and
+// route, with rewrites and per-filter switches, for checks of where requests go
+// (exeunt-check); hostsim does not serve from it.
+//
 // This package imports go-control-plane, protobuf and sigs.k8s.io/yaml only: never the filter's
 // own packages (hostsim is a host; it knows nothing of the plugin it runs).
 package envoyconfig
