@@ -44,12 +44,14 @@ const RootID = "exeunt"
 // v3 bootstrap (every wasm filter with root_id "exeunt", read as Envoy reads it, which
 // also checks the whole file against Envoy's schema), or Kubernetes YAML (Istio's
 // WasmPlugin spec.pluginConfig, Envoy Gateway's EnvoyExtensionPolicy spec.wasm[].config, and the wasm filter
-// configuration of an Istio EnvoyFilter patch whose root_id is "exeunt"; other kinds are
-// skipped). Istio hands pluginConfig to the filter as JSON, and Envoy
+// configuration of an Istio EnvoyFilter patch whose root_id is "exeunt", in either of
+// protobuf JSON's spellings (findWasmFilters); other kinds are skipped unless they hold
+// a wasm filter). Istio hands pluginConfig to the filter as JSON, and Envoy
 // Gateway its config as the JSON given, so both are checked as JSON.
 // ErrNoPluginConfig is in the error of a file that holds no Exeunt plugin configuration
 // at all (Kubernetes objects of other kinds, an Envoy bootstrap without any wasm filter),
-// as opposed to one that holds a configuration, or a filter, that is wrong: exeunt-check
+// as opposed to one that holds a configuration, or a filter, that is wrong (a file with a
+// wasm filter never has ErrNoPluginConfig, whatever its root_id): exeunt-check
 // skips such a file among others (errors.Is).
 var ErrNoPluginConfig = errors.New("no plugin configuration found")
 
@@ -175,7 +177,9 @@ const maxSeenObjects = 5
 
 func kubernetes(data []byte) (*Extracted, error) {
 	out := &Extracted{}
-	var seen []string // the objects of the file, for an error that finds none of Exeunt's
+	var seen []string   // the objects of the file, for an error that finds none of Exeunt's
+	var others []string // wasm filters with another root_id
+	var errs []error    // wasm filters that cannot be read as Exeunt's
 	for i, doc := range documents(data) {
 		var o kubeObject
 		if err := yaml.Unmarshal(doc, &o); err != nil {
@@ -201,15 +205,21 @@ func kubernetes(data []byte) (*Extracted, error) {
 			}
 			out.Configs = append(out.Configs, found)
 		case o.Kind == "EnvoyFilter" && strings.HasPrefix(o.APIVersion, "networking.istio.io/"):
-			found, err := envoyFilterConfigs(o.Spec)
+			w, err := findWasmFilters(o.Spec, "spec")
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
-			for _, f := range found {
+			for _, f := range w.configs {
 				for j, p := range f.Problems {
 					f.Problems[j] = name + " " + p
 				}
 				out.Configs = append(out.Configs, Found{Where: name + " " + f.Where, Config: f.Config, Problems: f.Problems})
+			}
+			for _, o := range w.others {
+				others = append(others, name+" "+o)
+			}
+			for _, e := range w.errs {
+				errs = append(errs, fmt.Errorf("%s %w", name, e))
 			}
 		case o.Kind == "EnvoyExtensionPolicy" && strings.HasPrefix(o.APIVersion, "gateway.envoyproxy.io/"):
 			var spec struct {
@@ -228,7 +238,25 @@ func kubernetes(data []byte) (*Extracted, error) {
 				}
 				out.Configs = append(out.Configs, found)
 			}
+		default:
+			// A wasm filter in an object of another kind (an EnvoyPatchPolicy adding
+			// one) is not "no plugin configuration": it may be Exeunt's, unchecked.
+			w, err := findWasmFilters(o.Spec, "spec")
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for _, where := range w.places {
+				errs = append(errs, fmt.Errorf("%s %s: a wasm filter in a %s, which exeunt-check does not read: it may be Exeunt's, left unchecked; install Exeunt's filter with an Istio WasmPlugin or EnvoyFilter, an Envoy Gateway EnvoyExtensionPolicy or an Envoy bootstrap, and check that file", name, where, o.Kind))
+			}
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(out.Configs) == 0 && len(others) > 0 {
+		// Fail closed, as for a bootstrap: a filter under a wrong root_id would leave
+		// Exeunt's configuration unchecked.
+		return nil, fmt.Errorf("no wasm filter with root_id %q (found %s): exeunt-check checks the wasm filter whose root_id is %q, so give Exeunt's filter that root_id", RootID, strings.Join(others, "; "), RootID)
 	}
 	if len(out.Configs) == 0 {
 		held := ""
@@ -236,66 +264,6 @@ func kubernetes(data []byte) (*Extracted, error) {
 			held = " (the file holds " + strings.Join(seen, ", ") + ")"
 		}
 		return nil, fmt.Errorf("%w%s: expected a JSON configuration, an Envoy bootstrap with a wasm filter whose root_id is \"exeunt\", an Istio WasmPlugin or EnvoyFilter, or an Envoy Gateway EnvoyExtensionPolicy", ErrNoPluginConfig, held)
-	}
-	return out, nil
-}
-
-// envoyFilterConfigs finds, in an Istio EnvoyFilter's patches, the wasm filter
-// configurations with root_id "exeunt" and their plugin configuration (a StringValue).
-func envoyFilterConfigs(spec json.RawMessage) ([]Found, error) {
-	var s struct {
-		ConfigPatches []struct {
-			Patch struct {
-				Value struct {
-					TypedConfig struct {
-						Type   string `json:"@type"`
-						Config struct {
-							RootID                      string `json:"root_id"`
-							FailOpen                    bool   `json:"fail_open"`
-							FailurePolicy               string `json:"failure_policy"`
-							AllowOnHeadersStopIteration bool   `json:"allow_on_headers_stop_iteration"`
-							// Envoy reads a patch as protobuf JSON, which takes the
-							// lowerCamelCase spelling of each field too.
-							FailOpenCamel                    bool   `json:"failOpen"`
-							FailurePolicyCamel               string `json:"failurePolicy"`
-							AllowOnHeadersStopIterationCamel bool   `json:"allowOnHeadersStopIteration"`
-							Configuration                    *struct {
-								Type  string `json:"@type"`
-								Value string `json:"value"`
-							} `json:"configuration"`
-						} `json:"config"`
-					} `json:"typed_config"`
-				} `json:"value"`
-			} `json:"patch"`
-		} `json:"configPatches"`
-	}
-	if err := json.Unmarshal(spec, &s); err != nil {
-		return nil, err
-	}
-	var out []Found
-	for i, p := range s.ConfigPatches {
-		tc := p.Patch.Value.TypedConfig
-		if tc.Type != envoyconfig.TypeURLWasm || tc.Config.RootID != RootID {
-			continue
-		}
-		where := fmt.Sprintf("spec.configPatches[%d].patch.value.typed_config.config.configuration", i)
-		var cfg []byte
-		if c := tc.Config.Configuration; c != nil {
-			if c.Type != "type.googleapis.com/google.protobuf.StringValue" {
-				return nil, fmt.Errorf("%s: Exeunt reads its configuration from a google.protobuf.StringValue, not %s", where, c.Type)
-			}
-			cfg = []byte(c.Value)
-		}
-		c := tc.Config
-		failOpen := c.FailOpen || c.FailOpenCamel
-		switch c.FailurePolicy + c.FailurePolicyCamel {
-		case "FAIL_OPEN":
-			failOpen = true
-		case "FAIL_CLOSED":
-			failOpen = false
-		}
-		problems := pluginProblems(fmt.Sprintf("spec.configPatches[%d].patch.value.typed_config.config", i), failOpen, c.AllowOnHeadersStopIteration || c.AllowOnHeadersStopIterationCamel)
-		out = append(out, Found{Where: where, Config: cfg, Problems: problems})
 	}
 	return out, nil
 }

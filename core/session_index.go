@@ -41,9 +41,10 @@ func recordOf(s *session) sessionRecord {
 // errRecordGone: a session's index record is not there to add a client to. The index
 // writes it before the session starts and keeps it until the session expires, so it went
 // with a sign-out (revocations.end drops it, in the step that queues the notices of the
-// clients it named: endRecorded): a record written again would name a client that sign-out
-// never notifies, so the visit is refused instead (recordVisit).
-var errRecordGone = errors.New("the session's index record is gone: the session was signed out")
+// clients it named: endRecorded), or the store lost it (etcd restarted empty): nothing
+// here tells which. A record written again would name a client that a sign-out never
+// notifies, so the visit is refused instead (recordVisit).
+var errRecordGone = errors.New("the session's index record is gone: signed out, or the store lost it")
 
 // withClients is clients with the ones of also it lacks added at the end, in a new slice
 // when anything is added (clients may be shared with a cache). Two first visits to
@@ -115,13 +116,15 @@ func (e *Engine) indexSession(s *session, now time.Time, next func(error) Decisi
 // client, whose own session would live on. The answer is the store's 503 (a.kind and
 // a.lang say how), and the next request tries again (the cookie still lacks the client).
 // A record that is gone (errRecordGone) is no store failure: a sign-out ended the
-// session while this request was on its way, so it is answered as any signed-out
-// session on this route is (unauthenticatedAnswer), and not counted as a refusal.
+// session while this request was on its way, or the store lost the record; either way
+// the session cannot be told apart from a signed-out one, so it is answered as any
+// signed-out session on this route is (unauthenticatedAnswer), and not counted as a
+// refusal. The log line says only that the record is gone.
 func (e *Engine) recordVisit(s *session, now time.Time, d Decision, a signedOutAnswer) Decision {
 	sid := s.SID // not s: the closure would take the request's view to the heap with it
 	return e.ports.sessions.update(recordOf(s), now, func(err error) Decision {
 		if errors.Is(err, errRecordGone) {
-			e.logf("exeunt: sid=%s was signed out while its first request to this client was on its way; answered as a signed-out session", sid)
+			e.logf("exeunt: sid=%s: the session's index record is gone (signed out, or the store lost it); its first request to this client is answered as a signed-out session", sid)
 			return e.unauthenticatedAnswer(a, errRevoked, now)
 		}
 		kind, lang := a.kind, a.lang

@@ -83,6 +83,14 @@ type HCMOptions struct {
 	// AllowCustomMethods is http_protocol_options.allow_custom_methods: without it the HTTP/1
 	// codec refuses every request method outside its fixed list (serve's requestMethod).
 	AllowCustomMethods bool
+
+	// EnableTrailers is http_protocol_options.enable_trailers: without it Envoy's HTTP/1
+	// codec drops a chunked request's trailers, and no filter sees them (Envoy
+	// ee2107ff, source/common/http/http1/balsa_parser.cc,
+	// validateAndProcessHeadersOrTrailersImpl: `if (trailers && !enable_trailers_)
+	// continue;`, set from Http1ProtocolOptions.enable_trailers in
+	// source/common/http/http1/settings.cc, parseHttp1Settings). HTTP/2 keeps them.
+	EnableTrailers bool
 }
 
 // hcmOptions reads the connection manager's settings; the fields it reads are those listed in
@@ -106,6 +114,7 @@ func hcmOptions(h *hcmv3.HttpConnectionManager) HCMOptions {
 		AcceptHTTP10:              h.GetHttpProtocolOptions().GetAcceptHttp_10(),
 		DefaultHostForHTTP10:      h.GetHttpProtocolOptions().GetDefaultHostForHttp_10(),
 		AllowCustomMethods:        h.GetHttpProtocolOptions().GetAllowCustomMethods(),
+		EnableTrailers:            h.GetHttpProtocolOptions().GetEnableTrailers(),
 	}
 	if a := h.GetPathWithEscapedSlashesAction(); a != hcmv3.HttpConnectionManager_IMPLEMENTATION_SPECIFIC_DEFAULT {
 		o.EscapedSlashes = EscapedSlashesAction(a.String())

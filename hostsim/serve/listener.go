@@ -197,8 +197,13 @@ func (l *listener) downstreamRequest(r *http.Request, body []byte) *hostsim.Requ
 	}
 	req := &hostsim.Request{
 		Method: r.Method, Path: path, Authority: r.Host, Scheme: scheme,
-		Header: pairsOf(r.Header), Body: body, Trailer: pairsOf(r.Trailer),
+		Header: pairsOf(r.Header), Body: body,
 		Protocol: r.Proto, SourceAddress: r.RemoteAddr,
+	}
+	if r.ProtoMajor != 1 || l.hcm.EnableTrailers {
+		// Envoy's HTTP/1 codec drops the trailers unless enable_trailers is set
+		// (envoyconfig.HCMOptions.EnableTrailers cites the source).
+		req.Trailer = pairsOf(r.Trailer)
 	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		req.DestinationAddress = a.String()
