@@ -3,6 +3,7 @@ package serve
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/exeunt/exeunt/hostsim"
 )
@@ -37,18 +38,76 @@ func (l *listener) requestMethod(r *http.Request) *hostsim.Response {
 	return localReply(http.StatusBadRequest, "Bad Request")
 }
 
-// requestTarget is the codec's check of the request target's bytes (isUrlValid in the same
-// file: a path and query take only TAB, form feed and '!' to '~', compared as signed chars, so
-// no byte above 0x7E; so does an absolute-form target's path, and its host only ASCII):
-// HPE_INVALID_URL, a 400 before any filter. Go's server already refuses controls, space and
-// DEL in the request line (and TAB and form feed, which Envoy takes); it takes the bytes
-// above 0x7F, which went on to the filter and the app (escaped by normalize_path when that is
-// on, raw in :path when not).
+// requestTarget is the codec's check of the request target (isUrlValid in the same file,
+// envoyproxy/envoy ee2107ff), HPE_INVALID_URL, a 400 before any filter. A target that begins
+// with '/' or '*' is a path; otherwise (not CONNECT) a scheme (a letter, then letters, digits,
+// '+', '-', '.') and "://"; then a host up to the first '/' or '?', then the path and query.
+// A path and query take only TAB, form feed and '!' to '~' (compared as signed chars, so no
+// byte above 0x7E). The host takes only isUrlValid's valid_host_char:
+//
+//	std::isalnum(c) || c == '!' || c == '$' || c == '%' || c == '&' || c == '\'' ||
+//	c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == '-' || c == '.' ||
+//	c == ':' || c == ';' || c == '=' || c == '@' || c == '[' || c == ']' || c == '_' ||
+//	c == '~'
+//
+// and never "@@" (http-parser's quirk, kept). Go's server already refuses controls, space and
+// DEL in the request line (and TAB and form feed, which Envoy takes); it takes the bytes above
+// 0x7F anywhere, and '<', '"', '{', '|', "@@" and the like in an absolute-form target's host,
+// which went on to the filter and the app.
 func (l *listener) requestTarget(r *http.Request) *hostsim.Response {
-	for i := 0; i < len(r.RequestURI); i++ {
-		if r.RequestURI[i] > '~' {
-			return localReply(http.StatusBadRequest, "Bad Request")
-		}
+	if !envoyURLValid(r.RequestURI, r.Method == http.MethodConnect) {
+		return localReply(http.StatusBadRequest, "Bad Request")
 	}
 	return nil
 }
+
+// envoyURLValid is isUrlValid's rule (see requestTarget), byte for byte.
+func envoyURLValid(url string, isConnect bool) bool {
+	if url == "" {
+		return false
+	}
+	if url[0] == '/' || url[0] == '*' {
+		return allBytes(url[1:], pathQueryByte)
+	}
+	if !isConnect {
+		if !isAlpha(url[0]) {
+			return false
+		}
+		i := 1
+		for i < len(url) && (isAlpha(url[i]) || isDigit(url[i]) || strings.IndexByte("+-.", url[i]) >= 0) {
+			i++
+		}
+		rest, ok := strings.CutPrefix(url[i:], "://")
+		if !ok {
+			return false
+		}
+		url = rest
+	}
+	end := strings.IndexAny(url, "/?")
+	if end < 0 {
+		end = len(url)
+	}
+	host, pathQuery := url[:end], url[end:]
+	return allBytes(host, hostByte) && !strings.Contains(host, "@@") && allBytes(pathQuery, pathQueryByte)
+}
+
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// pathQueryByte is isUrlValid's is_valid_path_query_char.
+func pathQueryByte(c byte) bool { return c == '\t' || c == '\f' || '!' <= c && c <= '~' }
+
+// hostByte is isUrlValid's valid_host_char (quoted in requestTarget's comment).
+func hostByte(c byte) bool {
+	return isAlpha(c) || isDigit(c) || strings.IndexByte("!$%&'()*+,-.:;=@[]_~", c) >= 0
+}
+
+// isAlpha and isDigit are C's isalpha and isdigit in the "C" locale: ASCII only.
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -82,3 +82,30 @@ func TestServeRefusesRequestTargetsEnvoysCodecRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesAbsoluteFormHostsEnvoysCodecRefuses: in an absolute-form target, Envoy's
+// codec (isUrlValid) takes only its valid_host_char set in the host and never "@@": anything
+// else is a 400 before any filter, though Go's server takes '<', '"', '>' and "@@" there. The
+// path and query keep the wider set ('<' is fine there).
+func TestServeRefusesAbsoluteFormHostsEnvoysCodecRefuses(t *testing.T) {
+	app := upstream(t, "app")
+	s, _ := start(t, config{wasm: wasmPath(t, "fixture.wasm"), app: app.addr()}, Options{})
+	base := "http://" + s.ListenerAddr("main")
+	for _, tt := range []struct {
+		target string
+		status int
+	}{
+		{"http://app.test/page", 200},
+		{"http://app.test/pa<ge?q=\"<", 200},
+		{"http://a<b/page", 400},
+		{"http://a>b/page", 400},
+		{"http://a\"b/page", 400},
+		{"http://x@@app.test/page", 400},
+		{"http://app.t\xc3\xa9st/page", 400},
+	} {
+		res := rawExchange(t, base, "GET "+tt.target+" HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
+		if res.status != tt.status || tt.status == 400 && res.header.Get("X-Seen-Status") != "" {
+			t.Errorf("%q: %d (filter saw it: %q), want %d", tt.target, res.status, res.header.Get("X-Seen-Status"), tt.status)
+		}
+	}
+}
