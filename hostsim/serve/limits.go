@@ -52,6 +52,19 @@ func (l *listener) underscores(r *http.Request) *hostsim.Response {
 	return nil
 }
 
+// codecProtocol is the protocol Envoy's HTTP/1 codec gives the stream, which a filter reads
+// as request.protocol (and the access log as %PROTOCOL%): ConnectionImpl::onHeadersCompleteImpl
+// (source/common/http/http1/codec_impl.cc, envoyproxy/envoy ee2107ff) sets Protocol::Http10,
+// "HTTP/1.0", whenever BalsaParser::isHttp11 does not find the request line ending in
+// "HTTP/1.1". So an HTTP/1.2 request taken under accept_http_10 is "HTTP/1.0" to the filter,
+// where Go's r.Proto says "HTTP/1.2". Other protocols (HTTP/2) are Go's r.Proto.
+func codecProtocol(r *http.Request) string {
+	if r.ProtoMajor == 1 && r.ProtoMinor != 1 {
+		return "HTTP/1.0"
+	}
+	return r.Proto
+}
+
 // protocolVersion is ServerConnectionImpl::checkProtocolVersion (source/common/http/http1/
 // codec_impl.cc; in older releases the same check sat in ActiveStream::decodeHeaders,
 // source/common/http/conn_manager_impl.cc): an HTTP/1.0 request is a codec error answered 426

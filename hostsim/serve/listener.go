@@ -198,7 +198,7 @@ func (l *listener) downstreamRequest(r *http.Request, body []byte) *hostsim.Requ
 	req := &hostsim.Request{
 		Method: r.Method, Path: path, Authority: r.Host, Scheme: scheme,
 		Header: pairsOf(r.Header), Body: body,
-		Protocol: r.Proto, SourceAddress: r.RemoteAddr,
+		Protocol: codecProtocol(r), SourceAddress: r.RemoteAddr,
 	}
 	if r.ProtoMajor != 1 || l.hcm.EnableTrailers {
 		// Envoy's HTTP/1 codec drops the trailers unless enable_trailers is set

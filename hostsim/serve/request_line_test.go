@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"encoding/json"
 	"net"
 	"net/http"
 	"slices"
@@ -106,6 +107,30 @@ func TestServeRefusesAbsoluteFormHostsEnvoysCodecRefuses(t *testing.T) {
 		res := rawExchange(t, base, "GET "+tt.target+" HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
 		if res.status != tt.status || tt.status == 400 && res.header.Get("X-Seen-Status") != "" {
 			t.Errorf("%q: %d (filter saw it: %q), want %d", tt.target, res.status, res.header.Get("X-Seen-Status"), tt.status)
+		}
+	}
+}
+
+// TestServeFilterSeesCodecProtocol: with accept_http_10, Envoy's codec takes any version but
+// 1.1 as HTTP/1.0, and that is the request.protocol a filter reads: "HTTP/1.2" is "HTTP/1.0".
+func TestServeFilterSeesCodecProtocol(t *testing.T) {
+	app := upstream(t, "app")
+	s, _ := start(t, config{wasm: wasmPath(t, "fixture.wasm"), app: app.addr(),
+		hcm: "          http_protocol_options: {accept_http_10: true}\n"}, Options{})
+	base := "http://" + s.ListenerAddr("main")
+	for _, tt := range []struct{ version, want string }{
+		{"HTTP/1.1", "HTTP/1.1"},
+		{"HTTP/1.0", "HTTP/1.0"},
+		{"HTTP/1.2", "HTTP/1.0"},
+		{"HTTP/1.9", "HTTP/1.0"},
+	} {
+		res := rawExchange(t, base, "GET /properties?names=request.protocol "+tt.version+"\r\nHost: app.test\r\nConnection: close\r\n\r\n")
+		var props map[string]any
+		if err := json.Unmarshal([]byte(res.body), &props); res.status != 200 || err != nil {
+			t.Fatalf("%s: %d %q (%v)", tt.version, res.status, res.body, err)
+		}
+		if got := props["request.protocol"]; got != tt.want {
+			t.Errorf("%s: the filter read request.protocol %q, want %q", tt.version, got, tt.want)
 		}
 	}
 }
