@@ -47,3 +47,25 @@ func TestEtcdRepublishSaysHowManyItGaveBack(t *testing.T) {
 		t.Fatalf("a replica loading afterwards refuses %d of them, want 64", n)
 	}
 }
+
+// What is given back of a revocation only shared data holds (one another worker of the
+// Envoy made, or read when it led the follow) keeps its end: shared data stores ends in
+// Unix seconds, etcd's records in Unix ms. Read as ms, the end fell in January 1970, so
+// every replica that loaded it dropped it as over, and the lease ran 1 s.
+func TestEtcdGiveBackKeepsTheEndsOfSharedRevocations(t *testing.T) {
+	now := time.Now()
+	until := now.Add(time.Hour)
+	shared := &localRevocations{store: NewMemoryStore()}
+	shared.revoke("only-in-shared-data", until, now, func(err error) Decision {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Continue()
+	})
+	b := &etcdBackend{revoked: map[string]int64{}, shared: shared, log: func(s string) { t.Log(s) }}
+	got := b.knownRevocations(now)["only-in-shared-data"]
+	if got < until.UnixMilli() || got > until.Add(time.Second).UnixMilli() {
+		t.Fatalf("given back with its end at %d (%s), want %d (%s) or up to a second later",
+			got, time.UnixMilli(got).UTC(), until.UnixMilli(), until.UTC())
+	}
+}
