@@ -58,10 +58,14 @@ const (
 	minEtcdTimeout = 10 * time.Millisecond
 	maxEtcdTimeout = time.Minute
 	// minEtcdFollowPeriod: faster polls only load etcd (each poll reads the whole
-	// revocation space, core/etcdv3/changes.go); maxEtcdFollowPeriod: a sign-out must
-	// reach every replica within a bound worth the name.
+	// revocation space, core/etcdv3/changes.go); maxEtcdFollowPeriod: a live replica
+	// writes its member record only after a follow (at most every memberHeartbeat), and
+	// the other replicas' barriers pass over a record unchanged for memberLiveness (3 s)
+	// as dead (store_etcd_members.go): a longer period made every live replica look dead
+	// between its follows, so a sign-out was reported while it still served from a copy
+	// without it. At memberHeartbeat, a live record changes about three times a liveness.
 	minEtcdFollowPeriod = 50 * time.Millisecond
-	maxEtcdFollowPeriod = time.Minute
+	maxEtcdFollowPeriod = memberHeartbeat
 	maxEtcdStaleAfter   = 24 * time.Hour
 
 	// Size limits of the strings: an Envoy cluster name and an authority are host-like

@@ -54,8 +54,11 @@ func (b *etcdBackend) republish(lost map[string]int64, now time.Time) Decision {
 		sids = append(sids, sid)
 		last = max(last, until)
 	}
+	// written counts the puts of the transactions etcd answered: the log lines say what
+	// was given back, not what was meant to be.
+	written := 0
 	failed := func(err error) Decision {
-		b.log(fmt.Sprintf("exeunt: store etcd: could not give back to etcd the %d revocations this Envoy held when etcd lost them (a replica started now would not refuse those sessions): %v", len(sids), err))
+		b.log(fmt.Sprintf("exeunt: store etcd: gave back to etcd %d of the %d revocations this Envoy held when etcd lost them; the other %d may not be there (a replica started now would not refuse those sessions): %v", written, len(sids), len(sids)-written, err))
 		return Continue()
 	}
 	ttl := max((last-now.UnixMilli())/1000+60, 1)
@@ -70,7 +73,11 @@ func (b *etcdBackend) republish(lost map[string]int64, now time.Time) Decision {
 		var from func(i int) Decision
 		from = func(i int) Decision {
 			if i >= len(sids) {
-				b.log(fmt.Sprintf("exeunt: store etcd: gave back to etcd the %d revocations this Envoy held when etcd lost them", len(sids)))
+				if written < len(sids) {
+					b.log(fmt.Sprintf("exeunt: store etcd: gave back to etcd %d of the %d revocations this Envoy held when etcd lost them; the other %d have session ids no key can hold", written, len(sids), len(sids)-written))
+				} else {
+					b.log(fmt.Sprintf("exeunt: store etcd: gave back to etcd the %d revocations this Envoy held when etcd lost them", len(sids)))
+				}
 				return Continue()
 			}
 			var ops []etcdv3.TxnOp
@@ -85,6 +92,7 @@ func (b *etcdBackend) republish(lost map[string]int64, now time.Time) Decision {
 				if err != nil {
 					return failed(err)
 				}
+				written += len(ops)
 				return from(i + republishBatch)
 			})
 		}

@@ -87,12 +87,14 @@ func (r *localRevocations) isRevoked(sid string, now time.Time) (bool, error) {
 }
 
 // all lists the revocations in force in shared data, sid to end in Unix ms (the etcd
-// backend's copy of an Envoy, to give back to an etcd that lost them).
+// backend's copy of an Envoy, to give back to an etcd that lost them). Shared data keeps
+// an end in whole Unix seconds, cut down (store_local_map.go): it is given in ms, rounded
+// up to the next second, so that a revocation given back never ends before its session.
 func (r *localRevocations) all(now time.Time) (map[string]int64, error) {
 	entries, err := revokedSessions.entries.all(r.store, now)
 	out := make(map[string]int64, len(entries))
 	for _, e := range entries {
-		out[e.id] = max(out[e.id], e.until)
+		out[e.id] = max(out[e.id], (e.until+1)*1000)
 	}
 	return out, err
 }
