@@ -169,18 +169,8 @@ func packData(mod []byte) ([]byte, dataStats, error) {
 	nf = append(nf, fn.payload[r.i:]...)
 	fn.payload = appendU32(appendU32(nf, voidType), voidType)
 
-	r = reader{b: exp.payload, i: initAt}
-	r.u32()
-	ne := append([]byte{}, exp.payload[:initAt]...)
-	ne = appendU32(ne, wrapper)
-	exp.payload = append(ne, exp.payload[r.i:]...)
-
-	out := append([]byte{}, mod[:8]...)
-	for _, s := range secs {
-		out = append(out, s.id)
-		out = appendU32(out, uint32(len(s.payload)))
-		out = append(out, s.payload...)
-	}
+	exp.payload = repointExport(exp.payload, initAt, wrapper)
+	out := writeModule(mod[:8], secs)
 	st = dataStats{segments: len(segs), lo: lo, hi: hi, block: len(block), at: at, pages: int(minPages)}
 	return out, st, nil
 }

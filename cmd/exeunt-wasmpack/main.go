@@ -343,19 +343,30 @@ func pack(mod []byte) ([]byte, stats, error) {
 	fn.payload = appendU32(nf, voidType)
 
 	// The export now names the new function (same name, same kind).
-	r = reader{b: exp.payload, i: initAt}
-	r.u32()
-	ne := append([]byte{}, exp.payload[:initAt]...)
-	ne = appendU32(ne, newFunc)
-	exp.payload = append(ne, exp.payload[r.i:]...)
+	exp.payload = repointExport(exp.payload, initAt, newFunc)
+	return writeModule(mod[:8], secs), st, nil
+}
 
-	out := append([]byte{}, mod[:8]...)
+// repointExport returns the export section's payload with the function index at initAt
+// (where initialize found _initialize's) replaced by fn.
+func repointExport(payload []byte, initAt int, fn uint32) []byte {
+	r := reader{b: payload, i: initAt}
+	r.u32()
+	ne := append([]byte{}, payload[:initAt]...)
+	ne = appendU32(ne, fn)
+	return append(ne, payload[r.i:]...)
+}
+
+// writeModule spells a module: the header (magic and version), then each section in the
+// order given, with its size.
+func writeModule(header []byte, secs []section) []byte {
+	out := append([]byte{}, header...)
 	for _, s := range secs {
 		out = append(out, s.id)
 		out = appendU32(out, uint32(len(s.payload)))
 		out = append(out, s.payload...)
 	}
-	return out, st, nil
+	return out
 }
 
 func allZero(b []byte) bool {
