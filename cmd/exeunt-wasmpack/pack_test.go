@@ -2,13 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"testing"
-
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // goModule is a Go wasip1 module as the Go linker wrote it (build/noop.wasm is not run
@@ -36,37 +31,8 @@ func TestPackedModuleWritesTheSameTable(t *testing.T) {
 	}
 	want := memoryImage(t, orig)[st.table : st.table+st.buckets*bucketBytes]
 
-	ctx := context.Background()
-	r := wazero.NewRuntime(ctx)
-	defer r.Close(ctx)
-	wasi_snapshot_preview1.MustInstantiate(ctx, r)
-	compiled, err := r.CompileModule(ctx, packed)
-	if err != nil {
-		t.Fatalf("the packed module does not compile: %v", err)
-	}
-	env := r.NewHostModuleBuilder("env")
-	for _, f := range compiled.ImportedFunctions() {
-		if mod, name, _ := f.Import(); mod == "env" {
-			results := len(f.ResultTypes())
-			env.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
-				for i := range results {
-					stack[i] = 0
-				}
-			}), f.ParamTypes(), f.ResultTypes()).Export(name)
-		}
-	}
-	if _, err := env.Instantiate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	m, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithStartFunctions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
-		t.Fatalf("_initialize: %v", err)
-	}
-	got, ok := m.Memory().Read(uint32(st.table), uint32(len(want)))
-	if !ok || !bytes.Equal(got, want) {
+	mem := memoryAfterInitialize(t, packed)
+	if got := mem[st.table:]; len(got) < len(want) || !bytes.Equal(got[:len(want)], want) {
 		t.Fatalf("the findfunctab in memory after _initialize is not the one the original module's segments wrote")
 	}
 }
