@@ -239,73 +239,9 @@ func pack(mod []byte) ([]byte, stats, error) {
 	data.payload = nd
 
 	// _initialize, and the type of a function of no arguments and no results.
-	nImportedFuncs := 0
-	if imp != nil {
-		r := reader{b: imp.payload}
-		for n := r.u32(); n > 0 && r.err == nil; n-- {
-			r.name()
-			r.name()
-			switch kind := r.byte(); kind {
-			case 0:
-				r.u32()
-				nImportedFuncs++
-			case 1: // table: reftype, limits
-				r.byte()
-				r.limits()
-			case 2:
-				r.limits()
-			case 3:
-				r.byte()
-				r.byte()
-			default:
-				return nil, st, fmt.Errorf("an import of kind %d", kind)
-			}
-		}
-		if r.err != nil {
-			return nil, st, errors.New("malformed import section")
-		}
-	}
-	var types [][2][]byte
-	r = reader{b: typ.payload}
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		if r.byte() != 0x60 {
-			return nil, st, errors.New("a type that is not a function type")
-		}
-		params := r.vec()
-		results := r.vec()
-		types = append(types, [2][]byte{params, results})
-	}
-	if r.err != nil {
-		return nil, st, errors.New("malformed type section")
-	}
-	var funcTypes []uint32
-	r = reader{b: fn.payload}
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		funcTypes = append(funcTypes, r.u32())
-	}
-	if r.err != nil {
-		return nil, st, errors.New("malformed function section")
-	}
-	initAt, initFunc := -1, uint32(0)
-	r = reader{b: exp.payload}
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		name := r.name()
-		kind := r.byte()
-		at := r.i
-		idx := r.u32()
-		if string(name) == "_initialize" && kind == 0 {
-			initAt, initFunc = at, idx
-		}
-	}
-	if r.err != nil || initAt < 0 {
-		return nil, st, errors.New("no _initialize function export (a Go -buildmode=c-shared wasip1 module has one)")
-	}
-	if initFunc < uint32(nImportedFuncs) || int(initFunc)-nImportedFuncs >= len(funcTypes) {
-		return nil, st, errors.New("_initialize is imported or out of range")
-	}
-	voidType := funcTypes[int(initFunc)-nImportedFuncs]
-	if int(voidType) >= len(types) || len(types[voidType][0]) != 0 || len(types[voidType][1]) != 0 {
-		return nil, st, errors.New("_initialize is not a function of no arguments and no results")
+	nImportedFuncs, funcTypes, initAt, initFunc, voidType, err := initialize(imp, typ, fn, exp)
+	if err != nil {
+		return nil, st, err
 	}
 
 	// The new function: the loop, then Go's _initialize. Its index follows every other
