@@ -160,9 +160,9 @@ while [ $# -gt 0 ]; do
     fi
     echo "build-wasm: wasm-opt -Oz: $(wc -c <"$tmp") -> $(wc -c <"$tmp.opt") bytes" >&2
     mv -f "$tmp.opt" "$tmp"
-    # The data section as one LZ4 block, decoded by a function the new _initialize runs
-    # first; after wasm-opt, so the decoder and block it checked in wazero are what ships
-    # (RATIONALE.md, "Why the module's data is stored compressed").
+    # The data section as one LZMA stream, decoded by a function the new _initialize runs
+    # first; after wasm-opt, so the decoder and stream it checked in wazero are what ships
+    # (RATIONALE.md, "Why the module's data is stored compressed, and why as LZMA").
     if ! "$wasmpack" -data "$tmp" "$tmp.packed"; then
       rm -f "$tmp" "$tmp.packed"
       die "exeunt-wasmpack -data failed on $pkg's module"

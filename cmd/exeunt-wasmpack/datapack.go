@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/pierrec/lz4/v4"
+	"github.com/kjk/lzma"
 )
 
-// packData stores mod's data section as one LZ4 block (github.com/pierrec/lz4/v4's HC
-// compressor at its highest level) at the top of the initial memory, and makes the
-// module's _initialize export a new function that first runs decoder (a function
-// written here, inflating the block over the data's range and zeroing the block's bytes)
-// and then the _initialize it replaces. The memory that _initialize then sees is what
+// packData stores mod's data section as one LZMA stream (github.com/kjk/lzma's encoder,
+// a port of the LZMA SDK's, at its highest level) at the top of the initial memory, and
+// makes the module's _initialize export a new function that first runs decoder (a
+// function written here, decoding the stream over the data's range and zeroing its
+// probabilities and the stream's bytes) and then the _initialize it replaces. The memory that _initialize then sees is what
 // mod's data segments write over zeroed memory, byte for byte: checkDecoder runs the
 // decoder's exact bytes over the exact data section in wazero and compares every byte of
 // the initial memory before the module is returned.
@@ -105,30 +105,29 @@ func packData(mod []byte) ([]byte, dataStats, error) {
 		copy(want[s.offset:], s.data)
 	}
 	src := want[lo:hi]
-	block := make([]byte, lz4.CompressBlockBound(len(src)))
-	c := lz4.CompressorHC{Level: lz4.Level9}
-	n, err := c.CompressBlock(src, block)
-	if err != nil || n == 0 {
-		return nil, st, fmt.Errorf("lz4 did not compress the %d bytes of data (%v)", len(src), err)
+	stream, props, err := compress(src)
+	if err != nil {
+		return nil, st, err
 	}
-	block = block[:n]
-	// The block goes at the top of the initial memory, above the decoded range, so the
-	// decoder never writes over a byte it has still to read. Nothing else is moved to
-	// make room: a module whose data leaves too little room is refused.
-	at := memBytes - len(block)
-	if at < hi {
-		return nil, st, fmt.Errorf("the %d-byte compressed data does not fit between the data's end (%d) and the initial memory's end (%d, %d pages): %d bytes short; the memory section's minimum would have to grow",
-			len(block), hi, memBytes, minPages, hi-at)
+	// The stream goes at the top of the initial memory, above the decoded range, and the
+	// decoder's probabilities between the two, so the decoder never writes over a byte it
+	// has still to read. Nothing else is moved to make room: a module whose data leaves
+	// too little room is refused.
+	at := memBytes - len(stream)
+	probs := (hi + 3) &^ 3
+	if short := probs + int(lzmaProbBytes(props)) - at; short > 0 {
+		return nil, st, fmt.Errorf("the %d-byte compressed data and the decoder's %d bytes of probabilities do not fit between the data's end (%d) and the initial memory's end (%d, %d pages): %d bytes short; the memory section's minimum would have to grow",
+			len(stream), lzmaProbBytes(props), hi, memBytes, minPages, short)
 	}
-	l := decodeLayout{src: uint32(at), srcEnd: uint32(memBytes), dst: uint32(lo), dstEnd: uint32(hi)}
-	body := decoderBody(l)
+	l := decodeLayout{src: uint32(at), srcEnd: uint32(memBytes), dst: uint32(lo), dstEnd: uint32(hi), probs: uint32(probs)}
+	body := decoderBody(l, props)
 	var nd []byte
 	nd = appendU32(nd, 1)
 	nd = append(nd, 0, 0x41)
 	nd = appendS32(nd, int32(at))
 	nd = append(nd, 0x0b)
-	nd = appendU32(nd, uint32(len(block)))
-	nd = append(nd, block...)
+	nd = appendU32(nd, uint32(len(stream)))
+	nd = append(nd, stream...)
 	if err := checkDecoder(body, nd, minPages, want); err != nil {
 		return nil, st, fmt.Errorf("the decoder does not write the module's memory: %w", err)
 	}
@@ -171,11 +170,39 @@ func packData(mod []byte) ([]byte, dataStats, error) {
 
 	exp.payload = repointExport(exp.payload, initAt, wrapper)
 	out := writeModule(mod[:8], secs)
-	st = dataStats{segments: len(segs), lo: lo, hi: hi, block: len(block), at: at, pages: int(minPages)}
+	st = dataStats{segments: len(segs), lo: lo, hi: hi, block: len(stream), at: at, pages: int(minPages)}
 	return out, st, nil
 }
 
 const pageBytes = 65536
+
+// compress is src as an LZMA stream without the .lzma header, and the properties the
+// header gave. The encoder runs in a goroutine of its own and reports its failures as
+// panics turned into errors; its output is only trusted after checkDecoder.
+func compress(src []byte) (stream []byte, p lzmaProps, err error) {
+	var buf bytes.Buffer
+	w := lzma.NewWriterSizeLevel(&buf, int64(len(src)), lzma.BestCompression)
+	if _, err := w.Write(src); err != nil {
+		return nil, p, fmt.Errorf("the LZMA encoder failed on the %d bytes of data: %w", len(src), err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, p, fmt.Errorf("the LZMA encoder failed on the %d bytes of data: %w", len(src), err)
+	}
+	const header = 13 // properties, dictionary size (4 bytes), length (8 bytes, little-endian)
+	b := buf.Bytes()
+	if len(b) < header+5 {
+		return nil, p, fmt.Errorf("the LZMA encoder wrote %d bytes for %d: no stream", len(b), len(src))
+	}
+	p, ok := lzmaPropsOf(b[0])
+	var n uint64
+	for i := range 8 {
+		n |= uint64(b[5+i]) << (8 * i)
+	}
+	if !ok || n != uint64(len(src)) {
+		return nil, p, fmt.Errorf("the LZMA encoder's header (properties %#x, length %d) is not one for the %d bytes given", b[0], n, len(src))
+	}
+	return b[header:], p, nil
+}
 
 type dataStats struct {
 	segments, lo, hi, block, at, pages int

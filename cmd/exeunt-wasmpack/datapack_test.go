@@ -3,120 +3,66 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
 
-	"github.com/pierrec/lz4/v4"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	ulzma "github.com/ulikunitz/xz/lzma"
 )
 
-// decode runs the decoder over block in a one-page memory, the data at offset 16 and the
-// block at the page's top, and checks the memory is out there and zero everywhere else.
-func decode(block, out []byte) error {
+// The decoder's tests run its bytes in wazero over streams from two encoders written
+// independently of each other and of the decoder: github.com/kjk/lzma (the LZMA SDK's
+// encoder, which packData uses) and github.com/ulikunitz/xz/lzma (with the properties
+// chosen by the test). The expected bytes are the encoders' input, so what is checked is
+// the format, not this test's idea of it.
+
+// testLayout places out at 16, the probabilities after it and the stream at the top of
+// as many pages as they need, with a page to spare below the probabilities' end.
+func testLayout(stream []byte, props lzmaProps, outLen int) (decodeLayout, uint32) {
 	const dst = 16
-	at := pageBytes - len(block)
-	l := decodeLayout{src: uint32(at), srcEnd: pageBytes, dst: dst, dstEnd: uint32(dst + len(out))}
+	probs := uint32(dst+outLen+3) &^ 3
+	need := int(probs) + int(lzmaProbBytes(props)) + len(stream)
+	pages := uint32(need/pageBytes + 1)
+	top := pages * pageBytes
+	return decodeLayout{src: top - uint32(len(stream)), srcEnd: top, dst: dst, dstEnd: dst + uint32(outLen), probs: probs}, pages
+}
+
+// decode runs the decoder over stream and checks that the memory is out at 16 and zero
+// everywhere else.
+func decode(stream []byte, props lzmaProps, out []byte) error {
+	l, pages := testLayout(stream, props, len(out))
+	want := make([]byte, pages*pageBytes)
+	copy(want[l.dst:], out)
+	return checkDecoder(decoderBody(l, props), streamSegment(l.src, stream), pages, want)
+}
+
+func streamSegment(at uint32, stream []byte) []byte {
 	var ds []byte
-	ds = append(appendU32(ds, 1), 0, 0x41)
-	ds = append(appendS32(ds, int32(at)), 0x0b)
-	ds = append(appendU32(ds, uint32(len(block))), block...)
-	want := make([]byte, pageBytes)
-	copy(want[dst:], out)
-	return checkDecoder(decoderBody(l), ds, 1, want)
+	ds = append(appendU32(ds, 1), 0, opI32Const)
+	ds = append(appendS32(ds, int32(at)), opEnd)
+	return append(appendU32(ds, uint32(len(stream))), stream...)
 }
 
-// lit is a sequence's literal-length field: the token's nibble and its extension bytes.
-func lengthField(n int) (nibble byte, ext []byte) {
-	if n < 15 {
-		return byte(n), nil
-	}
-	n -= 15
-	for n >= 255 {
-		ext = append(ext, 255)
-		n -= 255
-	}
-	return 15, append(ext, byte(n))
-}
-
-// sequence is one LZ4 sequence: literals, then (offset > 0) a match of matchLen bytes.
-func sequence(literals []byte, offset, matchLen int) []byte {
-	ln, lext := lengthField(len(literals))
-	var mn byte
-	var mext []byte
-	if offset > 0 {
-		mn, mext = lengthField(matchLen - 4)
-	}
-	b := append([]byte{ln<<4 | mn}, lext...)
-	b = append(b, literals...)
-	if offset > 0 {
-		b = append(b, byte(offset), byte(offset>>8))
-		b = append(b, mext...)
-	}
-	return b
-}
-
-func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-
-// TestDecoderWritesWhatTheFormatMeans: blocks written by hand, one feature each, decoded
-// by the decoder in wazero; each is also decoded by pierrec/lz4, so the expected bytes
-// are the format's, not this test's idea of it.
-func TestDecoderWritesWhatTheFormatMeans(t *testing.T) {
-	abc := []byte("abc")
-	digits := []byte("0123456789")
-	cases := []struct {
-		name  string
-		block []byte
-		out   []byte
-	}{
-		{"literals only", sequence([]byte("hello"), 0, 0), []byte("hello")},
-		{"14 literals, no extension", sequence(bytes.Repeat([]byte{7}, 14), 0, 0), bytes.Repeat([]byte{7}, 14)},
-		{"15 literals, extension byte 0", sequence(bytes.Repeat([]byte{7}, 15), 0, 0), bytes.Repeat([]byte{7}, 15)},
-		{"273 literals, extension 255 then 3", sequence(bytes.Repeat([]byte{9}, 273), 0, 0), bytes.Repeat([]byte{9}, 273)},
-		{"525 literals, extension 255, 255, 0", sequence(bytes.Repeat([]byte{5}, 525), 0, 0), bytes.Repeat([]byte{5}, 525)},
-		{"a run: offset 1, length 1000 (extensions 255, 255, 255, 216)",
-			cat(sequence([]byte("a"), 1, 1000), sequence([]byte("z"), 0, 0)),
-			append(bytes.Repeat([]byte("a"), 1001), 'z')},
-		{"a period of 3, overlapping, length 20 (extension 1), then no literals",
-			cat(sequence(abc, 3, 20), sequence(nil, 0, 0)),
-			append(bytes.Repeat(abc, 7), 'a', 'b')},
-		{"a match of 19 (extension byte 0)",
-			cat(sequence(digits, 10, 19), sequence([]byte("!"), 0, 0)),
-			cat(digits, digits, digits[:9], []byte("!"))},
-		{"a match of 18 (no extension), not overlapping",
-			cat(sequence(digits, 10, 8), sequence([]byte("!"), 0, 0)),
-			cat(digits, digits[:8], []byte("!"))},
-		{"a match reaching back to the data's first byte, two sequences",
-			cat(sequence(digits, 5, 6), sequence([]byte("xy"), 18, 4), sequence([]byte("."), 0, 0)),
-			cat(digits, []byte("567895"), []byte("xy0123."))},
-	}
-	for _, c := range cases {
-		oracle := make([]byte, len(c.out)+64)
-		n, err := lz4.UncompressBlock(c.block, oracle)
-		if err != nil || !bytes.Equal(oracle[:n], c.out) {
-			t.Fatalf("%s: pierrec/lz4 decodes the block to %q (%v), not the expected %q", c.name, oracle[:max(n, 0)], err, c.out)
-		}
-		if err := decode(c.block, c.out); err != nil {
-			t.Errorf("%s: %v", c.name, err)
-		}
-	}
-}
-
-// TestDecoderDecodesTheCompressorsBlocks: data with runs, repeats and noise, compressed by
-// the compressor packData uses.
-func TestDecoderDecodesTheCompressorsBlocks(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+// mixed is n bytes or so of zero runs, noise and repeats of what came before, the kinds of
+// data a Go module's memory holds.
+func mixed(seed int64, n int) []byte {
+	rng := rand.New(rand.NewSource(seed))
 	var out []byte
-	for len(out) < 40000 {
-		switch rng.Intn(4) {
+	for len(out) < n {
+		switch rng.Intn(5) {
 		case 0:
 			out = append(out, make([]byte, rng.Intn(3000))...)
 		case 1:
 			b := make([]byte, rng.Intn(300))
 			rng.Read(b)
 			out = append(out, b...)
+		case 2:
+			out = append(out, strings.Repeat("runtime.findfunc ", rng.Intn(20))...)
 		default:
 			if len(out) > 0 {
 				from := rng.Intn(len(out))
@@ -124,50 +70,191 @@ func TestDecoderDecodesTheCompressorsBlocks(t *testing.T) {
 			}
 		}
 	}
-	block := make([]byte, lz4.CompressBlockBound(len(out)))
-	c := lz4.CompressorHC{Level: lz4.Level9}
-	n, err := c.CompressBlock(out, block)
-	if err != nil || n == 0 {
-		t.Fatal(n, err)
+	return out
+}
+
+// ulikunitz encodes data with github.com/ulikunitz/xz/lzma, properties p, and returns
+// the stream without its 13-byte header.
+func ulikunitz(t *testing.T, data []byte, p lzmaProps, eos bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	c := ulzma.WriterConfig{
+		Properties: &ulzma.Properties{LC: int(p.lc), LP: int(p.lp), PB: int(p.pb)},
+		DictCap:    1 << 20,
+		Size:       int64(len(data)),
+		EOSMarker:  eos,
 	}
-	if err := decode(block[:n], out); err != nil {
+	if eos {
+		c.Size = -1
+	}
+	w, err := c.NewWriter(&buf)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Any byte of the block changed: the decoder traps or writes other memory, and the
-	// check says so.
-	for _, i := range []int{0, 1, n / 3, n / 2, n - 2, n - 1} {
-		bad := bytes.Clone(block[:n])
-		bad[i] ^= 0x5a
-		if err := decode(bad, out); err == nil {
-			t.Errorf("a block with byte %d of %d changed passed the check", i, n)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := lzmaPropsOf(buf.Bytes()[0]); got != p {
+		t.Fatalf("ulikunitz wrote properties %+v, not %+v", got, p)
+	}
+	return buf.Bytes()[13:]
+}
+
+// TestDecoderWritesWhatTheEncodersMean: data of every kind the decoder meets (literals
+// after literals and after matches, matches near and far, repeated distances, lengths up
+// to 273, the position slots with direct and align bits), encoded by both encoders, with
+// literal context, literal position and position bits across their ranges.
+func TestDecoderWritesWhatTheEncodersMean(t *testing.T) {
+	far := mixed(2, 200000) // far enough for distances coded with direct bits
+	// Every distance from 1 to 40 (position slots 0 to 11), each a period repeated.
+	rng := rand.New(rand.NewSource(7))
+	var periods []byte
+	for p := 1; p <= 40; p++ {
+		unit := make([]byte, p)
+		rng.Read(unit)
+		periods = append(periods, bytes.Repeat(unit, 6)...)
+	}
+	cases := []struct {
+		name string
+		data []byte
+	}{
+		{"one byte", []byte("x")},
+		{"a run", bytes.Repeat([]byte("a"), 5000)},
+		// A literal, a match of the longest length, then one byte: a short repeat after a
+		// match.
+		{"a run of 2 + 273", bytes.Repeat([]byte("a"), 2+273)},
+		{"a run of 2 + 2*273, then other bytes", append(bytes.Repeat([]byte("a"), 2+2*273), "bcd"...)},
+		{"periods of 1 to 40", periods},
+		{"text with repeats", bytes.Repeat([]byte("the sign-out of every session, "), 40)},
+		{"mixed", mixed(1, 40000)},
+		{"far repeats", far},
+	}
+	for _, c := range cases {
+		stream, props, err := compress(c.data)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if err := decode(stream, props, c.data); err != nil {
+			t.Errorf("%s, kjk/lzma (%+v): %v", c.name, props, err)
+		}
+	}
+	data := mixed(3, 30000)
+	for _, p := range []lzmaProps{{3, 0, 2}, {0, 0, 0}, {8, 0, 0}, {0, 4, 4}, {1, 3, 1}, {4, 0, 4}, {2, 2, 3}} {
+		for _, eos := range []bool{false, true} {
+			if err := decode(ulikunitz(t, data, p, eos), p, data); err != nil {
+				t.Errorf("ulikunitz %+v, end marker %v: %v", p, eos, err)
+			}
 		}
 	}
 }
 
-// TestDecoderTrapsOnBadBlocks: a block that would make the decoder read past its end,
-// write outside the data's range, copy from before it, or leave the range short, traps.
-func TestDecoderTrapsOnBadBlocks(t *testing.T) {
+// TestDecoderTrapsOnBadStreams: a stream too short to start, one whose first byte is not
+// 0, one that ends before the data does, and one of longer data than the range.
+func TestDecoderTrapsOnBadStreams(t *testing.T) {
+	data := mixed(4, 20000)
+	stream, props, err := compress(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
-		name  string
-		block []byte
-		out   []byte
+		name   string
+		stream []byte
+		out    []byte
 	}{
-		{"offset 0", cat(sequence([]byte("ab"), 0, 0)[:3], []byte{0, 0, 0x10, 'z'}), []byte("abz")},
-		{"an offset before the data", cat(sequence([]byte("ab"), 3, 4), sequence([]byte("z"), 0, 0)), []byte("ab??????z")},
-		{"ends in a length extension", []byte{0xf0, 0xff}, bytes.Repeat([]byte{1}, 300)},
-		{"ends in the literals", []byte{0x50, 'h', 'e'}, []byte("hello")},
-		{"ends inside an offset", []byte{0x20, 'a', 'b', 1}, []byte("ab")},
-		{"ends after a match (no last literals)", sequence([]byte("a"), 1, 4), []byte("aaaaa")},
-		{"literals past the range", sequence([]byte("hello!"), 0, 0), []byte("hello")},
-		{"a match past the range", cat(sequence([]byte("a"), 1, 10), sequence(nil, 0, 0)), []byte("aaaaaa")},
-		{"short of the range", sequence([]byte("hell"), 0, 0), []byte("hello")},
+		{"4 bytes", stream[:4], data},
+		{"a first byte of 1", append([]byte{1}, stream[1:]...), data},
+		{"cut short", stream[:len(stream)/2], data},
+		{"data longer than the range", stream, data[:len(data)-1000]},
+		{"a run longer than the range", must(compress(bytes.Repeat([]byte("z"), 3000))), bytes.Repeat([]byte("z"), 1500)},
 	}
 	for _, c := range cases {
-		err := decode(c.block, c.out)
+		err := decode(c.stream, props, c.out)
 		if err == nil || !strings.Contains(err.Error(), "trapped") {
 			t.Errorf("%s: %v, not a trap", c.name, err)
 		}
 	}
+}
+
+func must(stream []byte, _ lzmaProps, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return stream
+}
+
+// TestDecoderStaysInItsRanges: streams with bytes changed or cut, 120 of them, decoded
+// with every byte below the data and between the data and the probabilities set: whether
+// the decoder traps or runs to the end, those bytes are as they were (it wrote nowhere
+// but the data's range, its table and the stream). A changed stream never passes the
+// packer's check.
+func TestDecoderStaysInItsRanges(t *testing.T) {
+	data := mixed(5, 20000)
+	stream, props, err := compress(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(6))
+	traps := 0
+	for i := range 120 {
+		bad := bytes.Clone(stream)
+		for range 1 + rng.Intn(3) {
+			bad[rng.Intn(len(bad))] ^= byte(1 + rng.Intn(255))
+		}
+		if i%5 == 0 {
+			bad = bad[:rng.Intn(len(bad))]
+		}
+		trapped, err := decodeGuarded(bad, props, len(data))
+		if err != nil {
+			t.Fatalf("stream %d: %v", i, err)
+		}
+		if trapped {
+			traps++
+		}
+		if err := decode(bad, props, data); err == nil && !bytes.Equal(bad, stream) {
+			t.Errorf("stream %d, changed, passed the check", i)
+		}
+	}
+	if traps == 0 {
+		t.Error("no changed stream trapped")
+	}
+}
+
+// decodeGuarded runs the decoder over stream in a memory whose bytes below the data and
+// between the data's end and the probabilities are 0xa5, and says whether it trapped; an
+// error if any of those bytes changed.
+func decodeGuarded(stream []byte, props lzmaProps, outLen int) (bool, error) {
+	l, pages := testLayout(stream, props, outLen)
+	l.probs += 64 // a guard between the data and the table
+	guards := [][2]uint32{{0, l.dst}, {l.dstEnd, l.probs}}
+	ds := streamSegment(l.src, stream)
+	ds[0] = 1 + byte(len(guards))
+	for _, g := range guards {
+		ds = append(ds, 0, opI32Const)
+		ds = append(appendS32(ds, int32(g[0])), opEnd)
+		ds = append(appendU32(ds, g[1]-g[0]), bytes.Repeat([]byte{0xa5}, int(g[1]-g[0]))...)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	mod, err := r.Instantiate(ctx, checkModule(decoderBody(l, props), ds, pages))
+	if err != nil {
+		return false, err
+	}
+	_, callErr := mod.ExportedFunction("d").Call(ctx)
+	for _, g := range guards {
+		got, _ := mod.Memory().Read(g[0], g[1]-g[0])
+		if len(got) != int(g[1]-g[0]) || len(bytes.Trim(got, "\xa5")) != 0 {
+			return false, fmt.Errorf("the decoder wrote at %#x, outside its ranges (trapped: %v)", g[0], callErr != nil)
+		}
+	}
+	var exit interface{ ExitCode() uint32 }
+	if errors.As(callErr, &exit) {
+		return false, callErr
+	}
+	return callErr != nil, nil
 }
 
 // TestPackedDataGivesGoTheSameMemory packs noop.wasm's findfunctab and then its data, runs
@@ -269,7 +356,7 @@ func TestPackDataRefusesWhatItCannotPlace(t *testing.T) {
 	top := withDataSegments(t, orig, func(segs []segment) []segment {
 		return append(segs, segment{uint32(pages)*pageBytes - 8, []byte("the end.")})
 	})
-	if _, _, err := packData(top); err == nil || !strings.Contains(err.Error(), "does not fit") {
+	if _, _, err := packData(top); err == nil || !strings.Contains(err.Error(), "do not fit") {
 		t.Errorf("data reaching the memory's end: %v", err)
 	}
 	var start []byte

@@ -21,18 +21,20 @@
 //	exeunt-wasmpack -data IN OUT
 //
 // The memory the data segments write, from the first segment's start to the last one's
-// end (zeros between them included), becomes one LZ4 block (the LZ4 block format,
-// compressed by github.com/pierrec/lz4/v4's HC compressor) in one data segment at the top
-// of the initial memory, above the data's end. A function written here (decoder.go,
-// MVP Wasm plus bulk memory's memory.copy and memory.fill, both already in Go's code)
-// inflates the block over the data's range and zeroes the block's bytes; a new
-// _initialize calls it and then the _initialize it replaces. Before the module is written
-// the decoder's exact bytes run over the exact data segment in wazero, and the whole
-// initial memory is compared with the one the original segments write: any byte
-// different fails the build. The decoder also traps, rather than read or write outside
-// its ranges, on a block that is not well formed. A module whose compressed data does not
-// fit between its data and the initial memory's end is refused (the tool does not grow
-// the memory). RATIONALE.md, "Why the module's data is stored compressed (issue 15)".
+// end (zeros between them included), becomes one LZMA stream (the LZMA SDK's format,
+// compressed by github.com/kjk/lzma's encoder at its highest level, the .lzma header left
+// out) in one data segment at the top of the initial memory, above the data's end. A
+// function written here (lzma_decoder.go, through the small assembler in asm.go; MVP
+// Wasm plus bulk memory's memory.fill, already in Go's code) decodes the stream over the
+// data's range, keeping its probabilities between the data and the stream, and then
+// zeroes both; a new _initialize calls it and then the _initialize it replaces. Before
+// the module is written the decoder's exact bytes run over the exact data segment in
+// wazero, and the whole initial memory is compared with the one the original segments
+// write: any byte different fails the build. The decoder also traps, rather than read or
+// write outside its ranges, on a stream that would make it. A module whose compressed
+// data and probabilities do not fit between its data and the initial memory's end is
+// refused (the tool does not grow the memory). RATIONALE.md, "Why the module's data is
+// stored compressed, and why as LZMA (issue 15)".
 //
 // Anything it does not recognise (no pclntab header, a table that is not the pattern, a
 // data segment that is not active, data segments whose remainder and the loop would not

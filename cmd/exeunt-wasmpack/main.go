@@ -23,7 +23,7 @@ func main() {
 			out, st, err = packData(in)
 			if err == nil {
 				err = os.WriteFile(outPath, out, 0o644)
-				fmt.Fprintf(os.Stderr, "exeunt-wasmpack -data: %d data segments, memory %#x..%#x, as a %d-byte LZ4 block at %#x (top of %d pages), decoded and checked in wazero: %d -> %d bytes\n",
+				fmt.Fprintf(os.Stderr, "exeunt-wasmpack -data: %d data segments, memory %#x..%#x, as a %d-byte LZMA stream at %#x (top of %d pages), decoded and checked in wazero: %d -> %d bytes\n",
 					st.segments, st.lo, st.hi, st.block, st.at, st.pages, len(in), len(out))
 			}
 		} else {

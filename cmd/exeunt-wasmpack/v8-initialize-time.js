@@ -1,6 +1,6 @@
 // v8-initialize-time.js: what one VM start costs a module in V8 past compilation: the time
 // of `new WebAssembly.Instance` and of its `_initialize` export (for build/exeunt.wasm: the
-// data's LZ4 decoding, the findfunctab loop, then Go's runtime initialisation), each module
+// data's LZMA decoding, the findfunctab loop, then Go's runtime initialisation), each module
 // in a fresh node process compiled as Envoy's V8 compiles (--no-liftoff
 // --no-wasm-lazy-compilation), RUNS times (default 5), medians in milliseconds.
 //
