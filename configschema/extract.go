@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -87,7 +88,10 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 	}
 	var others []string
 	for _, l := range cfg.Listeners {
-		for _, f := range l.HTTPFilters {
+		// Every filter chain's filters, the default_filter_chain's too: Envoy runs each
+		// chain for the connections its filter_chain_match takes, so an Exeunt filter
+		// failing open in any of them lets those requests through.
+		for _, f := range slices.Concat(l.HTTPFilters, l.OtherChainFilters) {
 			if f.Wasm == nil {
 				continue
 			}

@@ -55,7 +55,7 @@ func routeFindings(data []byte) []string {
 			cfg, err := core.ParseConfig(f.Configuration)
 			if err != nil {
 				// check only calls routeFindings when every configuration Extract found
-				// parses, so this is one it does not model (a later filter chain).
+				// (every filter chain's) parses; kept so that one it missed fails closed.
 				matched = append(matched, fmt.Sprintf("%s: Exeunt's filter %q: %v", chainName(ch), f.Name, err))
 				broken[i] = true
 				continue

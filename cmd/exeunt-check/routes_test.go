@@ -155,7 +155,7 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-` + clusters, 1, []string{`listener "main", filter_chains[1]: Exeunt's filter "exeunt-side": `}},
+` + clusters, 1, []string{`static_resources.listeners[0](main).filter_chains[1].filters[0](envoy.filters.network.http_connection_manager).typed_config.http_filters[0](exeunt-side): exeunt configuration: field "providers": is required`}},
 		{"a tcp_proxy to a client's cluster", clusters, `
   - name: raw
     address:

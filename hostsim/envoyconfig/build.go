@@ -184,48 +184,63 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 		b.unsupported.add(p+".filter_chains", "hostsim serves one filter chain per listener, this one has %d", len(chains))
 	}
 	for j, fc := range chains {
-		fp := elem(p+".filter_chains", j, fc.GetName())
-		b.rest(fp, fc, "name", "filters", "transport_socket")
-		if j == 0 {
-			lis.TLS = b.downstreamTLS(fp+".transport_socket", fc.GetTransportSocket())
-		}
-		filters := fc.GetFilters()
-		if len(filters) == 0 {
-			b.unsupported.add(fp+".filters", "is empty: hostsim serves HTTP through envoy.filters.network.http_connection_manager")
-		}
-		for k, f := range filters {
-			np := elem(fp+".filters", k, f.GetName())
-			b.rest(np, f, "name", "typed_config")
-			if f.GetTypedConfig() == nil {
-				continue // config_discovery, reported by rest
-			}
-			m, err := unpack(f.GetTypedConfig())
-			if err != nil {
-				b.errs.add(np+".typed_config", "%s", err)
-				continue
-			}
-			hcm, ok := m.(*hcmv3.HttpConnectionManager)
-			if !ok {
-				b.unsupported.add(np, "network filter %s is not supported by hostsim (only the HTTP connection manager is)", f.GetTypedConfig().GetTypeUrl())
-				continue
-			}
-			if k != len(filters)-1 {
-				b.errs.add(np, "the HTTP connection manager is a terminal filter: it must be the last network filter of its chain")
-			}
-			filters, vhosts := b.hcm(np+".typed_config", hcm)
-			if j == 0 {
-				lis.HTTPFilters, lis.VirtualHosts = filters, vhosts
-				lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
-				lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
-				lis.HCM = hcmOptions(hcm)
-				lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
-				lis.RouteResponseHeadersToRemove = hcm.GetRouteConfig().GetResponseHeadersToRemove()
-				lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
-					hcm.GetRouteConfig().GetTypedPerFilterConfig())
-			}
-		}
+		b.filterChain(&lis, elem(p+".filter_chains", j, fc.GetName()), j == 0, fc)
+	}
+	// Envoy builds the default filter chain as any other (ListenerImpl's
+	// buildFilterChains, source/common/listener_manager/listener_impl.cc, v1.39.0): what it
+	// refuses there it refuses at start. hostsim does not serve it (rest reported it), but
+	// its HTTP filters are kept for checks.
+	if fc := l.GetDefaultFilterChain(); fc != nil {
+		b.filterChain(&lis, p+".default_filter_chain", false, fc)
 	}
 	return lis
+}
+
+// filterChain reads one filter chain of a listener into lis: the first (served) one in
+// full, any other only for its HTTP filters (Listener.OtherChainFilters), after the same
+// checks of what Envoy refuses.
+func (b *builder) filterChain(lis *Listener, fp string, first bool, fc *listenerv3.FilterChain) {
+	b.rest(fp, fc, "name", "filters", "transport_socket")
+	if first {
+		lis.TLS = b.downstreamTLS(fp+".transport_socket", fc.GetTransportSocket())
+	}
+	filters := fc.GetFilters()
+	if len(filters) == 0 {
+		b.unsupported.add(fp+".filters", "is empty: hostsim serves HTTP through envoy.filters.network.http_connection_manager")
+	}
+	for k, f := range filters {
+		np := elem(fp+".filters", k, f.GetName())
+		b.rest(np, f, "name", "typed_config")
+		if f.GetTypedConfig() == nil {
+			continue // config_discovery, reported by rest
+		}
+		m, err := unpack(f.GetTypedConfig())
+		if err != nil {
+			b.errs.add(np+".typed_config", "%s", err)
+			continue
+		}
+		hcm, ok := m.(*hcmv3.HttpConnectionManager)
+		if !ok {
+			b.unsupported.add(np, "network filter %s is not supported by hostsim (only the HTTP connection manager is)", f.GetTypedConfig().GetTypeUrl())
+			continue
+		}
+		if k != len(filters)-1 {
+			b.errs.add(np, "the HTTP connection manager is a terminal filter: it must be the last network filter of its chain")
+		}
+		httpFilters, vhosts := b.hcm(np+".typed_config", hcm)
+		if !first {
+			lis.OtherChainFilters = append(lis.OtherChainFilters, httpFilters...)
+			continue
+		}
+		lis.HTTPFilters, lis.VirtualHosts = httpFilters, vhosts
+		lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
+		lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
+		lis.HCM = hcmOptions(hcm)
+		lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
+		lis.RouteResponseHeadersToRemove = hcm.GetRouteConfig().GetResponseHeadersToRemove()
+		lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
+			hcm.GetRouteConfig().GetTypedPerFilterConfig())
+	}
 }
 
 func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, []VirtualHost) {
