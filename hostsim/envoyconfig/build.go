@@ -186,9 +186,10 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 	for j, fc := range chains {
 		b.filterChain(&lis, elem(p+".filter_chains", j, fc.GetName()), j == 0, fc)
 	}
-	// Envoy builds the default filter chain as any other (ListenerImpl's
-	// buildFilterChains, source/common/listener_manager/listener_impl.cc, v1.39.0): what it
-	// refuses there it refuses at start. hostsim does not serve it (rest reported it), but
+	// Envoy builds the default filter chain as any other (FilterChainManagerImpl::
+	// addFilterChains, then copyOrRebuildDefaultFilterChain, both through buildFilterChain:
+	// source/common/listener_manager/filter_chain_manager_impl.cc, envoyproxy/envoy at
+	// 0840030e): what it refuses there it refuses at start. hostsim does not serve it (rest reported it), but
 	// its HTTP filters are kept for checks.
 	if fc := l.GetDefaultFilterChain(); fc != nil {
 		b.filterChain(&lis, p+".default_filter_chain", false, fc)
