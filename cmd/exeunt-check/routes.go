@@ -239,7 +239,8 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 		seen[key] = true
 		return true
 	}
-	for _, pr := range j.probes(e.cfg, vh, vh.Routes[:ri], r) {
+	probes := j.probes(e.cfg, vh, vh.Routes[:ri], r)
+	for _, pr := range probes {
 		c := e.cfg.Classify(pr.request())
 		up, known := rewrite(r, pr.path)
 		upHost := pr.host
@@ -284,6 +285,24 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 	}
 	if runs || exposed {
 		return
+	}
+	if r.MatchKind == "safe_regex" && len(probes) == 0 {
+		// A regex none of the probe paths meets: which paths it takes is not followed, so
+		// "exposes nothing" cannot be said of it where it reaches a client's app.
+		var served []string
+		for _, cl := range r.Clusters {
+			var ids []string
+			for _, c := range j.clientClusters[cl] {
+				ids = append(ids, fmt.Sprintf("%q", c.ClientID))
+			}
+			if len(ids) > 0 {
+				served = append(served, fmt.Sprintf("cluster %q serves the protected paths of client %s", cl, strings.Join(ids, ", ")))
+			}
+		}
+		if len(served) > 0 {
+			j.warnf("%s: %s, and its regex matches none of the paths exeunt-check tries (those Exeunt's configuration names, with a segment below), so exeunt-check cannot follow which paths it takes; it reaches a client's app (%s): make sure the regex takes no path a client owns (declare any it takes public in Exeunt's configuration), or run Exeunt's filter on this route", rname, why, strings.Join(served, "; "))
+			return
+		}
 	}
 	if r.DynamicCluster && !hasFilter {
 		j.warnf("%s: %s and it picks its cluster per request (cluster_header or a cluster specifier): make sure it cannot reach a client's app", rname, why)
@@ -446,7 +465,9 @@ func hostsFor(cfg *core.Config, domains []string) []string {
 // exeunt-check cannot evaluate (path templates, CONNECT, an invalid regex).
 func matches(r *envoyconfig.RoutingRoute, path string, unknown bool) bool {
 	v := r.MatchValue
-	if r.CaseInsensitive {
+	// case_sensitive is "Ignored for safe_regex matching" (RouteMatch in
+	// envoy/config/route/v3/route_components.proto, as go-control-plane envoy v1.40.0 carries it).
+	if r.CaseInsensitive && r.MatchKind != "safe_regex" {
 		path, v = strings.ToLower(path), strings.ToLower(v)
 	}
 	switch r.MatchKind {
