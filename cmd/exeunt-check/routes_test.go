@@ -122,7 +122,7 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-` + clusters, 1, []string{`listener "main", filter_chains[1], virtual host "side", routes[0] (match safe_regex "/app[12]/.*"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
+` + clusters, 1, []string{`listener "main", filter_chains[1] (filter_chain_match: source_prefix_ranges [10.0.0.0/8]), virtual host "side", routes[0] (match safe_regex "/app[12]/.*"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
 		{"a second listener whose Exeunt filter is in pass-through mode", clusters, listenerWith("              - match: { prefix: \"/app2/\" }\n                route: { cluster: app2 }", `          - name: exeunt-pass-through
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
