@@ -183,6 +183,7 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 	case len(chains) > 1:
 		b.unsupported.add(p+".filter_chains", "hostsim serves one filter chain per listener, this one has %d", len(chains))
 	}
+	b.chainMatches(p, l)
 	for j, fc := range chains {
 		b.filterChain(&lis, elem(p+".filter_chains", j, fc.GetName()), j == 0, fc)
 	}
@@ -195,6 +196,51 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 		b.filterChain(&lis, p+".default_filter_chain", false, fc)
 	}
 	return lis
+}
+
+// chainMatches refuses what Envoy refuses of how a listener picks a filter chain per
+// connection (FilterChainManagerImpl::verifyNoDuplicateMatchers and setupFilterChainMatcher,
+// source/common/listener_manager/filter_chain_manager_impl.cc, envoyproxy/envoy at
+// 0840030e): address_suffix and suffix_len (not implemented); without a
+// filter_chain_matcher, two chains with the same filter_chain_match and a server name with a
+// partial wildcard; with one, a chain without a name or with another chain's name.
+func (b *builder) chainMatches(p string, l *listenerv3.Listener) {
+	seen := map[string]int{}
+	for j, fc := range l.GetFilterChains() {
+		fp := elem(p+".filter_chains", j, fc.GetName())
+		m := fc.GetFilterChainMatch()
+		if m.GetAddressSuffix() != "" || m.GetSuffixLen() != nil {
+			b.errs.add(fp+".filter_chain_match", "address_suffix and suffix_len are not implemented by Envoy, which refuses the listener: remove them")
+		}
+		if l.GetFilterChainMatcher() != nil {
+			// The matcher picks chains by name; filter_chain_match is ignored.
+			if k, dup := seen[fc.GetName()]; fc.GetName() == "" {
+				b.errs.add(fp+".name", "is required when the listener has a filter_chain_matcher, which picks a chain by its name")
+			} else if dup {
+				b.errs.add(fp+".name", "filter chain name %q is also used by filter_chains[%d]: the listener's filter_chain_matcher picks a chain by its name, so Envoy refuses the listener", fc.GetName(), k)
+			}
+			seen[fc.GetName()] = j
+			continue
+		}
+		if m == nil {
+			m = &listenerv3.FilterChainMatch{}
+		}
+		for k, other := range l.GetFilterChains()[:j] {
+			om := other.GetFilterChainMatch()
+			if om == nil {
+				om = &listenerv3.FilterChainMatch{}
+			}
+			if proto.Equal(m, om) {
+				b.errs.add(fp+".filter_chain_match", "has the same matching rules as filter_chains[%d], so Envoy refuses the listener (a connection could take either): make them differ, or merge the two chains", k)
+				break
+			}
+		}
+		for _, n := range m.GetServerNames() {
+			if strings.Contains(n, "*") && !strings.HasPrefix(n, "*.") {
+				b.errs.add(fp+".filter_chain_match.server_names", "%q: Envoy supports no partial wildcard in a server name (only a leading \"*.\", as in \"*.example.com\") and refuses the listener", n)
+			}
+		}
+	}
 }
 
 // filterChain reads one filter chain of a listener into lis: the first (served) one in
