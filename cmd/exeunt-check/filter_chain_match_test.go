@@ -58,6 +58,12 @@ func TestFilterChainsThatDifferAreReported(t *testing.T) {
 			"make sure no client's traffic can select this chain, or add Exeunt's filter to it", "ok (1 plugin configuration, 1 warning)"}},
 		{"a default_filter_chain for any host", strings.Replace(sideChain("", `["*"]`, toLegacy), "    - filter_chain_match: \n", "    default_filter_chain:\n", 1), 0, []string{
 			`warning: listener "main", default_filter_chain (the connections no filter chain matches): it has no Exeunt filter`}},
+		{"a tcp_proxy chain to a client's cluster: the error, not also the warning", `
+    - filter_chain_match: { destination_port: 10444 }
+      filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: raw, cluster: app1 }
+`, 1, []string{`listener "main", filter_chains[1] (filter_chain_match: destination_port 10444): a tcp_proxy sends whole connections to cluster "app1"`}},
 		{"a chain that only redirects", sideChain(`{ destination_port: 10080 }`, `["*"]`, "              - match: { prefix: \"/\" }\n                redirect: { https_redirect: true }"), 0, []string{
 			"envoy.yaml: ok (1 plugin configuration)\n"}},
 	} {
@@ -70,6 +76,9 @@ func TestFilterChainsThatDifferAreReported(t *testing.T) {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s: output lacks %q:\n%s", c.name, w, out)
 			}
+		}
+		if c.code == 1 && strings.Contains(out, "warning: ") {
+			t.Errorf("%s: a chain already in an error is not also a warning:\n%s", c.name, out)
 		}
 	}
 }

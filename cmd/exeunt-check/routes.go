@@ -168,7 +168,8 @@ func (j *routeJudge) chain(ch *envoyconfig.RoutingChain, own, all []exeuntFilter
 // namesChain reports whether one of findings is an error about the chain named where.
 func namesChain(findings []string, where string) bool {
 	return slices.ContainsFunc(findings, func(f string) bool {
-		return !strings.HasPrefix(f, warningPrefix) && strings.HasPrefix(f, where+",")
+		// Errors only: a warning starts with warningPrefix.
+		return strings.HasPrefix(f, where+",") || strings.HasPrefix(f, where+":")
 	})
 }
 
