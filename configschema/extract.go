@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -87,7 +88,10 @@ func envoyBootstrap(data []byte) (*Extracted, error) {
 	}
 	var others []string
 	for _, l := range cfg.Listeners {
-		for _, f := range l.HTTPFilters {
+		// Every filter chain's filters, the default_filter_chain's too: Envoy runs each
+		// chain for the connections its filter_chain_match takes, so an Exeunt filter
+		// failing open in any of them lets those requests through.
+		for _, f := range slices.Concat(l.HTTPFilters, l.OtherChainFilters) {
 			if f.Wasm == nil {
 				continue
 			}
@@ -137,6 +141,53 @@ const (
 	failOpenRisk      = "failing open, a VM that fails to start or crashes lets every request reach the apps without a session and without the identity headers being stripped"
 	stopIterationNeed = "without it Envoy never hands the filter a request body, so the end session endpoint by POST, the sign-out confirmation and back-channel logout hang until the stream times out (docs/install.md, \"Envoy and request bodies\")"
 )
+
+// wasmPlugin reads an Istio WasmPlugin's spec. Istio's CRD (istio.io/api v1.32.0,
+// kubernetes/customresourcedefinitions.gen.yaml, wasmplugins.extensions.istio.io) is a
+// structural schema whose spec names its fields in lowerCamelCase only (pluginConfig,
+// failStrategy) and keeps no unknown field but within pluginConfig. A field under its
+// protobuf name (plugin_config) is unknown there: kubectl's strict field validation refuses
+// the object, and an API server that takes it prunes the field, so Istio never hands it to
+// the filter. So each field exeunt-check reads is read under both names, what it holds is
+// checked either way (a configuration is never skipped), and the protobuf name is an error
+// that says to rename it: a pruned plugin_config leaves the filter in pass-through mode.
+func wasmPlugin(name string, raw json.RawMessage) (Found, error) {
+	var spec map[string]json.RawMessage
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &spec); err != nil {
+			return Found{}, err
+		}
+	}
+	var problems []string
+	field := func(camel, snake, dropped string) (json.RawMessage, string) {
+		c, okC := spec[camel]
+		s, okS := spec[snake]
+		switch {
+		case okC && okS:
+			problems = append(problems, fmt.Sprintf("%s spec: both %s and %s are given; Istio's WasmPlugin CRD knows only %s (%s is dropped): keep %s alone", name, camel, snake, camel, snake, camel))
+			return c, camel
+		case okS:
+			problems = append(problems, fmt.Sprintf("%s spec.%s: Istio's WasmPlugin CRD has no field %s, only %s: Kubernetes refuses the object (kubectl's strict field validation) or drops the field, and %s; rename it %s", name, snake, snake, camel, dropped, camel))
+			return s, snake
+		}
+		return c, camel
+	}
+	config, configName := field("pluginConfig", "plugin_config", "the filter then starts without its configuration, in pass-through mode: it signs nobody in and lets every request through")
+	found := Found{Where: name + " spec." + configName, Config: config}
+	strategy, strategyName := field("failStrategy", "fail_strategy", "the failure strategy is Istio's default (FAIL_CLOSE), not the one written")
+	var fs string
+	if len(strategy) > 0 {
+		if err := json.Unmarshal(strategy, &fs); err != nil {
+			return Found{}, fmt.Errorf("spec.%s: %w", strategyName, err)
+		}
+	}
+	// Istio's default is FAIL_CLOSE; FAIL_OPEN is the one that lets requests through.
+	if fs == "FAIL_OPEN" {
+		problems = append(problems, name+" spec."+strategyName+": must not be FAIL_OPEN for Exeunt: "+failOpenRisk+"; use FAIL_CLOSE (Istio's default)")
+	}
+	found.Problems = problems
+	return found, nil
+}
 
 // documents splits a YAML stream at its "---" lines.
 func documents(data []byte) [][]byte {
@@ -191,17 +242,9 @@ func kubernetes(data []byte) (*Extracted, error) {
 		}
 		switch {
 		case o.Kind == "WasmPlugin" && strings.HasPrefix(o.APIVersion, "extensions.istio.io/"):
-			var spec struct {
-				PluginConfig json.RawMessage `json:"pluginConfig"`
-				FailStrategy string          `json:"failStrategy"`
-			}
-			if err := json.Unmarshal(o.Spec, &spec); err != nil {
+			found, err := wasmPlugin(name, o.Spec)
+			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			found := Found{Where: name + " spec.pluginConfig", Config: spec.PluginConfig}
-			// Istio's default is FAIL_CLOSE; FAIL_OPEN is the one that lets requests through.
-			if spec.FailStrategy == "FAIL_OPEN" {
-				found.Problems = append(found.Problems, name+" spec.failStrategy: must not be FAIL_OPEN for Exeunt: "+failOpenRisk+"; use FAIL_CLOSE (Istio's default)")
 			}
 			out.Configs = append(out.Configs, found)
 		case o.Kind == "EnvoyFilter" && strings.HasPrefix(o.APIVersion, "networking.istio.io/"):

@@ -22,12 +22,15 @@
 // In an Envoy bootstrap it also follows the routes (routes.go), with the filter's own
 // classification of each path. Errors: a path a client owns reaches an upstream without
 // the filter (a route or virtual host that disables it, a listener or filter chain without
-// it, a tcp_proxy to a client's cluster, the filter behind an ExtensionWithMatcher), or a
+// it, a tcp_proxy to a client's cluster, the filter behind an ExtensionWithMatcher, a filter
+// chain without it set up for a client's host beside one that runs it), or a
 // route rewrites a path the filter passes onto one a client owns (the router rewrites after
 // the filter has decided). Warnings, printed with "warning: " and not changing the exit
 // status: the connection manager's path options off, a filter-free route that strips
 // nothing the filter would, routes it cannot see or follow (RDS, path templates, clusters
-// chosen per request). A filter-free route over a client's path is made intended by
+// chosen per request, a regex none of its probe paths meets), a forwarding filter chain
+// without the filter beside one with it (which connections reach which chain is Envoy's
+// filter_chain_match, named in each finding, not decided). A filter-free route over a client's path is made intended by
 // declaring the path public in Exeunt's configuration.
 //
 // Given several files (a CI job's `exeunt-check k8s/*.yaml`), a file that holds no plugin

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -55,7 +56,7 @@ func routeFindings(data []byte) []string {
 			cfg, err := core.ParseConfig(f.Configuration)
 			if err != nil {
 				// check only calls routeFindings when every configuration Extract found
-				// parses, so this is one it does not model (a later filter chain).
+				// (every filter chain's) parses; kept so that one it missed fails closed.
 				matched = append(matched, fmt.Sprintf("%s: Exeunt's filter %q: %v", chainName(ch), f.Name, err))
 				broken[i] = true
 				continue
@@ -98,47 +99,118 @@ func routeFindings(data []byte) []string {
 			}
 		}
 	}
+	// Which listeners run Exeunt's filter (signing in) on some chain: a chain of such a
+	// listener without it is a sibling chain, which Envoy gives the connections its
+	// filter_chain_match takes.
+	runsOn := map[string]string{} // listener -> the first chain that runs the filter
+	j.runsOnChain = runsOn
+	for i := range rt.Chains {
+		if ch := &rt.Chains[i]; len(own[i]) > 0 && runsOn[ch.Listener] == "" {
+			runsOn[ch.Listener] = chainName(ch)
+		}
+	}
 	// Pass 2: each chain and route.
 	for i := range rt.Chains {
 		ch := &rt.Chains[i]
-		where := chainName(ch)
-		for _, cl := range ch.TCPClusters {
-			for _, c := range j.clientClusters[cl] {
-				j.errorf("%s: a tcp_proxy sends whole connections to cluster %q, which serves client %q's protected paths, with no HTTP filter at all: every path of the app is reachable without a session; remove it, or send the traffic through Exeunt's filter", where, cl, c.ClientID)
+		sibling := len(own[i]) == 0 && !broken[i] && runsOn[ch.Listener] != ""
+		before := len(j.out)
+		j.chain(ch, own[i], all, broken[i], passThrough[i], sibling)
+		if sibling && !namesChain(j.out[before:], chainName(ch)) && forwards(ch) {
+			what := "it has no Exeunt filter"
+			if passThrough[i] {
+				what = "its Exeunt filter is in pass-through mode (it signs nobody in)"
 			}
-		}
-		if ch.HCM == nil {
-			continue
-		}
-		if len(own[i]) > 0 {
-			j.pathOptions(where, ch.HCM.Options)
-		}
-		if ch.HCM.RDS {
-			j.warnf("%s: the routes come from RDS or scoped routes, which exeunt-check cannot see: check them against Exeunt's configuration yourself", where)
-			continue
-		}
-		if broken[i] {
-			continue // its plugin does not start: Envoy answers 503 (reported above)
-		}
-		judgeWith := own[i]
-		hasFilter := len(own[i]) > 0
-		if !hasFilter {
-			judgeWith = all // a chain without the filter is judged against every configuration
-		}
-		for vi := range ch.HCM.VirtualHosts {
-			vh := &ch.HCM.VirtualHosts[vi]
-			for ri := range vh.Routes {
-				r := &vh.Routes[ri]
-				if !r.Forwards {
-					continue // a redirect or a direct response reaches no app
-				}
-				for _, e := range judgeWith {
-					j.route(where, ch.HCM, vh, ri, e, hasFilter, passThrough[i])
-				}
-			}
+			j.warnf("%s: %s, while %s of the same listener runs it: Envoy gives each connection one filter chain (by destination port and address, server name, transport and application protocol, source), which exeunt-check does not decide, so whether a request to this listener meets Exeunt depends on its connection, not only on its host and path; make sure no client's traffic can select this chain, or add Exeunt's filter to it", chainName(ch), what, runsOn[ch.Listener])
 		}
 	}
 	return j.out
+}
+
+// chain judges one filter chain: its tcp_proxy clusters and every forwarding route.
+func (j *routeJudge) chain(ch *envoyconfig.RoutingChain, own, all []exeuntFilter, broken, passThrough, sibling bool) {
+	where := chainName(ch)
+	for _, cl := range ch.TCPClusters {
+		for _, c := range j.clientClusters[cl] {
+			j.errorf("%s: a tcp_proxy sends whole connections to cluster %q, which serves client %q's protected paths, with no HTTP filter at all: every path of the app is reachable without a session; remove it, or send the traffic through Exeunt's filter", where, cl, c.ClientID)
+		}
+	}
+	if ch.HCM == nil {
+		return
+	}
+	if len(own) > 0 {
+		j.pathOptions(where, ch.HCM.Options)
+	}
+	if ch.HCM.RDS {
+		j.warnf("%s: the routes come from RDS or scoped routes, which exeunt-check cannot see: check them against Exeunt's configuration yourself", where)
+		return
+	}
+	if broken {
+		return // its plugin does not start: Envoy answers 503 (reported above)
+	}
+	judgeWith := own
+	hasFilter := len(own) > 0
+	if !hasFilter {
+		judgeWith = all // a chain without the filter is judged against every configuration
+	}
+	for vi := range ch.HCM.VirtualHosts {
+		vh := &ch.HCM.VirtualHosts[vi]
+		for ri := range vh.Routes {
+			if !vh.Routes[ri].Forwards {
+				continue // a redirect or a direct response reaches no app
+			}
+			for _, e := range judgeWith {
+				j.route(where, ch, vh, ri, e, hasFilter, passThrough, sibling)
+			}
+		}
+	}
+}
+
+// namesChain reports whether one of findings is an error about the chain named where.
+func namesChain(findings []string, where string) bool {
+	return slices.ContainsFunc(findings, func(f string) bool {
+		// Errors only: a warning starts with warningPrefix.
+		return strings.HasPrefix(f, where+",") || strings.HasPrefix(f, where+":")
+	})
+}
+
+// forwards reports whether a chain may send anything upstream: a route to a cluster,
+// routes it cannot see (RDS), or a network filter other than the connection manager.
+func forwards(ch *envoyconfig.RoutingChain) bool {
+	if ch.HCM == nil || ch.HCM.RDS {
+		return true
+	}
+	for _, vh := range ch.HCM.VirtualHosts {
+		for _, r := range vh.Routes {
+			if r.Forwards {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// namesHost says how a chain takes host by name, not only through a "*" domain: a virtual
+// host domain other than "*", or the chain's filter_chain_match.server_names (Envoy's exact
+// and "*." wildcard server names, matched against the host without its port); "" if not.
+func namesHost(ch *envoyconfig.RoutingChain, vh *envoyconfig.RoutingVirtualHost, host string) string {
+	for _, d := range vh.Domains {
+		d = strings.ToLower(d)
+		if d != "*" && (d == host ||
+			strings.HasPrefix(d, "*") && strings.HasSuffix(host, d[1:]) && len(host) > len(d)-1 ||
+			strings.HasSuffix(d, "*") && strings.HasPrefix(host, d[:len(d)-1]) && len(host) > len(d)-1) {
+			return fmt.Sprintf("its virtual host's domain %q", d)
+		}
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	for _, n := range ch.ServerNames {
+		if n == name || strings.HasPrefix(n, "*.") && strings.HasSuffix(name, n[1:]) {
+			return fmt.Sprintf("its filter_chain_match's server name %q", n)
+		}
+	}
+	return ""
 }
 
 type exeuntFilter struct {
@@ -149,8 +221,12 @@ type exeuntFilter struct {
 
 type routeJudge struct {
 	clientClusters map[string][]*core.Client
-	out            []string
+	// runsOnChain: listener -> the name of its first chain that runs Exeunt's filter.
+	runsOnChain map[string]string
+	out         []string
 }
+
+func (j *routeJudge) runsOn(ch *envoyconfig.RoutingChain) string { return j.runsOnChain[ch.Listener] }
 
 func (j *routeJudge) errorf(format string, a ...any) {
 	j.out = appendOnce(j.out, fmt.Sprintf(format, a...))
@@ -212,7 +288,8 @@ func otherSwitch(e exeuntFilter, h *envoyconfig.RoutingHCM, vh *envoyconfig.Rout
 }
 
 // route judges one forwarding route against one configuration.
-func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoyconfig.RoutingVirtualHost, ri int, e exeuntFilter, hasFilter, passThrough bool) {
+func (j *routeJudge) route(where string, ch *envoyconfig.RoutingChain, vh *envoyconfig.RoutingVirtualHost, ri int, e exeuntFilter, hasFilter, passThrough, sibling bool) {
+	h := ch.HCM
 	r := &vh.Routes[ri]
 	rname := routeName(where, vh, r)
 	runs := hasFilter && filterRuns(e, h, vh, r)
@@ -239,7 +316,8 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 		seen[key] = true
 		return true
 	}
-	for _, pr := range j.probes(e.cfg, vh, vh.Routes[:ri], r) {
+	probes := j.probes(e.cfg, vh, vh.Routes[:ri], r)
+	for _, pr := range probes {
 		c := e.cfg.Classify(pr.request())
 		up, known := rewrite(r, pr.path)
 		upHost := pr.host
@@ -259,6 +337,13 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 			if once("off|" + c.Client.ClientID) {
 				j.errorf("%s: %s, so %s on host %s, which client %q owns (%s), reaches cluster %s without a session and without the identity headers stripped: remove the typed_per_filter_config that disables the filter, narrow the route to paths no client owns, or declare the path public in Exeunt's configuration (public_path_prefixes)", rname, why, pr.path, pr.host, c.Client.ClientID, c.Rule, clusters)
 			}
+		case !runs && sibling && c.Class == core.ClassClient && namesHost(ch, vh, pr.host) != "":
+			// The listener serves the client through another chain, and this one is set up
+			// for the client's host: Envoy gives it the connections its match takes.
+			exposed = true
+			if once("sib|" + c.Client.ClientID) {
+				j.errorf("%s: %s, while %s of the same listener runs it, and this chain takes client %q's host %s by name (%s): on a connection Envoy gives this chain, %s, which the client owns (%s), reaches cluster %s without a session; add Exeunt's filter to this chain, or take the client's host out of it", rname, why, j.runsOn(ch), c.Client.ClientID, pr.host, namesHost(ch, vh, pr.host), pr.path, c.Rule, clusters)
+			}
 		case !runs && uc.Class == core.ClassClient && up != pr.path:
 			exposed = true
 			if once("offrw|" + uc.Client.ClientID) {
@@ -274,7 +359,7 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 			// A filter-free route to a cluster that serves a client: any host reaches it.
 			for _, cl := range r.Clusters {
 				for _, client := range j.clientClusters[cl] {
-					if hostlessOwner(e.cfg, client, up) && !seen["off|"+client.ClientID] && once("cluster|"+client.ClientID) {
+					if hostlessOwner(e.cfg, client, up) && !seen["off|"+client.ClientID] && !seen["sib|"+client.ClientID] && once("cluster|"+client.ClientID) {
 						exposed = true
 						j.errorf("%s: %s, and it sends %s to cluster %q, which serves client %q's protected paths (the routes through the filter send them there): the app receives the path without a session; remove the route, narrow it to paths the client does not own, or send it through Exeunt's filter", rname, why, up, cl, client.ClientID)
 					}
@@ -284,6 +369,24 @@ func (j *routeJudge) route(where string, h *envoyconfig.RoutingHCM, vh *envoycon
 	}
 	if runs || exposed {
 		return
+	}
+	if r.MatchKind == "safe_regex" && len(probes) == 0 {
+		// A regex none of the probe paths meets: which paths it takes is not followed, so
+		// "exposes nothing" cannot be said of it where it reaches a client's app.
+		var served []string
+		for _, cl := range r.Clusters {
+			var ids []string
+			for _, c := range j.clientClusters[cl] {
+				ids = append(ids, fmt.Sprintf("%q", c.ClientID))
+			}
+			if len(ids) > 0 {
+				served = append(served, fmt.Sprintf("cluster %q serves the protected paths of client %s", cl, strings.Join(ids, ", ")))
+			}
+		}
+		if len(served) > 0 {
+			j.warnf("%s: %s, and its regex matches none of the paths exeunt-check tries (those Exeunt's configuration names, with a segment below), so exeunt-check cannot follow which paths it takes; it reaches a client's app (%s): make sure the regex takes no path a client owns (declare any it takes public in Exeunt's configuration), or run Exeunt's filter on this route", rname, why, strings.Join(served, "; "))
+			return
+		}
 	}
 	if r.DynamicCluster && !hasFilter {
 		j.warnf("%s: %s and it picks its cluster per request (cluster_header or a cluster specifier): make sure it cannot reach a client's app", rname, why)
@@ -446,7 +549,9 @@ func hostsFor(cfg *core.Config, domains []string) []string {
 // exeunt-check cannot evaluate (path templates, CONNECT, an invalid regex).
 func matches(r *envoyconfig.RoutingRoute, path string, unknown bool) bool {
 	v := r.MatchValue
-	if r.CaseInsensitive {
+	// case_sensitive is "Ignored for safe_regex matching" (RouteMatch in
+	// envoy/config/route/v3/route_components.proto, as go-control-plane envoy v1.40.0 carries it).
+	if r.CaseInsensitive && r.MatchKind != "safe_regex" {
 		path, v = strings.ToLower(path), strings.ToLower(v)
 	}
 	switch r.MatchKind {
@@ -501,9 +606,16 @@ func rewrite(r *envoyconfig.RoutingRoute, path string) (string, bool) {
 	return path, true
 }
 
+// chainName names a chain and, where its listener has several, which connections Envoy
+// gives it, so that a finding says which traffic it is about.
 func chainName(ch *envoyconfig.RoutingChain) string {
-	if ch.Index < 0 {
+	switch {
+	case ch.Index < 0 && ch.Chains > 1:
+		return fmt.Sprintf("listener %q, default_filter_chain (the connections no filter chain matches)", ch.Listener)
+	case ch.Index < 0:
 		return fmt.Sprintf("listener %q, default_filter_chain", ch.Listener)
+	case ch.Match != "" && ch.Chains > 1:
+		return fmt.Sprintf("listener %q, filter_chains[%d] (filter_chain_match: %s)", ch.Listener, ch.Index, ch.Match)
 	}
 	return fmt.Sprintf("listener %q, filter_chains[%d]", ch.Listener, ch.Index)
 }

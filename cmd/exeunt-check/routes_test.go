@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/exeunt/exeunt/hostsim/envoyconfig"
 )
 
 // Variants of the shipped envoy.yaml whose routes expose a protected client without a
@@ -120,7 +122,7 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-` + clusters, 1, []string{`listener "main", filter_chains[1], virtual host "side", routes[0] (match safe_regex "/app[12]/.*"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
+` + clusters, 1, []string{`listener "main", filter_chains[1] (filter_chain_match: source_prefix_ranges [10.0.0.0/8]), virtual host "side", routes[0] (match safe_regex "/app[12]/.*"): its filter chain has no Exeunt filter, and it sends /app1/ to cluster "app1", which serves client "app1"'s protected paths`}},
 		{"a second listener whose Exeunt filter is in pass-through mode", clusters, listenerWith("              - match: { prefix: \"/app2/\" }\n                route: { cluster: app2 }", `          - name: exeunt-pass-through
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
@@ -155,7 +157,7 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-` + clusters, 1, []string{`listener "main", filter_chains[1]: Exeunt's filter "exeunt-side": `}},
+` + clusters, 1, []string{`static_resources.listeners[0](main).filter_chains[1].filters[0](envoy.filters.network.http_connection_manager).typed_config.http_filters[0](exeunt-side): exeunt configuration: field "providers": is required`}},
 		{"a tcp_proxy to a client's cluster", clusters, `
   - name: raw
     address:
@@ -174,6 +176,14 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 		{"a filter-free route on a declared public prefix that strips what the filter would", publicApp1, publicApp1 +
 			"                request_headers_to_remove: [\"cookie\", \"x-exeunt-sub\", \"x-exeunt-email\", \"x-exeunt-email-verified\", \"x-exeunt-name\", \"x-exeunt-idp\", \"x-exeunt-sid\", \"x-exeunt-assertion\", \"x-exeunt-session-state\", \"x-original-url\", \"x-rewrite-url\"]\n" +
 			"                response_headers_to_remove: [\"set-cookie\"]\n" + disable, 0, []string{"envoy.yaml: ok (1 plugin configuration)\n"}},
+		{"a regex route that disables the filter and meets no probe path", app1Route,
+			"              - match: { safe_regex: { regex: \"/app1-admin/.*\" } }\n                route: { cluster: app1 }\n" + disable + app1Route, 0, []string{
+				`warning: listener "main", filter_chains[0], virtual host "demo", routes[1] (match safe_regex "/app1-admin/.*"): Exeunt's filter is disabled on it (typed_per_filter_config), and its regex matches none of the paths exeunt-check tries`,
+				`it reaches a client's app (cluster "app1" serves the protected paths of client "app1", "app2"): make sure the regex takes no path a client owns`,
+				"ok (1 plugin configuration, 1 warning)"}},
+		{"a regex route without the filter that meets no probe path", clusters, plainListener("              - match: { safe_regex: { regex: \"/[a-z]+1/admin/.*\" } }\n                route: { cluster: app1 }") + clusters, 0, []string{
+			`warning: listener "internal", filter_chains[0], virtual host "internal", routes[0] (match safe_regex "/[a-z]+1/admin/.*"): its filter chain has no Exeunt filter, and its regex matches none of the paths exeunt-check tries`,
+			"ok (1 plugin configuration, 1 warning)"}},
 		{"no path normalisation", "          normalize_path: true\n", "", 0, []string{
 			`warning: listener "main", filter_chains[0]: the HTTP connection manager lacks normalize_path: true:`,
 			"ok (1 plugin configuration, 1 warning)"}},
@@ -199,5 +209,14 @@ func TestRoutesThatExposeAClientAreFound(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// case_sensitive: false does not apply to a safe_regex match (Envoy ignores it there), so
+// the regex is matched against the path as sent, not a lower-cased copy.
+func TestARegexMatchIgnoresCaseSensitive(t *testing.T) {
+	r := &envoyconfig.RoutingRoute{MatchKind: "safe_regex", MatchValue: "/App1/.*", CaseInsensitive: true}
+	if !matches(r, "/App1/x", false) || matches(r, "/app1/x", false) {
+		t.Error("a safe_regex route with case_sensitive: false must match case-sensitively, as Envoy does")
 	}
 }

@@ -183,49 +183,111 @@ func (b *builder) listener(p string, l *listenerv3.Listener) Listener {
 	case len(chains) > 1:
 		b.unsupported.add(p+".filter_chains", "hostsim serves one filter chain per listener, this one has %d", len(chains))
 	}
+	b.chainMatches(p, l)
 	for j, fc := range chains {
+		b.filterChain(&lis, elem(p+".filter_chains", j, fc.GetName()), j == 0, fc)
+	}
+	// Envoy builds the default filter chain as any other (FilterChainManagerImpl::
+	// addFilterChains, then copyOrRebuildDefaultFilterChain, both through buildFilterChain:
+	// source/common/listener_manager/filter_chain_manager_impl.cc, envoyproxy/envoy at
+	// 0840030e): what it refuses there it refuses at start. hostsim does not serve it (rest reported it), but
+	// its HTTP filters are kept for checks.
+	if fc := l.GetDefaultFilterChain(); fc != nil {
+		b.filterChain(&lis, p+".default_filter_chain", false, fc)
+	}
+	return lis
+}
+
+// chainMatches refuses what Envoy refuses of how a listener picks a filter chain per
+// connection (FilterChainManagerImpl::verifyNoDuplicateMatchers and setupFilterChainMatcher,
+// source/common/listener_manager/filter_chain_manager_impl.cc, envoyproxy/envoy at
+// 0840030e): address_suffix and suffix_len (not implemented); without a
+// filter_chain_matcher, two chains with the same filter_chain_match and a server name with a
+// partial wildcard; with one, a chain without a name or with another chain's name.
+func (b *builder) chainMatches(p string, l *listenerv3.Listener) {
+	seen := map[string]int{}
+	for j, fc := range l.GetFilterChains() {
 		fp := elem(p+".filter_chains", j, fc.GetName())
-		b.rest(fp, fc, "name", "filters", "transport_socket")
-		if j == 0 {
-			lis.TLS = b.downstreamTLS(fp+".transport_socket", fc.GetTransportSocket())
+		m := fc.GetFilterChainMatch()
+		if m.GetAddressSuffix() != "" || m.GetSuffixLen() != nil {
+			b.errs.add(fp+".filter_chain_match", "address_suffix and suffix_len are not implemented by Envoy, which refuses the listener: remove them")
 		}
-		filters := fc.GetFilters()
-		if len(filters) == 0 {
-			b.unsupported.add(fp+".filters", "is empty: hostsim serves HTTP through envoy.filters.network.http_connection_manager")
+		if l.GetFilterChainMatcher() != nil {
+			// The matcher picks chains by name; filter_chain_match is ignored.
+			if k, dup := seen[fc.GetName()]; fc.GetName() == "" {
+				b.errs.add(fp+".name", "is required when the listener has a filter_chain_matcher, which picks a chain by its name")
+			} else if dup {
+				b.errs.add(fp+".name", "filter chain name %q is also used by filter_chains[%d]: the listener's filter_chain_matcher picks a chain by its name, so Envoy refuses the listener", fc.GetName(), k)
+			}
+			seen[fc.GetName()] = j
+			continue
 		}
-		for k, f := range filters {
-			np := elem(fp+".filters", k, f.GetName())
-			b.rest(np, f, "name", "typed_config")
-			if f.GetTypedConfig() == nil {
-				continue // config_discovery, reported by rest
+		if m == nil {
+			m = &listenerv3.FilterChainMatch{}
+		}
+		for k, other := range l.GetFilterChains()[:j] {
+			om := other.GetFilterChainMatch()
+			if om == nil {
+				om = &listenerv3.FilterChainMatch{}
 			}
-			m, err := unpack(f.GetTypedConfig())
-			if err != nil {
-				b.errs.add(np+".typed_config", "%s", err)
-				continue
+			if proto.Equal(m, om) {
+				b.errs.add(fp+".filter_chain_match", "has the same matching rules as filter_chains[%d], so Envoy refuses the listener (a connection could take either): make them differ, or merge the two chains", k)
+				break
 			}
-			hcm, ok := m.(*hcmv3.HttpConnectionManager)
-			if !ok {
-				b.unsupported.add(np, "network filter %s is not supported by hostsim (only the HTTP connection manager is)", f.GetTypedConfig().GetTypeUrl())
-				continue
-			}
-			if k != len(filters)-1 {
-				b.errs.add(np, "the HTTP connection manager is a terminal filter: it must be the last network filter of its chain")
-			}
-			filters, vhosts := b.hcm(np+".typed_config", hcm)
-			if j == 0 {
-				lis.HTTPFilters, lis.VirtualHosts = filters, vhosts
-				lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
-				lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
-				lis.HCM = hcmOptions(hcm)
-				lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
-				lis.RouteResponseHeadersToRemove = hcm.GetRouteConfig().GetResponseHeadersToRemove()
-				lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
-					hcm.GetRouteConfig().GetTypedPerFilterConfig())
+		}
+		for _, n := range m.GetServerNames() {
+			if strings.Contains(n, "*") && !strings.HasPrefix(n, "*.") {
+				b.errs.add(fp+".filter_chain_match.server_names", "%q: Envoy supports no partial wildcard in a server name (only a leading \"*.\", as in \"*.example.com\") and refuses the listener", n)
 			}
 		}
 	}
-	return lis
+}
+
+// filterChain reads one filter chain of a listener into lis: the first (served) one in
+// full, any other only for its HTTP filters (Listener.OtherChainFilters), after the same
+// checks of what Envoy refuses.
+func (b *builder) filterChain(lis *Listener, fp string, first bool, fc *listenerv3.FilterChain) {
+	b.rest(fp, fc, "name", "filters", "transport_socket")
+	if first {
+		lis.TLS = b.downstreamTLS(fp+".transport_socket", fc.GetTransportSocket())
+	}
+	filters := fc.GetFilters()
+	if len(filters) == 0 {
+		b.unsupported.add(fp+".filters", "is empty: hostsim serves HTTP through envoy.filters.network.http_connection_manager")
+	}
+	for k, f := range filters {
+		np := elem(fp+".filters", k, f.GetName())
+		b.rest(np, f, "name", "typed_config")
+		if f.GetTypedConfig() == nil {
+			continue // config_discovery, reported by rest
+		}
+		m, err := unpack(f.GetTypedConfig())
+		if err != nil {
+			b.errs.add(np+".typed_config", "%s", err)
+			continue
+		}
+		hcm, ok := m.(*hcmv3.HttpConnectionManager)
+		if !ok {
+			b.unsupported.add(np, "network filter %s is not supported by hostsim (only the HTTP connection manager is)", f.GetTypedConfig().GetTypeUrl())
+			continue
+		}
+		if k != len(filters)-1 {
+			b.errs.add(np, "the HTTP connection manager is a terminal filter: it must be the last network filter of its chain")
+		}
+		httpFilters, vhosts := b.hcm(np+".typed_config", hcm)
+		if !first {
+			lis.OtherChainFilters = append(lis.OtherChainFilters, httpFilters...)
+			continue
+		}
+		lis.HTTPFilters, lis.VirtualHosts = httpFilters, vhosts
+		lis.StatPrefix, lis.AccessLog = hcm.GetStatPrefix(), len(hcm.GetAccessLog()) > 0
+		lis.AccessLogFormat = b.accessLogFormat(np+".typed_config.access_log", hcm.GetAccessLog())
+		lis.HCM = hcmOptions(hcm)
+		lis.RouteHeadersToRemove = hcm.GetRouteConfig().GetRequestHeadersToRemove()
+		lis.RouteResponseHeadersToRemove = hcm.GetRouteConfig().GetResponseHeadersToRemove()
+		lis.RouteFilterDisabled = b.perFilterDisabled(np+".typed_config.route_config.typed_per_filter_config",
+			hcm.GetRouteConfig().GetTypedPerFilterConfig())
+	}
 }
 
 func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, []VirtualHost) {

@@ -57,6 +57,11 @@ type Listener struct {
 	RouteHeadersToRemove []string
 	// RouteResponseHeadersToRemove is the route_config's response_headers_to_remove.
 	RouteResponseHeadersToRemove []string
+	// OtherChainFilters are the HTTP filters of the listener's other filter chains
+	// (filter_chains after the first, then default_filter_chain), which hostsim does not
+	// serve: kept so that a check judges every wasm filter of the file, not only the
+	// served chain's (exeunt-check).
+	OtherChainFilters []HTTPFilter
 }
 
 // Admin is the bootstrap's admin interface.

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"strings"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matchingv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/common/matching/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // Routing is where every filter chain of a bootstrap sends requests, with what a check
@@ -30,6 +33,18 @@ type RoutingChain struct {
 	HCM *RoutingHCM
 	// TCPClusters are the clusters a tcp_proxy network filter sends whole connections to.
 	TCPClusters []string
+	// Chains is how many filter chains the listener has (default_filter_chain included).
+	Chains int
+	// Match says which connections Envoy gives this chain, for a message: its
+	// filter_chain_match's fields as written (e.g. `server_names ["a.example"],
+	// destination_port 8443`), "the listener's filter_chain_matcher, by the chain's name"
+	// when the listener selects chains with a matcher (filter_chain_match is then ignored),
+	// or "" when nothing restricts it (or for default_filter_chain, which takes the
+	// connections no chain matches).
+	Match string
+	// ServerNames is filter_chain_match.server_names, lower-cased as Envoy matches them
+	// (nil under a filter_chain_matcher).
+	ServerNames []string
 }
 
 // RoutingHCM is an HTTP connection manager's filters, path options and routes.
@@ -127,14 +142,76 @@ func LoadRouting(yamlBytes []byte) (*Routing, error) {
 	}
 	r := &Routing{}
 	for _, l := range bs.GetStaticResources().GetListeners() {
+		first := len(r.Chains)
 		for i, fc := range l.GetFilterChains() {
-			r.Chains = append(r.Chains, routingChain(l.GetName(), i, fc))
+			c := routingChain(l.GetName(), i, fc)
+			// With a filter_chain_matcher, Envoy picks chains by name and ignores their
+			// filter_chain_match (FilterChainManagerImpl::setupFilterChainMatcher,
+			// source/common/listener_manager/filter_chain_manager_impl.cc, envoyproxy/envoy at
+			// 0840030e).
+			if l.GetFilterChainMatcher() != nil {
+				c.Match = "the listener's filter_chain_matcher, by the chain's name"
+			} else {
+				c.Match = describeChainMatch(fc.GetFilterChainMatch())
+				for _, n := range fc.GetFilterChainMatch().GetServerNames() {
+					c.ServerNames = append(c.ServerNames, strings.ToLower(n))
+				}
+			}
+			r.Chains = append(r.Chains, c)
 		}
 		if fc := l.GetDefaultFilterChain(); fc != nil {
 			r.Chains = append(r.Chains, routingChain(l.GetName(), -1, fc))
 		}
+		for i := first; i < len(r.Chains); i++ {
+			r.Chains[i].Chains = len(r.Chains) - first
+		}
 	}
 	return r, nil
+}
+
+// describeChainMatch writes the fields a filter_chain_match sets, by their names in the
+// file, in the proto's field order; "" when it sets none.
+func describeChainMatch(m *listenerv3.FilterChainMatch) string {
+	if m == nil {
+		return ""
+	}
+	var parts []string
+	m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		parts = append(parts, string(fd.Name())+" "+describeValue(fd, v))
+		return true
+	})
+	return strings.Join(parts, ", ")
+}
+
+func describeValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+	if fd.IsList() {
+		l := v.List()
+		items := make([]string, l.Len())
+		for i := range l.Len() {
+			items[i] = describeScalar(fd, l.Get(i))
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	}
+	return describeScalar(fd, v)
+}
+
+func describeScalar(fd protoreflect.FieldDescriptor, v protoreflect.Value) string {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return fmt.Sprintf("%q", v.String())
+	case protoreflect.EnumKind:
+		if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+			return string(ev.Name())
+		}
+	case protoreflect.MessageKind:
+		switch m := v.Message().Interface().(type) {
+		case *corev3.CidrRange:
+			return fmt.Sprintf("%s/%d", m.GetAddressPrefix(), m.GetPrefixLen().GetValue())
+		case *wrapperspb.UInt32Value:
+			return fmt.Sprint(m.GetValue())
+		}
+	}
+	return fmt.Sprint(v.Interface())
 }
 
 func routingChain(listener string, i int, fc *listenerv3.FilterChain) RoutingChain {
