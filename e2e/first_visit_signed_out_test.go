@@ -19,8 +19,10 @@ import (
 // of the revocation, which is the only way a record goes before the session expires.
 func TestAFirstVisitWhoseRecordIsGoneIsASignedOutSession(t *testing.T) {
 	etcd := etcdpeer.Start(t, etcdpeer.Config{})
+	// A generous timeout: nothing here waits for one, and a call slower than 1 s on a
+	// loaded machine made the visit a store 503 (a flake, seen once).
 	e := newEnv(t, envOptions{
-		config:   map[string]any{"store": map[string]any{"backend": "etcd", "etcd": map[string]any{"cluster": "etcd", "timeout": "1s"}}},
+		config:   map[string]any{"store": map[string]any{"backend": "etcd", "etcd": map[string]any{"cluster": "etcd", "timeout": "10s"}}},
 		clusters: map[string]hostsim.Cluster{"etcd": {Handler: newEtcdCounter(t, etcd.URL)}},
 	})
 	waitServing(t, e, "https://exeunt.test/app1/")
