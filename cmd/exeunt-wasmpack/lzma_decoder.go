@@ -23,7 +23,7 @@ func lzmaPropsOf(b byte) (lzmaProps, bool) {
 // decodeLayout is where the decoder reads the stream, [src, srcEnd), where it writes the
 // data, [dst, dstEnd), and where it keeps its probabilities, probs (lzmaProbBytes of
 // them, 4-byte aligned). The stream lies wholly above the data and the probabilities
-// between the two: the decoder reads no byte it has written.
+// between the two: the decoder never writes over a byte of the stream.
 type decodeLayout struct {
 	src, srcEnd, dst, dstEnd, probs uint32
 }
