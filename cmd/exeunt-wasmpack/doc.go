@@ -22,7 +22,7 @@
 //
 // The memory the data segments write, from the first segment's start to the last one's
 // end (zeros between them included), becomes one LZMA stream (the LZMA SDK's format,
-// compressed by github.com/kjk/lzma's encoder at its highest level, the .lzma header left
+// compressed by github.com/kjk/lzma's encoder with its longest matches, the .lzma header left
 // out) in one data segment at the top of the initial memory, above the data's end. A
 // function written here (lzma_decoder.go, through the small assembler in asm.go; MVP
 // Wasm plus bulk memory's memory.fill, already in Go's code) decodes the stream over the
