@@ -35,6 +35,11 @@ type logoutContext struct {
 	Prompt      bool     `json:"prompt,omitempty"` // the user must confirm first
 	SignedOut   bool     `json:"signed_out,omitempty"`
 	Expires     int64    `json:"exp"`
+
+	// hinted: ClientID came with a verified id_token_hint, an assertion Exeunt gave that
+	// client, so the prompt may say the client asked. A bare client_id is a parameter
+	// anyone writes into a link. Not kept in the logoutId: only the prompt reads it.
+	hinted bool
 }
 
 const logoutPurpose = "logout"
