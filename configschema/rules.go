@@ -94,8 +94,9 @@ var fieldRules = map[string]rule{
 	},
 	"clients[].path_prefixes": pathListRule,
 	"cookie.name": {
-		schema: pattern(tokenPattern),
-		bad:    []any{"", "a b", "a;b", "a=b"},
+		schema: map[string]any{"maxLength": 64, "pattern": tokenPattern},
+		good:   []any{"__Secure-" + strings.Repeat("n", 55)},
+		bad:    []any{"", "a b", "a;b", "a=b", strings.Repeat("n", 65)},
 	},
 	"cookie.path": {schema: pattern(cookiePathPattern), bad: []any{"x", "/a;b", "/a?b"}},
 	"cookie.same_site": {

@@ -137,8 +137,18 @@ func checkCookieName(s string) string {
 			return fmt.Sprintf("must be a cookie name: letters, digits and !#$%%&'*+-.^_`|~ only (%q at offset %d is not allowed)", s[i], i)
 		}
 	}
+	if len(s) > maxCookieNameLength {
+		return fmt.Sprintf("must be at most %d characters (it has %d): each of Exeunt's cookies carries up to %d bytes of value, and browsers keep no cookie whose name and value pass 4096 bytes",
+			maxCookieNameLength, len(s), maxCookieChunk)
+	}
 	return ""
 }
+
+// maxCookieNameLength bounds cookie.name: the longest of Exeunt's cookie names adds 14
+// characters to it ("-browser-state", "-flow-" and 8), its values reach maxCookieChunk
+// and 2 ("8~"), and browsers drop a cookie whose name and value pass 4096 bytes (RFC
+// 6265 §6.1; Chromium counts those two), which would look like a sign-in loop.
+const maxCookieNameLength = 64
 
 func checkCookieDomain(s string) string {
 	if strings.ContainsAny(s, ":/") {

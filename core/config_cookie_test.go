@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCookie(t *testing.T) {
 	const ck = `exeunt configuration: field "cookie.`
@@ -25,6 +28,13 @@ func TestCookie(t *testing.T) {
 			err: ck + `name": must not be empty (remove the field for the default, "__Host-exeunt")`},
 		{name: "name with space", edits: []edit{set("cookie.name", "my cookie")},
 			err: ck + "name\": must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ only (' ' at offset 2 is not allowed)"},
+		// Each of Exeunt's cookies carries up to 3,800 bytes of value (maxCookieChunk), and
+		// browsers keep none whose name and value pass 4096 bytes (RFC 6265 §6.1): a long
+		// name made every session cookie one the browser drops, a sign-in loop.
+		{name: "name too long", edits: []edit{set("cookie.name", strings.Repeat("n", 65))},
+			err: ck + `name": must be at most 64 characters (it has 65): each of Exeunt's cookies carries up to 3800 bytes of value, and browsers keep no cookie whose name and value pass 4096 bytes`},
+		{name: "name of 64 characters", edits: []edit{set("cookie.name", "__Secure-"+strings.Repeat("n", 55))},
+			check: func(t *testing.T, c *Config) { is(t, "Name", len(c.Cookie.Name), 64) }},
 		{name: "name with equals", edits: []edit{set("cookie.name", "a=b")},
 			err: ck + "name\": must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ only ('=' at offset 1 is not allowed)"},
 		{name: "bad same_site", edits: []edit{set("cookie.same_site", "Relaxed")},

@@ -100,7 +100,7 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 	ctx := &logoutContext{ID: oidc.RandomID(16), RedirectURI: redirect, State: params.Get("state"),
 		UILocales: params.Get("ui_locales"), LogoutHint: params.Get("logout_hint")}
 	if client != nil {
-		ctx.ClientID = client.ClientID
+		ctx.ClientID, ctx.hinted = client.ClientID, hint != nil
 	}
 	if ctx.RedirectURI == "" {
 		ctx.State = "" // state only ever travels back on the redirect
@@ -267,7 +267,8 @@ func (e *Engine) showPrompt(lang string, ctx *logoutContext, now time.Time) Deci
 			return e.failPage(lang, pageFailure(500, "server_error"))
 		}
 		d := logoutPromptData{Action: e.cfg.Paths.EndSession, LogoutID: id, CSRF: token}
-		if c := e.cfg.Client(ctx.ClientID); c != nil {
+		if c := e.cfg.Client(ctx.ClientID); c != nil && ctx.hinted {
+			// "<client> asked to sign you out": only when a hint shows it (hinted).
 			d.ClientName = c.Name
 		}
 		return Respond(e.logoutPromptPage(lang, d))

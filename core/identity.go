@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -264,8 +265,14 @@ func readAlikeByApps(got, name string) bool {
 // not checked again, or get the request rejected. Control characters other than the
 // tab are refused;
 // Unicode (obs-text to HTTP) passes. The sign-in fails rather than altering the value:
-// an identity passed on must be the provider's, exactly.
+// an identity passed on must be the provider's, exactly. So does a sub with a space or
+// tab at either end: every HTTP parser drops those from a header value, and the app
+// would read "alice " as "alice", another account (a provider whose sub is the login
+// the user typed, as the demo's is, sends such a sub).
 func headerSafeClaims(tok *oidc.IDToken) error {
+	if sub := tok.Subject; sub != "" && (isOWS(sub[0]) || isOWS(sub[len(sub)-1])) {
+		return errors.New("claim \"sub\" has white space at an end, which a request header cannot carry (the app would read another subject)")
+	}
 	for _, c := range [...]struct{ name, value string }{{"sub", tok.Subject}, {"name", tok.Name}, {"email", tok.Email}} {
 		for i := 0; i < len(c.value); i++ {
 			if b := c.value[i]; (b < 0x20 && b != '\t') || b == 0x7f {
@@ -275,6 +282,9 @@ func headerSafeClaims(tok *oidc.IDToken) error {
 	}
 	return nil
 }
+
+// isOWS reports whether b is HTTP's optional white space (RFC 9110 §5.6.3).
+func isOWS(b byte) bool { return b == ' ' || b == '\t' }
 
 // PathOverrideHeaderNames returns the headers the filter removes from every request
 // because some apps read them as the request's path (pathOverrideHeaders). A route that

@@ -35,6 +35,11 @@ type logoutContext struct {
 	Prompt      bool     `json:"prompt,omitempty"` // the user must confirm first
 	SignedOut   bool     `json:"signed_out,omitempty"`
 	Expires     int64    `json:"exp"`
+
+	// hinted: ClientID came with a verified id_token_hint, an assertion Exeunt gave that
+	// client, so the prompt may say the client asked. A bare client_id is a parameter
+	// anyone writes into a link. Not kept in the logoutId: only the prompt reads it.
+	hinted bool
 }
 
 const logoutPurpose = "logout"
@@ -59,8 +64,9 @@ const storedIDPrefix = "s"
 
 // encodeLogoutID makes the logoutId for ctx and goes on with then. urlLen is the length
 // of the longest URL that will carry it, without it: when the protected form would push
-// that URL past the configured limit (or when contexts are configured to live in the
-// store), the context is stored and the logoutId is a short opaque id.
+// that URL past the configured limit, or would not fit the logoutId cookie that goes
+// with the URL (or when contexts are configured to live in the store), the context is
+// stored and the logoutId is a short opaque id.
 func (e *Engine) encodeLogoutID(ctx *logoutContext, urlLen int, now time.Time, then func(id string, err error) Decision) Decision {
 	if ctx.Expires == 0 {
 		ctx.Expires = now.Add(e.cfg.Logout.ContextLifetime).Unix()
@@ -74,8 +80,11 @@ func (e *Engine) encodeLogoutID(ctx *logoutContext, urlLen int, now time.Time, t
 		if err != nil {
 			return then("", err)
 		}
-		// The logoutId appears query-escaped; a compact JWE is URL-safe already.
-		if urlLen == inForm || urlLen+len(sealed) <= e.cfg.Logout.MaxURLLength {
+		// The logoutId appears query-escaped; a compact JWE is URL-safe already. One
+		// that travels in a URL also rides in the logoutId cookie (signout.go), which
+		// browsers drop past 4096 bytes (RFC 6265 §6.1): a max_url_length over about
+		// 4 KB must not let a context into the URL that the cookie cannot carry.
+		if urlLen == inForm || urlLen+len(sealed) <= e.cfg.Logout.MaxURLLength && len(sealed) <= maxCookieChunk {
 			return then(sealed, nil)
 		}
 	}

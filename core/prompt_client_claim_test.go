@@ -1,0 +1,40 @@
+package core
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The logout prompt says which app asked only when the request shows it: a verified
+// id_token_hint is an assertion Exeunt gave that app. A bare client_id is a parameter
+// anyone writes into a link (evil.example can send a user to
+// /connect/endsession?client_id=app1), and "App One asked to sign you out" would then
+// be a claim of something that did not happen, on Exeunt's own page.
+func TestThePromptNamesTheAppOnlyWhenAHintShowsItAsked(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	hint, _ := s.signedIn()
+	d := s.request("GET", endSessionURL(url.Values{"client_id": {"app1"}, "post_logout_redirect_uri": {"https://exeunt.test/app1/signed-out"}}))
+	if !specIsPrompt(t, d) {
+		t.Fatalf("client_id alone: want the prompt, got %s", specBrief(d.Response))
+	}
+	if body := string(d.Response.Body); strings.Contains(body, "App One") {
+		t.Errorf("client_id alone: the prompt names App One as having asked:\n%s", body)
+	}
+	// The confirmation still goes back to the app the request named (validated).
+	logoutID, csrf := promptFields(t, d.Response)
+	c := s.send("POST", "https://exeunt.test/connect/endsession",
+		[]byte(url.Values{"logout_id": {logoutID}, "csrf": {csrf}, "confirm": {"yes"}}.Encode()),
+		Header{Name: "content-type", Value: "application/x-www-form-urlencoded"}, Header{Name: "sec-fetch-site", Value: "same-origin"})
+	if c.Response == nil || c.Response.Status != 302 || s.signedInStill() {
+		t.Fatalf("confirmation: %s", specBrief(c.Response))
+	}
+
+	// A hint of this browser's session, with prompt "always": App One did hand it over.
+	s = newSignoutEnv(t, func(cfg map[string]any) { cfg["logout"] = map[string]any{"prompt": "always"} })
+	hint, _ = s.signedIn()
+	d = s.request("GET", endSessionURL(url.Values{"id_token_hint": {hint}}))
+	if !specIsPrompt(t, d) || !strings.Contains(string(d.Response.Body), "App One asked to sign you out.") {
+		t.Fatalf("with a hint: want the prompt naming App One, got %s", specBrief(d.Response))
+	}
+}
