@@ -42,6 +42,17 @@ var UpstreamTimeout = UpstreamFailure{Status: 504, Body: bodyUpstreamTimeout, Fl
 // NoHealthyUpstream.
 var ErrNoHealthyUpstream = errors.New("hostsim: the cluster has no healthy upstream")
 
+// TransportFailure is a connection to an upstream that failed in its transport socket (a
+// TLS handshake: the upstream's certificate failed verification, or the upstream refused
+// Envoy's). Reason is Envoy's transport failure reason ("TLS_error:|...:TLS_error_end").
+type TransportFailure struct {
+	Reason string
+	Err    error
+}
+
+func (e *TransportFailure) Error() string { return e.Err.Error() }
+func (e *TransportFailure) Unwrap() error { return e.Err }
+
 // ClassifyUpstreamError maps the error of a request sent to an upstream
 // (before any response header arrived) to Envoy's answer. requestTimedOut
 // says whether the request's own deadline (the route or callout timeout)
@@ -49,9 +60,17 @@ var ErrNoHealthyUpstream = errors.New("hostsim: the cluster has no healthy upstr
 func ClassifyUpstreamError(err error, requestTimedOut bool) UpstreamFailure {
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var tf *TransportFailure
 	switch {
 	case requestTimedOut || errors.Is(err, context.DeadlineExceeded) && !isDial(err):
 		return UpstreamTimeout
+	case errors.As(err, &tf):
+		// A failed TLS handshake closes the connection before it is connected: Envoy's
+		// router answers a connection failure with the transport's reason (router.cc,
+		// onUpstreamReset; seen from Envoy as "reset reason: remote connection failure,
+		// transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:
+		// CERTIFICATE_VERIFY_FAILED:TLS_error_end").
+		return UpstreamFailure{Status: 503, Body: bodyConnectError + "remote connection failure, transport failure reason: " + tf.Reason, Flag: "UF"}
 	case errors.Is(err, ErrNoHealthyUpstream), errors.As(err, &dnsErr):
 		// A STRICT_DNS cluster whose name does not resolve has no hosts.
 		return NoHealthyUpstream
