@@ -172,17 +172,15 @@ func (g Gateway) notEtcd(endpoint string, status int, what string) *Error {
 	return &Error{Path: g.prefix() + endpoint, HTTPStatus: status, Code: CodeUnknown, Message: what, NotEtcd: true}
 }
 
-// excerpt is the start of a body for an error message: at most 400 bytes, valid UTF-8, on
-// one line. 400 holds Envoy's whole local reply for a failed TLS handshake to etcd (its
-// transport failure reason, "TLS_error:|...:CERTIFICATE_VERIFY_FAILED:TLS_error_end", comes
-// last, past 150 bytes), which is what tells an operator that etcd's mTLS is misconfigured.
+// excerpt is the start of a body for an error message: at most 200 bytes, valid UTF-8, on
+// one line.
 func excerpt(body []byte) string {
 	if len(body) == 0 {
 		return "(empty body)"
 	}
 	s := string(body)
-	if len(s) > 400 {
-		s = s[:400]
+	if len(s) > 200 {
+		s = s[:200]
 		for !utf8.ValidString(s) {
 			s = s[:len(s)-1]
 		}
