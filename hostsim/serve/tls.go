@@ -87,9 +87,11 @@ func serverTLS(field string, c *envoyconfig.DownstreamTLS, baseDir string) (*tls
 //     extended key usage, when present, must allow serverAuth: DefaultCertValidator::
 //     doVerifyCertChain), not against the host name; then match_typed_subject_alt_names,
 //     when set, must match a SAN of the matcher's type (verifyUpstream);
-//   - a failed handshake is a connection failure whose transport failure reason is
-//     BoringSSL's error as Envoy's SslSocket::drainErrorQueue writes it (transportFailure).
-func upstreamDialer(field string, c *envoyconfig.UpstreamTLS, baseDir string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
+//   - a failed handshake is a connection failure (hostsim.TransportFailure) whose transport
+//     failure reason, BoringSSL's error as Envoy's SslSocket::drainErrorQueue writes it
+//     (transportFailure), goes to the debug log, as Envoy's ENVOY_CONN_LOG(debug, "remote
+//     address:{},{}") there; debugf may be nil.
+func upstreamDialer(field string, c *envoyconfig.UpstreamTLS, baseDir string, dial func(ctx context.Context, network, addr string) (net.Conn, error), debugf func(string)) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
 	lo, hi := versions(c.MinVersion, c.MaxVersion, true)
 	cfg := &tls.Config{
 		ServerName: c.SNI, MinVersion: lo, MaxVersion: hi, NextProtos: alpn(c.ALPN),
@@ -139,7 +141,11 @@ func upstreamDialer(field string, c *envoyconfig.UpstreamTLS, baseDir string, di
 			if ctx.Err() != nil {
 				return nil, err // the connect timeout, not the handshake, ended it
 			}
-			return nil, transportFailure(err)
+			tf := transportFailure(err)
+			if debugf != nil {
+				debugf("remote address:" + addr + "," + tf.Reason)
+			}
+			return nil, tf
 		}
 		return tc, nil
 	}, nil
@@ -164,10 +170,12 @@ var boringSSLAlerts = map[uint64]string{
 	80: "TLSV1_ALERT_INTERNAL_ERROR", 116: "TLSV1_CERTIFICATE_REQUIRED",
 }
 
-// transportFailure wraps a failed handshake as Envoy reports it: "TLS_error:|<code>:SSL
-// routines:OPENSSL_internal:<reason>:TLS_error_end" (SslSocket::drainErrorQueue, the new
-// format). Where Go's error has no BoringSSL counterpart named here, the reason is Go's text.
-func transportFailure(err error) error {
+// transportFailure wraps a failed handshake with Envoy's transport failure reason:
+// "TLS_error:|<code>:SSL routines:OPENSSL_internal:<reason>:TLS_error_end"
+// (SslSocket::drainErrorQueue). Where Go's error has no BoringSSL counterpart named here, the
+// reason is Go's text; Envoy 1.37+ appends the validator's detail after
+// CERTIFICATE_VERIFY_FAILED (envoyproxy/envoy#42420), which hostsim does not write.
+func transportFailure(err error) *hostsim.TransportFailure {
 	reason := func(code int, name string) string {
 		return fmt.Sprintf("TLS_error:|%d:SSL routines:OPENSSL_internal:%s:TLS_error_end", code, name)
 	}
