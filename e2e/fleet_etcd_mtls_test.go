@@ -31,8 +31,9 @@ import (
 // certificate, trusted_ca and SAN suffix matcher; only the file names differ). Replicas A and
 // B have it right: a sign-in at A works, B accepts the session, a sign-out at A is refused by
 // B at once. Replica C trusts the wrong CA and replica D has no client certificate: both
-// fail closed (signed-in requests and the readiness check answer 503) and say why in their
-// log.
+// fail closed (signed-in requests and the readiness check answer 503) and log that etcd gave
+// no answer and where to look (Envoy 1.39's reply does not carry the TLS error); etcd logs
+// refusing D's connection.
 func TestFleetEtcdMutualTLS(t *testing.T) {
 	pki := newEtcdPKI(t)
 	docs := docsEtcdTransportSocket(t)
@@ -69,15 +70,17 @@ func TestFleetEtcdMutualTLS(t *testing.T) {
 	if st := b.statusWith(B, cookie); st != http.StatusOK {
 		t.Fatalf("B refused a session signed in at A: %d", st)
 	}
+	// Envoy 1.39's reply to the failed handshake does not say why (envoyproxy/envoy#44746): the
+	// replica's line says etcd gave no answer and where to look; etcd's log says what it refused.
+	unreachable := []string{"exeunt: store etcd: unreachable since", "the revocations are not loaded: signed-in requests are refused (503)",
+		"reset reason: remote connection failure (Envoy got no answer from etcd through store.etcd.cluster: etcd down, or TLS to etcd failing"}
 	for _, tc := range []struct {
 		r    *replica
 		why  string
 		want []string // in one log line of the replica
 	}{
-		{C, "trusts the wrong CA", []string{"exeunt: store etcd: unreachable since", "the revocations are not loaded: signed-in requests are refused (503)",
-			"transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end"}},
-		{D, "has no client certificate", []string{"exeunt: store etcd: unreachable since", "the revocations are not loaded: signed-in requests are refused (503)",
-			"transport failure reason: TLS_error:|", "SSL routines:OPENSSL_internal:SSLV3_ALERT_"}},
+		{C, "trusts the wrong CA", unreachable},
+		{D, "has no client certificate", unreachable},
 	} {
 		if st := b.statusWith(tc.r, cookie); st != http.StatusServiceUnavailable {
 			t.Errorf("replica %s, which %s, answered %d to a signed-in request, want 503", tc.r.name, tc.why, st)
@@ -90,6 +93,10 @@ func TestFleetEtcdMutualTLS(t *testing.T) {
 		} else {
 			t.Logf("replica %s (%s) logged: %s", tc.r.name, tc.why, line)
 		}
+	}
+
+	if out := f.etcd.Output(); !strings.Contains(out, "tls: client didn't provide a certificate") {
+		t.Errorf("etcd did not log refusing replica D's connection without a certificate:\n%s", lastLines(out, 10))
 	}
 
 	b.endSession(A, url.Values{"id_token_hint": {b.assertion(A)}, "client_id": {"app1"}})
