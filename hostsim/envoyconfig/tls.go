@@ -191,7 +191,7 @@ func (b *builder) upstreamTLS(p string, ts *corev3.TransportSocket) *UpstreamTLS
 			out.TrustedCA = &ca
 		}
 		// As Envoy's CertificateValidationContextConfigImpl::getSubjectAltNameMatchers
-		// (source/common/ssl/certificate_validation_context_config_impl.cc): the typed
+		// (certificate_validation_context_config_impl.cc): the typed
 		// matchers, or else each deprecated matcher for every SAN type but OTHER_NAME.
 		typed := vc.GetMatchTypedSubjectAltNames()
 		for i, m := range typed {

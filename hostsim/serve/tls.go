@@ -16,8 +16,11 @@ import (
 
 // TLS as Envoy's envoy.transport_sockets.tls does it, with Go's crypto/tls, from the files
 // the configuration names (Envoy v1.33.0: source/common/tls/context_impl.cc,
-// server_context_impl.cc, client_context_impl.cc, cert_validator/default_validator.cc; the
-// upstream side checked again against envoyproxy/envoy ee2107ff, the v1.39 line).
+// server_context_impl.cc, client_context_impl.cc, cert_validator/default_validator.cc). The
+// upstream side was checked again against envoyproxy/envoy's main of the v1.39 line:
+// cert_validator/san_matcher.cc at ee2107ff; default_validator.cc, utility.cc, ssl_socket.cc,
+// context_config_impl.cc and certificate_validation_context_config_impl.cc as the code index
+// holds them (2026, not pinned to a commit), with the pull requests named where they matter.
 
 // tlsVersions maps Envoy's TlsParameters versions to Go's.
 var tlsVersions = map[envoyconfig.TLSVersion]uint16{
@@ -75,8 +78,7 @@ func serverTLS(field string, c *envoyconfig.DownstreamTLS, baseDir string) (*tls
 }
 
 // upstreamDialer returns the DialTLSContext of a cluster with an UpstreamTlsContext. As Envoy
-// (envoyproxy/envoy ee2107ff, source/common/tls/: client_context_impl.cc, context_impl.cc,
-// cert_validator/default_validator.cc, cert_validator/san_matcher.cc):
+// (the sources above, source/common/tls/):
 //   - the SNI sent is the configured sni (none when unset);
 //   - the client certificate (tls_certificates[0]), when configured, is sent whenever the server
 //     asks for one, whatever CAs the server names as acceptable (BoringSSL sends the

@@ -110,7 +110,7 @@ func (u *mtlsUpstream) presentedSince(n int) (presented bool, handshakes int) {
 
 // TestServeUpstreamMutualTLS: a cluster with an UpstreamTlsContext presenting a client
 // certificate to an upstream that requires one (etcd with --client-cert-auth), as Envoy
-// (envoyproxy/envoy ee2107ff, source/common/tls/): the request passes with the right
+// (envoyproxy/envoy source/common/tls/, see tls.go): the request passes with the right
 // certificate and CA; every misconfiguration an operator can make fails closed with Envoy's
 // 503 (without the transport failure reason since envoyproxy/envoy#44746; Envoy logs it at
 // debug level, and so does hostsim): no client certificate, a client certificate the
