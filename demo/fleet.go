@@ -38,6 +38,10 @@ type Fleet struct {
 	// Plugin is more top-level plugin configuration (for example "logout"); its entries
 	// replace the file's.
 	Plugin map[string]any
+	// EtcdTransportSocket, when set, is the etcd cluster's transport_socket, as envoy.yaml
+	// writes it: an UpstreamTlsContext reaching an etcd served over mutual TLS
+	// (docs/fleet.md, section 2). Nil: plaintext HTTP to etcd.
+	EtcdTransportSocket map[string]any
 }
 
 // Keys are a sealing and a signing key, as the plugin's "keys" object.
@@ -78,7 +82,7 @@ func (k Keys) Object() map[string]any {
 //
 //   - Exeunt's configuration gets "store": {"backend": "etcd", "etcd": {"cluster":
 //     EtcdCluster, ...f.Etcd}} and f.Keys as its "keys" (replacing dev_generate);
-//   - a STATIC cluster EtcdCluster reaching f.EtcdAddr is added;
+//   - a STATIC cluster EtcdCluster reaching f.EtcdAddr is added (with f.EtcdTransportSocket, if any);
 //   - every listener and the admin interface listen on port 0 (a free port each): the
 //     replicas run side by side, and the front (the load balancer) takes the port the
 //     browser uses, the one in Exeunt's issuer.
@@ -170,7 +174,7 @@ func FleetConfig(raw []byte, f Fleet) ([]byte, error) {
 		return yaml.Marshal(doc)
 	}
 	clusters, _ := sr["clusters"].([]any)
-	sr["clusters"] = append(clusters, map[string]any{
+	etcdCluster := map[string]any{
 		"name":            EtcdCluster,
 		"type":            "STATIC",
 		"connect_timeout": "1s",
@@ -180,7 +184,11 @@ func FleetConfig(raw []byte, f Fleet) ([]byte, error) {
 				"address": map[string]any{"socket_address": map[string]any{"address": host, "port_value": portNum}},
 			}}}}},
 		},
-	})
+	}
+	if f.EtcdTransportSocket != nil {
+		etcdCluster["transport_socket"] = f.EtcdTransportSocket
+	}
+	sr["clusters"] = append(clusters, etcdCluster)
 	return yaml.Marshal(doc)
 }
 

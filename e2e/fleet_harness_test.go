@@ -24,6 +24,7 @@ import (
 
 	"github.com/exeunt/exeunt/core/oidc"
 	"github.com/exeunt/exeunt/demo"
+	"github.com/exeunt/exeunt/demo/etcd"
 	"github.com/exeunt/exeunt/e2e/etcdpeer"
 	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 	"github.com/exeunt/exeunt/e2e/oidcpeer"
@@ -49,6 +50,11 @@ type fleetOptions struct {
 	// etcdVia, when set, is given etcd's address and returns the one the replicas' etcd
 	// cluster reaches instead (a counting proxy in front of etcd, for the benchmarks).
 	etcdVia func(etcdAddr string) string
+	// etcdTLS, when set, serves etcd's client URL over mutual TLS (etcdpeer.Config.TLS), and
+	// etcdTransportSocket gives each replica (by index) its etcd cluster's transport_socket
+	// (demo.Fleet.EtcdTransportSocket).
+	etcdTLS             *etcd.TLS
+	etcdTransportSocket func(replica int) map[string]any
 }
 
 type fleet struct {
@@ -71,6 +77,7 @@ type replica struct {
 	f      *fleet
 	name   string
 	pinned string // http://127.0.0.1:PORT: the pinned front, stable across restarts
+	cfg    string // its envoy.yaml
 
 	mu     sync.Mutex
 	onSent func(*http.Response) // see answered
@@ -127,7 +134,7 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 		o.replicas = 2
 	}
 	f := &fleet{t: t}
-	f.etcd = etcdpeer.Start(t, etcdpeer.Config{})
+	f.etcd = etcdpeer.Start(t, etcdpeer.Config{TLS: o.etcdTLS})
 	var err error
 	if f.keys, err = demo.GenerateKeys(); err != nil {
 		t.Fatal(err)
@@ -207,18 +214,32 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 	if o.local {
 		etcdAddr = ""
 	}
-	out, err := demo.FleetConfig([]byte(text), demo.Fleet{
-		EtcdAddr: etcdAddr, Keys: f.keys, Etcd: etcdSettings,
-		// Logout contexts in the store (so that the provider's redirect back can land on
-		// another replica), and deliveries quick to retry and to take over.
-		Plugin: map[string]any{"logout": map[string]any{"context_storage": "store", "backchannel_timeout": "1s"}},
-	})
-	if err != nil {
-		t.Fatal(err)
+	fleetConfig := func(i int) string {
+		fc := demo.Fleet{
+			EtcdAddr: etcdAddr, Keys: f.keys, Etcd: etcdSettings,
+			// Logout contexts in the store (so that the provider's redirect back can land on
+			// another replica), and deliveries quick to retry and to take over.
+			Plugin: map[string]any{"logout": map[string]any{"context_storage": "store", "backchannel_timeout": "1s"}},
+		}
+		if o.etcdTransportSocket != nil {
+			fc.EtcdTransportSocket = o.etcdTransportSocket(i)
+		}
+		out, err := demo.FleetConfig([]byte(text), fc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "fleet-envoy.yaml")
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
 	}
-	f.cfgPath = filepath.Join(t.TempDir(), "fleet-envoy.yaml")
-	if err := os.WriteFile(f.cfgPath, out, 0o644); err != nil {
-		t.Fatal(err)
+	f.cfgPath = fleetConfig(0)
+	for i, r := range f.replicas {
+		r.cfg = f.cfgPath
+		if o.etcdTransportSocket != nil && i > 0 {
+			r.cfg = fleetConfig(i)
+		}
 	}
 
 	var addrs []string
@@ -295,7 +316,7 @@ var listenerLineRE = regexp.MustCompile(`^listener main: http://([0-9.:]+)/`)
 // (hostsim serve prints it once the plugin has started on every VM).
 func (r *replica) start(t testing.TB, bin string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-c", r.f.cfgPath, "--vms", "2", "--base-dir", "..", "--log-level", "info")
+	cmd := exec.Command(bin, "serve", "-c", r.cfg, "--vms", "2", "--base-dir", "..", "--log-level", "info")
 	if d := os.Getenv("HOSTSIM_CACHE_DIR"); d != "" {
 		cmd.Args = append(cmd.Args, "--cache-dir", d)
 	}

@@ -42,6 +42,19 @@ var UpstreamTimeout = UpstreamFailure{Status: 504, Body: bodyUpstreamTimeout, Fl
 // NoHealthyUpstream.
 var ErrNoHealthyUpstream = errors.New("hostsim: the cluster has no healthy upstream")
 
+// TransportFailure is a connection to an upstream that failed in its transport socket (a
+// TLS handshake: the upstream's certificate failed verification, or the upstream refused
+// Envoy's). Reason is Envoy's transport failure reason ("TLS_error:|...:TLS_error_end"),
+// which Envoy 1.39 puts in its debug log and %UPSTREAM_TRANSPORT_FAILURE_REASON%, not in the
+// local reply.
+type TransportFailure struct {
+	Reason string
+	Err    error
+}
+
+func (e *TransportFailure) Error() string { return e.Err.Error() }
+func (e *TransportFailure) Unwrap() error { return e.Err }
+
 // ClassifyUpstreamError maps the error of a request sent to an upstream
 // (before any response header arrived) to Envoy's answer. requestTimedOut
 // says whether the request's own deadline (the route or callout timeout)
@@ -49,9 +62,17 @@ var ErrNoHealthyUpstream = errors.New("hostsim: the cluster has no healthy upstr
 func ClassifyUpstreamError(err error, requestTimedOut bool) UpstreamFailure {
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var tf *TransportFailure
 	switch {
 	case requestTimedOut || errors.Is(err, context.DeadlineExceeded) && !isDial(err):
 		return UpstreamTimeout
+	case errors.As(err, &tf):
+		// A failed TLS handshake is a connection failure (flag UF). Since envoyproxy/envoy#44746
+		// (May 2026, on main for v1.39 and backported to v1.38 as #45023, "router: remove
+		// upstream failure details from downstream body") the router's local reply no longer
+		// carries the transport failure reason: a TLS verification failure reads "reset reason:
+		// remote connection failure" (as envoyproxy/envoy#45011 quotes a 1.39-era build).
+		return UpstreamFailure{Status: 503, Body: bodyConnectError + "remote connection failure", Flag: "UF"}
 	case errors.Is(err, ErrNoHealthyUpstream), errors.As(err, &dnsErr):
 		// A STRICT_DNS cluster whose name does not resolve has no hosts.
 		return NoHealthyUpstream

@@ -1,6 +1,7 @@
 package etcdv3
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -152,12 +153,26 @@ func (g Gateway) decode(endpoint string, status int, body []byte, v jsonx.Unmars
 	return nil
 }
 
+// envoyConnectFailure begins Envoy's local reply when the cluster's connection failed (the
+// router's onUpstreamReset). Since envoyproxy/envoy#44746 (v1.39; v1.38 by backport) it no
+// longer says why, so the error says where to look.
+const (
+	envoyConnectFailure = "upstream connect error or disconnect/reset before headers. reset reason: "
+	connectFailureHint  = " (Envoy got no answer from etcd through store.etcd.cluster: etcd down, or TLS to etcd failing:" +
+		" trusted_ca or the SAN matcher against etcd's certificate, or etcd refusing the client certificate;" +
+		" Envoy's debug log names a TLS error, etcd's log what it refused)"
+)
+
 // errorFrom reads the gateway's error body, {"error": "...", "message": "...", "code": N}
 // (grpc-gateway v1 runtime.DefaultHTTPError; "error" repeats the message).
 func (g Gateway) errorFrom(endpoint string, status int, body []byte) error {
 	var e gatewayError
 	if err := jsonx.Unmarshal(body, &e); err != nil || e.Code == nil || (e.Message == nil && e.Error == nil) {
-		return g.notEtcd(endpoint, status, excerpt(body))
+		what := excerpt(body)
+		if status == 503 && bytes.HasPrefix(body, []byte(envoyConnectFailure)) {
+			what += connectFailureHint
+		}
+		return g.notEtcd(endpoint, status, what)
 	}
 	message := ""
 	if e.Message != nil {

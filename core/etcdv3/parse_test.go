@@ -120,6 +120,8 @@ func TestParseErrors(t *testing.T) {
 		{"a long message is cut", rangeP(g), 400, errBody(strings.Repeat("x", 5000), 3), nil, CodeInvalidArgument, "xxx..."},
 		{"bad base64 from the gateway itself", rangeP(g), 400, errBody("illegal base64 data at input byte 0", 3), nil, CodeInvalidArgument, "illegal base64"},
 		{"Envoy's 503 when the cluster is down", rangeP(g), 503, []byte("upstream connect error or disconnect/reset before headers. reset reason: connection failure"), ErrUnavailable, CodeUnknown, "not an answer from etcd's gateway"},
+		{"Envoy's 503 when etcd's TLS fails (v1.39: no reason in the body)", rangeP(g), 503, []byte("upstream connect error or disconnect/reset before headers. reset reason: remote connection failure"),
+			ErrUnavailable, CodeUnknown, "reset reason: remote connection failure (Envoy got no answer from etcd through store.etcd.cluster: etcd down, or TLS to etcd failing"},
 		{"Envoy's 504 on a timeout", rangeP(g), 504, []byte("upstream request timeout"), ErrUnavailable, CodeUnknown, "upstream request timeout"},
 		{"a 404 from something else", rangeP(g), 404, []byte("404 page not found\n"), nil, CodeUnknown, "404 page not found"},
 		{"a 200 that is not JSON", rangeP(g), 200, []byte("<html>hello</html>"), nil, CodeUnknown, "not JSON: <html>hello</html>"},

@@ -3,6 +3,7 @@ package etcd
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -41,12 +42,28 @@ type Config struct {
 
 	// Args are further etcd flags, for example "--auto-compaction-retention=1".
 	Args []string
+	// TLS, when set, serves the client URL over https and requires a client certificate
+	// (mutual TLS), as docs/fleet.md's production etcd: see [TLS].
+	TLS *TLS
+}
+
+// TLS is what a client URL served with mutual TLS takes: etcd's --cert-file and --key-file
+// (its server certificate, which etcd 3.4's gateway also presents as a client certificate
+// when it calls etcd's own gRPC server, so it needs both the serverAuth and the clientAuth
+// extended key usage, and an IP SAN 127.0.0.1), --trusted-ca-file with --client-cert-auth
+// (the CA that signs the clients' certificates), and Client, the configuration the launcher
+// itself connects with (to ask /health, and for [Server.HTTPClient]): a client certificate
+// etcd accepts and the CA of etcd's certificate.
+type TLS struct {
+	CertFile, KeyFile string
+	TrustedCAFile     string
+	Client            *tls.Config
 }
 
 // Server is one etcd member, started by [Start]. It can be stopped and started again on the
 // same ports and data directory.
 type Server struct {
-	// URL is the client URL, http://127.0.0.1:PORT: the gRPC-gateway answers there under
+	// URL is the client URL, http://127.0.0.1:PORT (https:// with [Config.TLS]): the gRPC-gateway answers there under
 	// /v3/ (and /v3beta/ on 3.4), with /health, /version and /metrics beside it.
 	URL string
 	// Addr is the client address, 127.0.0.1:PORT.
@@ -79,8 +96,16 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{binary: bin, output: &lockedBuffer{}, DataDir: cfg.DataDir, Version: binaryVersion(bin)}
+	scheme := "http://"
+	transport := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}
+	if cfg.TLS != nil {
+		if cfg.TLS.CertFile == "" || cfg.TLS.KeyFile == "" || cfg.TLS.TrustedCAFile == "" || cfg.TLS.Client == nil {
+			return nil, errors.New("etcd.Start: TLS needs CertFile, KeyFile, TrustedCAFile and Client")
+		}
+		scheme, transport.TLSClientConfig = "https://", cfg.TLS.Client
+	}
 	s.client = &http.Client{
-		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
+		Transport: transport,
 		Timeout:   10 * time.Second,
 	}
 	// The ports are picked by listening on port 0 and closing again, so another process may
@@ -92,7 +117,7 @@ func Start(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("etcd.Start: finding free ports: %w", err)
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(clientPort))
-		s.URL = "http://" + s.Addr
+		s.URL = scheme + s.Addr
 		s.peerURL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(peerPort))
 		s.args = cfg.args(s.URL, s.peerURL, s.DataDir)
 		if lastErr = s.launch(); lastErr == nil {
@@ -126,6 +151,10 @@ func (cfg Config) args(clientURL, peerURL, dataDir string) []string {
 		"--heartbeat-interval", strconv.FormatInt(heartbeat.Milliseconds(), 10),
 		"--election-timeout", strconv.FormatInt(election.Milliseconds(), 10),
 		"--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
+	}
+	if cfg.TLS != nil {
+		args = append(args, "--cert-file", cfg.TLS.CertFile, "--key-file", cfg.TLS.KeyFile,
+			"--client-cert-auth", "--trusted-ca-file", cfg.TLS.TrustedCAFile)
 	}
 	return append(args, cfg.Args...)
 }

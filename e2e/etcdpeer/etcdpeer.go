@@ -27,6 +27,10 @@ type Config struct {
 	// Args are further etcd flags, for example "--auto-compaction-retention=1" or
 	// "--auth-token-ttl=1".
 	Args []string
+
+	// TLS, when set, serves the client URL over https with client certificates required
+	// (see [etcd.TLS]); the Peer's own client presents TLS.Client's certificate.
+	TLS *etcd.TLS
 }
 
 // Peer is one etcd member, started by [Start]: the launcher of package demo/etcd (which the
@@ -47,7 +51,7 @@ type Peer struct {
 func Start(tb testing.TB, cfg Config) *Peer {
 	tb.Helper()
 	srv, err := etcd.Start(etcd.Config{DataDir: filepath.Join(tb.TempDir(), "etcd"),
-		HeartbeatInterval: cfg.HeartbeatInterval, ElectionTimeout: cfg.ElectionTimeout, Args: cfg.Args})
+		HeartbeatInterval: cfg.HeartbeatInterval, ElectionTimeout: cfg.ElectionTimeout, Args: cfg.Args, TLS: cfg.TLS})
 	if err != nil {
 		tb.Fatalf("etcdpeer.Start: %v", err)
 	}

@@ -57,15 +57,26 @@ type UpstreamTLS struct {
 	// verify the upstream's certificate at all (api/envoy/extensions/transport_sockets/tls/v3/
 	// common.proto, CertificateValidationContext: "If not specified ... no verification").
 	TrustedCA *DataSource
-	// SubjectAltNames are the exact values of validation_context.match_typed_subject_alt_names
-	// (or the deprecated match_subject_alt_names): when set, the certificate must carry one.
-	// Envoy does not compare the certificate with SNI unless told to.
-	SubjectAltNames []string
+	// SubjectAltNames are validation_context.match_typed_subject_alt_names (or, when there
+	// are none, the deprecated match_subject_alt_names, each as four matchers: DNS, URI,
+	// EMAIL, IP_ADDRESS): when set, one of them must match a SAN of the certificate. Envoy
+	// does not compare the certificate with SNI unless told to.
+	SubjectAltNames []SANMatcher
 	// ALPN is common_tls_context.alpn_protocols.
 	ALPN []string
 	// Certificate is a client certificate (common_tls_context.tls_certificates[0]), or nil.
 	CertificateChain, PrivateKey *DataSource
 	MinVersion, MaxVersion       TLSVersion
+}
+
+// SANMatcher is one SubjectAltNameMatcher: a SAN of type Type ("DNS", "URI", "EMAIL",
+// "IP_ADDRESS") that the string matcher matches.
+type SANMatcher struct {
+	Type string
+	// Kind is the StringMatcher's pattern: "exact", "prefix", "suffix" or "contains"; ""
+	// for a pattern hostsim does not simulate (safe_regex, custom), which matches nothing.
+	Kind, Value string
+	IgnoreCase  bool
 }
 
 const tlsTransportSocket = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3."
@@ -179,25 +190,55 @@ func (b *builder) upstreamTLS(p string, ts *corev3.TransportSocket) *UpstreamTLS
 			ca := b.dataSource(vp+".trusted_ca", vc.GetTrustedCa())
 			out.TrustedCA = &ca
 		}
-		for i, m := range vc.GetMatchTypedSubjectAltNames() {
-			out.SubjectAltNames = append(out.SubjectAltNames, b.exactMatch(elem(vp+".match_typed_subject_alt_names", i, "")+".matcher", m.GetMatcher())...)
+		// As Envoy's CertificateValidationContextConfigImpl::getSubjectAltNameMatchers
+		// (certificate_validation_context_config_impl.cc): the typed
+		// matchers, or else each deprecated matcher for every SAN type but OTHER_NAME.
+		typed := vc.GetMatchTypedSubjectAltNames()
+		for i, m := range typed {
+			mp := elem(vp+".match_typed_subject_alt_names", i, "")
+			b.rest(mp, m, "san_type", "matcher")
+			t := m.GetSanType().String()
+			if t == "OTHER_NAME" || t == "SAN_TYPE_UNSPECIFIED" {
+				b.unsupported.add(mp+".san_type", "san_type %s is not simulated by hostsim; this matcher matches nothing here", t)
+				out.SubjectAltNames = append(out.SubjectAltNames, SANMatcher{Type: t})
+				continue
+			}
+			out.SubjectAltNames = append(out.SubjectAltNames, b.sanMatch(mp+".matcher", t, m.GetMatcher()))
 		}
-		for i, m := range vc.GetMatchSubjectAltNames() { //nolint:staticcheck // deprecated, still accepted
-			out.SubjectAltNames = append(out.SubjectAltNames, b.exactMatch(elem(vp+".match_subject_alt_names", i, ""), m)...)
+		if len(typed) == 0 {
+			for i, m := range vc.GetMatchSubjectAltNames() { //nolint:staticcheck // deprecated, still accepted
+				for _, t := range []string{"DNS", "URI", "EMAIL", "IP_ADDRESS"} {
+					out.SubjectAltNames = append(out.SubjectAltNames, b.sanMatch(elem(vp+".match_subject_alt_names", i, ""), t, m))
+				}
+			}
+		}
+		// CertificateValidationContextConfigImpl::initialize refuses SAN matchers without a
+		// trusted CA.
+		if len(out.SubjectAltNames) > 0 && out.TrustedCA == nil {
+			b.errs.add(vp, "SAN-based verification of peer certificates without trusted CA is insecure and not allowed (as Envoy): set trusted_ca")
 		}
 	}
 	return out
 }
 
-// exactMatch returns the value of an exact string matcher; other kinds are reported.
-func (b *builder) exactMatch(p string, m *matcherv3.StringMatcher) []string {
-	if e := m.GetExact(); e != "" && !m.GetIgnoreCase() {
-		return []string{e}
+// sanMatch reads a SAN matcher's StringMatcher; a pattern hostsim does not simulate is
+// reported and matches nothing (fail closed: hostsim never accepts a certificate only that
+// pattern would accept).
+func (b *builder) sanMatch(p, sanType string, m *matcherv3.StringMatcher) SANMatcher {
+	out := SANMatcher{Type: sanType, IgnoreCase: m.GetIgnoreCase()}
+	switch m.GetMatchPattern().(type) {
+	case *matcherv3.StringMatcher_Exact:
+		out.Kind, out.Value = "exact", m.GetExact()
+	case *matcherv3.StringMatcher_Prefix:
+		out.Kind, out.Value = "prefix", m.GetPrefix()
+	case *matcherv3.StringMatcher_Suffix:
+		out.Kind, out.Value = "suffix", m.GetSuffix()
+	case *matcherv3.StringMatcher_Contains:
+		out.Kind, out.Value = "contains", m.GetContains()
+	default:
+		b.unsupported.add(p, "only exact, prefix, suffix and contains subject alt name matchers are simulated by hostsim; this one matches nothing here")
 	}
-	// Fail closed: a name no certificate carries, so that hostsim never accepts a certificate
-	// only the unsimulated matcher would accept.
-	b.unsupported.add(p, "only exact, case-sensitive subject alt name matchers are simulated by hostsim; this one matches nothing here")
-	return []string{"\x00unsimulated-matcher"}
+	return out
 }
 
 // String names the context, for messages.

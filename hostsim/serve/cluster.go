@@ -28,7 +28,7 @@ type cluster struct {
 	stats     *clusterStats
 }
 
-func newCluster(c envoyconfig.Cluster, st *stats, field, baseDir string) (*cluster, error) {
+func newCluster(c envoyconfig.Cluster, st *stats, field, baseDir string, log *logger) (*cluster, error) {
 	dial := (&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	cl := &cluster{
 		name:      c.Name,
@@ -50,7 +50,8 @@ func newCluster(c envoyconfig.Cluster, st *stats, field, baseDir string) (*clust
 	if c.TLS != nil {
 		// The transport's requests stay "http" to it: TLS is the dialer's, so that the SNI
 		// and the verification are Envoy's, not net/http's.
-		d, err := upstreamDialer(field+".transport_socket.typed_config.common_tls_context", c.TLS, baseDir, dial)
+		debugf := func(msg string) { log.line(hostsim.LogDebug, mainThread, "connection", msg) }
+		d, err := upstreamDialer(field+".transport_socket.typed_config.common_tls_context", c.TLS, baseDir, dial, debugf)
 		if err != nil {
 			return nil, err
 		}

@@ -82,7 +82,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("hostsim serve: %w", err)
 	}
 	for i, c := range cfg.Clusters {
-		cl, err := newCluster(c, s.stats, fmt.Sprintf("static_resources.clusters[%d](%s)", i, c.Name), opts.BaseDir)
+		cl, err := newCluster(c, s.stats, fmt.Sprintf("static_resources.clusters[%d](%s)", i, c.Name), opts.BaseDir, s.log)
 		if err != nil {
 			return nil, fmt.Errorf("hostsim serve: %w", err)
 		}
