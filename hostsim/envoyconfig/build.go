@@ -234,7 +234,7 @@ func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, [
 		b.rest(p+".common_http_protocol_options", cp, "max_headers_count", "idle_timeout", "headers_with_underscores_action")
 	}
 	if hp := h.GetHttpProtocolOptions(); hp != nil {
-		b.rest(p+".http_protocol_options", hp, "accept_http_10", "default_host_for_http_10", "allow_custom_methods", "enable_trailers")
+		b.rest(p+".http_protocol_options", hp, "accept_http_10", "default_host_for_http_10", "allow_custom_methods", "enable_trailers", "allow_chunked_length")
 	}
 	switch c := h.GetCodecType(); c {
 	case hcmv3.HttpConnectionManager_AUTO, hcmv3.HttpConnectionManager_HTTP1:

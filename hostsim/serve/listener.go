@@ -57,6 +57,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer t.stop()
 
 	req := l.downstreamRequest(r, nil)
+	chunkedLength := l.chunkedLength(r)
 	reply := func(resp *hostsim.Response) {
 		l.stats.response(resp.Status)
 		if l.accessLog {
@@ -77,6 +78,11 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if resp := l.headerLimits(r); resp != nil {
 		// A codec error: Envoy closes the connection after its reply.
+		w.Header().Set("Connection", "close")
+		reply(resp)
+		return
+	}
+	if resp := chunkedLength(); resp != nil {
 		w.Header().Set("Connection", "close")
 		reply(resp)
 		return
