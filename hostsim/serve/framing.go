@@ -13,24 +13,28 @@ import (
 )
 
 // Envoy's HTTP/1 codec refuses a request that carries both Transfer-Encoding and
-// Content-Length: ConnectionImpl::onHeadersCompleteImpl (source/common/http/http1/codec_impl.cc,
-// envoyproxy/envoy main as stored in the search index; the check is unchanged since v1.17, and
-// with BalsaParser, the only HTTP/1 parser since 1.35, BalsaFrame does not catch it first:
-// balsa_parser.cc at ee2107ff sets http_validation_policy.disallow_transfer_encoding_with_content_length
-// = false) reads
+// Content-Length: ConnectionImpl::onHeadersCompleteImpl (source/common/http/http1/codec_impl.cc)
+// reads, in the BalsaParser era (the parser_->hasTransferEncoding() that balsa_parser.cc
+// implements at envoyproxy/envoy ee2107ff, where BalsaFrame is told
+// disallow_transfer_encoding_with_content_length = false and so leaves the check to the codec;
+// Balsa is the only HTTP/1 parser since 1.35)
 //
 //	if (parser_->hasTransferEncoding() != 0 && request_or_response_headers.ContentLength()) {
 //	  if (parser_->isChunked() && codec_settings_.allow_chunked_length_) {
 //	    request_or_response_headers.removeContentLength();
 //	  } else { error_code_ = Http::Code::BadRequest; sendProtocolError(ChunkedContentLength) ...
 //
-// so it is a 400 "Bad Request" and the connection closes, whatever the Content-Length's value
-// (its presence is tested, "0" included), unless http_protocol_options.allow_chunked_length is
+// (two stored copies of that file read the same; the search index did not name their commit.
+// envoyproxy/envoy's own stored copy, 004dc2ad, is from the http-parser era and tested a
+// Content-Length above 0 instead of its presence.) Http1ProtocolOptions.allow_chunked_length
+// (api/envoy/config/core/v3/protocol.proto, envoyproxy/envoy 001692b8): "By default such
+// messages are rejected". So it is a 400 "Bad Request" and the connection closes, whatever the
+// Content-Length's value ("0" included), unless http_protocol_options.allow_chunked_length is
 // set and the encoding is chunked (then the Content-Length is dropped and the request goes on).
-// It comes after the request line's checks and the header limits, and before the absolute URL's
-// scheme and the protocol version are checked (onHeadersCompleteBase). Go's server takes such a
-// request and deletes the Content-Length before the handler runs (net/http fixLength), so the
-// handler cannot see that there was one: the listener's connections are read through a
+// It comes after the request line's checks and the header limits, and before the absolute
+// URL's scheme and the protocol version are checked (onHeadersCompleteBase). Go's server takes
+// such a request and deletes the Content-Length before the handler runs (net/http fixLength),
+// so the handler cannot see that there was one: the listener's connections are read through a
 // headScanner, which notes for each request head whether it had both fields.
 
 // headFacts is what the scanner notes about one request head.
