@@ -98,6 +98,9 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(resp)
 		return
 	}
+	if !http10KeepAlive(r) {
+		w.Header().Set("Connection", "close")
+	}
 	req.Authority = r.Host         // default_host_for_http_10 may have set it
 	req.Header = pairsOf(r.Header) // without what headers_with_underscores_action dropped
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
