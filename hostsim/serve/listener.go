@@ -305,16 +305,26 @@ func writeRecorded(w http.ResponseWriter, resp *hostsim.Response) {
 // body's (a filter may have changed the body and not the header), except
 // for HEAD, whose Content-Length describes the body a GET would get; with
 // trailers the body is chunked. Envoy overwrites the server header.
+//
+// A HEAD's response with a body is a local reply (the upstream's answer to a HEAD has none):
+// Envoy's Utility::sendLocalReply (source/common/http/utility.cc, in the stored copies of
+// recent Envoy the search index holds, no commit named) sets content-length to the body's
+// length, or removes it for an empty body, and then encodes a HEAD's reply as headers only;
+// the HTTP/1 codec adds "content-length: 0" to no HEAD's reply (StreamEncoderImpl::
+// encodeHeadersBase, source/common/http/http1/codec_impl.cc). Go's server set it only for a
+// body under its 2 KiB buffer, so a longer local reply (one of the filter's pages) had none.
 func writeDownstream(w http.ResponseWriter, method string, resp *hostsim.Response) {
+	head := method == http.MethodHead
+	headLocal := head && (len(resp.Body) > 0 || resp.LocalReply)
 	h := w.Header()
 	for _, p := range resp.Header {
-		if isHopByHop(p.Name, p.Value) || p.Name == "content-length" && method != http.MethodHead {
+		if isHopByHop(p.Name, p.Value) || p.Name == "content-length" && (!head || headLocal) {
 			continue
 		}
 		h.Add(p.Name, p.Value)
 	}
 	h.Set("Server", "envoy")
-	if len(resp.Trailer) == 0 && method != http.MethodHead {
+	if len(resp.Trailer) == 0 && !head || headLocal && len(resp.Body) > 0 {
 		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	}
 	status := resp.Status
