@@ -114,6 +114,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	t.requestReceived()
 	req.Body = body
+	req.Trailer = l.codecTrailers(r) // Go's server fills r.Trailer in once the body is read
 	if len(body) > maxRequestBody {
 		reply(localReply(http.StatusRequestEntityTooLarge, "Payload Too Large"))
 		return
@@ -209,15 +210,21 @@ func (l *listener) downstreamRequest(r *http.Request, body []byte) *hostsim.Requ
 		Header: pairsOf(r.Header), Body: body,
 		Protocol: codecProtocol(r), SourceAddress: r.RemoteAddr,
 	}
-	if r.ProtoMajor != 1 || l.hcm.EnableTrailers {
-		// Envoy's HTTP/1 codec drops the trailers unless enable_trailers is set
-		// (envoyconfig.HCMOptions.EnableTrailers cites the source).
-		req.Trailer = pairsOf(r.Trailer)
-	}
+	req.Trailer = l.codecTrailers(r)
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		req.DestinationAddress = a.String()
 	}
 	return req
+}
+
+// codecTrailers are the request's trailers as Envoy's codec hands them to the filters: an HTTP/1
+// codec drops them unless enable_trailers is set (envoyconfig.HCMOptions.EnableTrailers cites
+// the source). They are known once the body has been read.
+func (l *listener) codecTrailers(r *http.Request) []hostsim.Pair {
+	if r.ProtoMajor != 1 || l.hcm.EnableTrailers {
+		return pairsOf(r.Trailer)
+	}
+	return nil
 }
 
 // run passes req through the enabled filters from the i-th on, then the
@@ -267,7 +274,8 @@ func nextRequest(orig *hostsim.Request, r *http.Request) *hostsim.Request {
 	if r.URL.Scheme != "" {
 		next.Scheme = r.URL.Scheme
 	}
-	next.Header, next.Body = pairsOf(r.Header), body
+	// The trailers as the filter left them (none when it removed them all).
+	next.Header, next.Body, next.Trailer = pairsOf(r.Header), body, pairsOf(r.Trailer)
 	return &next
 }
 
@@ -281,6 +289,12 @@ func serveWith(ctx context.Context, h http.Handler, req *hostsim.Request) (*host
 	r.RequestURI, r.Host = req.Path, req.Authority
 	for _, p := range req.Header {
 		r.Header.Add(p.Name, p.Value)
+	}
+	for _, p := range req.Trailer {
+		if r.Trailer == nil {
+			r.Trailer = http.Header{}
+		}
+		r.Trailer.Add(p.Name, p.Value)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
