@@ -63,7 +63,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if l.accessLog {
 			l.srv.log.raw(l.accessLogLine(start, req, resp, info))
 		}
-		writeDownstream(w, r.Method, resp)
+		writeDownstream(w, r.Method, resp, l.hcm.EnableTrailers)
 	}
 	refusal := l.requestMethod(r)
 	if refusal == nil {
@@ -327,7 +327,16 @@ func writeRecorded(w http.ResponseWriter, resp *hostsim.Response) {
 // the HTTP/1 codec adds "content-length: 0" to no HEAD's reply (StreamEncoderImpl::
 // encodeHeadersBase, source/common/http/http1/codec_impl.cc). Go's server set it only for a
 // body under its 2 KiB buffer, so a longer local reply (one of the filter's pages) had none.
-func writeDownstream(w http.ResponseWriter, method string, resp *hostsim.Response) {
+//
+// The response's trailers reach the client only under the connection manager's
+// enable_trailers: the HTTP/1 codec's StreamEncoderImpl::encodeTrailersBase
+// (source/common/http/http1/codec_impl.cc) ends the body without them otherwise.
+func writeDownstream(w http.ResponseWriter, method string, resp *hostsim.Response, enableTrailers bool) {
+	if !enableTrailers && len(resp.Trailer) > 0 {
+		withoutTrailers := *resp
+		withoutTrailers.Trailer = nil
+		resp = &withoutTrailers
+	}
 	head := method == http.MethodHead
 	headLocal := head && (len(resp.Body) > 0 || resp.LocalReply)
 	h := w.Header()
@@ -340,6 +349,12 @@ func writeDownstream(w http.ResponseWriter, method string, resp *hostsim.Respons
 	h.Set("Server", "envoy")
 	if len(resp.Trailer) == 0 && !head || headLocal && len(resp.Body) > 0 {
 		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	}
+	for _, p := range resp.Trailer {
+		// Announced before the headers go, so that Go's server sends the body chunked (it
+		// gave a short body a Content-Length, and then no trailers, when they were only added
+		// after it).
+		h.Add("Trailer", p.Name)
 	}
 	status := resp.Status
 	if status == 0 {

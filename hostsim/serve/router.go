@@ -89,6 +89,13 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-envoy-upstream-service-time", strconv.FormatInt(serviceTime.Milliseconds(), 10))
 	w.WriteHeader(res.StatusCode)
 	w.Write(body)
+	if !c.enableTrailers {
+		// The upstream HTTP/1 codec drops a response's trailers unless the cluster's
+		// enable_trailers is set (BalsaParser::validateAndProcessHeadersOrTrailersImpl,
+		// balsa_parser.cc at ee2107ff: `if (trailers && !enable_trailers_) continue;`, its
+		// enable_trailers_ being the client connection's, the cluster's, setting).
+		return
+	}
 	for name, vs := range res.Trailer {
 		for _, v := range vs {
 			h.Add(http.TrailerPrefix+name, v)

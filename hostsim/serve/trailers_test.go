@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -99,6 +100,56 @@ func TestServeForwardsRequestTrailersAsEnvoy(t *testing.T) {
 		got := r.Trailer.Get("X-Checksum")
 		if body != "data" || clusterTrailers && got != "kept" || !clusterTrailers && len(r.Trailer) != 0 {
 			t.Errorf("cluster enable_trailers %v: the upstream got body %q and trailers %v", clusterTrailers, body, r.Trailer)
+		}
+	}
+}
+
+// TestServeForwardsResponseTrailersAsEnvoy: an upstream response's trailers reach the client
+// only when the cluster's HTTP/1 enable_trailers (the upstream codec keeps them) and the
+// connection manager's (the downstream codec sends them) are both set; hostsim serve passed
+// them with neither.
+func TestServeForwardsResponseTrailersAsEnvoy(t *testing.T) {
+	// Past Go's 2 KiB buffer, so that its server sends the body chunked whatever hostsim says.
+	bigBody := strings.Repeat("data", 1500)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Checksum")
+		io.WriteString(w, bigBody)
+		w.Header().Set("X-Checksum", "kept")
+	}))
+	defer app.Close()
+	const options = `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config:
+          http_protocol_options: {enable_trailers: true}
+`
+	for _, tc := range []struct{ hcm, cluster bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		c := config{app: deadAddr(t),
+			routeConfig: `            virtual_hosts:
+            - name: all
+              domains: ["*"]
+              routes:
+              - match: {prefix: "/"}
+                route: {cluster: trailing}
+`,
+			clusters: staticCluster("trailing", "STATIC", strings.TrimPrefix(app.URL, "http://")),
+		}
+		if tc.hcm {
+			c.hcm = "          http_protocol_options: {enable_trailers: true}\n"
+		}
+		if tc.cluster {
+			c.clusters += options
+		}
+		s, _ := start(t, c, Options{})
+		res, err := client.Get("http://" + s.ListenerAddr("main") + "/page")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got := res.Trailer.Get("X-Checksum")
+		if want := tc.hcm && tc.cluster; res.StatusCode != 200 || string(body) != bigBody || want && got != "kept" || !want && got != "" {
+			t.Errorf("enable_trailers: connection manager %v, cluster %v: %d, %d bytes, trailer %q", tc.hcm, tc.cluster, res.StatusCode, len(body), got)
 		}
 	}
 }
