@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,37 @@ func TestServeRefusesChunkedWithContentLength(t *testing.T) {
 			}
 		}
 		conn.Close()
+	}
+}
+
+// TestServeScannerFollowsPipelinedRequests: requests sent in one write (a chunked body with a
+// chunk extension and a trailer section, a sized body, a request without a body) are each
+// matched to their head: all answered 200, none refused as unseen.
+func TestServeScannerFollowsPipelinedRequests(t *testing.T) {
+	app := upstream(t, "app")
+	s, log := start(t, config{app: app.addr()}, Options{})
+	conn, err := net.Dial("tcp", s.ListenerAddr("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	raw := "POST /a HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5;ext=1\r\nhello\r\n0\r\nX-T: 1\r\n\r\n" +
+		"POST /b HTTP/1.1\r\nHost: app.test\r\ncontent-length: 3\r\n\r\nabc" +
+		"GET /c HTTP/1.1\r\nHost: app.test\r\n\r\n"
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	for _, path := range []string{"/a", "/b", "/c"} {
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.HasSuffix(string(body), path) {
+			t.Errorf("%s: %d %q\n%s", path, res.StatusCode, body, log)
+		}
 	}
 }
