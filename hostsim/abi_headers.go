@@ -139,13 +139,24 @@ func hostSetHeaderMapPairs(ctx context.Context, v *vm, p []uint64) Status {
 
 // proxy_get_header_map_size(map_type, return_size_ptr) -> status
 //
-// Writes the serialized size of the map.
+// Writes HeaderMap::byteSize() of the map, as Envoy's Context::getHeaderMapSize does
+// (source/extensions/common/wasm/context.cc, envoyproxy/envoy b40935a: `*result =
+// map->byteSize();`): the sum of every entry's name and value lengths, pseudo-headers
+// included (HeaderMapImpl::byteSize, source/common/http/header_map_impl.cc, envoyproxy/envoy
+// 0037d332; later releases cache the same sum). Not the serialized size of the pairs, which
+// proxy_get_header_map_pairs' buffer has. hostsim keeps repeated names as separate pairs, as
+// Envoy does for all but its inline headers, whose repeats it joins into one entry with a
+// delimiter that byteSize also counts (not modelled).
 func hostGetHeaderMapSize(ctx context.Context, v *vm, p []uint64) Status {
 	m, st := v.mapForEdit(mapType(uint32(p[0])))
 	if st != StatusOK {
 		return st
 	}
-	return v.writeU32(uint32(p[1]), uint32(len(EncodePairs(*m))))
+	size := 0
+	for _, pair := range *m {
+		size += len(pair.Name) + len(pair.Value)
+	}
+	return v.writeU32(uint32(p[1]), uint32(size))
 }
 
 // proxy_get_header_map_value(map_type, key_ptr, key_size, return_value_ptr_ptr,

@@ -3,6 +3,7 @@ package hostsim
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"reflect"
@@ -302,5 +303,39 @@ func TestTheCanaryVMMustPassForThePluginToStart(t *testing.T) {
 		}})
 	if err == nil || !strings.Contains(err.Error(), "canary VM") || !reflect.DeepEqual(calls, []int{canaryVM}) {
 		t.Fatalf("err = %v, vm_start ran on VMs %v; want the canary's failure and no worker VM", err, calls)
+	}
+}
+
+// TestHeaderMapSizeIsEnvoysByteSize: Envoy's proxy_get_header_map_size answers
+// HeaderMap::byteSize(), the sum of the names' and values' lengths (pseudo-headers
+// included), not the serialized size hostsim answered. The module answers a local reply
+// whose body is the 4 bytes the host wrote.
+func TestHeaderMapSizeIsEnvoysByteSize(t *testing.T) {
+	bin := proxyFixture{
+		imports: func(m *wasmModule) {
+			m.imp("env", "proxy_get_header_map_size", "ii", "i")
+			m.imp("env", "proxy_send_local_response", "iiiiiiii", "i")
+		},
+		reqHeaders: [][]byte{
+			i32(0), i32(2048), call(0), drop,
+			i32(200), i32(0), i32(0), i32(2048), i32(4), i32(3000), i32(4), i32(-1), call(1), drop,
+			i32(1),
+		},
+		data: map[uint32]string{3000: "\x00\x00\x00\x00"},
+	}.bytes()
+	h, err := newHand(t, "1.39", bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &Request{Method: "GET", Path: "/p", Authority: "a.test", Scheme: "http",
+		Header: []Pair{{"x-request-id", "r1"}, {"x-b", "yz"}}}
+	resp, err := h.Do(context.Background(), req, http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// :authority a.test, :path /p, :method GET, :scheme http, x-request-id r1, x-b yz.
+	want := (10 + 6) + (5 + 2) + (7 + 3) + (7 + 4) + (12 + 2) + (3 + 2)
+	if len(resp.Body) != 4 || int(binary.LittleEndian.Uint32(resp.Body)) != want {
+		t.Fatalf("proxy_get_header_map_size wrote %x, want %d (HeaderMap::byteSize)", resp.Body, want)
 	}
 }

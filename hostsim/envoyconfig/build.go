@@ -16,6 +16,7 @@ import (
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -109,7 +110,7 @@ func (b *builder) admin(bs *bootstrapv3.Bootstrap) {
 }
 
 func (b *builder) cluster(p string, i int, c *clusterv3.Cluster) {
-	b.rest(p, c, "name", "type", "connect_timeout", "load_assignment", "dns_lookup_family", "transport_socket")
+	b.rest(p, c, "name", "type", "connect_timeout", "load_assignment", "dns_lookup_family", "transport_socket", "typed_extension_protocol_options")
 	name := c.GetName()
 	switch j, dup := b.clusters[name]; {
 	case name == "":
@@ -124,6 +125,7 @@ func (b *builder) cluster(p string, i int, c *clusterv3.Cluster) {
 	if d := c.GetConnectTimeout(); d != nil {
 		cl.ConnectTimeout = d.AsDuration()
 	}
+	cl.EnableTrailers = b.upstreamHTTPOptions(p+".typed_extension_protocol_options", c.GetTypedExtensionProtocolOptions())
 	typ := c.GetType()
 	switch {
 	case c.GetClusterType() != nil: // a custom cluster type; rest reported it
@@ -155,6 +157,41 @@ func (b *builder) cluster(p string, i int, c *clusterv3.Cluster) {
 		b.errs.add(lp, "a LOGICAL_DNS cluster must have exactly one endpoint, this one has %d", len(cl.Endpoints))
 	}
 	b.cfg.Clusters = append(b.cfg.Clusters, cl)
+}
+
+// upstreamHTTPOptions reads a cluster's typed_extension_protocol_options: of
+// envoy.extensions.upstreams.http.v3.HttpProtocolOptions, hostsim simulates an explicit HTTP/1
+// configuration's enable_trailers (its upstream connections are HTTP/1.1); every other field,
+// and every other key, is reported as not simulated. It returns enable_trailers.
+func (b *builder) upstreamHTTPOptions(p string, m map[string]*anypb.Any) bool {
+	enable := false
+	for key, a := range m {
+		kp := p + "[" + key + "]"
+		msg, err := unpack(a)
+		if err != nil {
+			b.errs.add(kp, "%s", err)
+			continue
+		}
+		o, ok := msg.(*upstreamhttpv3.HttpProtocolOptions)
+		if !ok {
+			b.unsupported.add(kp, "protocol options of type %s are not simulated by hostsim", a.GetTypeUrl())
+			continue
+		}
+		b.rest(kp, o, "explicit_http_config")
+		e := o.GetExplicitHttpConfig()
+		if e == nil {
+			continue
+		}
+		ep := kp + ".explicit_http_config"
+		b.rest(ep, e, "http_protocol_options")
+		h := e.GetHttpProtocolOptions()
+		if h == nil {
+			continue
+		}
+		b.rest(ep+".http_protocol_options", h, "enable_trailers")
+		enable = h.GetEnableTrailers()
+	}
+	return enable
 }
 
 // address returns a socket address as host:port, or "" for another kind of address. Envoy
@@ -296,7 +333,7 @@ func (b *builder) hcm(p string, h *hcmv3.HttpConnectionManager) ([]HTTPFilter, [
 		b.rest(p+".common_http_protocol_options", cp, "max_headers_count", "idle_timeout", "headers_with_underscores_action")
 	}
 	if hp := h.GetHttpProtocolOptions(); hp != nil {
-		b.rest(p+".http_protocol_options", hp, "accept_http_10", "default_host_for_http_10", "allow_custom_methods", "enable_trailers")
+		b.rest(p+".http_protocol_options", hp, "accept_http_10", "default_host_for_http_10", "allow_custom_methods", "enable_trailers", "allow_chunked_length")
 	}
 	switch c := h.GetCodecType(); c {
 	case hcmv3.HttpConnectionManager_AUTO, hcmv3.HttpConnectionManager_HTTP1:

@@ -91,6 +91,10 @@ type HCMOptions struct {
 	// continue;`, set from Http1ProtocolOptions.enable_trailers in
 	// source/common/http/http1/settings.cc, parseHttp1Settings). HTTP/2 keeps them.
 	EnableTrailers bool
+	// AllowChunkedLength is http_protocol_options.allow_chunked_length: without it the HTTP/1
+	// codec answers 400 to a request with both Transfer-Encoding and Content-Length (serve's
+	// framing.go cites the source); with it, and a chunked encoding, it drops the Content-Length.
+	AllowChunkedLength bool
 }
 
 // hcmOptions reads the connection manager's settings; the fields it reads are those listed in
@@ -115,6 +119,7 @@ func hcmOptions(h *hcmv3.HttpConnectionManager) HCMOptions {
 		DefaultHostForHTTP10:      h.GetHttpProtocolOptions().GetDefaultHostForHttp_10(),
 		AllowCustomMethods:        h.GetHttpProtocolOptions().GetAllowCustomMethods(),
 		EnableTrailers:            h.GetHttpProtocolOptions().GetEnableTrailers(),
+		AllowChunkedLength:        h.GetHttpProtocolOptions().GetAllowChunkedLength(),
 	}
 	if a := h.GetPathWithEscapedSlashesAction(); a != hcmv3.HttpConnectionManager_IMPLEMENTATION_SPECIFIC_DEFAULT {
 		o.EscapedSlashes = EscapedSlashesAction(a.String())

@@ -448,6 +448,11 @@ func TestCheckServableNamesWhatIsUnsupported(t *testing.T) {
 		// Envoy matches routes on the path without its ";" parameters when this is set (per
 		// segment since v1.39.1 and v1.38.4, CVE-2026-73511); hostsim's router matches the
 		// whole path, so the setting must be named, never silently ignored.
+		// Of a cluster's upstream HTTP protocol options, hostsim simulates HTTP/1's
+		// enable_trailers only: its upstream connections are HTTP/1.1.
+		{"upstream HTTP/2",
+			edit(t, "    connect_timeout: 1s\n", "    connect_timeout: 1s\n    typed_extension_protocol_options:\n      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:\n        \"@type\": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions\n        explicit_http_config: {http2_protocol_options: {}}\n"),
+			pCluster + ".typed_extension_protocol_options[envoy.extensions.upstreams.http.v3.HttpProtocolOptions].explicit_http_config.http2_protocol_options: not supported by hostsim"},
 		{"route table ignoring path parameters",
 			edit(t, "          route_config:\n", "          route_config:\n            ignore_path_parameters_in_path_matching: true\n"),
 			pHCM + ".route_config.ignore_path_parameters_in_path_matching: not supported by hostsim"},

@@ -233,4 +233,9 @@ type Cluster struct {
 	// TLS is the cluster's UpstreamTlsContext (transport_socket envoy.transport_sockets.tls),
 	// or nil for plain HTTP to the endpoints.
 	TLS *UpstreamTLS
+	// EnableTrailers is the cluster's HTTP/1 enable_trailers (typed_extension_protocol_options
+	// envoy.extensions.upstreams.http.v3.HttpProtocolOptions, explicit_http_config
+	// .http_protocol_options): without it Envoy's upstream HTTP/1 codec sends no request
+	// trailers and drops the response's (serve's router cites the source).
+	EnableTrailers bool
 }

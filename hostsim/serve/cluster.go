@@ -26,15 +26,18 @@ type cluster struct {
 	next      atomic.Uint32
 	transport *http.Transport
 	stats     *clusterStats
+	// enableTrailers is the cluster's HTTP/1 enable_trailers (envoyconfig.Cluster).
+	enableTrailers bool
 }
 
 func newCluster(c envoyconfig.Cluster, st *stats, field, baseDir string, log *logger) (*cluster, error) {
 	dial := (&net.Dialer{Timeout: c.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	cl := &cluster{
-		name:      c.Name,
-		scheme:    "http",
-		endpoints: c.Endpoints,
-		stats:     st.cluster(c.Name),
+		name:           c.Name,
+		scheme:         "http",
+		endpoints:      c.Endpoints,
+		stats:          st.cluster(c.Name),
+		enableTrailers: c.EnableTrailers,
 		transport: &http.Transport{
 			// Envoy connects to the endpoint itself: no proxy from the
 			// environment.

@@ -90,3 +90,23 @@ func (l *listener) protocolVersion(r *http.Request) *hostsim.Response {
 	}
 	return nil
 }
+
+// http10KeepAlive is HeaderUtility::shouldCloseConnection (source/common/http/header_utility.cc,
+// called at the top of ActiveStream::decodeHeaders in source/common/http/conn_manager_impl.cc;
+// read in stored copies of recent Envoy, the index naming no commit): for Protocol::Http10, which
+// the codec gives every version but 1.1, the connection closes after the response unless the
+// request's Connection header has the token "keep-alive". Go's server does so for HTTP/1.0, but
+// keeps HTTP/1.2 to 1.9 alive as it would 1.1; false when the connection must close.
+func http10KeepAlive(r *http.Request) bool {
+	if r.ProtoMajor != 1 || r.ProtoMinor == 1 {
+		return true
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for _, token := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(token), "keep-alive") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -57,12 +57,13 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer t.stop()
 
 	req := l.downstreamRequest(r, nil)
+	chunkedLength := l.chunkedLength(r)
 	reply := func(resp *hostsim.Response) {
 		l.stats.response(resp.Status)
 		if l.accessLog {
 			l.srv.log.raw(l.accessLogLine(start, req, resp, info))
 		}
-		writeDownstream(w, r.Method, resp)
+		writeDownstream(w, r.Method, resp, l.hcm.EnableTrailers)
 	}
 	refusal := l.requestMethod(r)
 	if refusal == nil {
@@ -81,6 +82,11 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(resp)
 		return
 	}
+	if resp := chunkedLength(); resp != nil {
+		w.Header().Set("Connection", "close")
+		reply(resp)
+		return
+	}
 	scheme, refused := l.codecScheme(r)
 	if refused != nil {
 		w.Header().Set("Connection", "close")
@@ -91,6 +97,9 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		reply(resp)
 		return
+	}
+	if !http10KeepAlive(r) {
+		w.Header().Set("Connection", "close")
 	}
 	req.Authority = r.Host         // default_host_for_http_10 may have set it
 	req.Header = pairsOf(r.Header) // without what headers_with_underscores_action dropped
@@ -105,6 +114,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	t.requestReceived()
 	req.Body = body
+	req.Trailer = l.codecTrailers(r) // Go's server fills r.Trailer in once the body is read
 	if len(body) > maxRequestBody {
 		reply(localReply(http.StatusRequestEntityTooLarge, "Payload Too Large"))
 		return
@@ -200,15 +210,21 @@ func (l *listener) downstreamRequest(r *http.Request, body []byte) *hostsim.Requ
 		Header: pairsOf(r.Header), Body: body,
 		Protocol: codecProtocol(r), SourceAddress: r.RemoteAddr,
 	}
-	if r.ProtoMajor != 1 || l.hcm.EnableTrailers {
-		// Envoy's HTTP/1 codec drops the trailers unless enable_trailers is set
-		// (envoyconfig.HCMOptions.EnableTrailers cites the source).
-		req.Trailer = pairsOf(r.Trailer)
-	}
+	req.Trailer = l.codecTrailers(r)
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		req.DestinationAddress = a.String()
 	}
 	return req
+}
+
+// codecTrailers are the request's trailers as Envoy's codec hands them to the filters: an HTTP/1
+// codec drops them unless enable_trailers is set (envoyconfig.HCMOptions.EnableTrailers cites
+// the source). They are known once the body has been read.
+func (l *listener) codecTrailers(r *http.Request) []hostsim.Pair {
+	if r.ProtoMajor != 1 || l.hcm.EnableTrailers {
+		return pairsOf(r.Trailer)
+	}
+	return nil
 }
 
 // run passes req through the enabled filters from the i-th on, then the
@@ -258,7 +274,8 @@ func nextRequest(orig *hostsim.Request, r *http.Request) *hostsim.Request {
 	if r.URL.Scheme != "" {
 		next.Scheme = r.URL.Scheme
 	}
-	next.Header, next.Body = pairsOf(r.Header), body
+	// The trailers as the filter left them (none when it removed them all).
+	next.Header, next.Body, next.Trailer = pairsOf(r.Header), body, pairsOf(r.Trailer)
 	return &next
 }
 
@@ -272,6 +289,12 @@ func serveWith(ctx context.Context, h http.Handler, req *hostsim.Request) (*host
 	r.RequestURI, r.Host = req.Path, req.Authority
 	for _, p := range req.Header {
 		r.Header.Add(p.Name, p.Value)
+	}
+	for _, p := range req.Trailer {
+		if r.Trailer == nil {
+			r.Trailer = http.Header{}
+		}
+		r.Trailer.Add(p.Name, p.Value)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
@@ -296,17 +319,42 @@ func writeRecorded(w http.ResponseWriter, resp *hostsim.Response) {
 // body's (a filter may have changed the body and not the header), except
 // for HEAD, whose Content-Length describes the body a GET would get; with
 // trailers the body is chunked. Envoy overwrites the server header.
-func writeDownstream(w http.ResponseWriter, method string, resp *hostsim.Response) {
+//
+// A HEAD's response with a body is a local reply (the upstream's answer to a HEAD has none):
+// Envoy's Utility::sendLocalReply (source/common/http/utility.cc, in the stored copies of
+// recent Envoy the search index holds, no commit named) sets content-length to the body's
+// length, or removes it for an empty body, and then encodes a HEAD's reply as headers only;
+// the HTTP/1 codec adds "content-length: 0" to no HEAD's reply (StreamEncoderImpl::
+// encodeHeadersBase, source/common/http/http1/codec_impl.cc). Go's server set it only for a
+// body under its 2 KiB buffer, so a longer local reply (one of the filter's pages) had none.
+//
+// The response's trailers reach the client only under the connection manager's
+// enable_trailers: the HTTP/1 codec's StreamEncoderImpl::encodeTrailersBase
+// (source/common/http/http1/codec_impl.cc) ends the body without them otherwise.
+func writeDownstream(w http.ResponseWriter, method string, resp *hostsim.Response, enableTrailers bool) {
+	if !enableTrailers && len(resp.Trailer) > 0 {
+		withoutTrailers := *resp
+		withoutTrailers.Trailer = nil
+		resp = &withoutTrailers
+	}
+	head := method == http.MethodHead
+	headLocal := head && (len(resp.Body) > 0 || resp.LocalReply)
 	h := w.Header()
 	for _, p := range resp.Header {
-		if isHopByHop(p.Name, p.Value) || p.Name == "content-length" && method != http.MethodHead {
+		if isHopByHop(p.Name, p.Value) || p.Name == "content-length" && (!head || headLocal) {
 			continue
 		}
 		h.Add(p.Name, p.Value)
 	}
 	h.Set("Server", "envoy")
-	if len(resp.Trailer) == 0 && method != http.MethodHead {
+	if len(resp.Trailer) == 0 && !head || headLocal && len(resp.Body) > 0 {
 		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	}
+	for _, p := range resp.Trailer {
+		// Announced before the headers go, so that Go's server sends the body chunked (it
+		// gave a short body a Content-Length, and then no trailers, when they were only added
+		// after it).
+		h.Add("Trailer", p.Name)
 	}
 	status := resp.Status
 	if status == 0 {

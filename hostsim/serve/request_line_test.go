@@ -3,11 +3,13 @@ package serve
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeRefusesMethodsEnvoysCodecRefuses: Envoy's HTTP/1 codec answers a method outside
@@ -132,5 +134,49 @@ func TestServeFilterSeesCodecProtocol(t *testing.T) {
 		if got := props["request.protocol"]; got != tt.want {
 			t.Errorf("%s: the filter read request.protocol %q, want %q", tt.version, got, tt.want)
 		}
+	}
+}
+
+// TestServeClosesHTTP12AsHTTP10: under accept_http_10, Envoy's codec takes HTTP/1.2 as HTTP/1.0,
+// whose connection closes after the response unless the request says "Connection: keep-alive";
+// Go's server kept HTTP/1.2 alive as 1.1. HTTP/1.1 and HTTP/1.0 with keep-alive stay open.
+func TestServeClosesHTTP12AsHTTP10(t *testing.T) {
+	app := upstream(t, "app")
+	s, _ := start(t, config{app: app.addr(), hcm: "          http_protocol_options: {accept_http_10: true}\n"}, Options{})
+	for _, tt := range []struct {
+		version, connection string
+		open                bool
+	}{
+		{"HTTP/1.1", "", true},
+		{"HTTP/1.2", "", false},
+		{"HTTP/1.9", "", false},
+		{"HTTP/1.0", "", false},
+		{"HTTP/1.2", "Connection: Keep-Alive\r\n", true},
+		{"HTTP/1.0", "Connection: keep-alive\r\n", true},
+	} {
+		conn, err := net.Dial("tcp", s.ListenerAddr("main"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(conn)
+		res, _ := exchange(t, conn, br, "GET /page "+tt.version+"\r\nHost: app.test\r\n"+tt.connection+"\r\n")
+		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		_, err = br.Peek(1) // io.EOF: the server closed; a timeout: it kept the connection
+		conn.SetReadDeadline(time.Time{})
+		if res.StatusCode != 200 {
+			t.Errorf("%s %q: %d", tt.version, tt.connection, res.StatusCode)
+		}
+		if !tt.open && err != io.EOF {
+			t.Errorf("%s %q: the connection stays open: Envoy closes it after the response", tt.version, tt.connection)
+		}
+		if tt.open {
+			if _, err := io.WriteString(conn, "GET /again HTTP/1.1\r\nHost: app.test\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != 200 {
+				t.Errorf("%s %q: the kept connection's next request: %v", tt.version, tt.connection, err)
+			}
+		}
+		conn.Close()
 	}
 }

@@ -56,6 +56,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if route.Timeout > 0 {
 		out.Header.Set("x-envoy-expected-rq-timeout-ms", strconv.FormatInt(route.Timeout.Milliseconds(), 10))
 	}
+	upstreamTrailers(out, c.enableTrailers)
 
 	sent := time.Now()
 	info.upstreamSent()
@@ -88,11 +89,37 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("x-envoy-upstream-service-time", strconv.FormatInt(serviceTime.Milliseconds(), 10))
 	w.WriteHeader(res.StatusCode)
 	w.Write(body)
+	if !c.enableTrailers {
+		// The upstream HTTP/1 codec drops a response's trailers unless the cluster's
+		// enable_trailers is set (BalsaParser::validateAndProcessHeadersOrTrailersImpl,
+		// balsa_parser.cc at ee2107ff: `if (trailers && !enable_trailers_) continue;`, its
+		// enable_trailers_ being the client connection's, the cluster's, setting).
+		return
+	}
 	for name, vs := range res.Trailer {
 		for _, v := range vs {
 			h.Add(http.TrailerPrefix+name, v)
 		}
 	}
+}
+
+// upstreamTrailers decides whether the request's trailers, as the filters left them, reach the
+// upstream. Envoy's upstream HTTP/1 codec sends them only when the cluster's HTTP/1
+// enable_trailers is set, and only with a chunked body, which it uses when the request has no
+// content-length (StreamEncoderImpl::encodeTrailersBase and encodeHeadersBase,
+// source/common/http/http1/codec_impl.cc, in the stored copies of recent Envoy the search index
+// holds: `if (!connection_.enableTrailers()) { return endEncode(); }`, then `if
+// (chunk_encoding_)`; the client connection's settings are the cluster's Http1ProtocolOptions).
+// A chunked downstream request has no content-length (Go's server, like Envoy's codec, drops
+// it), so its trailers go on, chunked, when the cluster allows them; otherwise they are
+// dropped and the body goes as it is.
+func upstreamTrailers(out *http.Request, enabled bool) {
+	if len(out.Trailer) == 0 || !enabled || out.Header.Get("Content-Length") != "" {
+		out.Trailer = nil
+		return
+	}
+	out.ContentLength = -1 // Go's client then sends the body chunked, with the trailers
+	out.TransferEncoding = []string{"chunked"}
 }
 
 // fail answers with Envoy's local reply for an upstream that gave no

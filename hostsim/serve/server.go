@@ -147,6 +147,7 @@ func (s *Server) bind(cfg *envoyconfig.Config) error {
 		if tlsConfig != nil {
 			ln = tls.NewListener(ln, tlsConfig)
 		}
+		ln = scanListener{ln} // see framing.go
 		l := &listener{srv: s, name: lc.Name, ln: ln, stats: s.stats.http(lc.StatPrefix), accessLog: lc.AccessLog,
 			accessLogFormat: lc.AccessLogFormat, hcm: lc.HCM, tls: tlsConfig != nil}
 		rt := newRouteTable(lc.VirtualHosts, lc.RouteFilterDisabled)
@@ -227,6 +228,7 @@ func (s *Server) serve() {
 			// "OPTIONS *" goes to the listener, which answers 404 as Envoy does (an
 			// asterisk-form target is not a relative path); Go would answer 200 itself.
 			DisableGeneralOptionsHandler: true,
+			ConnContext:                  withScanner,
 		}
 		go l.http.Serve(l.ln)
 		scheme := "http"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -54,5 +55,101 @@ func TestEnableTrailersIsRead(t *testing.T) {
 	}
 	if err := cfg.CheckServable(); err != nil {
 		t.Fatalf("enable_trailers reported as not simulated: %v", err)
+	}
+}
+
+// TestServeForwardsRequestTrailersAsEnvoy: a chunked request's trailers, taken under the
+// connection manager's enable_trailers and passed through the filter, reach the upstream only
+// when the cluster's HTTP/1 enable_trailers is set too (Envoy's upstream codec drops them
+// otherwise), chunked, with the body. hostsim serve dropped them after the filter either way
+// (and reported the cluster's protocol options as not simulated).
+func TestServeForwardsRequestTrailersAsEnvoy(t *testing.T) {
+	const raw = "POST /page HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+		"4\r\ndata\r\n0\r\nX-Checksum: kept\r\n\r\n"
+	for _, clusterTrailers := range []bool{false, true} {
+		app := upstream(t, "app")
+		options := ""
+		if clusterTrailers {
+			options = `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config:
+          http_protocol_options: {enable_trailers: true}
+`
+		}
+		c := config{wasm: wasmPath(t, "fixture.wasm"), app: deadAddr(t),
+			hcm: "          http_protocol_options: {enable_trailers: true}\n",
+			routeConfig: `            virtual_hosts:
+            - name: all
+              domains: ["*"]
+              routes:
+              - match: {prefix: "/"}
+                route: {cluster: trailing}
+`,
+			clusters: staticCluster("trailing", "STATIC", app.addr()) + options,
+		}
+		s, log := start(t, c, Options{})
+		if strings.Contains(log.String(), "not supported by hostsim") || strings.Contains(log.String(), "not simulated") {
+			t.Fatalf("a setting is reported as not simulated:\n%s", log)
+		}
+		res := rawExchange(t, "http://"+s.ListenerAddr("main"), raw)
+		if res.status != 200 {
+			t.Fatalf("cluster enable_trailers %v: %d %q", clusterTrailers, res.status, res.body)
+		}
+		r, body := app.last(t)
+		got := r.Trailer.Get("X-Checksum")
+		if body != "data" || clusterTrailers && got != "kept" || !clusterTrailers && len(r.Trailer) != 0 {
+			t.Errorf("cluster enable_trailers %v: the upstream got body %q and trailers %v", clusterTrailers, body, r.Trailer)
+		}
+	}
+}
+
+// TestServeForwardsResponseTrailersAsEnvoy: an upstream response's trailers reach the client
+// only when the cluster's HTTP/1 enable_trailers (the upstream codec keeps them) and the
+// connection manager's (the downstream codec sends them) are both set; hostsim serve passed
+// them with neither.
+func TestServeForwardsResponseTrailersAsEnvoy(t *testing.T) {
+	// Past Go's 2 KiB buffer, so that its server sends the body chunked whatever hostsim says.
+	bigBody := strings.Repeat("data", 1500)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Checksum")
+		io.WriteString(w, bigBody)
+		w.Header().Set("X-Checksum", "kept")
+	}))
+	defer app.Close()
+	const options = `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config:
+          http_protocol_options: {enable_trailers: true}
+`
+	for _, tc := range []struct{ hcm, cluster bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		c := config{app: deadAddr(t),
+			routeConfig: `            virtual_hosts:
+            - name: all
+              domains: ["*"]
+              routes:
+              - match: {prefix: "/"}
+                route: {cluster: trailing}
+`,
+			clusters: staticCluster("trailing", "STATIC", strings.TrimPrefix(app.URL, "http://")),
+		}
+		if tc.hcm {
+			c.hcm = "          http_protocol_options: {enable_trailers: true}\n"
+		}
+		if tc.cluster {
+			c.clusters += options
+		}
+		s, _ := start(t, c, Options{})
+		res, err := client.Get("http://" + s.ListenerAddr("main") + "/page")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got := res.Trailer.Get("X-Checksum")
+		if want := tc.hcm && tc.cluster; res.StatusCode != 200 || string(body) != bigBody || want && got != "kept" || !want && got != "" {
+			t.Errorf("enable_trailers: connection manager %v, cluster %v: %d, %d bytes, trailer %q", tc.hcm, tc.cluster, res.StatusCode, len(body), got)
+		}
 	}
 }
