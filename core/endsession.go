@@ -100,7 +100,7 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 	ctx := &logoutContext{ID: oidc.RandomID(16), RedirectURI: redirect, State: params.Get("state"),
 		UILocales: params.Get("ui_locales"), LogoutHint: params.Get("logout_hint")}
 	if client != nil {
-		ctx.ClientID, ctx.hinted = client.ClientID, hint != nil
+		ctx.ClientID = client.ClientID
 	}
 	if ctx.RedirectURI == "" {
 		ctx.State = "" // state only ever travels back on the redirect
@@ -164,8 +164,10 @@ func (e *Engine) endSession(v *requestView, params endSessionParams, now time.Ti
 	// Proven: the hint names this very session. Anything else (no hint, a hint of
 	// another or an older session, a logout_hint naming someone else) may be a
 	// cross-site request forging a logout: the user confirms first.
-	proven := hint != nil && subtle.ConstantTimeCompare([]byte(hint.SID), []byte(s.SID)) == 1 &&
-		(ctx.LogoutHint == "" || ctx.LogoutHint == s.Sub || ctx.LogoutHint == s.Email)
+	// The prompt may say the app asked only then too: anyone signed in to an app can
+	// copy the hint of his own session into a link (hinted).
+	ctx.hinted = hint != nil && subtle.ConstantTimeCompare([]byte(hint.SID), []byte(s.SID)) == 1
+	proven := ctx.hinted && (ctx.LogoutHint == "" || ctx.LogoutHint == s.Sub || ctx.LogoutHint == s.Email)
 	if !proven || e.cfg.Logout.Prompt == LogoutPromptAlways {
 		ctx.Prompt = true
 		return e.showPrompt(lang, ctx, now)

@@ -38,3 +38,21 @@ func TestThePromptNamesTheAppOnlyWhenAHintShowsItAsked(t *testing.T) {
 		t.Fatalf("with a hint: want the prompt naming App One, got %s", specBrief(d.Response))
 	}
 }
+
+// A verified hint of another session is no more the app's word than a bare client_id:
+// anyone signed in to App One holds a hint of his own session (the app puts it in its
+// logout link), and a hint's expiry is not checked, so he can put it into a link for
+// someone else. The prompt shown for it must not say App One asked.
+func TestThePromptDoesNotNameTheAppForTheHintOfAnotherSession(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	othersHint, _ := s.signedIn()
+	s.jar = map[string]string{} // another browser, or the same one signed in afresh
+	s.signedIn()
+	d := s.request("GET", endSessionURL(url.Values{"id_token_hint": {othersHint}}))
+	if !specIsPrompt(t, d) {
+		t.Fatalf("the hint of another session: want the prompt, got %s", specBrief(d.Response))
+	}
+	if body := string(d.Response.Body); strings.Contains(body, "App One") {
+		t.Errorf("the hint of another session: the prompt names App One as having asked:\n%s", body)
+	}
+}
