@@ -96,14 +96,26 @@ func (l *listener) protocolVersion(r *http.Request) *hostsim.Response {
 // read in stored copies of recent Envoy, the index naming no commit): for Protocol::Http10, which
 // the codec gives every version but 1.1, the connection closes after the response unless the
 // request's Connection header has the token "keep-alive". Go's server does so for HTTP/1.0, but
-// keeps HTTP/1.2 to 1.9 alive as it would 1.1; false when the connection must close.
+// keeps HTTP/1.2 to 1.9 alive as it would 1.1; false when the connection must close. The same
+// function also closes any HTTP/1 connection whose request has the token "close" in
+// Proxy-Connection ("supported here since it is supported by http-parser"), which Go's server
+// does not read.
 func http10KeepAlive(r *http.Request) bool {
+	if r.ProtoMajor == 1 && hasToken(r.Header.Values("Proxy-Connection"), "close") {
+		return false
+	}
 	if r.ProtoMajor != 1 || r.ProtoMinor == 1 {
 		return true
 	}
-	for _, v := range r.Header.Values("Connection") {
-		for _, token := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(token), "keep-alive") {
+	return hasToken(r.Header.Values("Connection"), "keep-alive")
+}
+
+// hasToken reports whether one of values, a comma-separated list, has token (any case), as
+// Envoy's StringUtil::caseFindToken.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}
 		}

@@ -153,6 +153,11 @@ func TestServeClosesHTTP12AsHTTP10(t *testing.T) {
 		{"HTTP/1.0", "", false},
 		{"HTTP/1.2", "Connection: Keep-Alive\r\n", true},
 		{"HTTP/1.0", "Connection: keep-alive\r\n", true},
+		// The same function closes any HTTP/1 connection on Proxy-Connection: close.
+		{"HTTP/1.1", "Proxy-Connection: Close\r\n", false},
+		{"HTTP/1.1", "Proxy-Connection: foo, close\r\n", false},
+		{"HTTP/1.0", "Connection: keep-alive\r\nProxy-Connection: close\r\n", false},
+		{"HTTP/1.1", "Proxy-Connection: keep-alive\r\n", true},
 	} {
 		conn, err := net.Dial("tcp", s.ListenerAddr("main"))
 		if err != nil {
