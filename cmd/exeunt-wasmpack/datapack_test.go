@@ -73,6 +73,27 @@ func mixed(seed int64, n int) []byte {
 	return out
 }
 
+// runsThenMore is runs of 2 + 273 of one letter (a literal, a match of the longest length,
+// a short repeat), each followed by a few other letters, for 40 letters.
+func runsThenMore() []byte {
+	var out []byte
+	for k := range 40 {
+		out = append(out, bytes.Repeat([]byte{byte('A' + k)}, 2+273)...)
+		out = append(out, shortMatches(int64(k), 5+k%7)...)
+	}
+	return out
+}
+
+// shortMatches is n random letters of "acgt".
+func shortMatches(seed int64, n int) []byte {
+	rng := rand.New(rand.NewSource(seed))
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = "acgt"[rng.Intn(4)]
+	}
+	return out
+}
+
 // ulikunitz encodes data with github.com/ulikunitz/xz/lzma, properties p, and returns
 // the stream without its 13-byte header.
 func ulikunitz(t *testing.T, data []byte, p lzmaProps, eos bool) []byte {
@@ -131,6 +152,14 @@ func TestDecoderWritesWhatTheEncodersMean(t *testing.T) {
 		{"text with repeats", bytes.Repeat([]byte("the sign-out of every session, "), 40)},
 		{"mixed", mixed(1, 40000)},
 		{"far repeats", far},
+		// Random letters of a four-letter alphabet: matches of every short length (2 to 6)
+		// at new and repeated distances, and short repeats after matches, by the thousand,
+		// which the kinds above hardly make (a match of length 4 at a new distance uses its
+		// own position slot tree).
+		{"short matches", shortMatches(8, 30000)},
+		// Short repeats after a longest match, each followed by more data, so that the
+		// state after them decides how the rest decodes.
+		{"short repeats after longest matches, and more", runsThenMore()},
 	}
 	for _, c := range cases {
 		stream, props, err := compress(c.data)
@@ -141,7 +170,7 @@ func TestDecoderWritesWhatTheEncodersMean(t *testing.T) {
 			t.Errorf("%s, kjk/lzma (%+v): %v", c.name, props, err)
 		}
 	}
-	data := mixed(3, 30000)
+	data := append(mixed(3, 30000), shortMatches(9, 10000)...)
 	for _, p := range []lzmaProps{{3, 0, 2}, {0, 0, 0}, {8, 0, 0}, {0, 4, 4}, {1, 3, 1}, {4, 0, 4}, {2, 2, 3}} {
 		for _, eos := range []bool{false, true} {
 			if err := decode(ulikunitz(t, data, p, eos), p, data); err != nil {
