@@ -181,30 +181,97 @@ func TestDecoderWritesWhatTheEncodersMean(t *testing.T) {
 }
 
 // TestDecoderTrapsOnBadStreams: a stream too short to start, one whose first byte is not
-// 0, one that ends before the data does, and one of longer data than the range.
+// 0, one that ends before the data does, data longer than the range, an end marker before
+// the range's end and a repeat before any byte: each is the decoder's own trap
+// (unreachable), nothing is written outside the range and the table, and where the bytes
+// before the trap are known, nothing after them. Each case is laid out so that a missing
+// check would show: a stream cut short lies at the top of the memory (a read past it is an
+// out-of-bounds access, not the decoder's trap), and the end marker is followed by more
+// bytes of stream (a decoder that took it for a distance would go on writing).
 func TestDecoderTrapsOnBadStreams(t *testing.T) {
 	data := mixed(4, 20000)
 	stream, props, err := compress(data)
 	if err != nil {
 		t.Fatal(err)
 	}
+	small := []byte("the end marker comes after these bytes")
+	noise := make([]byte, 4096)
+	rand.New(rand.NewSource(10)).Read(noise)
+	eos := append(ulikunitz(t, small, props, true), noise...)
 	cases := []struct {
 		name   string
 		stream []byte
 		out    []byte
+		// written: how many of out's bytes are written as out has them before the trap;
+		// the rest of the range stays zero. -1: not known.
+		written int
+		top     bool // the stream at the top of the memory
 	}{
-		{"4 bytes", stream[:4], data},
-		{"a first byte of 1", append([]byte{1}, stream[1:]...), data},
-		{"cut short", stream[:len(stream)/2], data},
-		{"data longer than the range", stream, data[:len(data)-1000]},
-		{"a run longer than the range", must(compress(bytes.Repeat([]byte("z"), 3000))), bytes.Repeat([]byte("z"), 1500)},
+		{"4 bytes", stream[:4], data, 0, true},
+		{"a first byte of 1", append([]byte{1}, stream[1:]...), data, 0, false},
+		{"cut short", stream[:len(stream)/2], data, -1, true},
+		{"data longer than the range", stream, data[:len(data)-1000], -1, false},
+		{"a run longer than the range", must(compress(bytes.Repeat([]byte("z"), 3000))), bytes.Repeat([]byte("z"), 1500), -1, false},
+		// The end marker is a distance of all ones, before the data's start.
+		{"an end marker before the range's end", eos, append(bytes.Clone(small), make([]byte, 1000)...), len(small), false},
+		// A code of all ones: the first bits are "a match" and "a repeated one".
+		{"a repeat before any byte", append([]byte{0}, bytes.Repeat([]byte{0xff}, 64)...), data, 0, false},
 	}
 	for _, c := range cases {
-		err := decode(c.stream, props, c.out)
-		if err == nil || !strings.Contains(err.Error(), "trapped") {
-			t.Errorf("%s: %v, not a trap", c.name, err)
+		got, err, outside := decodeTrapped(c.stream, props, len(c.out), c.top)
+		if outside != nil {
+			t.Errorf("%s: %v", c.name, outside)
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "unreachable") {
+			t.Errorf("%s: %v, not the decoder's trap", c.name, err)
+			continue
+		}
+		if c.written >= 0 {
+			want := make([]byte, len(c.out))
+			copy(want, c.out[:c.written])
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: the range is not the %d bytes before the trap and zeros", c.name, c.written)
+			}
 		}
 	}
+}
+
+// decodeTrapped runs the decoder over stream with 0xa5 in every byte it must not write
+// (below the data, between the data's end and the table, and, unless the stream is at the
+// top of the memory, a page above it), and returns the data's range, the call's error, and
+// an error if a guard byte changed.
+func decodeTrapped(stream []byte, props lzmaProps, outLen int, top bool) ([]byte, error, error) {
+	l, pages := testLayout(stream, props, outLen)
+	l.probs += 64
+	guards := [][2]uint32{{0, l.dst}, {l.dstEnd, l.probs}}
+	if !top {
+		pages++
+		guards = append(guards, [2]uint32{l.srcEnd, pages * pageBytes})
+	}
+	ds := streamSegment(l.src, stream)
+	ds[0] = 1 + byte(len(guards))
+	for _, g := range guards {
+		ds = append(ds, 0, opI32Const)
+		ds = append(appendS32(ds, int32(g[0])), opEnd)
+		ds = append(appendU32(ds, g[1]-g[0]), bytes.Repeat([]byte{0xa5}, int(g[1]-g[0]))...)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	mod, err := r.Instantiate(ctx, checkModule(decoderBody(l, props), ds, pages))
+	if err != nil {
+		return nil, nil, err
+	}
+	_, callErr := mod.ExportedFunction("d").Call(ctx)
+	for _, g := range guards {
+		got, _ := mod.Memory().Read(g[0], g[1]-g[0])
+		if len(got) != int(g[1]-g[0]) || len(bytes.Trim(got, "\xa5")) != 0 {
+			return nil, callErr, fmt.Errorf("the decoder wrote at %#x..%#x, outside its ranges (%v)", g[0], g[1], callErr)
+		}
+	}
+	got, _ := mod.Memory().Read(l.dst, l.dstEnd-l.dst)
+	return bytes.Clone(got), callErr, nil
 }
 
 func must(stream []byte, _ lzmaProps, err error) []byte {
