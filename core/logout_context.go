@@ -36,8 +36,8 @@ type logoutContext struct {
 	SignedOut   bool     `json:"signed_out,omitempty"`
 	Expires     int64    `json:"exp"`
 
-	// hinted: ClientID came with a verified id_token_hint of a session this browser
-	// holds, an assertion Exeunt gave that client for this very browser, so the prompt
+	// hinted: ClientID came with a verified id_token_hint of the browser's session (its
+	// one valid session), an assertion Exeunt gave that client for it, so the prompt
 	// may say the client asked. A bare client_id is a parameter anyone writes into a
 	// link, and so is a hint of another session (anyone signed in to the app has one of
 	// his own, and it is verified without its expiry). Not kept in the logoutId: only

@@ -56,3 +56,17 @@ func TestThePromptDoesNotNameTheAppForTheHintOfAnotherSession(t *testing.T) {
 		t.Errorf("the hint of another session: the prompt names App One as having asked:\n%s", body)
 	}
 }
+
+// A browser holding two sessions, one planted by a sibling host (signout_two_sessions_test.go):
+// the planter's hint names a session the browser holds, but nothing shows it is the user's,
+// so the prompt for all of them names no app as having asked.
+func TestThePromptForSeveralSessionsNamesNoApp(t *testing.T) {
+	s := newTwoSessionsEnv(t)
+	prompt := s.sendWith("GET", endSessionURL(url.Values{"id_token_hint": {s.plantedHint}}), s.both(), nil)
+	if !specIsPrompt(t, prompt) {
+		t.Fatalf("two sessions and the planter's hint: want the prompt, got %s", specBrief(prompt.Response))
+	}
+	if body := string(prompt.Response.Body); strings.Contains(body, "App One") {
+		t.Errorf("two sessions and the planter's hint: the prompt names App One as having asked:\n%s", body)
+	}
+}

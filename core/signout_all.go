@@ -44,7 +44,9 @@ func indexOfSession(all []session, sid string) int {
 // none: it is ended first, and decides nothing else (afterSignOutOfAll).
 func (e *Engine) promptForAll(lang string, ctx *logoutContext, hintSID string, now time.Time) Decision {
 	ctx.SID, ctx.Sub, ctx.IdP, ctx.Clients, ctx.OtherVisits = "", "", "", nil, nil
-	ctx.HintSID, ctx.Prompt, ctx.hinted = hintSID, true, hintSID != ""
+	// ctx.hinted stays false: the hint may name the planted session, so the prompt names
+	// no app as having asked.
+	ctx.HintSID, ctx.Prompt = hintSID, true
 	e.logf("exeunt: sign-out from a browser holding several different valid sessions: asking the user to confirm the end of all of them")
 	return e.showPrompt(lang, ctx, now)
 }
