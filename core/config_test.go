@@ -57,9 +57,9 @@ func TestParseConfig(t *testing.T) {
 		{name: "truncated", in: `{"health_path": "/h"`,
 			err: `exeunt configuration: is not valid JSON: it ends too early; check for a missing "}", "]" or quote`},
 		{name: "bad syntax", in: `{health_path: "/h"}`,
-			err: `exeunt configuration: is not valid JSON: invalid character 'h' looking for beginning of object key string (at line 1, column 2: offset 1)`},
+			err: `exeunt configuration: is not valid JSON: invalid character 'h' looking for beginning of object key string (at line 1, column 2 of the JSON configuration: offset 1)`},
 		{name: "missing comma, line 3", in: "{\n  \"health_path\": \"/h\"\n  \"ready_path\": \"/r\"\n}",
-			err: `exeunt configuration: is not valid JSON: invalid character '"' after object key:value pair (at line 3, column 3: offset 26)`},
+			err: `exeunt configuration: is not valid JSON: invalid character '"' after object key:value pair (at line 3, column 3 of the JSON configuration: offset 26)`},
 		{name: "trailing data", in: `{} {}`,
 			err: `exeunt configuration: unexpected data after the closing }: the configuration must be exactly one JSON object`},
 	}

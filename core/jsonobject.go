@@ -267,14 +267,15 @@ func syntaxError(path string, data []byte, err error) error {
 // position says where byte off of data is for someone with the text in an editor: its line
 // and column (from 1, the column in bytes) and its offset (from 0). The configuration is
 // usually a multi-line JSON block in envoy.yaml, where an offset alone means counting bytes
-// by hand.
+// by hand; the line is the JSON's own (its first line is the block's first), not the YAML
+// file's, and the message says so.
 func position(data []byte, off int) string {
 	if off < 0 || off > len(data) {
 		return fmt.Sprintf("offset %d", off)
 	}
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := off - bytes.LastIndexByte(data[:off], '\n')
-	return fmt.Sprintf("line %d, column %d: offset %d", line, col, off)
+	return fmt.Sprintf("line %d, column %d of the JSON configuration: offset %d", line, col, off)
 }
 
 // rawKind names the kind of a syntactically valid JSON value.
