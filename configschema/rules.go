@@ -148,9 +148,9 @@ var fieldRules = map[string]rule{
 		bad:    []any{"", "a\nb", strings.Repeat("u", 129)},
 	},
 	"store.etcd.password": {
-		schema: map[string]any{"minLength": 1, "maxLength": 256},
-		good:   []any{"any bytes at all: \t"},
-		bad:    []any{"", strings.Repeat("p", 257)},
+		schema: map[string]any{"minLength": 1, "maxLength": 256, "pattern": `^[^\x00-\x1f\x7f]*$`},
+		good:   []any{"any printable text: p@ss wörd €"},
+		bad:    []any{"", strings.Repeat("p", 257), "secret\n", "a\tb", "p\x7fq"},
 	},
 }
 

@@ -402,7 +402,10 @@ func (cfg *Config) readDefaultProvider(o *jsonObject, c *Client) error {
 		schemes = append(schemes, fmt.Sprintf("%q", p.Scheme))
 	}
 	if len(schemes) == 0 {
-		return o.fieldError("default_provider", fmt.Sprintf("names provider %q, but no provider is configured", s))
+		// No provider at all is the top level's mistake, reported by checkMode after the
+		// unknown fields: a misspelled "providers" ("provider") must be named as such, not
+		// blamed on a default_provider that would be right once it is spelled correctly.
+		return nil
 	}
 	return o.fieldError("default_provider", fmt.Sprintf("names no provider; use the scheme of one: %s", strings.Join(schemes, ", ")))
 }

@@ -173,6 +173,12 @@ func readEtcdStore(o *jsonObject, set *EtcdStore) error {
 	case hasPassword && (password == "" || len(password) > maxEtcdPassword):
 		// Never the password itself, nor anything about its content, in the message.
 		return o.fieldError("password", fmt.Sprintf("must be 1 to %d bytes", maxEtcdPassword))
+	case hasPassword && checkText(password) != "":
+		// A line break read with the password from a file (jq -Rs, $(cat ...) in a
+		// template) would reach etcd as part of it, and every replica would fail to
+		// authenticate at start with etcd's "invalid user ID or password". Said without
+		// the byte or its place: nothing about the password's content goes in the message.
+		return o.fieldError("password", "must not contain control characters; a line break copied with the password is the usual cause: copy the password alone")
 	case hasUser && !hasPassword:
 		return o.fieldError("password", "is required with username (etcd's user and password authentication takes both)")
 	case hasPassword && !hasUser:

@@ -115,6 +115,10 @@ func TestStoreSetting(t *testing.T) {
 			err: f + `etcd.password": must be 1 to 256 bytes`},
 		{name: "password too long", edits: []edit{set("store", etcdStoreSetting(map[string]any{"cluster": "etcd", "username": "u", "password": secret + strings.Repeat("p", 257)}))},
 			err: f + `etcd.password": must be 1 to 256 bytes`},
+		{name: "password with a trailing line break", edits: []edit{set("store", etcdStoreSetting(map[string]any{"cluster": "etcd", "username": "u", "password": secret + "\n"}))},
+			err: f + `etcd.password": must not contain control characters; a line break copied with the password is the usual cause: copy the password alone`},
+		{name: "password with a control character", edits: []edit{set("store", etcdStoreSetting(map[string]any{"cluster": "etcd", "username": "u", "password": "p\x01" + secret}))},
+			err: f + `etcd.password": must not contain control characters; a line break copied with the password is the usual cause: copy the password alone`},
 		{name: "password a number", edits: []edit{set("store", etcdStoreSetting(map[string]any{"cluster": "etcd", "username": "u", "password": 1234}))},
 			err: f + `etcd.password": must be a string, not a number`},
 		{name: "unknown etcd field", edits: []edit{set("store", etcdStoreSetting(map[string]any{"cluster": "etcd", "endpoints": []any{"http://etcd:2379"}}))},
@@ -130,6 +134,7 @@ func TestStoreSettingNeverQuotesThePassword(t *testing.T) {
 		{"cluster": "etcd", "username": "u", "password": secret + strings.Repeat("x", 300)},
 		{"cluster": "etcd", "username": "u\n", "password": secret},
 		{"cluster": "etcd", "username": "u", "password": secret, "stale_after": "1ms"},
+		{"cluster": "etcd", "username": "u", "password": secret + "\n"},
 		{"cluster": "etcd", "username": "u", "password": secret, "extra": 1},
 		{"cluster": "", "username": "u", "password": secret},
 	} {

@@ -57,7 +57,9 @@ func TestParseConfig(t *testing.T) {
 		{name: "truncated", in: `{"health_path": "/h"`,
 			err: `exeunt configuration: is not valid JSON: it ends too early; check for a missing "}", "]" or quote`},
 		{name: "bad syntax", in: `{health_path: "/h"}`,
-			err: `exeunt configuration: is not valid JSON: invalid character 'h' looking for beginning of object key string (at offset 1)`},
+			err: `exeunt configuration: is not valid JSON: invalid character 'h' looking for beginning of object key string (at line 1, column 2 of the JSON configuration: offset 1)`},
+		{name: "missing comma, line 3", in: "{\n  \"health_path\": \"/h\"\n  \"ready_path\": \"/r\"\n}",
+			err: `exeunt configuration: is not valid JSON: invalid character '"' after object key:value pair (at line 3, column 3 of the JSON configuration: offset 26)`},
 		{name: "trailing data", in: `{} {}`,
 			err: `exeunt configuration: unexpected data after the closing }: the configuration must be exactly one JSON object`},
 	}
@@ -463,6 +465,10 @@ func TestSignInNeedsEverything(t *testing.T) {
 			err: `exeunt configuration: field "cookie": has no effect while sign-in is off; configure issuer, providers and clients to turn sign-in on, or remove it`},
 		{name: "keys without sign-in", raw: `{"health_path": "/h", "keys": {"dev_generate": true}}`,
 			err: `exeunt configuration: field "keys": has no effect while sign-in is off; configure issuer, providers and clients to turn sign-in on, or remove it`},
+		{name: "no providers, a default_provider", edits: []edit{del("providers")},
+			err: `exeunt configuration: field "providers": is required once issuer and clients are configured: sign-in needs issuer, providers and clients together (remove all three for pass-through mode)`},
+		{name: "providers misspelled, a default_provider", edits: []edit{set("provider", []any{}), del("providers")},
+			err: `exeunt configuration: field "provider": unknown field; remove it or fix its spelling (known fields: health_path, ready_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
 		{name: "unknown field before missing ones", raw: `{"isuer": "https://auth.example.test", "providers": []}`,
 			err: `exeunt configuration: field "isuer": unknown field; remove it or fix its spelling (known fields: health_path, ready_path, issuer, paths, providers, clients, cookie, session, keys, identity_headers, assertion_lifetime, api, ui, logout, public_path_prefixes, unowned_requests, store)`},
 	})

@@ -245,17 +245,37 @@ func (o *jsonObject) fieldError(name, problem string) error {
 }
 
 // syntaxError is the error for data, found at path, that is not JSON: where it goes
-// wrong (the byte's offset in data, from 0), or that it is cut off.
+// wrong (the byte's offset in data, from 0, and for the whole configuration its line and
+// column), or that it is cut off.
 func syntaxError(path string, data []byte, err error) error {
 	var se *jsonx.SyntaxError
 	switch {
 	case errors.As(err, &se) && se.AtEnd():
 		return &ConfigError{Field: path, Problem: `is not valid JSON: it ends too early; check for a missing "}", "]" or quote`}
 	case errors.As(err, &se):
-		return &ConfigError{Field: path, Problem: fmt.Sprintf("is not valid JSON: %v (at offset %d)", se, se.Offset-1)}
+		off := int(se.Offset - 1)
+		where := fmt.Sprintf("offset %d", off)
+		if path == "" { // data is the whole configuration: lines count as in the user's file
+			where = position(data, off)
+		}
+		return &ConfigError{Field: path, Problem: fmt.Sprintf("is not valid JSON: %v (at %s)", se, where)}
 	default:
 		return &ConfigError{Field: path, Problem: "is not valid JSON: " + err.Error()}
 	}
+}
+
+// position says where byte off of data is for someone with the text in an editor: its line
+// and column (from 1, the column in bytes) and its offset (from 0). The configuration is
+// usually a multi-line JSON block in envoy.yaml, where an offset alone means counting bytes
+// by hand; the line is the JSON's own (its first line is the block's first), not the YAML
+// file's, and the message says so.
+func position(data []byte, off int) string {
+	if off < 0 || off > len(data) {
+		return fmt.Sprintf("offset %d", off)
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return fmt.Sprintf("line %d, column %d of the JSON configuration: offset %d", line, col, off)
 }
 
 // rawKind names the kind of a syntactically valid JSON value.

@@ -153,6 +153,9 @@ while [ $# -gt 0 ]; do
     # emits for GOARCH=wasm (sign extension, saturating float-to-int, bulk memory's
     # memory.copy and memory.fill) and nothing else, so wasm-opt can bring in no instruction
     # the Go build did not already need: the same engines load the output.
+    # Said before it starts: the optimiser runs in Node.js for a minute or more (several on
+    # a busy machine), silently, and a first `make run` otherwise looks hung.
+    echo "build-wasm: wasm-opt -Oz on $pkg's module (a minute or more)..." >&2
     if ! "$wasm_opt" -Oz -g --mvp-features --enable-mutable-globals --enable-sign-ext \
       --enable-nontrapping-float-to-int --enable-bulk-memory "$tmp" -o "$tmp.opt"; then
       rm -f "$tmp" "$tmp.opt"
