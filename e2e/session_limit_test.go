@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exeunt/exeunt/e2e/etcdpeer"
 	"github.com/exeunt/exeunt/hostsim"
 )
 
@@ -14,14 +15,23 @@ import (
 // browsers (each its own provider session); the third sign-in signs out the first
 // browser's session as a sign-out does: that browser is sent to sign in again, the two
 // others stay signed in, both apps get a logout token for the first session only, and
-// the log says why without a token.
+// the log says why without a token. On the local store and on a real etcd.
 func TestSignInPastTheLimitSignsOutTheOldestBrowser(t *testing.T) {
+	t.Run("local", func(t *testing.T) { signInPastTheLimit(t, false) })
+	t.Run("etcd", func(t *testing.T) { signInPastTheLimit(t, true) })
+}
+
+func signInPastTheLimit(t *testing.T, onEtcd bool) {
 	app1, app2 := newBCLListener(t, 0), newBCLListener(t, 0)
-	e := newEnv(t, envOptions{
-		clients:  signoutClients(),
-		clusters: map[string]hostsim.Cluster{"app1": {Address: app1.addr()}, "app2": {Address: app2.addr()}},
-		config:   map[string]any{"session": map[string]any{"max_per_user": 2}},
-	})
+	clusters := map[string]hostsim.Cluster{"app1": {Address: app1.addr()}, "app2": {Address: app2.addr()}}
+	config := map[string]any{"session": map[string]any{"max_per_user": 2}}
+	if onEtcd {
+		etcd := etcdpeer.Start(t, etcdpeer.Config{})
+		clusters["etcd"] = hostsim.Cluster{Handler: newEtcdCounter(t, etcd.URL)}
+		config["store"] = map[string]any{"backend": "etcd", "etcd": map[string]any{"cluster": "etcd", "timeout": "10s"}}
+	}
+	e := newEnv(t, envOptions{clients: signoutClients(), clusters: clusters, config: config})
+	waitServing(t, e, "https://exeunt.test/app1/")
 	type browserState struct {
 		jar         map[string]string
 		sid, cookie string
