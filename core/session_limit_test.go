@@ -143,3 +143,30 @@ type failingWrites struct{ Store }
 func (failingWrites) Set(string, []byte, uint32) error {
 	return errors.New("shared data refuses the write")
 }
+
+// After the limit is lowered, a user over it by more than one is brought under it by the
+// next sign-in (at most maxLimitEndsPerSignIn at a time), oldest first.
+func TestSignInAfterTheLimitWasLoweredEndsAllTheExtraSessions(t *testing.T) {
+	s := newSignoutEnv(t, func(m map[string]any) { m["session"] = map[string]any{"max_per_user": 5} })
+	base := s.now
+	s.tick() // as a VM's first tick: the local store's start is known
+	var browsers []*browser
+	for i := 1; i <= 4; i++ {
+		b := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: base.Add(time.Duration(i) * time.Minute)}
+		b.signIn("https://exeunt.test/app1/")
+		browsers = append(browsers, b)
+	}
+	s.e.cfg.Session.MaxPerUser = 2 // as a new configuration would
+	last := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: base.Add(5 * time.Minute)}
+	last.signIn("https://exeunt.test/app1/")
+	for i, b := range append(browsers, last) {
+		b.now = last.now
+		live := b.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues()
+		if live != (i >= 3) {
+			t.Errorf("browser %d signed in: %v; want only the newest two", i+1, live)
+		}
+	}
+	if n := s.metrics.get(counterLogoutSessionLimit); n != 3 {
+		t.Errorf("%s = %d, want 3", counterLogoutSessionLimit, n)
+	}
+}
