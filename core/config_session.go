@@ -12,6 +12,10 @@ type Session struct {
 	AbsoluteLifetime time.Duration
 	// IdleTimeout ends a session left unused that long; at most AbsoluteLifetime.
 	IdleTimeout time.Duration
+	// MaxPerUser bounds the live sessions of one provider user (issuer and subject): a
+	// sign-in that would pass it first signs out that user's oldest sessions
+	// (session_limit.go).
+	MaxPerUser int
 }
 
 // Defaults and bounds of the lifetimes.
@@ -25,10 +29,18 @@ const (
 	maxAbsoluteLifetime  = 400 * 24 * time.Hour
 	minAssertionLifetime = 10 * time.Second
 	maxAssertionLifetime = time.Hour
+
+	// DefaultMaxSessionsPerUser is how many browsers (or profiles) one user may be signed
+	// in with at once by default: far more than a person uses, few enough that one user's
+	// list in the index stays small (RATIONALE.md, "Why a user's sessions are capped").
+	DefaultMaxSessionsPerUser = 50
+	// maxSessionsPerUserLimit bounds the setting: each sign-in reads every live session of
+	// its user, and the local store keeps a user's sessions in one shared-data bucket.
+	maxSessionsPerUserLimit = 1000
 )
 
 func defaultSession() Session {
-	return Session{AbsoluteLifetime: DefaultAbsoluteLifetime, IdleTimeout: DefaultIdleTimeout}
+	return Session{AbsoluteLifetime: DefaultAbsoluteLifetime, IdleTimeout: DefaultIdleTimeout, MaxPerUser: DefaultMaxSessionsPerUser}
 }
 
 func (cfg *Config) readSession(obj *jsonObject) error {
@@ -41,6 +53,9 @@ func (cfg *Config) readSession(obj *jsonObject) error {
 		return err
 	}
 	if err := readDuration(o, "idle_timeout", &s.IdleTimeout, time.Nanosecond, maxAbsoluteLifetime); err != nil {
+		return err
+	}
+	if err := readBoundedInt(o, "max_per_user", &s.MaxPerUser, 1, maxSessionsPerUserLimit); err != nil {
 		return err
 	}
 	if err := o.rejectUnknown(); err != nil {

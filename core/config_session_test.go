@@ -10,12 +10,12 @@ func TestSessionAndAssertionLifetimes(t *testing.T) {
 	runConfigCases(t, []configCase{
 		{name: "defaults", edits: []edit{del("session"), del("assertion_lifetime")},
 			check: func(t *testing.T, c *Config) {
-				is(t, "Session", c.Session, Session{AbsoluteLifetime: 8 * time.Hour, IdleTimeout: time.Hour})
+				is(t, "Session", c.Session, Session{AbsoluteLifetime: 8 * time.Hour, IdleTimeout: time.Hour, MaxPerUser: DefaultMaxSessionsPerUser})
 				is(t, "AssertionLifetime", c.AssertionLifetime, 5*time.Minute)
 			}},
 		{name: "only absolute", edits: []edit{set("session", map[string]any{"absolute_lifetime": "1h30m"})},
 			check: func(t *testing.T, c *Config) {
-				is(t, "Session", c.Session, Session{AbsoluteLifetime: 90 * time.Minute, IdleTimeout: time.Hour})
+				is(t, "Session", c.Session, Session{AbsoluteLifetime: 90 * time.Minute, IdleTimeout: time.Hour, MaxPerUser: DefaultMaxSessionsPerUser})
 			}},
 		{name: "equal", edits: []edit{set("session.absolute_lifetime", "24h"), set("session.idle_timeout", "24h")}},
 		{name: "400 days", edits: []edit{set("session.absolute_lifetime", "9600h")}},
@@ -42,6 +42,17 @@ func TestSessionAndAssertionLifetimes(t *testing.T) {
 		{name: "assertion too long", edits: []edit{set("assertion_lifetime", "61m")},
 			err: `exeunt configuration: field "assertion_lifetime": is 1h1m; it must be at most 1h`},
 		{name: "unknown session field", edits: []edit{set("session.idle", "1h")},
-			err: s + `idle": unknown field; remove it or fix its spelling (known fields: absolute_lifetime, idle_timeout)`},
+			err: s + `idle": unknown field; remove it or fix its spelling (known fields: absolute_lifetime, idle_timeout, max_per_user)`},
+		{name: "max per user", edits: []edit{set("session.max_per_user", 3)},
+			check: func(t *testing.T, c *Config) { is(t, "MaxPerUser", c.Session.MaxPerUser, 3) }},
+		{name: "max per user bounds", edits: []edit{set("session.max_per_user", 1000)}},
+		{name: "max per user zero", edits: []edit{set("session.max_per_user", 0)},
+			err: s + `max_per_user": is 0; it must be at least 1`},
+		{name: "max per user too many", edits: []edit{set("session.max_per_user", 1001)},
+			err: s + `max_per_user": is 1001; it must be at most 1000`},
+		{name: "max per user fraction", edits: []edit{set("session.max_per_user", 2.5)},
+			err: s + `max_per_user": must be a whole number from 1 to 1000, not 2.5`},
+		{name: "max per user string", edits: []edit{set("session.max_per_user", "50")},
+			err: s + `max_per_user": must be a number, not a string`},
 	})
 }

@@ -359,7 +359,7 @@ func TestExampleConfig(t *testing.T) {
 		DefaultProvider:                   p,
 	})
 	is(t, "Cookie", cfg.Cookie, Cookie{Name: "__Secure-exeunt", Domain: "example.test", Path: "/", SameSite: SameSiteLax, Secure: true})
-	is(t, "Session", cfg.Session, Session{AbsoluteLifetime: 8 * time.Hour, IdleTimeout: time.Hour})
+	is(t, "Session", cfg.Session, Session{AbsoluteLifetime: 8 * time.Hour, IdleTimeout: time.Hour, MaxPerUser: DefaultMaxSessionsPerUser})
 	is(t, "AssertionLifetime", cfg.AssertionLifetime, 5*time.Minute)
 	is(t, "len(Keys.Sealing)", len(cfg.Keys.Sealing), 1)
 	is(t, "Keys.Sealing[0].KID", cfg.Keys.Sealing[0].KID, "s1")
@@ -415,7 +415,7 @@ func TestMinimalConfig(t *testing.T) {
 		PathPrefixes: []string{"/"},
 	})
 	is(t, "Cookie", cfg.Cookie, defaultCookie())
-	is(t, "Session", cfg.Session, Session{AbsoluteLifetime: 8 * time.Hour, IdleTimeout: time.Hour})
+	is(t, "Session", cfg.Session, Session{AbsoluteLifetime: 8 * time.Hour, IdleTimeout: time.Hour, MaxPerUser: DefaultMaxSessionsPerUser})
 	is(t, "AssertionLifetime", cfg.AssertionLifetime, 5*time.Minute)
 	is(t, "Keys", cfg.Keys, Keys{DevGenerate: true})
 	is(t, "IdentityHeaders", cfg.IdentityHeaders, defaultIdentityHeaders())

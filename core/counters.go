@@ -13,6 +13,7 @@ const (
 	triggerRPInitiated          = "rp_initiated"          // the end session endpoint, confirmed
 	triggerProviderFrontchannel = "provider_frontchannel" // the provider's front-channel logout
 	triggerProviderBackchannel  = "provider_backchannel"  // the provider's back-channel logout
+	triggerSessionLimit         = "session_limit"         // a sign-in past session.max_per_user ended the user's oldest
 )
 
 // The engine's own counters.
@@ -21,6 +22,7 @@ const (
 	counterLogoutRPInitiated          = "exeunt.logout." + triggerRPInitiated
 	counterLogoutProviderFrontchannel = "exeunt.logout." + triggerProviderFrontchannel
 	counterLogoutProviderBackchannel  = "exeunt.logout." + triggerProviderBackchannel
+	counterLogoutSessionLimit         = "exeunt.logout." + triggerSessionLimit
 	// A session's end the store did not confirm in time (errOutcomeUnknown): it may have
 	// been applied later (then its notices went out with it), and is not counted above.
 	counterLogoutUnconfirmed = "exeunt.logout.unconfirmed"
@@ -50,7 +52,7 @@ const (
 // counterNames lists the counters above, for tests and documentation.
 var counterNames = []string{
 	counterLogoutRPInitiated, counterLogoutProviderFrontchannel, counterLogoutProviderBackchannel,
-	counterLogoutUnconfirmed, counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
+	counterLogoutSessionLimit, counterLogoutUnconfirmed, counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
 	counterStoreUnavailableRefusals, counterEtcdFollowFailures, counterEtcdCallsFailed,
 	counterAssertionSigned, counterAssertionAdopted, counterHintVerified,
 }
@@ -64,6 +66,8 @@ func logoutCounter(trigger string) string {
 		return counterLogoutProviderFrontchannel
 	case triggerProviderBackchannel:
 		return counterLogoutProviderBackchannel
+	case triggerSessionLimit:
+		return counterLogoutSessionLimit
 	}
 	return "exeunt.logout." + trigger // every trigger is listed above; kept for a new one
 }

@@ -179,16 +179,7 @@ func (e *Engine) backchannelEnd(p *Provider, records []sessionRecord, jti string
 	// Front-channel notifications need a browser, and none is here. A client that
 	// also has a back-channel URI was just queued a logout token; only one with
 	// front-channel alone is left uninformed, and only that is logged so.
-	each := func(rec sessionRecord) {
-		for _, id := range rec.Clients {
-			if c := e.cfg.Client(id); c != nil && c.FrontchannelLogoutURI != "" {
-				e.metrics.Add(clientCounter(c.ClientID, clientFrontchannelUnsent), 1)
-				if c.BackchannelLogoutURI == "" {
-					e.logf("exeunt: back-channel logout: %s has only front-channel logout, which needs a browser; not notified of sid=%s", c.ClientID, rec.SID)
-				}
-			}
-		}
-	}
+	each := func(rec sessionRecord) { e.frontchannelWithoutBrowser(rec, "back-channel logout") }
 	return e.endSessions(records, triggerProviderBackchannel, now, each, func(failed *sessionRecord, err error) Decision {
 		if errors.Is(err, errOutcomeUnknown) {
 			// It may still be applied, with its notices; a retry finds it done.

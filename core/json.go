@@ -124,6 +124,7 @@ func (r *sessionRecord) EncodeJSON(w *jsonx.Writer) {
 		jsonx.Out{Name: "psid", From: &r.PSID, OmitEmpty: true},
 		jsonx.Out{Name: "clients", From: &r.Clients, OmitEmpty: true},
 		jsonx.Out{Name: "exp", From: &r.Expires},
+		jsonx.Out{Name: "iat", From: &r.Created, OmitEmpty: true},
 	)
 }
 
@@ -137,6 +138,7 @@ func (r *sessionRecord) DecodeJSON(d *jsonx.Decoder) error {
 		jsonx.Field{Name: "psid", Into: &r.PSID},
 		jsonx.Field{Name: "clients", Into: &r.Clients},
 		jsonx.Field{Name: "exp", Into: &r.Expires},
+		jsonx.Field{Name: "iat", Into: &r.Created},
 	)
 }
 

@@ -28,6 +28,9 @@ type sessionRecord struct {
 	PSID    string   `json:"psid,omitempty"`
 	Clients []string `json:"clients,omitempty"`
 	Expires int64    `json:"exp"`
+	// Created is when the session began (Unix seconds; 0 in a record written before the
+	// field was), which the session limit ends the oldest by (session_limit.go).
+	Created int64 `json:"iat,omitempty"`
 
 	// version is the store's version of the record as sessionIndex.find read it (0: not
 	// read from the store), which revocations.end is made conditional on (endRecorded).
@@ -35,7 +38,7 @@ type sessionRecord struct {
 }
 
 func recordOf(s *session) sessionRecord {
-	return sessionRecord{SID: s.SID, Sub: s.Sub, IdP: s.IdP, Iss: s.Iss, PSID: s.PSID, Clients: s.Clients, Expires: s.Expires}
+	return sessionRecord{SID: s.SID, Sub: s.Sub, IdP: s.IdP, Iss: s.Iss, PSID: s.PSID, Clients: s.Clients, Expires: s.Expires, Created: s.Created}
 }
 
 // errRecordGone: a session's index record is not there to add a client to. The index

@@ -332,6 +332,20 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
+	return e.limitSessions(s, now, func(err error) Decision {
+		if err != nil {
+			// Fail closed: the limit is what bounds a user's sessions in the index. The
+			// code is spent: "Try again" starts a new sign-in.
+			e.logf("exeunt: sign-in at provider %s refused: %v", p.Scheme, err)
+			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+		}
+		return e.indexNewSession(p, flow, s, cookies, clearFlow, lang, now)
+	})
+}
+
+// indexNewSession records s in the index and, once it is there, sends the browser back
+// with its cookies.
+func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
 	return e.indexSession(s, now, func(err error) Decision {
 		if err != nil {
 			// Fail closed: a session the index lacks would outlive the provider's

@@ -198,6 +198,13 @@ func (s *etcdSessions) update(rec sessionRecord, now time.Time, then func(error)
 }
 
 func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+	return s.scan(iss, psid, sub, now, func(recs []sessionRecord, _ [][]byte, err error) Decision { return then(recs, err) })
+}
+
+// scan reads the links of (iss, psid) or, when psid is empty, (iss, sub), then their
+// records, and gives the live records that match, and the links whose record is gone
+// (ended: a sign-out deletes the record, not its links, which go with their lease).
+func (s *etcdSessions) scan(iss, psid, sub string, now time.Time, then func([]sessionRecord, [][]byte, error) Decision) Decision {
 	b := s.b
 	space, id := "by-sub", indexKey(iss, sub)
 	if psid != "" {
@@ -205,17 +212,18 @@ func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]se
 	}
 	prefix, err := b.key(space, id)
 	if err != nil {
-		return then(nil, err)
+		return then(nil, nil, err)
 	}
 	prefix = append(prefix, '/')
 	fail := func(err error) Decision {
-		return then(nil, fmt.Errorf("store etcd: cannot read the session index: %w", err))
+		return then(nil, nil, fmt.Errorf("store etcd: cannot read the session index: %w", err))
 	}
 	return b.rangeKeys(etcdv3.RangeRequest{Key: prefix, RangeEnd: etcdv3.PrefixEnd(prefix), KeysOnly: true}, func(resp *etcdv3.RangeResponse, err error) Decision {
 		if err != nil {
 			return fail(err)
 		}
 		var ops []etcdv3.TxnOp
+		var links [][]byte // links[i] leads to ops[i]'s record
 		for _, kv := range resp.Kvs {
 			_, parts, err := b.layout.Parse(kv.Key)
 			if err != nil || len(parts) != 2 {
@@ -226,21 +234,26 @@ func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]se
 				continue
 			}
 			ops = append(ops, etcdv3.TxnOp{Range: &etcdv3.RangeRequest{Key: key}})
+			links = append(links, kv.Key)
 		}
 		var out []sessionRecord
-		var read func(ops []etcdv3.TxnOp) Decision
-		read = func(ops []etcdv3.TxnOp) Decision {
+		var dead [][]byte
+		var read func(ops []etcdv3.TxnOp, links [][]byte) Decision
+		read = func(ops []etcdv3.TxnOp, links [][]byte) Decision {
 			if len(ops) == 0 {
-				return then(out, nil)
+				return then(out, dead, nil)
 			}
 			n := min(len(ops), etcdv3.MaxTxnOps)
 			return b.txn(etcdv3.TxnRequest{Success: ops[:n]}, func(resp *etcdv3.TxnResponse, err error) Decision {
 				if err != nil {
 					return fail(err)
 				}
-				for _, op := range resp.Responses {
+				for i, op := range resp.Responses {
 					if op.Range == nil {
 						continue
+					}
+					if len(op.Range.Kvs) == 0 {
+						dead = append(dead, links[i])
 					}
 					for _, kv := range op.Range.Kvs {
 						var r sessionRecord
@@ -253,11 +266,56 @@ func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]se
 						out = append(out, r)
 					}
 				}
-				return read(ops[n:])
+				return read(ops[n:], links[n:])
 			})
 		}
-		return read(ops)
+		return read(ops, links)
 	})
+}
+
+// ofUser is find by the user, which then deletes the user's links whose record is gone
+// (at most etcdv3.MaxTxnOps a sign-in, in one transaction): without that, each of a
+// user's sign-outs would leave a link for the rest of its session's lifetime, and a user
+// signing in and out in a loop would grow the list every sign-in reads. A failure to
+// delete them is no failure to read: they lead nowhere, and the next sign-in tries again.
+func (s *etcdSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+	return s.scan(iss, "", sub, now, func(recs []sessionRecord, dead [][]byte, err error) Decision {
+		if err != nil || len(dead) == 0 {
+			return then(recs, err)
+		}
+		return s.deleteKeys(dead[:min(len(dead), etcdv3.MaxTxnOps)], func(err error) Decision {
+			if err != nil {
+				s.b.log(fmt.Sprintf("exeunt: store etcd: cannot delete %d index links of ended sessions (they lead nowhere; the user's next sign-in tries again): %v", len(dead), err))
+			}
+			return then(recs, nil)
+		})
+	})
+}
+
+// unlink deletes rec's by-sub and by-psid links in one transaction.
+func (s *etcdSessions) unlink(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+	key, err := s.b.key("by-sub", indexKey(rec.Iss, rec.Sub), rec.SID)
+	if err != nil {
+		return then(err)
+	}
+	keys := [][]byte{key}
+	if rec.PSID != "" {
+		key, err := s.b.key("by-psid", indexKey(rec.Iss, rec.PSID), rec.SID)
+		if err != nil {
+			return then(err)
+		}
+		keys = append(keys, key)
+	}
+	return s.deleteKeys(keys, then)
+}
+
+// deleteKeys deletes keys (at most etcdv3.MaxTxnOps) in one transaction.
+func (s *etcdSessions) deleteKeys(keys [][]byte, then func(error) Decision) Decision {
+	ops := make([]etcdv3.TxnOp, len(keys))
+	for i, k := range keys {
+		ops[i] = etcdv3.TxnOp{DeleteRange: &etcdv3.DeleteRangeRequest{Key: k}}
+	}
+	return s.b.txn(etcdv3.TxnRequest{Success: ops}, func(_ *etcdv3.TxnResponse, err error) Decision { return then(err) })
 }
 
 func (s *etcdSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {

@@ -331,6 +331,17 @@ func (l *localSessions) forget(sid string, now time.Time, then func(error) Decis
 	return then(err)
 }
 
+// ofUser is find by the user: the list's dead members are pruned when the user's next
+// session is linked (index), which follows a sign-in's ofUser.
+func (l *localSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+	return l.find(iss, "", sub, now, then)
+}
+
+// unlink does nothing: a list drops its dead members when it is next written (index).
+func (l *localSessions) unlink(_ sessionRecord, _ time.Time, then func(error) Decision) Decision {
+	return then(nil)
+}
+
 // localContexts keeps contexts in logoutContexts, and each session's list in
 // contextsBySID to bound them per session.
 type localContexts struct{ store Store }

@@ -188,11 +188,20 @@ type claims interface {
 //     indexed a moment ago elsewhere in a fleet (the backend's bound), never return a
 //     forgotten one. then(nil, err) when the index cannot be read.
 //   - forget drops sid's record (its links then lead nowhere and are pruned later).
+//   - ofUser returns the live records of one user (iss, sub), as find(iss, "", sub) does,
+//     for the session limit; a backend whose links to that user's ended sessions stay
+//     until they expire (etcd) drops them here, so that the user's links stay as few as
+//     the limit allows. then(nil, err) when the index cannot be read.
+//   - unlink drops the links of rec, a session just ended (a backend that prunes a
+//     list's dead members when it next writes it, local, does nothing). A failure leaves
+//     links that lead nowhere until they expire.
 type sessionIndex interface {
 	index(rec sessionRecord, now time.Time, then func(error) Decision) Decision
 	update(rec sessionRecord, now time.Time, then func(error) Decision) Decision
 	find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision
 	forget(sid string, now time.Time, then func(error) Decision) Decision
+	ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision
+	unlink(rec sessionRecord, now time.Time, then func(error) Decision) Decision
 }
 
 // logoutContextStore keeps logout contexts server-side (when too long for a URL, or

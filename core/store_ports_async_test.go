@@ -81,6 +81,12 @@ func (d deferredSessions) find(iss, psid, sub string, now time.Time, then func([
 func (d deferredSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.sessions.forget(sid, now, then) })
 }
+func (d deferredSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+	return later(func() Decision { return d.inner.sessions.ofUser(iss, sub, now, then) })
+}
+func (d deferredSessions) unlink(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+	return later(func() Decision { return d.inner.sessions.unlink(rec, now, then) })
+}
 
 type deferredContexts struct{ deferredPorts }
 
@@ -140,5 +146,6 @@ func flowTests() map[string]func(*testing.T) {
 		"ProviderBackchannelForAnUnknownSession":                     TestProviderBackchannelForAnUnknownSession,
 		"AFirstVisitBetweenASignOutsReadAndItsEndIsNotified":         TestAFirstVisitBetweenASignOutsReadAndItsEndIsNotified,
 		"AFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified": TestAFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified,
+		"SignInPastTheLimitSignsOutTheOldest":                        TestSignInPastTheLimitSignsOutTheOldest,
 	}
 }
