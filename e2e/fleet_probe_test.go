@@ -255,7 +255,7 @@ func TestFleetProbe(t *testing.T) {
 	})
 
 	t.Run("OneSessionSignedOutAtBothReplicasAndByTheProviderAtOnce", func(t *testing.T) {
-		for round := 0; round < 3; round++ {
+		for round := 0; round < 2; round++ {
 			b := f.browser(t)
 			login := fmt.Sprintf("probe-twice-%d", round)
 			sid := b.signIn(A, login)
@@ -271,7 +271,7 @@ func TestFleetProbe(t *testing.T) {
 					answers[i] = rawEndSession(r, cookie, url.Values{"id_token_hint": {hint}, "client_id": {"app1"}})
 				}(i, r)
 			}
-			if round == 2 {
+			if round == 1 { // and the provider's back-channel logout (to A) at the same time
 				wg.Add(1)
 				go func() { defer wg.Done(); f.peer.LogoutAtProvider(b.idpJar) }()
 			}
