@@ -102,11 +102,16 @@ type etcdBackend struct {
 	ackingUntil              time.Time
 	view                     memberView
 	seen                     map[string]memberSeen
-	viewReading              bool
-	viewReadingUntil         time.Time
-	waiting                  int
-	waitingUntil             time.Time
-	lostAtMs                 int64 // when etcd was last found behind this Envoy (without shared data)
+	// blindAt is the last time this VM saw etcd not answer (a follow or a read of the
+	// members failed): a member record's silence is judged only on reads after it
+	// (store_etcd_barrier.go, readMembers), since no record can change while etcd is
+	// down, and a replica is not dead for that.
+	blindAt          time.Time
+	viewReading      bool
+	viewReadingUntil time.Time
+	waiting          int
+	waitingUntil     time.Time
+	lostAtMs         int64 // when etcd was last found behind this Envoy (without shared data)
 	// lostCopy, when not nil, is what this Envoy refused when etcd was found behind it,
 	// to be written back once the reload is done (store_etcd_republish.go).
 	lostCopy map[string]int64

@@ -175,7 +175,13 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 		b.viewReading = false
 		if err != nil {
 			b.view = memberView{sentAt: now, err: err}
+			b.blindAt = maxTime(b.blindAt, b.clock(now))
 			return next()
+		}
+		if !b.unreachableSince.IsZero() || b.staleLogged {
+			// This VM's follows are failing, or have not succeeded since they failed:
+			// it cannot tell a silent member from its own view of an etcd that was down.
+			b.blindAt = maxTime(b.blindAt, now)
 		}
 		if resp.Header.Revision < b.revision {
 			// Below what this VM followed to: etcd lost its history, maybe before this
@@ -199,7 +205,11 @@ func (b *etcdBackend) readMembers(now time.Time, next func() Decision) Decision 
 			}
 			v.acked[parts[0]] = acked
 			s, ok := b.seen[parts[0]]
-			if !ok || s.modRevision != kv.ModRevision {
+			if !ok || s.modRevision != kv.ModRevision || s.since.Before(b.blindAt) {
+				// Unchanged across a time this VM saw etcd not answer says nothing of the
+				// member: its record could not change then (an etcd outage longer than
+				// memberLiveness made every live replica look dead to the first barrier
+				// after it). Its silence is counted from this read.
 				s = memberSeen{modRevision: kv.ModRevision, since: now}
 			}
 			s.last = now

@@ -565,3 +565,71 @@ func TestEtcdBarrierWaitsOutALostHistory(t *testing.T) {
 		t.Fatalf("past memberLiveness (B silent, passed over): ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
 	}
 }
+
+// An etcd outage longer than memberLiveness leaves every member's record unchanged across
+// it, though no replica died: no record can change while etcd is down. The first sign-out
+// once etcd answers again must still wait for a live member that has not acknowledged it
+// (it was passed over as silent, and reported while that member still served the session
+// from its copy: TestFleetProbe/SignOutRightAfterAnEtcdOutageWaitsForTheOtherReplica), and
+// pass over a member that stays silent only after memberLiveness counted from then.
+func TestEtcdBarrierAfterAnEtcdOutageWaitsForLiveMembers(t *testing.T) {
+	for _, followedAgain := range []bool{true, false} {
+		t.Run(map[bool]string{true: "FollowedAgain", false: "NotFollowedYet"}[followedAgain], func(t *testing.T) {
+			e := newBarrierEnv(t)
+			a, _ := e.replica()
+			b, _ := e.replica()
+			t0 := time.Now()
+			e.follow(a, t0)
+			e.follow(b, t0)
+			// A sign-out at A just before the outage: A's VM reads B's record.
+			e.before = func() { e.follow(b, t0.Add(time.Second)) }
+			if d, done := e.revoke(a, "before", t0.Add(time.Second)); d.Wait != nil {
+				t.Fatal("the sign-out before the outage waits")
+			} else if ran, err := done(); !ran || err != nil {
+				t.Fatalf("the sign-out before the outage: ran %v, err %v", ran, err)
+			}
+			// etcd does not answer for 4 s: A's follows fail.
+			real := e.answer
+			e.answer = func(testing.TB, *Call) CallResult { return CallResult{} }
+			for at := t0.Add(1500 * time.Millisecond); at.Before(t0.Add(5 * time.Second)); at = at.Add(time.Second) {
+				e.follow(a, at)
+			}
+			e.answer = real
+			back := t0.Add(5 * time.Second)
+			if followedAgain {
+				e.follow(a, back)
+			}
+			d, done := e.revoke(a, "after", back.Add(barrierPoll))
+			if ran, _ := done(); ran || d.Wait == nil {
+				t.Fatalf("the first sign-out after the outage passed over B, alive, whose record could not change while etcd was down (ran %v)\n%q", ran, e.logs.lines)
+			}
+			// B follows again and acknowledges: the sign-out is reported.
+			e.follow(b, back.Add(2*barrierPoll))
+			d = e.drive(d.Wait.Then(back.Add(3 * barrierPoll)))
+			if ran, err := done(); !ran || err != nil || d.Wait != nil {
+				t.Fatalf("once B acknowledged: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+			}
+			if !followedAgain {
+				// A VM whose follows are failing judges no member silent (it cannot tell
+				// its own blindness from theirs); from its next follow on it does.
+				e.follow(a, back.Add(4*barrierPoll))
+			}
+			// A B that stays silent from now on is passed over once its record has not
+			// changed for memberLiveness since the read that saw its acknowledgement
+			// (back + 3 barrierPoll), not before.
+			lastChange := back.Add(3 * barrierPoll)
+			d, done = e.revoke(a, "silent", back.Add(time.Second))
+			if d.Wait == nil {
+				t.Fatal("no Wait with B behind")
+			}
+			d = e.drive(d.Wait.Then(lastChange.Add(memberLiveness - barrierPoll)))
+			if ran, _ := done(); ran {
+				t.Fatal("B passed over before memberLiveness")
+			}
+			d = e.drive(d.Wait.Then(lastChange.Add(memberLiveness + barrierPoll)))
+			if ran, err := done(); !ran || err != nil || d.Wait != nil {
+				t.Fatalf("B silent past memberLiveness: ran %v, err %v, waiting %v", ran, err, d.Wait != nil)
+			}
+		})
+	}
+}

@@ -352,6 +352,7 @@ func (b *etcdBackend) outageSince() time.Time {
 // after it). Requests refused meanwhile are counted, never logged one by one.
 func (b *etcdBackend) followFailed(started time.Time, since int64, err error) {
 	b.metrics.Add(counterEtcdFollowFailures, 1)
+	b.blindAt = maxTime(b.blindAt, b.clock(started))
 	if b.unreachableSince.IsZero() {
 		b.unreachableSince = started
 		if !b.loaded {

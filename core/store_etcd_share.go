@@ -97,6 +97,11 @@ func (b *etcdBackend) adopt(s followShare) {
 	// and after etcd lost its history it is the only one that belongs to the new one
 	// (a revision kept from the lost one made this VM take every read of the members as
 	// etcd going back again, barrier.go).
+	if !b.lastFollow.IsZero() && at.Sub(b.lastFollow) > memberLiveness {
+		// No follow for longer than the barrier's liveness window, though this VM never
+		// led a failing one: etcd was not answering (blindAt, store_etcd_barrier.go).
+		b.blindAt = maxTime(b.blindAt, at)
+	}
 	b.lastFollow, b.revision = at, s.revision
 	b.unreachableSince, b.staleLogged = time.Time{}, false
 }

@@ -50,6 +50,10 @@ type fleetOptions struct {
 	// etcdVia, when set, is given etcd's address and returns the one the replicas' etcd
 	// cluster reaches instead (a counting proxy in front of etcd, for the benchmarks).
 	etcdVia func(etcdAddr string) string
+	// etcdViaReplica, when set, is given a replica's index and etcd's address and returns
+	// the address that replica's etcd cluster reaches instead (a proxy that can cut that
+	// replica alone off from etcd): each replica then gets its own envoy.yaml.
+	etcdViaReplica func(replica int, etcdAddr string) string
 	// etcdTLS, when set, serves etcd's client URL over mutual TLS (etcdpeer.Config.TLS), and
 	// etcdTransportSocket gives each replica (by index) its etcd cluster's transport_socket
 	// (demo.Fleet.EtcdTransportSocket).
@@ -215,8 +219,12 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 		etcdAddr = ""
 	}
 	fleetConfig := func(i int) string {
+		addr := etcdAddr
+		if o.etcdViaReplica != nil {
+			addr = o.etcdViaReplica(i, etcdAddr)
+		}
 		fc := demo.Fleet{
-			EtcdAddr: etcdAddr, Keys: f.keys, Etcd: etcdSettings,
+			EtcdAddr: addr, Keys: f.keys, Etcd: etcdSettings,
 			// Logout contexts in the store (so that the provider's redirect back can land on
 			// another replica), and deliveries quick to retry and to take over.
 			Plugin: map[string]any{"logout": map[string]any{"context_storage": "store", "backchannel_timeout": "1s"}},
@@ -237,7 +245,7 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 	f.cfgPath = fleetConfig(0)
 	for i, r := range f.replicas {
 		r.cfg = f.cfgPath
-		if o.etcdTransportSocket != nil && i > 0 {
+		if (o.etcdTransportSocket != nil || o.etcdViaReplica != nil) && i > 0 {
 			r.cfg = fleetConfig(i)
 		}
 	}
