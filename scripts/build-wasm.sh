@@ -6,11 +6,12 @@
 #   scripts/build-wasm.sh -O ./cmd/exeunt build/exeunt.wasm
 #   scripts/build-wasm.sh ./cmd/noop build/noop.wasm
 #
-# -O runs cmd/exeunt-wasmpack, then Binaryen's wasm-opt -Oz, then exeunt-wasmpack -data over
-# each module after the Go build (the Makefile asks it for build/exeunt.wasm only, the
-# module we ship: RATIONALE.md, "The module goes through wasm-opt after the Go build", "Why
-# the module's findfunctab is written by a loop" and "Why the module's data is stored
-# compressed"). wasm-opt comes from npm, pinned in scripts/binaryen's
+# -O runs cmd/exeunt-wasmpack, then Binaryen's wasm-opt -Oz, then exeunt-wasmpack -data and
+# -strip-names over each module after the Go build, keeping the module with its name
+# section beside OUT as OUT.debug.wasm (the Makefile asks it for build/exeunt.wasm only,
+# the module we ship: RATIONALE.md, "The module goes through wasm-opt after the Go build",
+# "Why the module's findfunctab is written by a loop", "Why the module's data is stored
+# compressed" and "Why the shipped module has no name section"). wasm-opt comes from npm, pinned in scripts/binaryen's
 # package-lock.json, and is installed there on first use.
 #
 # The SDK only exports its callbacks and imports its host functions under TinyGo, so
@@ -171,6 +172,14 @@ while [ $# -gt 0 ]; do
       die "exeunt-wasmpack -data failed on $pkg's module"
     fi
     mv -f "$tmp.packed" "$tmp"
+    # The shipped module without its name section; the same module with it is kept
+    # beside as OUT's .debug.wasm, whose names read a trap's wasm-function[N] frames
+    # (exeunt-wasmpack -names). RATIONALE.md, "Why the shipped module has no name section".
+    cp "$tmp" "$tmp.debug"
+    if ! "$wasmpack" -strip-names "$tmp.debug" "$tmp"; then
+      rm -f "$tmp" "$tmp.debug"
+      die "exeunt-wasmpack -strip-names failed on $pkg's module"
+    fi
   fi
   for name in "${required_exports[@]}"; do
     if [ "$(LC_ALL=C grep -a -c -F "$name" "$tmp" || true)" = 0 ]; then
@@ -181,6 +190,9 @@ while [ $# -gt 0 ]; do
   if [ -n "$checker" ] && ! "$checker" check "$tmp" >/dev/null; then
     rm -f "$tmp"
     die "$pkg built, but hostsim check rejects the module (see above)"
+  fi
+  if [ -f "$tmp.debug" ]; then
+    mv -f "$tmp.debug" "${out%.wasm}.debug.wasm"
   fi
   mv -f "$tmp" "$out"
   echo "build-wasm: $out $(wc -c <"$out") bytes" >&2

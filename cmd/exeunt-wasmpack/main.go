@@ -8,29 +8,56 @@ import (
 	"os"
 )
 
+const usage = `usage:
+  exeunt-wasmpack IN.wasm OUT.wasm               the findfunctab as a loop
+  exeunt-wasmpack -data IN.wasm OUT.wasm         the data section as one LZMA stream
+  exeunt-wasmpack -strip-names IN.wasm OUT.wasm  the module without its name section
+  exeunt-wasmpack -names MODULE.debug.wasm       "INDEX NAME" per function, to read a trap's
+                                                 wasm-function[INDEX] frames`
+
 func main() {
-	data := len(os.Args) == 4 && os.Args[1] == "-data"
-	if len(os.Args) != 3 && !data {
-		fmt.Fprintln(os.Stderr, "usage: exeunt-wasmpack [-data] IN.wasm OUT.wasm")
+	args := os.Args[1:]
+	mode := ""
+	if len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' {
+		mode, args = args[0], args[1:]
+	}
+	want := 2
+	if mode == "-names" {
+		want = 1
+	}
+	if (mode != "" && mode != "-data" && mode != "-strip-names" && mode != "-names") || len(args) != want {
+		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
-	inPath, outPath := os.Args[len(os.Args)-2], os.Args[len(os.Args)-1]
+	inPath := args[0]
 	in, err := os.ReadFile(inPath)
 	if err == nil {
 		var out []byte
-		if data {
+		switch mode {
+		case "-names":
+			var names map[uint32]string
+			if names, err = functionNames(in); err == nil {
+				err = printNames(os.Stdout, names)
+			}
+		case "-strip-names":
+			var dropped int
+			if out, dropped, err = stripNames(in); err == nil {
+				err = os.WriteFile(args[1], out, 0o644)
+				fmt.Fprintf(os.Stderr, "exeunt-wasmpack -strip-names: the name section (%d bytes) dropped: %d -> %d bytes\n", dropped, len(in), len(out))
+			}
+		case "-data":
 			var st dataStats
 			out, st, err = packData(in)
 			if err == nil {
-				err = os.WriteFile(outPath, out, 0o644)
+				err = os.WriteFile(args[1], out, 0o644)
 				fmt.Fprintf(os.Stderr, "exeunt-wasmpack -data: %d data segments, memory %#x..%#x, as a %d-byte LZMA stream at %#x (top of %d pages), decoded and checked in wazero: %d -> %d bytes\n",
 					st.segments, st.lo, st.hi, st.block, st.at, st.pages, len(in), len(out))
 			}
-		} else {
+		default:
 			var st stats
 			out, st, err = pack(in)
 			if err == nil {
-				err = os.WriteFile(outPath, out, 0o644)
+				err = os.WriteFile(args[1], out, 0o644)
 				fmt.Fprintf(os.Stderr, "exeunt-wasmpack: findfunctab of %d buckets at %#x: %d data segments dropped, %d -> %d bytes\n",
 					st.buckets, st.table, st.dropped, len(in), len(out))
 			}
