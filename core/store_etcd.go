@@ -183,6 +183,11 @@ func (b *etcdBackend) send(op etcdv3.Op, freshToken bool, then func(status int, 
 			}
 			if r.Status == 0 || r.Status >= 500 { // no answer, or Envoy's (or etcd's) 5xx
 				b.metrics.Add(counterEtcdCallsFailed, 1)
+				// Any call etcd did not answer is a time this VM saw etcd down, not only
+				// its own follows and reads of the members: a VM whose follows another
+				// worker led learns of an outage first from its other calls failing
+				// (blindAt, store_etcd_barrier.go).
+				b.blindAt = maxTime(b.blindAt, r.At)
 			}
 			if r.NotSent {
 				return then(0, nil, errCallNotSent)

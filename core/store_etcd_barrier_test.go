@@ -633,3 +633,42 @@ func TestEtcdBarrierAfterAnEtcdOutageWaitsForLiveMembers(t *testing.T) {
 		})
 	}
 }
+
+// A VM that did not follow during an etcd outage (another worker led the follows) but
+// whose own calls failed in it has seen etcd down: the first sign-out after it still
+// waits for a live member whose record could not change meanwhile. (TestFleetProbe's
+// outage scenario passed B over now and then, when the worker that took the sign-out had
+// adopted the shared follows less than memberLiveness apart and only its delivery-queue
+// read had failed.)
+func TestEtcdBarrierAfterAFailedCallWaitsForLiveMembers(t *testing.T) {
+	e := newBarrierEnv(t)
+	a, _ := e.replica()
+	b, _ := e.replica()
+	t0 := time.Now()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	e.before = func() { e.follow(b, t0.Add(time.Second)) }
+	if d, done := e.revoke(a, "before", t0.Add(time.Second)); d.Wait != nil {
+		t.Fatal("the sign-out before the outage waits")
+	} else if ran, err := done(); !ran || err != nil {
+		t.Fatalf("the sign-out before the outage: ran %v, err %v", ran, err)
+	}
+	e.before = nil
+	// etcd does not answer for 4 s; A does not follow, but a sign-out's call fails.
+	real := e.answer
+	e.answer = func(testing.TB, *Call) CallResult { return CallResult{At: t0.Add(2 * time.Second)} }
+	d, done := e.revoke(a, "during", t0.Add(2*time.Second))
+	for d.Wait != nil {
+		d = e.drive(d.Wait.Then(t0.Add(2500 * time.Millisecond)))
+	}
+	if ran, err := done(); ran && err == nil {
+		t.Fatal("a sign-out while etcd did not answer was reported done")
+	}
+	e.answer = real
+	back := t0.Add(5 * time.Second)
+	e.follow(a, back)
+	d, done = e.revoke(a, "after", back.Add(barrierPoll))
+	if ran, _ := done(); ran || d.Wait == nil {
+		t.Fatalf("the first sign-out after the outage passed over B, alive, whose record could not change while etcd was down (ran %v)\n%q", ran, e.logs.lines)
+	}
+}
