@@ -249,13 +249,7 @@ func decodeTrapped(stream []byte, props lzmaProps, outLen int, top bool) ([]byte
 		pages++
 		guards = append(guards, [2]uint32{l.srcEnd, pages * pageBytes})
 	}
-	ds := streamSegment(l.src, stream)
-	ds[0] = 1 + byte(len(guards))
-	for _, g := range guards {
-		ds = append(ds, 0, opI32Const)
-		ds = append(appendS32(ds, int32(g[0])), opEnd)
-		ds = append(appendU32(ds, g[1]-g[0]), bytes.Repeat([]byte{0xa5}, int(g[1]-g[0]))...)
-	}
+	ds := guardedSegments(l.src, stream, guards)
 	ctx := context.Background()
 	r := wazero.NewRuntime(ctx)
 	defer r.Close(ctx)
@@ -325,13 +319,7 @@ func decodeGuarded(stream []byte, props lzmaProps, outLen int) (bool, error) {
 	l, pages := testLayout(stream, props, outLen)
 	l.probs += 64 // a guard between the data and the table
 	guards := [][2]uint32{{0, l.dst}, {l.dstEnd, l.probs}}
-	ds := streamSegment(l.src, stream)
-	ds[0] = 1 + byte(len(guards))
-	for _, g := range guards {
-		ds = append(ds, 0, opI32Const)
-		ds = append(appendS32(ds, int32(g[0])), opEnd)
-		ds = append(appendU32(ds, g[1]-g[0]), bytes.Repeat([]byte{0xa5}, int(g[1]-g[0]))...)
-	}
+	ds := guardedSegments(l.src, stream, guards)
 	ctx := context.Background()
 	r := wazero.NewRuntime(ctx)
 	defer r.Close(ctx)
@@ -466,4 +454,17 @@ func TestPackDataRefusesWhatItCannotPlace(t *testing.T) {
 	if _, _, err := packData(start); err == nil || !strings.Contains(err.Error(), "start function") {
 		t.Errorf("a start function: %v", err)
 	}
+}
+
+// guardedSegments is a data section of the stream at src and, for each guard [from, to),
+// a segment of 0xa5 bytes over it.
+func guardedSegments(src uint32, stream []byte, guards [][2]uint32) []byte {
+	ds := streamSegment(src, stream)
+	ds[0] = 1 + byte(len(guards))
+	for _, g := range guards {
+		ds = append(ds, 0, opI32Const)
+		ds = append(appendS32(ds, int32(g[0])), opEnd)
+		ds = append(appendU32(ds, g[1]-g[0]), bytes.Repeat([]byte{0xa5}, int(g[1]-g[0]))...)
+	}
+	return ds
 }
