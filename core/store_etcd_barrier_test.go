@@ -576,18 +576,8 @@ func TestEtcdBarrierAfterAnEtcdOutageWaitsForLiveMembers(t *testing.T) {
 	for _, followedAgain := range []bool{true, false} {
 		t.Run(map[bool]string{true: "FollowedAgain", false: "NotFollowedYet"}[followedAgain], func(t *testing.T) {
 			e := newBarrierEnv(t)
-			a, _ := e.replica()
-			b, _ := e.replica()
 			t0 := time.Now()
-			e.follow(a, t0)
-			e.follow(b, t0)
-			// A sign-out at A just before the outage: A's VM reads B's record.
-			e.before = func() { e.follow(b, t0.Add(time.Second)) }
-			if d, done := e.revoke(a, "before", t0.Add(time.Second)); d.Wait != nil {
-				t.Fatal("the sign-out before the outage waits")
-			} else if ran, err := done(); !ran || err != nil {
-				t.Fatalf("the sign-out before the outage: ran %v, err %v", ran, err)
-			}
+			a, b := signedOutBeforeAnOutage(t, e, t0)
 			// etcd does not answer for 4 s: A's follows fail.
 			real := e.answer
 			e.answer = func(testing.TB, *Call) CallResult { return CallResult{} }
@@ -642,18 +632,8 @@ func TestEtcdBarrierAfterAnEtcdOutageWaitsForLiveMembers(t *testing.T) {
 // read had failed.)
 func TestEtcdBarrierAfterAFailedCallWaitsForLiveMembers(t *testing.T) {
 	e := newBarrierEnv(t)
-	a, _ := e.replica()
-	b, _ := e.replica()
 	t0 := time.Now()
-	e.follow(a, t0)
-	e.follow(b, t0)
-	e.before = func() { e.follow(b, t0.Add(time.Second)) }
-	if d, done := e.revoke(a, "before", t0.Add(time.Second)); d.Wait != nil {
-		t.Fatal("the sign-out before the outage waits")
-	} else if ran, err := done(); !ran || err != nil {
-		t.Fatalf("the sign-out before the outage: ran %v, err %v", ran, err)
-	}
-	e.before = nil
+	a, _ := signedOutBeforeAnOutage(t, e, t0)
 	// etcd does not answer for 4 s; A does not follow, but a sign-out's call fails.
 	real := e.answer
 	e.answer = func(testing.TB, *Call) CallResult { return CallResult{At: t0.Add(2 * time.Second)} }
@@ -671,4 +651,21 @@ func TestEtcdBarrierAfterAFailedCallWaitsForLiveMembers(t *testing.T) {
 	if ran, _ := done(); ran || d.Wait == nil {
 		t.Fatalf("the first sign-out after the outage passed over B, alive, whose record could not change while etcd was down (ran %v)\n%q", ran, e.logs.lines)
 	}
+}
+
+// signedOutBeforeAnOutage starts replicas A and B following at t0 and has A take a
+// sign-out at t0 + 1 s, reading B's record as it stands; the outage tests start there.
+func signedOutBeforeAnOutage(t *testing.T, e *barrierEnv, t0 time.Time) (a, b storePorts) {
+	t.Helper()
+	a, _ = e.replica()
+	b, _ = e.replica()
+	e.follow(a, t0)
+	e.follow(b, t0)
+	e.before = func() { e.follow(b, t0.Add(time.Second)) }
+	if d, done := e.revoke(a, "before", t0.Add(time.Second)); d.Wait != nil {
+		t.Fatal("the sign-out before the outage waits")
+	} else if ran, err := done(); !ran || err != nil {
+		t.Fatalf("the sign-out before the outage: ran %v, err %v", ran, err)
+	}
+	return a, b
 }
