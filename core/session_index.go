@@ -107,8 +107,12 @@ func indexKey(parts ...string) string {
 // its front-channel iframe carry no cookie): the provider would be told "no session
 // here" while the edge session lives on. So the caller makes no session then
 // (startSession: fail closed).
-func (e *Engine) indexSession(s *session, now time.Time, next func(error) Decision) Decision {
-	return e.ports.sessions.index(recordOf(s), now, next)
+//
+// seen is the read of the user's sessions that the session limit counted (nil: none);
+// the write is refused with errUserChanged when another session of the user was
+// indexed since (sessionIndex.index).
+func (e *Engine) indexSession(s *session, seen *userRead, now time.Time, next func(error) Decision) Decision {
+	return e.ports.sessions.index(recordOf(s), seen, now, next)
 }
 
 // recordVisit records in the index that s visited a new client, then answers d. It is

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -23,23 +24,43 @@ import (
 // transaction and a fleet barrier on etcd).
 const maxLimitEndsPerSignIn = 16
 
+// userRead is what a read of a user's sessions (sessionIndex.ofUser) saw, for the
+// index write that follows it to check that no other session of the user was indexed
+// in between: the revision the user's links were read at (etcd), the user's list as
+// read (local).
+type userRead struct {
+	rev  int64
+	list string
+}
+
+// errUserChanged is an index write refused because another session of the user was
+// indexed after the sign-in counted the user's sessions: the count is stale.
+var errUserChanged = errors.New("another session of the user was indexed after its sessions were counted")
+
+// maxLimitRounds bounds how often one sign-in counts its user's sessions again after
+// another sign-in of the user was indexed in between (errUserChanged). Past it the
+// sign-in is refused, fail closed, with the store's "try again": only many sign-ins of
+// one user at once get there.
+const maxLimitRounds = 4
+
 // limitSessions makes room for s, a session about to be indexed, among its user's
-// sessions, then goes on with next: next(nil) when the user has fewer than the limit
-// (the oldest ended if needed), next(err) when the user's sessions cannot be read or the
-// oldest cannot be ended. The caller then makes no session (fail closed: the limit is
-// what bounds the index).
-func (e *Engine) limitSessions(s *session, now time.Time, next func(error) Decision) Decision {
+// sessions, then goes on with next: next(seen, nil) when the user has fewer than the
+// limit (the oldest ended if needed), seen being the read that counted them, for the
+// index write to check (racing sign-ins must not each find room: sessionIndex.index);
+// next(nil, err) when the user's sessions cannot be read or the oldest cannot be ended.
+// The caller then makes no session (fail closed: the limit is what bounds the index).
+func (e *Engine) limitSessions(s *session, now time.Time, next func(*userRead, error) Decision) Decision {
 	limit := e.cfg.Session.MaxPerUser
 	if limit <= 0 {
 		limit = DefaultMaxSessionsPerUser
 	}
-	return e.ports.sessions.ofUser(s.Iss, s.Sub, now, func(recs []sessionRecord, err error) Decision {
+	return e.ports.sessions.ofUser(s.Iss, s.Sub, now, func(recs []sessionRecord, seen *userRead, err error) Decision {
 		if err != nil {
-			return next(fmt.Errorf("cannot read the user's sessions to keep them within session.max_per_user: %w", err))
+			return next(nil, fmt.Errorf("cannot read the user's sessions to keep them within session.max_per_user: %w", err))
 		}
 		over := len(recs) + 1 - limit
 		if over <= 0 {
-			return next(nil)
+			return next(seen, nil)
 		}
 		n := min(over, maxLimitEndsPerSignIn)
 		oldestFirst(recs, n)
@@ -50,9 +71,9 @@ func (e *Engine) limitSessions(s *session, now time.Time, next func(error) Decis
 		each := func(rec sessionRecord) { e.frontchannelWithoutBrowser(rec, "session limit") }
 		return e.endSessions(victims, triggerSessionLimit, now, each, func(failed *sessionRecord, err error) Decision {
 			if err != nil {
-				return next(fmt.Errorf("cannot sign out sid=%s, an oldest session of the user, to keep within session.max_per_user: %w", failed.SID, err))
+				return next(nil, fmt.Errorf("cannot sign out sid=%s, an oldest session of the user, to keep within session.max_per_user: %w", failed.SID, err))
 			}
-			return e.unlinkEnded(victims, now, next)
+			return e.unlinkEnded(victims, now, func(error) Decision { return next(seen, nil) })
 		})
 	})
 }

@@ -27,7 +27,7 @@ func BenchmarkSessionLimit(b *testing.B) {
 					PSID: "idp-sid-1", Clients: []string{"app1", "app2"}, Created: now.Unix() + int64(i), Expires: now.Add(8 * time.Hour).Unix()}
 			}
 			index := func(x *session) {
-				s.e.indexSession(x, now, func(err error) Decision {
+				s.e.indexSession(x, nil, now, func(err error) Decision {
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -41,7 +41,7 @@ func BenchmarkSessionLimit(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				x := newSession(c.live + i)
-				s.e.limitSessions(x, now, func(err error) Decision {
+				s.e.limitSessions(x, now, func(_ *userRead, err error) Decision {
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -332,21 +332,38 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
-	return e.limitSessions(s, now, func(err error) Decision {
+	return e.limitAndIndex(p, flow, s, cookies, clearFlow, lang, now, 1)
+}
+
+// limitAndIndex keeps the user within session.max_per_user (limitSessions), then
+// indexes s (indexNewSession). round counts the tries: a sign-in of the same user
+// indexed in between makes the count stale, and the user's sessions are counted again,
+// at most maxLimitRounds times.
+func (e *Engine) limitAndIndex(p *Provider, flow flowState, s *session, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
+	return e.limitSessions(s, now, func(seen *userRead, err error) Decision {
 		if err != nil {
 			// Fail closed: the limit is what bounds a user's sessions in the index. The
 			// code is spent: "Try again" starts a new sign-in.
 			e.logf("exeunt: sign-in at provider %s refused: %v", p.Scheme, err)
 			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
-		return e.indexNewSession(p, flow, s, cookies, clearFlow, lang, now)
+		return e.indexNewSession(p, flow, s, seen, cookies, clearFlow, lang, now, round)
 	})
 }
 
 // indexNewSession records s in the index and, once it is there, sends the browser back
 // with its cookies.
-func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
-	return e.indexSession(s, now, func(err error) Decision {
+func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *userRead, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
+	return e.indexSession(s, seen, now, func(err error) Decision {
+		if errors.Is(err, errUserChanged) && round < maxLimitRounds {
+			return e.limitAndIndex(p, flow, s, cookies, clearFlow, lang, now, round+1)
+		}
+		if errors.Is(err, errUserChanged) {
+			// Sign-ins of this user keep racing: refused like a store that did not
+			// answer, since its session was not indexed.
+			e.logf("exeunt: sign-in at provider %s refused: other sign-ins of the same user were indexed each time its sessions were counted (%d times), so session.max_per_user could not be kept", p.Scheme, round)
+			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+		}
 		if err != nil {
 			// Fail closed: a session the index lacks would outlive the provider's
 			// sign-out (indexSession). The code is spent and so is the flow: "Try

@@ -10,7 +10,7 @@ import (
 // timing out between the sign-in's state claim and its record, say); reads still work.
 type unindexableSessions struct{ sessionIndex }
 
-func (unindexableSessions) index(_ sessionRecord, _ time.Time, then func(error) Decision) Decision {
+func (unindexableSessions) index(_ sessionRecord, _ *userRead, _ time.Time, then func(error) Decision) Decision {
 	return then(errClaimsDown)
 }
 

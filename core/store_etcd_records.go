@@ -104,13 +104,25 @@ func (s *etcdSessions) recordPut(rec sessionRecord, lease int64) (etcdv3.PutRequ
 	return etcdv3.PutRequest{Key: key, Value: untilValue(time.Unix(rec.Expires, 0), raw), Lease: lease}, nil
 }
 
-func (s *etcdSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+func (s *etcdSessions) index(rec sessionRecord, seen *userRead, now time.Time, then func(error) Decision) Decision {
 	b := s.b
 	until := time.Unix(rec.Expires, 0)
 	return b.withLease(until, now, func(lease int64, done func(error) Decision) Decision {
 		put, err := s.recordPut(rec, lease)
 		if err != nil {
 			return done(err)
+		}
+		var guard []etcdv3.Compare
+		if seen != nil {
+			// Every link of the user's as old as the read that counted them: a link put
+			// since (another sign-in of the user, indexed meanwhile) fails the
+			// transaction. Deleted links (ended sessions) do not.
+			prefix, err := b.key("by-sub", indexKey(rec.Iss, rec.Sub))
+			if err != nil {
+				return done(err)
+			}
+			prefix = append(prefix, '/')
+			guard = []etcdv3.Compare{{Key: prefix, RangeEnd: etcdv3.PrefixEnd(prefix), Target: etcdv3.TargetMod, Result: etcdv3.Less, Number: seen.rev + 1}}
 		}
 		ops := []etcdv3.TxnOp{{Put: &put}}
 		links := [][2]string{{"by-sub", indexKey(rec.Iss, rec.Sub)}}
@@ -124,7 +136,12 @@ func (s *etcdSessions) index(rec sessionRecord, now time.Time, then func(error) 
 			}
 			ops = append(ops, etcdv3.TxnOp{Put: &etcdv3.PutRequest{Key: key, Value: untilValue(until, nil), Lease: lease}})
 		}
-		return b.txn(etcdv3.TxnRequest{Success: ops}, func(_ *etcdv3.TxnResponse, err error) Decision { return done(err) })
+		return b.txn(etcdv3.TxnRequest{Compare: guard, Success: ops}, func(tr *etcdv3.TxnResponse, err error) Decision {
+			if err == nil && !tr.Succeeded {
+				err = errUserChanged
+			}
+			return done(err)
+		})
 	}, func(err error) Decision {
 		if err != nil {
 			return then(fmt.Errorf("store etcd: cannot index sid=%s: %w", rec.SID, err))
@@ -198,13 +215,14 @@ func (s *etcdSessions) update(rec sessionRecord, now time.Time, then func(error)
 }
 
 func (s *etcdSessions) find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
-	return s.scan(iss, psid, sub, now, func(recs []sessionRecord, _ [][]byte, err error) Decision { return then(recs, err) })
+	return s.scan(iss, psid, sub, now, func(recs []sessionRecord, _ [][]byte, _ int64, err error) Decision { return then(recs, err) })
 }
 
 // scan reads the links of (iss, psid) or, when psid is empty, (iss, sub), then their
 // records, and gives the live records that match, and the links whose record is gone
-// (ended: a sign-out deletes the record, not its links, which go with their lease).
-func (s *etcdSessions) scan(iss, psid, sub string, now time.Time, then func([]sessionRecord, [][]byte, error) Decision) Decision {
+// (ended: a sign-out deletes the record, not its links, which go with their lease), and
+// the revision at which the links were read.
+func (s *etcdSessions) scan(iss, psid, sub string, now time.Time, then func([]sessionRecord, [][]byte, int64, error) Decision) Decision {
 	b := s.b
 	space, id := "by-sub", indexKey(iss, sub)
 	if psid != "" {
@@ -212,16 +230,17 @@ func (s *etcdSessions) scan(iss, psid, sub string, now time.Time, then func([]se
 	}
 	prefix, err := b.key(space, id)
 	if err != nil {
-		return then(nil, nil, err)
+		return then(nil, nil, 0, err)
 	}
 	prefix = append(prefix, '/')
 	fail := func(err error) Decision {
-		return then(nil, nil, fmt.Errorf("store etcd: cannot read the session index: %w", err))
+		return then(nil, nil, 0, fmt.Errorf("store etcd: cannot read the session index: %w", err))
 	}
 	return b.rangeKeys(etcdv3.RangeRequest{Key: prefix, RangeEnd: etcdv3.PrefixEnd(prefix), KeysOnly: true}, func(resp *etcdv3.RangeResponse, err error) Decision {
 		if err != nil {
 			return fail(err)
 		}
+		rev := resp.Header.Revision
 		var ops []etcdv3.TxnOp
 		var links [][]byte // links[i] leads to ops[i]'s record
 		for _, kv := range resp.Kvs {
@@ -241,7 +260,7 @@ func (s *etcdSessions) scan(iss, psid, sub string, now time.Time, then func([]se
 		var read func(ops []etcdv3.TxnOp, links [][]byte) Decision
 		read = func(ops []etcdv3.TxnOp, links [][]byte) Decision {
 			if len(ops) == 0 {
-				return then(out, dead, nil)
+				return then(out, dead, rev, nil)
 			}
 			n := min(len(ops), etcdv3.MaxTxnOps)
 			return b.txn(etcdv3.TxnRequest{Success: ops[:n]}, func(resp *etcdv3.TxnResponse, err error) Decision {
@@ -278,16 +297,20 @@ func (s *etcdSessions) scan(iss, psid, sub string, now time.Time, then func([]se
 // user's sign-outs would leave a link for the rest of its session's lifetime, and a user
 // signing in and out in a loop would grow the list every sign-in reads. A failure to
 // delete them is no failure to read: they lead nowhere, and the next sign-in tries again.
-func (s *etcdSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
-	return s.scan(iss, "", sub, now, func(recs []sessionRecord, dead [][]byte, err error) Decision {
-		if err != nil || len(dead) == 0 {
-			return then(recs, err)
+func (s *etcdSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, *userRead, error) Decision) Decision {
+	return s.scan(iss, "", sub, now, func(recs []sessionRecord, dead [][]byte, rev int64, err error) Decision {
+		if err != nil {
+			return then(nil, nil, err)
+		}
+		seen := &userRead{rev: rev}
+		if len(dead) == 0 {
+			return then(recs, seen, nil)
 		}
 		return s.deleteKeys(dead[:min(len(dead), etcdv3.MaxTxnOps)], func(err error) Decision {
 			if err != nil {
 				s.b.log(fmt.Sprintf("exeunt: store etcd: cannot delete %d index links of ended sessions (they lead nowhere; the user's next sign-in tries again): %v", len(dead), err))
 			}
-			return then(recs, nil)
+			return then(recs, seen, nil)
 		})
 	})
 }

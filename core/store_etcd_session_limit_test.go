@@ -21,7 +21,7 @@ func TestEtcdSessionLimitKeepsTheUsersLinksBounded(t *testing.T) {
 	// links counts the links from (iss, psid), or from the user when psid is "".
 	links := func(psid string, now time.Time) (live, dead int) {
 		t.Helper()
-		d := sessions.scan("https://idp.test", psid, "alice", now, func(recs []sessionRecord, gone [][]byte, err error) Decision {
+		d := sessions.scan("https://idp.test", psid, "alice", now, func(recs []sessionRecord, gone [][]byte, _ int64, err error) Decision {
 			if err != nil {
 				t.Fatal(err)
 			}

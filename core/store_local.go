@@ -223,13 +223,14 @@ func (l *localSessions) put(rec sessionRecord, now time.Time) error {
 	return sessionRecords.put(l.store, rec.SID, string(raw), time.Unix(rec.Expires, 0), now)
 }
 
-func (l *localSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
+func (l *localSessions) index(rec sessionRecord, seen *userRead, now time.Time, then func(error) Decision) Decision {
 	if err := l.put(rec, now); err != nil {
 		return then(fmt.Errorf("cannot record sid=%s: %w", rec.SID, err))
 	}
 	until := time.Unix(rec.Expires, 0)
 	var errs []error
-	link := func(m expiringMap, key string) {
+	changed := false // the user's list is not the one seen read (set by the last run of the swap)
+	link := func(m expiringMap, key string, seen *userRead) {
 		// Keep only sessions still alive: the list expires as a whole with its
 		// longest-lived member, so old members are pruned here. Which members live is
 		// read before the compare-and-swap, whose function must have no side effects
@@ -242,6 +243,12 @@ func (l *localSessions) index(rec sessionRecord, now time.Time, then func(error)
 			}
 		}
 		err := m.update(l.store, key, now, func(old string, _ bool) mapUpdate {
+			// Only a sign-in that counted the user's sessions passes seen: the list is
+			// written only by index, always adding a sid, so a list unlike the one
+			// ofUser read means another session of the user was indexed since.
+			if changed = seen != nil && old != seen.list; changed {
+				return mapUpdate{keep: true}
+			}
 			sids := strings.Fields(old)
 			if slices.Contains(sids, rec.SID) {
 				return mapUpdate{keep: true}
@@ -259,10 +266,20 @@ func (l *localSessions) index(rec sessionRecord, now time.Time, then func(error)
 			errs = append(errs, fmt.Errorf("cannot link sid=%s: %w", rec.SID, err))
 		}
 	}
-	if rec.PSID != "" {
-		link(providerSessions, indexKey(rec.Iss, rec.PSID))
+	// The user's list first: when it changed since seen, the record goes again and
+	// nothing else is written (the provider session's list is not touched).
+	link(subjectSessions, indexKey(rec.Iss, rec.Sub), seen)
+	if changed {
+		if err := sessionRecords.update(l.store, rec.SID, now, func(string, bool) mapUpdate { return mapUpdate{delete: true} }); err != nil {
+			// Not linked from the user's list, so never counted or found by the user;
+			// it expires with the session's lifetime.
+			return then(fmt.Errorf("sid=%s: %w (and its record stays until it expires: %v)", rec.SID, errUserChanged, err))
+		}
+		return then(errUserChanged)
 	}
-	link(subjectSessions, indexKey(rec.Iss, rec.Sub))
+	if rec.PSID != "" {
+		link(providerSessions, indexKey(rec.Iss, rec.PSID), nil)
+	}
 	return then(errors.Join(errs...))
 }
 
@@ -315,6 +332,11 @@ func (l *localSessions) find(iss, psid, sub string, now time.Time, then func([]s
 	if err != nil {
 		return then(nil, err)
 	}
+	return then(l.listed(raw, iss, psid, sub, now), nil)
+}
+
+// listed is the live records of a list's sids that match iss, psid and sub.
+func (l *localSessions) listed(raw, iss, psid, sub string, now time.Time) []sessionRecord {
 	var out []sessionRecord
 	for _, sid := range strings.Fields(raw) {
 		r, ok := l.record(sid, now)
@@ -323,7 +345,7 @@ func (l *localSessions) find(iss, psid, sub string, now time.Time, then func([]s
 		}
 		out = append(out, r)
 	}
-	return then(out, nil)
+	return out
 }
 
 func (l *localSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
@@ -333,8 +355,12 @@ func (l *localSessions) forget(sid string, now time.Time, then func(error) Decis
 
 // ofUser is find by the user: the list's dead members are pruned when the user's next
 // session is linked (index), which follows a sign-in's ofUser.
-func (l *localSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
-	return l.find(iss, "", sub, now, then)
+func (l *localSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, *userRead, error) Decision) Decision {
+	raw, _, err := subjectSessions.get(l.store, indexKey(iss, sub), now)
+	if err != nil {
+		return then(nil, nil, err)
+	}
+	return then(l.listed(raw, iss, "", sub, now), &userRead{list: raw}, nil)
 }
 
 // unlink does nothing: a list drops its dead members when it is next written (index).

@@ -189,18 +189,22 @@ type claims interface {
 //     forgotten one. then(nil, err) when the index cannot be read.
 //   - forget drops sid's record (its links then lead nowhere and are pruned later).
 //   - ofUser returns the live records of one user (iss, sub), as find(iss, "", sub) does,
-//     for the session limit; a backend whose links to that user's ended sessions stay
-//     until they expire (etcd) drops them here, so that the user's links stay as few as
-//     the limit allows. then(nil, err) when the index cannot be read.
+//     for the session limit, and what it read (userRead) for index to check; a backend
+//     whose links to that user's ended sessions stay until they expire (etcd) drops them
+//     here, so that the user's links stay as few as the limit allows. then(nil, _, err)
+//     when the index cannot be read.
+//   - index with seen (a sign-in's ofUser) writes nothing and answers errUserChanged
+//     when another session of the user was indexed after that read: the limit counted
+//     without it (racing sign-ins each finding room for one more). seen nil: no check.
 //   - unlink drops the links of rec, a session just ended (a backend that prunes a
 //     list's dead members when it next writes it, local, does nothing). A failure leaves
 //     links that lead nowhere until they expire.
 type sessionIndex interface {
-	index(rec sessionRecord, now time.Time, then func(error) Decision) Decision
+	index(rec sessionRecord, seen *userRead, now time.Time, then func(error) Decision) Decision
 	update(rec sessionRecord, now time.Time, then func(error) Decision) Decision
 	find(iss, psid, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision
 	forget(sid string, now time.Time, then func(error) Decision) Decision
-	ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision
+	ofUser(iss, sub string, now time.Time, then func([]sessionRecord, *userRead, error) Decision) Decision
 	unlink(rec sessionRecord, now time.Time, then func(error) Decision) Decision
 }
 

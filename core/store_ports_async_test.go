@@ -69,8 +69,8 @@ func (d deferredClaims) claimed(kind claimKind, id string, now time.Time, then f
 
 type deferredSessions struct{ deferredPorts }
 
-func (d deferredSessions) index(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
-	return later(func() Decision { return d.inner.sessions.index(rec, now, then) })
+func (d deferredSessions) index(rec sessionRecord, seen *userRead, now time.Time, then func(error) Decision) Decision {
+	return later(func() Decision { return d.inner.sessions.index(rec, seen, now, then) })
 }
 func (d deferredSessions) update(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.sessions.update(rec, now, then) })
@@ -81,7 +81,7 @@ func (d deferredSessions) find(iss, psid, sub string, now time.Time, then func([
 func (d deferredSessions) forget(sid string, now time.Time, then func(error) Decision) Decision {
 	return later(func() Decision { return d.inner.sessions.forget(sid, now, then) })
 }
-func (d deferredSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, error) Decision) Decision {
+func (d deferredSessions) ofUser(iss, sub string, now time.Time, then func([]sessionRecord, *userRead, error) Decision) Decision {
 	return later(func() Decision { return d.inner.sessions.ofUser(iss, sub, now, then) })
 }
 func (d deferredSessions) unlink(rec sessionRecord, now time.Time, then func(error) Decision) Decision {
@@ -147,5 +147,6 @@ func flowTests() map[string]func(*testing.T) {
 		"AFirstVisitBetweenASignOutsReadAndItsEndIsNotified":         TestAFirstVisitBetweenASignOutsReadAndItsEndIsNotified,
 		"AFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified": TestAFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified,
 		"SignInPastTheLimitSignsOutTheOldest":                        TestSignInPastTheLimitSignsOutTheOldest,
+		"RacingSignInsStayWithinTheLimit":                            TestRacingSignInsStayWithinTheLimit,
 	}
 }

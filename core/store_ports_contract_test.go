@@ -229,7 +229,7 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		exp := now.Add(time.Hour)
 		rec := sessionRecord{SID: "e9", Sub: "u", IdP: "oidc", Iss: "https://idp", PSID: "p9", Expires: exp.Unix()}
 		ran := false
-		settle(t, &ran, a.sessions.index(rec, now, func(err error) Decision { ran = true; return done() }))
+		settle(t, &ran, a.sessions.index(rec, nil, now, func(err error) Decision { ran = true; return done() }))
 		job := deliveryJob{Sub: "u", SID: "e9", Trigger: "test", Deadline: now.Add(time.Hour).Unix(),
 			Items: []deliveryItem{{Client: "app1", Due: now.UnixMilli()}}}
 		endAt := func(p storePorts, sid string, seen int64, job deliveryJob) ended {
@@ -346,6 +346,73 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		}
 	})
 
+	t.Run("indexAfterAStaleCount", func(t *testing.T) {
+		// A sign-in counts the user's sessions on VM a, another sign-in of the user is
+		// indexed on VM b, then a's write with its count is refused and writes nothing;
+		// with a fresh count it is taken. An ended session's link gone since is no
+		// change (the limit's own unlink runs between the count and the write).
+		a, b := newVMs()
+		exp := now.Add(time.Hour)
+		rec := func(sid string) sessionRecord {
+			return sessionRecord{SID: sid, Sub: "racer", IdP: "oidc", Iss: "https://idp", PSID: "p-" + sid, Created: now.Unix(), Expires: exp.Unix()}
+		}
+		count := func(p storePorts) ([]sessionRecord, *userRead) {
+			var recs []sessionRecord
+			var seen *userRead
+			ran := false
+			settle(t, &ran, p.sessions.ofUser("https://idp", "racer", now, func(r []sessionRecord, s *userRead, err error) Decision {
+				ran, recs, seen = true, r, s
+				if err != nil {
+					t.Fatal(err)
+				}
+				return done()
+			}))
+			return recs, seen
+		}
+		index := func(p storePorts, r sessionRecord, seen *userRead) error {
+			var got error
+			ran := false
+			settle(t, &ran, p.sessions.index(r, seen, now, func(err error) Decision { ran, got = true, err; return done() }))
+			return got
+		}
+		if err := index(b, rec("r0"), nil); err != nil {
+			t.Fatal(err)
+		}
+		_, stale := count(a)
+		if err := index(b, rec("r1"), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := index(a, rec("r2"), stale); !errors.Is(err, errUserChanged) {
+			t.Fatalf("an index write after another session of the user was indexed since the count: %v, want errUserChanged", err)
+		}
+		if recs, _ := count(b); len(recs) != 2 {
+			t.Fatalf("after the refused write the user has %d sessions, want 2 (r0, r1): it wrote something", len(recs))
+		}
+		var found []sessionRecord
+		ran := false
+		settle(t, &ran, b.sessions.find("https://idp", "p-r2", "", now, func(r []sessionRecord, err error) Decision { ran, found = true, r; return done() }))
+		if len(found) != 0 {
+			t.Fatalf("the refused write linked its provider session: %+v", found)
+		}
+		recs, fresh := count(a)
+		var r0 sessionRecord
+		for _, r := range recs {
+			if r.SID == "r0" {
+				r0 = r
+			}
+		}
+		ran = false
+		settle(t, &ran, a.sessions.forget("r0", now, func(error) Decision { ran = true; return done() }))
+		ran = false
+		settle(t, &ran, a.sessions.unlink(r0, now, func(error) Decision { ran = true; return done() }))
+		if err := index(a, rec("r2"), fresh); err != nil {
+			t.Fatalf("an index write after a fresh count (one session ended and unlinked since): %v", err)
+		}
+		if recs, _ := count(b); len(recs) != 2 {
+			t.Fatalf("the user has %d sessions, want 2 (r1, r2)", len(recs))
+		}
+	})
+
 	t.Run("sessionIndex", func(t *testing.T) {
 		a, b := newVMs()
 		exp := now.Add(time.Hour).Unix()
@@ -353,7 +420,7 @@ func testStorePortContractsWith(t *testing.T, newVMs func() (vm1, vm2 storePorts
 		r2 := sessionRecord{SID: "e2", Sub: "u", IdP: "oidc", Iss: "https://idp", PSID: "p2", Expires: exp}
 		for _, r := range []sessionRecord{r1, r2} {
 			ran := false
-			settle(t, &ran, a.sessions.index(r, now, func(err error) Decision {
+			settle(t, &ran, a.sessions.index(r, nil, now, func(err error) Decision {
 				ran = true
 				if err != nil {
 					t.Fatal(err)
