@@ -14,6 +14,7 @@ const (
 	triggerProviderFrontchannel = "provider_frontchannel" // the provider's front-channel logout
 	triggerProviderBackchannel  = "provider_backchannel"  // the provider's back-channel logout
 	triggerSessionLimit         = "session_limit"         // a sign-in past session.max_per_user ended the user's oldest
+	triggerSigninReplaced       = "signin_replaced"       // a sign-in ended the session the same browser held (session_replaced.go)
 )
 
 // The engine's own counters.
@@ -23,6 +24,7 @@ const (
 	counterLogoutProviderFrontchannel = "exeunt.logout." + triggerProviderFrontchannel
 	counterLogoutProviderBackchannel  = "exeunt.logout." + triggerProviderBackchannel
 	counterLogoutSessionLimit         = "exeunt.logout." + triggerSessionLimit
+	counterLogoutSigninReplaced       = "exeunt.logout." + triggerSigninReplaced
 	// A session's end the store did not confirm in time (errOutcomeUnknown): it may have
 	// been applied later (then its notices went out with it), and is not counted above.
 	counterLogoutUnconfirmed = "exeunt.logout.unconfirmed"
@@ -52,7 +54,7 @@ const (
 // counterNames lists the counters above, for tests and documentation.
 var counterNames = []string{
 	counterLogoutRPInitiated, counterLogoutProviderFrontchannel, counterLogoutProviderBackchannel,
-	counterLogoutSessionLimit, counterLogoutUnconfirmed, counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
+	counterLogoutSessionLimit, counterLogoutSigninReplaced, counterLogoutUnconfirmed, counterLogoutRejected, counterParamTooLong, counterUnownedRefused, counterOwnCookieDropped,
 	counterStoreUnavailableRefusals, counterEtcdFollowFailures, counterEtcdCallsFailed,
 	counterAssertionSigned, counterAssertionAdopted, counterHintVerified,
 }
@@ -68,6 +70,8 @@ func logoutCounter(trigger string) string {
 		return counterLogoutProviderBackchannel
 	case triggerSessionLimit:
 		return counterLogoutSessionLimit
+	case triggerSigninReplaced:
+		return counterLogoutSigninReplaced
 	}
 	return "exeunt.logout." + trigger // every trigger is listed above; kept for a new one
 }

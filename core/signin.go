@@ -222,7 +222,14 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 				// before the code goes anywhere.
 				return fail(400, "signin_wrong_issuer")
 			}
-			return Decision{Call: e.exchangeCode(p, pv, flow, code, clearFlow, cs, lang, now)}
+			// The live session this browser holds, if any: the new one replaces it
+			// (session_replaced.go).
+			var replaced *session
+			if old, _, err := v.session(); err == nil {
+				o := *old
+				replaced = &o
+			}
+			return Decision{Call: e.exchangeCode(p, pv, flow, code, clearFlow, cs, replaced, lang, now)}
 		})
 	})
 }
@@ -230,7 +237,7 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 // exchangeCode redeems the code at the token endpoint (RFC 6749 §4.1.3 with the PKCE
 // verifier) and, with the ID token it returns, creates the session. lang is the
 // language of the pages shown when it fails.
-func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs cookies, lang string, now time.Time) *Call {
+func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code string, clearFlow Header, cs cookies, replaced *session, lang string, now time.Time) *Call {
 	tokenURL := v.endpoints(p).TokenEndpoint
 	u, _ := url.Parse(tokenURL)
 	form := []string{
@@ -277,14 +284,14 @@ func (e *Engine) exchangeCode(p *Provider, v *providerView, flow flowState, code
 				e.logf("exeunt: provider %s: token response without an id_token", p.Scheme)
 				return fail(502, "signin_bad_answer")
 			}
-			return e.finishSignIn(p, flow, idToken, clearFlow, cs, lang, now)
+			return e.finishSignIn(p, flow, idToken, clearFlow, cs, replaced, lang, now)
 		}}
 }
 
 // finishSignIn validates the ID token and starts the session. When the token is
 // signed with a key the cached JWKS lacks (the provider rotated its keys), the JWKS is
 // fetched once more before giving up (verifyProviderToken).
-func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time) Decision {
+func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, clearFlow Header, cs cookies, replaced *session, lang string, now time.Time) Decision {
 	verifier := oidc.IDTokenVerifier{Issuer: p.Issuer, ClientID: p.ClientID, Algorithms: p.IDTokenAlgorithms, Leeway: idTokenSkew}
 	var tok *oidc.IDToken
 	return e.verifyProviderToken(p, now, func(keys *jose.JSONWebKeySet) (err error) {
@@ -298,12 +305,12 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 			return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow).
 				logged(fmt.Sprintf("exeunt: provider %s: ID token rejected: %v", p.Scheme, err)))
 		}
-		return e.startSession(p, flow, tok, rawIDToken, clearFlow, cs, lang, now)
+		return e.startSession(p, flow, tok, rawIDToken, clearFlow, cs, replaced, lang, now)
 	})
 }
 
 // startSession starts the session of a verified sign-in and sends the browser back.
-func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time) Decision {
+func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, rawIDToken string, clearFlow Header, cs cookies, replaced *session, lang string, now time.Time) Decision {
 
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
 		IDToken: rawIDToken, Email: tok.Email, EmailVerified: tok.EmailVerified, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
@@ -331,6 +338,9 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 	if err != nil {
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
+	}
+	if replaced != nil {
+		return e.endReplaced(p, flow, replaced, s, cookies, clearFlow, lang, now)
 	}
 	return e.limitAndIndex(p, flow, s, cookies, clearFlow, lang, now, 1)
 }

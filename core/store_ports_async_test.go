@@ -148,5 +148,6 @@ func flowTests() map[string]func(*testing.T) {
 		"AFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified": TestAFirstVisitBetweenAProviderSignOutsReadAndItsEndIsNotified,
 		"SignInPastTheLimitSignsOutTheOldest":                        TestSignInPastTheLimitSignsOutTheOldest,
 		"RacingSignInsStayWithinTheLimit":                            TestRacingSignInsStayWithinTheLimit,
+		"SignInsForcedInOneBrowserSignOutNoOtherBrowser":             TestSignInsForcedInOneBrowserSignOutNoOtherBrowser,
 	}
 }
