@@ -331,8 +331,13 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 // startSession starts the session of a verified sign-in and sends the browser back.
 func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, rawIDToken string, clearFlow Header, cs cookies, lang string, now time.Time) Decision {
 
+	// name and email lose the spaces and tabs at their ends (sub with any is refused,
+	// headerSafeClaims): no header value may have them (RFC 9110 §5.5), the name is for
+	// display, and white space around an address is no part of it (RFC 5322 §3.2.2).
+	// Trimmed here, the session, the headers and the assertions all say the same.
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
-		IDToken: rawIDToken, Email: tok.Email, EmailVerified: tok.EmailVerified, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
+		IDToken: rawIDToken, Email: strings.Trim(tok.Email, " \t"), EmailVerified: tok.EmailVerified, Name: strings.Trim(tok.Name, " \t"),
+		Created: now.Unix(), Seen: now.Unix(),
 		Expires: now.Add(e.cfg.Session.AbsoluteLifetime).Unix()}
 	s.AuthTime = s.Created
 	// Made in the second the local store began: stamped with the next, which is this
