@@ -1,6 +1,8 @@
 package core
 
 import (
+	jose "github.com/go-jose/go-jose/v4"
+
 	"net/url"
 	"slices"
 	"strings"
@@ -135,5 +137,42 @@ func TestSpecBackchannelOnly200And204AreSuccess(t *testing.T) {
 			s.metrics.get("exeunt.client."+c+".backchannel.retried") != 0 {
 			t.Errorf("%s: metrics = %v", c, s.metrics.m)
 		}
+	}
+}
+
+// Back-Channel Logout 1.0 §2.6 (SPEC-MUSTS "iat/exp with small leeway"), at the engine's
+// own endpoint: a provider whose clock is a minute off is still heard (iat a minute
+// ahead; exp a minute past), and a token expired well past the leeway is refused and
+// ends nothing. core/oidc tests the verifier with a leeway it is given; this tests the
+// one the engine gives it.
+func TestSpecProviderLogoutTokenWithinAndPastTheClockLeeway(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		iat, exp time.Duration // from now
+		accepted bool
+	}{
+		{"on time", 0, 2 * time.Minute, true},
+		{"the provider's clock a minute ahead", time.Minute, 3 * time.Minute, true},
+		{"expired a minute ago", -3 * time.Minute, -time.Minute, true},
+		{"expired ten minutes ago", -12 * time.Minute, -10 * time.Minute, false},
+		{"issued ten minutes ahead", 10 * time.Minute, 12 * time.Minute, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSignoutEnv(t, nil)
+			s.signedIn()
+			tok := s.idp.logoutToken(t, s.now, jose.RS256, func(c map[string]any, _ map[jose.HeaderKey]any) {
+				c["iat"], c["exp"] = s.now.Add(tc.iat).Unix(), s.now.Add(tc.exp).Unix()
+			})
+			d := s.postLogoutToken(tok)
+			if tc.accepted {
+				if d.Response == nil || d.Response.Status != 200 || s.signedInStill() {
+					t.Fatalf("want 200 and signed out: %s, signed in still %v", specBrief(d.Response), s.signedInStill())
+				}
+				return
+			}
+			if d.Response == nil || d.Response.Status != 400 || !s.signedInStill() {
+				t.Fatalf("want 400 and still signed in: %s, signed in still %v", specBrief(d.Response), s.signedInStill())
+			}
+		})
 	}
 }
