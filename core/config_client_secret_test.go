@@ -67,3 +67,26 @@ func TestAClientSecretLongerThanTheLimitIsRefusedAtStart(t *testing.T) {
 		t.Fatalf("a pasted key file: %v", err)
 	}
 }
+
+// Exeunt's client id at a provider is bounded too (maxProviderClientID): it travels in
+// the same Authorization header as the secret, and in every authorization and end
+// session URL. The longest allowed works with the longest secret; one byte more is
+// refused, naming the field and both lengths.
+func TestAProviderClientIDLongerThanTheLimitIsRefusedAtStart(t *testing.T) {
+	parse := func(id string) error {
+		m := signinConfigMap()
+		m["providers"].([]any)[0].(map[string]any)["client_id"] = id
+		m["providers"].([]any)[0].(map[string]any)["client_secret"] = strings.Repeat("%", maxClientSecret)
+		b, _ := json.Marshal(m)
+		_, err := ParseConfig(b)
+		return err
+	}
+	if err := parse(strings.Repeat("%", maxProviderClientID)); err != nil {
+		t.Fatalf("a client_id of %d bytes refused: %v", maxProviderClientID, err)
+	}
+	err := parse(strings.Repeat("c", maxProviderClientID+1))
+	ce, ok := err.(*ConfigError)
+	if !ok || ce.Field != "providers[0].client_id" || !strings.Contains(err.Error(), "513 bytes") || !strings.Contains(err.Error(), "at most 512") {
+		t.Fatalf("a client_id of %d bytes: %v, want an error naming providers[0].client_id and both lengths", maxProviderClientID+1, err)
+	}
+}
