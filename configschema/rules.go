@@ -63,9 +63,11 @@ var fieldRules = map[string]rule{
 		bad:    []any{"Oidc", "1idp", "a_b", "", "abcdefghijklmnopqrstuvwxyz0123456"},
 	},
 	"providers[].display_name": {schema: map[string]any{"minLength": 1, "pattern": `^[^\x00-\x1f\x7f]*$`}, good: []any{"Ünïcode IdP"}, bad: []any{"", "a\nb"}},
-	"providers[].client_id":    {schema: map[string]any{"minLength": 1, "pattern": `^[^\x00-\x1f\x7f]*$`}, bad: []any{"", "a\tb"}},
+	// At most 512 bytes (core.maxProviderClientID).
+	"providers[].client_id": {schema: map[string]any{"minLength": 1, "maxLength": 512, "pattern": `^[^\x00-\x1f\x7f]*$`}, good: []any{strings.Repeat("c", 512)}, bad: []any{"", "a\tb", strings.Repeat("c", 513)}},
 	// RFC 6749 Appendix A.2: client-secret = *VSCHAR (core.checkClientSecret).
-	"providers[].client_secret": {schema: pattern(`^[ -~]*$`), good: []any{"", "a b~"}, bad: []any{"s3cret\n", "sécret"}},
+	// At most 1024 bytes (core.maxClientSecret).
+	"providers[].client_secret": {schema: map[string]any{"maxLength": 1024, "pattern": `^[ -~]*$`}, good: []any{"", "a b~", strings.Repeat("s", 1024)}, bad: []any{"s3cret\n", "sécret", strings.Repeat("s", 1025)}},
 	"providers[].cluster":       {schema: map[string]any{"minLength": 1, "pattern": visiblePattern}, good: []any{"outbound|443||idp.example.test"}, bad: []any{"", "two words"}},
 	"providers[].scopes": {
 		schema: map[string]any{

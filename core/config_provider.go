@@ -159,6 +159,9 @@ func readProvider(o *jsonObject) (*Provider, error) {
 	if p.ClientID, err = requiredString(o, "client_id", "the client id Exeunt is registered under at this provider"); err != nil {
 		return nil, err
 	}
+	if len(p.ClientID) > maxProviderClientID {
+		return nil, o.fieldError("client_id", fmt.Sprintf("is %d bytes long; keep it to at most %d (client ids are tens of bytes: check that the id alone was copied)", len(p.ClientID), maxProviderClientID))
+	}
 	if p.ClientSecret, _, err = o.optionalString("client_secret"); err != nil {
 		return nil, err
 	}
@@ -385,12 +388,33 @@ func optionalURL(o *jsonObject, name string, r urlRules) (string, error) {
 	return s, nil
 }
 
-// checkClientSecret refuses a client secret with a byte RFC 6749 does not allow in one
-// (Appendix A.2: client-secret = *VSCHAR, %x20-7E), naming the byte, never the secret.
+// maxClientSecret bounds a provider's client secret, in bytes. Real ones are tens of
+// bytes; a much longer value is most likely something else pasted in (a key file, a certificate). It travels in the Authorization header of
+// every token request, form-encoded (up to 3 bytes per byte) then base64-encoded (4 per
+// 3): 1024 bytes take at most 4096 there, half the 8 KB header line that common servers
+// accept by default (nginx's large_client_header_buffers, Apache's
+// LimitRequestFieldSize), leaving room for the client id (maxProviderClientID).
+const maxClientSecret = 1024
+
+// maxProviderClientID bounds Exeunt's client id at a provider, in bytes. Real ones are
+// tens of bytes (a URL, for a client id metadata document, a hundred or two). With
+// maxClientSecret, the token request's Authorization header is at most
+// 6 + 4*ceil((3*512 + 1 + 3*1024)/3) = 6,154 bytes, under the 8 KB line above.
+const maxProviderClientID = 512
+
+// checkClientSecret refuses a client secret longer than maxClientSecret, or with a byte
+// RFC 6749 does not allow in one (Appendix A.2: client-secret = *VSCHAR, %x20-7E),
+// naming the byte, never the secret.
 // Such a byte is a copying mistake (most often the line break at the end of the file the
 // secret was read from) that the provider would only report at the first sign-in, as
 // invalid_client.
 func checkClientSecret(secret string) string {
+	if len(secret) > maxClientSecret {
+		// Before the bytes: a pasted key file has line breaks too, and its length is
+		// what tells the operator what went wrong.
+		return "is " + strconv.Itoa(len(secret)) + " bytes long; keep it to at most " + strconv.Itoa(maxClientSecret) +
+			" (client secrets are tens of bytes: check that the secret alone was copied, not a key file or certificate)"
+	}
 	for i := 0; i < len(secret); i++ {
 		if c := secret[i]; c < 0x20 || c > 0x7e {
 			return "must be printable ASCII, as RFC 6749 requires of a client secret (byte 0x" +

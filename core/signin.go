@@ -185,14 +185,27 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 		// and description in the log; the user, what it means for them.
 		e.logf("exeunt: provider %s: authorization response error=%s error_description=%s",
 			p.Scheme, logQuote(code), logQuote(q.Get("error_description")))
-		switch code {
-		case "access_denied":
-			return fail(403, "signin_denied")
-		case "server_error", "temporarily_unavailable":
-			// The provider failed (its 500 and 503); it did not refuse this user.
-			return fail(502, "provider_unavailable")
+		if q.Get("iss") != "" {
+			return providerErrorPage(code, fail) // iss checked above
 		}
-		return fail(403, "signin_provider_error")
+		// RFC 9207 §2.4 is for every authorization response, errors too (§2): without
+		// iss, whether this error is the provider's own depends on its metadata. The
+		// state is not claimed (an error response starts nothing a replay could reuse),
+		// so a forged error costs no store write.
+		return e.withProvider(p, now, func(pv *providerView, err error) Decision {
+			if err != nil {
+				// Whether iss was required is unknown: not shown as the provider's
+				// refusal, which it may not be; what happened is that it could not
+				// be reached.
+				e.logf("exeunt: provider %s: an error response without iss, and no metadata to say whether it must have one: %v", p.Scheme, err)
+				return fail(502, "signin_unreachable", p.DisplayName)
+			}
+			if pv.endpoints(p).AuthorizationResponseIssParameterSupported {
+				e.logf("exeunt: provider %s: error response refused: no iss, and the provider's metadata says it sends one (RFC 9207 §2.4)", p.Scheme)
+				return fail(400, "signin_wrong_issuer")
+			}
+			return providerErrorPage(code, fail)
+		})
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -232,6 +245,19 @@ func (e *Engine) signInCallback(p *Provider, v *requestView, now time.Time) Deci
 			return Decision{Call: e.exchangeCode(p, pv, flow, code, clearFlow, cs, replaced, lang, now)}
 		})
 	})
+}
+
+// providerErrorPage is the page for a provider's error response with error code code
+// (RFC 6749 §4.1.2.1), once the response is known to be the provider's.
+func providerErrorPage(code string, fail func(status int, reason string, args ...any) Decision) Decision {
+	switch code {
+	case "access_denied":
+		return fail(403, "signin_denied")
+	case "server_error", "temporarily_unavailable":
+		// The provider failed (its 500 and 503); it did not refuse this user.
+		return fail(502, "provider_unavailable")
+	}
+	return fail(403, "signin_provider_error")
 }
 
 // exchangeCode redeems the code at the token endpoint (RFC 6749 §4.1.3 with the PKCE
@@ -312,8 +338,13 @@ func (e *Engine) finishSignIn(p *Provider, flow flowState, rawIDToken string, cl
 // startSession starts the session of a verified sign-in and sends the browser back.
 func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, rawIDToken string, clearFlow Header, cs cookies, replaced *session, lang string, now time.Time) Decision {
 
+	// name and email lose the spaces and tabs at their ends (sub with any is refused,
+	// headerSafeClaims): no header value may have them (RFC 9110 §5.5), the name is for
+	// display, and white space around an address is no part of it (RFC 5322 §3.2.2).
+	// Trimmed here, the session, the headers and the assertions all say the same.
 	s := &session{SID: oidc.RandomID(24), Sub: tok.Subject, IdP: p.Scheme, Iss: tok.Issuer, PSID: tok.SID,
-		IDToken: rawIDToken, Email: tok.Email, EmailVerified: tok.EmailVerified, Name: tok.Name, Created: now.Unix(), Seen: now.Unix(),
+		IDToken: rawIDToken, Email: strings.Trim(tok.Email, " \t"), EmailVerified: tok.EmailVerified, Name: strings.Trim(tok.Name, " \t"),
+		Created: now.Unix(), Seen: now.Unix(),
 		Expires: now.Add(e.cfg.Session.AbsoluteLifetime).Unix()}
 	s.AuthTime = s.Created
 	// Made in the second the local store began: stamped with the next, which is this

@@ -52,3 +52,59 @@ func TestAnAuthorizationResponseWithoutIssIsRefusedWhenTheProviderSendsIt(t *tes
 		})
 	}
 }
+
+// RFC 9207 §2 puts iss in error responses too, and §2.4's rule is for every
+// authorization response: an error response without iss, from a provider that says it
+// sends one, is not its own and is refused like a success response without it, not
+// shown as that provider's refusal. When the provider's metadata cannot be had, whether
+// iss was required is unknown: the page says the provider could not be reached (what
+// happened), not that the provider refused. Either way no session, and nothing is sent
+// to the token endpoint.
+func TestAnErrorResponseWithoutIssIsRefusedWhenTheProviderSendsIt(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		supported bool
+		withIss   bool
+		down      bool // the provider's metadata cannot be had at the callback
+		status    int
+		text      string
+	}{
+		{"supported, iss sent", true, true, false, 403, "cancelled or refused"},
+		{"supported, iss missing", true, false, false, 400, "unexpected identity provider"},
+		{"not supported, iss missing", false, false, false, 403, "cancelled or refused"},
+		{"supported, iss missing, metadata unavailable", true, false, true, 502, "could not be reached"},
+		{"supported, iss sent, metadata unavailable", true, true, true, 403, "cancelled or refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := signinConfig(t)
+			b := newBrowser(t)
+			b.e = mustEngine(t, cfg)
+			b.idp.issParameter = tc.supported
+			u, err := url.Parse(location(t, b.request("GET", "https://exeunt.test/app1/")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.down {
+				// Another VM, one with no copy of the provider's metadata, gets the
+				// callback, and the provider cannot be reached.
+				b.e = mustEngine(t, cfg)
+				b.idp.down = true
+			}
+			q := url.Values{"error": {"access_denied"}, "state": {u.Query().Get("state")}}
+			if tc.withIss {
+				q.Set("iss", "https://idp.test")
+			}
+			b.idp.calls = nil
+			d := b.request("GET", "https://exeunt.test/signin-oidc?"+q.Encode())
+			errorStatus(t, d, tc.status, tc.text)
+			if _, ok := b.jar["__Host-exeunt"]; ok {
+				t.Fatal("a session cookie was set")
+			}
+			for _, c := range b.idp.calls {
+				if c == "POST /token" {
+					t.Fatal("something was sent to the token endpoint")
+				}
+			}
+		})
+	}
+}
