@@ -256,6 +256,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.publicLog(w, r)
 	case strings.HasPrefix(p, a.cfg.PathPrefix) || p+"/" == a.cfg.PathPrefix:
 		a.home(w, r)
+	case p == "/favicon.ico":
+		a.favicon(w, r)
 	case p == "/":
 		// The site's root, when the proxy routes it here: this app is the way in.
 		http.Redirect(w, r, a.cfg.PathPrefix, http.StatusFound)
