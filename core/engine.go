@@ -220,8 +220,12 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 		}
 	}
 	d.ResponseHeaders = append(d.ResponseHeaders, e.updateBrowserState(s, cs, len(d.ResponseHeaders) > 0, now)...)
-	if len(d.ResponseHeaders) > 0 || isNavigation(v) {
+	if len(d.ResponseHeaders) > 0 {
 		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer...)
+	} else if isNavigation(v) {
+		// The shared list itself, read only (the glue reads it): no allocation on the
+		// signed-in request; its capacity makes any append copy it.
+		d.ResponseHeaders = uncacheableAnswer[:len(uncacheableAnswer):len(uncacheableAnswer)]
 	}
 	if fresh {
 		// What a refusal would be is read here, as values: the view stays on the stack.
