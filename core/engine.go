@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -221,6 +222,10 @@ func (e *Engine) withSession(v *requestView, client *Client, now time.Time) Deci
 	d.ResponseHeaders = append(d.ResponseHeaders, e.updateBrowserState(s, cs, len(d.ResponseHeaders) > 0, now)...)
 	if len(d.ResponseHeaders) > 0 {
 		d.ResponseHeaders = append(d.ResponseHeaders, uncacheableAnswer...)
+	} else if isNavigation(v) {
+		// The shared list itself, read only (the glue reads it): no allocation on the
+		// signed-in request; its capacity makes any append copy it.
+		d.ResponseHeaders = uncacheableAnswer[:len(uncacheableAnswer):len(uncacheableAnswer)]
 	}
 	if fresh {
 		// What a refusal would be is read here, as values: the view stays on the stack.
@@ -246,6 +251,22 @@ var uncacheableAnswer = []Header{
 	{Name: "cache-control", Value: "private, no-store"},
 	{Name: "cdn-cache-control", Value: "private, no-store"},
 	{Name: "surrogate-control", Value: "no-store"},
+}
+
+// isNavigation reports whether the request loads a page the user sees (a top-level
+// document or a frame): Fetch Metadata's Sec-Fetch-Mode "navigate", or, from a browser
+// that sends no Fetch Metadata, an Accept that asks for HTML. A signed-in page is
+// answered uncacheable whatever the app says (uncacheableAnswer): a browser shows a page
+// it holds in its HTTP cache, or keeps whole in its back/forward cache, when the user goes
+// back in history, without asking the server, so after a sign-out "Back" showed the
+// previous user's page on a shared computer (RATIONALE.md, "Why a signed-in page is
+// never cached"). An app's scripts, styles and images are not navigations and keep the
+// app's caching.
+func isNavigation(v *requestView) bool {
+	if mode := v.Header("sec-fetch-mode"); mode != "" {
+		return mode == "navigate"
+	}
+	return strings.Contains(v.Header("accept"), "text/html")
 }
 
 // unsignedIdentityHeaders are the identity headers for a request no client owns

@@ -64,6 +64,11 @@ type Options struct {
 	// WithoutProxy starts the provider and the apps only: a real Envoy serves the
 	// configuration (`envoy -c envoy.yaml`).
 	WithoutProxy bool
+	// FrontChannelProvider runs oidc-provider v6 (testpeers/oidc-provider-v6), the last
+	// major with front-channel logout, in place of v9, with Exeunt registered for front-
+	// channel logout only: a sign-out at the provider reaches Exeunt through the iframe the
+	// provider's page loads in the browser. The browser tests use it; `make run` does not.
+	FrontChannelProvider bool
 	// Replicas, when 2 or more, runs a fleet: a local etcd, that many replicas of hostsim
 	// serve with the configuration made a fleet's (FleetConfig: the store on etcd, shared
 	// keys, free ports), and a round-robin front (Front) on the listener's address. 0 or 1:
@@ -229,6 +234,14 @@ func start(ctx context.Context, opts Options) (d *Demo, err error) {
 		"backchannel_logout_uri":              p.provider.backchannelURI,
 		"backchannel_logout_session_required": true,
 	}
+	idpDir, idpScript := filepath.Join(dir, "testpeers", "oidc-provider"), "provider.mjs"
+	if opts.FrontChannelProvider {
+		delete(exeunt, "backchannel_logout_uri")
+		delete(exeunt, "backchannel_logout_session_required")
+		exeunt["frontchannel_logout_uri"] = p.provider.frontchannelURI
+		exeunt["frontchannel_logout_session_required"] = true
+		idpDir, idpScript = filepath.Join(dir, "testpeers", "oidc-provider-v6"), "provider.cjs"
+	}
 	if p.provider.clientSecret != "" {
 		exeunt["client_secret"] = p.provider.clientSecret
 		exeunt["token_endpoint_auth_method"] = "client_secret_basic"
@@ -240,7 +253,7 @@ func start(ctx context.Context, opts Options) (d *Demo, err error) {
 		host = "localhost"
 	}
 	d.provider, err = idp.Start(ctx, idp.Options{
-		Dir: filepath.Join(dir, "testpeers", "oidc-provider"), Port: p.provider.port, IssuerHost: host,
+		Dir: idpDir, Script: idpScript, Port: p.provider.port, IssuerHost: host,
 		Clients: []idp.Client{exeunt}, Log: logw, Debug: opts.ProviderDebug,
 	})
 	if err != nil {

@@ -32,8 +32,8 @@ type providerPlan struct {
 	// port is where the demo provider listens on 127.0.0.1: the provider cluster's endpoint.
 	port int
 	// What Exeunt's registration at the provider needs: Exeunt's callback, post-logout and
-	// back-channel logout URLs.
-	redirectURI, postLogoutURI, backchannelURI string
+	// back-channel logout URLs, and its front-channel logout URL (for the v6 provider).
+	redirectURI, postLogoutURI, backchannelURI, frontchannelURI string
 }
 
 type appPlan struct {
@@ -51,14 +51,15 @@ type pluginConfig struct {
 	HealthPath string `json:"health_path"`
 	ReadyPath  string `json:"ready_path"`
 	Providers  []struct {
-		Scheme                string `json:"scheme"`
-		Issuer                string `json:"issuer"`
-		ClientID              string `json:"client_id"`
-		ClientSecret          string `json:"client_secret"`
-		Cluster               string `json:"cluster"`
-		CallbackPath          string `json:"callback_path"`
-		SignoutCallbackPath   string `json:"signout_callback_path"`
-		BackchannelLogoutPath string `json:"backchannel_logout_path"`
+		Scheme                 string `json:"scheme"`
+		Issuer                 string `json:"issuer"`
+		ClientID               string `json:"client_id"`
+		ClientSecret           string `json:"client_secret"`
+		Cluster                string `json:"cluster"`
+		CallbackPath           string `json:"callback_path"`
+		SignoutCallbackPath    string `json:"signout_callback_path"`
+		BackchannelLogoutPath  string `json:"backchannel_logout_path"`
+		FrontchannelLogoutPath string `json:"frontchannel_logout_path"`
 	} `json:"providers"`
 	Clients []struct {
 		ClientID               string   `json:"client_id"`
@@ -147,9 +148,10 @@ func makePlan(cfg *envoyconfig.Config) (*plan, error) {
 	}
 	port, _ := strconv.Atoi(piss.Port())
 	p.provider = providerPlan{scheme: pr.Scheme, issuer: pr.Issuer, clientID: pr.ClientID, clientSecret: pr.ClientSecret, port: port,
-		redirectURI:    p.origin + orDefault(pr.CallbackPath, "/signin-"+pr.Scheme),
-		postLogoutURI:  p.origin + orDefault(pr.SignoutCallbackPath, "/signout-callback-"+pr.Scheme),
-		backchannelURI: p.origin + orDefault(pr.BackchannelLogoutPath, "/backchannel-"+pr.Scheme),
+		redirectURI:     p.origin + orDefault(pr.CallbackPath, "/signin-"+pr.Scheme),
+		postLogoutURI:   p.origin + orDefault(pr.SignoutCallbackPath, "/signout-callback-"+pr.Scheme),
+		backchannelURI:  p.origin + orDefault(pr.BackchannelLogoutPath, "/backchannel-"+pr.Scheme),
+		frontchannelURI: p.origin + orDefault(pr.FrontchannelLogoutPath, "/signout-"+pr.Scheme),
 	}
 
 	h := pc.IdentityHeaders

@@ -22,7 +22,7 @@ func TestAnAnswerCarryingTheSessionCookieIsNotCacheableByACDN(t *testing.T) {
 	})
 
 	// The first visit to app2 records it in the session: the answer re-seals the cookie.
-	resp := e.sendTo(app, "https://exeunt.test/app2/static/app.js")
+	resp := e.sendTo(app, "https://exeunt.test/app2/static/app.js", scriptRequest...)
 	if resp.Status != 200 || !hasSessionCookie(resp.HeaderValues("set-cookie")) {
 		t.Fatalf("first visit to app2: %d, Set-Cookie %q; want the app's answer with the re-sealed session", resp.Status, resp.HeaderValues("set-cookie"))
 	}
@@ -34,7 +34,7 @@ func TestAnAnswerCarryingTheSessionCookieIsNotCacheableByACDN(t *testing.T) {
 
 	// The next visit sets no cookie: the app's caching stands.
 	e.jar["__Host-exeunt"] = sessionCookieValue(resp.HeaderValues("set-cookie"))
-	resp = e.sendTo(app, "https://exeunt.test/app2/static/app.js")
+	resp = e.sendTo(app, "https://exeunt.test/app2/static/app.js", scriptRequest...)
 	if resp.Status != 200 || len(resp.HeaderValues("set-cookie")) != 0 {
 		t.Fatalf("second visit: %d, Set-Cookie %q; want the app's answer without a cookie", resp.Status, resp.HeaderValues("set-cookie"))
 	}
@@ -61,7 +61,7 @@ func TestEveryLineOfTheAppsCachingFieldsIsReplaced(t *testing.T) {
 		w.Header().Add("CDN-Cache-Control", "max-age=3600")
 		w.Write([]byte("asset"))
 	})
-	resp := e.sendTo(app, "https://exeunt.test/app2/static/app.js")
+	resp := e.sendTo(app, "https://exeunt.test/app2/static/app.js", scriptRequest...)
 	if resp.Status != 200 || !hasSessionCookie(resp.HeaderValues("set-cookie")) {
 		t.Fatalf("first visit to app2: %d, Set-Cookie %q; want the app's answer with the re-sealed session", resp.Status, resp.HeaderValues("set-cookie"))
 	}

@@ -75,10 +75,10 @@ func TestShippedEnvoyYAMLPathsAsEnvoyRoutesThem(t *testing.T) {
 			t.Errorf("GET %s: %d, want sign-in or a refusal", tt.path, res.StatusCode)
 		}
 	}
-	// The public asset route: App One answers (it has no icon: 404).
+	// The public asset route: App One answers with its icon, without a session.
 	res := rawPathRequest(t, d.ListenerAddr, host, "/favicon.ico", "Cookie: exeunt_session=x\r\nX-Exeunt-Sub: forged\r\n")
-	if res.StatusCode != http.StatusNotFound || res.Header.Get("Location") != "" {
-		t.Errorf("GET /favicon.ico: %d %q, want App One's 404", res.StatusCode, res.Header.Get("Location"))
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("Location") != "" {
+		t.Errorf("GET /favicon.ico: %d %q %q, want App One's icon", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Location"))
 	}
 }
 

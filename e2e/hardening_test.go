@@ -38,8 +38,9 @@ func (a *cookieApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("app"))
 }
 
-// sendTo is send with another upstream.
-func (e *signinEnv) sendTo(upstream http.Handler, rawURL string) *hostsim.Response {
+// sendTo is send with another upstream. The request asks for a page (Accept: text/html)
+// unless headers say otherwise (they replace it).
+func (e *signinEnv) sendTo(upstream http.Handler, rawURL string, headers ...hostsim.Pair) *hostsim.Response {
 	e.t.Helper()
 	u, _ := url.Parse(rawURL)
 	var cs []string
@@ -47,7 +48,10 @@ func (e *signinEnv) sendTo(upstream http.Handler, rawURL string) *hostsim.Respon
 		cs = append(cs, k+"="+v)
 	}
 	slices.Sort(cs) // app cookies ("a...") first, then Exeunt's ("__Host-...") and "z..."
-	headers := []hostsim.Pair{{Name: "accept", Value: "text/html"}, {Name: "cookie", Value: strings.Join(cs, "; ")}}
+	if len(headers) == 0 {
+		headers = []hostsim.Pair{{Name: "accept", Value: "text/html"}}
+	}
+	headers = append(headers, hostsim.Pair{Name: "cookie", Value: strings.Join(cs, "; ")})
 	resp, err := e.host.Do(context.Background(), &hostsim.Request{Method: "GET", Scheme: u.Scheme, Authority: u.Host,
 		Path: u.RequestURI(), Header: headers}, upstream)
 	if err != nil {

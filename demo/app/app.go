@@ -256,6 +256,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.publicLog(w, r)
 	case strings.HasPrefix(p, a.cfg.PathPrefix) || p+"/" == a.cfg.PathPrefix:
 		a.home(w, r)
+	case p == "/favicon.ico":
+		a.favicon(w, r)
 	case p == "/":
 		// The site's root, when the proxy routes it here: this app is the way in.
 		http.Redirect(w, r, a.cfg.PathPrefix, http.StatusFound)
@@ -414,7 +416,11 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 			data.Assertion, data.AssertionErr = a.verifyAssertion(r.Context(), id.Assertion)
 		}
 	}
-	render(w, homeTemplate, http.StatusOK, data)
+	// No Cache-Control of its own, as many apps send none: Exeunt answers every page of a
+	// signed-in session "private, no-store" (a browser going back in history after a
+	// sign-out would otherwise show this page from its cache), and the browser tests check
+	// that it does.
+	renderCaching(w, homeTemplate, http.StatusOK, data, "")
 }
 
 func (a *App) signedOut(w http.ResponseWriter, r *http.Request) {

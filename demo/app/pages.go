@@ -37,13 +37,20 @@ type signedOutData struct {
 }
 
 func render(w http.ResponseWriter, t *template.Template, status int, data any) {
+	renderCaching(w, t, status, data, "no-store")
+}
+
+// renderCaching is render with the page's Cache-Control ("" for none).
+func renderCaching(w http.ResponseWriter, t *template.Template, status int, data any, cacheControl string) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
 		http.Error(w, "template: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	if cacheControl != "" {
+		w.Header().Set("Cache-Control", cacheControl)
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())

@@ -32,8 +32,11 @@ type Client map[string]any
 
 // Options says how to run the provider.
 type Options struct {
-	// Dir is the folder with provider.mjs and its node_modules: testpeers/oidc-provider.
+	// Dir is the folder with the script and its node_modules: testpeers/oidc-provider.
 	Dir string
+	// Script is the provider's script in Dir: "provider.mjs" when empty (v9);
+	// "provider.cjs" in testpeers/oidc-provider-v6.
+	Script string
 	// Port is the port to listen on (on 127.0.0.1); 0 picks a free one.
 	Port int
 	// IssuerHost is the host name in the issuer URL ("127.0.0.1" when empty).
@@ -64,7 +67,11 @@ type Provider struct {
 // The provider stops when Close is called, and also when this process dies: it exits when its
 // standard input ends.
 func Start(ctx context.Context, opts Options) (*Provider, error) {
-	script := filepath.Join(opts.Dir, "provider.mjs")
+	name := opts.Script
+	if name == "" {
+		name = "provider.mjs"
+	}
+	script := filepath.Join(opts.Dir, name)
 	if _, err := os.Stat(script); err != nil {
 		return nil, fmt.Errorf("demo provider: %w", err)
 	}
@@ -102,7 +109,7 @@ func Start(ctx context.Context, opts Options) (*Provider, error) {
 		logw = io.Discard
 	}
 	p := &Provider{exited: make(chan struct{}), stopping: make(chan struct{}), tmp: tmp}
-	cmd := exec.Command(node, "provider.mjs", cfgPath)
+	cmd := exec.Command(node, name, cfgPath)
 	cmd.Dir = opts.Dir
 	cmd.Env = append(os.Environ(), "OIDC_PEER_EXIT_ON_STDIN_EOF=1")
 	if opts.Debug {

@@ -15,10 +15,12 @@ import (
 
 // TestSignOutFromAnApp: App One's "Sign out" ends the session everywhere: Exeunt's, the
 // provider's, and both apps are told (App One over both channels, App Two over the front
-// channel); the browser comes back to App One with the state it sent.
+// channel); the browser comes back to App One with the state it sent. No page of Exeunt's
+// site logs an error in the browser's console on the way.
 func TestSignOutFromAnApp(t *testing.T) {
 	ctx := newTab(t, 60*time.Second)
 	app1, app2 := env.Apps[0], env.Apps[1]
+	console := watchConsole(t, ctx)
 
 	must(t, ctx, chromedp.Navigate(app1.URL))
 	waitForLocation(t, ctx, "the provider's login form", onProvider)
@@ -97,4 +99,10 @@ func TestSignOutFromAnApp(t *testing.T) {
 	must(t, ctx, chromedp.Navigate(app2.URL))
 	waitForLocation(t, ctx, "the provider", onProvider)
 	must(t, ctx, chromedp.WaitVisible(chromedp.CSS(`input[name="login"]`)))
+
+	// Every page of Exeunt's site on the way (the apps' pages, Exeunt's signed-out page and
+	// its frames, App One's signed-out page) loaded without an error in the console: no
+	// resource that failed or answered 404, no Content Security Policy violation, no
+	// script error.
+	console.check(t)
 }
