@@ -343,8 +343,9 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 	})
 }
 
-// indexNewSession records s in the index and, once it is there, sends the browser back
-// with its cookies.
+// indexNewSession records s in the index and, once it is there and its provider session
+// was not ended meanwhile (signin_ended_provider_session.go), sends the browser back with
+// its cookies.
 func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
 	return e.indexSession(s, now, func(err error) Decision {
 		if err != nil {
@@ -354,13 +355,34 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, cookie
 			e.logf("exeunt: sign-in at provider %s refused: the session index did not take the new session, so a sign-out at the provider could not end it: %v", p.Scheme, err)
 			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
-		e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
-		target := flow.Return
-		if !e.allowedReturn(target) {
-			target = e.cfg.IssuerOrigin + "/"
-		}
-		headers := append(append([]Header{{Name: "location", Value: target}, {Name: "cache-control", Value: "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
-		return Respond(&Response{Status: 302, Headers: headers})
+		return e.providerSessionEnded(s, now, func(ended bool, err error) Decision {
+			if err != nil || ended {
+				// No cookie leaves: the session recorded is held by nobody. Its index links
+				// go, so that it counts toward no limit and no later logout.
+				why := "its provider session was ended by the provider's logout while it was being recorded"
+				if err != nil {
+					why = "cannot check that the provider did not end its session meanwhile: " + err.Error()
+				}
+				e.logf("exeunt: sign-in sid=%s at provider %s refused: %s", s.SID, p.Scheme, why)
+				d := e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+				if err != nil {
+					d = e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+				}
+				return e.ports.sessions.unlink(recordOf(s), now, func(err error) Decision {
+					if err != nil {
+						e.logf("exeunt: sid=%s, refused at sign-in: its index links stay until they expire: %v", s.SID, err)
+					}
+					return d
+				})
+			}
+			e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
+			target := flow.Return
+			if !e.allowedReturn(target) {
+				target = e.cfg.IssuerOrigin + "/"
+			}
+			headers := append(append([]Header{{Name: "location", Value: target}, {Name: "cache-control", Value: "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
+			return Respond(&Response{Status: 302, Headers: headers})
+		})
 	})
 }
 

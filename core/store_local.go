@@ -185,6 +185,8 @@ func claimSet(kind claimKind, id string) (expiringSet, string) {
 		return usedStates, "csrf:" + id
 	case claimLogoutToken:
 		return usedLogoutTokens, "jti:" + id
+	case claimEndedProviderSession: // made only from a provider's verified logout token
+		return usedLogoutTokens, "ended:" + id
 	}
 	return usedStates, id
 }

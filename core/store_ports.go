@@ -140,9 +140,10 @@ var errOutcomeUnknown = errors.New("the store did not answer in time: the change
 type claimKind uint8
 
 const (
-	claimSignInState claimKind = iota // a sign-in flow's state, at its callback
-	claimPromptToken                  // a sign-out prompt's anti-forgery token (its jti)
-	claimLogoutToken                  // a provider logout token (logoutTokenID of iss and jti)
+	claimSignInState          claimKind = iota // a sign-in flow's state, at its callback
+	claimPromptToken                           // a sign-out prompt's anti-forgery token (its jti)
+	claimLogoutToken                           // a provider logout token (logoutTokenID of iss and jti)
+	claimEndedProviderSession                  // a provider session its provider ended (indexKey of iss and sid)
 )
 
 // claims are single-use values.

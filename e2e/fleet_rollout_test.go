@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 )
 
 // TestFleetOperatorProbe plays what an operator does to a running fleet on a shared etcd,
-// beside TestFleet and TestFleetProbe (which it does not repeat): the per-user session
+// beside TestFleet and TestFleetProbe (which it does not repeat): the provider's logout
+// racing a sign-in to the same provider session on the other replica, the per-user session
 // limit ending a session made on another replica, a replica started while etcd is down,
 // etcd compacting its history, keys rotated in the documented two phases while sessions
 // and a back-channel delivery are pending, and a rolling update that gives a client a
@@ -27,11 +29,93 @@ import (
 // its own users; every replica is back on the fleet's configuration before the next one
 // (but after the last, the key rotation).
 func TestFleetOperatorProbe(t *testing.T) {
+	var hold *indexHold // B reaches etcd through it
 	f := startFleet(t, fleetOptions{
-		etcd:   map[string]any{"stale_after": "4s"},
+		etcd:   map[string]any{"stale_after": "4s", "timeout": "4s"},
 		plugin: map[string]any{"session": map[string]any{"max_per_user": 2}},
+		etcdViaReplica: func(i int, etcdAddr string) string {
+			if i == 0 {
+				return etcdAddr
+			}
+			hold = newIndexHold(t, etcdAddr)
+			return hold.addr
+		},
 	})
 	A, B := f.replicas[0], f.replicas[1]
+	cfgOf := map[*replica]string{A: A.cfg, B: B.cfg} // each replica's own configuration
+
+	t.Run("AProviderLogoutRacingASignInToTheSameProviderSessionAtTheOtherReplica", func(t *testing.T) {
+		first := f.browser(t)
+		first.signIn(A, "probe-race")
+		// A second tab of the same browser (its provider cookies, no Exeunt cookie yet)
+		// signs in at B, silently, to the same provider session.
+		second := f.browser(t)
+		second.idpJar = first.idpJar
+		start := second.get(B, "/app1/")
+		back, err := f.peer.Login(second.idpJar, start.header.Get("location"), "probe-race")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// B's callback: its index write (the new session's link to the provider session)
+		// is held until the provider's back-channel logout has been answered at A.
+		hold.arm()
+		defer hold.release()
+		type answer struct {
+			status int
+			cookie string
+		}
+		got := make(chan answer, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodGet, B.pinned+strings.TrimPrefix(back.String(), f.issuer), nil)
+			var cs []string
+			for k, v := range second.jar {
+				cs = append(cs, k+"="+v)
+			}
+			req.Header.Set("cookie", strings.Join(cs, "; "))
+			resp, err := second.client.Do(req)
+			if err != nil {
+				got <- answer{}
+				return
+			}
+			resp.Body.Close()
+			a := answer{status: resp.StatusCode}
+			for _, sc := range resp.Header.Values("set-cookie") {
+				if v, ok := strings.CutPrefix(sc, "__Host-exeunt="); ok {
+					a.cookie, _, _ = strings.Cut(v, ";")
+				}
+			}
+			got <- a
+		}()
+		waitFor(t, 5*time.Second, "B's index write held", func() bool { return hold.count() > 0 })
+		var acked atomic.Bool
+		A.onAnswer(func(resp *http.Response) {
+			if resp.Request.URL.Path == "/backchannel-oidc" && resp.StatusCode == http.StatusOK {
+				acked.Store(true)
+				hold.release()
+			}
+		})
+		_, err = f.peer.LogoutAtProvider(first.idpJar)
+		A.onAnswer(nil)
+		hold.release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb := <-got
+		t.Logf("the provider's back-channel logout answered 200 at A: %v; B's sign-in callback, its index write held meanwhile: %d (session cookie: %v)", acked.Load(), cb.status, cb.cookie != "")
+		if !acked.Load() {
+			t.Fatal("A never answered the provider's back-channel logout with 200")
+		}
+		if first.acceptedWith(A, first.cookie()) || first.acceptedWith(B, first.cookie()) {
+			t.Fatal("the first session is accepted after the provider's back-channel logout")
+		}
+		if cb.cookie != "" {
+			for _, r := range []*replica{B, A, B, A} {
+				if st := second.statusWith(r, cb.cookie); st == http.StatusOK {
+					t.Fatalf("%s accepts a session of a provider session that the provider had ended, and that Exeunt acknowledged as ended (A answered the logout token 200)", r.name)
+				}
+			}
+		}
+	})
 
 	t.Run("TheSessionLimitEndsASessionMadeOnTheOtherReplica", func(t *testing.T) {
 		// The limit ends the oldest by the second a session began: one sign-in a second.
@@ -141,7 +225,7 @@ func TestFleetOperatorProbe(t *testing.T) {
 	t.Run("ABackChannelURIRolledOutToOneReplicaFirstIsNotDropped", func(t *testing.T) {
 		// A rolling update gives app2 a back-channel logout URI: B runs the new
 		// configuration, A still the old one (where app2 has front-channel logout only).
-		B.cfg = withPluginChange(t, f.cfgPath, func(p map[string]any) {
+		B.cfg = withPluginChange(t, cfgOf[B], func(p map[string]any) {
 			for _, c := range p["clients"].([]any) {
 				if c := c.(map[string]any); c["client_id"] == "app2" {
 					c["backchannel_logout_uri"] = "http://" + f.app2.addr + "/backchannel-logout"
@@ -207,12 +291,12 @@ func TestFleetOperatorProbe(t *testing.T) {
 		// Phase 1 (accept): the new keys last, rolled out to A, then B.
 		phase1 := keysIn(old, newKeys)
 		for _, r := range []*replica{A, B} {
-			r.cfg = withPluginChange(t, f.cfgPath, func(p map[string]any) { p["keys"] = phase1 })
+			r.cfg = withPluginChange(t, cfgOf[r], func(p map[string]any) { p["keys"] = phase1 })
 			r.restart(t)
 			waitFor(t, 10*time.Second, "the restarted "+r.name+" serving", func() bool { return signedIn.acceptedWith(r, keptCookie) })
 		}
 		// Phase 2 (use): the new keys first, on A only so far; B is still on phase 1.
-		A.cfg = withPluginChange(t, f.cfgPath, func(p map[string]any) { p["keys"] = keysIn(newKeys, old) })
+		A.cfg = withPluginChange(t, cfgOf[A], func(p map[string]any) { p["keys"] = keysIn(newKeys, old) })
 		A.restart(t)
 		waitFor(t, 10*time.Second, "the restarted A serving", func() bool { return signedIn.acceptedWith(A, keptCookie) })
 		fresh := f.browser(t)
