@@ -339,14 +339,14 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 			e.logf("exeunt: sign-in at provider %s refused: %v", p.Scheme, err)
 			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
-		return e.indexNewSession(p, flow, s, cookies, clearFlow, lang, now)
+		return e.indexNewSession(p, flow, s, tok.IssuedAt, cookies, clearFlow, lang, now)
 	})
 }
 
 // indexNewSession records s in the index and, once it is there and its provider session
 // was not ended meanwhile (signin_ended_provider_session.go), sends the browser back with
 // its cookies.
-func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
+func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, issuedAt time.Time, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
 	return e.indexSession(s, now, func(err error) Decision {
 		if err != nil {
 			// Fail closed: a session the index lacks would outlive the provider's
@@ -355,7 +355,7 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, cookie
 			e.logf("exeunt: sign-in at provider %s refused: the session index did not take the new session, so a sign-out at the provider could not end it: %v", p.Scheme, err)
 			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
-		return e.providerSessionEnded(s, now, func(ended bool, err error) Decision {
+		return e.providerSessionEnded(s, issuedAt, now, func(ended bool, err error) Decision {
 			if err != nil || ended {
 				// No cookie leaves: the session recorded is held by nobody. Its index links
 				// go, so that it counts toward no limit and no later logout.

@@ -3,6 +3,7 @@ package core
 import (
 	"strings"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -16,6 +17,8 @@ import (
 // index write landing after the logout read the index: TestFleetOperatorProbe.)
 func TestASignInToAProviderSessionEndedMeanwhileMakesNoSession(t *testing.T) {
 	s := newSignoutEnv(t, nil)
+	// The provider issues the ID token a second before it ends the session.
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(-time.Second).Unix() }
 	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
 	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, nil)); d.Response == nil || d.Response.Status != 200 {
 		t.Fatalf("the provider's logout token: %+v", d.Response)
@@ -33,12 +36,13 @@ func TestASignInToAProviderSessionEndedMeanwhileMakesNoSession(t *testing.T) {
 	if s.metrics.get("exeunt.logout.provider_backchannel") != 0 {
 		t.Errorf("the logout token ended a session it could not have found: %v", s.metrics.m)
 	}
-	// Another provider session signs in as usual.
-	s.idp.mutate = func(claims map[string]any) { claims["sid"] = "idp-sid-2" }
+	// A sign-in the provider made after the logout signs in as usual, even should the
+	// provider give it the ended session's sid again.
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(time.Second).Unix() }
 	if got := s.signIn("https://exeunt.test/app1/"); !strings.HasPrefix(got, "https://exeunt.test/app1/") {
-		t.Fatalf("a sign-in to another provider session lands on %q", got)
+		t.Fatalf("a sign-in made after the logout, to the same provider sid, lands on %q", got)
 	}
 	if !s.signedInStill() {
-		t.Fatal("a sign-in to another provider session made no session")
+		t.Fatal("a sign-in made after the logout, to the same provider sid, made no session")
 	}
 }

@@ -211,6 +211,12 @@ func (c *localClaims) claimAs(kind claimKind, id, owner string, until, now time.
 	return then(fresh && err == nil, err)
 }
 
+func (c *localClaims) claimedBy(kind claimKind, id string, now time.Time, then func(string, bool, error) Decision) Decision {
+	set, key := claimSet(kind, id)
+	owner, found, err := set.entries.get(c.store, key, now)
+	return then(owner, found, err)
+}
+
 func (c *localClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
 	set, key := claimSet(kind, id)
 	seen, err := set.contains(c.store, key, now)

@@ -168,6 +168,8 @@ type claims interface {
 	claim(kind claimKind, id string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimAs(kind claimKind, id, owner string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision
+	// claimedBy is claimed that also gives the owner of a standing claimAs.
+	claimedBy(kind claimKind, id string, now time.Time, then func(owner string, found bool, err error) Decision) Decision
 }
 
 // sessionIndex keeps the records that provider-initiated sign-out needs to find edge

@@ -242,15 +242,25 @@ func TestFleetOperatorProbe(t *testing.T) {
 			t.Fatal("app2 at B refused the session")
 		}
 		// app2 refuses (503) while B lives: whichever replica claims the delivery first,
-		// app2's notice is still to be sent when B goes.
-		b.endSession(B, url.Values{"id_token_hint": {b.assertion(B)}, "client_id": {"app1"}})
-		// B goes (the rollout restarts it again, or it crashes) and app2 comes back. A, which
-		// does not know that app2 takes logout tokens, claims app2's item once due: it must
-		// leave it for a replica whose configuration has app2's URI, not drop it.
+		// app2's notice is still to be sent when B goes. B goes (the rollout restarts it
+		// again, or it crashes) right after that first claim, so that its retries do not
+		// push the next attempt far out (the sign-out's page may wait on the barrier for
+		// B's previous process, passed over after 3 s, and is not needed here).
+		job := []string{`"sid":"` + sid + `"`, `"items":`}
+		hint, cookie, refusals := b.assertion(B), b.cookie(), f.app2.refusals()
+		go rawEndSession(B, cookie, url.Values{"id_token_hint": {hint}, "client_id": {"app1"}})
+		queued := false
+		waitFor(t, 10*time.Second, "the first claim of app2's delivery (app2 refusing it, A leaving it, or its job gone from etcd)", func() bool {
+			held := etcdHolds(t, f, job...)
+			queued = queued || held
+			return f.app2.refusals() > refusals || strings.Contains(A.log.String(), "sid="+sid+" is left for a replica") || (queued && !held)
+		})
+		// A, which does not know that app2 takes logout tokens, claims app2's item once
+		// due: it must leave it for a replica whose configuration has app2's URI, not drop it.
 		B.kill()
 		f.app2.setFailing(false)
 		waitFor(t, 15*time.Second, "A claiming app2's delivery (leaving it, or dropping its job from etcd)", func() bool {
-			return strings.Contains(A.log.String(), "sid="+sid+" is left for a replica") || !etcdHolds(t, f, `"sid":"`+sid+`"`, `"items":`)
+			return strings.Contains(A.log.String(), "sid="+sid+" is left for a replica") || !etcdHolds(t, f, job...)
 		})
 		B.restart(t)
 		tok := f.app2.waitToken(t, sid, 30*time.Second)
