@@ -162,9 +162,9 @@ func (e *Engine) claimedCall(cl deliveryClaim, at time.Time) *Call {
 func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, now time.Time) *Call {
 	c := e.cfg.Client(it.Client)
 	if c == nil || c.BackchannelLogoutURI == "" {
-		// The client left the configuration since: nothing to deliver. (The queue's
-		// own calls, if its backend needs any, go out on the next tick.)
-		e.unqueued = append(e.unqueued, backgroundOf(e.finishDelivery(jobID, it.Client, now, func(*deliveryItem) bool { return true }))...)
+		// Not a client with a back-channel logout URI here. (The queue's own calls, if its
+		// backend needs any, go out on the next tick.)
+		e.unqueued = append(e.unqueued, backgroundOf(e.leaveUnknownClient(jobID, job, it, now))...)
 		return nil
 	}
 	claims, err := oidc.NewLogoutTokenClaims(e.cfg.Issuer, c.ClientID, job.Sub, job.SID, now, oidc.MaxLogoutTokenLifetime)
@@ -189,6 +189,30 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 			}
 			return e.deliveryResult(jobID, job, c, attempt, r.Status, at)
 		}}
+}
+
+// leaveUnknownClient handles a claimed item whose client this VM's configuration does not
+// give a back-channel logout URI. During a rolling update the item may come from a
+// replica whose configuration does (a client added, or given the URI): dropping it here
+// would leave that app untold for good, whichever replica claimed first. So it goes back
+// to the queue, due again after the next retry delay (Attempts counts these hand-backs
+// too, so the delay grows to a minute), for a replica that has the client; it is dropped
+// only at the job's deadline, as a failed delivery would be. An item no replica knows
+// (the client removed everywhere) thus lingers until then, claimed once a minute at
+// most. RATIONALE.md, "Why a delivery for a client this replica does not know is left
+// for another".
+func (e *Engine) leaveUnknownClient(jobID string, job deliveryJob, it deliveryItem, now time.Time) Decision {
+	due := now.Add(retryDelay(it.Attempts + 1))
+	if jobID == "" || due.Unix() > job.Deadline {
+		e.logf("exeunt: back-channel: %s is not a client with a backchannel_logout_uri in this configuration; dropping its logout token for sid=%s (the delivery deadline has come)", it.Client, job.SID)
+		return e.finishDelivery(jobID, it.Client, now, func(*deliveryItem) bool { return true })
+	}
+	e.logf("exeunt: back-channel: %s is not a client with a backchannel_logout_uri in this configuration; its logout token for sid=%s is left for a replica whose configuration has it (until the delivery deadline)", it.Client, job.SID)
+	attempts := it.Attempts + 1
+	return e.finishDelivery(jobID, it.Client, now, func(item *deliveryItem) bool {
+		item.Attempts, item.Due, item.Lease = attempts, due.UnixMilli(), 0
+		return false
+	})
 }
 
 // deliveryResult records the outcome of one attempt: done on 200 or 204 (logoutSucceeded),

@@ -164,11 +164,18 @@ func (e *Engine) endProviderSessions(p *Provider, tok *oidc.LogoutToken, now tim
 		} else if seen {
 			return e.failJSON(jsonFailure(400, "invalid_request", "this logout token was already used (jti replayed)"))
 		}
-		return e.ports.sessions.find(tok.Issuer, tok.SID, tok.Subject, now, func(records []sessionRecord, err error) Decision {
+		// Marked before the index is read: a sign-in to this provider session whose
+		// record the read misses finds the mark (signin_ended_provider_session.go).
+		return e.markProviderSessionEnded(tok.Issuer, tok.SID, tok.IssuedAt, now, func(err error) Decision {
 			if err != nil {
-				return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the session index cannot be read right now; retry later"))
+				return e.failJSON(jsonFailure(503, "temporarily_unavailable", "cannot record the provider session's end right now; retry later"))
 			}
-			return e.backchannelEnd(p, records, jti, tok.Expiry.Add(logoutTokenSkew), now)
+			return e.ports.sessions.find(tok.Issuer, tok.SID, tok.Subject, now, func(records []sessionRecord, err error) Decision {
+				if err != nil {
+					return e.failJSON(jsonFailure(503, "temporarily_unavailable", "the session index cannot be read right now; retry later"))
+				}
+				return e.backchannelEnd(p, records, jti, tok.Expiry.Add(logoutTokenSkew), now)
+			})
 		})
 	})
 }

@@ -16,10 +16,10 @@ import "time"
 // elsewhere opens nothing afterwards either.
 
 // endReplaced ends old, the live session this browser's cookie holds, then goes on
-// with the new session s (limitAndIndex). When it cannot be ended the sign-in is
-// refused (the store's "try again"), as when the limit's oldest cannot be: going on
-// would leave it live and uncounted by nothing.
-func (e *Engine) endReplaced(p *Provider, flow flowState, old, s *session, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
+// with the new session s (limitAndIndex; issuedAt is its ID token's iat). When it
+// cannot be ended the sign-in is refused (the store's "try again"), as when the
+// limit's oldest cannot be: going on would leave it live and uncounted by nothing.
+func (e *Engine) endReplaced(p *Provider, flow flowState, old, s *session, issuedAt time.Time, cookies []Header, clearFlow Header, lang string, now time.Time) Decision {
 	return e.withRecordedClients(old, now, func(version int64) Decision {
 		rec := recordOf(old)
 		rec.version = version
@@ -31,7 +31,7 @@ func (e *Engine) endReplaced(p *Provider, flow flowState, old, s *session, cooki
 				e.logf("exeunt: sign-in at provider %s refused: cannot sign out sid=%s, the session this browser held, which the new one would replace: %v", p.Scheme, old.SID, err)
 				return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 			}
-			return e.limitAndIndex(p, flow, s, cookies, clearFlow, lang, now, 1)
+			return e.limitAndIndex(p, flow, s, issuedAt, cookies, clearFlow, lang, now, 1)
 		})
 	})
 }

@@ -371,16 +371,16 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
 	if replaced != nil {
-		return e.endReplaced(p, flow, replaced, s, cookies, clearFlow, lang, now)
+		return e.endReplaced(p, flow, replaced, s, tok.IssuedAt, cookies, clearFlow, lang, now)
 	}
-	return e.limitAndIndex(p, flow, s, cookies, clearFlow, lang, now, 1)
+	return e.limitAndIndex(p, flow, s, tok.IssuedAt, cookies, clearFlow, lang, now, 1)
 }
 
 // limitAndIndex keeps the user within session.max_per_user (limitSessions), then
-// indexes s (indexNewSession). round counts the tries: a sign-in of the same user
+// indexes s (indexNewSession); issuedAt is the ID token's iat. round counts the tries: a sign-in of the same user
 // indexed in between makes the count stale, and the user's sessions are counted again,
 // at most maxLimitRounds times.
-func (e *Engine) limitAndIndex(p *Provider, flow flowState, s *session, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
+func (e *Engine) limitAndIndex(p *Provider, flow flowState, s *session, issuedAt time.Time, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
 	return e.limitSessions(s, now, func(seen *userRead, err error) Decision {
 		if err != nil {
 			// Fail closed: the limit is what bounds a user's sessions in the index. The
@@ -388,16 +388,17 @@ func (e *Engine) limitAndIndex(p *Provider, flow flowState, s *session, cookies 
 			e.logf("exeunt: sign-in at provider %s refused: %v", p.Scheme, err)
 			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
-		return e.indexNewSession(p, flow, s, seen, cookies, clearFlow, lang, now, round)
+		return e.indexNewSession(p, flow, s, seen, issuedAt, cookies, clearFlow, lang, now, round)
 	})
 }
 
-// indexNewSession records s in the index and, once it is there, sends the browser back
-// with its cookies.
-func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *userRead, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
+// indexNewSession records s in the index and, once it is there and its provider session
+// was not ended meanwhile (signin_ended_provider_session.go), sends the browser back with
+// its cookies. issuedAt is the ID token's iat.
+func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *userRead, issuedAt time.Time, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
 	return e.indexSession(s, seen, now, func(err error) Decision {
 		if errors.Is(err, errUserChanged) && round < maxLimitRounds {
-			return e.limitAndIndex(p, flow, s, cookies, clearFlow, lang, now, round+1)
+			return e.limitAndIndex(p, flow, s, issuedAt, cookies, clearFlow, lang, now, round+1)
 		}
 		if errors.Is(err, errUserChanged) {
 			// Sign-ins of this user keep racing: refused like a store that did not
@@ -412,13 +413,34 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 			e.logf("exeunt: sign-in at provider %s refused: the session index did not take the new session, so a sign-out at the provider could not end it: %v", p.Scheme, err)
 			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
-		e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
-		target := flow.Return
-		if !e.allowedReturn(target) {
-			target = e.cfg.IssuerOrigin + "/"
-		}
-		headers := append(append([]Header{{Name: "location", Value: target}, {Name: "cache-control", Value: "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
-		return Respond(&Response{Status: 302, Headers: headers})
+		return e.providerSessionEnded(s, issuedAt, now, func(ended bool, err error) Decision {
+			if err != nil || ended {
+				// No cookie leaves: the session recorded is held by nobody. Its index links
+				// go, so that it counts toward no limit and no later logout.
+				why := "its provider session was ended by the provider's logout while it was being recorded"
+				if err != nil {
+					why = "cannot check that the provider did not end its session meanwhile: " + err.Error()
+				}
+				e.logf("exeunt: sign-in sid=%s at provider %s refused: %s", s.SID, p.Scheme, why)
+				d := e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+				if err != nil {
+					d = e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+				}
+				return e.ports.sessions.unlink(recordOf(s), now, func(err error) Decision {
+					if err != nil {
+						e.logf("exeunt: sid=%s, refused at sign-in: its index links stay until they expire: %v", s.SID, err)
+					}
+					return d
+				})
+			}
+			e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)
+			target := flow.Return
+			if !e.allowedReturn(target) {
+				target = e.cfg.IssuerOrigin + "/"
+			}
+			headers := append(append([]Header{{Name: "location", Value: target}, {Name: "cache-control", Value: "no-store"}, clearFlow}, cookies...), e.setBrowserState(s, now)...)
+			return Respond(&Response{Status: 302, Headers: headers})
+		})
 	})
 }
 

@@ -72,20 +72,24 @@ func (c *etcdClaims) claimAs(kind claimKind, id, owner string, until, now time.T
 }
 
 func (c *etcdClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
+	return c.claimedBy(kind, id, now, func(_ string, found bool, err error) Decision { return then(found, err) })
+}
+
+func (c *etcdClaims) claimedBy(kind claimKind, id string, now time.Time, then func(string, bool, error) Decision) Decision {
 	key, err := c.claimKey(kind, id)
 	if err != nil {
-		return then(false, err)
+		return then("", false, err)
 	}
 	return c.b.rangeKeys(etcdv3.RangeRequest{Key: key}, func(resp *etcdv3.RangeResponse, err error) Decision {
 		if err != nil {
-			return then(false, fmt.Errorf("store etcd: cannot read a claim: %w", err))
+			return then("", false, fmt.Errorf("store etcd: cannot read a claim: %w", err))
 		}
 		for _, kv := range resp.Kvs {
-			if end, _, ok := readUntilValue(kv.Value); !ok || end > now.UnixMilli() {
-				return then(true, nil)
+			if end, by, ok := readUntilValue(kv.Value); !ok || end > now.UnixMilli() {
+				return then(string(by), true, nil)
 			}
 		}
-		return then(false, nil)
+		return then("", false, nil)
 	})
 }
 

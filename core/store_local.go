@@ -185,6 +185,8 @@ func claimSet(kind claimKind, id string) (expiringSet, string) {
 		return usedStates, "csrf:" + id
 	case claimLogoutToken:
 		return usedLogoutTokens, "jti:" + id
+	case claimEndedProviderSession: // made only from a provider's verified logout token
+		return usedLogoutTokens, "ended:" + id
 	}
 	return usedStates, id
 }
@@ -207,6 +209,12 @@ func (c *localClaims) claimAs(kind claimKind, id, owner string, until, now time.
 		return mapUpdate{value: owner, until: until}
 	})
 	return then(fresh && err == nil, err)
+}
+
+func (c *localClaims) claimedBy(kind claimKind, id string, now time.Time, then func(string, bool, error) Decision) Decision {
+	set, key := claimSet(kind, id)
+	owner, found, err := set.entries.get(c.store, key, now)
+	return then(owner, found, err)
 }
 
 func (c *localClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {

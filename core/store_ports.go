@@ -140,9 +140,10 @@ var errOutcomeUnknown = errors.New("the store did not answer in time: the change
 type claimKind uint8
 
 const (
-	claimSignInState claimKind = iota // a sign-in flow's state, at its callback
-	claimPromptToken                  // a sign-out prompt's anti-forgery token (its jti)
-	claimLogoutToken                  // a provider logout token (logoutTokenID of iss and jti)
+	claimSignInState          claimKind = iota // a sign-in flow's state, at its callback
+	claimPromptToken                           // a sign-out prompt's anti-forgery token (its jti)
+	claimLogoutToken                           // a provider logout token (logoutTokenID of iss and jti)
+	claimEndedProviderSession                  // a provider session its provider ended (indexKey of iss and sid)
 )
 
 // claims are single-use values.
@@ -167,6 +168,8 @@ type claims interface {
 	claim(kind claimKind, id string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimAs(kind claimKind, id, owner string, until, now time.Time, then func(fresh bool, err error) Decision) Decision
 	claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision
+	// claimedBy is claimed that also gives the owner of a standing claimAs.
+	claimedBy(kind claimKind, id string, now time.Time, then func(owner string, found bool, err error) Decision) Decision
 }
 
 // sessionIndex keeps the records that provider-initiated sign-out needs to find edge

@@ -66,6 +66,9 @@ func (d deferredClaims) claimAs(kind claimKind, id, owner string, until, now tim
 func (d deferredClaims) claimed(kind claimKind, id string, now time.Time, then func(bool, error) Decision) Decision {
 	return later(func() Decision { return d.inner.claims.claimed(kind, id, now, then) })
 }
+func (d deferredClaims) claimedBy(kind claimKind, id string, now time.Time, then func(string, bool, error) Decision) Decision {
+	return later(func() Decision { return d.inner.claims.claimedBy(kind, id, now, then) })
+}
 
 type deferredSessions struct{ deferredPorts }
 

@@ -59,6 +59,9 @@ type fleetOptions struct {
 	// (demo.Fleet.EtcdTransportSocket).
 	etcdTLS             *etcd.TLS
 	etcdTransportSocket func(replica int) map[string]any
+	// plugin is more top-level plugin configuration (for example "session"), beside the
+	// harness's own "logout".
+	plugin map[string]any
 }
 
 type fleet struct {
@@ -228,6 +231,9 @@ func startFleet(t testing.TB, o fleetOptions) *fleet {
 			// Logout contexts in the store (so that the provider's redirect back can land on
 			// another replica), and deliveries quick to retry and to take over.
 			Plugin: map[string]any{"logout": map[string]any{"context_storage": "store", "backchannel_timeout": "1s"}},
+		}
+		for k, v := range o.plugin {
+			fc.Plugin[k] = v
 		}
 		if o.etcdTransportSocket != nil {
 			fc.EtcdTransportSocket = o.etcdTransportSocket(i)

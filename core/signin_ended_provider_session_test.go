@@ -1,0 +1,48 @@
+package core
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// The browser is at the provider, its code issued for provider session idp-sid-1, when
+// the provider ends that session: its logout token finds no edge session yet (the
+// sign-in's record is not in the index) and is answered 200. The callback that follows
+// must make no session: the provider's word was that the session is over, and Exeunt
+// acknowledged it. (Before, the sign-in completed, and the browser was signed in on an
+// ended provider session; across a fleet the two only need to overlap, the sign-in's
+// index write landing after the logout read the index: TestFleetOperatorProbe.)
+func TestASignInToAProviderSessionEndedMeanwhileMakesNoSession(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	// The provider issues the ID token a second before it ends the session.
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(-time.Second).Unix() }
+	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
+	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, nil)); d.Response == nil || d.Response.Status != 200 {
+		t.Fatalf("the provider's logout token: %+v", d.Response)
+	}
+	d := s.request("GET", back)
+	if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" {
+		t.Fatalf("the callback of a sign-in whose provider session was ended meanwhile: %+v, want a 400 page", d.Response)
+	}
+	if _, ok := s.jar[s.e.cfg.Cookie.Name]; ok {
+		t.Fatal("the callback set a session cookie")
+	}
+	if s.signedInStill() {
+		t.Fatal("signed in on a provider session the provider had ended")
+	}
+	if s.metrics.get("exeunt.logout.provider_backchannel") != 0 {
+		t.Errorf("the logout token ended a session it could not have found: %v", s.metrics.m)
+	}
+	// A sign-in the provider made after the logout signs in as usual, even should the
+	// provider give it the ended session's sid again.
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(time.Second).Unix() }
+	if got := s.signIn("https://exeunt.test/app1/"); !strings.HasPrefix(got, "https://exeunt.test/app1/") {
+		t.Fatalf("a sign-in made after the logout, to the same provider sid, lands on %q", got)
+	}
+	if !s.signedInStill() {
+		t.Fatal("a sign-in made after the logout, to the same provider sid, made no session")
+	}
+}
