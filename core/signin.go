@@ -415,8 +415,10 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 		}
 		return e.providerSessionEnded(s, issuedAt, now, func(ended bool, err error) Decision {
 			if err != nil || ended {
-				// No cookie leaves: the session recorded is held by nobody. Its index links
-				// go, so that it counts toward no limit and no later logout.
+				// No cookie leaves: the session recorded is held by nobody. Its record and
+				// its index links go, so that it counts toward no limit and no later logout
+				// finds it (on the local store unlink does nothing: a list drops a member
+				// only once its record is gone, so the record must go first).
 				why := "its provider session was ended by the provider's logout while it was being recorded"
 				if err != nil {
 					why = "cannot check that the provider did not end its session meanwhile: " + err.Error()
@@ -426,11 +428,16 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 				if err != nil {
 					d = e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 				}
-				return e.ports.sessions.unlink(recordOf(s), now, func(err error) Decision {
+				return e.ports.sessions.forget(s.SID, now, func(err error) Decision {
 					if err != nil {
-						e.logf("exeunt: sid=%s, refused at sign-in: its index links stay until they expire: %v", s.SID, err)
+						e.logf("exeunt: sid=%s, refused at sign-in: its index record stays until it expires, held by no browser: %v", s.SID, err)
 					}
-					return d
+					return e.ports.sessions.unlink(recordOf(s), now, func(err error) Decision {
+						if err != nil {
+							e.logf("exeunt: sid=%s, refused at sign-in: its index links stay until they expire: %v", s.SID, err)
+						}
+						return d
+					})
 				})
 			}
 			e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)

@@ -46,3 +46,38 @@ func TestASignInToAProviderSessionEndedMeanwhileMakesNoSession(t *testing.T) {
 		t.Fatal("a sign-in made after the logout, to the same provider sid, made no session")
 	}
 }
+
+// A sign-in refused because its provider session was ended meanwhile hands out no
+// cookie, so its session, recorded in the index before the mark was read, must leave no
+// trace that counts: with session.max_per_user 2 and the user signed in in one other
+// browser, the user's next sign-in must find one session, not two, and sign nobody out.
+// (Before, the local store's unlink did nothing and the refused session's record stayed,
+// linked from the user's list: the next sign-in found the user at the limit and signed
+// out the oldest live session, the other browser's, for a session nobody held.)
+func TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit(t *testing.T) {
+	s := newSignoutEnv(t, func(m map[string]any) { m["session"] = map[string]any{"max_per_user": 2} })
+	s.tick()
+	other := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now.Add(-time.Minute)}
+	s.idp.mutate = func(claims map[string]any) { claims["sid"] = "idp-sid-2" }
+	other.signIn("https://exeunt.test/app1/")
+
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(-time.Second).Unix() }
+	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
+	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, nil)); d.Response == nil || d.Response.Status != 200 {
+		t.Fatalf("the provider's logout token: %+v", d.Response)
+	}
+	if d := s.request("GET", back); d.Response == nil || d.Response.Status != 400 {
+		t.Fatalf("the callback of a sign-in whose provider session was ended meanwhile: %+v, want a 400 page", d.Response)
+	}
+
+	third := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now.Add(time.Minute)}
+	s.idp.mutate = func(claims map[string]any) { claims["sid"] = "idp-sid-3" }
+	third.signIn("https://exeunt.test/app1/")
+	other.now = third.now
+	if !other.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues() {
+		t.Fatal("the user's other browser was signed out by the next sign-in: the refused sign-in's session counted toward session.max_per_user 2")
+	}
+	if n := s.metrics.get(counterLogoutSessionLimit); n != 0 {
+		t.Errorf("%s = %d, want 0: the user had one live session before the third sign-in", counterLogoutSessionLimit, n)
+	}
+}

@@ -152,5 +152,7 @@ func flowTests() map[string]func(*testing.T) {
 		"SignInPastTheLimitSignsOutTheOldest":                        TestSignInPastTheLimitSignsOutTheOldest,
 		"RacingSignInsStayWithinTheLimit":                            TestRacingSignInsStayWithinTheLimit,
 		"SignInsForcedInOneBrowserSignOutNoOtherBrowser":             TestSignInsForcedInOneBrowserSignOutNoOtherBrowser,
+		"ASignInToAProviderSessionEndedMeanwhileMakesNoSession":      TestASignInToAProviderSessionEndedMeanwhileMakesNoSession,
+		"ASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit": TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit,
 	}
 }
