@@ -81,3 +81,36 @@ func TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit(t *testing.T
 		t.Errorf("%s = %d, want 0: the user had one live session before the third sign-in", counterLogoutSessionLimit, n)
 	}
 }
+
+// The same race with a logout token that names only the subject (Back-Channel Logout 1.0
+// §2.4: it ends every session of the user at the provider): the sign-in whose ID token
+// was issued before it, indexed after the logout read the index, must make no session
+// either. (Before, only a token with a sid set the mark, and the sign-in completed on a
+// provider session the provider had just ended with all the user's others.) A sign-in
+// issued after the logout signs in as usual.
+func TestASignInRacingALogoutOfEveryUserSessionMakesNoSession(t *testing.T) {
+	s := newSignoutEnv(t, nil)
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(-time.Second).Unix() }
+	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
+	bySub := func(c map[string]any, _ map[jose.HeaderKey]any) { delete(c, "sid"); c["sub"] = "alice" }
+	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, bySub)); d.Response == nil || d.Response.Status != 200 {
+		t.Fatalf("the provider's logout token naming only the user: %+v", d.Response)
+	}
+	d := s.request("GET", back)
+	if d.Response == nil || d.Response.Status != 400 || headerValue(d.Response.Headers, "location") != "" {
+		t.Fatalf("the callback of a sign-in whose user's provider sessions were all ended meanwhile: %+v, want a 400 page", d.Response)
+	}
+	if _, ok := s.jar[s.e.cfg.Cookie.Name]; ok {
+		t.Fatal("the callback set a session cookie")
+	}
+	if s.signedInStill() {
+		t.Fatal("signed in on a provider session the provider had ended with every session of the user")
+	}
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(time.Second).Unix() }
+	if got := s.signIn("https://exeunt.test/app1/"); !strings.HasPrefix(got, "https://exeunt.test/app1/") {
+		t.Fatalf("a sign-in made after the logout lands on %q", got)
+	}
+	if !s.signedInStill() {
+		t.Fatal("a sign-in made after the logout made no session")
+	}
+}

@@ -154,5 +154,6 @@ func flowTests() map[string]func(*testing.T) {
 		"SignInsForcedInOneBrowserSignOutNoOtherBrowser":             TestSignInsForcedInOneBrowserSignOutNoOtherBrowser,
 		"ASignInToAProviderSessionEndedMeanwhileMakesNoSession":      TestASignInToAProviderSessionEndedMeanwhileMakesNoSession,
 		"ASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit": TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit,
+		"ASignInRacingALogoutOfEveryUserSessionMakesNoSession":       TestASignInRacingALogoutOfEveryUserSessionMakesNoSession,
 	}
 }
