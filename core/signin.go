@@ -401,10 +401,13 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 			return e.limitAndIndex(p, flow, s, issuedAt, cookies, clearFlow, lang, now, round+1)
 		}
 		if errors.Is(err, errUserChanged) {
-			// Sign-ins of this user keep racing: refused like a store that did not
-			// answer, since its session was not indexed.
+			// Sign-ins of this user keep racing: refused as a store that did not answer
+			// is (503, "try again"), since its session was not indexed, but the page says
+			// what happened: the store answered every time.
 			e.logf("exeunt: sign-in at provider %s refused: other sign-ins of the same user were indexed each time its sessions were counted (%d times), so session.max_per_user could not be kept", p.Scheme, round)
-			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+			f := storeUnavailableFailure("signin_busy")
+			f.description = "other sign-ins of the same user were completed each time this one counted the user's sessions; try again"
+			return e.failPage(lang, f.withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
 		if err != nil {
 			// Fail closed: a session the index lacks would outlive the provider's
