@@ -370,10 +370,31 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
-	if replaced != nil {
-		return e.endReplaced(p, flow, replaced, s, tok.IssuedAt, cookies, clearFlow, lang, now)
+	// Whether the provider ended this provider session already, read once before anything
+	// is ended for the new session (the session this browser held, the user's oldest under
+	// session.max_per_user): a logout that came while the browser was on its way back, the
+	// common case of the race, refuses the sign-in here and changes nothing. The read after
+	// the index write (indexNewSession) closes the rest of the window.
+	return e.providerSessionEnded(s, tok.IssuedAt, now, func(ended bool, err error) Decision {
+		if err != nil || ended {
+			return e.refuseEndedProviderSession(p, flow, s, err, clearFlow, lang)
+		}
+		if replaced != nil {
+			return e.endReplaced(p, flow, replaced, s, tok.IssuedAt, cookies, clearFlow, lang, now)
+		}
+		return e.limitAndIndex(p, flow, s, tok.IssuedAt, cookies, clearFlow, lang, now, 1)
+	})
+}
+
+// refuseEndedProviderSession is the page of a sign-in refused because its provider
+// session was marked ended (err nil) or the mark could not be read (err), logged.
+func (e *Engine) refuseEndedProviderSession(p *Provider, flow flowState, s *session, err error, clearFlow Header, lang string) Decision {
+	if err != nil {
+		e.logf("exeunt: sign-in sid=%s at provider %s refused: cannot check that the provider did not end its session meanwhile: %v", s.SID, p.Scheme, err)
+		return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 	}
-	return e.limitAndIndex(p, flow, s, tok.IssuedAt, cookies, clearFlow, lang, now, 1)
+	e.logf("exeunt: sign-in sid=%s at provider %s refused: its provider session was ended by the provider's logout while the sign-in was under way", s.SID, p.Scheme)
+	return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 }
 
 // limitAndIndex keeps the user within session.max_per_user (limitSessions), then
@@ -422,15 +443,7 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 				// its index links go, so that it counts toward no limit and no later logout
 				// finds it (on the local store unlink does nothing: a list drops a member
 				// only once its record is gone, so the record must go first).
-				why := "its provider session was ended by the provider's logout while it was being recorded"
-				if err != nil {
-					why = "cannot check that the provider did not end its session meanwhile: " + err.Error()
-				}
-				e.logf("exeunt: sign-in sid=%s at provider %s refused: %s", s.SID, p.Scheme, why)
-				d := e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
-				if err != nil {
-					d = e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
-				}
+				d := e.refuseEndedProviderSession(p, flow, s, err, clearFlow, lang)
 				return e.ports.sessions.forget(s.SID, now, func(err error) Decision {
 					if err != nil {
 						e.logf("exeunt: sid=%s, refused at sign-in: its index record stays until it expires, held by no browser: %v", s.SID, err)

@@ -61,12 +61,25 @@ func TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit(t *testing.T
 	s.idp.mutate = func(claims map[string]any) { claims["sid"] = "idp-sid-2" }
 	other.signIn("https://exeunt.test/app1/")
 
+	// The logout lands after the callback's first look at the mark, right before its
+	// index write: the sign-in finds the mark only after it recorded its session.
 	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(-time.Second).Unix() }
 	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
-	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, nil)); d.Response == nil || d.Response.Status != 200 {
-		t.Fatalf("the provider's logout token: %+v", d.Response)
+	inner := s.e.ports.sessions
+	hooked := &indexHook{sessionIndex: inner}
+	hooked.before = func() {
+		hooked.before = nil
+		if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, nil)); d.Response == nil || d.Response.Status != 200 {
+			t.Fatalf("the provider's logout token: %+v", d.Response)
+		}
 	}
-	if d := s.request("GET", back); d.Response == nil || d.Response.Status != 400 {
+	s.e.ports.sessions = hooked
+	d := s.request("GET", back)
+	s.e.ports.sessions = inner
+	if hooked.before != nil {
+		t.Fatal("the callback never wrote the index: the race was not set up")
+	}
+	if d.Response == nil || d.Response.Status != 400 {
 		t.Fatalf("the callback of a sign-in whose provider session was ended meanwhile: %+v, want a 400 page", d.Response)
 	}
 
@@ -113,4 +126,46 @@ func TestASignInRacingALogoutOfEveryUserSessionMakesNoSession(t *testing.T) {
 	if !s.signedInStill() {
 		t.Fatal("a sign-in made after the logout made no session")
 	}
+}
+
+// A sign-in whose provider session was ended before its callback came (the logout token
+// arrived while the browser was on its way back: the common case of the race) is
+// refused before it ends anything for the new session: the session this browser held
+// and the user's oldest under session.max_per_user stay live. (Before, the mark was read
+// only after the limit had signed out the user's other browser, and the replaced
+// session, for a session that was then refused.)
+func TestASignInToAnEndedProviderSessionEndsNothingForIt(t *testing.T) {
+	s := newSignoutEnv(t, func(m map[string]any) { m["session"] = map[string]any{"max_per_user": 1} })
+	s.tick()
+	other := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now.Add(-time.Minute)}
+	s.idp.mutate = func(claims map[string]any) { claims["sid"] = "idp-sid-2" }
+	other.signIn("https://exeunt.test/app1/")
+
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(-time.Second).Unix() }
+	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
+	if d := s.postLogoutToken(s.idp.logoutToken(t, s.now, jose.RS256, nil)); d.Response == nil || d.Response.Status != 200 {
+		t.Fatalf("the provider's logout token: %+v", d.Response)
+	}
+	if d := s.request("GET", back); d.Response == nil || d.Response.Status != 400 {
+		t.Fatalf("the callback of a sign-in whose provider session was ended meanwhile: %+v, want a 400 page", d.Response)
+	}
+	if !other.request("GET", "https://exeunt.test/app1/", Header{Name: "accept", Value: "application/json"}).Continues() {
+		t.Fatal("a sign-in refused for its ended provider session signed the user's other browser out under session.max_per_user 1")
+	}
+	if n := s.metrics.get(counterLogoutSessionLimit); n != 0 {
+		t.Errorf("%s = %d, want 0: the refused sign-in made no session to make room for", counterLogoutSessionLimit, n)
+	}
+}
+
+// indexHook runs before once, right before the next index write.
+type indexHook struct {
+	sessionIndex
+	before func()
+}
+
+func (h *indexHook) index(rec sessionRecord, seen *userRead, now time.Time, then func(error) Decision) Decision {
+	if f := h.before; f != nil {
+		f()
+	}
+	return h.sessionIndex.index(rec, seen, now, then)
 }

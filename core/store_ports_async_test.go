@@ -155,5 +155,6 @@ func flowTests() map[string]func(*testing.T) {
 		"ASignInToAProviderSessionEndedMeanwhileMakesNoSession":      TestASignInToAProviderSessionEndedMeanwhileMakesNoSession,
 		"ASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit": TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit,
 		"ASignInRacingALogoutOfEveryUserSessionMakesNoSession":       TestASignInRacingALogoutOfEveryUserSessionMakesNoSession,
+		"ASignInToAnEndedProviderSessionEndsNothingForIt":            TestASignInToAnEndedProviderSessionEndsNothingForIt,
 	}
 }
