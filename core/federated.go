@@ -166,7 +166,7 @@ func (e *Engine) endProviderSessions(p *Provider, tok *oidc.LogoutToken, now tim
 		}
 		// Marked before the index is read: a sign-in to this provider session whose
 		// record the read misses finds the mark (signin_ended_provider_session.go).
-		return e.markProviderSessionEnded(tok.Issuer, tok.SID, tok.IssuedAt, now, func(err error) Decision {
+		return e.markProviderSessionEnded(tok.Issuer, tok.SID, tok.Subject, tok.IssuedAt, now, func(err error) Decision {
 			if err != nil {
 				return e.failJSON(jsonFailure(503, "temporarily_unavailable", "cannot record the provider session's end right now; retry later"))
 			}

@@ -91,6 +91,8 @@ var catalogs = map[string]map[string]string{
 		"err.signout_unconfirmed.text":      "Your sign-out could not be confirmed: the session store did not answer in time, and it may still take effect. Please try again: signing out again completes it either way.",
 		"err.signin_unavailable.title":      "Sign-in not completed",
 		"err.signin_unavailable.text":       "You could not be signed in right now: the session store is not reachable. Please try again in a moment.",
+		"err.signin_busy.title":             "Sign-in not completed",
+		"err.signin_busy.text":              "You could not be signed in right now: other sign-ins to your account were being completed at the same moment, each time. Please try again.",
 		"err.cross_site.title":              "Sign-out not confirmed",
 		"err.cross_site.text":               "This confirmation came from another site, so your browser did not send your session with it, and nothing was changed. If you want to sign out, start again from the application.",
 		"err.signin_unreachable.title":      "Sign-in is unavailable",
@@ -203,6 +205,8 @@ var catalogs = map[string]map[string]string{
 		"err.signout_unconfirmed.text":      "Votre déconnexion n'a pas pu être confirmée : le stockage des sessions n'a pas répondu à temps, et elle peut encore prendre effet. Veuillez réessayer : une nouvelle déconnexion la termine dans tous les cas.",
 		"err.signin_unavailable.title":      "Connexion non effectuée",
 		"err.signin_unavailable.text":       "Vous n'avez pas pu être connecté pour le moment : le stockage des sessions est injoignable. Veuillez réessayer dans un instant.",
+		"err.signin_busy.title":             "Connexion non effectuée",
+		"err.signin_busy.text":              "Vous n'avez pas pu être connecté pour le moment : d'autres connexions à votre compte s'effectuaient au même instant, à chaque fois. Veuillez réessayer.",
 		"err.cross_site.title":              "Déconnexion non confirmée",
 		"err.cross_site.text":               "Cette confirmation vient d'un autre site : votre navigateur n'a donc pas envoyé votre session avec elle, et rien n'a été modifié. Si vous voulez vous déconnecter, recommencez depuis l'application.",
 		"err.signin_unreachable.title":      "Connexion indisponible",
@@ -251,6 +255,7 @@ var errorReasons = []string{
 	"redirect_without_client", "context_invalid", "csrf", "method_not_allowed", "body_too_large",
 	"provider_state", "server_error", "unavailable", "no_app", "param_too_long", "provider_unavailable",
 	"cross_site", "store_unavailable", "ambiguous_session", "signout_unavailable", "signout_unconfirmed", "signin_unavailable",
+	"signin_busy",
 	// sign-in (their English texts are the ones the sign-in pages had before they were
 	// translated)
 	"signin_unreachable",

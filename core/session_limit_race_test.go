@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,4 +60,42 @@ func (r *racingSessions) ofUser(iss, sub string, now time.Time, then func([]sess
 		}
 		return then(recs, seen, err)
 	})
+}
+
+// A sign-in that another sign-in of the same user overtakes at every count of the
+// user's sessions (maxLimitRounds) is refused, fail closed; its page must say why, not
+// that the session store is unreachable: the store answered every time. (Before, it got
+// "the session store is not reachable", a claim of what did not happen.)
+func TestASignInOvertakenAtEveryCountSaysSoNotThatTheStoreIsDown(t *testing.T) {
+	s := newSignoutEnv(t, func(m map[string]any) { m["session"] = map[string]any{"max_per_user": 1} })
+	s.tick()
+	inner := s.e.ports.sessions
+	hooked := &racingSessions{sessionIndex: inner}
+	rounds, busy := 0, false
+	hooked.between = func() {
+		if busy {
+			return // the overtaking sign-in's own count
+		}
+		busy, rounds = true, rounds+1
+		b := &browser{t: t, e: s.e, idp: s.idp, jar: map[string]string{}, now: s.now}
+		b.signIn("https://exeunt.test/app1/")
+		busy = false
+	}
+	back := s.idp.authorize(t, location(t, s.request("GET", "https://exeunt.test/app1/")))
+	s.e.ports.sessions = hooked
+	d := s.request("GET", back)
+	s.e.ports.sessions = inner
+	if rounds != maxLimitRounds {
+		t.Fatalf("the sign-in counted the user's sessions %d times, want %d", rounds, maxLimitRounds)
+	}
+	if d.Response == nil || d.Response.Status != 503 || headerValue(d.Response.Headers, "location") != "" {
+		t.Fatalf("a sign-in overtaken at every count: %+v, want a 503 page", d.Response)
+	}
+	if _, ok := s.jar[s.e.cfg.Cookie.Name]; ok {
+		t.Fatal("the refused sign-in set a session cookie")
+	}
+	body := string(d.Response.Body)
+	if strings.Contains(body, "not reachable") || !strings.Contains(body, "other sign-ins") {
+		t.Fatalf("the page of a sign-in overtaken at every count does not say so:\n%s", body)
+	}
 }

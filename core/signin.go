@@ -370,10 +370,31 @@ func (e *Engine) startSession(p *Provider, flow flowState, tok *oidc.IDToken, ra
 		e.logf("exeunt: sealing the session: %v", err)
 		return e.failPage(lang, pageFailure(500, "signin_internal"))
 	}
-	if replaced != nil {
-		return e.endReplaced(p, flow, replaced, s, tok.IssuedAt, cookies, clearFlow, lang, now)
+	// Whether the provider ended this provider session already, read once before anything
+	// is ended for the new session (the session this browser held, the user's oldest under
+	// session.max_per_user): a logout that came while the browser was on its way back, the
+	// common case of the race, refuses the sign-in here and changes nothing. The read after
+	// the index write (indexNewSession) closes the rest of the window.
+	return e.providerSessionEnded(s, tok.IssuedAt, now, func(ended bool, err error) Decision {
+		if err != nil || ended {
+			return e.refuseEndedProviderSession(p, flow, s, err, clearFlow, lang)
+		}
+		if replaced != nil {
+			return e.endReplaced(p, flow, replaced, s, tok.IssuedAt, cookies, clearFlow, lang, now)
+		}
+		return e.limitAndIndex(p, flow, s, tok.IssuedAt, cookies, clearFlow, lang, now, 1)
+	})
+}
+
+// refuseEndedProviderSession is the page of a sign-in refused because its provider
+// session was marked ended (err nil) or the mark could not be read (err), logged.
+func (e *Engine) refuseEndedProviderSession(p *Provider, flow flowState, s *session, err error, clearFlow Header, lang string) Decision {
+	if err != nil {
+		e.logf("exeunt: sign-in sid=%s at provider %s refused: cannot check that the provider did not end its session meanwhile: %v", s.SID, p.Scheme, err)
+		return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 	}
-	return e.limitAndIndex(p, flow, s, tok.IssuedAt, cookies, clearFlow, lang, now, 1)
+	e.logf("exeunt: sign-in sid=%s at provider %s refused: its provider session was ended by the provider's logout while the sign-in was under way", s.SID, p.Scheme)
+	return e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 }
 
 // limitAndIndex keeps the user within session.max_per_user (limitSessions), then
@@ -401,10 +422,13 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 			return e.limitAndIndex(p, flow, s, issuedAt, cookies, clearFlow, lang, now, round+1)
 		}
 		if errors.Is(err, errUserChanged) {
-			// Sign-ins of this user keep racing: refused like a store that did not
-			// answer, since its session was not indexed.
+			// Sign-ins of this user keep racing: refused as a store that did not answer
+			// is (503, "try again"), since its session was not indexed, but the page says
+			// what happened: the store answered every time.
 			e.logf("exeunt: sign-in at provider %s refused: other sign-ins of the same user were indexed each time its sessions were counted (%d times), so session.max_per_user could not be kept", p.Scheme, round)
-			return e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
+			f := storeUnavailableFailure("signin_busy")
+			f.description = "other sign-ins of the same user were completed each time this one counted the user's sessions; try again"
+			return e.failPage(lang, f.withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
 		}
 		if err != nil {
 			// Fail closed: a session the index lacks would outlive the provider's
@@ -415,22 +439,21 @@ func (e *Engine) indexNewSession(p *Provider, flow flowState, s *session, seen *
 		}
 		return e.providerSessionEnded(s, issuedAt, now, func(ended bool, err error) Decision {
 			if err != nil || ended {
-				// No cookie leaves: the session recorded is held by nobody. Its index links
-				// go, so that it counts toward no limit and no later logout.
-				why := "its provider session was ended by the provider's logout while it was being recorded"
-				if err != nil {
-					why = "cannot check that the provider did not end its session meanwhile: " + err.Error()
-				}
-				e.logf("exeunt: sign-in sid=%s at provider %s refused: %s", s.SID, p.Scheme, why)
-				d := e.failPage(lang, pageFailure(400, "signin_unverified").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
-				if err != nil {
-					d = e.failPage(lang, storeUnavailableFailure("signin_unavailable").withRetry(e.flowRetryURL(flow)).withHeaders(clearFlow))
-				}
-				return e.ports.sessions.unlink(recordOf(s), now, func(err error) Decision {
+				// No cookie leaves: the session recorded is held by nobody. Its record and
+				// its index links go, so that it counts toward no limit and no later logout
+				// finds it (on the local store unlink does nothing: a list drops a member
+				// only once its record is gone, so the record must go first).
+				d := e.refuseEndedProviderSession(p, flow, s, err, clearFlow, lang)
+				return e.ports.sessions.forget(s.SID, now, func(err error) Decision {
 					if err != nil {
-						e.logf("exeunt: sid=%s, refused at sign-in: its index links stay until they expire: %v", s.SID, err)
+						e.logf("exeunt: sid=%s, refused at sign-in: its index record stays until it expires, held by no browser: %v", s.SID, err)
 					}
-					return d
+					return e.ports.sessions.unlink(recordOf(s), now, func(err error) Decision {
+						if err != nil {
+							e.logf("exeunt: sid=%s, refused at sign-in: its index links stay until they expire: %v", s.SID, err)
+						}
+						return d
+					})
 				})
 			}
 			e.logf("exeunt: signed in sid=%s idp=%s", s.SID, p.Scheme)

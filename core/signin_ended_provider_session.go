@@ -32,25 +32,38 @@ const endedProviderSessionMemory = flowLifetime + time.Minute
 
 // markProviderSessionEnded marks the provider session (iss, psid) ended at endedAt (the
 // logout token's iat: the provider's clock, as the ID tokens' iat are), before its edge
-// sessions are looked up; nothing to mark without a psid (a logout token naming only the
-// subject ends every session of the user, and a later sign-in is a new provider session).
-func (e *Engine) markProviderSessionEnded(iss, psid string, endedAt, now time.Time, next func(error) Decision) Decision {
+// sessions are looked up. A logout token naming only the subject (no psid) ends every
+// provider session of the user (Back-Channel Logout 1.0 §2.4): the user (iss, sub) is
+// marked then (claimEndedProviderUser), since a sign-in whose ID token was issued before
+// it races the logout just the same; a sign-in issued after it is a new provider session
+// and is let through (providerSessionEnded compares the iat).
+func (e *Engine) markProviderSessionEnded(iss, psid, sub string, endedAt, now time.Time, next func(error) Decision) Decision {
+	kind, id := claimEndedProviderSession, indexKey(iss, psid)
 	if psid == "" {
-		return next(nil)
+		kind, id = claimEndedProviderUser, indexKey(iss, sub)
 	}
-	return e.ports.claims.claimAs(claimEndedProviderSession, indexKey(iss, psid), strconv.FormatInt(endedAt.Unix(), 10),
+	return e.ports.claims.claimAs(kind, id, strconv.FormatInt(endedAt.Unix(), 10),
 		now.Add(endedProviderSessionMemory), now, func(_ bool, err error) Decision { return next(err) })
 }
 
 // providerSessionEnded reports, after s was written to the index, whether its provider
-// session was marked ended meanwhile by a logout no later than its ID token was issued
-// (issuedAt, the token's iat). Only those: the mark must not refuse a sign-in the provider
-// made after the logout, should it give the new session the ended one's sid again.
+// session (or every provider session of its user) was marked ended meanwhile by a logout
+// no later than its ID token was issued (issuedAt, the token's iat). Only those: the mark
+// must not refuse a sign-in the provider made after the logout, should it give the new
+// session the ended one's sid again.
 func (e *Engine) providerSessionEnded(s *session, issuedAt, now time.Time, next func(ended bool, err error) Decision) Decision {
-	if s.PSID == "" {
-		return next(false, nil)
-	}
-	return e.ports.claims.claimedBy(claimEndedProviderSession, indexKey(s.Iss, s.PSID), now, func(owner string, found bool, err error) Decision {
+	return e.endedBy(claimEndedProviderUser, indexKey(s.Iss, s.Sub), issuedAt, now, func(ended bool, err error) Decision {
+		if err != nil || ended || s.PSID == "" {
+			return next(ended, err)
+		}
+		return e.endedBy(claimEndedProviderSession, indexKey(s.Iss, s.PSID), issuedAt, now, next)
+	})
+}
+
+// endedBy reads the mark (kind, id) and reports whether it says ended no earlier than
+// issuedAt.
+func (e *Engine) endedBy(kind claimKind, id string, issuedAt, now time.Time, next func(ended bool, err error) Decision) Decision {
+	return e.ports.claims.claimedBy(kind, id, now, func(owner string, found bool, err error) Decision {
 		if err != nil || !found {
 			return next(false, err)
 		}

@@ -187,6 +187,8 @@ func claimSet(kind claimKind, id string) (expiringSet, string) {
 		return usedLogoutTokens, "jti:" + id
 	case claimEndedProviderSession: // made only from a provider's verified logout token
 		return usedLogoutTokens, "ended:" + id
+	case claimEndedProviderUser: // made only from a provider's verified logout token
+		return usedLogoutTokens, "ended-user:" + id
 	}
 	return usedStates, id
 }

@@ -144,6 +144,7 @@ const (
 	claimPromptToken                           // a sign-out prompt's anti-forgery token (its jti)
 	claimLogoutToken                           // a provider logout token (logoutTokenID of iss and jti)
 	claimEndedProviderSession                  // a provider session its provider ended (indexKey of iss and sid)
+	claimEndedProviderUser                     // every provider session of a user its provider ended (indexKey of iss and sub)
 )
 
 // claims are single-use values.

@@ -152,5 +152,9 @@ func flowTests() map[string]func(*testing.T) {
 		"SignInPastTheLimitSignsOutTheOldest":                        TestSignInPastTheLimitSignsOutTheOldest,
 		"RacingSignInsStayWithinTheLimit":                            TestRacingSignInsStayWithinTheLimit,
 		"SignInsForcedInOneBrowserSignOutNoOtherBrowser":             TestSignInsForcedInOneBrowserSignOutNoOtherBrowser,
+		"ASignInToAProviderSessionEndedMeanwhileMakesNoSession":      TestASignInToAProviderSessionEndedMeanwhileMakesNoSession,
+		"ASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit": TestASignInRefusedForAnEndedProviderSessionCountsTowardNoLimit,
+		"ASignInRacingALogoutOfEveryUserSessionMakesNoSession":       TestASignInRacingALogoutOfEveryUserSessionMakesNoSession,
+		"ASignInToAnEndedProviderSessionEndsNothingForIt":            TestASignInToAnEndedProviderSessionEndsNothingForIt,
 	}
 }
