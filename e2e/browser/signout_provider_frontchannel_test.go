@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,13 @@ func TestSignOutAtTheProviderFrontChannel(t *testing.T) {
 	waitForEvent(t, app1, "front-channel", sid, 10*time.Second)
 	waitForEvent(t, app2, "front-channel", sid, 10*time.Second)
 	waitForEvent(t, app1, "back-channel", sid, 10*time.Second)
+	// The provider's pending page moves on by itself once every frame has loaded
+	// (oidc-provider v6's logoutPendingSource: window.location.replace to its success
+	// page). Navigating before it does races that replace, which can land the tab on the
+	// success page after the navigation to App One began.
+	waitForLocation(t, ctx, "the provider's signed-out page", func(u *url.URL) bool {
+		return onIdP(u) && strings.HasSuffix(u.Path, "/session/end/success")
+	})
 
 	// Signed out everywhere: App One sends the browser to sign in, and the provider asks
 	// for a login again.
