@@ -38,13 +38,7 @@ func TestASignInToAProviderSessionEndedMeanwhileMakesNoSession(t *testing.T) {
 	}
 	// A sign-in the provider made after the logout signs in as usual, even should the
 	// provider give it the ended session's sid again.
-	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(time.Second).Unix() }
-	if got := s.signIn("https://exeunt.test/app1/"); !strings.HasPrefix(got, "https://exeunt.test/app1/") {
-		t.Fatalf("a sign-in made after the logout, to the same provider sid, lands on %q", got)
-	}
-	if !s.signedInStill() {
-		t.Fatal("a sign-in made after the logout, to the same provider sid, made no session")
-	}
+	signsInAfterTheLogout(t, s, "a sign-in made after the logout, to the same provider sid,")
 }
 
 // A sign-in refused because its provider session was ended meanwhile hands out no
@@ -119,13 +113,7 @@ func TestASignInRacingALogoutOfEveryUserSessionMakesNoSession(t *testing.T) {
 	if s.signedInStill() {
 		t.Fatal("signed in on a provider session the provider had ended with every session of the user")
 	}
-	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(time.Second).Unix() }
-	if got := s.signIn("https://exeunt.test/app1/"); !strings.HasPrefix(got, "https://exeunt.test/app1/") {
-		t.Fatalf("a sign-in made after the logout lands on %q", got)
-	}
-	if !s.signedInStill() {
-		t.Fatal("a sign-in made after the logout made no session")
-	}
+	signsInAfterTheLogout(t, s, "a sign-in made after the logout")
 }
 
 // A sign-in whose provider session was ended before its callback came (the logout token
@@ -168,4 +156,18 @@ func (h *indexHook) index(rec sessionRecord, seen *userRead, now time.Time, then
 		f()
 	}
 	return h.sessionIndex.index(rec, seen, now, then)
+}
+
+// signsInAfterTheLogout checks that a sign-in whose ID token the provider issued after
+// its logout (a second later) signs in as usual: the ended mark refuses only sign-ins
+// issued no later than the logout. what names the sign-in in failures.
+func signsInAfterTheLogout(t *testing.T, s *signoutEnv, what string) {
+	t.Helper()
+	s.idp.mutate = func(claims map[string]any) { claims["iat"] = s.now.Add(time.Second).Unix() }
+	if got := s.signIn("https://exeunt.test/app1/"); !strings.HasPrefix(got, "https://exeunt.test/app1/") {
+		t.Fatalf("%s lands on %q", what, got)
+	}
+	if !s.signedInStill() {
+		t.Fatalf("%s made no session", what)
+	}
 }
