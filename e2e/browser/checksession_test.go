@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/exeunt/exeunt/demo"
-	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // Session Management 1.0 in a real browser: a relying party's page on another origin (served
@@ -233,21 +232,7 @@ func startSessionManagementDemo(t *testing.T, rpOrigin string) *demo.Demo {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var log syncbuf.Buffer
-	d, err := demo.Start(context.Background(), demo.Options{ConfigPath: path, Dir: root, FreePorts: true, VMs: 2,
-		Log: &log, LogLevel: "info", CacheDir: os.Getenv("HOSTSIM_CACHE_DIR")})
-	if err != nil {
-		t.Fatalf("starting the demo with session management: %v\n%s", err, log.String())
-	}
-	t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			t.Errorf("stopping the demo: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("the session management demo's log:\n%s", lastLines(log.String(), 200))
-		}
-	})
-	return d
+	return startTestDemo(t, "with session management", demo.Options{ConfigPath: path, Dir: root})
 }
 
 func getJSON(t *testing.T, rawURL string, v any) {

@@ -1,9 +1,7 @@
 package browser
 
 import (
-	"context"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/exeunt/exeunt/demo"
-	"github.com/exeunt/exeunt/e2e/internal/syncbuf"
 )
 
 // TestSignOutAtTheProviderFrontChannel: a provider that signs out over the front channel
@@ -63,19 +60,5 @@ func startFrontChannelDemo(t *testing.T) *demo.Demo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log syncbuf.Buffer
-	d, err := demo.Start(context.Background(), demo.Options{ConfigPath: filepath.Join(root, "envoy.yaml"), Dir: root, FreePorts: true, VMs: 2,
-		Log: &log, LogLevel: "info", CacheDir: os.Getenv("HOSTSIM_CACHE_DIR"), FrontChannelProvider: true})
-	if err != nil {
-		t.Fatalf("starting the demo with oidc-provider v6: %v\n%s", err, log.String())
-	}
-	t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			t.Errorf("stopping the demo: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("the front-channel demo's log:\n%s", lastLines(log.String(), 200))
-		}
-	})
-	return d
+	return startTestDemo(t, "with oidc-provider v6", demo.Options{ConfigPath: filepath.Join(root, "envoy.yaml"), Dir: root, FrontChannelProvider: true})
 }
