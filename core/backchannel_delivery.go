@@ -199,8 +199,8 @@ func (e *Engine) deliveryCall(jobID string, job deliveryJob, it deliveryItem, no
 // too, so the delay grows to a minute), for a replica that has the client; it is dropped
 // only at the job's deadline, as a failed delivery would be. An item no replica knows
 // (the client removed everywhere) thus lingers until then, claimed once a minute at
-// most. RATIONALE.md, "Why a delivery for a client this replica does not know is left
-// for another".
+// most. RATIONALE.md, "The operator's fleet probe: a rolling update, and a provider
+// logout racing a sign-in".
 func (e *Engine) leaveUnknownClient(jobID string, job deliveryJob, it deliveryItem, now time.Time) Decision {
 	due := now.Add(retryDelay(it.Attempts + 1))
 	if jobID == "" || due.Unix() > job.Deadline {

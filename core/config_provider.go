@@ -389,9 +389,10 @@ func optionalURL(o *jsonObject, name string, r urlRules) (string, error) {
 }
 
 // maxClientSecret bounds a provider's client secret, in bytes. Real ones are tens of
-// bytes; a much longer value is most likely something else pasted in (a key file, a certificate). It travels in the Authorization header of
-// every token request, form-encoded (up to 3 bytes per byte) then base64-encoded (4 per
-// 3): 1024 bytes take at most 4096 there, half the 8 KB header line that common servers
+// bytes; a much longer value is most likely something else pasted in (a key file, a
+// certificate). It travels in the Authorization header of every token request,
+// form-encoded (up to 3 bytes per byte) then base64-encoded (4 per 3): 1024 bytes take at
+// most 4096 there, half the 8 KB header line that common servers
 // accept by default (nginx's large_client_header_buffers, Apache's
 // LimitRequestFieldSize), leaving room for the client id (maxProviderClientID).
 const maxClientSecret = 1024

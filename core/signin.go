@@ -398,9 +398,9 @@ func (e *Engine) refuseEndedProviderSession(p *Provider, flow flowState, s *sess
 }
 
 // limitAndIndex keeps the user within session.max_per_user (limitSessions), then
-// indexes s (indexNewSession); issuedAt is the ID token's iat. round counts the tries: a sign-in of the same user
-// indexed in between makes the count stale, and the user's sessions are counted again,
-// at most maxLimitRounds times.
+// indexes s (indexNewSession); issuedAt is the ID token's iat. round counts the tries: a
+// sign-in of the same user indexed in between makes the count stale, and the user's
+// sessions are counted again, at most maxLimitRounds times.
 func (e *Engine) limitAndIndex(p *Provider, flow flowState, s *session, issuedAt time.Time, cookies []Header, clearFlow Header, lang string, now time.Time, round int) Decision {
 	return e.limitSessions(s, now, func(seen *userRead, err error) Decision {
 		if err != nil {

@@ -18,11 +18,11 @@ import (
 // So the logout first marks the provider session ended (a claim, claimEndedProviderSession,
 // holding the logout token's iat), then reads the index; the sign-in first writes the
 // index, then reads the mark, and refuses when its ID token was issued no later than the
-// logout. On a
-// store whose reads see every acknowledged write (etcd's linearizable reads; a VM's shared
-// data), one of the two sees the other's write: either the logout finds the new session
-// and ends it, or the sign-in finds the mark and hands out no session. RATIONALE.md, "Why
-// a sign-in checks that its provider session was not ended meanwhile".
+// logout. On a store whose reads see every acknowledged write (etcd's linearizable reads;
+// a VM's shared data), one of the two sees the other's write: either the logout finds the
+// new session and ends it, or the sign-in finds the mark and hands out no session.
+// RATIONALE.md, "The operator's fleet probe: a rolling update, and a provider logout
+// racing a sign-in".
 
 // endedProviderSessionMemory is how long the mark lasts: a sign-in that can still race a
 // logout began its flow before the provider ended the session, and its callback is
